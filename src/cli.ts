@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
+
+/** Run a subcommand with the validated configuration; configuration problems exit 2 without a stack trace. */
+export const withConfig =
+  <A extends unknown[]>(action: (config: Config, ...args: A) => Promise<number | undefined>) =>
+  async (...args: A): Promise<void> => {
+    const options = program.opts<{ config: string }>();
+    try {
+      const config = loadConfig(options.config);
+      const code = await action(config, ...args);
+      if (code !== undefined) process.exitCode = code;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      throw error;
+    }
+  };
+
+const program = new Command()
+  .name("stoney-backup-monitor")
+  .description("Monitor stoney backup accounts: Prometheus exporter and Alertmanager mail bridge")
+  .option("-c, --config <file>", "configuration file", defaultConfigPath);
+
+program
+  .command("check-config")
+  .description("validate the configuration, then connect to the directory and report each check")
+  .action(
+    withConfig(async () => {
+      process.stdout.write("configuration: ok\n");
+      return 0;
+    }),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,99 @@
+import { z } from "zod";
+
+/** Where each account setting lives in the directory; every name can be changed for a customised schema. */
+export const attributeNamesSchema = z
+  .object({
+    uid: z.string().default("uid"),
+    home: z.string().default("homeDirectory"),
+    active: z.string().default("sstIsActive"),
+    /** Read whichever of the two flag names is present (the seed's name first). */
+    warningsFlag: z.array(z.string()).min(1).default(["sstBackupWarnings", "sstBackupWarningOn"]),
+    quotaWarningPercent: z.string().default("sstNotificationWarningLevel"),
+    missedBackupsThreshold: z.string().default("sstBackupWarningNumbers"),
+    missedDaysThreshold: z.string().default("sstBackupWarningDays"),
+    failuresThreshold: z.string().default("sstBackupWarningFailures"),
+    mail: z.string().default("mail"),
+    preferredLanguage: z.string().default("preferredLanguage"),
+    timeZoneOffset: z.string().default("sstTimeZoneOffset"),
+    person: z.string().default("sstBelongsToPersonUID"),
+    reseller: z.string().default("sstBelongsToResellerUID"),
+    customer: z.string().default("sstBelongsToCustomerUID"),
+    informPerson: z.string().default("sstInformPersonUID"),
+    quota: z.string().default("sstQuota"),
+    backupSize: z.string().default("sstBackupSize"),
+    incrementSize: z.string().default("sstIncrementSize"),
+    lastSuccessfulBackup: z.string().default("sstBackupLastSuccessfulBackup"),
+    createTimestamp: z.string().default("createTimestamp"),
+    givenName: z.string().default("givenName"),
+    surname: z.string().default("sn"),
+    organizationName: z.string().default("o"),
+  })
+  .prefault({});
+
+const searchSchema = (base: string, filter: string) =>
+  z
+    .object({
+      base: z.string().min(1).default(base),
+      filter: z.string().min(1).default(filter),
+    })
+    .prefault({});
+
+/** Program defaults: the last link of the chain account → reseller settings → configuration. */
+export const accountDefaultsSchema = z
+  .object({
+    warnings: z.boolean().default(true),
+    quotaWarningPercent: z.number().int().min(0).max(1000).default(85),
+    missedBackupsThreshold: z.number().int().min(0).max(1000).default(1),
+    missedDaysThreshold: z.number().int().min(0).max(1000).default(1),
+    failuresThreshold: z.number().int().min(0).max(1000).default(1),
+    language: z.string().default("en"),
+    timeZone: z.string().default("Europe/Zurich"),
+  })
+  .prefault({});
+
+export const directoryUrlSchema = z
+  .string()
+  .regex(/^(ldaps?:\/\/.+|file:.+)$/, "expected ldap://, ldaps:// or file:");
+
+export const directorySchema = z
+  .object({
+    /** `ldap://host:389`, `ldaps://host:636`, or `file:path/to/directory.ldif` (relative to the config file). */
+    url: directoryUrlSchema,
+    bindDN: z.string().optional(),
+    /** Prefer bindPasswordFile or the STONEY_LDAP_BIND_PASSWORD environment variable. */
+    bindPassword: z.string().optional(),
+    bindPasswordFile: z.string().optional(),
+    startTLS: z.boolean().default(false),
+    tls: z
+      .object({
+        caFile: z.string().optional(),
+        rejectUnauthorized: z.boolean().default(true),
+      })
+      .prefault({}),
+    timeoutMs: z.number().int().positive().default(10_000),
+    connectTimeoutMs: z.number().int().positive().default(5_000),
+    pageSize: z.number().int().positive().max(10_000).default(500),
+    /** Uids per OR-filter when many persons or resellers are looked up at once. */
+    batchSize: z.number().int().positive().max(1_000).default(100),
+    cacheTtlSeconds: z.number().nonnegative().default(60),
+    accounts: searchSchema(
+      "ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org",
+      "(objectClass=sstBackup)",
+    ),
+    people: searchSchema("ou=people,dc=stoney-cloud,dc=org", "(objectClass=sstPerson)"),
+    resellers: searchSchema(
+      "ou=reseller,ou=configuration,ou=backup,ou=services,dc=stoney-cloud,dc=org",
+      "(objectClass=sstReseller)",
+    ),
+    /** RDN of the reseller's settings entry below the reseller entry. */
+    resellerSettingsRdn: z.string().default("ou=settings"),
+    /** Inform resellers about their accounts' warnings (reference section 6). */
+    resellerMail: z.boolean().default(true),
+    attributes: attributeNamesSchema,
+    defaults: accountDefaultsSchema,
+  })
+  .strict();
+
+export type DirectoryConfig = z.infer<typeof directorySchema>;
+export type AttributeNames = z.infer<typeof attributeNamesSchema>;
+export type AccountDefaults = z.infer<typeof accountDefaultsSchema>;

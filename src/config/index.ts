@@ -1,0 +1,16 @@
+export type { BackupConfig, HistoryConfig, QuotaConfig } from "./backup.js";
+export type { BridgeConfig, Language, Task } from "./bridge.js";
+export { languages, tasks } from "./bridge.js";
+export type { AccountDefaults, AttributeNames, DirectoryConfig } from "./directory.js";
+export type { ExporterConfig } from "./exporter.js";
+export type { BasicAuth, Listen } from "./http.js";
+export {
+  ConfigError,
+  defaultConfigPath,
+  formatIssues,
+  loadConfig,
+  parseConfig,
+  secretEnvironment,
+} from "./load.js";
+export type { Config } from "./schema.js";
+export { configSchema } from "./schema.js";

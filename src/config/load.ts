@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { type Config, configSchema } from "./schema.js";
+
+/** A configuration problem an operator can fix; printed without a stack trace. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: invalid configuration\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const formatIssues = (issues: z.core.$ZodIssue[]): string[] =>
+  issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`);
+
+/** Environment variables that override secrets, so they never need to be written into the file. */
+export const secretEnvironment = {
+  bindPassword: "STONEY_LDAP_BIND_PASSWORD",
+  smtpPassword: "STONEY_SMTP_PASSWORD",
+  bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
+} as const;
+
+const readSecret = (file: string, key: string, problems: string[]): string | undefined => {
+  try {
+    return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    problems.push(`${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return undefined;
+  }
+};
+
+/** Parse and validate configuration text; relative paths are resolved against `baseDir`. */
+export function parseConfig(
+  text: string,
+  file: string,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}` : ""}: ${e.message}`),
+    );
+  }
+  const parsed = configSchema.safeParse(document.toJS() ?? {});
+  if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error.issues));
+  const config = parsed.data;
+  const resolve = (p: string) => path.resolve(baseDir, p);
+  const resolveFileUrl = (url: string) => (url.startsWith("file:") ? `file:${resolve(url.slice(5))}` : url);
+  const problems: string[] = [];
+
+  config.directory.url = resolveFileUrl(config.directory.url);
+  config.history.path = resolve(config.history.path);
+  config.backup.root = resolve(config.backup.root);
+  if (config.backup.quota.source === "repquota" && config.backup.quota.file)
+    config.backup.quota.file = resolve(config.backup.quota.file);
+  config.bridge.outboxPath = resolve(config.bridge.outboxPath);
+  config.bridge.smtp.url = resolveFileUrl(config.bridge.smtp.url);
+  if (config.bridge.templates.overrideDir)
+    config.bridge.templates.overrideDir = resolve(config.bridge.templates.overrideDir);
+
+  const directory = config.directory;
+  directory.bindPassword =
+    env[secretEnvironment.bindPassword] ??
+    (directory.bindPasswordFile
+      ? readSecret(resolve(directory.bindPasswordFile), "directory.bindPasswordFile", problems)
+      : directory.bindPassword);
+  const smtp = config.bridge.smtp;
+  smtp.password =
+    env[secretEnvironment.smtpPassword] ??
+    (smtp.passwordFile
+      ? readSecret(resolve(smtp.passwordFile), "bridge.smtp.passwordFile", problems)
+      : smtp.password);
+  const auth = config.bridge.auth;
+  if (auth) {
+    auth.bearerToken =
+      env[secretEnvironment.bridgeBearerToken] ??
+      (auth.bearerTokenFile
+        ? readSecret(resolve(auth.bearerTokenFile), "bridge.auth.bearerTokenFile", problems)
+        : auth.bearerToken);
+    if (auth.basic?.passwordFile)
+      auth.basic.password = readSecret(
+        resolve(auth.basic.passwordFile),
+        "bridge.auth.basic.passwordFile",
+        problems,
+      );
+  }
+  const scrapeAuth = config.exporter.basicAuth;
+  if (scrapeAuth?.passwordFile)
+    scrapeAuth.password = readSecret(
+      resolve(scrapeAuth.passwordFile),
+      "exporter.basicAuth.passwordFile",
+      problems,
+    );
+
+  if (directory.url.startsWith("ldap") && directory.bindDN && directory.bindPassword === undefined)
+    problems.push(
+      `directory.bindPassword: bindDN is set but no password (use bindPasswordFile or ${secretEnvironment.bindPassword})`,
+    );
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return config;
+}
+
+export const defaultConfigPath = "./stoney-backup-monitor.yaml";
+
+/** Read, parse and validate the configuration file. */
+export function loadConfig(file: string = defaultConfigPath, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(file, [
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    ]);
+  }
+  return parseConfig(text, file, path.dirname(path.resolve(file)), env);
+}
