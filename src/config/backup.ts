@@ -9,8 +9,10 @@ const quotaSchema = z.discriminatedUnion("source", [
       source: z.literal("repquota"),
       command: z.array(z.string()).min(1).optional(),
       file: z.string().optional(),
-      /** Filesystem user name → account uid, where they differ. */
+      /** Filesystem user name → account uid, where they differ (otherwise the user name is the uid). */
       users: z.record(z.string(), z.string()).default({}),
+      /** The command is killed after this long. */
+      timeoutSeconds: z.number().int().positive().default(60),
     })
     .strict()
     .refine((q) => (q.command === undefined) !== (q.file === undefined), {

@@ -1,0 +1,222 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { Logger } from "../log.js";
+
+/** What the monitor remembers of one host between collections and restarts. */
+export interface HostHistory {
+  /** Key of the last finished run counted (run id plus end date as written), so no run counts twice. */
+  lastRunKey?: string;
+  consecutiveFailures: number;
+  lastSuccess?: Date;
+  /** When the monitor first saw the host: a host that never ran counts missed runs from here. */
+  firstSeen: Date;
+}
+
+/** A finished run as read from `backupEnded.xml`. */
+export interface FinishedRun {
+  key: string;
+  success: boolean;
+  endedAt: Date;
+}
+
+interface Row {
+  lastRunKey: string | undefined;
+  consecutiveFailures: number;
+  lastSuccessMs: number | undefined;
+  firstSeenMs: number;
+}
+
+interface StoredRow {
+  account: string;
+  host: string;
+  last_run_key: string | null;
+  consecutive_failures: number;
+  last_success_ms: number | null;
+  first_seen_ms: number;
+}
+
+/** Writes are collected and written in one transaction per batch; a crash only loses unflushed work, and
+ * the runs behind it are still on disk to be counted again. */
+const BATCH_SIZE = 1000;
+const FLUSH_DELAY_MS = 250;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS host_history (
+  account TEXT NOT NULL,
+  host TEXT NOT NULL,
+  last_run_key TEXT,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  last_success_ms INTEGER,
+  first_seen_ms INTEGER NOT NULL,
+  PRIMARY KEY (account, host)
+) WITHOUT ROWID`;
+
+const toHistory = (row: Row): HostHistory => ({
+  ...(row.lastRunKey !== undefined ? { lastRunKey: row.lastRunKey } : {}),
+  consecutiveFailures: row.consecutiveFailures,
+  ...(row.lastSuccessMs !== undefined ? { lastSuccess: new Date(row.lastSuccessMs) } : {}),
+  firstSeen: new Date(row.firstSeenMs),
+});
+
+/**
+ * The per-host run history in SQLite (WAL). All rows are held in memory (two hosts × 50,000 accounts is a
+ * few megabytes), so reading costs nothing and only changed rows are written.
+ */
+export class HistoryStore {
+  private readonly rows = new Map<string, Map<string, Row>>();
+  private readonly pending = new Map<string, { account: string; host: string; row: Row }>();
+  private readonly upsert: Database.Statement;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly logger: Logger,
+  ) {
+    this.upsert = db.prepare(`
+      INSERT INTO host_history (account, host, last_run_key, consecutive_failures, last_success_ms, first_seen_ms)
+      VALUES (@account, @host, @lastRunKey, @consecutiveFailures, @lastSuccessMs, @firstSeenMs)
+      ON CONFLICT (account, host) DO UPDATE SET last_run_key = excluded.last_run_key,
+        consecutive_failures = excluded.consecutive_failures, last_success_ms = excluded.last_success_ms`);
+    for (const stored of db.prepare("SELECT * FROM host_history").iterate() as IterableIterator<StoredRow>)
+      this.hostsOf(stored.account).set(stored.host, {
+        lastRunKey: stored.last_run_key ?? undefined,
+        consecutiveFailures: stored.consecutive_failures,
+        lastSuccessMs: stored.last_success_ms ?? undefined,
+        firstSeenMs: stored.first_seen_ms,
+      });
+  }
+
+  /** Open (or create) the store; a corrupt file is moved aside and the store rebuilt empty. */
+  static open(file: string, logger: Logger): HistoryStore {
+    if (file !== ":memory:") {
+      mkdirSync(path.dirname(file), { recursive: true });
+      if (!existsSync(file)) logger.info({ path: file }, "history store does not exist yet; creating it");
+    }
+    try {
+      return new HistoryStore(initialise(file), logger);
+    } catch (error) {
+      const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      logger.error(
+        { path: file, movedTo, reason: error instanceof Error ? error.message : String(error) },
+        "history store is corrupt or unreadable: moved aside and rebuilt empty; consecutive failures restart " +
+          "at 0 and last successes are seeded from the directory again",
+      );
+      renameSync(file, movedTo);
+      for (const suffix of ["-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+      return new HistoryStore(initialise(file), logger);
+    }
+  }
+
+  /**
+   * Record what was seen of a host now and return its history. A run is counted once, by its key; a host
+   * seen for the first time starts with the directory's last success (`seedLastSuccess`), if any.
+   */
+  observe(
+    account: string,
+    host: string,
+    run: FinishedRun | undefined,
+    now: Date,
+    seedLastSuccess?: Date,
+  ): HostHistory {
+    const hosts = this.hostsOf(account);
+    let row = hosts.get(host);
+    let changed = false;
+    if (!row) {
+      row = {
+        lastRunKey: undefined,
+        consecutiveFailures: 0,
+        lastSuccessMs: seedLastSuccess?.getTime(),
+        firstSeenMs: now.getTime(),
+      };
+      hosts.set(host, row);
+      changed = true;
+    }
+    if (run && run.key !== row.lastRunKey) {
+      row.lastRunKey = run.key;
+      if (run.success) {
+        row.consecutiveFailures = 0;
+        row.lastSuccessMs = Math.max(row.lastSuccessMs ?? -Infinity, run.endedAt.getTime());
+      } else {
+        row.consecutiveFailures += 1;
+      }
+      changed = true;
+    }
+    if (changed) this.markChanged(account, host, row);
+    return toHistory(row);
+  }
+
+  /** Whether any host of the account, present or gone, ever finished a run or has a known success. */
+  everRan(account: string): boolean {
+    for (const row of this.rows.get(account)?.values() ?? [])
+      if (row.lastRunKey !== undefined || row.lastSuccessMs !== undefined) return true;
+    return false;
+  }
+
+  /** Write pending changes in one transaction; on failure they stay pending for the next attempt. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    try {
+      this.db.transaction(() => {
+        for (const { account, host, row } of batch)
+          this.upsert.run({
+            account,
+            host,
+            lastRunKey: row.lastRunKey ?? null,
+            consecutiveFailures: row.consecutiveFailures,
+            lastSuccessMs: row.lastSuccessMs ?? null,
+            firstSeenMs: row.firstSeenMs,
+          });
+      })();
+      for (const { account, host } of batch) this.pending.delete(keyOf(account, host));
+    } catch (error) {
+      this.logger.error(
+        { reason: error instanceof Error ? error.message : String(error), pending: batch.length },
+        "cannot write the history store; will retry",
+      );
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+
+  private hostsOf(account: string): Map<string, Row> {
+    let hosts = this.rows.get(account);
+    if (!hosts) {
+      hosts = new Map();
+      this.rows.set(account, hosts);
+    }
+    return hosts;
+  }
+
+  private markChanged(account: string, host: string, row: Row): void {
+    this.pending.set(keyOf(account, host), { account, host, row });
+    if (this.pending.size >= BATCH_SIZE) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
+  }
+}
+
+const keyOf = (account: string, host: string) => `${account}\u0000${host}`;
+
+function initialise(file: string): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
+    db.exec(SCHEMA);
+    db.prepare(
+      "SELECT account, host, last_run_key, consecutive_failures, last_success_ms, first_seen_ms FROM host_history LIMIT 1",
+    ).all();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

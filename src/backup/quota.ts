@@ -1,0 +1,202 @@
+import { execFile } from "node:child_process";
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import type { QuotaConfig } from "../config/index.js";
+import type { Account } from "../directory/model.js";
+import type { Logger } from "../log.js";
+import type { QuotaState } from "./model.js";
+import { fail, ok, type Result } from "./result.js";
+
+/** One user's line of `repquota -u`, converted to bytes (repquota counts 1 KiB blocks). */
+export interface RepquotaUsage {
+  usedBytes: number;
+  softLimitBytes: number;
+  hardLimitBytes: number;
+}
+
+const KIB = 1024;
+const USER_LINE = /^(\S+)\s+([-+])([-+])\s+(\d+)\s+(\d+)\s+(\d+)(?:\s|$)/;
+
+/**
+ * Parse `repquota -u` output (one or more filesystem reports). A user listed on several filesystems is
+ * summed. Lines that are not user lines (headers, separators, grace times) are skipped.
+ */
+export function parseRepquota(text: string): Result<Map<string, RepquotaUsage>> {
+  if (typeof text !== "string") return fail("repquota output is not text");
+  const users = new Map<string, RepquotaUsage>();
+  let reports = 0;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\*\*\* Report for user quotas/.test(line)) reports += 1;
+    const match = USER_LINE.exec(line);
+    if (!match) continue;
+    const [, user = "", , , used = "0", soft = "0", hard = "0"] = match;
+    const previous = users.get(user) ?? { usedBytes: 0, softLimitBytes: 0, hardLimitBytes: 0 };
+    users.set(user, {
+      usedBytes: previous.usedBytes + Number(used) * KIB,
+      softLimitBytes: previous.softLimitBytes + Number(soft) * KIB,
+      hardLimitBytes: previous.hardLimitBytes + Number(hard) * KIB,
+    });
+  }
+  if (reports === 0 && users.size === 0)
+    return fail("no repquota report found (expected `repquota -u` output)");
+  return ok(users);
+}
+
+/** The ratio only where the quota is known and above zero: an unknown quota is not 0 %. */
+export function quotaState(quotaBytes: number | undefined, usedBytes: number | undefined): QuotaState {
+  const known = (value: number | undefined) => value !== undefined && Number.isFinite(value) && value >= 0;
+  return {
+    ...(known(quotaBytes) ? { quotaBytes } : {}),
+    ...(known(usedBytes) ? { usedBytes } : {}),
+    ...(known(quotaBytes) && known(usedBytes) && (quotaBytes as number) > 0
+      ? { ratio: (usedBytes as number) / (quotaBytes as number) }
+      : {}),
+  };
+}
+
+/** Directory attributes: sstQuota, and sstBackupSize + sstIncrementSize (either alone where one is missing). */
+export function ldapQuota(account: Account): QuotaState {
+  const sizes = [account.backupSizeBytes, account.incrementSizeBytes].filter(
+    (s): s is number => s !== undefined,
+  );
+  return quotaState(account.quotaBytes, sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) : undefined);
+}
+
+/**
+ * The filesystem quota of a repquota line: the hard limit (what the filesystem enforces), else the soft
+ * limit; 0 means "no limit" in repquota and leaves the quota unknown.
+ */
+export function repquotaQuota(usage: RepquotaUsage | undefined): QuotaState {
+  if (!usage) return {};
+  const limit = usage.hardLimitBytes > 0 ? usage.hardLimitBytes : usage.softLimitBytes;
+  return quotaState(limit > 0 ? limit : undefined, usage.usedBytes);
+}
+
+/**
+ * Bytes allocated below `home` (`blocks × 512`, like du): symbolic links are counted as themselves and never
+ * followed, hard links once. Stops with an abort error when `signal` fires.
+ */
+export async function diskUsage(home: string, signal: AbortSignal): Promise<number> {
+  const seen = new Set<string>();
+  let total = 0;
+  const pending: Buffer[] = [Buffer.from(home)];
+  while (pending.length > 0) {
+    signal.throwIfAborted();
+    const current = pending.pop() as Buffer;
+    const stats = await lstat(current, { bigint: true });
+    const identity = `${stats.dev}:${stats.ino}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    total += Number(stats.blocks) * 512;
+    if (!stats.isDirectory()) continue;
+    for (const name of await readdir(current, { encoding: "buffer" }))
+      pending.push(Buffer.concat([current, Buffer.from("/"), name]));
+  }
+  return total;
+}
+
+const run = promisify(execFile);
+
+/** Where the quota comes from, per `backup.quota.source`; `prepare` runs once per collection. */
+export interface QuotaSource {
+  prepare(now: Date): Promise<void>;
+  quotaFor(account: Account, home: string, now: Date): Promise<{ quota: QuotaState; error?: string }>;
+}
+
+export interface QuotaSourceOptions {
+  /** The time one account's du walk may take. */
+  timeoutMs: number;
+}
+
+export function createQuotaSource(
+  config: QuotaConfig,
+  logger: Logger,
+  options: QuotaSourceOptions,
+): QuotaSource {
+  switch (config.source) {
+    case "ldap":
+      return { prepare: async () => {}, quotaFor: async (account) => ({ quota: ldapQuota(account) }) };
+    case "repquota":
+      return repquotaSource(config, logger);
+    case "du":
+      return duSource(config, logger, options);
+  }
+}
+
+function repquotaSource(config: Extract<QuotaConfig, { source: "repquota" }>, logger: Logger): QuotaSource {
+  let usage: Result<Map<string, RepquotaUsage>> = fail("repquota has not run yet");
+  const accountOf = new Map(Object.entries(config.users).map(([user, uid]) => [uid, user]));
+  return {
+    async prepare() {
+      usage = await readRepquota(config);
+      if (!usage.ok)
+        logger.error({ reason: usage.error }, "quota from repquota unavailable for this collection");
+    },
+    async quotaFor(account) {
+      if (!usage.ok) return { quota: ldapFallback(account), error: `quota: ${usage.error}` };
+      return { quota: repquotaQuota(usage.value.get(accountOf.get(account.uid) ?? account.uid)) };
+    },
+  };
+}
+
+/** The directory's sstQuota stays known when repquota fails; usage does not. */
+const ldapFallback = (account: Account): QuotaState => quotaState(account.quotaBytes, undefined);
+
+async function readRepquota(
+  config: Extract<QuotaConfig, { source: "repquota" }>,
+): Promise<Result<Map<string, RepquotaUsage>>> {
+  try {
+    if (config.file !== undefined) return parseRepquota(await readFile(config.file, "utf8"));
+    const [command, ...args] = config.command ?? [];
+    if (command === undefined) return fail("no repquota command configured");
+    const { stdout } = await run(command, args, {
+      timeout: config.timeoutSeconds * 1000,
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: "utf8",
+      shell: false,
+    });
+    return parseRepquota(stdout);
+  } catch (error) {
+    const detail = error as NodeJS.ErrnoException & { killed?: boolean; stderr?: string };
+    if (detail.killed) return fail(`repquota command timed out after ${config.timeoutSeconds} s`);
+    const stderr = typeof detail.stderr === "string" ? detail.stderr.trim().slice(0, 200) : "";
+    return fail(
+      `cannot read repquota output (${detail.code ?? detail.message}${stderr ? `: ${stderr}` : ""})`,
+    );
+  }
+}
+
+function duSource(
+  config: Extract<QuotaConfig, { source: "du" }>,
+  logger: Logger,
+  options: QuotaSourceOptions,
+): QuotaSource {
+  const cache = new Map<string, { usedBytes: number; measuredAt: number }>();
+  return {
+    prepare: async () => {},
+    async quotaFor(account, home, now) {
+      const cached = cache.get(account.uid);
+      if (cached && now.getTime() - cached.measuredAt < config.refreshSeconds * 1000)
+        return { quota: quotaState(account.quotaBytes, cached.usedBytes) };
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+      try {
+        const usedBytes = await diskUsage(home, controller.signal);
+        cache.set(account.uid, { usedBytes, measuredAt: now.getTime() });
+        return { quota: quotaState(account.quotaBytes, usedBytes) };
+      } catch (error) {
+        const reason = controller.signal.aborted
+          ? `walking ${home} took longer than ${options.timeoutMs} ms`
+          : `cannot walk ${home} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+        logger.debug({ account: account.uid, reason }, "du quota failed");
+        // A stale measurement is better than none while the home is slow; it is refreshed next time.
+        return {
+          quota: quotaState(account.quotaBytes, cached?.usedBytes),
+          error: `quota: ${reason}`,
+        };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

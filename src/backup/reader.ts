@@ -1,0 +1,127 @@
+import path from "node:path";
+import type { Config } from "../config/index.js";
+import type { Account } from "../directory/model.js";
+import type { Logger } from "../log.js";
+import { HistoryStore } from "./history.js";
+import { hostState, observeHost } from "./host.js";
+import type { AccountState, HostState } from "./model.js";
+import { createQuotaSource } from "./quota.js";
+import { readAccountTree, type TreeReading } from "./tree.js";
+
+/** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
+export interface BackupReader {
+  /** Once per collection, before the accounts: e.g. run repquota once. Never rejects. */
+  prepareCollection(now: Date): Promise<void>;
+  /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
+  readAccount(account: Account, now: Date): Promise<AccountState>;
+  close(): void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The account's home on the backup server: homeDirectory, else `<backup.root>/<uid>`. */
+export const homeOf = (account: Account, root: string): string =>
+  account.home ?? path.join(root, account.uid);
+
+/**
+ * Never used: the account is older than `neverUsedAfterDays` and no host ever ran (no client file, no run or
+ * success in the history, no last success in the directory). Without createdAt the age is unknown: not flagged.
+ */
+export function isNeverUsed(
+  account: Account,
+  hosts: readonly HostState[],
+  everRanByHistory: boolean,
+  now: Date,
+  neverUsedAfterDays: number,
+): boolean {
+  if (!account.createdAt) return false;
+  if (now.getTime() - account.createdAt.getTime() <= neverUsedAfterDays * DAY_MS) return false;
+  if (everRanByHistory || account.lastSuccessfulBackup.size > 0) return false;
+  return hosts.every((host) => !host.lastStart && !host.lastEnd && !host.lastSuccess);
+}
+
+export function createBackupReader(config: Config, logger: Logger): BackupReader {
+  const backup = config.backup;
+  const history = HistoryStore.open(config.history.path, logger);
+  const quota = createQuotaSource(backup.quota, logger, { timeoutMs: backup.accountTimeoutMs });
+
+  async function readTree(home: string): Promise<TreeReading> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<TreeReading>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({
+          hosts: [],
+          errors: [`reading ${home} took longer than ${backup.accountTimeoutMs} ms; aborted`],
+        });
+      }, backup.accountTimeoutMs);
+    });
+    const reading = readAccountTree(home, backup, controller.signal).catch(
+      (error: unknown): TreeReading => ({
+        hosts: [],
+        errors: controller.signal.aborted
+          ? []
+          : [`reading ${home} failed (${(error as NodeJS.ErrnoException).code ?? String(error)})`],
+      }),
+    );
+    try {
+      return await Promise.race([reading, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function readAccount(account: Account, now: Date): Promise<AccountState> {
+    const home = homeOf(account, backup.root);
+    const tree = await readTree(home);
+    const errors = [...tree.errors];
+    const hosts = tree.hosts.map((folder) => {
+      const observation = observeHost(folder, now, backup);
+      const seed = account.lastSuccessfulBackup.get(folder.host);
+      const record = history.observe(account.uid, folder.host, observation.finishedRun, now, seed);
+      return hostState(observation, record, now, backup, seed);
+    });
+    const measured = await quota.quotaFor(account, home, now);
+    if (measured.error) errors.push(measured.error);
+    return {
+      account,
+      hosts,
+      quota: measured.quota,
+      neverUsed: isNeverUsed(account, hosts, history.everRan(account.uid), now, backup.neverUsedAfterDays),
+      errors,
+    };
+  }
+
+  return {
+    async prepareCollection(now) {
+      try {
+        history.flush();
+        await quota.prepare(now);
+      } catch (error) {
+        logger.error(
+          { reason: error instanceof Error ? error.message : String(error) },
+          "preparing the collection failed",
+        );
+      }
+    },
+    async readAccount(account, now) {
+      try {
+        return await readAccount(account, now);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        logger.error({ account: account.uid, reason }, "reading the account failed");
+        return {
+          account,
+          hosts: [],
+          quota: {},
+          neverUsed: false,
+          errors: [`reading the account failed: ${reason}`],
+        };
+      }
+    },
+    close() {
+      history.close();
+    },
+  };
+}

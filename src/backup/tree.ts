@@ -1,0 +1,213 @@
+import { constants, type Dirent, type Stats } from "node:fs";
+import { lstat, open, readdir, realpath } from "node:fs/promises";
+import path from "node:path";
+
+/** The three client files of a host's metadata folder. */
+export const CLIENT_FILES = {
+  started: "backupStarted.xml",
+  ended: "backupEnded.xml",
+  scheduler: "scheduler.xml",
+} as const;
+
+export type ClientFileKind = keyof typeof CLIENT_FILES;
+
+export interface ClientFile {
+  text: string;
+  /** Modification time on the server: when the file arrived, by the server's clock. */
+  mtime: Date;
+}
+
+export type FileReading =
+  | { kind: "missing" }
+  | { kind: "read"; file: ClientFile }
+  | { kind: "error"; error: string };
+
+export interface HostFolder {
+  /** Label-safe host name (see hostLabel). */
+  host: string;
+  files: Record<ClientFileKind, FileReading>;
+}
+
+export interface TreeReading {
+  hosts: HostFolder[];
+  /** Problems with the home as a whole: missing, symbolic links, too many hosts. */
+  errors: string[];
+}
+
+export interface TreeOptions {
+  incomingDir: string;
+  metadataDir: string;
+  maxFileBytes: number;
+  maxHostsPerAccount: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
+
+/**
+ * A host folder name (any bytes) as a string safe for labels, logs and mails: valid UTF-8 is kept, invalid
+ * bytes become U+FFFD, control and bidirectional-override characters are dropped.
+ */
+export function hostLabel(name: Uint8Array): string {
+  const label = decoder
+    .decode(name)
+    .replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, "")
+    .trim();
+  return label.length > 0 ? label : "(unnamed)";
+}
+
+/** Whether a directory entry name could be used to leave the folder it was listed in. */
+export function isUnsafeEntryName(name: Uint8Array): boolean {
+  const text = Buffer.from(name).toString("latin1");
+  return text.length === 0 || text === "." || text === ".." || text.includes("/") || text.includes("\0");
+}
+
+const SLASH = Buffer.from("/");
+const join = (...parts: Uint8Array[]) =>
+  Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [SLASH, part])));
+
+const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
+
+async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefined> {
+  try {
+    return await lstat(target);
+  } catch (error) {
+    if (code(error) === "ENOENT" || code(error) === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Read one client file without following symbolic links and without reading more than `maxBytes`: the file
+ * is opened with O_NOFOLLOW and checked again on the open descriptor, so a swap after lstat is caught.
+ */
+export async function readClientFile(target: Buffer | string, maxBytes: number): Promise<FileReading> {
+  const name = path.basename(Buffer.isBuffer(target) ? target.toString() : target);
+  let before: Stats | undefined;
+  try {
+    before = await lstatOrUndefined(target);
+  } catch (error) {
+    return { kind: "error", error: `${name}: cannot stat (${code(error)})` };
+  }
+  if (!before) return { kind: "missing" };
+  if (before.isSymbolicLink()) return { kind: "error", error: `${name} is a symbolic link; not read` };
+  if (!before.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
+  if (before.size > maxBytes)
+    return {
+      kind: "error",
+      error: `${name} is ${before.size} bytes, above the limit of ${maxBytes}; not read`,
+    };
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
+      return { kind: "error", error: `${name} changed while being read; not read` };
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes)
+      return { kind: "error", error: `${name} grew above the limit of ${maxBytes} bytes; not read` };
+    return { kind: "read", file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime } };
+  } catch (error) {
+    const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
+    return { kind: "error", error: `${name} ${reason}; not read` };
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * List an account's hosts and read their client files. Everything below `incoming/` is written by customers:
+ * no symbolic link is followed, every folder is checked to resolve inside the home, and the number of hosts
+ * is capped. `signal` stops the walk between steps once the account's time is up.
+ */
+export async function readAccountTree(
+  home: string,
+  options: TreeOptions,
+  signal: AbortSignal,
+): Promise<TreeReading> {
+  const errors: string[] = [];
+  let realHome: Buffer;
+  try {
+    realHome = await realpath(Buffer.from(home), { encoding: "buffer" });
+    if (!(await lstat(realHome)).isDirectory())
+      return { hosts: [], errors: [`home ${home} is not a directory`] };
+  } catch (error) {
+    return { hosts: [], errors: [`home ${home} cannot be read (${code(error)})`] };
+  }
+  const incoming = join(realHome, Buffer.from(options.incomingDir));
+  const incomingStats = await lstatOrUndefined(incoming);
+  // A home without incoming/ belongs to an account whose clients never uploaded anything: not an error.
+  if (!incomingStats) return { hosts: [], errors };
+  if (incomingStats.isSymbolicLink())
+    return { hosts: [], errors: [`${options.incomingDir} is a symbolic link; not read`] };
+  if (!incomingStats.isDirectory())
+    return { hosts: [], errors: [`${options.incomingDir} is not a directory`] };
+  if (!(await insideOf(incoming, realHome)))
+    return { hosts: [], errors: [`${options.incomingDir} resolves outside the home; not read`] };
+
+  const entries = (await readdir(incoming, { encoding: "buffer", withFileTypes: true })) as Dirent<Buffer>[];
+  entries.sort((a, b) => Buffer.compare(a.name, b.name));
+  const hosts: HostFolder[] = [];
+  const labels = new Set<string>();
+  let notRead = 0;
+  for (const entry of entries) {
+    signal.throwIfAborted();
+    const label = hostLabel(entry.name);
+    if (isUnsafeEntryName(entry.name)) {
+      errors.push(`host folder ${JSON.stringify(label)} has an unsafe name; not read`);
+      continue;
+    }
+    const folder = join(incoming, entry.name);
+    const stats = entry.isDirectory() || entry.isSymbolicLink() ? undefined : await lstatOrUndefined(folder);
+    if (entry.isSymbolicLink() || stats?.isSymbolicLink()) {
+      errors.push(`host folder ${JSON.stringify(label)} is a symbolic link; not read`);
+      continue;
+    }
+    if (!entry.isDirectory() && !stats?.isDirectory()) continue;
+    if (hosts.length >= options.maxHostsPerAccount) {
+      notRead += 1;
+      continue;
+    }
+    const metadata = join(folder, Buffer.from(options.metadataDir));
+    const metadataStats = await lstatOrUndefined(metadata);
+    if (!metadataStats) continue;
+    if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory()) {
+      errors.push(`${options.metadataDir} of host ${JSON.stringify(label)} is not a plain folder; not read`);
+      continue;
+    }
+    if (!(await insideOf(metadata, realHome))) {
+      errors.push(`host folder ${JSON.stringify(label)} resolves outside the home; not read`);
+      continue;
+    }
+    let unique = label;
+    for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
+    labels.add(unique);
+    const files = {} as Record<ClientFileKind, FileReading>;
+    for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
+      signal.throwIfAborted();
+      files[kind] = await readClientFile(join(metadata, Buffer.from(fileName)), options.maxFileBytes);
+    }
+    hosts.push({ host: unique, files });
+  }
+  if (notRead > 0)
+    errors.push(
+      `${notRead} folder(s) in ${options.incomingDir} beyond the limit of ${options.maxHostsPerAccount} hosts were not read`,
+    );
+  return { hosts, errors };
+}
+
+/** Whether `target` resolves (all links followed) to a path inside `root` — a check against races. */
+async function insideOf(target: Buffer, root: Buffer): Promise<boolean> {
+  try {
+    const resolved = await realpath(target, { encoding: "buffer" });
+    const prefix = Buffer.concat([root, SLASH]);
+    return resolved.length > prefix.length && resolved.subarray(0, prefix.length).equals(prefix);
+  } catch {
+    return false;
+  }
+}
