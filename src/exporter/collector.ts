@@ -1,0 +1,183 @@
+import { performance } from "node:perf_hooks";
+import type { AccountState } from "../backup/model.js";
+import type { Account, Directory, Reseller } from "../directory/model.js";
+import type { Logger } from "../log.js";
+import { type CompressedBody, compressBody } from "./body.js";
+import { renderText } from "./render-text.js";
+import { type AccountSample, accountSample, type ExportedSettings } from "./sample.js";
+import type { SelfMetrics } from "./self-metrics.js";
+
+/** What the collector needs of the directory. */
+export type AccountDirectory = Pick<Directory, "listAccounts" | "getResellers">;
+
+/** What the collector needs of the backup reader (`readAccount` never rejects by contract; a rejection is still survived). */
+export interface AccountStateReader {
+  prepareCollection(now: Date): Promise<void>;
+  readAccount(account: Account, now: Date): Promise<AccountState>;
+}
+
+/** Effective settings of an account given its resellers (in the account's order). */
+export type SettingsResolver = (account: Account, resellers: Reseller[]) => ExportedSettings;
+
+export type Renderer = (samples: readonly AccountSample[]) => Iterable<string> | AsyncIterable<string>;
+
+export interface CollectorOptions {
+  directory: AccountDirectory;
+  reader: AccountStateReader;
+  settings: SettingsResolver;
+  metrics: SelfMetrics;
+  logger: Logger;
+  concurrency: number;
+  now?: () => Date;
+  render?: Renderer;
+}
+
+/** The last good collection: compressed per-account metrics and what they cover. */
+export interface Snapshot {
+  body: CompressedBody;
+  accounts: number;
+  hosts: number;
+  collectedAt: Date;
+}
+
+class CollectionError extends Error {
+  constructor(
+    readonly stage: "directory" | "backup",
+    cause: unknown,
+  ) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+const stageOf = async <T>(stage: "directory" | "backup", work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (error) {
+    throw new CollectionError(stage, error);
+  }
+};
+
+/** Run `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Collects every active account in the background, one collection at a time, and keeps the last good
+ * snapshot rendered and compressed; scrapes only read `snapshot`.
+ */
+export class Collector {
+  #snapshot: Snapshot | undefined;
+  #running: Promise<boolean> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #now: () => Date;
+  readonly #render: Renderer;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.#now = options.now ?? (() => new Date());
+    this.#render = options.render ?? renderText;
+  }
+
+  /** The last good collection, undefined before the first one succeeded. */
+  get snapshot(): Snapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** Collect now, or join the collection in progress; resolves true when it succeeded. */
+  collect(): Promise<boolean> {
+    this.#running ??= this.#collect().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Collect at once and then every `intervalSeconds` (measured from each start; an overrun starts the next at once). */
+  start(intervalSeconds: number): void {
+    const loop = async () => {
+      const started = performance.now();
+      await this.collect();
+      if (this.#stopped) return;
+      const wait = Math.max(0, intervalSeconds * 1000 - (performance.now() - started));
+      this.#timer = setTimeout(loop, wait);
+    };
+    void loop();
+  }
+
+  /** Stop the loop and wait for a collection in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  async #collect(): Promise<boolean> {
+    const { metrics, logger } = this.options;
+    const started = performance.now();
+    const now = this.#now();
+    try {
+      const snapshot = await this.#gather(now);
+      this.#snapshot = snapshot;
+      metrics.up.set(1);
+      metrics.lastSuccess.set(this.#now().getTime() / 1000);
+      metrics.accounts.set(snapshot.accounts);
+      metrics.hosts.set(snapshot.hosts);
+      logger.info(
+        { accounts: snapshot.accounts, hosts: snapshot.hosts, bytes: snapshot.body.bytes },
+        "collection done",
+      );
+      return true;
+    } catch (error) {
+      const stage = error instanceof CollectionError ? error.stage : "directory";
+      metrics.up.set(0);
+      metrics.errors.inc({ stage });
+      logger.warn(
+        { stage, err: error instanceof CollectionError ? error.cause : error },
+        "collection failed; serving the last good data",
+      );
+      return false;
+    } finally {
+      metrics.duration.set((performance.now() - started) / 1000);
+    }
+  }
+
+  async #gather(now: Date): Promise<Snapshot> {
+    const { directory, reader, settings, metrics, logger, concurrency } = this.options;
+    const accounts = (await stageOf("directory", () => directory.listAccounts())).filter((a) => a.active);
+    const resellerUids = [...new Set(accounts.flatMap((a) => a.resellerUids))];
+    const resellers =
+      resellerUids.length > 0
+        ? await stageOf("directory", () => directory.getResellers(resellerUids))
+        : new Map<string, Reseller>();
+    await stageOf("backup", () => reader.prepareCollection(now));
+
+    const samples: AccountSample[] = [];
+    const failed: string[] = [];
+    await forEachLimited(accounts, concurrency, async (account) => {
+      try {
+        const state = await reader.readAccount(account, now);
+        const accountResellers = account.resellerUids.flatMap((uid) => resellers.get(uid) ?? []);
+        samples.push(accountSample(state, settings(account, accountResellers), now));
+        if (state.errors.length > 0) {
+          failed.push(account.uid);
+          logger.debug({ account: account.uid, errors: state.errors }, "account read with errors");
+        }
+      } catch (error) {
+        failed.push(account.uid);
+        logger.debug({ account: account.uid, err: error }, "account skipped");
+      }
+    });
+    if (failed.length > 0) {
+      metrics.errors.inc({ stage: "account" }, failed.length);
+      logger.warn({ count: failed.length, accounts: failed.slice(0, 10) }, "accounts with errors");
+    }
+    samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
+    const body = await compressBody(this.#render(samples));
+    return { body, accounts: samples.length, hosts, collectedAt: now };
+  }
+}

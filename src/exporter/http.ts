@@ -1,0 +1,92 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "../log.js";
+import { type CompressedBody, emptyBody, gzipParts, writePlain } from "./body.js";
+
+export const contentType = "text/plain; version=0.0.4; charset=utf-8";
+
+export interface MetricsSource {
+  /** The per-account metrics of the last good collection (empty before the first one). */
+  body(): CompressedBody | undefined;
+  /** The exporter's own metrics and the process metrics, rendered at each scrape. */
+  selfMetrics(): Promise<string>;
+  /** True once a collection has succeeded. */
+  ready(): boolean;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
+
+/** Basic auth that compares fixed-length digests in constant time, so timing reveals nothing about the secret. */
+const basicAuth = (credentials: Credentials) => {
+  const expected = digest(`${credentials.username}:${credentials.password}`);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get("authorization") ?? "";
+    const match = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(header);
+    const given = digest(match?.[1] ? Buffer.from(match[1], "base64").toString("utf8") : "");
+    if (timingSafeEqual(given, expected)) return next();
+    res.set("WWW-Authenticate", 'Basic realm="stoney-backup-monitor", charset="UTF-8"');
+    res.status(401).type("text/plain").send("authentication required\n");
+  };
+};
+
+const landingPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>stoney backup exporter</title></head>
+<body>
+<h1>stoney backup exporter</h1>
+<p>Prometheus exporter for the stoney backup accounts of this server.</p>
+<ul>
+<li><a href="metrics">/metrics</a>: the metrics (last complete collection)</li>
+<li><a href="healthz">/healthz</a>: the process is alive</li>
+<li><a href="readyz">/readyz</a>: a collection has succeeded</li>
+</ul>
+</body>
+</html>
+`;
+
+export function createApp(source: MetricsSource, logger: Logger, credentials?: Credentials): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/", (_req, res) => {
+    res.type("html").send(landingPage);
+  });
+  app.get("/healthz", (_req, res) => {
+    res.type("text/plain").send("ok\n");
+  });
+  app.get("/readyz", (_req, res) => {
+    if (source.ready()) res.type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send("no successful collection yet\n");
+  });
+  const scrape = async (req: Request, res: Response) => {
+    const body = source.body() ?? emptyBody;
+    const tail = await source.selfMetrics();
+    res.set("Content-Type", contentType);
+    res.set("Vary", "Accept-Encoding");
+    res.set("Cache-Control", "no-store");
+    if (req.acceptsEncodings("gzip", "identity") === "gzip") {
+      const parts = gzipParts(body, tail);
+      res.set("Content-Encoding", "gzip");
+      res.set("Content-Length", String(parts.reduce((sum, part) => sum + part.length, 0)));
+      res.status(200);
+      for (const part of parts.slice(0, -1)) res.write(part);
+      res.end(parts.at(-1));
+      return;
+    }
+    res.set("Content-Length", String(body.bytes + Buffer.byteLength(tail)));
+    res.status(200);
+    try {
+      await writePlain(body, tail, res);
+    } catch (error) {
+      logger.debug({ err: error }, "plain scrape aborted");
+      res.destroy();
+    }
+  };
+  if (credentials) app.get("/metrics", basicAuth(credentials), scrape);
+  else app.get("/metrics", scrape);
+  return app;
+}

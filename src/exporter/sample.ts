@@ -1,0 +1,131 @@
+import type { AccountState, ClientInfo, HostState, RunStatus, Schedule } from "../backup/model.js";
+
+/** One effective setting as the directory module resolves it (account → reseller → configuration). */
+export interface ResolvedSetting {
+  value: boolean | number;
+}
+
+/** The effective settings the exporter publishes; a structural subset of the directory's EffectiveSettings. */
+export interface ExportedSettings {
+  warnings: ResolvedSetting;
+  quotaWarningPercent: ResolvedSetting;
+  missedBackupsThreshold: ResolvedSetting;
+  missedDaysThreshold: ResolvedSetting;
+  failuresThreshold: ResolvedSetting;
+}
+
+export interface ScheduleLabels {
+  type: Schedule["type"];
+  /** Cron expression of a custom schedule (`30 19 * * 1,3,5`), empty otherwise. */
+  cron: string;
+  /** The schedule's fixed UTC offset (`+01:00`), empty when it has none. */
+  utcOffset: string;
+}
+
+/**
+ * What the exporter keeps of one host between the read phase and rendering: plain numbers and
+ * strings only, so the directory entries and client file contents can be collected as garbage early.
+ */
+export interface HostSample {
+  host: string;
+  lastStartSeconds?: number;
+  lastEndSeconds?: number;
+  lastSuccessSeconds?: number;
+  lastSuccessAgeSeconds?: number;
+  status: RunStatus;
+  consecutiveFailures: number;
+  missedSchedules: number;
+  nextScheduleSeconds?: number;
+  schedule?: ScheduleLabels;
+  client?: ClientInfo;
+  clientOutdated: boolean;
+  clockSkewed: boolean;
+  metadataErrors: number;
+}
+
+export interface AccountSample {
+  uid: string;
+  /** Reseller uids joined by commas, empty without reseller. */
+  resellers: string;
+  warningsEnabled: boolean;
+  quotaBytes?: number;
+  usedBytes?: number;
+  usedRatio?: number;
+  quotaWarningRatio: number;
+  missedSchedulesThreshold: number;
+  missedDaysThreshold: number;
+  failuresThreshold: number;
+  neverUsed: boolean;
+  createdSeconds?: number;
+  hosts: HostSample[];
+}
+
+const seconds = (date: Date | undefined): number | undefined =>
+  date === undefined ? undefined : date.getTime() / 1000;
+
+const twoDigits = (n: number): string => String(n).padStart(2, "0");
+
+/** `+01:00`, `-05:30`, `+00:00`: the form the clients write, so operators recognise it. */
+export const formatUtcOffset = (minutes: number): string => {
+  const sign = minutes < 0 ? "-" : "+";
+  const absolute = Math.abs(minutes);
+  return `${sign}${twoDigits(Math.floor(absolute / 60))}:${twoDigits(absolute % 60)}`;
+};
+
+export const scheduleLabels = (schedule: Schedule): ScheduleLabels => {
+  if (schedule.type !== "custom") return { type: schedule.type, cron: "", utcOffset: "" };
+  const weekdays = new Set(schedule.weekdays);
+  // Cron counts Sunday as 0; every day of the week is `*` like the client's own every_day_of_week.
+  const dayOfWeek =
+    weekdays.size >= 7
+      ? "*"
+      : [...weekdays]
+          .map((day) => day % 7)
+          .sort((a, b) => a - b)
+          .join(",");
+  return {
+    type: "custom",
+    cron: `${schedule.minute} ${schedule.hour} * * ${dayOfWeek}`,
+    utcOffset: formatUtcOffset(schedule.utcOffsetMinutes),
+  };
+};
+
+const toNumber = (setting: ResolvedSetting): number => Number(setting.value);
+
+export const hostSample = (host: HostState, now: Date): HostSample => {
+  const lastSuccessSeconds = seconds(host.lastSuccess);
+  return {
+    host: host.host,
+    lastStartSeconds: seconds(host.lastStart?.at),
+    lastEndSeconds: seconds(host.lastEnd?.at),
+    lastSuccessSeconds,
+    lastSuccessAgeSeconds:
+      lastSuccessSeconds === undefined ? undefined : now.getTime() / 1000 - lastSuccessSeconds,
+    status: host.status,
+    consecutiveFailures: host.consecutiveFailures,
+    missedSchedules: host.missedSchedules,
+    nextScheduleSeconds: seconds(host.nextSchedule),
+    schedule: host.schedule === undefined ? undefined : scheduleLabels(host.schedule),
+    client: host.client,
+    clientOutdated: host.clientOutdated,
+    clockSkewed: host.clockSkewed,
+    metadataErrors: host.errors.length,
+  };
+};
+
+/** Reduce one account's state and effective settings to the values the metric contract publishes. */
+export const accountSample = (state: AccountState, settings: ExportedSettings, now: Date): AccountSample => ({
+  uid: state.account.uid,
+  resellers: state.account.resellerUids.join(","),
+  warningsEnabled: settings.warnings.value === true,
+  quotaBytes: state.quota.quotaBytes,
+  usedBytes: state.quota.usedBytes,
+  usedRatio: state.quota.ratio,
+  quotaWarningRatio: toNumber(settings.quotaWarningPercent) / 100,
+  missedSchedulesThreshold: toNumber(settings.missedBackupsThreshold),
+  missedDaysThreshold: toNumber(settings.missedDaysThreshold),
+  failuresThreshold: toNumber(settings.failuresThreshold),
+  neverUsed: state.neverUsed,
+  createdSeconds: seconds(state.account.createdAt),
+  hosts: state.hosts.map((host) => hostSample(host, now)),
+});

@@ -1,0 +1,52 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+/** Stages whose failures the collector counts; initialised at 0 so rate() works from the start. */
+export const errorStages = ["directory", "backup", "account"] as const;
+export type ErrorStage = (typeof errorStages)[number];
+
+/** The exporter's own metrics and the process metrics, in a registry of their own (rendered per scrape). */
+export function createSelfMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const errors = new Counter({
+    name: "stoney_backup_collector_errors_total",
+    help: "Collection errors by stage: directory (listing failed), backup (preparation failed), account (one account skipped or incomplete).",
+    labelNames: ["stage"],
+    registers,
+  });
+  for (const stage of errorStages) errors.inc({ stage }, 0);
+  const up = new Gauge({
+    name: "stoney_backup_collector_up",
+    help: "1 if the last collection succeeded, 0 before the first one and after a failed one.",
+    registers,
+  });
+  up.set(0);
+  return {
+    registry,
+    up,
+    errors,
+    lastSuccess: new Gauge({
+      name: "stoney_backup_collector_last_success_timestamp_seconds",
+      help: "When the served per-account data was collected (end of the last successful collection).",
+      registers,
+    }),
+    duration: new Gauge({
+      name: "stoney_backup_collector_duration_seconds",
+      help: "Duration of the last collection, successful or not.",
+      registers,
+    }),
+    accounts: new Gauge({
+      name: "stoney_backup_collector_accounts",
+      help: "Accounts exported by the last successful collection.",
+      registers,
+    }),
+    hosts: new Gauge({
+      name: "stoney_backup_collector_hosts",
+      help: "Hosts exported by the last successful collection.",
+      registers,
+    }),
+  };
+}
+
+export type SelfMetrics = ReturnType<typeof createSelfMetrics>;

@@ -1,0 +1,171 @@
+import { gunzipSync } from "node:zlib";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { gzipParts } from "../../src/exporter/body.js";
+import { Collector } from "../../src/exporter/collector.js";
+import { createSelfMetrics } from "../../src/exporter/self-metrics.js";
+import { parseExposition, seriesValue } from "./exposition.js";
+import { account, FakeDirectory, FakeReader, host, settings } from "./fakes.js";
+
+const now = new Date("2026-11-26T12:00:00Z");
+
+const setUp = (concurrency = 4) => {
+  const directory = new FakeDirectory();
+  const reader = new FakeReader();
+  const metrics = createSelfMetrics();
+  const collector = new Collector({
+    directory,
+    reader,
+    settings,
+    metrics,
+    logger: pino({ level: "silent" }),
+    concurrency,
+    now: () => now,
+  });
+  const scrape = async () => {
+    const body = collector.snapshot?.body;
+    const tail = await metrics.registry.metrics();
+    const text = body ? gunzipSync(Buffer.concat(gzipParts(body, tail))).toString("utf8") : tail;
+    return parseExposition(text);
+  };
+  return { directory, reader, metrics, collector, scrape };
+};
+
+describe("collector", () => {
+  it("reports collector_up 0 and no account series before the first collection", async () => {
+    const { collector, scrape } = setUp();
+    const series = await scrape();
+    expect(collector.snapshot).toBeUndefined();
+    expect(seriesValue(series, "stoney_backup_collector_up")).toBe(0);
+    expect(seriesValue(series, "stoney_backup_collector_errors_total", { stage: "account" })).toBe(0);
+    expect(series.some((s) => s.name === "process_cpu_seconds_total")).toBe(true);
+    expect(series.some((s) => s.name === "stoney_backup_account_info")).toBe(false);
+  });
+
+  it("exports active accounts, looks up every reseller once, and counts and skips a bad account", async () => {
+    const { directory, reader, collector, scrape } = setUp();
+    directory.accounts = [
+      account("1", { resellerUids: ["r1"] }),
+      account("2", { resellerUids: ["r2", "r1"] }),
+      account("3", { active: false, resellerUids: ["r3"] }),
+      account("4"),
+    ];
+    directory.resellers.set("r1", {
+      uid: "r1",
+      dn: "uid=r1",
+      mail: [],
+      informPersonUids: [],
+      personUids: [],
+      settings: { quotaWarningPercent: 90 },
+    });
+    reader.states.set("1", {
+      hosts: [host("pc", { status: "success" })],
+      quota: {},
+      neverUsed: false,
+      errors: [],
+    });
+    reader.rejecting.add("4");
+    expect(await collector.collect()).toBe(true);
+    expect(directory.resellerRequests).toEqual([["r1", "r2"]]);
+    expect(reader.prepared).toEqual([now]);
+    const series = await scrape();
+    expect(seriesValue(series, "stoney_backup_collector_up")).toBe(1);
+    expect(seriesValue(series, "stoney_backup_collector_accounts")).toBe(2);
+    expect(seriesValue(series, "stoney_backup_collector_hosts")).toBe(1);
+    expect(seriesValue(series, "stoney_backup_collector_last_success_timestamp_seconds")).toBe(
+      now.getTime() / 1000,
+    );
+    expect(seriesValue(series, "stoney_backup_collector_errors_total", { stage: "account" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "2", reseller: "r2,r1" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_quota_warning_ratio", { account: "2" })).toBe(0.9);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "3" })).toBeUndefined();
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "4" })).toBeUndefined();
+    expect(
+      seriesValue(series, "stoney_backup_last_run_status", { account: "1", host: "pc", status: "success" }),
+    ).toBe(1);
+  });
+
+  it("counts an account the reader could only partly read, and still exports what it read", async () => {
+    const { directory, reader, collector, scrape } = setUp();
+    directory.accounts = [account("1")];
+    reader.states.set("1", {
+      hosts: [],
+      quota: { quotaBytes: 5 },
+      neverUsed: false,
+      errors: ["timeout after 10000 ms"],
+    });
+    await collector.collect();
+    const series = await scrape();
+    expect(seriesValue(series, "stoney_backup_collector_errors_total", { stage: "account" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_quota_bytes", { account: "1" })).toBe(5);
+  });
+
+  it("drops the series of accounts and hosts that disappeared at the next collection", async () => {
+    const { directory, reader, collector, scrape } = setUp();
+    directory.accounts = [account("1"), account("2")];
+    reader.states.set("1", { hosts: [host("a"), host("b")], quota: {}, neverUsed: false, errors: [] });
+    await collector.collect();
+    expect(seriesValue(await scrape(), "stoney_backup_missed_schedules", { account: "1", host: "b" })).toBe(
+      0,
+    );
+    directory.accounts = [account("1")];
+    reader.states.set("1", { hosts: [host("a")], quota: {}, neverUsed: false, errors: [] });
+    await collector.collect();
+    const series = await scrape();
+    expect(series.filter((s) => s.labels.account === "2")).toEqual([]);
+    expect(series.filter((s) => s.labels.host === "b")).toEqual([]);
+    expect(seriesValue(series, "stoney_backup_missed_schedules", { account: "1", host: "a" })).toBe(0);
+  });
+
+  it("keeps serving the last good data with collector_up 0 when the directory fails", async () => {
+    const { directory, collector, scrape } = setUp();
+    directory.accounts = [account("1")];
+    await collector.collect();
+    directory.unreachable = true;
+    expect(await collector.collect()).toBe(false);
+    const series = await scrape();
+    expect(seriesValue(series, "stoney_backup_collector_up")).toBe(0);
+    expect(seriesValue(series, "stoney_backup_collector_errors_total", { stage: "directory" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "1", reseller: "" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_collector_last_success_timestamp_seconds")).toBe(
+      now.getTime() / 1000,
+    );
+    directory.unreachable = false;
+    expect(await collector.collect()).toBe(true);
+    expect(seriesValue(await scrape(), "stoney_backup_collector_up")).toBe(1);
+  });
+
+  it("fails the collection, keeping the last data, when the backup reader cannot prepare", async () => {
+    const { directory, reader, collector, scrape } = setUp();
+    directory.accounts = [account("1")];
+    await collector.collect();
+    reader.prepareCollection = async () => {
+      throw new Error("repquota: exit 1");
+    };
+    expect(await collector.collect()).toBe(false);
+    const series = await scrape();
+    expect(seriesValue(series, "stoney_backup_collector_errors_total", { stage: "backup" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "1", reseller: "" })).toBe(1);
+  });
+
+  it("runs one collection at a time and reads at most `concurrency` accounts in parallel", async () => {
+    const { directory, reader, collector } = setUp(3);
+    directory.accounts = Array.from({ length: 20 }, (_, i) => account(String(i)));
+    const [first, second] = await Promise.all([collector.collect(), collector.collect()]);
+    expect([first, second]).toEqual([true, true]);
+    expect(directory.listCalls).toBe(1);
+    expect(reader.maxInFlight).toBe(3);
+    expect(collector.snapshot?.accounts).toBe(20);
+  });
+
+  it("collects in the background every interval until stopped", async () => {
+    const { directory, collector } = setUp();
+    collector.start(0.05);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await collector.stop();
+    const calls = directory.listCalls;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(directory.listCalls).toBe(calls);
+  });
+});

@@ -1,0 +1,168 @@
+import { PassThrough } from "node:stream";
+import { text } from "node:stream/consumers";
+import zlib from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { compressBody, gzipParts, writePlain } from "../../src/exporter/body.js";
+import { families } from "../../src/exporter/families.js";
+import { renderText } from "../../src/exporter/render-text.js";
+import { type AccountSample, accountSample, scheduleLabels } from "../../src/exporter/sample.js";
+import { requireBinaries } from "../support/binaries.js";
+import { parseExposition, promtoolProblems, seriesValue } from "./exposition.js";
+import { account, host, settings } from "./fakes.js";
+
+const now = new Date("2026-11-26T12:00:00Z");
+const render = (samples: AccountSample[]) => [...renderText(samples, 64)].join("");
+
+const awkwardHost = 'büro "pc"\\share\nline two \ufffd';
+const samples = [
+  accountSample(
+    {
+      account: account("3723707", {
+        resellerUids: ["4000001", "4000002"],
+        createdAt: new Date("2026-10-01T12:00:00Z"),
+      }),
+      hosts: [
+        host(awkwardHost, {
+          status: "running",
+          lastStart: { at: new Date("2026-11-26T10:00:00Z"), id: "7" },
+          schedule: { type: "custom", minute: 30, hour: 19, weekdays: [1, 3, 5], utcOffsetMinutes: 60 },
+          client: {
+            identifier: "Sepiola Online Backup Client",
+            version: "2.6.1",
+            operatingSystem: "Windows",
+          },
+          errors: ["backupEnded.xml: not well-formed"],
+        }),
+        host("laptop", {
+          status: "success",
+          lastSuccess: new Date("2026-11-25T19:00:00Z"),
+          schedule: { type: "after_startup", minutesAfterStartup: 15 },
+        }),
+      ],
+      quota: { quotaBytes: 1000, usedBytes: 970, ratio: 0.97 },
+      neverUsed: false,
+      errors: [],
+    },
+    settings(account("3723707"), []),
+    now,
+  ),
+  accountSample(
+    { account: account("3723706"), hosts: [], quota: {}, neverUsed: true, errors: [] },
+    settings(account("3723706", { settings: { warnings: false, quotaWarningPercent: 90 } }), []),
+    now,
+  ),
+];
+
+describe("text renderer", () => {
+  it("writes every family with HELP and TYPE, escapes label values, and leaves unknown values absent", () => {
+    const body = render(samples);
+    for (const family of families) {
+      expect(body).toContain(`# HELP ${family.name} `);
+      expect(body).toContain(`# TYPE ${family.name} gauge\n`);
+    }
+    expect(body).toContain('host="büro \\"pc\\"\\\\share\\nline two \ufffd"');
+    const series = parseExposition(body);
+    const pc = { account: "3723707", host: awkwardHost };
+    expect(
+      seriesValue(series, "stoney_backup_account_info", { account: "3723707", reseller: "4000001,4000002" }),
+    ).toBe(1);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "3723706", reseller: "" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_quota_used_ratio", { account: "3723707" })).toBe(0.97);
+    expect(seriesValue(series, "stoney_backup_quota_bytes", { account: "3723706" })).toBeUndefined();
+    expect(seriesValue(series, "stoney_backup_warnings_enabled", { account: "3723706" })).toBe(0);
+    expect(seriesValue(series, "stoney_backup_quota_warning_ratio", { account: "3723706" })).toBe(0.9);
+    expect(
+      seriesValue(series, "stoney_backup_account_created_timestamp_seconds", { account: "3723707" }),
+    ).toBe(Date.parse("2026-10-01T12:00:00Z") / 1000);
+    expect(
+      seriesValue(series, "stoney_backup_account_created_timestamp_seconds", { account: "3723706" }),
+    ).toBeUndefined();
+    expect(seriesValue(series, "stoney_backup_last_run_status", { ...pc, status: "running" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_last_end_timestamp_seconds", pc)).toBeUndefined();
+    expect(seriesValue(series, "stoney_backup_metadata_errors", pc)).toBe(1);
+    expect(
+      seriesValue(series, "stoney_backup_schedule_info", {
+        ...pc,
+        type: "custom",
+        cron: "30 19 * * 1,3,5",
+        utc_offset: "+01:00",
+      }),
+    ).toBe(1);
+    expect(
+      seriesValue(series, "stoney_backup_client_info", {
+        ...pc,
+        identifier: "Sepiola Online Backup Client",
+        version: "2.6.1",
+        os: "Windows",
+      }),
+    ).toBe(1);
+    const laptop = { account: "3723707", host: "laptop" };
+    expect(seriesValue(series, "stoney_backup_client_info", laptop)).toBeUndefined();
+    expect(
+      seriesValue(series, "stoney_backup_schedule_info", {
+        ...laptop,
+        type: "after_startup",
+        cron: "",
+        utc_offset: "",
+      }),
+    ).toBe(1);
+    expect(seriesValue(series, "stoney_backup_last_success_age_seconds", laptop)).toBe(17 * 3600);
+  });
+
+  it.skipIf(!requireBinaries(["promtool"]))("passes promtool check metrics", async () => {
+    expect(await promtoolProblems(render(samples))).toEqual([]);
+  });
+
+  it("formats schedules as cron expressions with the offset as the client wrote it", () => {
+    expect(
+      scheduleLabels({
+        type: "custom",
+        minute: 15,
+        hour: 2,
+        weekdays: [1, 2, 3, 4, 5, 6, 7],
+        utcOffsetMinutes: 60,
+      }),
+    ).toEqual({
+      type: "custom",
+      cron: "15 2 * * *",
+      utcOffset: "+01:00",
+    });
+    expect(
+      scheduleLabels({ type: "custom", minute: 0, hour: 20, weekdays: [7, 6], utcOffsetMinutes: -330 }),
+    ).toEqual({
+      type: "custom",
+      cron: "0 20 * * 0,6",
+      utcOffset: "-05:30",
+    });
+    expect(
+      scheduleLabels({ type: "custom", minute: 0, hour: 0, weekdays: [1], utcOffsetMinutes: 0 }).utcOffset,
+    ).toBe("+00:00");
+    expect(scheduleLabels({ type: "none" })).toEqual({ type: "none", cron: "", utcOffset: "" });
+  });
+});
+
+describe("compressed body", () => {
+  const body = render(samples);
+  const tail =
+    "# HELP stoney_backup_collector_up x\n# TYPE stoney_backup_collector_up gauge\nstoney_backup_collector_up 1\n";
+
+  it("joins the cached body and the scrape-time tail into one gzip member", async () => {
+    const compressed = await compressBody(renderText(samples, 64));
+    expect(compressed.bytes).toBe(Buffer.byteLength(body));
+    const gzip = Buffer.concat(gzipParts(compressed, tail));
+    expect(zlib.gunzipSync(gzip).toString("utf8")).toBe(body + tail);
+  });
+
+  it("inflates the cached body for plain scrapes", async () => {
+    const compressed = await compressBody(renderText(samples, 64));
+    const target = new PassThrough();
+    const received = text(target);
+    await writePlain(compressed, tail, target);
+    expect(await received).toBe(body + tail);
+  });
+
+  it("serves only the tail when there is no body yet", async () => {
+    const empty = await compressBody([]);
+    expect(zlib.gunzipSync(Buffer.concat(gzipParts(empty, tail))).toString()).toBe(tail);
+  });
+});
