@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireBinaries } from "../support/binaries.js";
+import { type Daemon, freePort, runBinary, startDaemon, waitFor } from "./processes.js";
+import { alertmanagerConfig } from "./stack-config.js";
+
+const configFile = "alertmanager/alertmanager.yml";
+
+const routeOf = async (labels: Record<string, string>): Promise<string> => {
+  const result = await runBinary("amtool", [
+    "config",
+    "routes",
+    "test",
+    `--config.file=${configFile}`,
+    ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout.trim();
+};
+
+describe.skipIf(!requireBinaries(["amtool"]))("amtool", () => {
+  it("accepts alertmanager.yml", async () => {
+    const result = await runBinary("amtool", ["check-config", configFile]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain("SUCCESS");
+  });
+
+  it.each([
+    [{ alertname: "StoneyBackupQuotaWarning", task: "quota", account: "3723702", severity: "warning" }],
+    [{ alertname: "StoneyBackupScheduleMissed", task: "schedule", account: "3723704", host: "pc" }],
+    [{ alertname: "StoneyBackupTooLongWithoutSuccess", task: "schedule", account: "3723709", host: "pc" }],
+    [{ alertname: "StoneyBackupUnsuccessful", task: "unsuccessful", account: "3723703", host: "srv" }],
+    [{ alertname: "StoneyBackupClientOutdated", task: "upgrade", account: "3723705", host: "pc" }],
+    [{ alertname: "StoneyBackupNeverUsed", task: "nobackup", account: "3723706" }],
+  ])("routes customer alert %o to the bridge's customer receiver", async (labels) => {
+    expect(await routeOf(labels)).toBe("bridge-customers");
+  });
+
+  it.each([
+    [
+      {
+        alertname: "StoneyBackupExporterDown",
+        audience: "operator",
+        task: "monitoring",
+        severity: "critical",
+      },
+    ],
+    [{ alertname: "StoneyBackupMassFailure", audience: "operator", task: "monitoring", instance: "b:9851" }],
+    [{ alertname: "SomethingElse", severity: "warning" }],
+  ])("routes %o to the operators", async (labels) => {
+    expect(await routeOf(labels)).toBe("operators");
+  });
+});
+
+interface Delivery {
+  authorization: string | undefined;
+  receiver: string;
+  alerts: { status: string; labels: Record<string, string> }[];
+}
+
+describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
+  "Alertmanager with the shipped configuration",
+  () => {
+    let dir: string;
+    let alertmanager: Daemon | undefined;
+    let receiver: http.Server;
+    let amUrl: string;
+    const deliveries: Delivery[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), "stoney-am-"));
+      receiver = http.createServer((request, response) => {
+        let body = "";
+        request.on("data", (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        request.on("end", () => {
+          deliveries.push({
+            authorization: request.headers.authorization,
+            ...(JSON.parse(body) as Omit<Delivery, "authorization">),
+          });
+          response.end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+      const { port: receiverPort } = receiver.address() as AddressInfo;
+      const tokenFile = path.join(dir, "bridge-token");
+      writeFileSync(tokenFile, "am-test-token\n");
+      const config = path.join(dir, "alertmanager.yml");
+      writeFileSync(
+        config,
+        alertmanagerConfig({
+          webhookUrl: `http://127.0.0.1:${receiverPort}/webhook`,
+          tokenFile,
+          waitSeconds: 1,
+        }),
+      );
+      const port = await freePort();
+      amUrl = `http://127.0.0.1:${port}`;
+      alertmanager = await startDaemon(
+        "prometheus-alertmanager",
+        [
+          `--config.file=${config}`,
+          `--storage.path=${path.join(dir, "data")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          "--cluster.listen-address=",
+        ],
+        `${amUrl}/-/ready`,
+      );
+    });
+
+    afterAll(async () => {
+      await alertmanager?.stop();
+      await new Promise((resolve) => receiver?.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("holds back customer schedule and failure warnings of a server in mass failure, not others", async () => {
+      const alert = (labels: Record<string, string>) => ({
+        labels,
+        annotations: { summary: "test" },
+        startsAt: new Date().toISOString(),
+      });
+      const posted = await fetch(`${amUrl}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          alert({
+            alertname: "StoneyBackupMassFailure",
+            audience: "operator",
+            task: "monitoring",
+            severity: "critical",
+            instance: "broken:9851",
+          }),
+          alert({
+            alertname: "StoneyBackupScheduleMissed",
+            task: "schedule",
+            account: "1",
+            host: "a",
+            instance: "broken:9851",
+          }),
+          alert({
+            alertname: "StoneyBackupUnsuccessful",
+            task: "unsuccessful",
+            account: "2",
+            host: "a",
+            instance: "broken:9851",
+          }),
+          alert({
+            alertname: "StoneyBackupQuotaWarning",
+            task: "quota",
+            account: "3",
+            instance: "broken:9851",
+          }),
+          alert({
+            alertname: "StoneyBackupScheduleMissed",
+            task: "schedule",
+            account: "4",
+            host: "a",
+            instance: "fine:9851",
+          }),
+        ]),
+      });
+      expect(posted.status).toBe(200);
+
+      await waitFor("three deliveries", async () => (deliveries.length >= 3 ? true : undefined), 15_000);
+      // Give a wrongly delivered inhibited alert the chance to arrive as well.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const delivered = deliveries.flatMap((d) =>
+        d.alerts.map((a) => `${d.receiver} ${a.labels.alertname} ${a.labels.account ?? "-"}`),
+      );
+      expect(delivered.sort()).toEqual([
+        "bridge-customers StoneyBackupQuotaWarning 3",
+        "bridge-customers StoneyBackupScheduleMissed 4",
+        "operators StoneyBackupMassFailure -",
+      ]);
+      for (const delivery of deliveries) expect(delivery.authorization).toBe("Bearer am-test-token");
+    });
+  },
+);

@@ -1,0 +1,99 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { findBinary } from "../support/binaries.js";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a Debian binary to completion; a non-zero exit is a result, not an exception. */
+export function runBinary(name: string, args: string[], cwd = repoRoot): Promise<CommandResult> {
+  const file = findBinary(name);
+  if (!file) throw new Error(`${name} is not installed`);
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface Daemon {
+  /** Everything the process wrote to stdout and stderr so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Start a long-running Debian binary and wait until `readyUrl` answers 200. */
+export async function startDaemon(name: string, args: string[], readyUrl: string): Promise<Daemon> {
+  const file = findBinary(name);
+  if (!file) throw new Error(`${name} is not installed`);
+  const child: ChildProcess = spawn(file, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const daemon: Daemon = {
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    try {
+      const response = await fetch(readyUrl);
+      if (response.ok) return daemon;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await daemon.stop();
+  throw new Error(`${name} did not become ready at ${readyUrl}:\n${output}`);
+}
+
+/** Poll `probe` until it returns a value other than undefined. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+}
