@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
+import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 
 /** Run a subcommand with the validated configuration; configuration problems exit 2 without a stack trace. */
 export const withConfig =
@@ -30,10 +31,19 @@ program
   .command("check-config")
   .description("validate the configuration, then connect to the directory and report each check")
   .action(
-    withConfig(async () => {
+    withConfig(async (config) => {
       process.stdout.write("configuration: ok\n");
-      return 0;
+      const directoryOk = await checkDirectoryCommand(config);
+      return directoryOk ? 0 : 1;
     }),
   );
+
+program
+  .command("explain")
+  .description(
+    "show accounts' directory data, effective thresholds (and their sources) and who would be mailed",
+  )
+  .argument("<uid...>", "account uids")
+  .action(withConfig((config, uids: string[]) => explainCommand(config, uids)));
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,14 @@
+import { FilterParser } from "ldapts";
 import { z } from "zod";
+
+const isFilter = (filter: string): boolean => {
+  try {
+    FilterParser.parseString(filter);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Where each account setting lives in the directory; every name can be changed for a customised schema. */
 export const attributeNamesSchema = z
@@ -34,7 +44,12 @@ const searchSchema = (base: string, filter: string) =>
   z
     .object({
       base: z.string().min(1).default(base),
-      filter: z.string().min(1).default(filter),
+      /** An RFC 4515 filter, parenthesised: `(objectClass=sstPerson)`. */
+      filter: z
+        .string()
+        .min(1)
+        .refine(isFilter, "expected an LDAP filter such as (objectClass=sstPerson)")
+        .default(filter),
     })
     .prefault({});
 
@@ -72,13 +87,22 @@ export const directorySchema = z
       .prefault({}),
     timeoutMs: z.number().int().positive().default(10_000),
     connectTimeoutMs: z.number().int().positive().default(5_000),
+    /** Page size of the paged search of all accounts (RFC 2696); stay at or under the server's size limit. */
     pageSize: z.number().int().positive().max(10_000).default(500),
-    /** Uids per OR-filter when many persons or resellers are looked up at once. */
-    batchSize: z.number().int().positive().max(1_000).default(100),
+    /**
+     * Uids per OR-filter when many accounts, persons or resellers are looked up at once; 200 keeps
+     * a look-up of many accounts (accounts, resellers, persons) under one search per 50 accounts.
+     */
+    batchSize: z.number().int().positive().max(1_000).default(200),
+    /** How long answers are reused; 0 asks the server every time. */
     cacheTtlSeconds: z.number().nonnegative().default(60),
+    /**
+     * Accounts carry sstBackup (sst.schema) or, where they rely on defaults, the monitor's
+     * auxiliary class sstBackupMonitorSettings (examples/ldap/stoney-backup-monitor.schema).
+     */
     accounts: searchSchema(
       "ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org",
-      "(objectClass=sstBackup)",
+      "(|(objectClass=sstBackup)(objectClass=sstBackupMonitorSettings))",
     ),
     people: searchSchema("ou=people,dc=stoney-cloud,dc=org", "(objectClass=sstPerson)"),
     resellers: searchSchema(

@@ -33,6 +33,8 @@ export interface Account {
   /** sstBackupLastSuccessfulBackup by host name (UTC instants); `0` values are dropped. */
   lastSuccessfulBackup: Map<string, Date>;
   createdAt?: Date;
+  /** Values that were present but malformed and therefore ignored, for operators (explain, logs). */
+  notes?: string[];
 }
 
 export interface Person {
@@ -44,6 +46,8 @@ export interface Person {
   preferredLanguage?: string;
   /** sstTimeZoneOffset as written, e.g. `+01:00` or `Europe/Zurich`. */
   timeZoneOffset?: string;
+  /** Malformed values that were ignored. */
+  notes?: string[];
 }
 
 export interface Reseller {
@@ -56,6 +60,10 @@ export interface Reseller {
   personUids: string[];
   /** Settings of the reseller's settings entry (and the warnings flag of the reseller entry). */
   settings: AccountSettings;
+  /** DN of the settings entry, when the reseller has one. */
+  settingsDn?: string;
+  /** Malformed values that were ignored. */
+  notes?: string[];
 }
 
 /** One directory backend (LDAP or LDIF file); every method may reject with a DirectoryError. */

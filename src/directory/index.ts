@@ -1,0 +1,39 @@
+import { fileURLToPath } from "node:url";
+import type { DirectoryConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import { LdapDirectory } from "./ldapDirectory.js";
+import { createLdifDirectory } from "./ldifDirectory.js";
+import type { Directory } from "./model.js";
+
+/** The directory the configuration names: an LDIF file (`file:` URL) or an LDAP server. */
+export function openDirectory(config: DirectoryConfig, logger: Logger): Directory {
+  if (config.url.startsWith("file:")) {
+    const file = config.url.startsWith("file://")
+      ? fileURLToPath(config.url)
+      : config.url.slice("file:".length);
+    return createLdifDirectory(file, config, logger);
+  }
+  return new LdapDirectory(config, logger);
+}
+
+export { describeDirectoryCheck, explainAccounts } from "./explain.js";
+export { escapeFilterValue } from "./filter.js";
+export { LdapDirectory } from "./ldapDirectory.js";
+export { formatLdif, LdifError, parseLdif } from "./ldif.js";
+export { type AccountRecipients, type LookUpOptions, lookUpAccounts } from "./lookup.js";
+export { parseGeneralizedTime, parseLastSuccessfulBackups } from "./mapping.js";
+export type {
+  Account,
+  AccountSettings,
+  Audience,
+  Directory,
+  NotInformed,
+  Person,
+  Recipient,
+  RecipientResolution,
+  Reseller,
+  SettingName,
+} from "./model.js";
+export { DirectoryError } from "./model.js";
+export { type RecipientInput, type RecipientOptions, resolveRecipients } from "./recipients.js";
+export { type EffectiveSetting, type EffectiveSettings, effectiveSettings } from "./settings.js";

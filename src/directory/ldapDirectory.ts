@@ -1,0 +1,295 @@
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
+import { Client, InvalidCredentialsError, NoSuchObjectError, type SearchOptions } from "ldapts";
+import type { DirectoryConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import { chunks, noteReporter, resellersWithSettings } from "./entries.js";
+import { anyOfFilter, escapeFilterValue } from "./filter.js";
+import { attributeKey, type DirectoryEntry, normalizeDn } from "./ldif.js";
+import { mappedAttributes, toAccount, toPerson } from "./mapping.js";
+import { type Account, type Directory, DirectoryError, type Person, type Reseller } from "./model.js";
+
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+]);
+
+/** Entries expire after the TTL; `null` remembers that a uid does not exist. */
+class TtlCache<T> {
+  private readonly items = new Map<string, { value: T | null; expires: number }>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string): T | null | undefined {
+    const item = this.items.get(key);
+    if (!item) return undefined;
+    if (item.expires <= Date.now()) {
+      this.items.delete(key);
+      return undefined;
+    }
+    return item.value;
+  }
+
+  set(key: string, value: T | null): void {
+    if (this.ttlMs > 0) this.items.set(key, { value, expires: Date.now() + this.ttlMs });
+  }
+
+  clear(): void {
+    this.items.clear();
+  }
+}
+
+const toEntry = (raw: Record<string, unknown> & { dn: string }): DirectoryEntry => {
+  const attributes: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === "dn") continue;
+    const values = (Array.isArray(value) ? value : [value]).map((item) =>
+      Buffer.isBuffer(item) ? item.toString("utf8") : String(item),
+    );
+    const key = attributeKey(name);
+    attributes[key] = [...(attributes[key] ?? []), ...values];
+  }
+  return { dn: raw.dn, attributes };
+};
+
+/**
+ * The LDAP backend. Every operation opens its own connection (bind, searches, unbind), so a
+ * restarted server is simply reached again by the next operation; answers are cached for a short TTL.
+ */
+export class LdapDirectory implements Directory {
+  /** Search requests sent (each page of a paged search counts once); for tests and benchmarks. */
+  searches = 0;
+  private readonly names;
+  private readonly attributes: string[];
+  private readonly tlsOptions: ConnectionOptions;
+  private readonly accounts: TtlCache<Account>;
+  private readonly persons: TtlCache<Person>;
+  private readonly resellers: TtlCache<Reseller>;
+  private allAccounts: { accounts: Account[]; expires: number } | undefined;
+  private readonly report;
+
+  constructor(
+    private readonly config: DirectoryConfig,
+    private readonly logger: Logger,
+  ) {
+    this.names = config.attributes;
+    this.attributes = mappedAttributes(config.attributes);
+    this.tlsOptions = { rejectUnauthorized: config.tls.rejectUnauthorized };
+    if (config.tls.caFile) {
+      try {
+        this.tlsOptions.ca = [readFileSync(config.tls.caFile)];
+      } catch (error) {
+        throw new DirectoryError(
+          `directory.tls.caFile: cannot read ${config.tls.caFile} (${(error as NodeJS.ErrnoException).code})`,
+        );
+      }
+    }
+    const ttl = config.cacheTtlSeconds * 1000;
+    this.accounts = new TtlCache(ttl);
+    this.persons = new TtlCache(ttl);
+    this.resellers = new TtlCache(ttl);
+    this.report = noteReporter((message) => logger.warn(`directory: ${message}`));
+  }
+
+  private describe(error: unknown, during: string): DirectoryError {
+    if (error instanceof DirectoryError) return error;
+    const { url, bindDN } = this.config;
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code && networkCodes.has(code))
+      return new DirectoryError(`directory: cannot reach ${url}: ${code}`, { cause: error });
+    if (message === "Connection timeout")
+      return new DirectoryError(
+        `directory: cannot reach ${url}: no connection within ${this.config.connectTimeoutMs} ms`,
+        {
+          cause: error,
+        },
+      );
+    if (/Operation timed out/.test(message))
+      return new DirectoryError(
+        `directory: ${url} did not answer ${during} within ${this.config.timeoutMs} ms`,
+        {
+          cause: error,
+        },
+      );
+    if (/Connection closed|socket|TLS|certificate/i.test(message))
+      return new DirectoryError(`directory: connection to ${url} lost ${during}: ${message}`, {
+        cause: error,
+      });
+    if (error instanceof InvalidCredentialsError)
+      return new DirectoryError(`directory: bind as ${bindDN} failed: invalid credentials`, { cause: error });
+    return new DirectoryError(`directory: ${during} on ${url} failed: ${message}`, { cause: error });
+  }
+
+  private async withClient<T>(during: string, operation: (client: Client) => Promise<T>): Promise<T> {
+    const { url, bindDN, bindPassword } = this.config;
+    const client = new Client({
+      url,
+      timeout: this.config.timeoutMs,
+      connectTimeout: this.config.connectTimeoutMs,
+      tlsOptions: this.tlsOptions,
+    });
+    try {
+      if (this.config.startTLS) {
+        try {
+          await client.startTLS(this.tlsOptions);
+        } catch (error) {
+          throw this.describe(error, "starting TLS");
+        }
+      }
+      if (bindDN) {
+        try {
+          await client.bind(bindDN, bindPassword ?? "");
+        } catch (error) {
+          const described = this.describe(error, `bind as ${bindDN}`);
+          throw error instanceof InvalidCredentialsError || described.message.includes("cannot reach")
+            ? described
+            : new DirectoryError(`directory: bind as ${bindDN} failed: ${(error as Error).message}`, {
+                cause: error,
+              });
+        }
+      }
+      return await operation(client);
+    } catch (error) {
+      throw this.describe(error, during);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  }
+
+  private async search(client: Client, base: string, options: SearchOptions): Promise<DirectoryEntry[]> {
+    this.searches++;
+    const result = await client.search(base, { attributes: this.attributes, ...options });
+    return result.searchEntries.map((entry) => toEntry(entry as Record<string, unknown> & { dn: string }));
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    if (this.allAccounts && this.allAccounts.expires > Date.now()) return this.allAccounts.accounts;
+    const { base, filter } = this.config.accounts;
+    const accounts = await this.withClient(`searching all accounts in ${base}`, async (client) => {
+      const found: Account[] = [];
+      for await (const page of client.searchPaginated(base, {
+        scope: "sub",
+        filter,
+        attributes: this.attributes,
+        paged: { pageSize: this.config.pageSize },
+      })) {
+        this.searches++;
+        for (const entry of page.searchEntries)
+          found.push(toAccount(toEntry(entry as Record<string, unknown> & { dn: string }), this.names));
+      }
+      return found;
+    });
+    for (const account of accounts) {
+      this.report(account.dn, account.notes);
+      this.accounts.set(account.uid.toLowerCase(), account);
+    }
+    if (this.config.cacheTtlSeconds > 0)
+      this.allAccounts = { accounts, expires: Date.now() + this.config.cacheTtlSeconds * 1000 };
+    return accounts;
+  }
+
+  /** Look up uids in batches of OR-filters, through the cache; unknown uids are remembered as absent. */
+  private async lookUp<T extends { uid: string; dn: string; notes?: string[] }>(
+    uids: readonly string[],
+    cache: TtlCache<T>,
+    what: string,
+    fetch: (client: Client, batch: string[]) => Promise<T[]>,
+  ): Promise<Map<string, T>> {
+    const result = new Map<string, T>();
+    const missing = new Set<string>();
+    for (const uid of uids) {
+      const cached = cache.get(uid.toLowerCase());
+      if (cached) result.set(uid, cached);
+      else if (cached === undefined) missing.add(uid);
+    }
+    if (missing.size === 0) return result;
+    const fetched = await this.withClient(`looking up ${what}`, async (client) => {
+      const found: T[] = [];
+      for (const batch of chunks([...missing], this.config.batchSize))
+        found.push(...(await fetch(client, batch)));
+      return found;
+    });
+    const byUid = new Map(fetched.map((item) => [item.uid.toLowerCase(), item]));
+    for (const uid of missing) {
+      const item = byUid.get(uid.toLowerCase());
+      cache.set(uid.toLowerCase(), item ?? null);
+      if (item) {
+        this.report(item.dn, item.notes);
+        result.set(uid, item);
+      }
+    }
+    return result;
+  }
+
+  getAccounts(uids: readonly string[]): Promise<Map<string, Account>> {
+    const { base, filter } = this.config.accounts;
+    return this.lookUp(uids, this.accounts, "accounts", async (client, batch) =>
+      (
+        await this.search(client, base, { scope: "sub", filter: anyOfFilter(filter, this.names.uid, batch) })
+      ).map((entry) => toAccount(entry, this.names)),
+    );
+  }
+
+  getPersons(uids: readonly string[]): Promise<Map<string, Person>> {
+    const { base, filter } = this.config.people;
+    return this.lookUp(uids, this.persons, "persons", async (client, batch) =>
+      (
+        await this.search(client, base, { scope: "sub", filter: anyOfFilter(filter, this.names.uid, batch) })
+      ).map((entry) => toPerson(entry, this.names)),
+    );
+  }
+
+  /**
+   * Resellers and their settings entries in one search: the resellers of the batch, or any entry
+   * named like a settings entry; settings entries are then matched to their reseller by DN.
+   */
+  getResellers(uids: readonly string[]): Promise<Map<string, Reseller>> {
+    const { base, filter } = this.config.resellers;
+    const rdn = this.config.resellerSettingsRdn;
+    const equals = rdn.indexOf("=");
+    const settingsFilter = `(${rdn.slice(0, equals)}=${escapeFilterValue(rdn.slice(equals + 1))})`;
+    return this.lookUp(uids, this.resellers, "resellers", async (client, batch) => {
+      const resellerFilter = anyOfFilter(filter, this.names.uid, batch);
+      const entries = await this.search(client, base, {
+        scope: "sub",
+        filter: `(|${resellerFilter}${settingsFilter})`,
+      });
+      const settingsKey = normalizeDn(rdn).split(",")[0];
+      const isSettings = (entry: DirectoryEntry) => normalizeDn(entry.dn).split(",")[0] === settingsKey;
+      return resellersWithSettings(
+        entries.filter((entry) => !isSettings(entry)),
+        entries.filter(isSettings),
+        rdn,
+        this.names,
+      );
+    });
+  }
+
+  async check(): Promise<string> {
+    const { base } = this.config.accounts;
+    await this.withClient(`reading ${base}`, async (client) => {
+      try {
+        await this.search(client, base, { scope: "base", filter: "(objectClass=*)", attributes: ["1.1"] });
+      } catch (error) {
+        if (error instanceof NoSuchObjectError)
+          throw new DirectoryError(`directory: accounts base ${base} does not exist on ${this.config.url}`);
+        throw error;
+      }
+    });
+    return `${this.config.bindDN ? `bound as ${this.config.bindDN}` : "anonymous"}, ${base} readable`;
+  }
+
+  async close(): Promise<void> {
+    this.accounts.clear();
+    this.persons.clear();
+    this.resellers.clear();
+    this.allAccounts = undefined;
+    this.logger.debug("directory cache cleared");
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * A pure LDIF (RFC 2849) reader for directory snapshots: content records, `changetype: add`,
+ * `modify` and `delete` records applied in order, folded lines, `::` base64 values and comments.
+ */
+
+/** One directory entry; attribute names are lower-cased, options such as `;lang-de` dropped. */
+export interface DirectoryEntry {
+  dn: string;
+  attributes: Record<string, string[]>;
+}
+
+export interface LdifEntry extends DirectoryEntry {
+  /** The line where the entry's record starts (1-based). */
+  line: number;
+}
+
+/** Bad LDIF; the message starts with the 1-based line number. */
+export class LdifError extends Error {
+  constructor(
+    readonly line: number,
+    problem: string,
+  ) {
+    super(`line ${line}: ${problem}`);
+    this.name = "LdifError";
+  }
+}
+
+interface Line {
+  number: number;
+  text: string;
+}
+
+interface AttributeValue {
+  line: number;
+  name: string;
+  value: string;
+}
+
+const attributeName = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+)*$/;
+const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Lower-cased attribute type without options: `mail;lang-de` and `Mail` both become `mail`. */
+export const attributeKey = (name: string): string => (name.split(";")[0] ?? name).toLowerCase();
+
+/** Unfold continuation lines and drop comments; blank lines stay as record separators. */
+function logicalLines(text: string): Line[] {
+  const lines: Line[] = [];
+  let inComment = false;
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const number = index + 1;
+    if (raw.startsWith(" ")) {
+      const previous = lines.at(-1);
+      if (inComment) continue;
+      if (!previous || previous.text === "")
+        throw new LdifError(number, "continuation line without a line to continue");
+      previous.text += raw.slice(1);
+      continue;
+    }
+    inComment = raw.startsWith("#");
+    if (!inComment) lines.push({ number, text: raw });
+  }
+  return lines;
+}
+
+function parseLine(line: Line): AttributeValue {
+  const colon = line.text.indexOf(":");
+  if (colon <= 0)
+    throw new LdifError(line.number, `expected "attribute: value", got "${line.text.slice(0, 40)}"`);
+  const name = line.text.slice(0, colon);
+  if (!attributeName.test(name)) throw new LdifError(line.number, `invalid attribute name "${name}"`);
+  const rest = line.text.slice(colon + 1);
+  if (rest.startsWith(":")) {
+    const encoded = rest.slice(1).trim();
+    if (!base64.test(encoded) || encoded.length % 4 === 1)
+      throw new LdifError(line.number, `${name}: invalid base64 value`);
+    const bytes = Buffer.from(encoded, "base64");
+    const value = bytes.toString("utf8");
+    if (Buffer.from(value, "utf8").compare(bytes) !== 0)
+      throw new LdifError(line.number, `${name}: base64 value is not UTF-8 text`);
+    return { line: line.number, name, value };
+  }
+  if (rest.startsWith("<")) throw new LdifError(line.number, `${name}: URL values (":<") are not supported`);
+  return { line: line.number, name, value: rest.replace(/^ +/, "") };
+}
+
+/** Records are runs of non-blank lines. */
+function records(lines: Line[]): Line[][] {
+  const result: Line[][] = [];
+  let current: Line[] = [];
+  for (const line of lines) {
+    if (line.text.trim() === "") {
+      if (current.length > 0) result.push(current);
+      current = [];
+    } else current.push(line);
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+const normalizeRdn = (rdn: string): string => {
+  const equals = rdn.indexOf("=");
+  if (equals < 0) return rdn.trim().toLowerCase();
+  return `${rdn.slice(0, equals).trim().toLowerCase()}=${rdn
+    .slice(equals + 1)
+    .trim()
+    .toLowerCase()}`;
+};
+
+/** Split a DN into RDNs at commas that are not escaped with a backslash. */
+export function splitDn(dn: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (let i = 0; i < dn.length; i++) {
+    const char = dn[i];
+    if (char === "\\" && i + 1 < dn.length) {
+      current += char + dn[i + 1];
+      i++;
+    } else if (char === ",") {
+      parts.push(current);
+      current = "";
+    } else current += char;
+  }
+  if (current.trim() !== "" || parts.length > 0) parts.push(current);
+  return parts;
+}
+
+/** A comparable form of a DN: case and spaces around separators do not matter. */
+export const normalizeDn = (dn: string): string => splitDn(dn).map(normalizeRdn).join(",");
+
+function addValues(attributes: Record<string, string[]>, name: string, values: string[]): void {
+  const key = attributeKey(name);
+  const existing = attributes[key] ?? [];
+  for (const value of values) if (!existing.includes(value)) existing.push(value);
+  attributes[key] = existing;
+}
+
+function applyModify(entry: LdifEntry, lines: AttributeValue[], dnLine: number): void {
+  let index = 0;
+  while (index < lines.length) {
+    const operation = lines[index];
+    if (!operation) break;
+    const kind = operation.name.toLowerCase();
+    if (kind !== "add" && kind !== "delete" && kind !== "replace")
+      throw new LdifError(operation.line, `expected add:, delete: or replace:, got "${operation.name}:"`);
+    const target = operation.value;
+    const values: string[] = [];
+    index++;
+    for (; index < lines.length; index++) {
+      const line = lines[index];
+      if (!line || line.name === "-") break;
+      if (attributeKey(line.name) !== attributeKey(target))
+        throw new LdifError(line.line, `"${line.name}" inside the ${kind}: ${target} block`);
+      values.push(line.value);
+    }
+    if (lines[index]?.name !== "-")
+      throw new LdifError(lines.at(-1)?.line ?? dnLine, `${kind}: ${target} is not closed with "-"`);
+    index++;
+    const key = attributeKey(target);
+    if (kind === "add") addValues(entry.attributes, key, values);
+    else if (kind === "replace") {
+      delete entry.attributes[key];
+      if (values.length > 0) addValues(entry.attributes, key, values);
+    } else if (values.length === 0) delete entry.attributes[key];
+    else {
+      const kept = (entry.attributes[key] ?? []).filter((value) => !values.includes(value));
+      if (kept.length > 0) entry.attributes[key] = kept;
+      else delete entry.attributes[key];
+    }
+  }
+}
+
+/** Parse LDIF text into entries (changes applied in order). Throws LdifError with a line number. */
+export function parseLdif(text: string): LdifEntry[] {
+  const entries = new Map<string, LdifEntry>();
+  const lines = logicalLines(text.startsWith("\uFEFF") ? text.slice(1) : text);
+  for (const [recordIndex, record] of records(lines).entries()) {
+    const first = record[0];
+    if (!first) continue;
+    let parsed = record.map((line) =>
+      line.text === "-" ? { line: line.number, name: "-", value: "" } : parseLine(line),
+    );
+    if (recordIndex === 0 && parsed[0]?.name.toLowerCase() === "version") {
+      if (parsed[0].value.trim() !== "1")
+        throw new LdifError(first.number, `unsupported LDIF version "${parsed[0].value}"`);
+      parsed = parsed.slice(1);
+      if (parsed.length === 0) continue;
+    }
+    const dnLine = parsed[0] ?? { line: first.number, name: "", value: "" };
+    if (dnLine.name.toLowerCase() !== "dn")
+      throw new LdifError(dnLine.line, `a record must start with "dn:", got "${dnLine.name}:"`);
+    const dn = dnLine.value.trim();
+    if (dn === "") throw new LdifError(dnLine.line, "empty dn");
+    const key = normalizeDn(dn);
+    let body = parsed.slice(1);
+    let changeType = "add";
+    let explicitChange = false;
+    if (body[0]?.name.toLowerCase() === "control")
+      throw new LdifError(body[0].line, "LDIF controls are not supported");
+    if (body[0]?.name.toLowerCase() === "changetype") {
+      changeType = body[0].value.trim().toLowerCase();
+      explicitChange = true;
+      body = body.slice(1);
+    }
+    if (changeType !== "modify") {
+      const dash = body.find((line) => line.name === "-");
+      if (dash)
+        throw new LdifError(dash.line, `"-" is only valid between changes of a "changetype: modify" record`);
+    }
+    if (changeType === "add") {
+      if (entries.has(key))
+        throw new LdifError(dnLine.line, `duplicate entry "${dn}" (first at line ${entries.get(key)?.line})`);
+      if (body.length === 0) throw new LdifError(dnLine.line, `entry "${dn}" has no attributes`);
+      const entry: LdifEntry = { dn, line: dnLine.line, attributes: {} };
+      for (const line of body) {
+        if (line.name.toLowerCase() === "changetype")
+          throw new LdifError(line.line, `"changetype:" must follow "dn:" directly`);
+        addValues(entry.attributes, line.name, [line.value]);
+      }
+      entries.set(key, entry);
+    } else if (changeType === "delete") {
+      if (body.length > 0)
+        throw new LdifError(body[0]?.line ?? dnLine.line, "a delete record has no attributes");
+      if (!entries.delete(key)) throw new LdifError(dnLine.line, `delete of unknown entry "${dn}"`);
+    } else if (changeType === "modify") {
+      const entry = entries.get(key);
+      if (!entry) throw new LdifError(dnLine.line, `modify of unknown entry "${dn}"`);
+      applyModify(entry, body, dnLine.line);
+    } else {
+      throw new LdifError(
+        dnLine.line,
+        explicitChange
+          ? `changetype "${changeType}" is not supported (add, modify, delete)`
+          : "unexpected record",
+      );
+    }
+  }
+  return [...entries.values()];
+}
+
+/** Write entries as LDIF (values base64-encoded when RFC 2849 requires it); used by tests and tools. */
+export function formatLdif(entries: readonly DirectoryEntry[]): string {
+  // RFC 2849 SAFE-STRING: ASCII without NUL, LF, CR; not starting with space, ":" or "<".
+  const isSafe = (value: string) =>
+    value === "" ||
+    (!/^[ :<]/.test(value) &&
+      !value.endsWith(" ") &&
+      [...value].every((char) => {
+        const code = char.charCodeAt(0);
+        return code > 0 && code < 128 && code !== 10 && code !== 13;
+      }));
+  const line = (name: string, value: string) =>
+    isSafe(value) ? `${name}: ${value}` : `${name}:: ${Buffer.from(value, "utf8").toString("base64")}`;
+  const fold = (text: string) => {
+    const parts = [text.slice(0, 76)];
+    for (let i = 76; i < text.length; i += 75) parts.push(` ${text.slice(i, i + 75)}`);
+    return parts.join("\n");
+  };
+  return entries
+    .map((entry) =>
+      [
+        fold(line("dn", entry.dn)),
+        ...Object.entries(entry.attributes).flatMap(([name, values]) =>
+          values.map((value) => fold(line(name, value))),
+        ),
+      ].join("\n"),
+    )
+    .join("\n\n")
+    .concat("\n");
+}

@@ -1,0 +1,161 @@
+import type { AccountDefaults } from "../config/index.js";
+import type { Account, NotInformed, Person, Recipient, RecipientResolution, Reseller } from "./model.js";
+import { describeSource, type EffectiveSettings } from "./settings.js";
+
+export interface RecipientInput {
+  account: Account;
+  /** The account's owning person, when found. */
+  person?: Person;
+  /** The account's resellers that were found (in any order). */
+  resellers: readonly Reseller[];
+  /** Persons that resellers name in sstInformPersonUID or sstBelongsToPersonUID, by uid. */
+  informPersons: ReadonlyMap<string, Person>;
+  settings: EffectiveSettings;
+}
+
+export interface RecipientOptions {
+  /** Reseller mail switched on in the configuration (reference section 6). */
+  resellerMail: boolean;
+  defaults: AccountDefaults;
+}
+
+/** Keep the first of addresses that differ only in case. */
+function addUnique(recipients: Recipient[], seen: Set<string>, recipient: Recipient): void {
+  const key = recipient.address.toLowerCase();
+  if (seen.has(key)) return;
+  seen.add(key);
+  recipients.push(recipient);
+}
+
+function customerRecipients(
+  input: RecipientInput,
+  options: RecipientOptions,
+  notInformed: NotInformed[],
+): Recipient[] {
+  const { account, person, resellers, settings } = input;
+  const recipients: Recipient[] = [];
+  const uid = account.uid;
+  if (!settings.warnings.value) {
+    notInformed.push({
+      audience: "customer",
+      uid,
+      reason: `warnings off (${describeSource(settings.warnings)})`,
+    });
+    return recipients;
+  }
+  const resellerLanguage = account.resellerUids
+    .map((resellerUid) => resellers.find((reseller) => reseller.uid === resellerUid)?.preferredLanguage)
+    .find((language) => language !== undefined);
+  const language =
+    account.preferredLanguage ?? person?.preferredLanguage ?? resellerLanguage ?? options.defaults.language;
+  const timeZone = person?.timeZoneOffset ?? options.defaults.timeZone;
+  const seen = new Set<string>();
+  // Seed rules 2 and 3: the account's own addresses, else those of its owning person.
+  if (account.mail.length > 0) {
+    for (const address of account.mail)
+      addUnique(recipients, seen, {
+        address,
+        audience: "customer",
+        language,
+        timeZone,
+        source: { kind: "account", uid },
+      });
+    return recipients;
+  }
+  if (account.personUid === undefined) {
+    notInformed.push({ audience: "customer", uid, reason: "no address" });
+    return recipients;
+  }
+  if (!person) {
+    notInformed.push({ audience: "customer", uid, reason: `person ${account.personUid} not found` });
+    return recipients;
+  }
+  for (const address of person.mail)
+    addUnique(recipients, seen, {
+      address,
+      audience: "customer",
+      language,
+      timeZone,
+      source: { kind: "person", uid: person.uid },
+    });
+  if (recipients.length === 0) notInformed.push({ audience: "customer", uid, reason: "no address" });
+  return recipients;
+}
+
+/** Reference section 6: the reseller entry's mail, else its inform persons' mail, else its own persons' mail. */
+function resellerRecipients(
+  input: RecipientInput,
+  options: RecipientOptions,
+  notInformed: NotInformed[],
+): Recipient[] {
+  const recipients: Recipient[] = [];
+  const seen = new Set<string>();
+  for (const resellerUid of [...new Set(input.account.resellerUids)]) {
+    if (!options.resellerMail) {
+      notInformed.push({ audience: "reseller", uid: resellerUid, reason: "reseller mail off" });
+      continue;
+    }
+    const reseller = input.resellers.find((candidate) => candidate.uid === resellerUid);
+    if (!reseller) {
+      notInformed.push({
+        audience: "reseller",
+        uid: resellerUid,
+        reason: `reseller ${resellerUid} not found`,
+      });
+      continue;
+    }
+    if (reseller.settings.warnings === false) {
+      notInformed.push({
+        audience: "reseller",
+        uid: resellerUid,
+        reason: `reseller ${resellerUid} warnings off`,
+      });
+      continue;
+    }
+    const persons = (uids: readonly string[]) =>
+      uids
+        .map((uid) => input.informPersons.get(uid))
+        .filter((person): person is Person => person !== undefined);
+    const informPersons = persons(reseller.informPersonUids);
+    const ownPersons = persons(reseller.personUids);
+    const contact = informPersons[0] ?? ownPersons[0];
+    const language = reseller.preferredLanguage ?? contact?.preferredLanguage ?? options.defaults.language;
+    const fromPersons = (
+      informPersons.some((person) => person.mail.length > 0) ? informPersons : ownPersons
+    ).flatMap((person) => person.mail.map((address) => ({ address, person })));
+    const addresses: { address: string; person?: Person }[] =
+      reseller.mail.length > 0 ? reseller.mail.map((address) => ({ address })) : fromPersons;
+    if (addresses.length === 0) {
+      notInformed.push({
+        audience: "reseller",
+        uid: resellerUid,
+        reason: `reseller ${resellerUid} has no address`,
+      });
+      continue;
+    }
+    for (const { address, person } of addresses)
+      addUnique(recipients, seen, {
+        address,
+        audience: "reseller",
+        language,
+        timeZone: person?.timeZoneOffset ?? options.defaults.timeZone,
+        source: person ? { kind: "person", uid: person.uid } : { kind: "reseller", uid: resellerUid },
+        resellerUid,
+      });
+  }
+  return recipients;
+}
+
+/**
+ * Who gets mail about an account, and who does not and why. Customers follow the seed's rules
+ * exactly (warnings flag on; the account's mail, else the owning person's mail); resellers follow
+ * reference section 6 and are informed even where the customer opted out.
+ */
+export function resolveRecipients(input: RecipientInput, options: RecipientOptions): RecipientResolution {
+  const notInformed: NotInformed[] = [];
+  const recipients = [
+    ...customerRecipients(input, options, notInformed),
+    ...resellerRecipients(input, options, notInformed),
+  ];
+  return { accountUid: input.account.uid, recipients, notInformed };
+}
