@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { bridgeCommand, historyCommand } from "./bridge/commands.js";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 
@@ -45,5 +46,22 @@ program
   )
   .argument("<uid...>", "account uids")
   .action(withConfig((config, uids: string[]) => explainCommand(config, uids)));
+
+program
+  .command("bridge")
+  .description("run the Alertmanager webhook: durable outbox, recipients from the directory, mails over SMTP")
+  .action(withConfig((config) => bridgeCommand(config)));
+
+program
+  .command("history")
+  .description("list what the bridge mailed (or suppressed, and why) about an account, newest first")
+  .requiredOption("--account <uid>", "account uid")
+  .option("--limit <n>", "at most this many rows", "100")
+  .option("--json", "print JSON instead of a table")
+  .action(
+    withConfig((config, options: { account: string; limit: string; json?: boolean }) =>
+      historyCommand(config, options),
+    ),
+  );
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import type { Config } from "../config/index.js";
+import { createLogger } from "../log.js";
+import { accountHistory, startBridge } from "./index.js";
+
+/** `bridge`: run until SIGINT/SIGTERM, then stop accepting, finish mails in flight and close the outbox. */
+export async function bridgeCommand(config: Config): Promise<number> {
+  const logger = createLogger(config.logging.level);
+  const bridge = await startBridge(config, logger);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  logger.info("stopping the bridge");
+  await bridge.close();
+  return 0;
+}
+
+/** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
+export async function historyCommand(
+  config: Config,
+  options: { account: string; limit: string; json?: boolean },
+): Promise<number> {
+  const file = config.bridge.outboxPath;
+  if (!existsSync(file)) {
+    process.stderr.write(`no outbox at ${file}: the bridge has not run with this configuration\n`);
+    return 1;
+  }
+  const limit = Number.parseInt(options.limit, 10);
+  const rows = accountHistory(file, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`nothing recorded for account ${options.account}\n`);
+    return 0;
+  }
+  const table = [
+    ["time (UTC)", "recipient", "audience", "task", "status", "outcome", "message id"],
+    ...rows.map((r) => [
+      new Date(r.at).toISOString().replace("T", " ").slice(0, 19),
+      r.recipient ?? "-",
+      r.audience ?? "-",
+      r.task,
+      r.status,
+      r.outcome,
+      r.messageId ?? "-",
+    ]),
+  ];
+  const widths = table[0]?.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length))) ?? [];
+  for (const row of table)
+    process.stdout.write(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
+  return 0;
+}

@@ -1,0 +1,124 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { BridgeConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import type { BridgeMetrics } from "./metrics.js";
+import type { Outbox } from "./outbox.js";
+import { parseNotification } from "./payload.js";
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/** Constant-time comparison: equal-length digests, so neither length nor prefix leaks. */
+const same = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
+
+/** True when the request carries one of the configured credentials (or none are configured). */
+export function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boolean {
+  const token = auth?.bearerToken;
+  const basic = auth?.basic;
+  if (!token && !basic) return true;
+  if (!header) return false;
+  const [scheme, value = ""] = header.trim().split(/\s+/, 2);
+  if (token && scheme?.toLowerCase() === "bearer") return same(value, token);
+  if (basic && scheme?.toLowerCase() === "basic") {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return false;
+    const userOk = same(decoded.slice(0, colon), basic.username);
+    const passwordOk = same(decoded.slice(colon + 1), basic.password ?? "");
+    return userOk && passwordOk;
+  }
+  return false;
+}
+
+export interface WebhookDeps {
+  config: BridgeConfig;
+  outbox: Outbox;
+  metrics: BridgeMetrics;
+  logger: Logger;
+  /** Called after a notification is committed, to start processing it. */
+  accepted(): void;
+  /** Readiness: the outbox can write and the pipeline runs. */
+  ready(): boolean;
+}
+
+const answer = (res: Response, status: number, error: string) =>
+  res.status(status).json({ status: "error", error });
+
+export function createApp(deps: WebhookDeps): express.Express {
+  const { config, outbox, metrics, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+
+  app.get("/healthz", (_req, res) => {
+    res.type("text/plain").send("ok\n");
+  });
+  app.get("/readyz", (_req, res) => {
+    if (deps.ready()) res.type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send("outbox not writable\n");
+  });
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const authenticate = (req: Request, res: Response, next: NextFunction) => {
+    if (authorized(req.get("authorization"), config.auth)) return next();
+    res.set("WWW-Authenticate", config.auth?.bearerToken ? "Bearer" : 'Basic realm="stoney-backup-monitor"');
+    answer(res, 401, "missing or wrong credentials");
+  };
+  const requireJson = (req: Request, res: Response, next: NextFunction) => {
+    if (req.is("application/json")) return next();
+    answer(res, 415, `expected Content-Type application/json, got ${req.get("content-type") ?? "none"}`);
+  };
+  const parseJson = express.json({ limit: config.bodyLimitBytes, strict: false });
+  const bodyErrors = (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (error as { type?: string }).type;
+    if (type === "entity.too.large")
+      return answer(res, 413, `body larger than ${config.bodyLimitBytes} bytes`);
+    if (type === "encoding.unsupported" || type === "charset.unsupported")
+      return answer(res, 415, (error as Error).message);
+    if (type === "entity.parse.failed") return answer(res, 400, `invalid JSON: ${(error as Error).message}`);
+    next(error);
+  };
+
+  app.post(
+    config.webhookPath,
+    authenticate,
+    requireJson,
+    parseJson,
+    bodyErrors,
+    (req: Request, res: Response) => {
+      const parsed = parseNotification(req.body);
+      if (!parsed.ok) {
+        logger.warn({ error: parsed.error }, "webhook payload rejected");
+        return answer(res, 400, parsed.error);
+      }
+      let result: ReturnType<Outbox["accept"]>;
+      try {
+        result = outbox.accept(parsed.value, Date.now(), config.dedupeWindowSeconds * 1000);
+      } catch (error) {
+        // Alertmanager retries on 5xx, so nothing is lost while the store is broken.
+        logger.error({ err: error }, "outbox cannot store the notification");
+        return answer(res, 503, "outbox cannot store the notification; retry later");
+      }
+      metrics.notificationsReceived.inc();
+      metrics.alertsReceived.inc(result.alerts);
+      if (result.duplicates > 0) metrics.mailsSuppressed.inc({ reason: "duplicate" }, result.duplicates);
+      logger.debug(
+        { notification: result.notificationId, alerts: result.alerts, duplicates: result.duplicates },
+        "accepted",
+      );
+      deps.accepted();
+      res.json({ status: "accepted", ...result });
+    },
+  );
+
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: error }, "request failed");
+    if (!res.headersSent) answer(res, 500, "internal error");
+  });
+  return app;
+}

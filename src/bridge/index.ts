@@ -1,0 +1,124 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config, DirectoryConfig } from "../config/index.js";
+import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
+import type { Logger } from "../log.js";
+import { createApp } from "./http.js";
+import { createMetrics } from "./metrics.js";
+import { type HistoryRow, Outbox } from "./outbox.js";
+import { Pipeline } from "./pipeline.js";
+import type { RecipientResolver } from "./route.js";
+import { templateSource } from "./templates/index.js";
+import { createMailer, type Mailer } from "./transport.js";
+
+export interface RunningService {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
+export const directoryResolver =
+  (directory: Directory, config: DirectoryConfig): RecipientResolver =>
+  (uids) =>
+    lookUpAccounts(directory, uids, { resellerMail: config.resellerMail, defaults: config.defaults });
+
+export interface BridgeParts {
+  /** Replaces the directory (tests of single stages; benchmarks that count searches). */
+  resolver?: RecipientResolver;
+  mailer?: Mailer;
+}
+
+export interface RunningBridge extends RunningService {
+  outbox: Outbox;
+  pipeline: Pipeline;
+}
+
+const mailDomain = (from: string): string => /@([^>\s]+)/.exec(from)?.[1] ?? "stoney-backup-monitor.invalid";
+
+/** Open the outbox, start the pipeline and the webhook server; resolves once the server listens. */
+export async function startBridge(
+  config: Config,
+  logger: Logger,
+  parts: BridgeParts = {},
+): Promise<RunningBridge> {
+  const bridge = config.bridge;
+  const log = logger.child({ component: "bridge" });
+  const outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
+  const metrics = createMetrics(outbox);
+  const directory = parts.resolver ? undefined : openDirectory(config.directory, log);
+  const resolver = parts.resolver ?? directoryResolver(directory as Directory, config.directory);
+  const pipeline = new Pipeline(
+    outbox,
+    resolver,
+    parts.mailer ?? createMailer(bridge.smtp),
+    templateSource(bridge.templates.overrideDir, log),
+    metrics,
+    log,
+    {
+      config: bridge,
+      operatorTimeZone: config.directory.defaults.timeZone,
+      builtinTemplates: templateSource(undefined, log),
+    },
+  );
+  if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
+    log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
+
+  pipeline.start();
+  const ready = () => {
+    try {
+      outbox.db.exec("BEGIN IMMEDIATE; ROLLBACK");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const app = createApp({
+    config: bridge,
+    outbox,
+    metrics,
+    logger: log,
+    accepted: () => pipeline.wake(),
+    ready,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(bridge.listen.port, bridge.listen.host, (error?: Error) =>
+      error ? reject(error) : resolve(s),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = bridge.listen.host.includes(":") ? `[${bridge.listen.host}]` : bridge.listen.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, webhook: `${url}${bridge.webhookPath}` }, "bridge listening");
+
+  return {
+    url,
+    outbox,
+    pipeline,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await pipeline.stop();
+      await directory?.close();
+      outbox.close();
+    },
+  };
+}
+
+/** What the outbox recorded for one account, newest first (the `history` subcommand). */
+export function accountHistory(outboxPath: string, account: string, limit = 100): HistoryRow[] {
+  const outbox = new Outbox(outboxPath);
+  try {
+    return outbox.history(account, limit);
+  } finally {
+    outbox.close();
+  }
+}
+
+export type { HistoryRow } from "./outbox.js";
+export type { Notification } from "./payload.js";
+export { parseNotification } from "./payload.js";
+export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
+export type { Mailer, OutgoingMail } from "./transport.js";
+export { SendError } from "./transport.js";

@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Outbox } from "./outbox.js";
+
+const prefix = "stoney_backup_bridge_";
+
+export type BridgeMetrics = ReturnType<typeof createMetrics>;
+
+/** One registry per bridge, so several bridges (tests) never share counters. */
+export function createMetrics(outbox: Outbox) {
+  const registry = new Registry();
+  const registers = [registry];
+  const stats = () => outbox.stats();
+  const metrics = {
+    registry,
+    notificationsReceived: new Counter({
+      name: `${prefix}notifications_received_total`,
+      help: "Webhook notifications accepted into the outbox.",
+      registers,
+    }),
+    alertsReceived: new Counter({
+      name: `${prefix}alerts_received_total`,
+      help: "Alerts accepted into the outbox (duplicates included).",
+      registers,
+    }),
+    mailsSent: new Counter({
+      name: `${prefix}mails_sent_total`,
+      help: "Mails accepted by the mail server.",
+      registers,
+    }),
+    mailsFailed: new Counter({
+      name: `${prefix}mails_failed_total`,
+      help: "Mails permanently rejected (5xx) or dead-lettered.",
+      registers,
+    }),
+    mailsRetried: new Counter({
+      name: `${prefix}mails_retried_total`,
+      help: "Temporary send failures that will be retried.",
+      registers,
+    }),
+    mailsSuppressed: new Counter({
+      name: `${prefix}mails_suppressed_total`,
+      help: "Mails not sent, by reason (duplicate, warnings off, no address, resolved mails off, …).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    deadLettersTotal: new Counter({
+      name: `${prefix}dead_letters_total`,
+      help: "Mails given up after retry.maxAgeHours.",
+      registers,
+    }),
+    smtpSendDuration: new Histogram({
+      name: `${prefix}smtp_send_duration_seconds`,
+      help: "Time to hand one mail to the mail server (or write it to a file).",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    directoryErrors: new Counter({
+      name: `${prefix}directory_errors_total`,
+      help: "Recipient lookups that failed because the directory could not answer.",
+      registers,
+    }),
+  };
+  new Gauge({
+    name: `${prefix}outbox_pending`,
+    help: "Mails waiting to be sent (including those in flight).",
+    registers,
+    collect() {
+      this.set(stats().pendingMails);
+    },
+  });
+  new Gauge({
+    name: `${prefix}outbox_oldest_pending_age_seconds`,
+    help: "Age of the oldest accepted alert or mail not yet delivered; 0 when nothing waits.",
+    registers,
+    collect() {
+      const oldest = stats().oldestPendingMs;
+      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    },
+  });
+  new Gauge({
+    name: `${prefix}dead_letters`,
+    help: "Mails currently dead-lettered in the outbox.",
+    registers,
+    collect() {
+      this.set(stats().deadLetters);
+    },
+  });
+  return metrics;
+}

@@ -1,0 +1,569 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { Notification } from "./payload.js";
+import type { MailAudience, MailEntry } from "./templates/index.js";
+
+/**
+ * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
+ * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
+ * leaves either the old or the new state, never half of it.
+ */
+const schema = `
+CREATE TABLE IF NOT EXISTS notifications (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  group_key TEXT NOT NULL,
+  receiver TEXT NOT NULL,
+  status TEXT NOT NULL,
+  alert_count INTEGER NOT NULL,
+  truncated_alerts INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id),
+  received_at INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  ends_at TEXT,
+  account TEXT,
+  task TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  -- pending: waits for routing; routed: items written; duplicate: suppressed by the dedupe window
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS alerts_dedupe ON alerts(fingerprint, status, starts_at, received_at);
+CREATE INDEX IF NOT EXISTS alerts_pending ON alerts(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS alerts_account ON alerts(account);
+CREATE TABLE IF NOT EXISTS items (
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  created_at INTEGER NOT NULL,
+  account TEXT,
+  task TEXT NOT NULL,
+  status TEXT NOT NULL,
+  audience TEXT,
+  recipient TEXT,
+  language TEXT,
+  time_zone TEXT,
+  recipient_name TEXT,
+  recipient_key TEXT,
+  entry TEXT NOT NULL,
+  -- queued: waits for its coalescing window; mailed: part of a mail; suppressed: nobody mailed (reason)
+  state TEXT NOT NULL,
+  reason TEXT,
+  mail_id INTEGER REFERENCES mails(id)
+);
+CREATE INDEX IF NOT EXISTS items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS items_account ON items(account);
+CREATE TABLE IF NOT EXISTS mails (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  language TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  subject TEXT NOT NULL,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  accounts TEXT NOT NULL,
+  tasks TEXT NOT NULL,
+  -- pending, sending (in flight), sent, rejected (permanent 5xx), dead (too old to retry)
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS mails_due ON mails(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS mails_state ON mails(state);
+CREATE TABLE IF NOT EXISTS attempts (
+  id INTEGER PRIMARY KEY,
+  mail_id INTEGER NOT NULL REFERENCES mails(id),
+  at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  response TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
+`;
+
+export interface StoredAlert {
+  id: number;
+  receivedAt: number;
+  fingerprint: string;
+  status: "firing" | "resolved";
+  startsAt: string;
+  endsAt?: string;
+  account?: string;
+  task: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  attempts: number;
+}
+
+export interface MailRecipient {
+  address: string;
+  audience: MailAudience;
+  language: string;
+  timeZone: string;
+  /** Greeting name for customer mails. */
+  name?: string;
+}
+
+/** What routing decided for one alert and one recipient (or one reason nobody gets mail). */
+export type RoutedItem =
+  | { kind: "queued"; recipient: MailRecipient; entry: MailEntry }
+  | { kind: "suppressed"; audience?: MailAudience; reason: string; entry: MailEntry };
+
+export interface QueuedItem {
+  id: number;
+  alertId: number;
+  createdAt: number;
+  account?: string;
+  task: string;
+  recipient: MailRecipient;
+  entry: MailEntry;
+}
+
+export interface NewMail {
+  recipient: MailRecipient;
+  subject: string;
+  text: string;
+  html: string;
+  accounts: string[];
+  tasks: string[];
+}
+
+export interface StoredMail {
+  id: number;
+  createdAt: number;
+  recipient: string;
+  messageId: string;
+  subject: string;
+  text: string;
+  html: string;
+  accounts: string[];
+  tasks: string[];
+  attempts: number;
+}
+
+export type AttemptOutcome =
+  | { kind: "sent"; response: string }
+  | { kind: "temporary"; error: string; retryAt: number }
+  | { kind: "rejected"; error: string }
+  | { kind: "dead"; error: string };
+
+export interface AcceptResult {
+  notificationId: number;
+  alerts: number;
+  duplicates: number;
+}
+
+export interface OutboxStats {
+  pendingMails: number;
+  oldestPendingMs?: number;
+  deadLetters: number;
+  pendingAlerts: number;
+  queuedItems: number;
+}
+
+export interface HistoryRow {
+  at: number;
+  recipient?: string;
+  audience?: string;
+  task: string;
+  status: string;
+  outcome: string;
+  messageId?: string;
+  subject?: string;
+}
+
+const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+interface AlertRow {
+  id: number;
+  received_at: number;
+  fingerprint: string;
+  status: "firing" | "resolved";
+  starts_at: string;
+  ends_at: string | null;
+  account: string | null;
+  task: string;
+  labels: string;
+  annotations: string;
+  attempts: number;
+}
+
+interface MailRow {
+  id: number;
+  created_at: number;
+  recipient: string;
+  message_id: string;
+  subject: string;
+  text: string;
+  html: string;
+  accounts: string;
+  tasks: string;
+  attempts: number;
+}
+
+export class Outbox {
+  readonly db: Database.Database;
+  private readonly messageDomain: string;
+  private readonly statements;
+
+  /**
+   * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
+   * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
+   * per transaction, and the accept path is one transaction per payload.
+   */
+  constructor(file: string, messageDomain = "stoney-backup-monitor.invalid") {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = ON");
+    this.db.exec(schema);
+    this.messageDomain = messageDomain;
+    const db = this.db;
+    this.statements = {
+      insertNotification: db.prepare(
+        `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      seen: db.prepare(
+        `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = ? AND starts_at = ? AND received_at > ?
+         AND state != 'duplicate' LIMIT 1`,
+      ),
+      insertAlert: db.prepare(
+        `INSERT INTO alerts (notification_id, received_at, fingerprint, status, starts_at, ends_at, account, task,
+          labels, annotations, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      dueAlerts: db.prepare(
+        `SELECT id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations, attempts
+         FROM alerts WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+      ),
+      nextAlert: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM alerts WHERE state = 'pending'`),
+      routeAlert: db.prepare(`UPDATE alerts SET state = 'routed', last_error = NULL WHERE id = ?`),
+      deferAlert: db.prepare(
+        `UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+      ),
+      insertItem: db.prepare(
+        `INSERT INTO items (alert_id, created_at, account, task, status, audience, recipient, language, time_zone,
+          recipient_name, recipient_key, entry, state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      readyGroups: db.prepare(
+        `SELECT recipient_key AS key FROM items WHERE state = 'queued' GROUP BY recipient_key
+         HAVING MIN(created_at) <= ? LIMIT ?`,
+      ),
+      nextGroup: db.prepare(`SELECT MIN(created_at) AS at FROM items WHERE state = 'queued'`),
+      queuedItems: db.prepare(
+        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry
+         FROM items WHERE state = 'queued' AND recipient_key = ? ORDER BY id`,
+      ),
+      insertMail: db.prepare(
+        `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
+          tasks, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      ),
+      mailItem: db.prepare(
+        `UPDATE items SET state = 'mailed', mail_id = ? WHERE id = ? AND state = 'queued'`,
+      ),
+      dueMails: db.prepare(
+        `SELECT id, created_at, recipient, message_id, subject, text, html, accounts, tasks, attempts
+         FROM mails WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+      ),
+      nextMail: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'`),
+      claimMail: db.prepare(`UPDATE mails SET state = 'sending' WHERE id = ? AND state = 'pending'`),
+      recover: db.prepare(`UPDATE mails SET state = 'pending' WHERE state = 'sending'`),
+      insertAttempt: db.prepare(
+        `INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      finishMail: db.prepare(
+        `UPDATE mails SET state = ?, attempts = attempts + 1, finished_at = ?, last_error = ? WHERE id = ?`,
+      ),
+      retryMail: db.prepare(
+        `UPDATE mails SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+      ),
+      stats: db.prepare(
+        `SELECT
+          (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
+          (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
+          (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
+          (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
+          (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldestAlert,
+          (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
+          (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldestItem`,
+      ),
+      history: db.prepare(
+        `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
+           CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
+             WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
+           m.message_id AS messageId, m.subject, m.last_error AS error
+         FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ?
+         UNION ALL
+         SELECT a.received_at, NULL, NULL, a.task, a.status,
+           CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
+           NULL, NULL, a.last_error
+         FROM alerts a WHERE a.account = ? AND a.state IN ('duplicate', 'pending')
+         ORDER BY 1 DESC LIMIT ?`,
+      ),
+    };
+  }
+
+  /** Store one webhook payload in one transaction; duplicates within the window are stored as such. */
+  accept(notification: Notification, now: number, dedupeWindowMs: number): AcceptResult {
+    const s = this.statements;
+    return this.db.transaction((): AcceptResult => {
+      const { lastInsertRowid } = s.insertNotification.run(
+        now,
+        notification.groupKey,
+        notification.receiver,
+        notification.status,
+        notification.alerts.length,
+        notification.truncatedAlerts,
+      );
+      const notificationId = Number(lastInsertRowid);
+      let duplicates = 0;
+      const since = now - dedupeWindowMs;
+      for (const alert of notification.alerts) {
+        const duplicate =
+          dedupeWindowMs > 0 &&
+          s.seen.get(alert.fingerprint, alert.status, alert.startsAt, since) !== undefined;
+        if (duplicate) duplicates++;
+        s.insertAlert.run(
+          notificationId,
+          now,
+          alert.fingerprint,
+          alert.status,
+          alert.startsAt,
+          alert.endsAt ?? null,
+          alert.labels.account ?? null,
+          alert.labels.task ?? "generic",
+          JSON.stringify(alert.labels),
+          JSON.stringify(alert.annotations),
+          duplicate ? "duplicate" : "pending",
+          now,
+        );
+      }
+      return { notificationId, alerts: notification.alerts.length, duplicates };
+    })();
+  }
+
+  dueAlerts(now: number, limit: number): StoredAlert[] {
+    return (this.statements.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
+      id: row.id,
+      receivedAt: row.received_at,
+      fingerprint: row.fingerprint,
+      status: row.status,
+      startsAt: row.starts_at,
+      ...(row.ends_at ? { endsAt: row.ends_at } : {}),
+      ...(row.account !== null ? { account: row.account } : {}),
+      task: row.task,
+      labels: JSON.parse(row.labels) as Record<string, string>,
+      annotations: JSON.parse(row.annotations) as Record<string, string>,
+      attempts: row.attempts,
+    }));
+  }
+
+  /** Write the routing of many alerts at once: their items, and the alerts as routed. */
+  route(routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>, now: number): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      for (const { alert, items } of routed) {
+        for (const item of items) {
+          const r = item.kind === "queued" ? item.recipient : undefined;
+          s.insertItem.run(
+            alert.id,
+            now,
+            alert.account ?? null,
+            alert.task,
+            alert.status,
+            item.kind === "queued" ? item.recipient.audience : (item.audience ?? null),
+            r?.address ?? null,
+            r?.language ?? null,
+            r?.timeZone ?? null,
+            r?.name ?? null,
+            r ? recipientKey(r) : null,
+            JSON.stringify(item.entry),
+            item.kind,
+            item.kind === "suppressed" ? item.reason : null,
+          );
+        }
+        s.routeAlert.run(alert.id);
+      }
+    })();
+  }
+
+  /** The directory could not answer: try these alerts again later. */
+  defer(alerts: readonly StoredAlert[], retryAt: (alert: StoredAlert) => number, error: string): void {
+    this.db.transaction(() => {
+      for (const alert of alerts) this.statements.deferAlert.run(retryAt(alert), error, alert.id);
+    })();
+  }
+
+  /** Recipients whose coalescing window (started by their oldest queued item) has closed. */
+  readyRecipients(closedBefore: number, limit: number): string[] {
+    return (this.statements.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
+  }
+
+  queuedItems(key: string): QueuedItem[] {
+    type Row = {
+      id: number;
+      alert_id: number;
+      created_at: number;
+      account: string | null;
+      task: string;
+      audience: MailAudience;
+      recipient: string;
+      language: string;
+      time_zone: string;
+      recipient_name: string | null;
+      entry: string;
+    };
+    return (this.statements.queuedItems.all(key) as Row[]).map((row) => ({
+      id: row.id,
+      alertId: row.alert_id,
+      createdAt: row.created_at,
+      ...(row.account !== null ? { account: row.account } : {}),
+      task: row.task,
+      recipient: {
+        address: row.recipient,
+        audience: row.audience,
+        language: row.language,
+        timeZone: row.time_zone,
+        ...(row.recipient_name ? { name: row.recipient_name } : {}),
+      },
+      entry: JSON.parse(row.entry) as MailEntry,
+    }));
+  }
+
+  /** Create mails and attach their items, all in one transaction. */
+  createMails(mails: ReadonlyArray<{ mail: NewMail; itemIds: readonly number[] }>, now: number): number[] {
+    const s = this.statements;
+    return this.db.transaction(() =>
+      mails.map(({ mail, itemIds }) => {
+        const messageId = `<${randomUUID()}@${this.messageDomain}>`;
+        const { lastInsertRowid } = s.insertMail.run(
+          now,
+          mail.recipient.address,
+          mail.recipient.audience,
+          mail.recipient.language,
+          messageId,
+          mail.subject,
+          mail.text,
+          mail.html,
+          JSON.stringify(mail.accounts),
+          JSON.stringify(mail.tasks),
+          now,
+        );
+        const id = Number(lastInsertRowid);
+        for (const itemId of itemIds) s.mailItem.run(id, itemId);
+        return id;
+      }),
+    )();
+  }
+
+  /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */
+  claimMails(now: number, limit: number): StoredMail[] {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      const rows = s.dueMails.all(now, limit) as MailRow[];
+      for (const row of rows) s.claimMail.run(row.id);
+      return rows.map((row) => ({
+        id: row.id,
+        createdAt: row.created_at,
+        recipient: row.recipient,
+        messageId: row.message_id,
+        subject: row.subject,
+        text: row.text,
+        html: row.html,
+        accounts: JSON.parse(row.accounts) as string[],
+        tasks: JSON.parse(row.tasks) as string[],
+        attempts: row.attempts,
+      }));
+    })();
+  }
+
+  /** Mails that were being sent when the process died go back to pending. */
+  recoverInFlight(): number {
+    return this.statements.recover.run().changes;
+  }
+
+  record(mailId: number, outcome: AttemptOutcome, now: number, durationMs: number): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+      s.insertAttempt.run(mailId, now, Math.round(durationMs), outcome.kind, response);
+      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+      else if (outcome.kind === "sent") s.finishMail.run("sent", now, null, mailId);
+      else s.finishMail.run(outcome.kind, now, outcome.error, mailId);
+    })();
+  }
+
+  /** When the worker next has something to do (ms), or undefined when nothing is waiting. */
+  nextWake(coalesceMs: number): number | undefined {
+    const at = (statement: Database.Statement) => (statement.get() as { at: number | null }).at;
+    const times = [
+      at(this.statements.nextAlert),
+      at(this.statements.nextMail),
+      ((t) => (t === null ? null : t + coalesceMs))(at(this.statements.nextGroup)),
+    ].filter((t): t is number => t !== null);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  stats(): OutboxStats & { oldestMs?: number } {
+    const row = this.statements.stats.get() as {
+      pending: number;
+      oldest: number | null;
+      dead: number;
+      alerts: number;
+      oldestAlert: number | null;
+      queued: number;
+      oldestItem: number | null;
+    };
+    const oldest = [row.oldest, row.oldestAlert, row.oldestItem].filter((t): t is number => t !== null);
+    return {
+      pendingMails: row.pending,
+      deadLetters: row.dead,
+      pendingAlerts: row.alerts,
+      queuedItems: row.queued,
+      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
+    };
+  }
+
+  history(account: string, limit: number): HistoryRow[] {
+    type Row = {
+      at: number;
+      recipient: string | null;
+      audience: string | null;
+      task: string;
+      status: string;
+      outcome: string;
+      messageId: string | null;
+      subject: string | null;
+      error: string | null;
+    };
+    return (this.statements.history.all(account, account, limit) as Row[]).map((row) => ({
+      at: row.at,
+      ...(row.recipient ? { recipient: row.recipient } : {}),
+      ...(row.audience ? { audience: row.audience } : {}),
+      task: row.task,
+      status: row.status,
+      outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
+      ...(row.messageId ? { messageId: row.messageId } : {}),
+      ...(row.subject ? { subject: row.subject } : {}),
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,286 @@
+import type { BridgeConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import type { BridgeMetrics } from "./metrics.js";
+import type { NewMail, Outbox, QueuedItem, RoutedItem, StoredAlert, StoredMail } from "./outbox.js";
+import {
+  type AccountLookup,
+  needsDirectory,
+  type RecipientResolver,
+  type RouteOptions,
+  routeAlert,
+} from "./route.js";
+import {
+  type MailAudience,
+  type RenderedMail,
+  renderMail,
+  type TemplateSource,
+  toLanguage,
+} from "./templates/index.js";
+import { classifySendError, type Mailer } from "./transport.js";
+
+export interface PipelineOptions {
+  config: BridgeConfig;
+  /** Time zone of operator mails (the directory's default zone). */
+  operatorTimeZone: string;
+  /** Built-in templates only: the last resort when an override breaks rendering. */
+  builtinTemplates: TemplateSource;
+}
+
+/** Alerts routed per round; one round makes one batched directory lookup. */
+const routeBatch = 5000;
+const recipientsPerRound = 1000;
+/** Upper bound for sleeping, so changes made by another process are picked up too. */
+const maxIdleMs = 1000;
+
+/** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
+export const reasonLabel = (reason: string): string =>
+  reason
+    .replace(/[0-9]+/g, "")
+    .replace(/\s+/g, " ")
+    .trim() || "unknown";
+
+/** Exponential backoff: initial · 2^attempts, capped. */
+export const backoffMs = (attempts: number, retry: BridgeConfig["retry"]): number =>
+  Math.min(retry.initialBackoffSeconds * 2 ** attempts, retry.maxBackoffSeconds) * 1000;
+
+/** A sleep that `wake()` ends early. */
+class Alarm {
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        self.pending = false;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+/**
+ * The notify pipeline after the webhook: route (resolve recipients, dedupe already done on accept),
+ * coalesce and render per recipient, send with retries. Each stage reads and writes the outbox only,
+ * so any stage can stop anywhere and the next run picks up where it left off.
+ */
+export class Pipeline {
+  private readonly routing = new Alarm();
+  private readonly sending = new Alarm();
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+  private readonly routeOptions: RouteOptions;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly resolver: RecipientResolver,
+    private readonly mailer: Mailer,
+    private readonly templates: TemplateSource,
+    private readonly metrics: BridgeMetrics,
+    private readonly logger: Logger,
+    private readonly options: PipelineOptions,
+  ) {
+    const { config } = options;
+    this.routeOptions = {
+      operators: config.operators,
+      resolvedMails: config.templates.resolved,
+      defaultLanguage: config.templates.defaultLanguage,
+      operatorTimeZone: options.operatorTimeZone,
+    };
+  }
+
+  start(): void {
+    const recovered = this.outbox.recoverInFlight();
+    if (recovered > 0)
+      this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
+    this.running = Promise.all([
+      this.loop(this.routing, () => this.prepare()),
+      this.loop(this.sending, () => this.send()),
+    ]);
+  }
+
+  /** New work was accepted. */
+  wake(): void {
+    this.routing.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.routing.wake();
+    this.sending.wake();
+    await this.running;
+    this.mailer.close();
+  }
+
+  private async loop(alarm: Alarm, round: () => Promise<boolean>): Promise<void> {
+    while (!this.stopped) {
+      let busy = false;
+      try {
+        busy = await round();
+      } catch (error) {
+        this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+      }
+      if (this.stopped) break;
+      if (busy) continue;
+      const next = this.outbox.nextWake(this.options.config.coalesceSeconds * 1000);
+      await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
+    }
+  }
+
+  private async prepare(): Promise<boolean> {
+    const routed = await this.route(Date.now());
+    const mails = this.coalesce(Date.now());
+    if (mails > 0) this.sending.wake();
+    return routed >= routeBatch || mails >= recipientsPerRound;
+  }
+
+  /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
+  async route(now: number): Promise<number> {
+    const alerts = this.outbox.dueAlerts(now, routeBatch);
+    if (alerts.length === 0) return 0;
+    const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
+    let lookup: AccountLookup | undefined;
+    let ready: StoredAlert[] = alerts;
+    if (uids.length > 0) {
+      try {
+        lookup = await this.resolver(uids);
+      } catch (error) {
+        const waiting = alerts.filter(needsDirectory);
+        ready = alerts.filter((a) => !needsDirectory(a));
+        const message = error instanceof Error ? error.message : String(error);
+        this.metrics.directoryErrors.inc();
+        this.logger.warn(
+          { err: message, alerts: waiting.length },
+          "directory lookup failed: the alerts stay in the outbox and are retried",
+        );
+        const retry = this.options.config.retry;
+        this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+      }
+    }
+    const routed = ready.map((alert) => ({ alert, items: routeAlert(alert, lookup, this.routeOptions) }));
+    this.outbox.route(routed, Date.now());
+    for (const { items } of routed) for (const item of items) this.countSuppressed(item);
+    return alerts.length;
+  }
+
+  private countSuppressed(item: RoutedItem): void {
+    if (item.kind === "suppressed") this.metrics.mailsSuppressed.inc({ reason: reasonLabel(item.reason) });
+  }
+
+  /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
+  coalesce(now: number): number {
+    const keys = this.outbox.readyRecipients(
+      now - this.options.config.coalesceSeconds * 1000,
+      recipientsPerRound,
+    );
+    if (keys.length === 0) return 0;
+    const mails = keys.flatMap((key) => {
+      const items = this.outbox.queuedItems(key);
+      const [first] = items;
+      return first ? [{ mail: this.compose(first, items), itemIds: items.map((i) => i.id) }] : [];
+    });
+    this.outbox.createMails(mails, Date.now());
+    return mails.length;
+  }
+
+  private compose(first: QueuedItem, items: readonly QueuedItem[]): NewMail {
+    const { recipient } = first;
+    const rendered = this.render(recipient.audience, items);
+    const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
+    const tasks = [...new Set(items.map((i) => i.task))];
+    return { recipient, ...rendered, accounts, tasks };
+  }
+
+  private render(audience: MailAudience, items: readonly QueuedItem[]): RenderedMail {
+    const [first] = items;
+    const context = {
+      audience,
+      language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
+      timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
+      selfCareUrl: this.options.config.templates.selfCareUrl,
+      ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
+    };
+    const entries = items.map((i) => i.entry);
+    try {
+      return renderMail(entries, context, this.templates);
+    } catch (error) {
+      this.logger.warn({ err: error }, "rendering with template overrides failed: built-in templates used");
+      return renderMail(entries, context, this.options.builtinTemplates);
+    }
+  }
+
+  /** Stage 3: send due mails in parallel (bounded by the SMTP pool) and record every attempt. */
+  private async send(): Promise<boolean> {
+    const batch = this.options.config.smtp.maxConnections * 10;
+    const mails = this.outbox.claimMails(Date.now(), batch);
+    await Promise.all(mails.map((mail) => this.deliver(mail)));
+    return mails.length >= batch;
+  }
+
+  async deliver(mail: StoredMail): Promise<void> {
+    const { config } = this.options;
+    const started = performance.now();
+    const stopTimer = this.metrics.smtpSendDuration.startTimer();
+    let outcome: Parameters<Outbox["record"]>[1];
+    try {
+      const response = await this.mailer.send({
+        to: mail.recipient,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+      });
+      outcome = { kind: "sent", response };
+      this.metrics.mailsSent.inc();
+    } catch (error) {
+      const failure = classifySendError(error);
+      const now = Date.now();
+      if (failure.permanent) {
+        outcome = { kind: "rejected", error: failure.message };
+        this.metrics.mailsFailed.inc();
+      } else if (now - mail.createdAt >= config.retry.maxAgeHours * 3600_000) {
+        outcome = { kind: "dead", error: failure.message };
+        this.metrics.mailsFailed.inc();
+        this.metrics.deadLettersTotal.inc();
+      } else {
+        outcome = {
+          kind: "temporary",
+          error: failure.message,
+          retryAt: now + backoffMs(mail.attempts, config.retry),
+        };
+        this.metrics.mailsRetried.inc();
+      }
+    }
+    stopTimer();
+    this.outbox.record(mail.id, outcome, Date.now(), performance.now() - started);
+    this.logger.info(
+      {
+        audit: "mail",
+        mail: mail.id,
+        recipient: mail.recipient,
+        accounts: mail.accounts,
+        tasks: mail.tasks,
+        messageId: mail.messageId,
+        outcome: outcome.kind,
+        attempt: mail.attempts + 1,
+        ...(outcome.kind === "sent" ? {} : { error: outcome.error }),
+      },
+      outcome.kind === "sent"
+        ? "mail sent"
+        : `mail ${outcome.kind === "temporary" ? "deferred" : outcome.kind}`,
+    );
+  }
+}

@@ -1,0 +1,81 @@
+import { type Language, type Task, tasks } from "../../config/index.js";
+
+export type TemplateTask = Task | "generic";
+export type AlertStatus = "firing" | "resolved";
+export type MailAudience = "customer" | "reseller" | "operator";
+
+export const templateTasks: readonly TemplateTask[] = [...tasks, "generic"];
+export const mailAudiences: readonly MailAudience[] = ["customer", "reseller", "operator"];
+const statuses: readonly AlertStatus[] = ["firing", "resolved"];
+
+/**
+ * Every template is a list of `{{placeholder}}` strings. Keys starting with `subject.`, `title.`,
+ * `greeting.` or `heading.` are alternatives: the first one whose placeholders all have a value wins.
+ * All other keys are lines: a line that needs a value the alert does not carry is left out, so
+ * absent annotations never produce "undefined" in a mail.
+ */
+export type TemplateKey =
+  | `subject.${TemplateTask}.${AlertStatus}`
+  | `subject.coalesced.${AlertStatus | "mixed"}`
+  | `title.${TemplateTask}.${AlertStatus}`
+  | `greeting.${MailAudience}`
+  | `intro.${MailAudience}`
+  | `heading.${MailAudience}`
+  | `facts.${TemplateTask}.${AlertStatus}`
+  | "facts.unknownAccount"
+  | `advice.${TemplateTask}`
+  | `footer.${MailAudience}`;
+
+export type Catalog = Record<TemplateKey, readonly string[]>;
+
+export const templateKeys: readonly TemplateKey[] = [
+  ...templateTasks.flatMap((t) => statuses.map((s) => `subject.${t}.${s}` as const)),
+  "subject.coalesced.firing",
+  "subject.coalesced.resolved",
+  "subject.coalesced.mixed",
+  ...templateTasks.flatMap((t) => statuses.map((s) => `title.${t}.${s}` as const)),
+  ...mailAudiences.map((a) => `greeting.${a}` as const),
+  ...mailAudiences.map((a) => `intro.${a}` as const),
+  ...mailAudiences.map((a) => `heading.${a}` as const),
+  ...templateTasks.flatMap((t) => statuses.map((s) => `facts.${t}.${s}` as const)),
+  "facts.unknownAccount",
+  ...templateTasks.map((t) => `advice.${t}` as const),
+  ...mailAudiences.map((a) => `footer.${a}` as const),
+];
+
+/** Every value a template may use; documented in docs/bridge.md. */
+export const placeholders = [
+  "account",
+  "host",
+  "customer",
+  "name",
+  "alertname",
+  "severity",
+  "summary",
+  "description",
+  "title",
+  "count",
+  "problems",
+  "solved",
+  "usedPercent",
+  "usedGiB",
+  "quotaGiB",
+  "warningPercent",
+  "missed",
+  "threshold",
+  "daysThreshold",
+  "failures",
+  "lastSuccess",
+  "lastSuccessDate",
+  "nextSchedule",
+  "client",
+  "clientVersion",
+  "created",
+  "startsAt",
+  "endsAt",
+  "selfCareUrl",
+] as const;
+export type Placeholder = (typeof placeholders)[number];
+export type Values = Partial<Record<Placeholder, string>>;
+
+export type Catalogs = Record<Language, Catalog>;

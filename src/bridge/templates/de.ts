@@ -1,0 +1,129 @@
+import type { Catalog } from "./catalog.js";
+
+/** Built-in German templates; operators override single keys in `<overrideDir>/de.yaml`. */
+export const de: Catalog = {
+  "subject.quota.firing": [
+    "Backup {{account}}: Speicher zu {{usedPercent}} belegt",
+    "Backup {{account}}: Speicher fast voll",
+  ],
+  "subject.quota.resolved": ["Backup {{account}}: Speicher wieder unter der Warnschwelle"],
+  "subject.schedule.firing": [
+    "Backup {{account}}: {{missed}} geplante Sicherungen verpasst",
+    "Backup {{account}}: keine erfolgreiche Sicherung seit {{lastSuccessDate}}",
+    "Backup {{account}}: geplante Sicherungen verpasst",
+  ],
+  "subject.schedule.resolved": ["Backup {{account}}: Sicherungen laufen wieder planmässig"],
+  "subject.unsuccessful.firing": [
+    "Backup {{account}}: {{failures}} fehlgeschlagene Sicherungen in Folge",
+    "Backup {{account}}: Sicherung fehlgeschlagen",
+  ],
+  "subject.unsuccessful.resolved": ["Backup {{account}}: Sicherungen wieder erfolgreich"],
+  "subject.upgrade.firing": [
+    "Backup {{account}}: bitte {{client}} {{clientVersion}} aktualisieren",
+    "Backup {{account}}: bitte das Backup-Programm aktualisieren",
+  ],
+  "subject.upgrade.resolved": ["Backup {{account}}: Backup-Programm aktuell"],
+  "subject.nobackup.firing": ["Backup {{account}}: noch keine Sicherung erhalten"],
+  "subject.nobackup.resolved": ["Backup {{account}}: erste Sicherung erhalten"],
+  "subject.generic.firing": [
+    "Backup {{account}}: {{summary}}",
+    "Backup-Überwachung: {{summary}}",
+    "Backup-Überwachung: {{alertname}}",
+  ],
+  "subject.generic.resolved": [
+    "Behoben: Backup {{account}}: {{summary}}",
+    "Behoben: {{summary}}",
+    "Behoben: {{alertname}}",
+  ],
+  "subject.coalesced.firing": ["{{count}} Backup-Probleme"],
+  "subject.coalesced.resolved": ["{{count}} Backup-Probleme behoben"],
+  "subject.coalesced.mixed": ["{{problems}} Backup-Probleme, {{solved}} behoben"],
+  "title.quota.firing": ["Speicher zu {{usedPercent}} belegt", "Speicher fast voll"],
+  "title.quota.resolved": ["Speicher wieder unter der Warnschwelle"],
+  "title.schedule.firing": [
+    "{{missed}} geplante Sicherungen verpasst",
+    "Keine erfolgreiche Sicherung in letzter Zeit",
+  ],
+  "title.schedule.resolved": ["Sicherungen laufen wieder planmässig"],
+  "title.unsuccessful.firing": [
+    "{{failures}} fehlgeschlagene Sicherungen in Folge",
+    "Sicherung fehlgeschlagen",
+  ],
+  "title.unsuccessful.resolved": ["Sicherungen wieder erfolgreich"],
+  "title.upgrade.firing": ["Backup-Programm veraltet"],
+  "title.upgrade.resolved": ["Backup-Programm aktuell"],
+  "title.nobackup.firing": ["Noch keine Sicherung erhalten"],
+  "title.nobackup.resolved": ["Erste Sicherung erhalten"],
+  "title.generic.firing": ["{{summary}}", "{{alertname}}"],
+  "title.generic.resolved": ["Behoben: {{summary}}", "Behoben: {{alertname}}"],
+  "greeting.customer": ["Guten Tag {{name}}", "Guten Tag"],
+  "greeting.reseller": ["Guten Tag"],
+  "greeting.operator": ["Guten Tag"],
+  "intro.customer": ["Die Überwachung Ihres Online-Backups meldet Folgendes:"],
+  "intro.reseller": ["Die Überwachung der Online-Backups Ihrer Kundinnen und Kunden meldet Folgendes:"],
+  "intro.operator": ["Die Backup-Überwachung meldet Folgendes:"],
+  "heading.customer": [
+    "{{title}} (Konto {{account}}, Computer {{host}})",
+    "{{title}} (Konto {{account}})",
+    "{{title}}",
+  ],
+  "heading.reseller": [
+    "{{title}} (Konto {{account}} von {{customer}}, Computer {{host}})",
+    "{{title}} (Konto {{account}} von {{customer}})",
+    "{{title}} (Konto {{account}}, Computer {{host}})",
+    "{{title}} (Konto {{account}})",
+    "{{title}}",
+  ],
+  "heading.operator": [
+    "{{title}} (Konto {{account}}, Computer {{host}})",
+    "{{title}} (Konto {{account}})",
+    "{{title}} (Computer {{host}})",
+    "{{title}}",
+  ],
+  "facts.quota.firing": [
+    "Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
+    "Warnschwelle: {{warningPercent}}.",
+  ],
+  "facts.quota.resolved": ["Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}})."],
+  "facts.schedule.firing": [
+    "Verpasste geplante Sicherungen: {{missed}}.",
+    "Seit mehr als {{daysThreshold}} Tagen keine erfolgreiche Sicherung.",
+    "Letzte erfolgreiche Sicherung: {{lastSuccess}}.",
+    "Nächste geplante Sicherung: {{nextSchedule}}.",
+  ],
+  "facts.schedule.resolved": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
+  "facts.unsuccessful.firing": [
+    "Fehlgeschlagene Sicherungen in Folge: {{failures}}.",
+    "Letzte erfolgreiche Sicherung: {{lastSuccess}}.",
+  ],
+  "facts.unsuccessful.resolved": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
+  "facts.upgrade.firing": ["Installiertes Programm: {{client}} {{clientVersion}}."],
+  "facts.upgrade.resolved": [],
+  "facts.nobackup.firing": ["Konto eröffnet: {{created}}. Seither ist keine Sicherung eingegangen."],
+  "facts.nobackup.resolved": [],
+  "facts.generic.firing": ["{{description}}", "Seit: {{startsAt}}."],
+  "facts.generic.resolved": ["{{description}}", "Behoben um: {{endsAt}}."],
+  "facts.unknownAccount": [
+    "Das Konto {{account}} ist nicht im Verzeichnis; deshalb geht diese Meldung an den Betrieb.",
+  ],
+  "advice.quota": [
+    "Bitte löschen Sie nicht mehr benötigte Sicherungen oder bestellen Sie mehr Speicher: {{selfCareUrl}}",
+  ],
+  "advice.schedule": [
+    "Bitte prüfen Sie, ob der Computer zur geplanten Zeit eingeschaltet ist und das Backup-Programm läuft. Einstellungen und Hilfe: {{selfCareUrl}}",
+  ],
+  "advice.unsuccessful": [
+    "Bitte öffnen Sie das Backup-Programm und sehen Sie im Protokoll der letzten Sicherung nach. Hilfe: {{selfCareUrl}}",
+  ],
+  "advice.upgrade": ["Bitte installieren Sie das aktuelle Backup-Programm: {{selfCareUrl}}"],
+  "advice.nobackup": [
+    "Bitte installieren Sie das Backup-Programm und starten Sie eine erste Sicherung. Anleitung: {{selfCareUrl}}",
+  ],
+  "advice.generic": ["Weitere Informationen: {{selfCareUrl}}"],
+  "footer.customer": [
+    "Sie erhalten diese Nachricht, weil für Ihr Konto Backup-Warnungen eingeschaltet sind. Ändern können Sie das unter {{selfCareUrl}}",
+    "Ihr Backup-Team",
+  ],
+  "footer.reseller": ["Sie erhalten diese Nachricht als Wiederverkäufer dieser Konten.", "Ihr Backup-Team"],
+  "footer.operator": ["stoney backup monitor"],
+};

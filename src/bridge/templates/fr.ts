@@ -1,0 +1,129 @@
+import type { Catalog } from "./catalog.js";
+
+/** Built-in French templates; operators override single keys in `<overrideDir>/fr.yaml`. */
+export const fr: Catalog = {
+  "subject.quota.firing": [
+    "Sauvegarde {{account}} : espace occupé à {{usedPercent}}",
+    "Sauvegarde {{account}} : espace presque plein",
+  ],
+  "subject.quota.resolved": ["Sauvegarde {{account}} : espace de nouveau sous le seuil d'alerte"],
+  "subject.schedule.firing": [
+    "Sauvegarde {{account}} : {{missed}} sauvegardes planifiées manquées",
+    "Sauvegarde {{account}} : aucune sauvegarde réussie depuis le {{lastSuccessDate}}",
+    "Sauvegarde {{account}} : sauvegardes planifiées manquées",
+  ],
+  "subject.schedule.resolved": ["Sauvegarde {{account}} : les sauvegardes ont repris comme prévu"],
+  "subject.unsuccessful.firing": [
+    "Sauvegarde {{account}} : {{failures}} sauvegardes échouées de suite",
+    "Sauvegarde {{account}} : échec de la sauvegarde",
+  ],
+  "subject.unsuccessful.resolved": ["Sauvegarde {{account}} : les sauvegardes réussissent de nouveau"],
+  "subject.upgrade.firing": [
+    "Sauvegarde {{account}} : veuillez mettre à jour {{client}} {{clientVersion}}",
+    "Sauvegarde {{account}} : veuillez mettre à jour le logiciel de sauvegarde",
+  ],
+  "subject.upgrade.resolved": ["Sauvegarde {{account}} : logiciel de sauvegarde à jour"],
+  "subject.nobackup.firing": ["Sauvegarde {{account}} : aucune sauvegarde reçue"],
+  "subject.nobackup.resolved": ["Sauvegarde {{account}} : première sauvegarde reçue"],
+  "subject.generic.firing": [
+    "Sauvegarde {{account}} : {{summary}}",
+    "Surveillance des sauvegardes : {{summary}}",
+    "Surveillance des sauvegardes : {{alertname}}",
+  ],
+  "subject.generic.resolved": [
+    "Résolu : sauvegarde {{account}} : {{summary}}",
+    "Résolu : {{summary}}",
+    "Résolu : {{alertname}}",
+  ],
+  "subject.coalesced.firing": ["{{count}} problèmes de sauvegarde"],
+  "subject.coalesced.resolved": ["{{count}} problèmes de sauvegarde résolus"],
+  "subject.coalesced.mixed": ["{{problems}} problèmes de sauvegarde, {{solved}} résolus"],
+  "title.quota.firing": ["Espace occupé à {{usedPercent}}", "Espace presque plein"],
+  "title.quota.resolved": ["Espace de nouveau sous le seuil d'alerte"],
+  "title.schedule.firing": [
+    "{{missed}} sauvegardes planifiées manquées",
+    "Aucune sauvegarde réussie récemment",
+  ],
+  "title.schedule.resolved": ["Les sauvegardes ont repris comme prévu"],
+  "title.unsuccessful.firing": ["{{failures}} sauvegardes échouées de suite", "Échec de la sauvegarde"],
+  "title.unsuccessful.resolved": ["Les sauvegardes réussissent de nouveau"],
+  "title.upgrade.firing": ["Logiciel de sauvegarde trop ancien"],
+  "title.upgrade.resolved": ["Logiciel de sauvegarde à jour"],
+  "title.nobackup.firing": ["Aucune sauvegarde reçue"],
+  "title.nobackup.resolved": ["Première sauvegarde reçue"],
+  "title.generic.firing": ["{{summary}}", "{{alertname}}"],
+  "title.generic.resolved": ["Résolu : {{summary}}", "Résolu : {{alertname}}"],
+  "greeting.customer": ["Bonjour {{name}},", "Bonjour,"],
+  "greeting.reseller": ["Bonjour,"],
+  "greeting.operator": ["Bonjour,"],
+  "intro.customer": ["La surveillance de votre sauvegarde en ligne signale ce qui suit :"],
+  "intro.reseller": ["La surveillance des sauvegardes en ligne de vos clients signale ce qui suit :"],
+  "intro.operator": ["La surveillance des sauvegardes signale ce qui suit :"],
+  "heading.customer": [
+    "{{title}} (compte {{account}}, ordinateur {{host}})",
+    "{{title}} (compte {{account}})",
+    "{{title}}",
+  ],
+  "heading.reseller": [
+    "{{title}} (compte {{account}} de {{customer}}, ordinateur {{host}})",
+    "{{title}} (compte {{account}} de {{customer}})",
+    "{{title}} (compte {{account}}, ordinateur {{host}})",
+    "{{title}} (compte {{account}})",
+    "{{title}}",
+  ],
+  "heading.operator": [
+    "{{title}} (compte {{account}}, ordinateur {{host}})",
+    "{{title}} (compte {{account}})",
+    "{{title}} (ordinateur {{host}})",
+    "{{title}}",
+  ],
+  "facts.quota.firing": [
+    "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    "Seuil d'alerte : {{warningPercent}}.",
+  ],
+  "facts.quota.resolved": ["Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}})."],
+  "facts.schedule.firing": [
+    "Sauvegardes planifiées manquées : {{missed}}.",
+    "Aucune sauvegarde réussie depuis plus de {{daysThreshold}} jours.",
+    "Dernière sauvegarde réussie : {{lastSuccess}}.",
+    "Prochaine sauvegarde planifiée : {{nextSchedule}}.",
+  ],
+  "facts.schedule.resolved": ["Dernière sauvegarde réussie : {{lastSuccess}}."],
+  "facts.unsuccessful.firing": [
+    "Sauvegardes échouées de suite : {{failures}}.",
+    "Dernière sauvegarde réussie : {{lastSuccess}}.",
+  ],
+  "facts.unsuccessful.resolved": ["Dernière sauvegarde réussie : {{lastSuccess}}."],
+  "facts.upgrade.firing": ["Logiciel installé : {{client}} {{clientVersion}}."],
+  "facts.upgrade.resolved": [],
+  "facts.nobackup.firing": ["Compte créé le {{created}}. Aucune sauvegarde n'a été reçue depuis."],
+  "facts.nobackup.resolved": [],
+  "facts.generic.firing": ["{{description}}", "Depuis : {{startsAt}}."],
+  "facts.generic.resolved": ["{{description}}", "Résolu le : {{endsAt}}."],
+  "facts.unknownAccount": [
+    "Le compte {{account}} ne figure pas dans l'annuaire ; cet avis est donc adressé à l'exploitation.",
+  ],
+  "advice.quota": [
+    "Veuillez supprimer les sauvegardes inutiles ou commander plus d'espace : {{selfCareUrl}}",
+  ],
+  "advice.schedule": [
+    "Veuillez vérifier que l'ordinateur est allumé à l'heure prévue et que le logiciel de sauvegarde fonctionne. Réglages et aide : {{selfCareUrl}}",
+  ],
+  "advice.unsuccessful": [
+    "Veuillez ouvrir le logiciel de sauvegarde et consulter le journal de la dernière exécution. Aide : {{selfCareUrl}}",
+  ],
+  "advice.upgrade": ["Veuillez installer la dernière version du logiciel de sauvegarde : {{selfCareUrl}}"],
+  "advice.nobackup": [
+    "Veuillez installer le logiciel de sauvegarde et lancer une première sauvegarde. Mode d'emploi : {{selfCareUrl}}",
+  ],
+  "advice.generic": ["Plus d'informations : {{selfCareUrl}}"],
+  "footer.customer": [
+    "Vous recevez ce message parce que les avertissements de sauvegarde sont activés pour votre compte. Vous pouvez modifier ce réglage sur {{selfCareUrl}}",
+    "Votre équipe sauvegarde",
+  ],
+  "footer.reseller": [
+    "Vous recevez ce message en tant que revendeur de ces comptes.",
+    "Votre équipe sauvegarde",
+  ],
+  "footer.operator": ["stoney backup monitor"],
+};

@@ -1,0 +1,6 @@
+export type { AlertStatus, MailAudience, TemplateKey, TemplateTask } from "./catalog.js";
+export { placeholders, templateKeys } from "./catalog.js";
+export { formatDate, toLanguage } from "./format.js";
+export type { MailContext, MailEntry, RenderedMail, TemplateSource } from "./render.js";
+export { headerValue, renderMail, templateTask } from "./render.js";
+export { builtinCatalogs, loadOverrides, templateSource } from "./source.js";

@@ -1,0 +1,273 @@
+import type { Language } from "../../config/index.js";
+import {
+  type AlertStatus,
+  type MailAudience,
+  type Placeholder,
+  type TemplateKey,
+  type TemplateTask,
+  templateTasks,
+  type Values,
+} from "./catalog.js";
+import { formatDate, formatGiB, formatPercent } from "./format.js";
+
+/** One problem listed in a mail: an alert as seen by one recipient. */
+export interface MailEntry {
+  task: string;
+  status: AlertStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  /** The account owner's name, for reseller and operator mails. */
+  customerName?: string;
+  /** The account label names an account the directory does not know. */
+  unknownAccount?: boolean;
+}
+
+export interface MailContext {
+  audience: MailAudience;
+  language: Language;
+  timeZone: string;
+  selfCareUrl: string;
+  /** Name used in the greeting of customer mails. */
+  recipientName?: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Where template text comes from: an operator override first, then the built-in template. */
+export interface TemplateSource {
+  override(language: Language, key: TemplateKey): readonly string[] | undefined;
+  builtin(language: Language, key: TemplateKey): readonly string[];
+  /** An override could not be used for this mail; the built-in one was. */
+  fellBack(language: Language, key: TemplateKey, reason: string): void;
+}
+
+export const templateTask = (task: string): TemplateTask =>
+  (templateTasks as readonly string[]).includes(task) ? (task as TemplateTask) : "generic";
+
+const controlCharacters = /[\p{Cc}\u2028\u2029]+/gu;
+const maxValueLength = 500;
+
+/** Label and annotation values are untrusted: one line, bounded length. */
+const clean = (value: string): string => {
+  const line = value.replace(controlCharacters, " ").trim();
+  return line.length > maxValueLength ? `${line.slice(0, maxValueLength - 1)}…` : line;
+};
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const number = (text: string | undefined): number | undefined => {
+  if (text === undefined || text.trim() === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+};
+
+/** Unix seconds → Date; `0` and absent mean "never" and stay absent. */
+const instant = (text: string | undefined): Date | undefined => {
+  const seconds = number(text);
+  return seconds !== undefined && seconds > 0 ? new Date(seconds * 1000) : undefined;
+};
+
+const rfc3339 = (text: string | undefined): Date | undefined => {
+  if (!text || text.startsWith("0001-")) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+};
+
+/** The facts of one entry, formatted for the recipient's language and time zone. */
+export function entryValues(entry: MailEntry, context: MailContext): Values {
+  const { language, timeZone } = context;
+  const a = entry.annotations;
+  const values: Values = {};
+  const set = (key: Placeholder, value: string | undefined) => {
+    if (value !== undefined && value.trim() !== "") values[key] = clean(value);
+  };
+  const dateTime = (date: Date | undefined) => date && formatDate(date, language, timeZone, true);
+  set("account", entry.labels.account);
+  set("host", entry.labels.host);
+  set("alertname", entry.labels.alertname);
+  set("severity", entry.labels.severity);
+  set("summary", a.summary);
+  set("description", a.description);
+  set("customer", entry.customerName);
+  const used = number(a.used_bytes);
+  const quota = number(a.quota_bytes);
+  const ratio = number(a.used_ratio) ?? (used !== undefined && quota ? used / quota : undefined);
+  set("usedPercent", ratio === undefined ? undefined : formatPercent(ratio, language));
+  set("usedGiB", used === undefined ? undefined : formatGiB(used, language));
+  set("quotaGiB", quota === undefined ? undefined : formatGiB(quota, language));
+  const warning = number(a.warning_ratio);
+  set("warningPercent", warning === undefined ? undefined : formatPercent(warning, language));
+  set("missed", a.missed_schedules);
+  set("threshold", a.threshold);
+  set("daysThreshold", a.days_threshold);
+  set("failures", a.consecutive_failures);
+  const lastSuccess = instant(a.last_success_timestamp);
+  set("lastSuccess", dateTime(lastSuccess));
+  set("lastSuccessDate", lastSuccess && formatDate(lastSuccess, language, timeZone, false));
+  set("nextSchedule", dateTime(instant(a.next_schedule_timestamp)));
+  set("client", a.client_identifier);
+  set("clientVersion", a.client_version);
+  const created = instant(a.created_timestamp);
+  set("created", created && formatDate(created, language, timeZone, false));
+  set("startsAt", dateTime(rfc3339(entry.startsAt)));
+  set("endsAt", dateTime(rfc3339(entry.endsAt)));
+  set("selfCareUrl", context.selfCareUrl);
+  return values;
+}
+
+const placeholder = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+
+/** Fill one template string; undefined when a value it needs is missing. */
+function fill(template: string, values: Values, html: boolean): string | undefined {
+  let missing = false;
+  let out = "";
+  let last = 0;
+  for (const match of template.matchAll(placeholder)) {
+    const value = values[match[1] as Placeholder];
+    if (value === undefined) {
+      missing = true;
+      break;
+    }
+    const literal = template.slice(last, match.index);
+    if (html) {
+      const shown =
+        match[1] === "selfCareUrl"
+          ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>`
+          : escapeHtml(value);
+      out += escapeHtml(literal) + shown;
+    } else {
+      out += literal + value;
+    }
+    last = match.index + match[0].length;
+  }
+  if (missing) return undefined;
+  const rest = template.slice(last);
+  return out + (html ? escapeHtml(rest) : rest);
+}
+
+interface Part {
+  text: string;
+  html: string;
+}
+
+/** Renders with overrides, falling back per key to the built-in templates. */
+class Renderer {
+  constructor(
+    private readonly source: TemplateSource,
+    private readonly language: Language,
+  ) {}
+
+  choice(key: TemplateKey, values: Values): Part {
+    const override = this.source.override(this.language, key);
+    if (override) {
+      const part = this.firstOf(override, values);
+      if (part) return part;
+      this.source.fellBack(this.language, key, "no alternative of the override has all its values");
+    }
+    return this.firstOf(this.source.builtin(this.language, key), values) ?? { text: "", html: "" };
+  }
+
+  lines(key: TemplateKey, values: Values): Part[] {
+    const templates = this.source.override(this.language, key) ?? this.source.builtin(this.language, key);
+    return templates.flatMap((t) => {
+      const text = fill(t, values, false);
+      const html = fill(t, values, true);
+      return text === undefined || html === undefined || text.trim() === "" ? [] : [{ text, html }];
+    });
+  }
+
+  private firstOf(templates: readonly string[], values: Values): Part | undefined {
+    for (const t of templates) {
+      const text = fill(t, values, false);
+      const html = fill(t, values, true);
+      if (text !== undefined && html !== undefined && text.trim() !== "") return { text, html };
+    }
+    return undefined;
+  }
+}
+
+/** Header values never carry line breaks (no header injection), whatever a template or label says. */
+export const headerValue = (text: string): string =>
+  text.replace(controlCharacters, " ").trim().slice(0, 250);
+
+/** Render one mail listing every entry; pure apart from the fallback notice. */
+export function renderMail(
+  entries: readonly MailEntry[],
+  context: MailContext,
+  source: TemplateSource,
+): RenderedMail {
+  if (entries.length === 0) throw new Error("a mail needs at least one entry");
+  const r = new Renderer(source, context.language);
+  const base: Values = { selfCareUrl: context.selfCareUrl };
+  if (context.recipientName) base.name = clean(context.recipientName);
+
+  const blocks = entries.map((entry) => {
+    const task = templateTask(entry.task);
+    const values = entryValues(entry, context);
+    values.title = r.choice(`title.${task}.${entry.status}`, values).text;
+    const heading = r.choice(`heading.${context.audience}`, values);
+    const facts = r.lines(`facts.${task}.${entry.status}`, values);
+    if (entry.unknownAccount) facts.unshift(...r.lines("facts.unknownAccount", values));
+    return { entry, task, values, heading, facts };
+  });
+
+  const firing = entries.filter((e) => e.status === "firing").length;
+  const solved = entries.length - firing;
+  let subject: Part;
+  const [first] = blocks;
+  if (blocks.length === 1 && first) {
+    subject = r.choice(`subject.${first.task}.${first.entry.status}`, first.values);
+  } else {
+    const counts: Values = {
+      ...base,
+      count: String(entries.length),
+      problems: String(firing),
+      solved: String(solved),
+    };
+    const kind = solved === 0 ? "firing" : firing === 0 ? "resolved" : "mixed";
+    subject = r.choice(`subject.coalesced.${kind}`, counts);
+  }
+
+  const advisedTasks = [...new Set(blocks.filter((b) => b.entry.status === "firing").map((b) => b.task))];
+  const advice =
+    context.audience === "operator" ? [] : advisedTasks.flatMap((task) => r.lines(`advice.${task}`, base));
+
+  const greeting = r.choice(`greeting.${context.audience}`, base);
+  const intro = r.lines(`intro.${context.audience}`, base);
+  const footer = r.lines(`footer.${context.audience}`, base);
+
+  const text = [
+    greeting.text,
+    "",
+    ...intro.map((p) => p.text),
+    "",
+    ...blocks.flatMap((b) => [`* ${b.heading.text}`, ...b.facts.map((f) => `  ${f.text}`), ""]),
+    ...advice.flatMap((p) => [p.text, ""]),
+    "-- ",
+    ...footer.map((p) => p.text),
+    "",
+  ].join("\n");
+
+  const paragraph = (p: Part) => `<p>${p.html}</p>`;
+  const html = [
+    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
+    paragraph(greeting),
+    ...intro.map(paragraph),
+    "<ul>",
+    ...blocks.map(
+      (b) => `<li><strong>${b.heading.html}</strong>${b.facts.map((f) => `<br>${f.html}`).join("")}</li>`,
+    ),
+    "</ul>",
+    ...advice.map(paragraph),
+    `<p style="color:#666">${footer.map((p) => p.html).join("<br>")}</p>`,
+    "</body></html>",
+  ].join("\n");
+
+  return { subject: headerValue(subject.text), text, html };
+}

@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
+import type { BridgeConfig } from "../config/index.js";
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per outbox row, so a resend after a crash carries the same id. */
+  messageId: string;
+}
+
+/** The sending stage: resolves with the server's answer, rejects with a classified SendError. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<string>;
+  close(): void;
+}
+
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = "SendError";
+  }
+}
+
+/** 5xx answers are permanent (the address or the message is refused); everything else may pass later. */
+export function classifySendError(error: unknown): SendError {
+  if (error instanceof SendError) return error;
+  const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+  const code = typeof e.responseCode === "number" ? e.responseCode : undefined;
+  const text = e.response ?? e.message ?? String(error);
+  const message = [e.code, code, text].filter((p) => p !== undefined).join(" ");
+  return new SendError(message, code !== undefined && code >= 500 && code < 600);
+}
+
+const headers = {
+  // RFC 3834: no vacation replies or auto-forward loops; the Microsoft header says the same to Exchange.
+  "Auto-Submitted": "auto-generated",
+  "X-Auto-Response-Suppress": "All",
+};
+
+function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
+  const url = new URL(config.url);
+  const secure = url.protocol === "smtps:";
+  const user = config.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const pass = config.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 25,
+    secure,
+    requireTLS: config.requireTLS,
+    ...(user ? { auth: { user, pass: pass ?? "" } } : {}),
+    tls: {
+      rejectUnauthorized: config.tls.rejectUnauthorized,
+      ...(config.tls.caFile ? { ca: readFileSync(config.tls.caFile) } : {}),
+    },
+    maxConnections: config.maxConnections,
+    maxMessages: 1000,
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+  });
+  return {
+    async send(mail) {
+      try {
+        const info = await transport.sendMail({ from: config.from, headers, ...mail });
+        return String(info.response ?? "");
+      } catch (error) {
+        throw classifySendError(error);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** `file:` URL: each mail becomes one .eml file, written to a temporary name and renamed (atomic). */
+function fileMailer(config: BridgeConfig["smtp"]): Mailer {
+  const dir = config.url.startsWith("file://") ? fileURLToPath(config.url) : config.url.slice("file:".length);
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  return {
+    async send(mail) {
+      try {
+        const info = await transport.sendMail({ from: config.from, headers, ...mail });
+        const name = mail.messageId.replace(/[<>]/g, "").replace(/[^A-Za-z0-9._-]/g, "_");
+        await mkdir(dir, { recursive: true });
+        const target = path.join(dir, `${name}.eml`);
+        const temporary = path.join(dir, `.${name}.eml.tmp`);
+        await writeFile(temporary, info.message as Buffer);
+        await rename(temporary, target);
+        return `written to ${target}`;
+      } catch (error) {
+        throw new SendError(String((error as Error).message ?? error), false);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+export const createMailer = (config: BridgeConfig["smtp"]): Mailer =>
+  config.url.startsWith("file:") ? fileMailer(config) : smtpMailer(config);
