@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "./processes.js";
+
+export interface Target {
+  expr: string;
+  instant?: boolean;
+  datasource?: { uid?: string };
+}
+
+export interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos?: { h: number; w: number; x: number; y: number };
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+
+export interface Variable {
+  name: string;
+  type: string;
+  query?: { query?: string } | string;
+  datasource?: { uid?: string };
+}
+
+export interface Dashboard {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating?: { list: Variable[] };
+}
+
+export const dashboardsDir = path.join(repoRoot, "grafana/dashboards");
+
+export const loadDashboards = (): { file: string; dashboard: Dashboard }[] =>
+  readdirSync(dashboardsDir)
+    .filter((f) => f.endsWith(".json"))
+    .map((file) => ({ file, dashboard: JSON.parse(readFileSync(path.join(dashboardsDir, file), "utf8")) }));
+
+export const allPanels = (panels: Panel[]): Panel[] =>
+  panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
+
+export const variableQuery = (v: Variable): string =>
+  (typeof v.query === "string" ? v.query : v.query?.query) ?? "";
+
+/** Replace template variables the way Grafana does for a single chosen value (or All as a regex). */
+export const substitute = (expr: string, values: Record<string, string>): string =>
+  expr.replace(/\$(\w+)|\$\{(\w+)\}/g, (whole, a: string | undefined, b: string | undefined) => {
+    const name = a ?? b ?? "";
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for template variable ${whole} in ${expr}`);
+    return value;
+  });

@@ -1,0 +1,119 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Daemon, freePort, startDaemon, waitFor } from "./processes.js";
+import { alertmanagerConfig, fastRules, prometheusConfig } from "./stack-config.js";
+
+export interface RunningDaemon extends Daemon {
+  url: string;
+  address: string;
+}
+
+/**
+ * Debian's prometheus on a free loopback port, scraping `targets` (job name → host:port) every
+ * `intervalSeconds` with the shipped rules (`for:` shortened) and alerting to `alertmanager`.
+ */
+export async function startPrometheus(
+  dir: string,
+  options: { targets: Record<string, string>; alertmanager?: string; intervalSeconds: number },
+): Promise<RunningDaemon> {
+  const rulesDir = path.join(dir, "rules");
+  mkdirSync(rulesDir, { recursive: true });
+  const ruleFiles = fastRules().map(({ name, text }) => {
+    const file = path.join(rulesDir, name);
+    writeFileSync(file, text);
+    return file;
+  });
+  const config = path.join(dir, "prometheus.yml");
+  writeFileSync(config, prometheusConfig({ ...options, ruleFiles }));
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const url = `http://${address}`;
+  const daemon = await startDaemon(
+    "prometheus",
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, "tsdb")}`,
+      `--web.listen-address=${address}`,
+      // Send firing alerts to Alertmanager at every evaluation, not once a minute.
+      "--rules.alert.resend-delay=1s",
+      "--log.level=warn",
+    ],
+    `${url}/-/ready`,
+  );
+  return { ...daemon, url, address };
+}
+
+/** Debian's prometheus-alertmanager with the shipped configuration, its webhooks pointed at `webhookUrl`. */
+export async function startAlertmanager(
+  dir: string,
+  options: { webhookUrl: string; token: string; waitSeconds: number },
+): Promise<RunningDaemon> {
+  mkdirSync(dir, { recursive: true });
+  const tokenFile = path.join(dir, "bridge-token");
+  writeFileSync(tokenFile, `${options.token}\n`);
+  const config = path.join(dir, "alertmanager.yml");
+  writeFileSync(
+    config,
+    alertmanagerConfig({ webhookUrl: options.webhookUrl, tokenFile, waitSeconds: options.waitSeconds }),
+  );
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const url = `http://${address}`;
+  const daemon = await startDaemon(
+    "prometheus-alertmanager",
+    [
+      `--config.file=${config}`,
+      `--storage.path=${path.join(dir, "data")}`,
+      `--web.listen-address=${address}`,
+      "--cluster.listen-address=",
+      "--log.level=warn",
+    ],
+    `${url}/-/ready`,
+  );
+  return { ...daemon, url, address };
+}
+
+export interface PromResult {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+/** Run a PromQL query through the HTTP API (instant, or a range over the last `rangeSeconds`). */
+export async function query(
+  prometheusUrl: string,
+  expr: string,
+  rangeSeconds?: number,
+): Promise<PromResult[]> {
+  const params = new URLSearchParams({ query: expr });
+  let endpoint = "query";
+  if (rangeSeconds !== undefined) {
+    const end = Date.now() / 1000;
+    params.set("start", String(end - rangeSeconds));
+    params.set("end", String(end));
+    params.set("step", "1");
+    endpoint = "query_range";
+  }
+  const response = await fetch(`${prometheusUrl}/api/v1/${endpoint}?${params}`);
+  const body = (await response.json()) as { status: string; error?: string; data?: { result: PromResult[] } };
+  if (body.status !== "success") throw new Error(`${expr}: ${body.error ?? response.status}`);
+  return body.data?.result ?? [];
+}
+
+/** Wait until every scrape job is up and has at least `samples` samples. */
+export async function waitForScrapes(
+  prometheusUrl: string,
+  jobs: string[],
+  samples: number,
+  timeoutMs: number,
+) {
+  await waitFor(
+    `${samples} scrapes of ${jobs.join(", ")}`,
+    async () => {
+      const result = await query(prometheusUrl, `count_over_time(up[5m]) >= ${samples} and up == 1`);
+      const ready = new Set(result.map((r) => r.metric.job));
+      return jobs.every((job) => ready.has(job)) ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
