@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { bridgeCommand, historyCommand } from "./bridge/commands.js";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
+import { exporterCommand } from "./exporter/command.js";
 
 /** Run a subcommand with the validated configuration; configuration problems exit 2 without a stack trace. */
 export const withConfig =
@@ -46,6 +47,11 @@ program
   )
   .argument("<uid...>", "account uids")
   .action(withConfig((config, uids: string[]) => explainCommand(config, uids)));
+
+program
+  .command("exporter")
+  .description("run the Prometheus exporter: background collection of every active account, /metrics")
+  .action(withConfig((config) => exporterCommand(config)));
 
 program
   .command("bridge")

@@ -127,7 +127,12 @@ export class Collector {
       metrics.accounts.set(snapshot.accounts);
       metrics.hosts.set(snapshot.hosts);
       logger.info(
-        { accounts: snapshot.accounts, hosts: snapshot.hosts, bytes: snapshot.body.bytes },
+        {
+          accounts: snapshot.accounts,
+          hosts: snapshot.hosts,
+          bytes: snapshot.body.bytes,
+          seconds: (performance.now() - started) / 1000,
+        },
         "collection done",
       );
       return true;

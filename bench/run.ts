@@ -1,0 +1,41 @@
+import { parseArgs } from "node:util";
+import { benchExporter, type ExporterResult } from "./exporter.js";
+
+/**
+ * `npm run bench [-- --accounts 5000,50000]`: prints one table per part. Each part's benchmark is a
+ * function called below in turn; every case runs in a child process so peak RSS is per case.
+ */
+const { values } = parseArgs({
+  options: {
+    accounts: { type: "string", default: "5000,50000" },
+    collections: { type: "string", default: "3" },
+    scrapes: { type: "string", default: "40" },
+  },
+});
+const sizes = (values.accounts ?? "").split(",").map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
+  process.stderr.write("--accounts: expected positive integers separated by commas, e.g. 5000,50000\n");
+  process.exit(2);
+}
+
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+const mib = (bytes: number) => fixed(bytes / 2 ** 20, 1);
+
+async function exporterTable(): Promise<void> {
+  const rows: ExporterResult[] = [];
+  for (const accounts of sizes) {
+    process.stderr.write(`exporter: ${accounts} accounts ...\n`);
+    rows.push(await benchExporter(accounts, Number(values.collections), Number(values.scrapes)));
+  }
+  const lines = [
+    "| accounts (exported) | hosts | collection s (first) | collection s | scrape p50 ms (gzip) | scrape p99 ms (gzip) | plain scrape ms | body MiB plain | body MiB gzip | peak RSS MiB |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.accounts} (${r.exported}) | ${r.hosts} | ${fixed(r.firstCollectionSeconds, 2)} | ${fixed(r.collectionSeconds, 2)} | ${fixed(r.scrapeP50Ms, 1)} | ${fixed(r.scrapeP99Ms, 1)} | ${fixed(r.plainScrapeMs, 1)} | ${mib(r.plainBytes)} | ${mib(r.gzipBytes)} | ${fixed(r.peakRssMiB, 0)} |`,
+    ),
+  ];
+  process.stdout.write(`\n## exporter\n\n${lines.join("\n")}\n`);
+}
+
+await exporterTable();

@@ -1,0 +1,85 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createBackupReader } from "../backup/index.js";
+import type { Config } from "../config/index.js";
+import { effectiveSettings, openDirectory } from "../directory/index.js";
+import type { Logger } from "../log.js";
+import { Collector, type Renderer } from "./collector.js";
+import { createApp } from "./http.js";
+import { createSelfMetrics } from "./self-metrics.js";
+
+export type { AccountDirectory, AccountStateReader, SettingsResolver, Snapshot } from "./collector.js";
+export { Collector } from "./collector.js";
+export { contentType } from "./http.js";
+export type { AccountSample, HostSample } from "./sample.js";
+
+export interface RunningService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ExporterOptions {
+  /** Clock for the collections (tests use a fixed now). */
+  now?: () => Date;
+  render?: Renderer;
+}
+
+const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
+
+/** Start the background collection and the HTTP server; resolves once the server listens. */
+export async function startExporter(
+  config: Config,
+  logger: Logger,
+  options: ExporterOptions = {},
+): Promise<RunningService> {
+  const log = logger.child({ component: "exporter" });
+  const { basicAuth, listen, intervalSeconds, concurrency } = config.exporter;
+  if (basicAuth && basicAuth.password === undefined)
+    throw new Error("exporter.basicAuth: no password (set password or passwordFile)");
+  const directory = openDirectory(config.directory, log);
+  const reader = createBackupReader(config, log);
+  const metrics = createSelfMetrics();
+  const collector = new Collector({
+    directory,
+    reader,
+    settings: (account, resellers) => effectiveSettings(account, resellers, config.directory.defaults),
+    metrics,
+    logger: log,
+    concurrency,
+    now: options.now,
+    render: options.render,
+  });
+  const app = createApp(
+    {
+      body: () => collector.snapshot?.body,
+      selfMetrics: () => metrics.registry.metrics(),
+      ready: () => collector.snapshot !== undefined,
+    },
+    log,
+    basicAuth ? { username: basicAuth.username, password: basicAuth.password ?? "" } : undefined,
+  );
+  const server = app.listen(listen.port, listen.host);
+  try {
+    await once(server, "listening");
+  } catch (error) {
+    await directory.close();
+    reader.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${hostForUrl(listen.host)}:${port}`;
+  log.info({ url, intervalSeconds }, "exporter listening");
+  collector.start(intervalSeconds);
+  return {
+    url,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await collector.stop();
+      server.closeAllConnections();
+      await closed;
+      await directory.close();
+      reader.close();
+    },
+  };
+}
