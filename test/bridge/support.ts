@@ -1,0 +1,232 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { type ParsedMail, simpleParser } from "mailparser";
+import { pino } from "pino";
+import { SMTPServer } from "smtp-server";
+import { type Config, configSchema } from "../../src/config/index.js";
+import type { Logger } from "../../src/log.js";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const exampleLdif = path.join(repoRoot, "examples/directory.ldif");
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+
+export const tempDir = (): { dir: string; remove(): void } => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+export interface ReceivedMail {
+  envelopeTo: string[];
+  parsed: ParsedMail;
+  raw: string;
+}
+
+export interface SmtpSink {
+  port: number;
+  url: string;
+  mails: ReceivedMail[];
+  /** Recipients answered with 550 at RCPT TO. */
+  rejected: Set<string>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Mails addressed to one recipient. */
+  to(address: string): ReceivedMail[];
+}
+
+/** A real SMTP server (smtp-server) on 127.0.0.1 that keeps every mail it accepts, parsed by mailparser. */
+export async function smtpSink(options: { port?: number; started?: boolean } = {}): Promise<SmtpSink> {
+  const port = options.port ?? (await freePort());
+  const mails: ReceivedMail[] = [];
+  const rejected = new Set<string>();
+  let server: SMTPServer | undefined;
+  const sink: SmtpSink = {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    rejected,
+    to: (address) => mails.filter((m) => m.envelopeTo.includes(address)),
+    async start() {
+      server = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ["STARTTLS", "AUTH"],
+        logger: false,
+        size: 10 * 1024 * 1024,
+        onRcptTo(address, _session, callback) {
+          if (rejected.has(address.address)) {
+            const error = Object.assign(new Error("mailbox unavailable"), { responseCode: 550 });
+            return callback(error);
+          }
+          callback();
+        },
+        onData(stream, session, callback) {
+          const chunks: Buffer[] = [];
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("end", () => {
+            const raw = Buffer.concat(chunks).toString("utf8");
+            simpleParser(raw).then(
+              (parsed) => {
+                mails.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), parsed, raw });
+                callback();
+              },
+              (error: Error) => callback(error),
+            );
+          });
+        },
+      });
+      const s = server;
+      await new Promise<void>((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(port, "127.0.0.1", () => resolve());
+      });
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+  };
+  if (options.started !== false) await sink.start();
+  return sink;
+}
+
+/** A validated configuration with fast windows for tests; `bridge` and `directory` merge over the defaults. */
+export function testConfig(input: {
+  dir: string;
+  directory?: Record<string, unknown>;
+  bridge?: Record<string, unknown>;
+}): Config {
+  const bridge = input.bridge ?? {};
+  return configSchema.parse({
+    directory: { url: `file:${exampleLdif}`, cacheTtlSeconds: 0, ...input.directory },
+    bridge: {
+      listen: { port: 0 },
+      outboxPath: path.join(input.dir, "outbox.sqlite"),
+      coalesceSeconds: 0.2,
+      dedupeWindowSeconds: 3600,
+      operators: ["ops@backup.example"],
+      ...bridge,
+      retry: { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.5, ...(bridge.retry as object) },
+      smtp: { url: `file:${path.join(input.dir, "mail")}`, ...(bridge.smtp as object) },
+    },
+    logging: { level: "warn" },
+  });
+}
+
+/** A logger whose lines the test can read. */
+export function captureLogger(level = "info"): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split("\n")) if (line.trim()) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: pino({ level }, stream), lines };
+}
+
+export interface AlertInput {
+  account?: string;
+  task?: string;
+  status?: "firing" | "resolved";
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+  fingerprint?: string;
+}
+
+let fingerprints = 0;
+
+export function alert(input: AlertInput = {}) {
+  const status = input.status ?? "firing";
+  const labels: Record<string, string> = {
+    alertname: "StoneyBackupTest",
+    severity: "warning",
+    ...(input.task ? { task: input.task } : {}),
+    ...(input.account ? { account: input.account } : {}),
+    ...input.labels,
+  };
+  return {
+    status,
+    labels,
+    annotations: { summary: "test alert", ...input.annotations },
+    startsAt: input.startsAt ?? "2026-11-26T10:00:00Z",
+    endsAt: status === "resolved" ? "2026-11-26T11:30:00Z" : "0001-01-01T00:00:00Z",
+    generatorURL: "http://prometheus.example/graph",
+    fingerprint: input.fingerprint ?? `fp${(fingerprints++).toString(16).padStart(12, "0")}`,
+  };
+}
+
+export function payload(alerts: ReturnType<typeof alert>[], extra: Record<string, unknown> = {}) {
+  const status = alerts.some((a) => a.status === "firing") ? "firing" : "resolved";
+  return {
+    version: "4",
+    groupKey: '{}:{task="test"}',
+    truncatedAlerts: 0,
+    status,
+    receiver: "stoney-bridge",
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: "http://alertmanager.example",
+    alerts,
+    ...extra,
+  };
+}
+
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { text };
+  }
+  return { status: response.status, body: parsed };
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Quota alert annotations as the stack's rules write them (3723702: 97 % of 10 GiB). */
+export const quotaAnnotations = {
+  summary: "Backup account 3723702 uses 97% of its quota",
+  used_bytes: "10415295693",
+  quota_bytes: "10737418240",
+  used_ratio: "0.97",
+  warning_ratio: "0.9",
+};

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { alert, captureLogger, payload, post, tempDir, testConfig } from "./support.js";
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe("webhook answers", () => {
+  let bridge: RunningBridge | undefined;
+  let remove = () => {};
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+    remove();
+  });
+
+  const start = async (bridgeConfig: Record<string, unknown> = {}) => {
+    const temp = tempDir();
+    remove = temp.remove;
+    const config = testConfig({ dir: temp.dir, bridge: bridgeConfig });
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    return `${bridge.url}/webhook`;
+  };
+
+  it("accepts a valid payload with 200 once stored, and unknown fields", async () => {
+    const url = await start();
+    const body = payload([{ ...alert({ account: "3723702", task: "quota" }), newField: 1 }], {
+      futureField: "x",
+    });
+    const answer = await post(url, body);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: "accepted", alerts: 1, duplicates: 0 });
+    const stored = bridge?.outbox.db.prepare("SELECT COUNT(*) AS n FROM alerts").get() as { n: number };
+    expect(stored.n).toBe(1);
+  });
+
+  it("answers 400 with the reason for invalid payloads", async () => {
+    const url = await start();
+    const missing = await post(url, payload([{ ...alert(), fingerprint: undefined }]));
+    expect(missing.status).toBe(400);
+    expect(String(missing.body.error)).toContain("alerts.0.fingerprint");
+    const version = await post(url, { ...payload([alert()]), version: "3" });
+    expect(version.status).toBe(400);
+    expect(String(version.body.error)).toContain("version");
+    const broken = await post(url, "{not json");
+    expect(broken.status).toBe(400);
+    expect(String(broken.body.error)).toContain("invalid JSON");
+  });
+
+  it("answers 401 without or with wrong credentials (bearer token)", async () => {
+    const url = await start({ auth: { bearerToken: "s3cret-token" } });
+    expect((await post(url, payload([alert()]))).status).toBe(401);
+    expect((await post(url, payload([alert()]), { authorization: "Bearer wrong" })).status).toBe(401);
+    expect(
+      (await post(url, payload([alert()]), { authorization: "Bearer s3cret-token-longer" })).status,
+    ).toBe(401);
+    expect((await post(url, payload([alert()]), { authorization: basic("x", "s3cret-token") })).status).toBe(
+      401,
+    );
+    expect((await post(url, payload([alert()]), { authorization: "Bearer s3cret-token" })).status).toBe(200);
+  });
+
+  it("answers 401 without or with wrong credentials (basic auth)", async () => {
+    const url = await start({ auth: { basic: { username: "alertmanager", password: "pw" } } });
+    expect((await post(url, payload([alert()]))).status).toBe(401);
+    expect(
+      (await post(url, payload([alert()]), { authorization: basic("alertmanager", "nope") })).status,
+    ).toBe(401);
+    expect((await post(url, payload([alert()]), { authorization: basic("other", "pw") })).status).toBe(401);
+    expect((await post(url, payload([alert()]), { authorization: basic("alertmanager", "pw") })).status).toBe(
+      200,
+    );
+  });
+
+  it("answers 413 over the body limit and 415 for other content types", async () => {
+    const url = await start({ bodyLimitBytes: 2048 });
+    const big = payload(
+      Array.from({ length: 20 }, () => alert({ annotations: { description: "x".repeat(200) } })),
+    );
+    expect((await post(url, big)).status).toBe(413);
+    expect((await post(url, payload([alert()]), { "content-type": "text/plain" })).status).toBe(415);
+    expect((await post(url, "a=b", { "content-type": "application/x-www-form-urlencoded" })).status).toBe(
+      415,
+    );
+  });
+
+  it("answers 503 when the outbox cannot write, so Alertmanager retries", async () => {
+    const url = await start();
+    bridge?.outbox.db.pragma("query_only = ON");
+    expect((await post(url, payload([alert()]))).status).toBe(503);
+    expect((await fetch(`${bridge?.url}/readyz`)).status).toBe(503);
+    bridge?.outbox.db.pragma("query_only = OFF");
+    expect((await post(url, payload([alert()]))).status).toBe(200);
+    expect((await fetch(`${bridge?.url}/readyz`)).status).toBe(200);
+  });
+
+  it("serves /healthz and /metrics with the contract's metric names", async () => {
+    const url = await start();
+    await post(url, payload([alert({ account: "3723702" }), alert({ account: "3723703" })]));
+    expect((await fetch(`${bridge?.url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${bridge?.url}/metrics`)).text();
+    expect(metrics).toContain("stoney_backup_bridge_notifications_received_total 1");
+    expect(metrics).toContain("stoney_backup_bridge_alerts_received_total 2");
+    for (const name of [
+      "mails_sent_total",
+      "mails_failed_total",
+      "mails_retried_total",
+      "mails_suppressed_total",
+      "outbox_pending",
+      "outbox_oldest_pending_age_seconds",
+      "dead_letters_total",
+      "dead_letters",
+      "smtp_send_duration_seconds",
+      "directory_errors_total",
+    ])
+      expect(metrics).toContain(`# TYPE stoney_backup_bridge_${name} `);
+  });
+});
