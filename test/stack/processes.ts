@@ -25,7 +25,7 @@ export interface CommandResult {
 
 /** Run a Debian binary to completion; a non-zero exit is a result, not an exception. */
 export function runBinary(name: string, args: string[], cwd = repoRoot): Promise<CommandResult> {
-  const file = findBinary(name);
+  const file = path.isAbsolute(name) ? name : findBinary(name);
   if (!file) throw new Error(`${name} is not installed`);
   return new Promise((resolve) => {
     execFile(file, args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {

@@ -1,0 +1,149 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { loadConfig } from "../../src/config/index.js";
+import { findBinary } from "../support/binaries.js";
+import { repoRoot, runBinary } from "./processes.js";
+
+interface Service {
+  build?: string | { context: string };
+  image?: string;
+  command?: string[];
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: string[];
+}
+
+const compose = parse(readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+const services = compose.services;
+
+const hostPort = (mapping: string): number => Number(mapping.split(":").at(-2));
+
+describe("docker-compose.yml", () => {
+  it("runs the whole stack", () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ["alertmanager", "bridge", "exporter", "grafana", "mailpit", "openldap", "prometheus"].sort(),
+    );
+  });
+
+  it("publishes each web UI and endpoint on its documented port, on loopback only", () => {
+    const published = Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [name, (s.ports ?? []).map(hostPort)]),
+    );
+    expect(published).toMatchObject({
+      exporter: [9851],
+      bridge: [9852],
+      prometheus: [9090],
+      alertmanager: [9093],
+      grafana: [3000],
+      mailpit: [8025, 1025],
+      openldap: [3389],
+    });
+    for (const service of Object.values(services))
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it("starts each service after what it needs", () => {
+    const needs: Record<string, string[]> = {
+      exporter: ["openldap"],
+      bridge: ["openldap", "mailpit"],
+      alertmanager: ["bridge"],
+      prometheus: ["exporter", "bridge", "alertmanager"],
+      grafana: ["prometheus"],
+    };
+    for (const [name, deps] of Object.entries(needs))
+      expect(services[name]?.depends_on ?? [], name).toEqual(expect.arrayContaining(deps));
+    for (const service of Object.values(services))
+      for (const dep of service.depends_on ?? []) expect(services).toHaveProperty(dep);
+  });
+
+  it("builds the exporter and the bridge from this repository and runs their subcommands", () => {
+    for (const name of ["exporter", "bridge"]) {
+      expect(services[name]?.build).toBe(".");
+      expect(services[name]?.command?.at(-1)).toBe(name);
+    }
+    expect(existsSync(path.join(repoRoot, "Dockerfile"))).toBe(true);
+    const dockerfile = readFileSync(path.join(repoRoot, "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/cli.js"]');
+  });
+
+  it("mounts only files and folders that exist in the repository, and declares its named volumes", () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const [source = ""] = volume.split(":");
+        if (source.startsWith("."))
+          expect(existsSync(path.join(repoRoot, source)), `${name}: ${source}`).toBe(true);
+        else expect(compose.volumes, `${name}: ${source}`).toHaveProperty(source);
+      }
+      const build = typeof service.build === "string" ? service.build : service.build?.context;
+      if (build) expect(existsSync(path.join(repoRoot, build, "Dockerfile")), `${name}: ${build}`).toBe(true);
+    }
+  });
+
+  it("gives the monitor a configuration that validates, reaching the compose services", () => {
+    const config = loadConfig(path.join(repoRoot, "deploy/config.yaml"), {});
+    expect(config.directory.url).toBe("ldap://openldap:389");
+    expect(config.bridge.smtp.url).toBe("smtp://mailpit:1025");
+    expect(config.backup.root).toBe("/var/backup");
+    // Alertmanager authenticates with the same token the bridge expects.
+    const token = readFileSync(path.join(repoRoot, "deploy/secrets/bridge-token"), "utf8").trim();
+    expect(config.bridge.auth?.bearerToken).toBe(token);
+    expect(services.alertmanager?.volumes).toContain(
+      "./deploy/secrets/bridge-token:/etc/alertmanager/secrets/bridge-token:ro",
+    );
+    const ldapPassword = readFileSync(path.join(repoRoot, "deploy/ldap/monitor.ldif"), "utf8");
+    expect(ldapPassword).toContain(`userPassword: ${config.directory.bindPassword}`);
+  });
+
+  it("points Prometheus and the Grafana datasource at the compose services", () => {
+    const prometheus = readFileSync(path.join(repoRoot, "prometheus/prometheus.yml"), "utf8");
+    for (const target of ["exporter:9851", "bridge:9852", "alertmanager:9093"])
+      expect(prometheus).toContain(target);
+    const alertmanager = readFileSync(path.join(repoRoot, "alertmanager/alertmanager.yml"), "utf8");
+    expect(alertmanager).toContain("http://bridge:9852/webhook");
+    const datasource = parse(
+      readFileSync(path.join(repoRoot, "grafana/provisioning/datasources/prometheus.yml"), "utf8"),
+    ) as { datasources: { uid: string; url: string }[] };
+    expect(datasource.datasources[0]).toMatchObject({ uid: "prometheus", url: "http://prometheus:9090" });
+  });
+
+  it("ships the stoney schema with the LDAP service", () => {
+    const shipped = readFileSync(path.join(repoRoot, "deploy/ldap/sst.schema"), "utf8");
+    const reference = path.resolve(repoRoot, "../shared/reference/sst.schema");
+    if (existsSync(reference)) expect(shipped).toBe(readFileSync(reference, "utf8"));
+    expect(shipped).toContain("sstBackup");
+  });
+});
+
+const composeCommand = (): string[] | undefined => {
+  const docker = findBinary("docker");
+  if (docker) {
+    try {
+      execFileSync(docker, ["compose", "version"], { stdio: "ignore" });
+      return [docker, "compose"];
+    } catch {}
+  }
+  const legacy = findBinary("docker-compose");
+  return legacy ? [legacy] : undefined;
+};
+
+const dockerCompose = composeCommand();
+// Optional: the structure checks above run everywhere; the Compose CLI itself is rarely installed in CI.
+if (dockerCompose === undefined)
+  console.warn(
+    "\n*** SKIPPING docker compose config: neither `docker compose` nor docker-compose is installed ***\n",
+  );
+
+describe.skipIf(dockerCompose === undefined)("docker compose config", () => {
+  it("accepts docker-compose.yml", async () => {
+    const [binary = "", ...args] = dockerCompose ?? [];
+    const result = await runBinary(binary, [...args, "config", "-q"]);
+    expect(result.code, result.stderr).toBe(0);
+  });
+});
