@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { HistoryStore } from "../../src/backup/history.js";
+import { capturingLogger, tempDir } from "./support.js";
+
+const now = new Date("2026-11-26T12:00:00Z");
+const run = (id: string, success: boolean, endedAt = "2026-11-25T18:47:45Z") => ({
+  key: `${id}@${endedAt}`,
+  success,
+  endedAt: new Date(endedAt),
+});
+
+describe("run history", () => {
+  it("counts each run once however often it is read, and across restarts", () => {
+    const file = path.join(tempDir(), "data/history.sqlite");
+    const { logger, lines } = capturingLogger();
+    let store = HistoryStore.open(file, logger);
+    expect(lines().some((line) => line.msg === "history store does not exist yet; creating it")).toBe(true);
+    for (let i = 0; i < 100; i += 1) store.observe("3723703", "nas", run("1", false), now);
+    expect(store.observe("3723703", "nas", run("1", false), now)).toMatchObject({ consecutiveFailures: 1 });
+    store.close();
+
+    store = HistoryStore.open(file, logger);
+    expect(store.observe("3723703", "nas", run("1", false), now)).toMatchObject({
+      consecutiveFailures: 1,
+      lastRunKey: "1@2026-11-25T18:47:45Z",
+    });
+    expect(store.observe("3723703", "nas", run("2", false), now).consecutiveFailures).toBe(2);
+    store.close();
+
+    store = HistoryStore.open(file, logger);
+    for (let i = 0; i < 100; i += 1) store.observe("3723703", "nas", run("2", false), now);
+    expect(store.observe("3723703", "nas", run("3", false), now).consecutiveFailures).toBe(3);
+    store.close();
+  });
+
+  it("keeps the last success after a failed run overwrote backupEnded.xml", () => {
+    const file = path.join(tempDir(), "history.sqlite");
+    const { logger } = capturingLogger();
+    let store = HistoryStore.open(file, logger);
+    store.observe("1", "pc", run("10", true, "2026-11-20T19:00:00Z"), now);
+    store.close();
+    store = HistoryStore.open(file, logger);
+    const after = store.observe("1", "pc", run("11", false, "2026-11-21T19:00:00Z"), now);
+    expect(after).toMatchObject({ consecutiveFailures: 1, lastSuccess: new Date("2026-11-20T19:00:00Z") });
+    expect(store.observe("1", "pc", run("12", true, "2026-11-22T19:00:00Z"), now)).toMatchObject({
+      consecutiveFailures: 0,
+      lastSuccess: new Date("2026-11-22T19:00:00Z"),
+    });
+    store.close();
+  });
+
+  it("remembers when a host was first seen and seeds the last success from the directory once", () => {
+    const { logger } = capturingLogger();
+    const store = HistoryStore.open(":memory:", logger);
+    const seed = new Date("2026-11-01T03:00:00Z");
+    expect(store.observe("1", "new", undefined, now, seed)).toEqual({
+      consecutiveFailures: 0,
+      firstSeen: now,
+      lastSuccess: seed,
+    });
+    const later = new Date("2026-11-27T12:00:00Z");
+    expect(store.observe("1", "new", undefined, later, new Date("2026-11-27T00:00:00Z"))).toEqual({
+      consecutiveFailures: 0,
+      firstSeen: now,
+      lastSuccess: seed,
+    });
+    expect(store.everRan("1")).toBe(true);
+    store.observe("2", "idle", undefined, now);
+    expect(store.everRan("2")).toBe(false);
+    store.close();
+  });
+
+  it("rebuilds a corrupt store with a clear log line and keeps the broken file aside", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "history.sqlite");
+    writeFileSync(file, "this is not a database, it is garbage ".repeat(200));
+    const { logger, lines } = capturingLogger();
+    const store = HistoryStore.open(file, logger);
+    const line = lines().find((l) => l.level === 50);
+    expect(line?.msg).toMatch(/history store is corrupt or unreadable: moved aside and rebuilt empty/);
+    expect(line?.path).toBe(file);
+    expect(existsSync(line?.movedTo as string)).toBe(true);
+    expect(store.observe("1", "pc", run("1", false), now).consecutiveFailures).toBe(1);
+    store.close();
+    expect(readdirSync(dir).filter((name) => name.includes(".corrupt-"))).toHaveLength(1);
+    const reopened = new Database(file, { readonly: true });
+    expect(reopened.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(reopened.prepare("SELECT consecutive_failures FROM host_history").pluck().all()).toEqual([1]);
+    reopened.close();
+  });
+
+  it("writes a batch of changes in one transaction when asked to flush", () => {
+    const file = path.join(tempDir(), "history.sqlite");
+    const { logger } = capturingLogger();
+    const store = HistoryStore.open(file, logger);
+    for (let i = 0; i < 2500; i += 1) store.observe(String(i), "pc", run(String(i), i % 2 === 0), now);
+    store.flush();
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare("SELECT count(*) FROM host_history").pluck().get()).toBe(2500);
+    reader.close();
+    store.close();
+  });
+});

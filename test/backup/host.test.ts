@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { observeHost, runStatus } from "../../src/backup/host.js";
+import { compareVersions, isClientOutdated } from "../../src/backup/index.js";
+import type { FileReading, HostFolder } from "../../src/backup/tree.js";
+import { NOW } from "./support.js";
+
+const rules = {
+  clockSkewToleranceSeconds: 6 * 3600,
+  maxRunSeconds: 24 * 3600,
+  graceSeconds: 3600,
+  missedCap: 1000,
+  minimumClientVersions: { "Sepiola Online Backup Client": "2.6.0" },
+};
+
+const client = (version: string) =>
+  `<client><identifier>Sepiola Online Backup Client</identifier><version>${version}</version><operatingsystem>Linux</operatingsystem></client>`;
+const file = (text: string, mtime: string): FileReading => ({
+  kind: "read",
+  file: { text, mtime: new Date(mtime) },
+});
+const missing: FileReading = { kind: "missing" };
+
+describe("client versions", () => {
+  it("compares dotted versions numerically", () => {
+    expect(compareVersions("2.10.0", "2.6.1")).toBe(1);
+    expect(compareVersions("2.6.1", "2.10.0")).toBe(-1);
+    expect(compareVersions("2.6", "2.6.0")).toBe(0);
+    expect(compareVersions("1.3", "1.3.1")).toBe(-1);
+    expect(compareVersions("2.6.1-beta", "2.6.1")).toBe(0);
+  });
+
+  it("flags clients below the configured minimum of their identifier only", () => {
+    const minimum = { "Sepiola Online Backup Client": "2.6.0", "Online Backup Perl Script": "1.3" };
+    const sepiola = (version: string) => ({ identifier: "Sepiola Online Backup Client", version });
+    expect(isClientOutdated(sepiola("2.4.0"), minimum)).toBe(true);
+    expect(isClientOutdated(sepiola("2.6.0"), minimum)).toBe(false);
+    expect(isClientOutdated(sepiola("2.10.0"), minimum)).toBe(false);
+    expect(isClientOutdated({ identifier: "Online Backup Perl Script", version: "1.2.9" }, minimum)).toBe(
+      true,
+    );
+    expect(isClientOutdated({ identifier: "Other Client", version: "0.1" }, minimum)).toBe(false);
+    expect(isClientOutdated(sepiola("unknown"), minimum)).toBe(false);
+    expect(isClientOutdated(undefined, minimum)).toBe(false);
+    expect(isClientOutdated({ identifier: "constructor", version: "0" }, minimum)).toBe(false);
+  });
+});
+
+describe("run status", () => {
+  const at = (iso: string) => new Date(iso);
+  it("keeps success, failed, running, interrupted and never apart", () => {
+    const start = { at: at("2026-11-26T10:00:00Z"), id: "2" };
+    expect(runStatus(undefined, undefined, NOW, 86400)).toBe("never");
+    expect(runStatus(start, { at: at("2026-11-26T10:30:00Z"), id: "2", success: true }, NOW, 86400)).toBe(
+      "success",
+    );
+    expect(runStatus(start, { at: at("2026-11-26T10:30:00Z"), id: "2", success: false }, NOW, 86400)).toBe(
+      "failed",
+    );
+    expect(runStatus(start, { at: at("2026-11-25T10:30:00Z"), id: "1", success: true }, NOW, 86400)).toBe(
+      "running",
+    );
+    expect(runStatus(start, undefined, NOW, 3600)).toBe("interrupted");
+    expect(runStatus(undefined, { at: at("2026-11-25T10:30:00Z"), id: "1", success: true }, NOW, 86400)).toBe(
+      "success",
+    );
+    // Same id: the end belongs to this start even if a clock correction moved it before the start.
+    expect(runStatus(start, { at: at("2026-11-26T09:00:00Z"), id: "2", success: true }, NOW, 86400)).toBe(
+      "success",
+    );
+  });
+});
+
+describe("host observation", () => {
+  const started = (id: string, date: string, version: string) =>
+    `<backup_started><startdate>${date}</startdate><id>${id}</id>${client(version)}</backup_started>`;
+  const ended = (id: string, date: string, version: string) =>
+    `<backup_ended><enddate>${date}</enddate><id>${id}</id><success>1</success>${client(version)}</backup_ended>`;
+
+  it("takes the client from the newest file and collects each file's error", () => {
+    const folder: HostFolder = {
+      host: "pc",
+      files: {
+        started: file(started("2", "2026-11-26T10:00:00+01:00", "2.6.1"), "2026-11-26T09:00:05Z"),
+        ended: file(ended("1", "2026-11-25T10:00:00+01:00", "2.4.0"), "2026-11-25T09:00:05Z"),
+        scheduler: file("<wrong/>", "2026-11-20T00:00:00Z"),
+      },
+    };
+    const observation = observeHost(folder, NOW, rules);
+    expect(observation.client?.version).toBe("2.6.1");
+    expect(observation.errors).toEqual([
+      "scheduler.xml: expected root element <online_backup_schedule>, found <wrong>",
+    ]);
+    expect(observation.finishedRun).toEqual({
+      key: "1@2026-11-25T10:00:00+01:00",
+      success: true,
+      endedAt: new Date("2026-11-25T09:00:00Z"),
+    });
+  });
+
+  it("flags the host's clock when a file is dated after it arrived", () => {
+    const folder: HostFolder = {
+      host: "pc",
+      files: {
+        started: missing,
+        ended: file(ended("1", "2026-11-26T20:00:00+01:00", "2.6.1"), "2026-11-26T09:00:00Z"),
+        scheduler: missing,
+      },
+    };
+    const observation = observeHost(folder, NOW, rules);
+    expect(observation.clockSkewed).toBe(true);
+    expect(observation.lastEnd?.at).toEqual(new Date("2026-11-26T09:00:00Z"));
+  });
+});

@@ -1,0 +1,177 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  hostLabel,
+  isUnsafeEntryName,
+  readAccountTree,
+  readClientFile,
+  type TreeOptions,
+} from "../../src/backup/tree.js";
+import { tempDir } from "./support.js";
+
+const options: TreeOptions = {
+  incomingDir: "incoming",
+  metadataDir: ".sepiola_backup",
+  maxFileBytes: 64 * 1024,
+  maxHostsPerAccount: 50,
+};
+const ENDED =
+  "<backup_ended><enddate>2026-11-25T19:47:45+01:00</enddate><id>1</id><success>1</success></backup_ended>";
+
+function makeHost(
+  home: string,
+  host: string | Buffer,
+  files: Record<string, string> = { "backupEnded.xml": ENDED },
+) {
+  const folder = Buffer.concat([
+    Buffer.from(`${home}/incoming/`),
+    Buffer.isBuffer(host) ? host : Buffer.from(host),
+  ]);
+  const metadata = Buffer.concat([folder, Buffer.from("/.sepiola_backup")]);
+  mkdirSync(metadata, { recursive: true });
+  for (const [name, text] of Object.entries(files))
+    writeFileSync(Buffer.concat([metadata, Buffer.from(`/${name}`)]), text);
+  return metadata.toString();
+}
+
+const read = (home: string, opts: Partial<TreeOptions> = {}) =>
+  readAccountTree(home, { ...options, ...opts }, new AbortController().signal);
+
+describe("hostile account tree", () => {
+  it("lists the hosts with a metadata folder and reads their files", async () => {
+    const home = tempDir();
+    makeHost(home, "laptop", { "backupEnded.xml": ENDED, "scheduler.xml": "<x/>" });
+    mkdirSync(path.join(home, "incoming/not-a-host/backup"), { recursive: true });
+    writeFileSync(path.join(home, "incoming/stray-file"), "x");
+    const tree = await read(home);
+    expect(tree.errors).toEqual([]);
+    expect(tree.hosts.map((h) => h.host)).toEqual(["laptop"]);
+    const files = tree.hosts[0]?.files;
+    expect(files?.ended).toMatchObject({ kind: "read", file: { text: ENDED } });
+    expect(files?.scheduler).toMatchObject({ kind: "read", file: { text: "<x/>" } });
+    expect(files?.started).toEqual({ kind: "missing" });
+  });
+
+  it("does not read a backupEnded.xml that links to /etc/shadow (or anywhere)", async () => {
+    const home = tempDir();
+    const metadata = makeHost(home, "evil", {});
+    symlinkSync("/etc/shadow", path.join(metadata, "backupEnded.xml"));
+    symlinkSync("/etc/passwd", path.join(metadata, "backupStarted.xml"));
+    const tree = await read(home);
+    expect(tree.hosts[0]?.files.ended).toEqual({
+      kind: "error",
+      error: "backupEnded.xml is a symbolic link; not read",
+    });
+    expect(tree.hosts[0]?.files.started).toMatchObject({
+      kind: "error",
+      error: expect.stringMatching(/symbolic link/),
+    });
+    expect(await readClientFile(path.join(metadata, "backupEnded.xml"), 1024)).toMatchObject({
+      kind: "error",
+    });
+  });
+
+  it("does not follow symbolic links to folders: host, metadata folder or incoming", async () => {
+    const outside = tempDir();
+    makeHost(outside, "victim");
+    const home = tempDir();
+    mkdirSync(path.join(home, "incoming"));
+    symlinkSync(path.join(outside, "incoming/victim"), path.join(home, "incoming/linked-host"));
+    mkdirSync(path.join(home, "incoming/linked-meta"));
+    symlinkSync(
+      path.join(outside, "incoming/victim/.sepiola_backup"),
+      path.join(home, "incoming/linked-meta/.sepiola_backup"),
+    );
+    const tree = await read(home);
+    expect(tree.hosts).toEqual([]);
+    expect(tree.errors).toEqual([
+      'host folder "linked-host" is a symbolic link; not read',
+      '.sepiola_backup of host "linked-meta" is not a plain folder; not read',
+    ]);
+    const linkedHome = tempDir();
+    symlinkSync(path.join(outside, "incoming"), path.join(linkedHome, "incoming"));
+    expect(await read(linkedHome)).toEqual({ hosts: [], errors: ["incoming is a symbolic link; not read"] });
+  });
+
+  it("refuses files above the size limit, and what is not a regular file", async () => {
+    const home = tempDir();
+    const metadata = makeHost(home, "big", { "backupEnded.xml": `${ENDED}${" ".repeat(70_000)}` });
+    execFileSync("mkfifo", [path.join(metadata, "backupStarted.xml")]);
+    mkdirSync(path.join(metadata, "scheduler.xml"));
+    const files = (await read(home)).hosts[0]?.files;
+    expect(files?.ended).toMatchObject({
+      kind: "error",
+      error: expect.stringMatching(/above the limit of 65536/),
+    });
+    expect(files?.started).toMatchObject({
+      kind: "error",
+      error: expect.stringMatching(/not a regular file/),
+    });
+    expect(files?.scheduler).toMatchObject({
+      kind: "error",
+      error: expect.stringMatching(/not a regular file/),
+    });
+  });
+
+  it("accepts host folder names in any bytes and makes them label-safe and unique", async () => {
+    const home = tempDir();
+    makeHost(home, "büro-pc");
+    makeHost(home, Buffer.from([0x62, 0xfc, 0x72, 0x6f])); // "bür o" in Latin-1: invalid UTF-8
+    makeHost(home, Buffer.from([0x62, 0xfd, 0x72, 0x6f])); // decodes to the same label
+    makeHost(home, Buffer.from("tab\tnew\nline\u202eevil"));
+    const tree = await read(home);
+    expect(new Set(tree.hosts.map((h) => h.host))).toEqual(
+      new Set(["b\uFFFDro", "b\uFFFDro~2", "büro-pc", "tabnewlineevil"]),
+    );
+  });
+
+  it("caps the hosts per account and reports the rest", async () => {
+    const home = tempDir();
+    for (const host of ["a", "b", "c", "d", "e"]) makeHost(home, host);
+    const tree = await read(home, { maxHostsPerAccount: 3 });
+    expect(tree.hosts.map((h) => h.host)).toEqual(["a", "b", "c"]);
+    expect(tree.errors).toEqual(["2 folder(s) in incoming beyond the limit of 3 hosts were not read"]);
+  });
+
+  it("treats a home without incoming/ as no hosts, and a missing home as an error", async () => {
+    expect(await read(tempDir())).toEqual({ hosts: [], errors: [] });
+    const missing = path.join(tempDir(), "gone");
+    expect((await read(missing)).errors).toEqual([`home ${missing} cannot be read (ENOENT)`]);
+  });
+
+  it("never leaves the home, whatever the configured folder names", async () => {
+    const parent = tempDir();
+    const home = path.join(parent, "home");
+    makeHost(parent, "outside");
+    mkdirSync(home);
+    expect((await read(home, { incomingDir: "../incoming" })).errors).toEqual([
+      "../incoming resolves outside the home; not read",
+    ]);
+  });
+
+  it("stops when the account's time is up", async () => {
+    const home = tempDir();
+    makeHost(home, "a");
+    const controller = new AbortController();
+    controller.abort();
+    await expect(readAccountTree(home, options, controller.signal)).rejects.toThrow();
+  });
+});
+
+describe("host labels", () => {
+  it("keeps valid UTF-8, replaces invalid bytes and drops control characters", () => {
+    expect(hostLabel(Buffer.from("Jürgs-MacBook"))).toBe("Jürgs-MacBook");
+    expect(hostLabel(Buffer.from([0x41, 0xc3, 0x28, 0x42]))).toBe("A\uFFFD(B");
+    expect(hostLabel(Buffer.from("a\u0000b\u001bc\u007fd\u0085e"))).toBe("abcde");
+    expect(hostLabel(Buffer.from("\u0001\u0002"))).toBe("(unnamed)");
+  });
+
+  it("recognises names that could leave the folder", () => {
+    for (const name of ["", ".", "..", "a/b", "../x", "a\u0000b"])
+      expect(isUnsafeEntryName(Buffer.from(name))).toBe(true);
+    for (const name of ["...", "..a", "laptop", "büro"])
+      expect(isUnsafeEntryName(Buffer.from(name))).toBe(false);
+  });
+});
