@@ -18,6 +18,11 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+export interface RunningExporter extends RunningService {
+  /** Collect now, or join the collection in progress; resolves true when it succeeded. */
+  collect(): Promise<boolean>;
+}
+
 export interface ExporterOptions {
   /** Clock for the collections (tests use a fixed now). */
   now?: () => Date;
@@ -31,7 +36,7 @@ export async function startExporter(
   config: Config,
   logger: Logger,
   options: ExporterOptions = {},
-): Promise<RunningService> {
+): Promise<RunningExporter> {
   const log = logger.child({ component: "exporter" });
   const { basicAuth, listen, intervalSeconds, concurrency } = config.exporter;
   if (basicAuth && basicAuth.password === undefined)
@@ -72,6 +77,7 @@ export async function startExporter(
   collector.start(intervalSeconds);
   return {
     url,
+    collect: () => collector.collect(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
