@@ -169,7 +169,7 @@ export function alert(input: AlertInput = {}) {
   };
 }
 
-export function payload(alerts: ReturnType<typeof alert>[], extra: Record<string, unknown> = {}) {
+export function payload(alerts: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) {
   const status = alerts.some((a) => a.status === "firing") ? "firing" : "resolved";
   return {
     version: "4",
