@@ -38,6 +38,7 @@ export const attributeNamesSchema = z
     surname: z.string().default("sn"),
     organizationName: z.string().default("o"),
   })
+  .strict()
   .prefault({});
 
 const searchSchema = (base: string, filter: string) =>
@@ -51,6 +52,7 @@ const searchSchema = (base: string, filter: string) =>
         .refine(isFilter, "expected an LDAP filter such as (objectClass=sstPerson)")
         .default(filter),
     })
+    .strict()
     .prefault({});
 
 /** Program defaults: the last link of the chain account → reseller settings → configuration. */
@@ -64,6 +66,7 @@ export const accountDefaultsSchema = z
     language: z.string().default("en"),
     timeZone: z.string().default("Europe/Zurich"),
   })
+  .strict()
   .prefault({});
 
 export const directoryUrlSchema = z
@@ -84,6 +87,7 @@ export const directorySchema = z
         caFile: z.string().optional(),
         rejectUnauthorized: z.boolean().default(true),
       })
+      .strict()
       .prefault({}),
     timeoutMs: z.number().int().positive().default(10_000),
     connectTimeoutMs: z.number().int().positive().default(5_000),

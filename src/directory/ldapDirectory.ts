@@ -132,7 +132,8 @@ export class LdapDirectory implements Directory {
       url,
       timeout: this.config.timeoutMs,
       connectTimeout: this.config.connectTimeoutMs,
-      tlsOptions: this.tlsOptions,
+      // ldapts speaks TLS from the first byte whenever tlsOptions are given: only for ldaps://.
+      ...(url.startsWith("ldaps:") ? { tlsOptions: this.tlsOptions } : {}),
     });
     try {
       if (this.config.startTLS) {
