@@ -119,49 +119,49 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("holds back customer schedule and failure warnings of a server in mass failure, not others", async () => {
-      const alert = (labels: Record<string, string>) => ({
-        labels,
+    it("holds back warnings the customer need not get, and groups per account and task", async () => {
+      const alert = (alertname: string, labels: Record<string, string>) => ({
+        labels: { alertname, ...labels },
         annotations: { summary: "test" },
         startsAt: new Date().toISOString(),
       });
+      const broken = "broken:9851";
+      const fine = "fine:9851";
+      const operator = { audience: "operator", task: "monitoring", severity: "critical" };
       const posted = await fetch(`${amUrl}/api/v2/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify([
-          alert({
-            alertname: "StoneyBackupMassFailure",
-            audience: "operator",
-            task: "monitoring",
-            severity: "critical",
-            instance: "broken:9851",
-          }),
-          alert({
-            alertname: "StoneyBackupScheduleMissed",
+          // The backup server "broken" fails as a whole: its schedule and failure warnings wait ...
+          alert("StoneyBackupMassFailure", { ...operator, instance: broken }),
+          alert("StoneyBackupScheduleMissed", {
             task: "schedule",
             account: "1",
             host: "a",
-            instance: "broken:9851",
+            instance: broken,
           }),
-          alert({
-            alertname: "StoneyBackupUnsuccessful",
+          alert("StoneyBackupUnsuccessful", {
             task: "unsuccessful",
             account: "2",
             host: "a",
-            instance: "broken:9851",
+            instance: broken,
           }),
-          alert({
-            alertname: "StoneyBackupQuotaWarning",
-            task: "quota",
-            account: "3",
-            instance: "broken:9851",
-          }),
-          alert({
-            alertname: "StoneyBackupScheduleMissed",
+          // ... but not its quota warnings.
+          alert("StoneyBackupQuotaWarning", { task: "quota", account: "3", instance: broken }),
+          // On another server, a host that misses its runs is told that, not also the days without success;
+          // its sibling host without planned times is told the days without success, in the same notification.
+          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "4", host: "a", instance: fine }),
+          alert("StoneyBackupTooLongWithoutSuccess", {
             task: "schedule",
             account: "4",
             host: "a",
-            instance: "fine:9851",
+            instance: fine,
+          }),
+          alert("StoneyBackupTooLongWithoutSuccess", {
+            task: "schedule",
+            account: "4",
+            host: "b",
+            instance: fine,
           }),
         ]),
       });
@@ -170,13 +170,18 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
       await waitFor("three deliveries", async () => (deliveries.length >= 3 ? true : undefined), 15_000);
       // Give a wrongly delivered inhibited alert the chance to arrive as well.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const delivered = deliveries.flatMap((d) =>
-        d.alerts.map((a) => `${d.receiver} ${a.labels.alertname} ${a.labels.account ?? "-"}`),
+      const delivered = deliveries.map((d) =>
+        [
+          d.receiver,
+          ...d.alerts
+            .map((a) => `${a.labels.alertname} ${a.labels.account ?? "-"} ${a.labels.host ?? "-"}`)
+            .sort(),
+        ].join(" | "),
       );
       expect(delivered.sort()).toEqual([
-        "bridge-customers StoneyBackupQuotaWarning 3",
-        "bridge-customers StoneyBackupScheduleMissed 4",
-        "operators StoneyBackupMassFailure -",
+        "bridge-customers | StoneyBackupQuotaWarning 3 -",
+        "bridge-customers | StoneyBackupScheduleMissed 4 a | StoneyBackupTooLongWithoutSuccess 4 b",
+        "operators | StoneyBackupMassFailure - -",
       ]);
       for (const delivery of deliveries) expect(delivery.authorization).toBe("Bearer am-test-token");
     });
