@@ -30,6 +30,9 @@ export const tempDir = (): { dir: string; remove(): void } => {
 
 export interface ReceivedMail {
   envelopeTo: string[];
+  /** The session was encrypted (smtps or STARTTLS). */
+  secure: boolean;
+  user?: string;
   parsed: ParsedMail;
   raw: string;
 }
@@ -47,21 +50,39 @@ export interface SmtpSink {
 }
 
 /** A real SMTP server (smtp-server) on 127.0.0.1 that keeps every mail it accepts, parsed by mailparser. */
-export async function smtpSink(options: { port?: number; started?: boolean } = {}): Promise<SmtpSink> {
+export async function smtpSink(
+  options: {
+    port?: number;
+    started?: boolean;
+    /** Implicit TLS (smtps) or STARTTLS, with smtp-server's built-in self-signed certificate. */
+    tls?: "implicit" | "starttls";
+    auth?: { username: string; password: string };
+  } = {},
+): Promise<SmtpSink> {
   const port = options.port ?? (await freePort());
   const mails: ReceivedMail[] = [];
   const rejected = new Set<string>();
   let server: SMTPServer | undefined;
   const sink: SmtpSink = {
     port,
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${options.tls === "implicit" ? "smtps" : "smtp"}://127.0.0.1:${port}`,
     mails,
     rejected,
     to: (address) => mails.filter((m) => m.envelopeTo.includes(address)),
     async start() {
       server = new SMTPServer({
-        authOptional: true,
-        disabledCommands: ["STARTTLS", "AUTH"],
+        secure: options.tls === "implicit",
+        authOptional: options.auth === undefined,
+        allowInsecureAuth: true,
+        disabledCommands: [
+          ...(options.tls === "starttls" ? [] : ["STARTTLS"]),
+          ...(options.auth ? [] : ["AUTH"]),
+        ],
+        onAuth(auth, _session, callback) {
+          if (auth.username === options.auth?.username && auth.password === options.auth?.password)
+            return callback(null, { user: auth.username });
+          callback(new Error("invalid credentials"));
+        },
         logger: false,
         size: 10 * 1024 * 1024,
         onRcptTo(address, _session, callback) {
@@ -78,7 +99,13 @@ export async function smtpSink(options: { port?: number; started?: boolean } = {
             const raw = Buffer.concat(chunks).toString("utf8");
             simpleParser(raw).then(
               (parsed) => {
-                mails.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), parsed, raw });
+                mails.push({
+                  envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+                  secure: session.secure,
+                  ...(typeof session.user === "string" ? { user: session.user } : {}),
+                  parsed,
+                  raw,
+                });
                 callback();
               },
               (error: Error) => callback(error),

@@ -1,0 +1,181 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { Outbox } from "../../src/bridge/outbox.js";
+import { backoffMs, reasonLabel } from "../../src/bridge/pipeline.js";
+import {
+  alert,
+  captureLogger,
+  freePort,
+  payload,
+  post,
+  quotaAnnotations,
+  type SmtpSink,
+  sleep,
+  smtpSink,
+  tempDir,
+  testConfig,
+  waitFor,
+} from "./support.js";
+
+/** These tests use the LDIF directory backend (examples/directory.ldif): real code, no server needed. */
+describe("bridge pipeline", () => {
+  let bridge: RunningBridge | undefined;
+  let sink: SmtpSink | undefined;
+  const cleanups: Array<() => void> = [];
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+    await sink?.stop();
+    sink = undefined;
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const temp = () => {
+    const t = tempDir();
+    cleanups.push(t.remove);
+    return t.dir;
+  };
+
+  it("dead-letters a mail that cannot be delivered within maxAgeHours", async () => {
+    const dir = temp();
+    const config = testConfig({
+      dir,
+      bridge: {
+        smtp: { url: `smtp://127.0.0.1:${await freePort()}`, timeoutMs: 1000 },
+        retry: { maxAgeHours: 0.5 / 3600 },
+      },
+    });
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    await post(
+      `${bridge.url}/webhook`,
+      payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
+    );
+    const running = bridge;
+    await waitFor("a dead letter", () => running.outbox.stats().deadLetters === 1);
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toContain("stoney_backup_bridge_dead_letters 1");
+    expect(metrics).toContain("stoney_backup_bridge_dead_letters_total 1");
+    expect(metrics).toContain("stoney_backup_bridge_outbox_pending 0");
+  });
+
+  it("sends mails that were in flight at a crash again, with the same Message-ID", async () => {
+    const dir = temp();
+    sink = await smtpSink();
+    const config = testConfig({ dir, bridge: { smtp: { url: sink.url } } });
+    const outbox = new Outbox(config.bridge.outboxPath, "backup.example");
+    const [id] = outbox.createMails(
+      [
+        {
+          mail: {
+            recipient: {
+              address: "ops@backup.example",
+              audience: "operator",
+              language: "en",
+              timeZone: "UTC",
+            },
+            subject: "in flight",
+            text: "text",
+            html: "<p>html</p>",
+            accounts: [],
+            tasks: ["monitoring"],
+          },
+          itemIds: [],
+        },
+      ],
+      Date.now(),
+    );
+    const [claimed] = outbox.claimMails(Date.now(), 10);
+    expect(claimed?.id).toBe(id);
+    outbox.close();
+
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    const received = sink;
+    await waitFor("the resent mail", () => received.mails.length === 1);
+    expect(received.mails[0]?.parsed.messageId).toBe(claimed?.messageId);
+  });
+
+  it("sends with a broken override using the built-in template, and logs it", async () => {
+    const dir = temp();
+    const overrides = path.join(dir, "templates");
+    mkdirSync(overrides);
+    writeFileSync(
+      path.join(overrides, "en.yaml"),
+      'subject.quota.firing: "Quota {{usedPercent}} {{unknownThing}"\n',
+    );
+    sink = await smtpSink();
+    const config = testConfig({
+      dir,
+      bridge: { smtp: { url: sink.url }, templates: { overrideDir: overrides } },
+    });
+    const log = captureLogger("warn");
+    bridge = await startBridge(config, log.logger);
+    await post(
+      `${bridge.url}/webhook`,
+      payload([alert({ account: "3723707", task: "quota", annotations: quotaAnnotations })]),
+    );
+    const received = sink;
+    await waitFor("mails", () => received.to("anna@example.co.uk").length === 1);
+    expect(received.to("anna@example.co.uk")[0]?.parsed.subject).toBe("Backup 3723707: storage 97% full");
+    expect(log.lines.some((l) => l.key === "subject.quota.firing")).toBe(true);
+  });
+
+  it("speaks STARTTLS (requireTLS) with authentication, and smtps://", async () => {
+    for (const tls of ["starttls", "implicit"] as const) {
+      sink = await smtpSink({ tls, auth: { username: "bridge", password: "mail-secret" } });
+      const config = testConfig({
+        dir: temp(),
+        bridge: {
+          smtp: {
+            url: sink.url,
+            requireTLS: tls === "starttls",
+            username: "bridge",
+            password: "mail-secret",
+            tls: { rejectUnauthorized: false },
+          },
+        },
+      });
+      bridge = await startBridge(config, captureLogger("fatal").logger);
+      await post(
+        `${bridge.url}/webhook`,
+        payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
+      );
+      const received = sink;
+      await waitFor(`a mail over ${tls}`, () => received.mails.length === 1);
+      expect(received.mails[0]).toMatchObject({ secure: true, user: "bridge" });
+      await bridge.close();
+      bridge = undefined;
+      await sink.stop();
+      sink = undefined;
+    }
+  });
+
+  it("records operator alerts as suppressed when no operator address is configured", async () => {
+    const dir = temp();
+    bridge = await startBridge(testConfig({ dir, bridge: { operators: [] } }), captureLogger("fatal").logger);
+    await post(
+      `${bridge.url}/webhook`,
+      payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
+    );
+    const running = bridge;
+    await waitFor("routing", () => running.outbox.stats().pendingAlerts === 0);
+    await sleep(300);
+    const rows = bridge.outbox.db.prepare("SELECT state, reason FROM items").all();
+    expect(rows).toEqual([{ state: "suppressed", reason: "no operator address configured" }]);
+    expect(bridge.outbox.stats().pendingMails).toBe(0);
+  });
+});
+
+describe("pipeline helpers", () => {
+  it("back off exponentially up to the maximum", () => {
+    const retry = { initialBackoffSeconds: 30, maxBackoffSeconds: 3600, maxAgeHours: 24 };
+    expect([0, 1, 2, 3, 10].map((n) => backoffMs(n, retry))).toEqual([
+      30_000, 60_000, 120_000, 240_000, 3_600_000,
+    ]);
+  });
+
+  it("keep reason labels free of uids", () => {
+    expect(reasonLabel("person 5999999 not found")).toBe("person not found");
+    expect(reasonLabel("warnings off (account)")).toBe("warnings off (account)");
+  });
+});
