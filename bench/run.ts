@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { benchExporter, type ExporterResult } from "./exporter.js";
+import { benchExporter, benchRender, type ExporterResult, type RenderResult } from "./exporter.js";
 
 /**
  * `npm run bench [-- --accounts 5000,50000]`: prints one table per part. Each part's benchmark is a
@@ -38,4 +38,20 @@ async function exporterTable(): Promise<void> {
   process.stdout.write(`\n## exporter\n\n${lines.join("\n")}\n`);
 }
 
+/** The exporter's own share of a collection: rendering and compressing, without file or directory work. */
+async function renderTable(): Promise<void> {
+  const rows: RenderResult[] = [];
+  for (const accounts of sizes) rows.push(await benchRender(accounts));
+  const lines = [
+    "| accounts | render + compress s | body MiB plain | body MiB gzip | peak RSS MiB (samples alone) |",
+    "|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.accounts} | ${fixed(r.seconds, 2)} | ${mib(r.plainBytes)} | ${mib(r.gzipBytes)} | ${fixed(r.peakRssMiB, 0)} (${fixed(r.samplesRssMiB, 0)}) |`,
+    ),
+  ];
+  process.stdout.write(`\n## exporter rendering\n\n${lines.join("\n")}\n`);
+}
+
+await renderTable();
 await exporterTable();

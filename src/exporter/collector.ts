@@ -19,8 +19,6 @@ export interface AccountStateReader {
 /** Effective settings of an account given its resellers (in the account's order). */
 export type SettingsResolver = (account: Account, resellers: Reseller[]) => ExportedSettings;
 
-export type Renderer = (samples: readonly AccountSample[]) => Iterable<string> | AsyncIterable<string>;
-
 export interface CollectorOptions {
   directory: AccountDirectory;
   reader: AccountStateReader;
@@ -29,7 +27,6 @@ export interface CollectorOptions {
   logger: Logger;
   concurrency: number;
   now?: () => Date;
-  render?: Renderer;
 }
 
 /** The last good collection: compressed per-account metrics and what they cover. */
@@ -76,11 +73,9 @@ export class Collector {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #now: () => Date;
-  readonly #render: Renderer;
 
   constructor(private readonly options: CollectorOptions) {
     this.#now = options.now ?? (() => new Date());
-    this.#render = options.render ?? renderText;
   }
 
   /** The last good collection, undefined before the first one succeeded. */
@@ -182,7 +177,7 @@ export class Collector {
     }
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
-    const body = await compressBody(this.#render(samples));
+    const body = await compressBody(renderText(samples));
     return { body, accounts: samples.length, hosts, collectedAt: now };
   }
 }

@@ -4,7 +4,7 @@ import { createBackupReader } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { effectiveSettings, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
-import { Collector, type Renderer } from "./collector.js";
+import { Collector } from "./collector.js";
 import { createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
 
@@ -26,7 +26,6 @@ export interface RunningExporter extends RunningService {
 export interface ExporterOptions {
   /** Clock for the collections (tests use a fixed now). */
   now?: () => Date;
-  render?: Renderer;
 }
 
 const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
@@ -52,7 +51,6 @@ export async function startExporter(
     logger: log,
     concurrency,
     now: options.now,
-    render: options.render,
   });
   const app = createApp(
     {

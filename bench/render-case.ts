@@ -1,0 +1,57 @@
+import { compressBody } from "../src/exporter/body.js";
+import { renderText } from "../src/exporter/render-text.js";
+import type { AccountSample, HostSample } from "../src/exporter/sample.js";
+
+/**
+ * Render and compress the per-account metrics of `accounts` synthetic accounts (1-3 hosts each) in
+ * this process, without any file or directory work, and report the time and the peak RSS.
+ */
+const accounts = Number(process.argv[2]);
+
+const now = Date.now() / 1000;
+const host = (a: number, h: number): HostSample => ({
+  host: ["pc", "laptop", "büro-pc"][h] ?? "pc",
+  lastStartSeconds: now - 86_400 - a,
+  lastEndSeconds: now - 85_000 - a,
+  lastSuccessSeconds: a % 5 === 0 ? undefined : now - 85_000 - a,
+  lastSuccessAgeSeconds: a % 5 === 0 ? undefined : 85_000 + a,
+  status: a % 5 === 0 ? "failed" : "success",
+  consecutiveFailures: a % 5 === 0 ? 2 : 0,
+  missedSchedules: a % 7,
+  nextScheduleSeconds: now + 3_600 + a,
+  schedule: { type: "custom", cron: `${a % 60} ${a % 24} * * 1,3,5`, utcOffset: "+01:00" },
+  client: { identifier: "Sepiola Online Backup Client", version: "2.6.1", operatingSystem: "Windows" },
+  clientOutdated: false,
+  clockSkewed: false,
+  metadataErrors: 0,
+});
+const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
+  uid: String(1_000_000 + a),
+  resellers: String(4_000_001 + (a % 40)),
+  warningsEnabled: a % 6 !== 0,
+  quotaBytes: 10 * 2 ** 30,
+  usedBytes: (a % 100) * 2 ** 27,
+  usedRatio: (a % 100) / 80,
+  quotaWarningRatio: 0.85,
+  missedSchedulesThreshold: 1,
+  missedDaysThreshold: 1,
+  failuresThreshold: 1,
+  neverUsed: false,
+  createdSeconds: now - 400 * 86_400,
+  hosts: Array.from({ length: 1 + (a % 3) }, (_, h) => host(a, h)),
+}));
+
+const rssBefore = process.memoryUsage().rss;
+const started = performance.now();
+const body = await compressBody(renderText(samples));
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(
+  `${JSON.stringify({
+    accounts,
+    seconds,
+    plainBytes: body.bytes,
+    gzipBytes: body.deflated.length,
+    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    samplesRssMiB: rssBefore / 2 ** 20,
+  })}\n`,
+);
