@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Client, InvalidCredentialsError, NoSuchObjectError, type SearchOptions } from "ldapts";
+import {
+  Client,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  ResultCodeError,
+  type SearchOptions,
+} from "ldapts";
 import type { DirectoryConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { chunks, noteReporter, resellersWithSettings } from "./entries.js";
@@ -117,7 +123,9 @@ export class LdapDirectory implements Directory {
           cause: error,
         },
       );
-    if (/Connection closed|socket|TLS|certificate/i.test(message))
+    if (/certificate|TLS|SSL|self.signed|altnames/i.test(`${code} ${message}`))
+      return new DirectoryError(`directory: TLS with ${url} failed: ${message}`, { cause: error });
+    if (/Connection closed|socket/i.test(message))
       return new DirectoryError(`directory: connection to ${url} lost ${during}: ${message}`, {
         cause: error,
       });
@@ -138,7 +146,8 @@ export class LdapDirectory implements Directory {
     try {
       if (this.config.startTLS) {
         try {
-          await client.startTLS(this.tlsOptions);
+          // Without the host, Node checks the certificate against "localhost" on an upgraded socket.
+          await client.startTLS({ ...this.tlsOptions, host: new URL(url).hostname.replace(/^\[|\]$/g, "") });
         } catch (error) {
           throw this.describe(error, "starting TLS");
         }
@@ -147,12 +156,12 @@ export class LdapDirectory implements Directory {
         try {
           await client.bind(bindDN, bindPassword ?? "");
         } catch (error) {
-          const described = this.describe(error, `bind as ${bindDN}`);
-          throw error instanceof InvalidCredentialsError || described.message.includes("cannot reach")
-            ? described
-            : new DirectoryError(`directory: bind as ${bindDN} failed: ${(error as Error).message}`, {
-                cause: error,
-              });
+          // Network and TLS failures surface at the bind: describe them as such, not as a refused bind.
+          if (error instanceof ResultCodeError && !(error instanceof InvalidCredentialsError))
+            throw new DirectoryError(`directory: bind as ${bindDN} failed: ${error.message}`, {
+              cause: error,
+            });
+          throw this.describe(error, `binding as ${bindDN}`);
         }
       }
       return await operation(client);

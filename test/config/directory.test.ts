@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/index.js";
@@ -77,7 +78,6 @@ describe("directory configuration", () => {
 
   it("makes the CLI exit 2 naming the key, without a stack trace", async () => {
     const file = path.join(import.meta.dirname, "bad-url.yaml");
-    const { writeFileSync, rmSync } = await import("node:fs");
     writeFileSync(file, "directory:\n  url: http://ldap.example.org\n");
     try {
       const { code, stderr } = await runCli(["--config", file, "check-config"]);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client, SizeLimitExceededError } from "ldapts";
@@ -270,5 +271,60 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory with tho
       "support@eclair.example",
     ]);
     expect(directory.searches).toBeLessThanOrEqual(count / 50);
+  });
+});
+
+describe.skipIf(!requireBinaries(["slapd", "slapadd", "openssl"]))("LDAP directory over TLS", () => {
+  let slapd: Slapd;
+  let config: DirectoryConfig;
+
+  beforeAll(async () => {
+    slapd = await startSlapd({ tls: true });
+    config = directorySchema.parse({
+      ...slapd.configFor(),
+      cacheTtlSeconds: 0,
+      tls: { caFile: slapd.caFile },
+    });
+  });
+  afterAll(async () => {
+    await slapd?.dispose();
+  });
+
+  it("reads over ldaps:// with the configured CA", async () => {
+    const directory = openDirectory({ ...config, url: slapd.ldapsUrl ?? "" }, logger);
+    expect(await directory.listAccounts()).toHaveLength(exampleUids.length);
+  });
+
+  it("reads over ldap:// upgraded with StartTLS", async () => {
+    const directory = openDirectory({ ...config, startTLS: true }, logger);
+    expect((await directory.getPersons(["5000001"])).get("5000001")?.surname).toBe("Müller");
+  });
+
+  it("refuses a certificate it cannot verify, with a clear message", async () => {
+    const untrusted = { ...config, url: slapd.ldapsUrl ?? "", tls: { rejectUnauthorized: true } };
+    await expect(openDirectory(untrusted, logger).check()).rejects.toThrow(
+      new RegExp(`^directory: TLS with ${slapd.ldapsUrl} failed: .*certificate`),
+    );
+    const insecure = { ...config, url: slapd.ldapsUrl ?? "", tls: { rejectUnauthorized: false } };
+    expect(await openDirectory(insecure, logger).check()).toContain("readable");
+  });
+});
+
+describe("LDAP directory against a server that never answers", () => {
+  it("gives up after timeoutMs with a clear message", async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const url = `ldap://127.0.0.1:${port}`;
+    try {
+      const config = directorySchema.parse({ url, bindDN: "cn=monitor", bindPassword: "x", timeoutMs: 200 });
+      await expect(openDirectory(config, logger).check()).rejects.toThrow(
+        `directory: ${url} did not answer binding as cn=monitor within 200 ms`,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
   });
 });

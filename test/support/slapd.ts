@@ -37,6 +37,9 @@ export interface Slapd {
   bindPassword: string;
   rootDN: string;
   rootPassword: string;
+  /** With `tls: true`: the ldaps:// URL (the ldap:// URL offers StartTLS) and the CA that signed the server. */
+  ldapsUrl?: string;
+  caFile?: string;
   /** The directory settings that reach this server (merge into a config's `directory:` section). */
   configFor(): Pick<DirectoryConfig, "url" | "bindDN" | "bindPassword">;
   /** Stop the server (data stays); rejects nothing if it is already stopped. */
@@ -79,7 +82,57 @@ userPassword: ${monitorPassword}
  * stoney schemas, and the given LDIF (file paths, or LDIF text when the string has a newline)
  * loaded with slapadd before the start. Default: `examples/directory.ldif`.
  */
-export async function startSlapd(options: { ldif?: string[] } = {}): Promise<Slapd> {
+/** A throw-away CA and a server certificate for 127.0.0.1. */
+async function createCertificates(
+  dir: string,
+): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+  const file = (name: string) => path.join(dir, name);
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    file("ca.key"),
+    "-out",
+    file("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=stoney test CA",
+  ]);
+  await run("openssl", [
+    "req",
+    ...ec,
+    "-keyout",
+    file("server.key"),
+    "-out",
+    file("server.csr"),
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    file("server.csr"),
+    "-CA",
+    file("ca.pem"),
+    "-CAkey",
+    file("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    file("server.pem"),
+    "-days",
+    "2",
+    "-extfile",
+    file("server.ext"),
+  ]);
+  return { caFile: file("ca.pem"), certFile: file("server.pem"), keyFile: file("server.key") };
+}
+
+export async function startSlapd(options: { ldif?: string[]; tls?: boolean } = {}): Promise<Slapd> {
   const slapdBinary = findBinary("slapd");
   const slapadd = findBinary("slapadd");
   if (!slapdBinary || !slapadd) throw new Error("slapd and slapadd are needed (apt-get install slapd)");
@@ -87,10 +140,18 @@ export async function startSlapd(options: { ldif?: string[] } = {}): Promise<Sla
   const dataDir = path.join(dir, "data");
   await run("mkdir", ["-p", dataDir]);
   const conf = path.join(dir, "slapd.conf");
+  const certificates = options.tls ? await createCertificates(dir) : undefined;
   writeFileSync(
     conf,
     [
       ...schemas.map((schema) => `include ${schema}`),
+      ...(certificates
+        ? [
+            `TLSCACertificateFile ${certificates.caFile}`,
+            `TLSCertificateFile ${certificates.certFile}`,
+            `TLSCertificateKeyFile ${certificates.keyFile}`,
+          ]
+        : []),
       `pidfile ${path.join(dir, "slapd.pid")}`,
       `argsfile ${path.join(dir, "slapd.args")}`,
       "modulepath /usr/lib/ldap",
@@ -127,13 +188,16 @@ export async function startSlapd(options: { ldif?: string[] } = {}): Promise<Sla
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const tlsPort = certificates ? await freePort() : undefined;
+  const ldapsUrl = tlsPort ? `ldaps://127.0.0.1:${tlsPort}` : undefined;
+  const listen = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(" ");
   let child: ChildProcess | undefined;
   let output = "";
 
   const start = async () => {
     if (child) return;
     output = "";
-    const started = spawn(slapdBinary, ["-d", "0", "-f", conf, "-h", `${url}/`], {
+    const started = spawn(slapdBinary, ["-d", "0", "-f", conf, "-h", listen], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.stdout?.on("data", (chunk: Buffer) => {
@@ -144,7 +208,7 @@ export async function startSlapd(options: { ldif?: string[] } = {}): Promise<Sla
     });
     child = started;
     const deadline = Date.now() + 15_000;
-    while (!(await canConnect(port))) {
+    while (!(await canConnect(port)) || (tlsPort !== undefined && !(await canConnect(tlsPort)))) {
       if (started.exitCode !== null || Date.now() > deadline) {
         child = undefined;
         started.kill("SIGKILL");
@@ -175,6 +239,7 @@ export async function startSlapd(options: { ldif?: string[] } = {}): Promise<Sla
     bindPassword: monitorPassword,
     rootDN,
     rootPassword,
+    ...(ldapsUrl && certificates ? { ldapsUrl, caFile: certificates.caFile } : {}),
     configFor: () => ({ url, bindDN: monitorDN, bindPassword: monitorPassword }),
     stop,
     start,
