@@ -102,36 +102,25 @@ export class LdapDirectory implements Directory {
     this.report = noteReporter((message) => logger.warn(`directory: ${message}`));
   }
 
+  /** One line an operator can act on, for anything ldapts or the socket throws. */
   private describe(error: unknown, during: string): DirectoryError {
     if (error instanceof DirectoryError) return error;
     const { url, bindDN } = this.config;
     const code = (error as NodeJS.ErrnoException).code;
     const message = error instanceof Error ? error.message : String(error);
-    if (code && networkCodes.has(code))
-      return new DirectoryError(`directory: cannot reach ${url}: ${code}`, { cause: error });
+    const fail = (text: string) => new DirectoryError(`directory: ${text}`, { cause: error });
+    if (code && networkCodes.has(code)) return fail(`cannot reach ${url}: ${code}`);
     if (message === "Connection timeout")
-      return new DirectoryError(
-        `directory: cannot reach ${url}: no connection within ${this.config.connectTimeoutMs} ms`,
-        {
-          cause: error,
-        },
-      );
+      return fail(`cannot reach ${url}: no connection within ${this.config.connectTimeoutMs} ms`);
     if (/Operation timed out/.test(message))
-      return new DirectoryError(
-        `directory: ${url} did not answer ${during} within ${this.config.timeoutMs} ms`,
-        {
-          cause: error,
-        },
-      );
+      return fail(`${url} did not answer ${during} within ${this.config.timeoutMs} ms`);
     if (/certificate|TLS|SSL|self.signed|altnames/i.test(`${code} ${message}`))
-      return new DirectoryError(`directory: TLS with ${url} failed: ${message}`, { cause: error });
+      return fail(`TLS with ${url} failed: ${message}`);
     if (/Connection closed|socket/i.test(message))
-      return new DirectoryError(`directory: connection to ${url} lost ${during}: ${message}`, {
-        cause: error,
-      });
+      return fail(`connection to ${url} lost ${during}: ${message}`);
     if (error instanceof InvalidCredentialsError)
-      return new DirectoryError(`directory: bind as ${bindDN} failed: invalid credentials`, { cause: error });
-    return new DirectoryError(`directory: ${during} on ${url} failed: ${message}`, { cause: error });
+      return fail(`bind as ${bindDN} failed: invalid credentials`);
+    return fail(`${during} on ${url} failed: ${message}`);
   }
 
   private async withClient<T>(during: string, operation: (client: Client) => Promise<T>): Promise<T> {

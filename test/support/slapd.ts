@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -138,7 +138,7 @@ export async function startSlapd(options: { ldif?: string[]; tls?: boolean } = {
   if (!slapdBinary || !slapadd) throw new Error("slapd and slapadd are needed (apt-get install slapd)");
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-slapd-"));
   const dataDir = path.join(dir, "data");
-  await run("mkdir", ["-p", dataDir]);
+  mkdirSync(dataDir);
   const conf = path.join(dir, "slapd.conf");
   const certificates = options.tls ? await createCertificates(dir) : undefined;
   writeFileSync(
