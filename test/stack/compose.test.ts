@@ -1,11 +1,14 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { Client } from "ldapts";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../../src/config/index.js";
-import { findBinary } from "../support/binaries.js";
-import { repoRoot, runBinary } from "./processes.js";
+import { findBinary, requireBinaries } from "../support/binaries.js";
+import { freePort, repoRoot, runBinary, waitFor } from "./processes.js";
 
 interface Service {
   build?: string | { context: string };
@@ -145,5 +148,74 @@ describe.skipIf(dockerCompose === undefined)("docker compose config", () => {
     const [binary = "", ...args] = dockerCompose ?? [];
     const result = await runBinary(binary, [...args, "config", "-q"]);
     expect(result.code, result.stderr).toBe(0);
+  });
+});
+
+describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("the compose OpenLDAP service's files", () => {
+  it("load the schemas and the example directory, and let the monitor bind and read the accounts", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stoney-compose-ldap-"));
+    let slapd: ChildProcess | undefined;
+    try {
+      const openldap = services.openldap?.volumes ?? [];
+      // Where compose mounts each repository file inside the container, to map the container paths back.
+      const mounts = new Map(
+        openldap
+          .map((v) => v.split(":"))
+          .filter(([source]) => source?.startsWith("."))
+          .map(([source = "", target = ""]) => [target, path.join(repoRoot, source)]),
+      );
+      const dataDir = path.join(dir, "data");
+      mkdirSync(dataDir);
+      const conf = readFileSync(path.join(repoRoot, "deploy/ldap/slapd.conf"), "utf8")
+        .replace(
+          /^include (\/etc\/ldap\/stoney\/\S+)$/gm,
+          (_, file: string) => `include ${mounts.get(file) ?? file}`,
+        )
+        .replace(/^pidfile .*$/m, `pidfile ${path.join(dir, "slapd.pid")}`)
+        .replace(/^directory .*$/m, `directory ${dataDir}`);
+      const confFile = path.join(dir, "slapd.conf");
+      writeFileSync(confFile, conf);
+      const ldifs = [...mounts.entries()]
+        .filter(([target]) => target.startsWith("/etc/ldap/stoney/ldif/"))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([, source]) => source);
+      expect(ldifs).toHaveLength(2);
+      for (const ldif of ldifs) {
+        const result = await runBinary("slapadd", ["-q", "-f", confFile, "-l", ldif]);
+        expect(result.code, `${ldif}: ${result.stderr}`).toBe(0);
+      }
+      const port = await freePort();
+      slapd = spawn(
+        findBinary("slapd") ?? "slapd",
+        ["-d", "0", "-f", confFile, "-h", `ldap://127.0.0.1:${port}/`],
+        {
+          stdio: "ignore",
+        },
+      );
+      const config = loadConfig(path.join(repoRoot, "deploy/config.yaml"), {});
+      const client = new Client({ url: `ldap://127.0.0.1:${port}` });
+      const entries = await waitFor(
+        "slapd of the compose files",
+        async () => {
+          await client.bind(config.directory.bindDN ?? "", config.directory.bindPassword ?? "");
+          const { searchEntries } = await client.search(config.directory.accounts.base, {
+            filter: config.directory.accounts.filter,
+            attributes: ["uid"],
+          });
+          await client.unbind();
+          return searchEntries;
+        },
+        15_000,
+      );
+      expect(entries.map((e) => e.uid).sort()).toContain("3723701");
+      expect(entries.length).toBeGreaterThanOrEqual(10);
+    } finally {
+      if (slapd && slapd.exitCode === null) {
+        const exited = once(slapd, "exit");
+        slapd.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
