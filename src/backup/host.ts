@@ -3,8 +3,9 @@ import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
 import { parseBackupEnded, parseBackupStarted, parseSchedule, type RunStarted } from "./parse.js";
+import type { Result } from "./result.js";
 import { countMissed, nextPlanned } from "./schedule.js";
-import type { ClientFile, FileReading, HostFolder } from "./tree.js";
+import { CLIENT_FILES, type ClientFileKind, type HostFolder } from "./tree.js";
 import { isClientOutdated } from "./version.js";
 
 /** What one host's client files say, after parsing and date checks; pure, no history yet. */
@@ -27,37 +28,105 @@ export type HostRules = Pick<
 
 interface Parsed<T> {
   value: T;
-  file: ClientFile;
+  mtime: Date;
+}
+
+/**
+ * Parse results of client files by account, host, file kind and file stamp, kept between collections: the
+ * files change once a day, collections run every few minutes, and parsing is the costly part.
+ */
+export class ParsedFileCache {
+  readonly #entries = new Map<string, { stamp: string; result: Result<unknown>; generation: number }>();
+  #generation = 0;
+
+  static key(account: string, host: string, kind: ClientFileKind): string {
+    return `${account}\u0000${host}\u0000${kind}`;
+  }
+
+  /** Start a collection: entries not used during the whole previous collection (hosts gone) are dropped. */
+  nextCollection(): void {
+    this.#generation += 1;
+    for (const [key, entry] of this.#entries)
+      if (entry.generation < this.#generation - 1) this.#entries.delete(key);
+  }
+
+  knows(key: string, stamp: string): boolean {
+    const entry = this.#entries.get(key);
+    if (entry?.stamp !== stamp) return false;
+    entry.generation = this.#generation;
+    return true;
+  }
+
+  get(key: string, stamp: string): Result<unknown> | undefined {
+    const entry = this.#entries.get(key);
+    return entry?.stamp === stamp ? entry.result : undefined;
+  }
+
+  set(key: string, stamp: string, result: Result<unknown>): void {
+    this.#entries.set(key, { stamp, result, generation: this.#generation });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** Where an observation keeps and finds parse results of unchanged files. */
+export interface ParseContext {
+  account: string;
+  cache: ParsedFileCache;
 }
 
 function parseFile<T>(
-  reading: FileReading,
-  name: string,
-  parse: (text: string) => { ok: true; value: T } | { ok: false; error: string },
+  folder: HostFolder,
+  kind: ClientFileKind,
+  parse: (text: string) => Result<T>,
   errors: string[],
+  context: ParseContext | undefined,
 ): Parsed<T> | undefined {
+  const reading = folder.files[kind];
+  const name = CLIENT_FILES[kind];
   if (reading.kind === "missing") return undefined;
   if (reading.kind === "error") {
     errors.push(reading.error);
     return undefined;
   }
-  const result = parse(reading.file.text);
+  const key = context ? ParsedFileCache.key(context.account, folder.host, kind) : "";
+  let result: Result<T> | undefined;
+  let mtime: Date;
+  if (reading.kind === "unchanged") {
+    result = context?.cache.get(key, reading.stamp) as Result<T> | undefined;
+    mtime = reading.mtime;
+    if (!result) {
+      errors.push(`${name} changed while being read; it is read again at the next collection`);
+      return undefined;
+    }
+  } else {
+    result = parse(reading.file.text);
+    mtime = reading.file.mtime;
+    context?.cache.set(key, reading.stamp, result);
+  }
   if (!result.ok) {
     errors.push(`${name}: ${result.error}`);
     return undefined;
   }
-  return { value: result.value, file: reading.file };
+  return { value: result.value, mtime };
 }
 
 /** Read a host's three files into an observation, checking client dates against the files' mtimes. */
-export function observeHost(folder: HostFolder, now: Date, rules: HostRules): HostObservation {
+export function observeHost(
+  folder: HostFolder,
+  now: Date,
+  rules: HostRules,
+  context?: ParseContext,
+): HostObservation {
   const errors: string[] = [];
-  const started = parseFile(folder.files.started, "backupStarted.xml", parseBackupStarted, errors);
-  const ended = parseFile(folder.files.ended, "backupEnded.xml", parseBackupEnded, errors);
-  const scheduler = parseFile(folder.files.scheduler, "scheduler.xml", parseSchedule, errors);
+  const started = parseFile(folder, "started", parseBackupStarted, errors, context);
+  const ended = parseFile(folder, "ended", parseBackupEnded, errors, context);
+  const scheduler = parseFile(folder, "scheduler", parseSchedule, errors, context);
   let clockSkewed = false;
   const checkedDate = (parsed: Parsed<RunStarted>) => {
-    const checked = parseClientDate(parsed.value.dateText, parsed.file.mtime, {
+    const checked = parseClientDate(parsed.value.dateText, parsed.mtime, {
       now,
       toleranceSeconds: rules.clockSkewToleranceSeconds,
     });
@@ -81,7 +150,7 @@ export function observeHost(folder: HostFolder, now: Date, rules: HostRules): Ho
   if (scheduler) observation.schedule = scheduler.value.schedule;
   const newest = [ended, started, scheduler]
     .filter((parsed) => parsed?.value.client !== undefined)
-    .sort((a, b) => (b?.file.mtime.getTime() ?? 0) - (a?.file.mtime.getTime() ?? 0))[0];
+    .sort((a, b) => (b?.mtime.getTime() ?? 0) - (a?.mtime.getTime() ?? 0))[0];
   if (newest?.value.client) observation.client = newest.value.client;
   observation.clockSkewed = clockSkewed;
   return observation;

@@ -105,6 +105,29 @@ function elementOf(node: XmlNode, name: string, path: string): Result<XmlNode> {
   return ok(child.value);
 }
 
+/**
+ * A copy that does not share memory with the document: results are cached between collections, and a
+ * substring would keep the whole document alive.
+ */
+const detach = (text: string) => Buffer.from(text, "utf8").toString("utf8");
+
+/** The few distinct clients, shared by every cached result that names them. */
+const clients = new Map<string, ClientInfo>();
+const MAX_INTERNED_CLIENTS = 10_000;
+
+function internClient(identifier: string, version: string, operatingSystem: string): ClientInfo {
+  const key = `${identifier}\u0000${version}\u0000${operatingSystem}`;
+  const known = clients.get(key);
+  if (known) return known;
+  const client = {
+    identifier: detach(identifier),
+    version: detach(version),
+    operatingSystem: detach(operatingSystem),
+  };
+  if (clients.size < MAX_INTERNED_CLIENTS) clients.set(detach(key), client);
+  return client;
+}
+
 /** Printable, bounded text for fields that end up in labels and mails. */
 function boundedText(value: string, path: string, maxLength: number): Result<string> {
   if (value.length === 0) return fail(`<${path}> is empty`);
@@ -138,7 +161,7 @@ function clientOf(node: XmlNode, root: string): Result<ClientInfo | undefined> {
     fields.push(checked.value);
   }
   const [identifier = "", version = "", operatingSystem = ""] = fields;
-  return ok({ identifier, version, operatingSystem });
+  return ok(internClient(identifier, version, operatingSystem));
 }
 
 function runOf(root: XmlNode, rootName: string, dateName: string): Result<RunStarted> {
@@ -153,8 +176,8 @@ function runOf(root: XmlNode, rootName: string, dateName: string): Result<RunSta
   const client = clientOf(root, rootName);
   if (!client.ok) return client;
   return ok({
-    id: id.value,
-    dateText: dateText.value,
+    id: detach(id.value),
+    dateText: detach(dateText.value),
     date: date.value,
     ...(client.value ? { client: client.value } : {}),
   });

@@ -3,10 +3,10 @@ import type { Config } from "../config/index.js";
 import type { Account } from "../directory/model.js";
 import type { Logger } from "../log.js";
 import { HistoryStore } from "./history.js";
-import { hostState, observeHost } from "./host.js";
+import { hostState, observeHost, ParsedFileCache } from "./host.js";
 import type { AccountState, HostState } from "./model.js";
 import { createQuotaSource } from "./quota.js";
-import { readAccountTree, type TreeReading } from "./tree.js";
+import { type ClientFileKind, readAccountTree, type TreeReading } from "./tree.js";
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
@@ -44,8 +44,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   const backup = config.backup;
   const history = HistoryStore.open(config.history.path, logger);
   const quota = createQuotaSource(backup.quota, logger, { timeoutMs: backup.accountTimeoutMs });
+  const parsed = new ParsedFileCache();
 
-  async function readTree(home: string): Promise<TreeReading> {
+  async function readTree(uid: string, home: string): Promise<TreeReading> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<TreeReading>((resolve) => {
@@ -57,7 +58,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         });
       }, backup.accountTimeoutMs);
     });
-    const reading = readAccountTree(home, backup, controller.signal).catch(
+    const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
+      parsed.knows(ParsedFileCache.key(uid, host, kind), stamp);
+    const reading = readAccountTree(home, { ...backup, isKnown }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],
         errors: controller.signal.aborted
@@ -74,10 +77,10 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
 
   async function readAccount(account: Account, now: Date): Promise<AccountState> {
     const home = homeOf(account, backup.root);
-    const tree = await readTree(home);
+    const tree = await readTree(account.uid, home);
     const errors = [...tree.errors];
     const hosts = tree.hosts.map((folder) => {
-      const observation = observeHost(folder, now, backup);
+      const observation = observeHost(folder, now, backup, { account: account.uid, cache: parsed });
       const seed = account.lastSuccessfulBackup.get(folder.host);
       const record = history.observe(account.uid, folder.host, observation.finishedRun, now, seed);
       return hostState(observation, record, now, backup, seed);
@@ -97,6 +100,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     async prepareCollection(now) {
       try {
         history.flush();
+        parsed.nextCollection();
         await quota.prepare(now);
       } catch (error) {
         logger.error(

@@ -17,10 +17,18 @@ export interface ClientFile {
   mtime: Date;
 }
 
+/**
+ * `stamp` identifies a file's content without reading it (device, inode, size, mtime, ctime: the ctime cannot
+ * be set by the client); `unchanged` means the caller already knew that stamp, so the file was not read.
+ */
 export type FileReading =
   | { kind: "missing" }
-  | { kind: "read"; file: ClientFile }
+  | { kind: "read"; file: ClientFile; stamp: string }
+  | { kind: "unchanged"; mtime: Date; stamp: string }
   | { kind: "error"; error: string };
+
+/** Whether the caller already holds the parse result of this host's file with this stamp. */
+export type KnownFile = (host: string, kind: ClientFileKind, stamp: string) => boolean;
 
 export interface HostFolder {
   /** Label-safe host name (see hostLabel). */
@@ -39,6 +47,8 @@ export interface TreeOptions {
   metadataDir: string;
   maxFileBytes: number;
   maxHostsPerAccount: number;
+  /** Files known by stamp are not read again (a collection every minute re-reads nothing unchanged). */
+  isKnown?: KnownFile;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
@@ -67,6 +77,8 @@ const join = (...parts: Uint8Array[]) =>
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
+const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+
 async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefined> {
   try {
     return await lstat(target);
@@ -80,7 +92,11 @@ async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefi
  * Read one client file without following symbolic links and without reading more than `maxBytes`: the file
  * is opened with O_NOFOLLOW and checked again on the open descriptor, so a swap after lstat is caught.
  */
-export async function readClientFile(target: Buffer | string, maxBytes: number): Promise<FileReading> {
+export async function readClientFile(
+  target: Buffer | string,
+  maxBytes: number,
+  isKnown: (stamp: string) => boolean = () => false,
+): Promise<FileReading> {
   const name = path.basename(Buffer.isBuffer(target) ? target.toString() : target);
   let before: Stats | undefined;
   try {
@@ -96,6 +112,8 @@ export async function readClientFile(target: Buffer | string, maxBytes: number):
       kind: "error",
       error: `${name} is ${before.size} bytes, above the limit of ${maxBytes}; not read`,
     };
+  const stamp = stampOf(before);
+  if (isKnown(stamp)) return { kind: "unchanged", mtime: before.mtime, stamp };
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -111,7 +129,11 @@ export async function readClientFile(target: Buffer | string, maxBytes: number):
     }
     if (length > maxBytes)
       return { kind: "error", error: `${name} grew above the limit of ${maxBytes} bytes; not read` };
-    return { kind: "read", file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime } };
+    return {
+      kind: "read",
+      file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime },
+      stamp,
+    };
   } catch (error) {
     const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
     return { kind: "error", error: `${name} ${reason}; not read` };
@@ -190,7 +212,12 @@ export async function readAccountTree(
     const files = {} as Record<ClientFileKind, FileReading>;
     for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
       signal.throwIfAborted();
-      files[kind] = await readClientFile(join(metadata, Buffer.from(fileName)), options.maxFileBytes);
+      const isKnown = options.isKnown;
+      files[kind] = await readClientFile(
+        join(metadata, Buffer.from(fileName)),
+        options.maxFileBytes,
+        isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
+      );
     }
     hosts.push({ host: unique, files });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { observeHost, runStatus } from "../../src/backup/host.js";
+import { observeHost, ParsedFileCache, runStatus } from "../../src/backup/host.js";
 import { compareVersions, isClientOutdated } from "../../src/backup/index.js";
 import type { FileReading, HostFolder } from "../../src/backup/tree.js";
 import { NOW } from "./support.js";
@@ -17,6 +17,7 @@ const client = (version: string) =>
 const file = (text: string, mtime: string): FileReading => ({
   kind: "read",
   file: { text, mtime: new Date(mtime) },
+  stamp: `${text.length}:${mtime}`,
 });
 const missing: FileReading = { kind: "missing" };
 
@@ -109,5 +110,36 @@ describe("host observation", () => {
     const observation = observeHost(folder, NOW, rules);
     expect(observation.clockSkewed).toBe(true);
     expect(observation.lastEnd?.at).toEqual(new Date("2026-11-26T09:00:00Z"));
+  });
+});
+
+describe("parse cache", () => {
+  const ended = `<backup_ended><enddate>2026-11-25T10:00:00+01:00</enddate><id>7</id><success>0</success></backup_ended>`;
+  it("reuses the parse result of an unchanged file and drops hosts that are gone", () => {
+    const cache = new ParsedFileCache();
+    const read: HostFolder = {
+      host: "pc",
+      files: { started: missing, ended: file(ended, "2026-11-25T09:00:05Z"), scheduler: missing },
+    };
+    const first = observeHost(read, NOW, rules, { account: "1", cache });
+    const key = ParsedFileCache.key("1", "pc", "ended");
+    const stamp = `${ended.length}:2026-11-25T09:00:05Z`;
+    expect(cache.knows(key, stamp)).toBe(true);
+    const unchanged: HostFolder = {
+      host: "pc",
+      files: {
+        started: missing,
+        ended: { kind: "unchanged", mtime: new Date("2026-11-25T09:00:05Z"), stamp },
+        scheduler: missing,
+      },
+    };
+    expect(observeHost(unchanged, NOW, rules, { account: "1", cache })).toEqual(first);
+    expect(observeHost(unchanged, NOW, rules, { account: "2", cache }).errors).toEqual([
+      "backupEnded.xml changed while being read; it is read again at the next collection",
+    ]);
+    cache.nextCollection();
+    expect(cache.size).toBe(1);
+    cache.nextCollection();
+    expect(cache.size).toBe(0);
   });
 });

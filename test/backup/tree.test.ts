@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -149,6 +149,24 @@ describe("hostile account tree", () => {
     expect((await read(home, { incomingDir: "../incoming" })).errors).toEqual([
       "../incoming resolves outside the home; not read",
     ]);
+  });
+
+  it("skips reading files whose stamp is known, and notices a rewrite that restored size and mtime", async () => {
+    const home = tempDir();
+    const metadata = makeHost(home, "pc");
+    const first = await readClientFile(path.join(metadata, "backupEnded.xml"), 1024);
+    if (first.kind !== "read") throw new Error(first.kind);
+    const known = (stamp: string) => stamp === first.stamp;
+    expect(await readClientFile(path.join(metadata, "backupEnded.xml"), 1024, known)).toEqual({
+      kind: "unchanged",
+      mtime: first.file.mtime,
+      stamp: first.stamp,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(path.join(metadata, "backupEnded.xml"), ENDED.replace("<success>1", "<success>0"));
+    utimesSync(path.join(metadata, "backupEnded.xml"), first.file.mtime, first.file.mtime);
+    const again = await readClientFile(path.join(metadata, "backupEnded.xml"), 1024, known);
+    expect(again).toMatchObject({ kind: "read", file: { text: expect.stringContaining("<success>0") } });
   });
 
   it("stops when the account's time is up", async () => {
