@@ -16,11 +16,10 @@ export function resellersWithSettings(
   );
 }
 
-/** Whether `dn` is `base` or below it. */
-export function isWithin(dn: string, base: string): boolean {
-  const normalized = normalizeDn(dn);
+/** A test for "is this normalized DN the base or below it" (subtree scope). */
+export function within(base: string): (normalizedDn: string) => boolean {
   const normalizedBase = normalizeDn(base);
-  return normalized === normalizedBase || normalized.endsWith(`,${normalizedBase}`);
+  return (dn) => dn === normalizedBase || dn.endsWith(`,${normalizedBase}`);
 }
 
 /** Split into chunks of at most `size`. */

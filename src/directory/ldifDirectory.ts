@@ -1,9 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import type { DirectoryConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
-import { isWithin, noteReporter, resellersWithSettings } from "./entries.js";
+import { noteReporter, resellersWithSettings, within } from "./entries.js";
 import { matchesFilter, parseFilter } from "./filter.js";
-import { LdifError, parseLdif } from "./ldif.js";
+import { LdifError, normalizeDn, parseLdif } from "./ldif.js";
 import { toAccount, toPerson } from "./mapping.js";
 import { type Account, type Directory, DirectoryError, type Person, type Reseller } from "./model.js";
 
@@ -69,8 +69,13 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
         cause: error,
       });
     }
-    const select = (key: "accounts" | "people" | "resellers") =>
-      entries.filter((entry) => isWithin(entry.dn, config[key].base) && matchesFilter(filters[key], entry));
+    const normalized = entries.map((entry) => ({ entry, dn: normalizeDn(entry.dn) }));
+    const select = (key: "accounts" | "people" | "resellers") => {
+      const inScope = within(config[key].base);
+      return normalized
+        .filter(({ entry, dn }) => inScope(dn) && matchesFilter(filters[key], entry))
+        .map(({ entry }) => entry);
+    };
     const accounts = select("accounts").map((entry) => toAccount(entry, names));
     const persons = select("people").map((entry) => toPerson(entry, names));
     const resellers = resellersWithSettings(select("resellers"), entries, config.resellerSettingsRdn, names);
