@@ -207,6 +207,10 @@ export async function startSlapd(options: { ldif?: string[]; tls?: boolean } = {
       output += chunk.toString();
     });
     child = started;
+    // A test worker that dies without dispose() must not leave a slapd behind.
+    const killOnExit = () => started.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    started.once("exit", () => process.removeListener("exit", killOnExit));
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(port)) || (tlsPort !== undefined && !(await canConnect(tlsPort)))) {
       if (started.exitCode !== null || Date.now() > deadline) {
