@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseBackupEnded, parseBackupStarted, parseSchedule } from "../../src/backup/index.js";
+import {
+  hostLabel,
+  parseBackupEnded,
+  parseBackupStarted,
+  parseClientDate,
+  parseRepquota,
+  parseSchedule,
+  parseUtcOffset,
+} from "../../src/backup/index.js";
 import { samplesDir } from "./support.js";
 
 const sample = (dir: string, file: string) => readFileSync(path.join(samplesDir, dir, file), "utf8");
@@ -241,6 +249,38 @@ describe("fuzzing", () => {
           const mutated = text.slice(0, position) + m.insert + text.slice(position + m.cut);
           for (const parse of parsers) expect(outcome(parse(mutated))).toBe(true);
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never throws on random dates, offsets, repquota output or host names", () => {
+    const dateLike = fc
+      .tuple(
+        fc.integer({ min: -1, max: 10_000 }),
+        fc.integer({ min: -1, max: 99 }),
+        fc.integer({ min: -1, max: 99 }),
+        fc.constantFrom("Z", "+", "-", ""),
+        fc.integer({ min: 0, max: 99_999_999 }),
+        fc.integer({ min: 0, max: 99 }),
+      )
+      .map(([y, m, d, sign, h, mm]) => `${y}-${m}-${d}T${m}:${d}:${mm}${sign}${h}:${mm}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), dateLike),
+        fc.option(fc.date({ noInvalidDate: false })),
+        (text, mtime) => {
+          expect(outcome(parseClientDate(text, mtime ?? undefined, { now: new Date() }))).toBe(true);
+          expect(outcome(parseUtcOffset(text))).toBe(true);
+          expect(outcome(parseRepquota(text))).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 255 }), (bytes) => {
+        expect(hostLabel(bytes)).not.toMatch(/[\p{Cc}]/u);
+        expect(hostLabel(bytes).length).toBeGreaterThan(0);
       }),
       { numRuns: 500 },
     );
