@@ -278,7 +278,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
       // Healthy accounts produce no mail at all.
       for (const account of ["3723701", "3723707", "3723709", "3723710"])
         expect(sent(account), account).toEqual([]);
-    });
+    }, 90_000);
 
     it("sends the resolved mails once the customers fixed their backups", async () => {
       await fixEverything(root, slapd as Slapd);
@@ -288,6 +288,6 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
         "3723704": [`customer ${zoe} schedule resolved`, `reseller ${eclair} schedule resolved`],
       });
       expect(sent("3723703").filter((line) => line.startsWith("customer"))).toEqual([]);
-    });
+    }, 90_000);
   },
 );
