@@ -184,8 +184,10 @@ export function hostState(
   directoryLastSuccess?: Date,
 ): HostState {
   const { lastStart, lastEnd, schedule, client } = observation;
-  // Missed runs count from the last run; a host that never ran counts from when the monitor first saw it.
-  const since = lastStart?.at ?? lastEnd?.at ?? history.firstSeen;
+  // Missed runs count from the last run's start (an end of another run than the last start is newer than
+  // that start: its run started in between); a host that never ran counts from when it was first seen.
+  const endOfOtherRun = lastEnd && lastEnd.id !== lastStart?.id ? lastEnd.at : undefined;
+  const since = latest(lastStart?.at, endOfOtherRun) ?? history.firstSeen;
   const lastSuccess = history.lastSuccess ?? directoryLastSuccess;
   const next = schedule ? nextPlanned(schedule, now) : undefined;
   return {
@@ -204,3 +206,6 @@ export function hostState(
     errors: observation.errors,
   };
 }
+
+const latest = (...dates: (Date | undefined)[]): Date | undefined =>
+  dates.reduce<Date | undefined>((a, b) => (b && (!a || b.getTime() > a.getTime()) ? b : a), undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { observeHost, ParsedFileCache, runStatus } from "../../src/backup/host.js";
+import { hostState, observeHost, ParsedFileCache, runStatus } from "../../src/backup/host.js";
 import { compareVersions, isClientOutdated } from "../../src/backup/index.js";
 import type { FileReading, HostFolder } from "../../src/backup/tree.js";
 import { NOW } from "./support.js";
@@ -141,5 +141,52 @@ describe("parse cache", () => {
     expect(cache.size).toBe(1);
     cache.nextCollection();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe("host state", () => {
+  const daily = {
+    type: "custom" as const,
+    minute: 0,
+    hour: 20,
+    weekdays: [1, 2, 3, 4, 5, 6, 7],
+    utcOffsetMinutes: 60,
+  };
+  const history = { consecutiveFailures: 0, firstSeen: new Date("2026-11-01T00:00:00Z") };
+
+  it("counts missed runs from the newer of the last start and an end of another run", () => {
+    const state = hostState(
+      {
+        host: "pc",
+        lastStart: { at: new Date("2026-11-20T19:00:00Z"), id: "1" },
+        lastEnd: { at: new Date("2026-11-24T19:30:00Z"), id: "2", success: true },
+        schedule: daily,
+        clockSkewed: false,
+        errors: [],
+      },
+      history,
+      NOW,
+      rules,
+    );
+    expect(state).toMatchObject({
+      status: "success",
+      missedSchedules: 1,
+      nextSchedule: new Date("2026-11-26T19:00:00Z"),
+    });
+  });
+
+  it("counts a host that never ran from when it was first seen, and falls back to the directory's last success", () => {
+    const state = hostState(
+      { host: "pc", schedule: daily, clockSkewed: false, errors: [] },
+      history,
+      NOW,
+      rules,
+      new Date("2026-10-01T00:00:00Z"),
+    );
+    expect(state).toMatchObject({
+      status: "never",
+      missedSchedules: 25,
+      lastSuccess: new Date("2026-10-01T00:00:00Z"),
+    });
   });
 });
