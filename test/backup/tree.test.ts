@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -112,6 +112,16 @@ describe("hostile account tree", () => {
     expect(files?.scheduler).toMatchObject({
       kind: "error",
       error: expect.stringMatching(/not a regular file/),
+    });
+  });
+
+  it("does not read a 10 GiB (sparse) client file", async () => {
+    const home = tempDir();
+    const metadata = makeHost(home, "huge", { "backupEnded.xml": "" });
+    truncateSync(path.join(metadata, "backupEnded.xml"), 10 * 1024 ** 3);
+    expect((await read(home)).hosts[0]?.files.ended).toEqual({
+      kind: "error",
+      error: "backupEnded.xml is 10737418240 bytes, above the limit of 65536; not read",
     });
   });
 
