@@ -52,12 +52,15 @@ CREATE TABLE IF NOT EXISTS host_history (
   PRIMARY KEY (account, host)
 ) WITHOUT ROWID`;
 
-const toHistory = (row: Row): HostHistory => ({
-  ...(row.lastRunKey !== undefined ? { lastRunKey: row.lastRunKey } : {}),
-  consecutiveFailures: row.consecutiveFailures,
-  ...(row.lastSuccessMs !== undefined ? { lastSuccess: new Date(row.lastSuccessMs) } : {}),
-  firstSeen: new Date(row.firstSeenMs),
-});
+function toHistory(row: Row): HostHistory {
+  const history: HostHistory = {
+    consecutiveFailures: row.consecutiveFailures,
+    firstSeen: new Date(row.firstSeenMs),
+  };
+  if (row.lastRunKey !== undefined) history.lastRunKey = row.lastRunKey;
+  if (row.lastSuccessMs !== undefined) history.lastSuccess = new Date(row.lastSuccessMs);
+  return history;
+}
 
 /**
  * The per-host run history in SQLite (WAL). All rows are held in memory (two hosts × 50,000 accounts is a

@@ -190,21 +190,23 @@ export function hostState(
   const since = latest(lastStart?.at, endOfOtherRun) ?? history.firstSeen;
   const lastSuccess = history.lastSuccess ?? directoryLastSuccess;
   const next = schedule ? nextPlanned(schedule, now) : undefined;
-  return {
+  // Optional fields are assigned, not spread: this runs for every host at every collection.
+  const state: HostState = {
     host: observation.host,
-    ...(client ? { client } : {}),
-    ...(lastStart ? { lastStart } : {}),
-    ...(lastEnd ? { lastEnd } : {}),
     status: runStatus(lastStart, lastEnd, now, rules.maxRunSeconds),
-    ...(lastSuccess ? { lastSuccess } : {}),
     consecutiveFailures: history.consecutiveFailures,
-    ...(schedule ? { schedule } : {}),
     missedSchedules: schedule ? countMissed(schedule, since, now, rules.graceSeconds, rules.missedCap) : 0,
-    ...(next ? { nextSchedule: next } : {}),
     clientOutdated: isClientOutdated(client, rules.minimumClientVersions),
     clockSkewed: observation.clockSkewed,
     errors: observation.errors,
   };
+  if (client) state.client = client;
+  if (lastStart) state.lastStart = lastStart;
+  if (lastEnd) state.lastEnd = lastEnd;
+  if (lastSuccess) state.lastSuccess = lastSuccess;
+  if (schedule) state.schedule = schedule;
+  if (next) state.nextSchedule = next;
+  return state;
 }
 
 const latest = (...dates: (Date | undefined)[]): Date | undefined =>

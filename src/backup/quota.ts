@@ -44,14 +44,13 @@ export function parseRepquota(text: string): Result<Map<string, RepquotaUsage>> 
 
 /** The ratio only where the quota is known and above zero: an unknown quota is not 0 %. */
 export function quotaState(quotaBytes: number | undefined, usedBytes: number | undefined): QuotaState {
-  const known = (value: number | undefined) => value !== undefined && Number.isFinite(value) && value >= 0;
-  return {
-    ...(known(quotaBytes) ? { quotaBytes } : {}),
-    ...(known(usedBytes) ? { usedBytes } : {}),
-    ...(known(quotaBytes) && known(usedBytes) && (quotaBytes as number) > 0
-      ? { ratio: (usedBytes as number) / (quotaBytes as number) }
-      : {}),
-  };
+  const known = (value: number | undefined): value is number =>
+    value !== undefined && Number.isFinite(value) && value >= 0;
+  const state: QuotaState = {};
+  if (known(quotaBytes)) state.quotaBytes = quotaBytes;
+  if (known(usedBytes)) state.usedBytes = usedBytes;
+  if (known(quotaBytes) && known(usedBytes) && quotaBytes > 0) state.ratio = usedBytes / quotaBytes;
+  return state;
 }
 
 /** Directory attributes: sstQuota, and sstBackupSize + sstIncrementSize (either alone where one is missing). */
