@@ -497,29 +497,42 @@ export class Outbox {
     return this.statements.recover.run().changes;
   }
 
-  record(mailId: number, outcome: AttemptOutcome, now: number, durationMs: number): void {
+  /** Record the attempts of a batch of mails in one transaction. */
+  record(
+    attempts: ReadonlyArray<{ mailId: number; outcome: AttemptOutcome; at: number; durationMs: number }>,
+  ): void {
     const s = this.statements;
     this.db.transaction(() => {
-      const response = outcome.kind === "sent" ? outcome.response : outcome.error;
-      s.insertAttempt.run(mailId, now, Math.round(durationMs), outcome.kind, response);
-      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
-      else if (outcome.kind === "sent") s.finishMail.run("sent", now, null, mailId);
-      else s.finishMail.run(outcome.kind, now, outcome.error, mailId);
+      for (const { mailId, outcome, at, durationMs } of attempts) {
+        const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+        s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
+        if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+        else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
+        else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
+      }
     })();
   }
 
-  /** When the worker next has something to do (ms), or undefined when nothing is waiting. */
-  nextWake(coalesceMs: number): number | undefined {
-    const at = (statement: Database.Statement) => (statement.get() as { at: number | null }).at;
-    const times = [
-      at(this.statements.nextAlert),
-      at(this.statements.nextMail),
-      ((t) => (t === null ? null : t + coalesceMs))(at(this.statements.nextGroup)),
-    ].filter((t): t is number => t !== null);
+  /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
+  nextPreparation(coalesceMs: number): number | undefined {
+    const alert = this.at(this.statements.nextAlert);
+    const group = this.at(this.statements.nextGroup);
+    const times = [alert, group === undefined ? undefined : group + coalesceMs].filter(
+      (t): t is number => t !== undefined,
+    );
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
-  stats(): OutboxStats & { oldestMs?: number } {
+  /** When the next pending mail is due (ms), or undefined when none waits. */
+  nextSending(): number | undefined {
+    return this.at(this.statements.nextMail);
+  }
+
+  private at(statement: Database.Statement): number | undefined {
+    return (statement.get() as { at: number | null }).at ?? undefined;
+  }
+
+  stats(): OutboxStats {
     const row = this.statements.stats.get() as {
       pending: number;
       oldest: number | null;

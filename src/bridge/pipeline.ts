@@ -1,7 +1,18 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
-import type { NewMail, Outbox, QueuedItem, RoutedItem, StoredAlert, StoredMail } from "./outbox.js";
+import type {
+  AttemptOutcome,
+  NewMail,
+  Outbox,
+  QueuedItem,
+  RoutedItem,
+  StoredAlert,
+  StoredMail,
+} from "./outbox.js";
+
+type Attempt = Parameters<Outbox["record"]>[0][number];
+
 import {
   type AccountLookup,
   needsDirectory,
@@ -106,9 +117,18 @@ export class Pipeline {
     const recovered = this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
+    const coalesceMs = this.options.config.coalesceSeconds * 1000;
     this.running = Promise.all([
-      this.loop(this.routing, () => this.prepare()),
-      this.loop(this.sending, () => this.send()),
+      this.loop(
+        this.routing,
+        () => this.prepare(),
+        () => this.outbox.nextPreparation(coalesceMs),
+      ),
+      this.loop(
+        this.sending,
+        () => this.send(),
+        () => this.outbox.nextSending(),
+      ),
     ]);
   }
 
@@ -125,7 +145,11 @@ export class Pipeline {
     this.mailer.close();
   }
 
-  private async loop(alarm: Alarm, round: () => Promise<boolean>): Promise<void> {
+  private async loop(
+    alarm: Alarm,
+    round: () => Promise<boolean>,
+    nextDue: () => number | undefined,
+  ): Promise<void> {
     while (!this.stopped) {
       let busy = false;
       try {
@@ -135,7 +159,7 @@ export class Pipeline {
       }
       if (this.stopped) break;
       if (busy) continue;
-      const next = this.outbox.nextWake(this.options.config.coalesceSeconds * 1000);
+      const next = nextDue();
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
   }
@@ -226,15 +250,17 @@ export class Pipeline {
   private async send(): Promise<boolean> {
     const batch = this.options.config.smtp.maxConnections * 10;
     const mails = this.outbox.claimMails(Date.now(), batch);
-    await Promise.all(mails.map((mail) => this.deliver(mail)));
-    return mails.length >= batch;
+    if (mails.length === 0) return false;
+    this.outbox.record(await Promise.all(mails.map((mail) => this.deliver(mail))));
+    return true;
   }
 
-  async deliver(mail: StoredMail): Promise<void> {
+  /** Send one mail; the outcome is recorded by the caller together with the rest of its batch. */
+  private async deliver(mail: StoredMail): Promise<Attempt> {
     const { config } = this.options;
     const started = performance.now();
     const stopTimer = this.metrics.smtpSendDuration.startTimer();
-    let outcome: Parameters<Outbox["record"]>[1];
+    let outcome: AttemptOutcome;
     try {
       const response = await this.mailer.send({
         to: mail.recipient,
@@ -265,7 +291,6 @@ export class Pipeline {
       }
     }
     stopTimer();
-    this.outbox.record(mail.id, outcome, Date.now(), performance.now() - started);
     this.logger.info(
       {
         audit: "mail",
@@ -282,5 +307,6 @@ export class Pipeline {
         ? "mail sent"
         : `mail ${outcome.kind === "temporary" ? "deferred" : outcome.kind}`,
     );
+    return { mailId: mail.id, outcome, at: Date.now(), durationMs: performance.now() - started };
   }
 }

@@ -9,12 +9,41 @@ export function toLanguage(code: string | undefined, fallback: Language): Langua
   return primary === "en" || primary === "de" || primary === "fr" ? primary : fallback;
 }
 
+/** Building an Intl formatter costs far more than using one, and a burst renders thousands of mails. */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, create: () => T): T {
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = create();
+    formatters.set(key, formatter);
+  }
+  return formatter as T;
+}
+
 export const formatPercent = (ratio: number, language: Language): string =>
-  new Intl.NumberFormat(locales[language], { style: "percent", maximumFractionDigits: 0 }).format(ratio);
+  cached(
+    `percent ${language}`,
+    () => new Intl.NumberFormat(locales[language], { style: "percent", maximumFractionDigits: 0 }),
+  ).format(ratio);
 
 export const formatGiB = (bytes: number, language: Language): string =>
-  new Intl.NumberFormat(locales[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
-    bytes / 2 ** 30,
+  cached(
+    `GiB ${language}`,
+    () => new Intl.NumberFormat(locales[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+  ).format(bytes / 2 ** 30);
+
+const dateFormatter = (language: Language, timeZone: string, withTime: boolean, zoneName: boolean) =>
+  cached(
+    `date ${language} ${timeZone} ${withTime} ${zoneName}`,
+    () =>
+      new Intl.DateTimeFormat(locales[language], {
+        year: "numeric",
+        month: "long",
+        day: "numeric",
+        ...(withTime ? { hour: "2-digit", minute: "2-digit" } : {}),
+        ...(withTime && zoneName ? { timeZoneName: "short" } : {}),
+        timeZone,
+      }),
   );
 
 const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
@@ -25,27 +54,16 @@ const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
  * An unknown zone falls back to UTC rather than losing the mail.
  */
 export function formatDate(date: Date, language: Language, timeZone: string, withTime: boolean): string {
-  const fields: Intl.DateTimeFormatOptions = withTime
-    ? { year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit" }
-    : { year: "numeric", month: "long", day: "numeric" };
   const offset = fixedOffset.exec(timeZone.trim());
   if (offset) {
     const minutes = (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
     const shifted = new Date(date.getTime() + minutes * 60_000);
-    const text = new Intl.DateTimeFormat(locales[language], { ...fields, timeZone: "UTC" }).format(shifted);
+    const text = dateFormatter(language, "UTC", withTime, false).format(shifted);
     return withTime ? `${text} (UTC${offset[1]}${offset[2]}:${offset[3]})` : text;
   }
   try {
-    return new Intl.DateTimeFormat(locales[language], {
-      ...fields,
-      timeZone,
-      ...(withTime ? { timeZoneName: "short" } : {}),
-    }).format(date);
+    return dateFormatter(language, timeZone, withTime, true).format(date);
   } catch {
-    return new Intl.DateTimeFormat(locales[language], {
-      ...fields,
-      timeZone: "UTC",
-      ...(withTime ? { timeZoneName: "short" } : {}),
-    }).format(date);
+    return dateFormatter(language, "UTC", withTime, true).format(date);
   }
 }

@@ -1,0 +1,248 @@
+import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { SMTPServer } from "smtp-server";
+import { directoryResolver, startBridge } from "../src/bridge/index.js";
+import { type Config, configSchema } from "../src/config/index.js";
+import { LdapDirectory, openDirectory } from "../src/directory/index.js";
+import { startSlapd } from "../test/support/slapd.js";
+
+/**
+ * The bridge under a burst: one webhook payload of `alerts` firing quota alerts for distinct accounts
+ * (each with its own person, `resellers` resellers) against a real slapd and an SMTP sink on loopback.
+ * The bridge runs in a child process so its peak RSS is its own; slapd, the sink and the client
+ * stay in this process.
+ */
+
+export interface BridgeResult {
+  alerts: number;
+  resellers: number;
+  payloadMiB: number;
+  acceptMs: number;
+  deliverSeconds: number;
+  mails: number;
+  mailsPerSecond: number;
+  searches: number;
+  accountsPerSearch: number;
+  peakRssMiB: number;
+}
+
+const suffix = "dc=stoney-cloud,dc=org";
+const backupBase = `ou=backup,ou=services,${suffix}`;
+const childFlag = "STONEY_BRIDGE_BENCH_CHILD";
+const coalesceSeconds = 1;
+
+const ou = (dn: string, name: string) =>
+  `dn: ${dn}\nobjectClass: top\nobjectClass: organizationalUnit\nou: ${name}\n`;
+
+/** Accounts 3000000+i, persons 5000000+i (de-CH, en-GB or fr-CH), resellers 4000000+i with a company mail. */
+export function generateLdif(accounts: number, resellers: number): string {
+  const entries = [
+    `dn: ${suffix}\nobjectClass: top\nobjectClass: dcObject\nobjectClass: organization\ndc: stoney-cloud\no: stoney cloud\n`,
+    ou(`ou=people,${suffix}`, "people"),
+    ou(`ou=services,${suffix}`, "services"),
+    ou(backupBase, "backup"),
+    ou(`ou=accounts,${backupBase}`, "accounts"),
+    ou(`ou=configuration,${backupBase}`, "configuration"),
+    ou(`ou=reseller,ou=configuration,${backupBase}`, "reseller"),
+  ];
+  const languages = ["de-CH", "en-GB", "fr-CH"];
+  for (let r = 0; r < resellers; r++) {
+    const uid = 4000000 + r;
+    entries.push(
+      `dn: uid=${uid},ou=reseller,ou=configuration,${backupBase}\nobjectClass: top\nobjectClass: sstReseller\n` +
+        `objectClass: sstAddressCompany\nuid: ${uid}\nsstBelongsToResellerUID: 4000000\nsstIsCompany: TRUE\n` +
+        `o: Reseller ${r}\ngivenName: R\nsn: ${r}\nsstGender: m\nc: CH\nl: Bern\npostalCode: 3000\n` +
+        `mail: support@reseller-${r}.example\npreferredLanguage: ${languages[r % 3]}\n`,
+    );
+  }
+  for (let a = 0; a < accounts; a++) {
+    const person = 5000000 + a;
+    entries.push(
+      `dn: uid=${person},ou=people,${suffix}\nobjectClass: top\nobjectClass: sstPerson\nuid: ${person}\n` +
+        `cn: Person ${a}\ngivenName: Person\nsn: ${a}\nmail: person-${a}@customer.example\n` +
+        `preferredLanguage: ${languages[a % 3]}\nsstTimeZoneOffset: +01:00\nuserPassword: {CRYPT}*\n`,
+    );
+    entries.push(
+      `dn: uid=${3000000 + a},ou=accounts,${backupBase}\nobjectClass: top\nobjectClass: account\n` +
+        `objectClass: sstRelationship\nobjectClass: sstBackupMonitorSettings\nuid: ${3000000 + a}\n` +
+        `sstBackupWarningOn: TRUE\nsstBelongsToPersonUID: ${person}\nsstBelongsToResellerUID: ${4000000 + (a % resellers)}\n`,
+    );
+  }
+  return `${entries.join("\n")}\n`;
+}
+
+export function burstPayload(alerts: number) {
+  return {
+    version: "4",
+    groupKey: '{}:{task="quota"}',
+    truncatedAlerts: 0,
+    status: "firing",
+    receiver: "stoney-bridge",
+    groupLabels: { task: "quota" },
+    commonLabels: { task: "quota", severity: "warning" },
+    commonAnnotations: {},
+    externalURL: "http://alertmanager.example",
+    alerts: Array.from({ length: alerts }, (_, i) => ({
+      status: "firing",
+      labels: {
+        alertname: "StoneyBackupQuotaHigh",
+        task: "quota",
+        severity: "warning",
+        account: String(3000000 + i),
+        host: `pc-${i}`,
+      },
+      annotations: {
+        summary: `Backup account ${3000000 + i} uses 93% of its quota`,
+        used_bytes: "9990000000",
+        quota_bytes: "10737418240",
+        used_ratio: "0.93",
+        warning_ratio: "0.85",
+      },
+      startsAt: "2026-11-26T10:00:00Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus.example/graph",
+      fingerprint: (0x1000000 + i).toString(16),
+    })),
+  };
+}
+
+type ChildMessage = { type: "ready"; url: string } | { type: "stats"; searches: number; peakRssKiB: number };
+
+/** The child: the bridge with a counting LDAP directory; answers "stats" when asked. */
+async function runChild(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? "{}") as Config;
+  const logger = pino(
+    { level: "info" },
+    pino.destination({ dest: path.join(path.dirname(config.bridge.outboxPath), "bridge.log") }),
+  );
+  const directory = openDirectory(config.directory, logger);
+  const bridge = await startBridge(config, logger, {
+    resolver: directoryResolver(directory, config.directory),
+  });
+  const send = (message: ChildMessage) => process.send?.(message);
+  process.on("message", async (message: { type: string }) => {
+    if (message.type !== "stats") return;
+    send({
+      type: "stats",
+      searches: directory instanceof LdapDirectory ? directory.searches : -1,
+      peakRssKiB: process.resourceUsage().maxRSS,
+    });
+    await bridge.close();
+    await directory.close();
+    process.exit(0);
+  });
+  send({ type: "ready", url: bridge.url });
+}
+
+export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<BridgeResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-bench-bridge-"));
+  process.stderr.write(`bridge: loading ${alerts} accounts and ${resellers} resellers into slapd ...\n`);
+  const slapd = await startSlapd({ ldif: [generateLdif(alerts, resellers)] });
+  let delivered = 0;
+  let lastDelivery = 0;
+  const sink = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on("end", () => {
+        delivered++;
+        lastDelivery = performance.now();
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", () => resolve()));
+  const smtpPort = (sink.server.address() as { port: number }).port;
+  const config = configSchema.parse({
+    directory: { ...slapd.configFor() },
+    bridge: {
+      listen: { port: 0 },
+      outboxPath: path.join(dir, "outbox.sqlite"),
+      coalesceSeconds,
+      smtp: { url: `smtp://127.0.0.1:${smtpPort}` },
+    },
+  });
+  const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(config)], {
+    env: { ...process.env, [childFlag]: "1" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = (type: ChildMessage["type"]) =>
+    new Promise<ChildMessage>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`bridge child exited with ${code}`)));
+      child.on("message", (message: ChildMessage) => {
+        if (message.type === type) resolve(message);
+      });
+    });
+  try {
+    const ready = (await next("ready")) as Extract<ChildMessage, { type: "ready" }>;
+    const body = JSON.stringify(burstPayload(alerts));
+    const expectedMails = alerts + resellers;
+    process.stderr.write(`bridge: posting ${alerts} alerts, waiting for ${expectedMails} mails ...\n`);
+    const started = performance.now();
+    const response = await fetch(`${ready.url}/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    const acceptMs = performance.now() - started;
+    if (response.status !== 200)
+      throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+    const deadline = Date.now() + 300_000;
+    while (delivered < expectedMails && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const deliverSeconds = (lastDelivery - started) / 1000;
+    const stats = next("stats");
+    child.send({ type: "stats" });
+    const { searches, peakRssKiB } = (await stats) as Extract<ChildMessage, { type: "stats" }>;
+    return {
+      alerts,
+      resellers,
+      payloadMiB: body.length / 2 ** 20,
+      acceptMs,
+      deliverSeconds,
+      mails: delivered,
+      mailsPerSecond: delivered / deliverSeconds,
+      searches,
+      accountsPerSearch: alerts / searches,
+      peakRssMiB: peakRssKiB / 1024,
+    };
+  } finally {
+    if (child.exitCode === null)
+      await Promise.race([
+        new Promise((resolve) => child.once("exit", resolve)),
+        new Promise((resolve) => setTimeout(resolve, 5000)),
+      ]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await slapd.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function bridgeTable(rows: readonly BridgeResult[]): string {
+  const f = (n: number, d: number) => n.toFixed(d);
+  return [
+    "| alerts (payload MiB) | resellers | webhook accept ms | all mails delivered s | mails | mails/s | directory searches | accounts per search | peak RSS MiB (bridge) |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.alerts} (${f(r.payloadMiB, 1)}) | ${r.resellers} | ${f(r.acceptMs, 0)} | ${f(r.deliverSeconds, 1)} | ${r.mails} | ${f(r.mailsPerSecond, 0)} | ${r.searches} | ${f(r.accountsPerSearch, 1)} | ${f(r.peakRssMiB, 0)} |`,
+    ),
+  ].join("\n");
+}
+
+/** The bridge's section of `npm run bench`. */
+export async function bridgeSection(alerts = 10_000, resellers = 1_000): Promise<void> {
+  const result = await benchBridge(alerts, resellers);
+  process.stdout.write(
+    `\n## bridge (one burst; coalesce window ${coalesceSeconds} s, other settings default)\n\n${bridgeTable([result])}\n`,
+  );
+}
+
+if (process.env[childFlag] === "1") await runChild();
+else if (process.argv[1] === fileURLToPath(import.meta.url)) await bridgeSection();
