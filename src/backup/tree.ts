@@ -120,7 +120,8 @@ export async function readClientFile(
     const stats = await handle.stat();
     if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
       return { kind: "error", error: `${name} changed while being read; not read` };
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // One byte more than fstat reported reveals a file that is still being written.
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -129,6 +130,7 @@ export async function readClientFile(
     }
     if (length > maxBytes)
       return { kind: "error", error: `${name} grew above the limit of ${maxBytes} bytes; not read` };
+    if (length !== stats.size) return { kind: "error", error: `${name} changed while being read; not read` };
     return {
       kind: "read",
       file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime },
