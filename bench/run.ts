@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { bridgeSection } from "./bridge.js";
 import { benchExporter, benchRender, type ExporterResult, type RenderResult } from "./exporter.js";
 
 /**
@@ -55,3 +56,4 @@ async function renderTable(): Promise<void> {
 
 await renderTable();
 await exporterTable();
+await bridgeSection();
