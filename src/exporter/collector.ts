@@ -37,16 +37,18 @@ export interface Snapshot {
   collectedAt: Date;
 }
 
+type FailedStage = "directory" | "backup" | "render";
+
 class CollectionError extends Error {
   constructor(
-    readonly stage: "directory" | "backup",
+    readonly stage: FailedStage,
     cause: unknown,
   ) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 
-const stageOf = async <T>(stage: "directory" | "backup", work: () => Promise<T>): Promise<T> => {
+const stageOf = async <T>(stage: FailedStage, work: () => Promise<T>): Promise<T> => {
   try {
     return await work();
   } catch (error) {
@@ -132,7 +134,7 @@ export class Collector {
       );
       return true;
     } catch (error) {
-      const stage = error instanceof CollectionError ? error.stage : "directory";
+      const stage = error instanceof CollectionError ? error.stage : "render";
       metrics.up.set(0);
       metrics.errors.inc({ stage });
       logger.warn(
@@ -177,7 +179,7 @@ export class Collector {
     }
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
-    const body = await compressBody(renderText(samples));
+    const body = await stageOf("render", () => compressBody(renderText(samples)));
     return { body, accounts: samples.length, hosts, collectedAt: now };
   }
 }

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /** Stages whose failures the collector counts; initialised at 0 so rate() works from the start. */
-export const errorStages = ["directory", "backup", "account"] as const;
+export const errorStages = ["directory", "backup", "account", "render"] as const;
 export type ErrorStage = (typeof errorStages)[number];
 
 /** The exporter's own metrics and the process metrics, in a registry of their own (rendered per scrape). */
@@ -11,7 +11,7 @@ export function createSelfMetrics() {
   const registers = [registry];
   const errors = new Counter({
     name: "stoney_backup_collector_errors_total",
-    help: "Collection errors by stage: directory (listing failed), backup (preparation failed), account (one account skipped or incomplete).",
+    help: "Collection errors by stage: directory (listing failed), backup (preparation failed), account (one account skipped or incomplete), render (rendering failed).",
     labelNames: ["stage"],
     registers,
   });

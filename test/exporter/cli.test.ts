@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { freePort } from "../stack/processes.js";
+import { parseExposition, seriesValue } from "./exposition.js";
+import { eventually, exampleBackupRoot, exampleLdif, removeTempDirs, repoRoot, tempDir } from "./support.js";
+
+afterAll(removeTempDirs);
+
+describe("exporter subcommand", () => {
+  it.each(["SIGTERM", "SIGINT"] as const)("serves the example and stops cleanly on %s", async (signal) => {
+    const dir = tempDir();
+    const port = await freePort();
+    const configFile = path.join(dir, "config.yaml");
+    writeFileSync(
+      configFile,
+      stringify({
+        directory: { url: `file:${exampleLdif}` },
+        backup: { root: exampleBackupRoot },
+        history: { path: "./history.sqlite" },
+        exporter: { listen: { host: "127.0.0.1", port } },
+        logging: { level: "warn" },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), "--config", configFile, "exporter"],
+      { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = once(child, "exit");
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await eventually(async () =>
+        (await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined,
+      );
+      const series = parseExposition(await (await fetch(`${url}/metrics`)).text());
+      expect(seriesValue(series, "stoney_backup_collector_accounts")).toBe(9);
+    } finally {
+      child.kill(signal);
+    }
+    const [code] = await exited;
+    expect(code, stderr).toBe(0);
+  });
+
+  it("exits 1 with a one-line reason when the port is taken", async () => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const port = (blocker.address() as { port: number }).port;
+    const dir = tempDir();
+    const configFile = path.join(dir, "config.yaml");
+    writeFileSync(
+      configFile,
+      stringify({
+        directory: { url: `file:${exampleLdif}` },
+        backup: { root: exampleBackupRoot },
+        history: { path: "./history.sqlite" },
+        exporter: { listen: { host: "127.0.0.1", port } },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), "--config", configFile, "exporter"],
+      { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, "exit");
+    blocker.close();
+    expect(code).toBe(1);
+    expect(stderr).toContain("EADDRINUSE");
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
