@@ -34,7 +34,6 @@ export interface Snapshot {
   body: CompressedBody;
   accounts: number;
   hosts: number;
-  collectedAt: Date;
 }
 
 type FailedStage = "directory" | "backup" | "render";
@@ -149,7 +148,12 @@ export class Collector {
 
   async #gather(now: Date): Promise<Snapshot> {
     const { directory, reader, settings, metrics, logger, concurrency } = this.options;
-    const accounts = (await stageOf("directory", () => directory.listAccounts())).filter((a) => a.active);
+    const listed = await stageOf("directory", () => directory.listAccounts());
+    // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
+    const byUid = new Map<string, Account>();
+    for (const account of listed)
+      if (account.active && !byUid.has(account.uid)) byUid.set(account.uid, account);
+    const accounts = [...byUid.values()];
     const resellerUids = [...new Set(accounts.flatMap((a) => a.resellerUids))];
     const resellers =
       resellerUids.length > 0
@@ -180,6 +184,6 @@ export class Collector {
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
     const body = await stageOf("render", () => compressBody(renderText(samples)));
-    return { body, accounts: samples.length, hosts, collectedAt: now };
+    return { body, accounts: samples.length, hosts };
   }
 }

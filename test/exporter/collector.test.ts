@@ -42,13 +42,14 @@ describe("collector", () => {
     expect(series.some((s) => s.name === "stoney_backup_account_info")).toBe(false);
   });
 
-  it("exports active accounts, looks up every reseller once, and counts and skips a bad account", async () => {
+  it("exports active accounts once each, looks up every reseller once, and counts and skips a bad account", async () => {
     const { directory, reader, collector, scrape } = setUp();
     directory.accounts = [
       account("1", { resellerUids: ["r1"] }),
       account("2", { resellerUids: ["r2", "r1"] }),
       account("3", { active: false, resellerUids: ["r3"] }),
       account("4"),
+      account("1", { resellerUids: ["r9"] }),
     ];
     directory.resellers.set("r1", {
       uid: "r1",
