@@ -197,37 +197,52 @@ export async function readAccountTree(
       notRead += 1;
       continue;
     }
-    const metadata = join(folder, Buffer.from(options.metadataDir));
-    const metadataStats = await lstatOrUndefined(metadata);
-    if (!metadataStats) continue;
-    if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory()) {
-      errors.push(`${options.metadataDir} of host ${JSON.stringify(label)} is not a plain folder; not read`);
-      continue;
+    try {
+      const host = await readHost(folder, label, labels, realHome, options, signal);
+      if (typeof host === "string") errors.push(host);
+      else if (host) hosts.push(host);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      errors.push(`host folder ${JSON.stringify(label)} cannot be read (${code(error)})`);
     }
-    if (!(await insideOf(metadata, realHome))) {
-      errors.push(`host folder ${JSON.stringify(label)} resolves outside the home; not read`);
-      continue;
-    }
-    let unique = label;
-    for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
-    labels.add(unique);
-    const files = {} as Record<ClientFileKind, FileReading>;
-    for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
-      signal.throwIfAborted();
-      const isKnown = options.isKnown;
-      files[kind] = await readClientFile(
-        join(metadata, Buffer.from(fileName)),
-        options.maxFileBytes,
-        isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
-      );
-    }
-    hosts.push({ host: unique, files });
   }
   if (notRead > 0)
     errors.push(
       `${notRead} folder(s) in ${options.incomingDir} beyond the limit of ${options.maxHostsPerAccount} hosts were not read`,
     );
   return { hosts, errors };
+}
+
+/** One host folder: its files, an error, or undefined where the folder holds no metadata (not a host). */
+async function readHost(
+  folder: Buffer,
+  label: string,
+  labels: Set<string>,
+  realHome: Buffer,
+  options: TreeOptions,
+  signal: AbortSignal,
+): Promise<HostFolder | string | undefined> {
+  const metadata = join(folder, Buffer.from(options.metadataDir));
+  const metadataStats = await lstatOrUndefined(metadata);
+  if (!metadataStats) return undefined;
+  if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory())
+    return `${options.metadataDir} of host ${JSON.stringify(label)} is not a plain folder; not read`;
+  if (!(await insideOf(metadata, realHome)))
+    return `host folder ${JSON.stringify(label)} resolves outside the home; not read`;
+  let unique = label;
+  for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
+  labels.add(unique);
+  const files = {} as Record<ClientFileKind, FileReading>;
+  const isKnown = options.isKnown;
+  for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
+    signal.throwIfAborted();
+    files[kind] = await readClientFile(
+      join(metadata, Buffer.from(fileName)),
+      options.maxFileBytes,
+      isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
+    );
+  }
+  return { host: unique, files };
 }
 
 /** Whether `target` resolves (all links followed) to a path inside `root` — a check against races. */

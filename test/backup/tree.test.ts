@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -136,6 +136,24 @@ describe("hostile account tree", () => {
       new Set(["b\uFFFDro", "b\uFFFDro~2", "büro-pc", "tabnewlineevil"]),
     );
   });
+
+  // Permissions do not stop root, so this runs only as an ordinary user.
+  it.skipIf(process.getuid?.() === 0)(
+    "reports an unreadable host folder on its own and reads the others",
+    async () => {
+      const home = tempDir();
+      makeHost(home, "locked");
+      makeHost(home, "open");
+      chmodSync(path.join(home, "incoming/locked"), 0);
+      try {
+        const tree = await read(home);
+        expect(tree.hosts.map((h) => h.host)).toEqual(["open"]);
+        expect(tree.errors).toEqual(['host folder "locked" cannot be read (EACCES)']);
+      } finally {
+        chmodSync(path.join(home, "incoming/locked"), 0o755);
+      }
+    },
+  );
 
   it("caps the hosts per account and reports the rest", async () => {
     const home = tempDir();
