@@ -104,6 +104,11 @@ export function createApp(deps: WebhookDeps): express.Express {
         logger.error({ err: error }, "outbox cannot store the notification");
         return answer(res, 503, "outbox cannot store the notification; retry later");
       }
+      if (parsed.value.truncatedAlerts > 0)
+        logger.warn(
+          { truncated: parsed.value.truncatedAlerts, groupKey: parsed.value.groupKey },
+          "Alertmanager truncated this notification (max_alerts): the missing alerts are not mailed",
+        );
       metrics.notificationsReceived.inc();
       metrics.alertsReceived.inc(result.alerts);
       if (result.duplicates > 0) metrics.mailsSuppressed.inc({ reason: "duplicate" }, result.duplicates);
