@@ -9,7 +9,7 @@ import { type HistoryRow, Outbox } from "./outbox.js";
 import { Pipeline } from "./pipeline.js";
 import type { RecipientResolver } from "./route.js";
 import { templateSource } from "./templates/index.js";
-import { createMailer, type Mailer } from "./transport.js";
+import { createMailer } from "./transport.js";
 
 export interface RunningService {
   url: string;
@@ -23,9 +23,8 @@ export const directoryResolver =
     lookUpAccounts(directory, uids, { resellerMail: config.resellerMail, defaults: config.defaults });
 
 export interface BridgeParts {
-  /** Replaces the directory (tests of single stages; benchmarks that count searches). */
+  /** Replaces the directory look-up, e.g. with one whose searches a benchmark counts. */
   resolver?: RecipientResolver;
-  mailer?: Mailer;
 }
 
 export interface RunningBridge extends RunningService {
@@ -45,12 +44,16 @@ export async function startBridge(
   const log = logger.child({ component: "bridge" });
   const outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
   const metrics = createMetrics(outbox);
-  const directory = parts.resolver ? undefined : openDirectory(config.directory, log);
-  const resolver = parts.resolver ?? directoryResolver(directory as Directory, config.directory);
+  let directory: Directory | undefined;
+  let resolver = parts.resolver;
+  if (!resolver) {
+    directory = openDirectory(config.directory, log);
+    resolver = directoryResolver(directory, config.directory);
+  }
   const pipeline = new Pipeline(
     outbox,
     resolver,
-    parts.mailer ?? createMailer(bridge.smtp),
+    createMailer(bridge.smtp),
     templateSource(bridge.templates.overrideDir, log),
     metrics,
     log,
@@ -120,5 +123,3 @@ export type { HistoryRow } from "./outbox.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
-export type { Mailer, OutgoingMail } from "./transport.js";
-export { SendError } from "./transport.js";

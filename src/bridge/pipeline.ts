@@ -155,7 +155,10 @@ export class Pipeline {
       try {
         busy = await round();
       } catch (error) {
+        // Whatever broke (a full disk, a locked outbox), the work stays in the outbox: pause, then retry.
         this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+        await alarm.sleep(maxIdleMs);
+        continue;
       }
       if (this.stopped) break;
       if (busy) continue;
@@ -172,7 +175,7 @@ export class Pipeline {
   }
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
-  async route(now: number): Promise<number> {
+  private async route(now: number): Promise<number> {
     const alerts = this.outbox.dueAlerts(now, routeBatch);
     if (alerts.length === 0) return 0;
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
@@ -205,7 +208,7 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  coalesce(now: number): number {
+  private coalesce(now: number): number {
     const keys = this.outbox.readyRecipients(
       now - this.options.config.coalesceSeconds * 1000,
       recipientsPerRound,
