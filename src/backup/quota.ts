@@ -99,26 +99,24 @@ const run = promisify(execFile);
 /** Where the quota comes from, per `backup.quota.source`; `prepare` runs once per collection. */
 export interface QuotaSource {
   prepare(now: Date): Promise<void>;
+  /** Never waits for a du walk: it serves the last measurement and queues a new one when due. */
   quotaFor(account: Account, home: string, now: Date): Promise<{ quota: QuotaState; error?: string }>;
+  /** Stops background du walks. */
+  close(): void;
 }
 
-export interface QuotaSourceOptions {
-  /** The time one account's du walk may take. */
-  timeoutMs: number;
-}
-
-export function createQuotaSource(
-  config: QuotaConfig,
-  logger: Logger,
-  options: QuotaSourceOptions,
-): QuotaSource {
+export function createQuotaSource(config: QuotaConfig, logger: Logger): QuotaSource {
   switch (config.source) {
     case "ldap":
-      return { prepare: async () => {}, quotaFor: async (account) => ({ quota: ldapQuota(account) }) };
+      return {
+        prepare: async () => {},
+        quotaFor: async (account) => ({ quota: ldapQuota(account) }),
+        close: () => {},
+      };
     case "repquota":
       return repquotaSource(config, logger);
     case "du":
-      return duSource(config, logger, options);
+      return duSource(config, logger);
   }
 }
 
@@ -135,6 +133,7 @@ function repquotaSource(config: Extract<QuotaConfig, { source: "repquota" }>, lo
       if (!usage.ok) return { quota: ldapFallback(account), error: `quota: ${usage.error}` };
       return { quota: repquotaQuota(usage.value.get(accountOf.get(account.uid) ?? account.uid)) };
     },
+    close: () => {},
   };
 }
 
@@ -165,37 +164,71 @@ async function readRepquota(
   }
 }
 
-function duSource(
-  config: Extract<QuotaConfig, { source: "du" }>,
-  logger: Logger,
-  options: QuotaSourceOptions,
-): QuotaSource {
-  const cache = new Map<string, { usedBytes: number; measuredAt: number }>();
+interface DuMeasurement {
+  usedBytes?: number;
+  error?: string;
+  /** The collection time at which this measurement was asked for. */
+  measuredAt: number;
+}
+
+/**
+ * du in the background: walking a home with years of snapshots can take minutes, so collections never wait
+ * for it. Homes are walked one at a time (the disks serve the backups first), each at most once per
+ * `refreshSeconds` and for at most `timeoutSeconds`; until the first walk of a home ends, its usage is
+ * unknown (not 0).
+ */
+function duSource(config: Extract<QuotaConfig, { source: "du" }>, logger: Logger): QuotaSource {
+  const measured = new Map<string, DuMeasurement>();
+  const queue = new Map<string, { home: string; askedAt: number }>();
+  const stopped = new AbortController();
+  let walking = false;
+
+  async function walkQueue(): Promise<void> {
+    if (walking) return;
+    walking = true;
+    try {
+      for (
+        let next = queue.entries().next();
+        !next.done && !stopped.signal.aborted;
+        next = queue.entries().next()
+      ) {
+        const [uid, { home, askedAt }] = next.value;
+        const signal = AbortSignal.any([stopped.signal, AbortSignal.timeout(config.timeoutSeconds * 1000)]);
+        try {
+          measured.set(uid, { usedBytes: await diskUsage(home, signal), measuredAt: askedAt });
+        } catch (error) {
+          const reason = signal.aborted
+            ? `walking ${home} took longer than ${config.timeoutSeconds} s`
+            : `cannot walk ${home} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+          logger.debug({ account: uid, reason }, "du measurement failed");
+          // A slow home keeps its last usage: it is measured again after the next interval.
+          measured.set(uid, {
+            usedBytes: measured.get(uid)?.usedBytes,
+            error: `quota: ${reason}`,
+            measuredAt: askedAt,
+          });
+        }
+        queue.delete(uid);
+      }
+    } finally {
+      walking = false;
+    }
+  }
+
   return {
     prepare: async () => {},
     async quotaFor(account, home, now) {
-      const cached = cache.get(account.uid);
-      if (cached && now.getTime() - cached.measuredAt < config.refreshSeconds * 1000)
-        return { quota: quotaState(account.quotaBytes, cached.usedBytes) };
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), options.timeoutMs);
-      try {
-        const usedBytes = await diskUsage(home, controller.signal);
-        cache.set(account.uid, { usedBytes, measuredAt: now.getTime() });
-        return { quota: quotaState(account.quotaBytes, usedBytes) };
-      } catch (error) {
-        const reason = controller.signal.aborted
-          ? `walking ${home} took longer than ${options.timeoutMs} ms`
-          : `cannot walk ${home} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
-        logger.debug({ account: account.uid, reason }, "du quota failed");
-        // A stale measurement is better than none while the home is slow; it is refreshed next time.
-        return {
-          quota: quotaState(account.quotaBytes, cached?.usedBytes),
-          error: `quota: ${reason}`,
-        };
-      } finally {
-        clearTimeout(timer);
+      const last = measured.get(account.uid);
+      if (!last || now.getTime() - last.measuredAt >= config.refreshSeconds * 1000) {
+        if (!queue.has(account.uid)) queue.set(account.uid, { home, askedAt: now.getTime() });
+        void walkQueue();
       }
+      const quota = quotaState(account.quotaBytes, last?.usedBytes);
+      return last?.error ? { quota, error: last.error } : { quota };
+    },
+    close() {
+      stopped.abort();
+      queue.clear();
     },
   };
 }

@@ -43,7 +43,7 @@ export function isNeverUsed(
 export function createBackupReader(config: Config, logger: Logger): BackupReader {
   const backup = config.backup;
   const history = HistoryStore.open(config.history.path, logger);
-  const quota = createQuotaSource(backup.quota, logger, { timeoutMs: backup.accountTimeoutMs });
+  const quota = createQuotaSource(backup.quota, logger);
   const parsed = new ParsedFileCache();
 
   async function readTree(uid: string, home: string): Promise<TreeReading> {
@@ -125,6 +125,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       }
     },
     close() {
+      quota.close();
       history.close();
     },
   };

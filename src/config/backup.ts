@@ -23,6 +23,8 @@ const quotaSchema = z.discriminatedUnion("source", [
     .object({
       source: z.literal("du"),
       refreshSeconds: z.number().int().positive().default(3600),
+      /** One home's walk is abandoned after this long (its last usage is kept). */
+      timeoutSeconds: z.number().int().positive().default(600),
     })
     .strict(),
 ]);

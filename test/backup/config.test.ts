@@ -41,6 +41,7 @@ describe("backup and history configuration", () => {
     expect(parse("backup:\n  quota:\n    source: du\n").backup.quota).toEqual({
       source: "du",
       refreshSeconds: 3600,
+      timeoutSeconds: 600,
     });
   });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createQuotaSource,
   diskUsage,
@@ -60,7 +60,7 @@ describe("repquota", () => {
       users: { "backup-42": "3723742" },
       timeoutSeconds: 10,
     };
-    const source = createQuotaSource(config, capturingLogger().logger, { timeoutMs: 1000 });
+    const source = createQuotaSource(config, capturingLogger().logger);
     await source.prepare(NOW);
     expect((await source.quotaFor(account("3723701"), dir, NOW)).quota).toEqual({
       quotaBytes: 10485760 * 1024,
@@ -83,9 +83,6 @@ describe("repquota", () => {
     const fromFile = createQuotaSource(
       { source: "repquota", file, users: {}, timeoutSeconds: 10 },
       capturingLogger().logger,
-      {
-        timeoutMs: 1000,
-      },
     );
     await fromFile.prepare(NOW);
     expect((await fromFile.quotaFor(account("3723702"), dir, NOW)).quota.usedBytes).toBe(9437184 * 1024);
@@ -94,9 +91,6 @@ describe("repquota", () => {
     const failing = createQuotaSource(
       { source: "repquota", command: ["false"], users: {}, timeoutSeconds: 10 },
       logger,
-      {
-        timeoutMs: 1000,
-      },
     );
     await failing.prepare(NOW);
     const result = await failing.quotaFor(account("3723702", { quotaBytes: 100 }), dir, NOW);
@@ -111,9 +105,6 @@ describe("repquota", () => {
     const slow = createQuotaSource(
       { source: "repquota", command: ["sleep", "5"], users: {}, timeoutSeconds: 1 },
       logger,
-      {
-        timeoutMs: 1000,
-      },
     );
     await slow.prepare(NOW);
     expect((await slow.quotaFor(account("1"), dir, NOW)).error).toBe(
@@ -162,22 +153,44 @@ describe("du", () => {
     expect(used).toBeLessThan(1024 * 1024);
   });
 
-  it("measures once per refresh interval and uses the directory's quota", async () => {
+  it("measures in the background, once per refresh interval, with the directory's quota", async () => {
     const home = tempDir();
     writeFileSync(path.join(home, "file"), Buffer.alloc(50_000, 1));
-    const source = createQuotaSource({ source: "du", refreshSeconds: 3600 }, capturingLogger().logger, {
-      timeoutMs: 5000,
-    });
+    const source = createQuotaSource(
+      { source: "du", refreshSeconds: 3600, timeoutSeconds: 60 },
+      capturingLogger().logger,
+    );
     const owner = account("1", { quotaBytes: 1_000_000 });
-    const first = await source.quotaFor(owner, home, NOW);
-    expect(first.quota.usedBytes).toBeGreaterThanOrEqual(50_000);
-    expect(first.quota.ratio).toBe((first.quota.usedBytes as number) / 1_000_000);
-    writeFileSync(path.join(home, "more"), Buffer.alloc(500_000, 1));
-    expect((await source.quotaFor(owner, home, new Date(NOW.getTime() + 60_000))).quota).toEqual(first.quota);
-    const refreshed = await source.quotaFor(owner, home, new Date(NOW.getTime() + 3_600_000));
-    expect(refreshed.quota.usedBytes).toBeGreaterThan(first.quota.usedBytes as number);
-    expect(await source.quotaFor(account("2"), path.join(home, "missing"), NOW)).toMatchObject({
-      error: expect.stringMatching(/ENOENT/),
+    // Unknown (not 0) until the first walk of the home has ended.
+    expect(await source.quotaFor(owner, home, NOW)).toEqual({ quota: { quotaBytes: 1_000_000 } });
+    const first = await vi.waitFor(async () => {
+      const { quota } = await source.quotaFor(owner, home, NOW);
+      expect(quota.usedBytes).toBeGreaterThanOrEqual(50_000);
+      return quota;
     });
+    expect(first.ratio).toBe((first.usedBytes as number) / 1_000_000);
+    writeFileSync(path.join(home, "more"), Buffer.alloc(500_000, 1));
+    const minuteLater = new Date(NOW.getTime() + 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await source.quotaFor(owner, home, minuteLater)).quota).toEqual(first);
+    const hourLater = new Date(NOW.getTime() + 3_600_000);
+    await vi.waitFor(async () => {
+      const { quota } = await source.quotaFor(owner, home, hourLater);
+      expect(quota.usedBytes).toBeGreaterThan(first.usedBytes as number);
+    });
+    const missing = path.join(home, "missing");
+    await vi.waitFor(async () => {
+      expect(await source.quotaFor(account("2"), missing, NOW)).toEqual({
+        quota: {},
+        error: `quota: cannot walk ${missing} (ENOENT)`,
+      });
+    });
+    source.close();
+  });
+
+  it("stops a walk when its signal fires (close, or timeoutSeconds)", async () => {
+    const home = tempDir();
+    mkdirSync(path.join(home, "a/b/c"), { recursive: true });
+    await expect(diskUsage(home, AbortSignal.abort())).rejects.toMatchObject({ name: "AbortError" });
   });
 });
