@@ -150,6 +150,35 @@ describe("bridge pipeline", () => {
     }
   });
 
+  it("delivers hostile label values harmlessly: no injected headers, escaped HTML", async () => {
+    const dir = temp();
+    sink = await smtpSink();
+    bridge = await startBridge(
+      testConfig({ dir, bridge: { smtp: { url: sink.url } } }),
+      captureLogger("fatal").logger,
+    );
+    const hostile = alert({
+      task: "monitoring\r\nBcc: victim@example.org",
+      labels: { audience: "operator", host: '<img src=x onerror="alert(1)">' },
+      annotations: {
+        summary: "evil\r\nBcc: victim@example.org\r\n\r\n<b>body</b>",
+        description: "<script>x()</script>",
+      },
+    });
+    expect((await post(`${bridge.url}/webhook`, payload([hostile]))).status).toBe(200);
+    const received = sink;
+    await waitFor("the operator mail", () => received.mails.length === 1);
+    await sleep(200);
+    const [mail] = received.mails;
+    expect(received.mails).toHaveLength(1);
+    expect(mail?.envelopeTo).toEqual(["ops@backup.example"]);
+    expect(mail?.parsed.bcc).toBeUndefined();
+    expect(mail?.parsed.headers.has("bcc")).toBe(false);
+    expect(mail?.parsed.subject).toBe("Backup monitoring: evil Bcc: victim@example.org <b>body</b>");
+    expect(mail?.parsed.html).not.toMatch(/<script|<img|<b>/);
+    expect(mail?.parsed.html).toContain("&#60;script&#62;");
+  });
+
   it("records operator alerts as suppressed when no operator address is configured", async () => {
     const dir = temp();
     bridge = await startBridge(testConfig({ dir, bridge: { operators: [] } }), captureLogger("fatal").logger);
