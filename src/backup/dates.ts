@@ -122,9 +122,18 @@ export function parseClientDate(text: string, mtime?: Date, check: ClientDateChe
   const toleranceMs = (check.toleranceSeconds ?? 6 * 3600) * 1000;
   const limit = latestPlausible(mtime, check.now, toleranceMs);
   // A written offset that is itself plausible may still be the Perl midnight quirk (UTC+14 written as
-  // -10:00); only the mtime can tell, so switch only when the written one is implausible and another is not.
-  if (limit !== undefined && reading.candidates.length > 1 && instantFor(offsetMinutes) > limit) {
-    const better = reading.candidates.find((offset) => instantFor(offset) <= limit);
+  // -10:00, UTC-10 as +14:00); only the arrival time can tell, so switch only when the written reading does
+  // not fit it and another does.
+  const arrival = mtime !== undefined && Number.isFinite(mtime.getTime()) ? mtime.getTime() : undefined;
+  const fits = (offset: number) => {
+    const instant = instantFor(offset);
+    return (
+      (limit === undefined || instant <= limit) &&
+      (arrival === undefined || Math.abs(instant - arrival) <= toleranceMs)
+    );
+  };
+  if (limit !== undefined && reading.candidates.length > 1 && !fits(offsetMinutes)) {
+    const better = reading.candidates.find(fits);
     if (better !== undefined) {
       offsetMinutes = better;
       corrections = ["midnight-offset"];

@@ -69,6 +69,14 @@ describe("client dates", () => {
       clockSkewed: false,
     });
     expect(instant(written, new Date("2026-11-26T10:25:00Z")).offsetMinutes).toBe(-600);
+    // 21:00 in UTC−10 is 07:00 UTC the next day: 21 − 7 = +14 h, a plausible offset too.
+    expect(instant("2026-11-25T21:00:00+14:00", new Date("2026-11-26T07:05:00Z"))).toMatchObject({
+      at: new Date("2026-11-26T07:00:00Z"),
+      offsetMinutes: -600,
+      corrections: ["midnight-offset"],
+    });
+    // A file copied long after it was written fits neither reading: the written offset stands.
+    expect(instant(written, new Date("2026-12-20T00:00:00Z")).offsetMinutes).toBe(-600);
   });
 
   it("flags a client date later than the file's arrival and uses the mtime instead", () => {
