@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS items (
   mail_id INTEGER REFERENCES mails(id)
 );
 CREATE INDEX IF NOT EXISTS items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS items_queued_since ON items(created_at) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS items_account ON items(account);
 CREATE TABLE IF NOT EXISTS mails (
   id INTEGER PRIMARY KEY,
@@ -81,8 +82,11 @@ CREATE TABLE IF NOT EXISTS mails (
   finished_at INTEGER,
   last_error TEXT
 );
+-- Partial indexes only: a plain index on state would win the planner's choice for the due-mail query
+-- and sort every pending mail on each claim.
 CREATE INDEX IF NOT EXISTS mails_due ON mails(next_attempt_at) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS mails_state ON mails(state);
+CREATE INDEX IF NOT EXISTS mails_open ON mails(created_at) WHERE state IN ('pending', 'sending');
+CREATE INDEX IF NOT EXISTS mails_dead ON mails(id) WHERE state = 'dead';
 CREATE TABLE IF NOT EXISTS attempts (
   id INTEGER PRIMARY KEY,
   mail_id INTEGER NOT NULL REFERENCES mails(id),
