@@ -40,6 +40,14 @@ export function isNeverUsed(
   return hosts.every((host) => !host.lastStart && !host.lastEnd && !host.lastSuccess);
 }
 
+const emptyState = (account: Account, error: string): AccountState => ({
+  account,
+  hosts: [],
+  quota: {},
+  neverUsed: false,
+  errors: [error],
+});
+
 export function createBackupReader(config: Config, logger: Logger): BackupReader {
   const backup = config.backup;
   const history = HistoryStore.open(config.history.path, logger);
@@ -76,6 +84,11 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   }
 
   async function readAccount(account: Account, now: Date): Promise<AccountState> {
+    if (account.home === undefined && !/^[^/\0]+$/.test(account.uid.replace(/^\.\.?$/, "")))
+      return emptyState(
+        account,
+        `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
+      );
     const home = homeOf(account, backup.root);
     const tree = await readTree(account.uid, home);
     const errors = [...tree.errors];
@@ -115,13 +128,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         logger.error({ account: account.uid, reason }, "reading the account failed");
-        return {
-          account,
-          hosts: [],
-          quota: {},
-          neverUsed: false,
-          errors: [`reading the account failed: ${reason}`],
-        };
+        return emptyState(account, `reading the account failed: ${reason}`);
       }
     },
     close() {

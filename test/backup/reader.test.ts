@@ -287,6 +287,16 @@ describe("reader edge cases", () => {
     expect(state.errors).toEqual([`home ${file} is not a directory`]);
   });
 
+  it("refuses a uid that would name a home outside the backup root", async () => {
+    const root = tempDir();
+    const reader = open(testConfig(root));
+    for (const uid of ["..", ".", "../3723701", "a/b", ""]) {
+      const state = await reader.readAccount(account(uid), NOW);
+      expect(state.hosts).toEqual([]);
+      expect(state.errors).toEqual([`uid ${JSON.stringify(uid)} cannot name a home below ${root}`]);
+    }
+  });
+
   it("flags never used only for accounts older than neverUsedAfterDays with a known creation time", async () => {
     const reader = open(testConfig(tempDir()));
     const created = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
