@@ -6,7 +6,7 @@ import { HistoryStore } from "./history.js";
 import { hostState, observeHost, ParsedFileCache } from "./host.js";
 import type { AccountState, HostState } from "./model.js";
 import { createQuotaSource } from "./quota.js";
-import { type ClientFileKind, readAccountTree, type TreeReading } from "./tree.js";
+import { type ClientFileKind, isUnsafeEntryName, readAccountTree, type TreeReading } from "./tree.js";
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
@@ -84,7 +84,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   }
 
   async function readAccount(account: Account, now: Date): Promise<AccountState> {
-    if (account.home === undefined && !/^[^/\0]+$/.test(account.uid.replace(/^\.\.?$/, "")))
+    if (account.home === undefined && isUnsafeEntryName(Buffer.from(account.uid)))
       return emptyState(
         account,
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
