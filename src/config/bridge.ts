@@ -71,15 +71,22 @@ export const bridgeSchema = z
         overrideDir: z.string().optional(),
         selfCareUrl: z.string().default("https://selfcare.example.org/backup"),
         defaultLanguage: z.enum(languages).default("en"),
-        /** Send a mail when the problem is solved, per task. */
-        resolved: z.record(z.enum([...tasks, "generic"]), z.boolean()).default({
-          quota: true,
-          schedule: true,
-          unsuccessful: true,
-          upgrade: false,
-          nobackup: false,
-          generic: true,
-        }),
+        /**
+         * Send a mail when the problem is solved, per task (each key optional). A client upgrade or a
+         * first backup is news the customer made themselves, so those are off by default.
+         */
+        resolved: z
+          .object({
+            quota: z.boolean().default(true),
+            schedule: z.boolean().default(true),
+            unsuccessful: z.boolean().default(true),
+            upgrade: z.boolean().default(false),
+            nobackup: z.boolean().default(false),
+            /** Any other task label, e.g. operator alerts. */
+            generic: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
