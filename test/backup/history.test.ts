@@ -103,4 +103,23 @@ describe("run history", () => {
     reader.close();
     store.close();
   });
+
+  it("writes changes shortly after they happen, and nothing when nothing changed", async () => {
+    const file = path.join(tempDir(), "history.sqlite");
+    const store = HistoryStore.open(file, capturingLogger().logger);
+    store.observe("1", "pc", run("1", false), now);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const other = new Database(file);
+    expect(other.prepare("SELECT consecutive_failures FROM host_history").pluck().get()).toBe(1);
+    // A marker only a write by the store would overwrite.
+    other.prepare("UPDATE host_history SET consecutive_failures = 99").run();
+    for (let i = 0; i < 100; i += 1) store.observe("1", "pc", run("1", false), now);
+    store.flush();
+    expect(other.prepare("SELECT consecutive_failures FROM host_history").pluck().get()).toBe(99);
+    store.observe("1", "pc", run("2", false), now);
+    store.flush();
+    expect(other.prepare("SELECT consecutive_failures FROM host_history").pluck().get()).toBe(2);
+    other.close();
+    store.close();
+  });
 });
