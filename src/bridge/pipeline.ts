@@ -10,9 +10,6 @@ import type {
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
-
-type Attempt = Parameters<Outbox["record"]>[0][number];
-
 import {
   type AccountLookup,
   needsDirectory,
@@ -28,6 +25,8 @@ import {
   toLanguage,
 } from "./templates/index.js";
 import { classifySendError, type Mailer } from "./transport.js";
+
+type Attempt = Parameters<Outbox["record"]>[0][number];
 
 export interface PipelineOptions {
   config: BridgeConfig;
