@@ -37,7 +37,7 @@ export interface PipelineOptions {
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
-const routeBatch = 5000;
+const routeBatch = 1000;
 const recipientsPerRound = 1000;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
