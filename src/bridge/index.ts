@@ -11,6 +11,11 @@ import type { RecipientResolver } from "./route.js";
 import { templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
 
+/** The bridge cannot start for a reason the operator can fix (port taken, outbox not writable). */
+export class BridgeStartError extends Error {
+  override name = "BridgeStartError";
+}
+
 export interface RunningService {
   url: string;
   close(): Promise<void>;
@@ -42,7 +47,12 @@ export async function startBridge(
 ): Promise<RunningBridge> {
   const bridge = config.bridge;
   const log = logger.child({ component: "bridge" });
-  const outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
+  let outbox: Outbox;
+  try {
+    outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
+  } catch (error) {
+    throw new BridgeStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
+  }
   const metrics = createMetrics(outbox);
   let directory: Directory | undefined;
   let resolver = parts.resolver;
@@ -83,11 +93,21 @@ export async function startBridge(
     accepted: () => pipeline.wake(),
     ready,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(bridge.listen.port, bridge.listen.host, (error?: Error) =>
-      error ? reject(error) : resolve(s),
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(bridge.listen.port, bridge.listen.host, (error?: Error) =>
+        error ? reject(error) : resolve(s),
+      );
+    });
+  } catch (error) {
+    await pipeline.stop();
+    await directory?.close();
+    outbox.close();
+    throw new BridgeStartError(
+      `cannot listen on ${bridge.listen.host}:${bridge.listen.port}: ${(error as Error).message}`,
     );
-  });
+  }
   const { port } = server.address() as AddressInfo;
   const host = bridge.listen.host.includes(":") ? `[${bridge.listen.host}]` : bridge.listen.host;
   const url = `http://${host}:${port}`;

@@ -1,0 +1,67 @@
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Outbox } from "../../src/bridge/outbox.js";
+import { exampleLdif, repoRoot, tempDir } from "./support.js";
+
+const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), ...args],
+      { cwd: repoRoot, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe("bridge and history subcommands: operator errors without stack traces", () => {
+  const temp = tempDir();
+  afterAll(() => temp.remove());
+
+  const config = (bridge: object) => {
+    const file = path.join(temp.dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, JSON.stringify({ directory: { url: `file:${exampleLdif}` }, bridge }));
+    return file;
+  };
+
+  it("exits 1 with a message when the listen port is taken", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const result = await cli([
+        "bridge",
+        "--config",
+        config({ listen: { port }, outboxPath: "./busy.sqlite" }),
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`bridge: cannot listen on 127.0.0.1:${port}`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("history says when there is no outbox yet, and when nothing was recorded", async () => {
+    const missing = await cli([
+      "history",
+      "--config",
+      config({ outboxPath: "./none.sqlite" }),
+      "--account",
+      "3723702",
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no outbox at");
+    new Outbox(path.join(temp.dir, "empty.sqlite")).close();
+    const empty = await cli([
+      "history",
+      "--config",
+      config({ outboxPath: "./empty.sqlite" }),
+      "--account",
+      "3723702",
+    ]);
+    expect(empty).toMatchObject({ code: 0, stdout: "nothing recorded for account 3723702\n" });
+  });
+});
