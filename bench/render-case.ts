@@ -1,5 +1,5 @@
-import { SectionedCompressor } from "../src/exporter/body.js";
-import { accountLines, familyHeads } from "../src/exporter/render-text.js";
+import { compressBody } from "../src/exporter/body.js";
+import { renderText } from "../src/exporter/render-text.js";
 import type { AccountSample, HostSample } from "../src/exporter/sample.js";
 
 /**
@@ -43,9 +43,7 @@ const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
 
 const rssBefore = process.memoryUsage().rss;
 const started = performance.now();
-const compressor = new SectionedCompressor(familyHeads());
-for (const sample of samples) await compressor.add(accountLines(sample));
-const body = await compressor.finish();
+const body = await compressBody(renderText(samples));
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
   `${JSON.stringify({

@@ -2,9 +2,9 @@ import { performance } from "node:perf_hooks";
 import type { AccountState } from "../backup/model.js";
 import type { Account, Directory, Reseller } from "../directory/model.js";
 import type { Logger } from "../log.js";
-import { type CompressedBody, SectionedCompressor } from "./body.js";
-import { accountLines, familyHeads } from "./render-text.js";
-import { accountSample, type ExportedSettings } from "./sample.js";
+import { type CompressedBody, compressBody } from "./body.js";
+import { renderText } from "./render-text.js";
+import { type AccountSample, accountSample, type ExportedSettings } from "./sample.js";
 import type { SelfMetrics } from "./self-metrics.js";
 
 /** What the collector needs of the directory. */
@@ -161,21 +161,13 @@ export class Collector {
         : new Map<string, Reseller>();
     await stageOf("backup", () => reader.prepareCollection(now));
 
-    // Each account is rendered into its families' compressors as soon as it is read, so neither the
-    // account states nor the uncompressed text of the whole collection are ever held at once.
-    const body = new SectionedCompressor(familyHeads());
+    const samples: AccountSample[] = [];
     const failed: string[] = [];
-    let exported = 0;
-    let hosts = 0;
     await forEachLimited(accounts, concurrency, async (account) => {
-      let lines: string[];
       try {
         const state = await reader.readAccount(account, now);
         const accountResellers = account.resellerUids.flatMap((uid) => resellers.get(uid) ?? []);
-        const sample = accountSample(state, settings(account, accountResellers), now);
-        lines = accountLines(sample);
-        exported++;
-        hosts += sample.hosts.length;
+        samples.push(accountSample(state, settings(account, accountResellers), now));
         if (state.errors.length > 0) {
           failed.push(account.uid);
           logger.debug({ account: account.uid, errors: state.errors }, "account read with errors");
@@ -183,14 +175,15 @@ export class Collector {
       } catch (error) {
         failed.push(account.uid);
         logger.debug({ account: account.uid, err: error }, "account skipped");
-        return;
       }
-      await body.add(lines);
     });
     if (failed.length > 0) {
       metrics.errors.inc({ stage: "account" }, failed.length);
       logger.warn({ count: failed.length, accounts: failed.slice(0, 10) }, "accounts with errors");
     }
-    return { body: await stageOf("render", () => body.finish()), accounts: exported, hosts };
+    samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
+    const body = await stageOf("render", () => compressBody(renderText(samples)));
+    return { body, accounts: samples.length, hosts };
   }
 }

@@ -22,34 +22,41 @@ const extraLabels = (family: Family, values: readonly string[]): string => {
   return text;
 };
 
-/** The HELP and TYPE lines that open each family, in the order of `families`. */
-export const familyHeads = (): string[] =>
-  families.map(({ name, help }) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`);
-
 /**
- * One account's lines in the text format, one string per family (in the order of `families`, empty
- * where the account has no series), so the families can be written as contiguous blocks while the
- * accounts arrive one by one.
+ * Render the per-account metric families in the text format, family by family, as chunks of about
+ * `chunkChars` characters, so a caller can compress while rendering and never hold the whole body.
  */
-export function accountLines(account: AccountSample): string[] {
-  const accountLabel = `account="${escapeLabelValue(account.uid)}"`;
-  const hostLabels = account.hosts.map((h) => `${accountLabel},host="${escapeLabelValue(h.host)}"`);
-  return families.map((family) => {
+export function* renderText(samples: readonly AccountSample[], chunkChars = 256 * 1024): Generator<string> {
+  const accountLabels = samples.map((a) => `account="${escapeLabelValue(a.uid)}"`);
+  const hostLabels = samples.map((a, i) =>
+    a.hosts.map((h) => `${accountLabels[i]},host="${escapeLabelValue(h.host)}"`),
+  );
+  let out = "";
+  for (const family of families) {
     const { name } = family;
-    if (family.scope === "account") {
-      const value = family.value(account);
-      if (value === undefined) return "";
-      const extra = family.labels ? extraLabels(family, family.labels(account)) : "";
-      return `${name}{${accountLabel}${extra}} ${formatValue(value)}\n`;
+    out += `# HELP ${name} ${family.help}\n# TYPE ${name} gauge\n`;
+    for (let i = 0; i < samples.length; i++) {
+      const account = samples[i] as AccountSample;
+      if (family.scope === "account") {
+        const value = family.value(account);
+        if (value === undefined) continue;
+        const extra = family.labels ? extraLabels(family, family.labels(account)) : "";
+        out += `${name}{${accountLabels[i]}${extra}} ${formatValue(value)}\n`;
+      } else {
+        const labels = hostLabels[i] as string[];
+        for (let j = 0; j < account.hosts.length; j++) {
+          const host = account.hosts[j] as (typeof account.hosts)[number];
+          const value = family.value(host);
+          if (value === undefined) continue;
+          const extra = family.labels ? extraLabels(family, family.labels(host)) : "";
+          out += `${name}{${labels[j]}${extra}} ${formatValue(value)}\n`;
+        }
+      }
+      if (out.length >= chunkChars) {
+        yield out;
+        out = "";
+      }
     }
-    let lines = "";
-    for (let j = 0; j < account.hosts.length; j++) {
-      const host = account.hosts[j] as (typeof account.hosts)[number];
-      const value = family.value(host);
-      if (value === undefined) continue;
-      const extra = family.labels ? extraLabels(family, family.labels(host)) : "";
-      lines += `${name}{${hostLabels[j]}${extra}} ${formatValue(value)}\n`;
-    }
-    return lines;
-  });
+  }
+  if (out.length > 0) yield out;
 }
