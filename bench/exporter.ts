@@ -66,10 +66,13 @@ const median = (values: number[]): number =>
  */
 export async function benchExporter(
   accounts: number,
-  collections = 3,
-  scrapes = 40,
+  { collections = 3, scrapes = 40, heapMiB }: { collections?: number; scrapes?: number; heapMiB?: number },
 ): Promise<ExporterResult> {
-  const child = fork(caseScript, [String(accounts)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const execArgv = [...process.execArgv, ...(heapMiB ? [`--max-old-space-size=${heapMiB}`] : [])];
+  const child = fork(caseScript, [String(accounts)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv,
+  });
   const done: Collection[] = [];
   let generateSeconds = 0;
   let url = "";
