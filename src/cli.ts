@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { bridgeCommand, historyCommand } from "./bridge/commands.js";
+import { historyCommand } from "./bridge/commands.js";
+import { startBridge } from "./bridge/index.js";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
-import { exporterCommand } from "./exporter/command.js";
+import { startExporter } from "./exporter/index.js";
+import { createLogger } from "./log.js";
+import { serveUntilSignal } from "./service.js";
 
 /** Run a subcommand with the validated configuration; configuration problems exit 2 without a stack trace. */
 export const withConfig =
@@ -23,6 +26,16 @@ export const withConfig =
       throw error;
     }
   };
+
+/** Run the exporter, the bridge or both until SIGINT/SIGTERM. */
+const serve = (config: Config, parts: ReadonlyArray<"exporter" | "bridge">): Promise<number> => {
+  const logger = createLogger(config.logging.level);
+  const starters = { exporter: startExporter, bridge: startBridge };
+  return serveUntilSignal(
+    logger,
+    parts.map((name) => ({ name, start: () => starters[name](config, logger) })),
+  );
+};
 
 const program = new Command()
   .name("stoney-backup-monitor")
@@ -51,12 +64,17 @@ program
 program
   .command("exporter")
   .description("run the Prometheus exporter: background collection of every active account, /metrics")
-  .action(withConfig((config) => exporterCommand(config)));
+  .action(withConfig((config) => serve(config, ["exporter"])));
 
 program
   .command("bridge")
   .description("run the Alertmanager webhook: durable outbox, recipients from the directory, mails over SMTP")
-  .action(withConfig((config) => bridgeCommand(config)));
+  .action(withConfig((config) => serve(config, ["bridge"])));
+
+program
+  .command("start")
+  .description("run the exporter and the bridge in one process")
+  .action(withConfig((config) => serve(config, ["exporter", "bridge"])));
 
 program
   .command("history")

@@ -1,27 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/index.js";
-import { createLogger } from "../log.js";
-import { accountHistory, BridgeStartError, startBridge } from "./index.js";
-
-/** `bridge`: run until SIGINT/SIGTERM, then stop accepting, finish mails in flight and close the outbox. */
-export async function bridgeCommand(config: Config): Promise<number> {
-  const logger = createLogger(config.logging.level);
-  let bridge: Awaited<ReturnType<typeof startBridge>>;
-  try {
-    bridge = await startBridge(config, logger);
-  } catch (error) {
-    if (!(error instanceof BridgeStartError)) throw error;
-    process.stderr.write(`bridge: ${error.message}\n`);
-    return 1;
-  }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  logger.info("stopping the bridge");
-  await bridge.close();
-  return 0;
-}
+import { accountHistory } from "./index.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
 export async function historyCommand(

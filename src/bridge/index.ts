@@ -1,8 +1,7 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Config, DirectoryConfig } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
+import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import { type HistoryRow, Outbox } from "./outbox.js";
@@ -10,16 +9,6 @@ import { Pipeline } from "./pipeline.js";
 import type { RecipientResolver } from "./route.js";
 import { templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
-
-/** The bridge cannot start for a reason the operator can fix (port taken, outbox not writable). */
-export class BridgeStartError extends Error {
-  override name = "BridgeStartError";
-}
-
-export interface RunningService {
-  url: string;
-  close(): Promise<void>;
-}
 
 /** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
 export const directoryResolver =
@@ -51,7 +40,7 @@ export async function startBridge(
   try {
     outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
   } catch (error) {
-    throw new BridgeStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
+    throw new ServiceStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
   let directory: Directory | undefined;
@@ -93,24 +82,16 @@ export async function startBridge(
     accepted: () => pipeline.wake(),
     ready,
   });
-  let server: Server;
+  let listening: Awaited<ReturnType<typeof listen>>;
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(bridge.listen.port, bridge.listen.host, (error?: Error) =>
-        error ? reject(error) : resolve(s),
-      );
-    });
+    listening = await listen(app, bridge.listen);
   } catch (error) {
     await pipeline.stop();
     await directory?.close();
     outbox.close();
-    throw new BridgeStartError(
-      `cannot listen on ${bridge.listen.host}:${bridge.listen.port}: ${(error as Error).message}`,
-    );
+    throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const host = bridge.listen.host.includes(":") ? `[${bridge.listen.host}]` : bridge.listen.host;
-  const url = `http://${host}:${port}`;
+  const { server, url } = listening;
   log.info({ url, webhook: `${url}${bridge.webhookPath}` }, "bridge listening");
 
   return {
@@ -118,10 +99,7 @@ export async function startBridge(
     outbox,
     pipeline,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await pipeline.stop();
       await directory?.close();
       outbox.close();

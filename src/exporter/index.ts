@@ -1,9 +1,8 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { createBackupReader } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { effectiveSettings, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
+import { closeServer, listen, type RunningService } from "../service.js";
 import { Collector } from "./collector.js";
 import { createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
@@ -12,11 +11,6 @@ export type { AccountDirectory, AccountStateReader, SettingsResolver, Snapshot }
 export { Collector } from "./collector.js";
 export { contentType } from "./http.js";
 export type { AccountSample, HostSample } from "./sample.js";
-
-export interface RunningService {
-  url: string;
-  close(): Promise<void>;
-}
 
 export interface RunningExporter extends RunningService {
   /** Collect now, or join the collection in progress; resolves true when it succeeded. */
@@ -28,8 +22,6 @@ export interface ExporterOptions {
   now?: () => Date;
 }
 
-const hostForUrl = (host: string): string => (host.includes(":") ? `[${host}]` : host);
-
 /** Start the background collection and the HTTP server; resolves once the server listens. */
 export async function startExporter(
   config: Config,
@@ -37,7 +29,7 @@ export async function startExporter(
   options: ExporterOptions = {},
 ): Promise<RunningExporter> {
   const log = logger.child({ component: "exporter" });
-  const { basicAuth, listen, intervalSeconds, concurrency } = config.exporter;
+  const { basicAuth, intervalSeconds, concurrency } = config.exporter;
   if (basicAuth && basicAuth.password === undefined)
     throw new Error("exporter.basicAuth: no password (set password or passwordFile)");
   const directory = openDirectory(config.directory, log);
@@ -61,27 +53,23 @@ export async function startExporter(
     log,
     basicAuth ? { username: basicAuth.username, password: basicAuth.password ?? "" } : undefined,
   );
-  const server = app.listen(listen.port, listen.host);
+  let listening: Awaited<ReturnType<typeof listen>>;
   try {
-    await once(server, "listening");
+    listening = await listen(app, config.exporter.listen);
   } catch (error) {
     await directory.close();
     reader.close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${hostForUrl(listen.host)}:${port}`;
+  const { server, url } = listening;
   log.info({ url, intervalSeconds }, "exporter listening");
   collector.start(intervalSeconds);
   return {
     url,
     collect: () => collector.collect(),
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       await collector.stop();
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await directory.close();
       reader.close();
     },

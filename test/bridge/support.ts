@@ -1,27 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const exampleLdif = path.join(repoRoot, "examples/directory.ldif");
+export { exampleLdif, freePort, repoRoot, waitFor } from "../support/common.js";
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
+import { exampleLdif, freePort } from "../support/common.js";
 
 export const tempDir = (): { dir: string; remove(): void } => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));
@@ -231,20 +220,6 @@ export async function post(
     parsed = { text };
   }
   return { status: response.status, body: parsed };
-}
-
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

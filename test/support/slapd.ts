@@ -3,15 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { DirectoryConfig } from "../../src/config/index.js";
 import { findBinary } from "./binaries.js";
 
 const run = promisify(execFile);
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const exampleLdif = path.join(repoRoot, "examples/directory.ldif");
+export { exampleLdif, repoRoot } from "./common.js";
+
+import { exampleLdif, repoRoot } from "./common.js";
+
 const schemaDir = "/etc/ldap/schema";
 const schemas = [
   path.join(schemaDir, "core.schema"),
