@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { simpleParser } from "mailparser";
 
 const examples = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(examples);
@@ -32,15 +33,18 @@ async function waitReady(url) {
   throw new Error(`${url} did not become ready`);
 }
 
-const countMails = () => (existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")).length : 0);
+const countMails = () =>
+  existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")).length : 0;
 
 async function main() {
   await waitReady(`${exporter}/readyz`);
   await waitReady(`${bridge}/readyz`);
   const metrics = await (await fetch(`${exporter}/metrics`)).text();
-  const interesting = /^stoney_backup_(quota_used_ratio|missed_schedules|consecutive_failures|client_outdated|never_used|last_run_status)\{/;
+  const interesting =
+    /^stoney_backup_(quota_used_ratio|missed_schedules|consecutive_failures|client_outdated|never_used|last_run_status)\{/;
   console.log("\n--- a few of the exporter's metrics (all at %s/metrics)", exporter);
-  for (const line of metrics.split("\n")) if (interesting.test(line) && !line.endsWith(" 0")) console.log(line);
+  for (const line of metrics.split("\n"))
+    if (interesting.test(line) && !line.endsWith(" 0")) console.log(line);
 
   const before = countMails();
   const response = await fetch(`${bridge}/webhook`, {
@@ -57,10 +61,11 @@ async function main() {
     seen = now;
   }
   console.log("--- %d mails written to %s:", seen - before, path.relative(process.cwd(), mailDir));
-  for (const file of readdirSync(mailDir).filter((f) => f.endsWith(".eml")).sort()) {
-    const head = readFileSync(path.join(mailDir, file), "utf8").split(/\r?\n\r?\n/)[0] ?? "";
-    const header = (name) => head.match(new RegExp(`^${name}: (.*)$`, "mi"))?.[1] ?? "";
-    console.log("  %s  to: %s  subject: %s", file, header("To"), header("Subject"));
+  for (const file of readdirSync(mailDir)
+    .filter((f) => f.endsWith(".eml"))
+    .sort()) {
+    const mail = await simpleParser(readFileSync(path.join(mailDir, file)));
+    console.log("  %s  to: %s  subject: %s", file, mail.to?.text ?? "", mail.subject ?? "");
   }
   console.log("\nexporter %s  bridge %s  (Ctrl-C to stop)", exporter, bridge);
 }
