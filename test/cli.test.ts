@@ -1,12 +1,10 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { freePort, repoRoot, waitFor } from "./support/common.js";
+import { freePort, repoRoot, spawnCli, waitFor } from "./support/common.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "stoney-start-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,16 +30,7 @@ describe("start: exporter and bridge in one process on the example", () => {
     };
     const configFile = path.join(dir, "config.yaml");
     writeFileSync(configFile, stringify(config));
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), "--config", configFile, "start"],
-      { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = once(child, "exit");
+    const { child, exited, stderr } = spawnCli(["--config", configFile, "start"]);
     try {
       const exporter = `http://127.0.0.1:${exporterPort}`;
       const bridge = `http://127.0.0.1:${bridgePort}`;
@@ -75,7 +64,6 @@ describe("start: exporter and bridge in one process on the example", () => {
     } finally {
       child.kill("SIGTERM");
     }
-    const [code] = await exited;
-    expect(code, stderr).toBe(0);
+    expect(await exited, stderr()).toBe(0);
   });
 });

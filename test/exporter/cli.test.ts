@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { freePort } from "../stack/processes.js";
+import { freePort, spawnCli } from "../support/common.js";
 import { parseExposition, seriesValue } from "./exposition.js";
-import { eventually, exampleBackupRoot, exampleLdif, removeTempDirs, repoRoot, tempDir } from "./support.js";
+import { eventually, exampleBackupRoot, exampleLdif, removeTempDirs, tempDir } from "./support.js";
 
 afterAll(removeTempDirs);
 
@@ -26,16 +25,7 @@ describe("exporter subcommand", () => {
         logging: { level: "warn" },
       }),
     );
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), "--config", configFile, "exporter"],
-      { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = once(child, "exit");
+    const { child, exited, stderr } = spawnCli(["--config", configFile, "exporter"]);
     try {
       const url = `http://127.0.0.1:${port}`;
       await eventually(async () =>
@@ -46,8 +36,7 @@ describe("exporter subcommand", () => {
     } finally {
       child.kill(signal);
     }
-    const [code] = await exited;
-    expect(code, stderr).toBe(0);
+    expect(await exited, stderr()).toBe(0);
   });
 
   it("exits 1 with a one-line reason when the port is taken", async () => {
@@ -65,19 +54,11 @@ describe("exporter subcommand", () => {
         exporter: { listen: { host: "127.0.0.1", port } },
       }),
     );
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), "--config", configFile, "exporter"],
-      { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = await once(child, "exit");
+    const { exited, stderr } = spawnCli(["--config", configFile, "exporter"]);
+    const code = await exited;
     blocker.close();
     expect(code).toBe(1);
-    expect(stderr).toContain("EADDRINUSE");
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stderr()).toContain("EADDRINUSE");
+    expect(stderr()).not.toMatch(/\n\s+at /);
   });
 });

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 export { exampleLdif, repoRoot } from "./common.js";
 
-import { exampleLdif, repoRoot } from "./common.js";
+import { exampleLdif, freePort, repoRoot } from "./common.js";
 
 const schemaDir = "/etc/ldap/schema";
 const schemas = [
@@ -50,16 +50,6 @@ export interface Slapd {
   /** Stop and remove every file. */
   dispose(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
