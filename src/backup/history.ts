@@ -28,8 +28,6 @@ interface Row {
 }
 
 interface StoredRow {
-  account: string;
-  host: string;
   last_run_key: string | null;
   consecutive_failures: number;
   last_success_ms: number | null;
@@ -63,13 +61,16 @@ function toHistory(row: Row): HostHistory {
 }
 
 /**
- * The per-host run history in SQLite (WAL). All rows are held in memory (two hosts × 50,000 accounts is a
- * few megabytes), so reading costs nothing and only changed rows are written.
+ * The per-host run history in SQLite (WAL). Rows are looked up with prepared statements when a host is
+ * observed (a few microseconds each) rather than mirrored in memory, and only changed rows are written;
+ * changes not yet written are held per account and take precedence over the file.
  */
 export class HistoryStore {
-  private readonly rows = new Map<string, Map<string, Row>>();
-  private readonly pending = new Map<string, { account: string; host: string; row: Row }>();
+  private readonly pending = new Map<string, Map<string, Row>>();
+  private pendingRows = 0;
   private readonly upsert: Database.Statement;
+  private readonly select: Database.Statement<[string, string], StoredRow>;
+  private readonly anyRun: Database.Statement<[string], unknown>;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -81,13 +82,12 @@ export class HistoryStore {
       VALUES (@account, @host, @lastRunKey, @consecutiveFailures, @lastSuccessMs, @firstSeenMs)
       ON CONFLICT (account, host) DO UPDATE SET last_run_key = excluded.last_run_key,
         consecutive_failures = excluded.consecutive_failures, last_success_ms = excluded.last_success_ms`);
-    for (const stored of db.prepare("SELECT * FROM host_history").iterate() as IterableIterator<StoredRow>)
-      this.hostsOf(stored.account).set(stored.host, {
-        lastRunKey: stored.last_run_key ?? undefined,
-        consecutiveFailures: stored.consecutive_failures,
-        lastSuccessMs: stored.last_success_ms ?? undefined,
-        firstSeenMs: stored.first_seen_ms,
-      });
+    this.select = db.prepare(
+      "SELECT last_run_key, consecutive_failures, last_success_ms, first_seen_ms FROM host_history WHERE account = ? AND host = ?",
+    );
+    this.anyRun = db.prepare(
+      "SELECT 1 FROM host_history WHERE account = ? AND (last_run_key IS NOT NULL OR last_success_ms IS NOT NULL) LIMIT 1",
+    );
   }
 
   /** Open (or create) the store; a corrupt file is moved aside and the store rebuilt empty. */
@@ -122,8 +122,7 @@ export class HistoryStore {
     now: Date,
     seedLastSuccess?: Date,
   ): HostHistory {
-    const hosts = this.hostsOf(account);
-    let row = hosts.get(host);
+    let row = this.pending.get(account)?.get(host) ?? this.stored(account, host);
     let changed = false;
     if (!row) {
       row = {
@@ -132,7 +131,6 @@ export class HistoryStore {
         lastSuccessMs: seedLastSuccess?.getTime(),
         firstSeenMs: now.getTime(),
       };
-      hosts.set(host, row);
       changed = true;
     }
     if (run && run.key !== row.lastRunKey) {
@@ -151,33 +149,34 @@ export class HistoryStore {
 
   /** Whether any host of the account, present or gone, ever finished a run or has a known success. */
   everRan(account: string): boolean {
-    for (const row of this.rows.get(account)?.values() ?? [])
+    for (const row of this.pending.get(account)?.values() ?? [])
       if (row.lastRunKey !== undefined || row.lastSuccessMs !== undefined) return true;
-    return false;
+    return this.anyRun.get(account) !== undefined;
   }
 
   /** Write pending changes in one transaction; on failure they stay pending for the next attempt. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    if (this.pendingRows === 0) return;
     try {
       this.db.transaction(() => {
-        for (const { account, host, row } of batch)
-          this.upsert.run({
-            account,
-            host,
-            lastRunKey: row.lastRunKey ?? null,
-            consecutiveFailures: row.consecutiveFailures,
-            lastSuccessMs: row.lastSuccessMs ?? null,
-            firstSeenMs: row.firstSeenMs,
-          });
+        for (const [account, hosts] of this.pending)
+          for (const [host, row] of hosts)
+            this.upsert.run({
+              account,
+              host,
+              lastRunKey: row.lastRunKey ?? null,
+              consecutiveFailures: row.consecutiveFailures,
+              lastSuccessMs: row.lastSuccessMs ?? null,
+              firstSeenMs: row.firstSeenMs,
+            });
       })();
-      for (const { account, host } of batch) this.pending.delete(keyOf(account, host));
+      this.pending.clear();
+      this.pendingRows = 0;
     } catch (error) {
       this.logger.error(
-        { reason: error instanceof Error ? error.message : String(error), pending: batch.length },
+        { reason: error instanceof Error ? error.message : String(error), pending: this.pendingRows },
         "cannot write the history store; will retry",
       );
     }
@@ -188,23 +187,30 @@ export class HistoryStore {
     this.db.close();
   }
 
-  private hostsOf(account: string): Map<string, Row> {
-    let hosts = this.rows.get(account);
-    if (!hosts) {
-      hosts = new Map();
-      this.rows.set(account, hosts);
-    }
-    return hosts;
+  private stored(account: string, host: string): Row | undefined {
+    const stored = this.select.get(account, host);
+    return stored
+      ? {
+          lastRunKey: stored.last_run_key ?? undefined,
+          consecutiveFailures: stored.consecutive_failures,
+          lastSuccessMs: stored.last_success_ms ?? undefined,
+          firstSeenMs: stored.first_seen_ms,
+        }
+      : undefined;
   }
 
   private markChanged(account: string, host: string, row: Row): void {
-    this.pending.set(keyOf(account, host), { account, host, row });
-    if (this.pending.size >= BATCH_SIZE) this.flush();
+    let hosts = this.pending.get(account);
+    if (!hosts) {
+      hosts = new Map();
+      this.pending.set(account, hosts);
+    }
+    if (!hosts.has(host)) this.pendingRows += 1;
+    hosts.set(host, row);
+    if (this.pendingRows >= BATCH_SIZE) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
   }
 }
-
-const keyOf = (account: string, host: string) => `${account}\u0000${host}`;
 
 function initialise(file: string): Database.Database {
   const db = new Database(file);

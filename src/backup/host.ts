@@ -1,8 +1,8 @@
 import type { BackupConfig } from "../config/index.js";
-import { parseClientDate } from "./dates.js";
+import { type ClientDate, parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
-import { parseBackupEnded, parseBackupStarted, parseSchedule, type RunStarted } from "./parse.js";
+import { parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
 import type { Result } from "./result.js";
 import { countMissed, nextPlanned } from "./schedule.js";
 import { CLIENT_FILES, type ClientFileKind, type HostFolder } from "./tree.js";
@@ -26,48 +26,117 @@ export type HostRules = Pick<
   "clockSkewToleranceSeconds" | "maxRunSeconds" | "graceSeconds" | "missedCap" | "minimumClientVersions"
 >;
 
-interface Parsed<T> {
-  value: T;
+/** What an observation needs of one parsed client file; the same shape for the three kinds. */
+interface FileFacts {
   mtime: Date;
+  id?: string;
+  /** The date as written, re-checked against the file's mtime at every collection. */
+  dateText?: string;
+  success?: boolean;
+  schedule?: Schedule;
+  client?: ClientInfo;
 }
 
+/** One cached client file: its stamp and either the few values read from it or why it was rejected. */
+class CachedFile {
+  constructor(
+    readonly stamp: string,
+    readonly error: string | undefined,
+    readonly id: string | undefined,
+    readonly dateText: string | undefined,
+    readonly success: boolean | undefined,
+    readonly schedule: Schedule | undefined,
+    readonly client: ClientInfo | undefined,
+  ) {}
+}
+
+class CachedHost {
+  started: CachedFile | undefined = undefined;
+  ended: CachedFile | undefined = undefined;
+  scheduler: CachedFile | undefined = undefined;
+  constructor(public generation: number) {}
+}
+
+/** The few distinct schedules, shared by every cached file that names them. */
+const schedules = new Map<string, Schedule>();
+const MAX_INTERNED_SCHEDULES = 10_000;
+
+function internSchedule(schedule: Schedule | undefined): Schedule | undefined {
+  if (!schedule) return undefined;
+  const key = JSON.stringify(schedule);
+  const known = schedules.get(key);
+  if (known) return known;
+  if (schedules.size < MAX_INTERNED_SCHEDULES) schedules.set(key, schedule);
+  return schedule;
+}
+
+type ParsedFile = Partial<RunEnded> & { schedule?: Schedule; client?: ClientInfo };
+
 /**
- * Parse results of client files by account, host, file kind and file stamp, kept between collections: the
- * files change once a day, collections run every few minutes, and parsing is the costly part.
+ * What was read from client files, by account, host and file kind, kept between collections with the
+ * file's stamp: the files change once a day, collections run every few minutes, and parsing is the costly
+ * part. Only the values an observation needs are kept (no parsed documents, no full dates), one small
+ * record per host: at 50,000 accounts this is the reader's largest structure.
  */
 export class ParsedFileCache {
-  readonly #entries = new Map<string, { stamp: string; result: Result<unknown>; generation: number }>();
+  readonly #hosts = new Map<string, CachedHost>();
   #generation = 0;
 
-  static key(account: string, host: string, kind: ClientFileKind): string {
-    return `${account}\u0000${host}\u0000${kind}`;
+  static #key(account: string, host: string): string {
+    return `${account}\u0000${host}`;
   }
 
-  /** Start a collection: entries not used during the whole previous collection (hosts gone) are dropped. */
+  /** Start a collection: hosts not seen during the whole previous collection (gone) are dropped. */
   nextCollection(): void {
     this.#generation += 1;
-    for (const [key, entry] of this.#entries)
-      if (entry.generation < this.#generation - 1) this.#entries.delete(key);
+    for (const [key, entry] of this.#hosts)
+      if (entry.generation < this.#generation - 1) this.#hosts.delete(key);
   }
 
-  knows(key: string, stamp: string): boolean {
-    const entry = this.#entries.get(key);
-    if (entry?.stamp !== stamp) return false;
+  knows(account: string, host: string, kind: ClientFileKind, stamp: string): boolean {
+    const entry = this.#hosts.get(ParsedFileCache.#key(account, host));
+    if (entry?.[kind]?.stamp !== stamp) return false;
     entry.generation = this.#generation;
     return true;
   }
 
-  get(key: string, stamp: string): Result<unknown> | undefined {
-    const entry = this.#entries.get(key);
-    return entry?.stamp === stamp ? entry.result : undefined;
+  get(account: string, host: string, kind: ClientFileKind, stamp: string): CachedFile | undefined {
+    const file = this.#hosts.get(ParsedFileCache.#key(account, host))?.[kind];
+    return file?.stamp === stamp ? file : undefined;
   }
 
-  set(key: string, stamp: string, result: Result<unknown>): void {
-    this.#entries.set(key, { stamp, result, generation: this.#generation });
+  set(
+    account: string,
+    host: string,
+    kind: ClientFileKind,
+    stamp: string,
+    result: Result<ParsedFile>,
+  ): CachedFile {
+    const key = ParsedFileCache.#key(account, host);
+    let entry = this.#hosts.get(key);
+    if (!entry) {
+      entry = new CachedHost(this.#generation);
+      this.#hosts.set(key, entry);
+    }
+    entry.generation = this.#generation;
+    const file = result.ok
+      ? new CachedFile(
+          stamp,
+          undefined,
+          result.value.id,
+          result.value.dateText,
+          result.value.success,
+          internSchedule(result.value.schedule),
+          result.value.client,
+        )
+      : new CachedFile(stamp, result.error, undefined, undefined, undefined, undefined, undefined);
+    entry[kind] = file;
+    return file;
   }
 
+  /** Hosts held. */
   get size(): number {
-    return this.#entries.size;
+    return this.#hosts.size;
   }
 }
 
@@ -77,13 +146,18 @@ export interface ParseContext {
   cache: ParsedFileCache;
 }
 
-function parseFile<T>(
+const PARSERS: Record<ClientFileKind, (text: string) => Result<ParsedFile>> = {
+  started: parseBackupStarted,
+  ended: parseBackupEnded,
+  scheduler: parseSchedule,
+};
+
+function readFacts(
   folder: HostFolder,
   kind: ClientFileKind,
-  parse: (text: string) => Result<T>,
   errors: string[],
   context: ParseContext | undefined,
-): Parsed<T> | undefined {
+): FileFacts | undefined {
   const reading = folder.files[kind];
   const name = CLIENT_FILES[kind];
   if (reading.kind === "missing") return undefined;
@@ -91,26 +165,37 @@ function parseFile<T>(
     errors.push(reading.error);
     return undefined;
   }
-  const key = context ? ParsedFileCache.key(context.account, folder.host, kind) : "";
-  let result: Result<T> | undefined;
+  let file: CachedFile | ParsedFile;
   let mtime: Date;
   if (reading.kind === "unchanged") {
-    result = context?.cache.get(key, reading.stamp) as Result<T> | undefined;
+    const cached = context?.cache.get(context.account, folder.host, kind, reading.stamp);
     mtime = reading.mtime;
-    if (!result) {
+    if (!cached) {
       errors.push(`${name} changed while being read; it is read again at the next collection`);
       return undefined;
     }
+    if (cached.error !== undefined) {
+      errors.push(`${name}: ${cached.error}`);
+      return undefined;
+    }
+    file = cached;
   } else {
-    result = parse(reading.file.text);
+    const result = PARSERS[kind](reading.file.text);
     mtime = reading.file.mtime;
-    context?.cache.set(key, reading.stamp, result);
+    if (context) context.cache.set(context.account, folder.host, kind, reading.stamp, result);
+    if (!result.ok) {
+      errors.push(`${name}: ${result.error}`);
+      return undefined;
+    }
+    file = result.value;
   }
-  if (!result.ok) {
-    errors.push(`${name}: ${result.error}`);
-    return undefined;
-  }
-  return { value: result.value, mtime };
+  const facts: FileFacts = { mtime };
+  if (file.id !== undefined) facts.id = file.id;
+  if (file.dateText !== undefined) facts.dateText = file.dateText;
+  if (file.success !== undefined) facts.success = file.success;
+  if (file.schedule !== undefined) facts.schedule = file.schedule;
+  if (file.client !== undefined) facts.client = file.client;
+  return facts;
 }
 
 /** Read a host's three files into an observation, checking client dates against the files' mtimes. */
@@ -121,37 +206,37 @@ export function observeHost(
   context?: ParseContext,
 ): HostObservation {
   const errors: string[] = [];
-  const started = parseFile(folder, "started", parseBackupStarted, errors, context);
-  const ended = parseFile(folder, "ended", parseBackupEnded, errors, context);
-  const scheduler = parseFile(folder, "scheduler", parseSchedule, errors, context);
+  const started = readFacts(folder, "started", errors, context);
+  const ended = readFacts(folder, "ended", errors, context);
+  const scheduler = readFacts(folder, "scheduler", errors, context);
   let clockSkewed = false;
-  const checkedDate = (parsed: Parsed<RunStarted>) => {
-    const checked = parseClientDate(parsed.value.dateText, parsed.mtime, {
+  const checkedDate = (facts: FileFacts) => {
+    const text = facts.dateText ?? "";
+    const checked = parseClientDate(text, facts.mtime, {
       now,
       toleranceSeconds: rules.clockSkewToleranceSeconds,
     });
-    const date = checked.ok ? checked.value : parsed.value.date;
+    const date = checked.ok
+      ? checked.value
+      : (parseClientDate(text) as { ok: true; value: ClientDate }).value;
     clockSkewed ||= date.clockSkewed;
     return date.at;
   };
   const observation: HostObservation = { host: folder.host, clockSkewed: false, errors };
-  if (started) observation.lastStart = { at: checkedDate(started), id: started.value.id };
+  if (started) observation.lastStart = { at: checkedDate(started), id: started.id ?? "" };
   if (ended) {
     const at = checkedDate(ended);
-    observation.lastEnd = { at, id: ended.value.id, success: ended.value.success };
+    const success = ended.success === true;
+    observation.lastEnd = { at, id: ended.id ?? "", success };
     // The date as written, not the corrected instant: a skewed host's run must not count again when its
     // file's mtime changes.
-    observation.finishedRun = {
-      key: `${ended.value.id}@${ended.value.dateText}`,
-      success: ended.value.success,
-      endedAt: at,
-    };
+    observation.finishedRun = { key: `${ended.id}@${ended.dateText}`, success, endedAt: at };
   }
-  if (scheduler) observation.schedule = scheduler.value.schedule;
+  if (scheduler?.schedule) observation.schedule = scheduler.schedule;
   const newest = [ended, started, scheduler]
-    .filter((parsed) => parsed?.value.client !== undefined)
+    .filter((facts) => facts?.client !== undefined)
     .sort((a, b) => (b?.mtime.getTime() ?? 0) - (a?.mtime.getTime() ?? 0))[0];
-  if (newest?.value.client) observation.client = newest.value.client;
+  if (newest?.client) observation.client = newest.client;
   observation.clockSkewed = clockSkewed;
   return observation;
 }

@@ -67,7 +67,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       }, backup.accountTimeoutMs);
     });
     const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
-      parsed.knows(ParsedFileCache.key(uid, host, kind), stamp);
+      parsed.knows(uid, host, kind, stamp);
     const reading = readAccountTree(home, { ...backup, isKnown }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],

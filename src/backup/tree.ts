@@ -171,7 +171,7 @@ export async function readAccountTree(
     return { hosts: [], errors: [`${options.incomingDir} is a symbolic link; not read`] };
   if (!incomingStats.isDirectory())
     return { hosts: [], errors: [`${options.incomingDir} is not a directory`] };
-  if (!(await insideOf(incoming, realHome)))
+  if (!isPlainName(options.incomingDir) && !(await insideOf(incoming, realHome)))
     return { hosts: [], errors: [`${options.incomingDir} resolves outside the home; not read`] };
 
   const entries = (await readdir(incoming, { encoding: "buffer", withFileTypes: true })) as Dirent<Buffer>[];
@@ -227,7 +227,7 @@ async function readHost(
   if (!metadataStats) return undefined;
   if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory())
     return `${options.metadataDir} of host ${JSON.stringify(label)} is not a plain folder; not read`;
-  if (!(await insideOf(metadata, realHome)))
+  if (!isPlainName(options.metadataDir) && !(await insideOf(metadata, realHome)))
     return `host folder ${JSON.stringify(label)} resolves outside the home; not read`;
   let unique = label;
   for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
@@ -244,6 +244,14 @@ async function readHost(
   }
   return { host: unique, files };
 }
+
+/**
+ * A configured folder name that is one plain path component. Such a folder, found by lstat to be a
+ * directory and not a link, right below a folder already known to be inside the home (the resolved home,
+ * a host folder listed as a directory), is inside the home too: no realpath (a system call per path
+ * component, twice per host) is needed. Names with separators or dots are resolved and checked.
+ */
+const isPlainName = (name: string): boolean => !isUnsafeEntryName(Buffer.from(name));
 
 /** Whether `target` resolves (all links followed) to a path inside `root` — a check against races. */
 async function insideOf(target: Buffer, root: Buffer): Promise<boolean> {

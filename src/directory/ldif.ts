@@ -25,11 +25,6 @@ export class LdifError extends Error {
   }
 }
 
-interface Line {
-  number: number;
-  text: string;
-}
-
 interface AttributeValue {
   line: number;
   name: string;
@@ -42,59 +37,104 @@ const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Lower-cased attribute type without options: `mail;lang-de` and `Mail` both become `mail`. */
 export const attributeKey = (name: string): string => (name.split(";")[0] ?? name).toLowerCase();
 
-/** Unfold continuation lines and drop comments; blank lines stay as record separators. */
-function logicalLines(text: string): Line[] {
-  const lines: Line[] = [];
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const COLON = 0x3a;
+const HASH = 0x23;
+const LESS_THAN = 0x3c;
+
+/**
+ * One logical line as a byte range of the file (or of its unfolded copy): values are decoded straight
+ * from the bytes, so no string holds (and keeps alive) the whole file or a whole line.
+ */
+interface Line {
+  number: number;
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+function parseLine({ number, bytes, start, end }: Line): AttributeValue {
+  const colon = bytes.indexOf(COLON, start);
+  if (colon <= start || colon >= end)
+    throw new LdifError(
+      number,
+      `expected "attribute: value", got "${bytes.toString("utf8", start, end).slice(0, 40)}"`,
+    );
+  const name = bytes.toString("utf8", start, colon);
+  if (!attributeName.test(name)) throw new LdifError(number, `invalid attribute name "${name}"`);
+  if (bytes[colon + 1] === COLON) {
+    const encoded = bytes.toString("latin1", colon + 2, end).trim();
+    if (!base64.test(encoded) || encoded.length % 4 === 1)
+      throw new LdifError(number, `${name}: invalid base64 value`);
+    const decoded = Buffer.from(encoded, "base64");
+    const value = decoded.toString("utf8");
+    if (Buffer.from(value, "utf8").compare(decoded) !== 0)
+      throw new LdifError(number, `${name}: base64 value is not UTF-8 text`);
+    return { line: number, name, value };
+  }
+  if (bytes[colon + 1] === LESS_THAN)
+    throw new LdifError(number, `${name}: URL values (":<") are not supported`);
+  let valueStart = colon + 1;
+  while (valueStart < end && bytes[valueStart] === SPACE) valueStart++;
+  return { line: number, name, value: bytes.toString("utf8", valueStart, end) };
+}
+
+/**
+ * The records of an LDIF file, one at a time: runs of non-blank logical lines, with continuation lines
+ * unfolded (as bytes, so a fold inside a multi-byte character is harmless) and comments dropped.
+ */
+function* records(bytes: Buffer): Generator<Line[]> {
+  let record: Line[] = [];
+  /** Byte ranges of the logical line being unfolded, beyond its first. */
+  let folded: Buffer[] | undefined;
   let inComment = false;
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const number = index + 1;
-    if (raw.startsWith(" ")) {
-      const previous = lines.at(-1);
+  let number = 0;
+  const finishLine = () => {
+    const last = record.at(-1);
+    if (last && folded) {
+      const joined = Buffer.concat([last.bytes.subarray(last.start, last.end), ...folded]);
+      record[record.length - 1] = { number: last.number, bytes: joined, start: 0, end: joined.length };
+    }
+    folded = undefined;
+  };
+  let position = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (position <= bytes.length) {
+    const newline = bytes.indexOf(LF, position);
+    const next = newline < 0 ? bytes.length + 1 : newline + 1;
+    let end = newline < 0 ? bytes.length : newline;
+    if (newline >= 0 && end > position && bytes[end - 1] === CR) end -= 1;
+    number += 1;
+    const start = position;
+    position = next;
+    if (newline < 0 && start === bytes.length) break;
+    if (bytes[start] === SPACE && start < end) {
       if (inComment) continue;
-      if (!previous || previous.text === "")
-        throw new LdifError(number, "continuation line without a line to continue");
-      previous.text += raw.slice(1);
+      if (record.length === 0) throw new LdifError(number, "continuation line without a line to continue");
+      folded ??= [];
+      folded.push(bytes.subarray(start + 1, end));
       continue;
     }
-    inComment = raw.startsWith("#");
-    if (!inComment) lines.push({ number, text: raw });
+    finishLine();
+    inComment = bytes[start] === HASH;
+    if (inComment) continue;
+    if (isBlank(bytes, start, end)) {
+      if (record.length > 0) yield record;
+      record = [];
+    } else record.push({ number, bytes, start, end });
   }
-  return lines;
+  finishLine();
+  if (record.length > 0) yield record;
 }
 
-function parseLine(line: Line): AttributeValue {
-  const colon = line.text.indexOf(":");
-  if (colon <= 0)
-    throw new LdifError(line.number, `expected "attribute: value", got "${line.text.slice(0, 40)}"`);
-  const name = line.text.slice(0, colon);
-  if (!attributeName.test(name)) throw new LdifError(line.number, `invalid attribute name "${name}"`);
-  const rest = line.text.slice(colon + 1);
-  if (rest.startsWith(":")) {
-    const encoded = rest.slice(1).trim();
-    if (!base64.test(encoded) || encoded.length % 4 === 1)
-      throw new LdifError(line.number, `${name}: invalid base64 value`);
-    const bytes = Buffer.from(encoded, "base64");
-    const value = bytes.toString("utf8");
-    if (Buffer.from(value, "utf8").compare(bytes) !== 0)
-      throw new LdifError(line.number, `${name}: base64 value is not UTF-8 text`);
-    return { line: line.number, name, value };
+/** A line of only white space separates records. */
+function isBlank(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte !== SPACE && byte !== 0x09 && byte !== CR && byte !== 0x0b && byte !== 0x0c) return false;
   }
-  if (rest.startsWith("<")) throw new LdifError(line.number, `${name}: URL values (":<") are not supported`);
-  return { line: line.number, name, value: rest.replace(/^ +/, "") };
-}
-
-/** Records are runs of non-blank lines. */
-function records(lines: Line[]): Line[][] {
-  const result: Line[][] = [];
-  let current: Line[] = [];
-  for (const line of lines) {
-    if (line.text.trim() === "") {
-      if (current.length > 0) result.push(current);
-      current = [];
-    } else current.push(line);
-  }
-  if (current.length > 0) result.push(current);
-  return result;
+  return true;
 }
 
 const normalizeRdn = (rdn: string): string => {
@@ -127,11 +167,19 @@ export function splitDn(dn: string): string[] {
 /** A comparable form of a DN: case and spaces around separators do not matter. */
 export const normalizeDn = (dn: string): string => splitDn(dn).map(normalizeRdn).join(",");
 
-function addValues(attributes: Record<string, string[]>, name: string, values: string[]): void {
+/**
+ * Add values not present yet. Arrays are built at their final length (concat, literals), never grown by
+ * push: a pushed-to array reserves room for 17 elements, which made the entries of a 50,000-account
+ * file several times their size.
+ */
+function addValues(attributes: Record<string, string[]>, name: string, values: readonly string[]): void {
   const key = attributeKey(name);
-  const existing = attributes[key] ?? [];
-  for (const value of values) if (!existing.includes(value)) existing.push(value);
-  attributes[key] = existing;
+  let current = attributes[key];
+  for (const value of values) {
+    if (current?.includes(value)) continue;
+    current = current ? current.concat(value) : [value];
+  }
+  attributes[key] = current ?? [];
 }
 
 function applyModify(entry: LdifEntry, lines: AttributeValue[], dnLine: number): void {
@@ -169,15 +217,23 @@ function applyModify(entry: LdifEntry, lines: AttributeValue[], dnLine: number):
   }
 }
 
-/** Parse LDIF text into entries (changes applied in order). Throws LdifError with a line number. */
-export function parseLdif(text: string): LdifEntry[] {
+const isDash = (line: Line) => line.end - line.start === 1 && line.bytes[line.start] === 0x2d;
+
+/**
+ * Parse LDIF into entries (changes applied in order). Throws LdifError with a line number. A file is best
+ * given as its bytes: records are then parsed one at a time and values decoded from the bytes, so a large
+ * file is never held as text, as lines or as records beside the entries.
+ */
+export function parseLdif(input: string | Buffer): LdifEntry[] {
   const entries = new Map<string, LdifEntry>();
-  const lines = logicalLines(text.startsWith("\uFEFF") ? text.slice(1) : text);
-  for (const [recordIndex, record] of records(lines).entries()) {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  let recordIndex = -1;
+  for (const record of records(bytes)) {
+    recordIndex += 1;
     const first = record[0];
     if (!first) continue;
     let parsed = record.map((line) =>
-      line.text === "-" ? { line: line.number, name: "-", value: "" } : parseLine(line),
+      isDash(line) ? { line: line.number, name: "-", value: "" } : parseLine(line),
     );
     if (recordIndex === 0 && parsed[0]?.name.toLowerCase() === "version") {
       if (parsed[0].value.trim() !== "1")

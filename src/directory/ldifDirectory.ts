@@ -61,7 +61,7 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
     if (snapshot && snapshot.mtimeMs === info.mtimeMs && snapshot.size === info.size) return snapshot;
     let entries: ReturnType<typeof parseLdif>;
     try {
-      entries = parseLdif(await readFile(file, "utf8"));
+      entries = parseLdif(await readFile(file));
     } catch (error) {
       if (error instanceof LdifError)
         throw new DirectoryError(`directory: ${file}: ${error.message}`, { cause: error });

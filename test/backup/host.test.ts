@@ -122,9 +122,8 @@ describe("parse cache", () => {
       files: { started: missing, ended: file(ended, "2026-11-25T09:00:05Z"), scheduler: missing },
     };
     const first = observeHost(read, NOW, rules, { account: "1", cache });
-    const key = ParsedFileCache.key("1", "pc", "ended");
     const stamp = `${ended.length}:2026-11-25T09:00:05Z`;
-    expect(cache.knows(key, stamp)).toBe(true);
+    expect(cache.knows("1", "pc", "ended", stamp)).toBe(true);
     const unchanged: HostFolder = {
       host: "pc",
       files: {
