@@ -13,8 +13,18 @@ const { values } = parseArgs({
     scrapes: { type: "string", default: "40" },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
+    /** Parts to run, comma separated: render, exporter, bridge (default all). */
+    parts: { type: "string", default: "render,exporter,bridge" },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    "npm run bench -- [--parts render,exporter,bridge] [--accounts 5000,50000] [--collections 3] [--scrapes 40] [--exporter-heap-mib N]\n",
+  );
+  process.exit(0);
+}
+const parts = new Set((values.parts ?? "").split(","));
 const sizes = (values.accounts ?? "").split(",").map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
   process.stderr.write("--accounts: expected positive integers separated by commas, e.g. 5000,50000\n");
@@ -64,6 +74,6 @@ async function renderTable(): Promise<void> {
   process.stdout.write(`\n## exporter rendering\n\n${lines.join("\n")}\n`);
 }
 
-await renderTable();
-await exporterTable();
-await bridgeSection();
+if (parts.has("render")) await renderTable();
+if (parts.has("exporter")) await exporterTable();
+if (parts.has("bridge")) await bridgeSection();

@@ -1,5 +1,15 @@
-import { constants, type Dirent, lstat as lstatCallback, type Stats, stat as statCallback } from "node:fs";
-import { open, readdir, realpath } from "node:fs/promises";
+import {
+  close as closeCallback,
+  constants,
+  type Dirent,
+  fstat as fstatCallback,
+  lstat as lstatCallback,
+  open as openCallback,
+  read as readCallback,
+  type Stats,
+  stat as statCallback,
+} from "node:fs";
+import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 
 /** The three client files of a host's metadata folder. */
@@ -88,6 +98,24 @@ const stat = (target: Buffer | string): Promise<Stats> =>
     statCallback(target, (error, stats) => (error ? reject(error) : resolve(stats))),
   );
 
+// The same for reading a client file: FileHandle adds an object, a promise and a close tracker per file.
+const openFile = (target: Buffer | string, flags: number): Promise<number> =>
+  new Promise((resolve, reject) =>
+    openCallback(target, flags, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
+const fstatFile = (fd: number): Promise<Stats> =>
+  new Promise((resolve, reject) =>
+    fstatCallback(fd, (error, stats) => (error ? reject(error) : resolve(stats))),
+  );
+/** Read into `buffer` from `offset` (which is also the file position) to its end. */
+const readFile = (fd: number, buffer: Buffer, offset: number): Promise<number> =>
+  new Promise((resolve, reject) =>
+    readCallback(fd, buffer, offset, buffer.length - offset, offset, (error, bytesRead) =>
+      error ? reject(error) : resolve(bytesRead),
+    ),
+  );
+const closeFile = (fd: number): Promise<void> => new Promise((resolve) => closeCallback(fd, () => resolve()));
+
 const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
 const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
@@ -127,17 +155,17 @@ export async function readClientFile(
     };
   const stamp = stampOf(before);
   if (isKnown(stamp)) return { kind: "unchanged", mtime: before.mtime, stamp };
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const stats = await handle.stat();
+    fd = await openFile(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stats = await fstatFile(fd);
     if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
       return { kind: "error", error: `${name} changed while being read; not read` };
     // One byte more than fstat reported reveals a file that is still being written.
     const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      const bytesRead = await readFile(fd, buffer, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
@@ -153,7 +181,7 @@ export async function readClientFile(
     const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
     return { kind: "error", error: `${name} ${reason}; not read` };
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await closeFile(fd);
   }
 }
 
