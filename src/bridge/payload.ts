@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatIssues } from "../config/index.js";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -44,8 +45,5 @@ export type PayloadResult = { ok: true; value: Notification } | { ok: false; err
 export function parseNotification(body: unknown): PayloadResult {
   const parsed = notificationSchema.safeParse(body);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const problems = parsed.error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`);
-  return { ok: false, error: problems.join("; ") };
+  return { ok: false, error: formatIssues(parsed.error.issues.slice(0, 5)).join("; ") };
 }
