@@ -4,6 +4,7 @@ import { effectiveSettings, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService } from "../service.js";
 import { Collector } from "./collector.js";
+import { HEAP_GROWING_PERCENT, limitHeapGrowth } from "./heap.js";
 import { createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
 
@@ -32,6 +33,7 @@ export async function startExporter(
   const { basicAuth, intervalSeconds, concurrency } = config.exporter;
   if (basicAuth && basicAuth.password === undefined)
     throw new Error("exporter.basicAuth: no password (set password or passwordFile)");
+  if (limitHeapGrowth()) log.debug({ heapGrowingPercent: HEAP_GROWING_PERCENT }, "heap growth limited");
   const directory = openDirectory(config.directory, log);
   const reader = createBackupReader(config, log);
   const metrics = createSelfMetrics();
