@@ -1,5 +1,5 @@
 import type { BackupConfig } from "../config/index.js";
-import { type ClientDate, parseClientDate } from "./dates.js";
+import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
 import { parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
@@ -225,11 +225,13 @@ export function observeHost(
       now,
       toleranceSeconds: rules.clockSkewToleranceSeconds,
     });
-    const date = checked.ok
-      ? checked.value
-      : (parseClientDate(text) as { ok: true; value: ClientDate }).value;
-    clockSkewed ||= date.clockSkewed;
-    return date.at;
+    if (checked.ok) {
+      clockSkewed ||= checked.value.clockSkewed;
+      return checked.value.at;
+    }
+    // The text parsed when the file was read; only the check against the mtime can have failed.
+    const unchecked = parseClientDate(text);
+    return unchecked.ok ? unchecked.value.at : facts.mtime;
   };
   const observation: HostObservation = { host: folder.host, clockSkewed: false, errors };
   if (started) observation.lastStart = { at: checkedDate(started), id: started.id ?? "" };
