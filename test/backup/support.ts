@@ -1,10 +1,11 @@
+export { account } from "../support/accounts.js";
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterEach } from "vitest";
-import type { Account } from "../../src/directory/model.js";
 import type { Logger } from "../../src/log.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -13,19 +14,6 @@ export const exampleBackupRoot = path.join(repoRoot, "examples/backup");
 
 /** The fixed "now" every test of the example data uses. */
 export const NOW = new Date("2026-11-26T12:00:00Z");
-
-export function account(uid: string, extra: Partial<Account> = {}): Account {
-  return {
-    uid,
-    dn: `uid=${uid},ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org`,
-    active: true,
-    settings: {},
-    mail: [],
-    resellerUids: [],
-    lastSuccessfulBackup: new Map(),
-    ...extra,
-  };
-}
 
 /** A logger whose JSON lines are kept for assertions. */
 export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {

@@ -7,18 +7,11 @@ import {
   type Reseller,
   resolveRecipients,
 } from "../../src/directory/index.js";
+import { account as testAccount } from "../support/accounts.js";
 
 const defaults = accountDefaultsSchema.parse({});
-const account = (fields: Partial<Account> = {}): Account => ({
-  uid: "1",
-  dn: "uid=1,ou=accounts,dc=example",
-  active: true,
-  settings: {},
-  mail: [],
-  resellerUids: [],
-  lastSuccessfulBackup: new Map(),
-  ...fields,
-});
+const account = (fields: Partial<Account> = {}): Account =>
+  testAccount("1", { dn: "uid=1,ou=accounts,dc=example", ...fields });
 const person = (uid: string, fields: Partial<Person> = {}): Person => ({
   uid,
   dn: `uid=${uid},ou=people,dc=example`,

@@ -2,17 +2,9 @@ import type { AccountState, HostState } from "../../src/backup/model.js";
 import type { Account, Reseller } from "../../src/directory/model.js";
 import type { AccountDirectory, AccountStateReader, SettingsResolver } from "../../src/exporter/index.js";
 
+export { account } from "../support/accounts.js";
+
 /** In-memory stand-ins for the directory and the backup reader, for collector and renderer unit tests only. */
-export const account = (uid: string, extra: Partial<Account> = {}): Account => ({
-  uid,
-  dn: `uid=${uid},ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org`,
-  active: true,
-  settings: {},
-  mail: [],
-  resellerUids: [],
-  lastSuccessfulBackup: new Map(),
-  ...extra,
-});
 
 export const host = (name: string, extra: Partial<HostState> = {}): HostState => ({
   host: name,
