@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { historyCommand } from "./bridge/commands.js";
+import { checkMailCommand, historyCommand } from "./bridge/commands.js";
 import { startBridge } from "./bridge/index.js";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
@@ -44,12 +44,15 @@ const program = new Command()
 
 program
   .command("check-config")
-  .description("validate the configuration, then connect to the directory and report each check")
+  .description(
+    "validate the configuration, then connect to the directory and the mail server and report each check",
+  )
   .action(
     withConfig(async (config) => {
       process.stdout.write("configuration: ok\n");
       const directoryOk = await checkDirectoryCommand(config);
-      return directoryOk ? 0 : 1;
+      const mailOk = await checkMailCommand(config);
+      return directoryOk && mailOk ? 0 : 1;
     }),
   );
 

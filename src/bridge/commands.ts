@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/index.js";
 import { accountHistory } from "./index.js";
+import { classifySendError, createMailer } from "./transport.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
 export async function historyCommand(
@@ -49,4 +50,19 @@ export async function historyCommand(
         .trimEnd()}\n`,
     );
   return 0;
+}
+
+/** The mail part of `check-config`: connect to the SMTP server (or check the .eml folder) and say how it went. */
+export async function checkMailCommand(config: Config): Promise<boolean> {
+  const mailer = createMailer(config.bridge.smtp);
+  const where = config.bridge.smtp.url.replace(/\/\/[^@/]*@/, "//");
+  try {
+    process.stdout.write(`mail ${where}: ok (${await mailer.verify()})\n`);
+    return true;
+  } catch (error) {
+    process.stdout.write(`mail ${where}: FAILED: ${classifySendError(error).message}\n`);
+    return false;
+  } finally {
+    mailer.close();
+  }
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { constants, readFileSync } from "node:fs";
+import { access, mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
@@ -17,6 +17,8 @@ export interface OutgoingMail {
 /** The sending stage: resolves with the server's answer, rejects with a classified SendError. */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<string>;
+  /** Connect (and authenticate) or check the folder, for check-config; rejects with the reason. */
+  verify(): Promise<string>;
   close(): void;
 }
 
@@ -77,6 +79,10 @@ function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
         throw classifySendError(error);
       }
     },
+    async verify() {
+      await transport.verify();
+      return `connected to ${url.hostname}:${url.port || (secure ? 465 : 25)}${user ? ` as ${user}` : ""}`;
+    },
     close: () => transport.close(),
   };
 }
@@ -99,6 +105,11 @@ function fileMailer(config: BridgeConfig["smtp"]): Mailer {
       } catch (error) {
         throw new SendError(String((error as Error).message ?? error), false);
       }
+    },
+    async verify() {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+      return `mails are written to ${dir}`;
     },
     close: () => transport.close(),
   };

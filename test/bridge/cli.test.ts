@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Outbox } from "../../src/bridge/outbox.js";
-import { exampleLdif, repoRoot, tempDir } from "./support.js";
+import { exampleLdif, freePort, repoRoot, smtpSink, tempDir } from "./support.js";
 
 const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
@@ -25,6 +25,25 @@ describe("bridge and history subcommands: operator errors without stack traces",
     writeFileSync(file, JSON.stringify({ directory: { url: `file:${exampleLdif}` }, bridge }));
     return file;
   };
+
+  it("check-config connects to the SMTP server and names it, and fails when nobody answers", async () => {
+    const sink = await smtpSink();
+    try {
+      const ok = await cli(["check-config", "--config", config({ smtp: { url: sink.url } })]);
+      expect(ok.stdout).toContain(`mail ${sink.url}: ok (connected to 127.0.0.1:${sink.port})`);
+      expect(ok.code).toBe(0);
+    } finally {
+      await sink.stop();
+    }
+    const closed = `smtp://127.0.0.1:${await freePort()}`;
+    const failed = await cli([
+      "check-config",
+      "--config",
+      config({ smtp: { url: closed, timeoutMs: 2000 } }),
+    ]);
+    expect(failed.stdout).toMatch(new RegExp(`mail ${closed}: FAILED: .*ECONNREFUSED`));
+    expect(failed.code).toBe(1);
+  });
 
   it("exits 1 with a message when the listen port is taken", async () => {
     const blocker = net.createServer();

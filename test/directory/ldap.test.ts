@@ -190,14 +190,15 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
 
     const checked = await runCli(["--config", configFile, "check-config"]);
     expect(checked.stdout).toBe(
-      `configuration: ok\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n`,
+      `configuration: ok\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n` +
+        `mail file:${dir}/data/mail: ok (mails are written to ${dir}/data/mail)\n`,
     );
     expect(checked.code).toBe(0);
 
     const failed = await runCli(["--config", configFile, "check-config"], {
       STONEY_LDAP_BIND_PASSWORD: "wrong",
     });
-    expect(failed.stdout).toBe(
+    expect(failed.stdout).toContain(
       `configuration: ok\ndirectory ${slapd.url}: FAILED: directory: bind as ${slapd.bindDN} failed: invalid credentials\n`,
     );
     expect(failed.code).toBe(1);
