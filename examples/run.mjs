@@ -54,13 +54,20 @@ async function main() {
   });
   console.log("\n--- posted examples/alertmanager-notification.json to the bridge: HTTP %d", response.status);
   let seen = before;
-  for (let quiet = 0, waited = 0; quiet < 6 && waited < 90; waited++) {
+  // Coalescing holds mails for a few seconds; a second run posts the same alerts again, which the
+  // bridge recognises as duplicates and does not mail twice.
+  for (let quiet = 0, waited = 0; quiet < 6 && (waited < 20 || seen > before) && waited < 90; waited++) {
     await sleep(1000);
     const now = countMails();
     quiet = now === seen && now > before ? quiet + 1 : 0;
     seen = now;
   }
-  console.log("--- %d mails written to %s:", seen - before, path.relative(process.cwd(), mailDir));
+  console.log(
+    "--- %d new mails in %s%s:",
+    seen - before,
+    path.relative(process.cwd(), mailDir),
+    seen === before ? " (the same alerts were mailed by an earlier run: duplicates are not sent again)" : "",
+  );
   for (const file of readdirSync(mailDir)
     .filter((f) => f.endsWith(".eml"))
     .sort()) {
