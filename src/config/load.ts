@@ -65,38 +65,45 @@ export function parseConfig(
   if (config.bridge.templates.overrideDir)
     config.bridge.templates.overrideDir = resolve(config.bridge.templates.overrideDir);
 
+  /** A secret: its environment variable, else its file, else the inline value. */
+  const secret = (inline: string | undefined, file: string | undefined, key: string, variable?: string) =>
+    (variable ? env[variable] : undefined) ?? (file ? readSecret(resolve(file), key, problems) : inline);
+
   const directory = config.directory;
-  directory.bindPassword =
-    env[secretEnvironment.bindPassword] ??
-    (directory.bindPasswordFile
-      ? readSecret(resolve(directory.bindPasswordFile), "directory.bindPasswordFile", problems)
-      : directory.bindPassword);
+  directory.bindPassword = secret(
+    directory.bindPassword,
+    directory.bindPasswordFile,
+    "directory.bindPasswordFile",
+    secretEnvironment.bindPassword,
+  );
   const smtp = config.bridge.smtp;
-  smtp.password =
-    env[secretEnvironment.smtpPassword] ??
-    (smtp.passwordFile
-      ? readSecret(resolve(smtp.passwordFile), "bridge.smtp.passwordFile", problems)
-      : smtp.password);
+  smtp.password = secret(
+    smtp.password,
+    smtp.passwordFile,
+    "bridge.smtp.passwordFile",
+    secretEnvironment.smtpPassword,
+  );
   const auth = config.bridge.auth;
   if (auth) {
-    auth.bearerToken =
-      env[secretEnvironment.bridgeBearerToken] ??
-      (auth.bearerTokenFile
-        ? readSecret(resolve(auth.bearerTokenFile), "bridge.auth.bearerTokenFile", problems)
-        : auth.bearerToken);
-    if (auth.basic?.passwordFile)
-      auth.basic.password = readSecret(
-        resolve(auth.basic.passwordFile),
+    auth.bearerToken = secret(
+      auth.bearerToken,
+      auth.bearerTokenFile,
+      "bridge.auth.bearerTokenFile",
+      secretEnvironment.bridgeBearerToken,
+    );
+    if (auth.basic)
+      auth.basic.password = secret(
+        auth.basic.password,
+        auth.basic.passwordFile,
         "bridge.auth.basic.passwordFile",
-        problems,
       );
   }
   const scrapeAuth = config.exporter.basicAuth;
-  if (scrapeAuth?.passwordFile)
-    scrapeAuth.password = readSecret(
-      resolve(scrapeAuth.passwordFile),
+  if (scrapeAuth)
+    scrapeAuth.password = secret(
+      scrapeAuth.password,
+      scrapeAuth.passwordFile,
       "exporter.basicAuth.passwordFile",
-      problems,
     );
 
   if (directory.url.startsWith("ldap") && directory.bindDN && directory.bindPassword === undefined)
