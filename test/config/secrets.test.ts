@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { parseConfig } from "../../src/config/index.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "stoney-secrets-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(path.join(dir, "token"), "from-file\n");
+
+const parse = (raw: object, env: NodeJS.ProcessEnv = {}) =>
+  parseConfig(stringify(raw), "test.yaml", dir, env);
+const base = { directory: { url: "ldap://127.0.0.1", bindDN: "cn=monitor", bindPassword: "inline" } };
+
+describe("secrets: environment, else file (relative to the config file), else inline", () => {
+  it("reads every secret from its file", () => {
+    const config = parse({
+      directory: { ...base.directory, bindPasswordFile: "./token" },
+      exporter: { basicAuth: { username: "prometheus", passwordFile: "./token" } },
+      bridge: {
+        auth: { bearerTokenFile: "./token", basic: { username: "am", passwordFile: "./token" } },
+        smtp: { url: "smtp://127.0.0.1:25", passwordFile: "./token" },
+      },
+    });
+    expect(config.directory.bindPassword).toBe("from-file");
+    expect(config.exporter.basicAuth?.password).toBe("from-file");
+    expect(config.bridge.auth?.bearerToken).toBe("from-file");
+    expect(config.bridge.auth?.basic?.password).toBe("from-file");
+    expect(config.bridge.smtp.password).toBe("from-file");
+  });
+
+  it("prefers the environment over the file and the inline value", () => {
+    const config = parse(
+      {
+        directory: { ...base.directory, bindPasswordFile: "./token" },
+        bridge: { auth: { bearerToken: "inline" }, smtp: { password: "inline" } },
+      },
+      {
+        STONEY_LDAP_BIND_PASSWORD: "env-ldap",
+        STONEY_SMTP_PASSWORD: "env-smtp",
+        STONEY_BRIDGE_TOKEN: "env-token",
+      },
+    );
+    expect(config.directory.bindPassword).toBe("env-ldap");
+    expect(config.bridge.smtp.password).toBe("env-smtp");
+    expect(config.bridge.auth?.bearerToken).toBe("env-token");
+  });
+
+  it("keeps the inline value when there is neither", () => {
+    expect(parse(base).directory.bindPassword).toBe("inline");
+  });
+
+  it("names the key of a secret file that cannot be read", () => {
+    expect(() =>
+      parse({ directory: { url: "file:x.ldif" }, bridge: { smtp: { passwordFile: "./missing" } } }),
+    ).toThrow(`bridge.smtp.passwordFile: cannot read ${path.join(dir, "missing")} (ENOENT)`);
+  });
+});
