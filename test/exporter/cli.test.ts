@@ -4,33 +4,36 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { freePort, spawnCli } from "../support/common.js";
+import { freePort, spawnCli, waitFor } from "../support/common.js";
 import { parseExposition, seriesValue } from "./exposition.js";
-import { eventually, exampleBackupRoot, exampleLdif, removeTempDirs, tempDir } from "./support.js";
+import { exampleBackupRoot, exampleLdif, removeTempDirs, tempDir } from "./support.js";
 
 afterAll(removeTempDirs);
 
+/** A config file on the example data with the exporter on `port`, in a fresh folder. */
+function writeConfig(port: number, extra: Record<string, unknown> = {}): string {
+  const configFile = path.join(tempDir(), "config.yaml");
+  writeFileSync(
+    configFile,
+    stringify({
+      directory: { url: `file:${exampleLdif}` },
+      backup: { root: exampleBackupRoot },
+      history: { path: "./history.sqlite" },
+      exporter: { listen: { host: "127.0.0.1", port } },
+      ...extra,
+    }),
+  );
+  return configFile;
+}
+
 describe("exporter subcommand", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("serves the example and stops cleanly on %s", async (signal) => {
-    const dir = tempDir();
     const port = await freePort();
-    const configFile = path.join(dir, "config.yaml");
-    writeFileSync(
-      configFile,
-      stringify({
-        directory: { url: `file:${exampleLdif}` },
-        backup: { root: exampleBackupRoot },
-        history: { path: "./history.sqlite" },
-        exporter: { listen: { host: "127.0.0.1", port } },
-        logging: { level: "warn" },
-      }),
-    );
+    const configFile = writeConfig(port, { logging: { level: "warn" } });
     const { child, exited, stderr } = spawnCli(["--config", configFile, "exporter"]);
     try {
       const url = `http://127.0.0.1:${port}`;
-      await eventually(async () =>
-        (await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined,
-      );
+      await waitFor("/readyz", async () => (await fetch(`${url}/readyz`)).ok);
       const series = parseExposition(await (await fetch(`${url}/metrics`)).text());
       expect(seriesValue(series, "stoney_backup_collector_accounts")).toBe(9);
     } finally {
@@ -43,17 +46,7 @@ describe("exporter subcommand", () => {
     const blocker = createServer().listen(0, "127.0.0.1");
     await once(blocker, "listening");
     const port = (blocker.address() as { port: number }).port;
-    const dir = tempDir();
-    const configFile = path.join(dir, "config.yaml");
-    writeFileSync(
-      configFile,
-      stringify({
-        directory: { url: `file:${exampleLdif}` },
-        backup: { root: exampleBackupRoot },
-        history: { path: "./history.sqlite" },
-        exporter: { listen: { host: "127.0.0.1", port } },
-      }),
-    );
+    const configFile = writeConfig(port);
     const { exited, stderr } = spawnCli(["--config", configFile, "exporter"]);
     const code = await exited;
     blocker.close();

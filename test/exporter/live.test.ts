@@ -2,11 +2,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningExporter } from "../../src/exporter/index.js";
-import { type Daemon, freePort, startDaemon } from "../stack/processes.js";
+import { type Daemon, freePort, startDaemon, waitFor } from "../stack/processes.js";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
 import { select, seriesValue } from "./exposition.js";
-import { eventually, removeTempDirs, scrape, startOnExamples, tempDir, testConfig } from "./support.js";
+import { removeTempDirs, scrape, startOnExamples, tempDir, testConfig } from "./support.js";
 
 describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("exporter on a real slapd that goes away", () => {
   let slapd: Slapd;
@@ -30,7 +30,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("exporter on a real slap
   });
 
   it("reports collector_up 0 while serving the last good data, and recovers", async () => {
-    const before = await eventually(async () => {
+    const before = await waitFor("collector_up 1", async () => {
       const { series } = await scrape(exporter.url);
       return seriesValue(series, "stoney_backup_collector_up") === 1 ? series : undefined;
     });
@@ -38,7 +38,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("exporter on a real slap
     const lastSuccess = seriesValue(before, "stoney_backup_collector_last_success_timestamp_seconds");
 
     await slapd.stop();
-    const during = await eventually(async () => {
+    const during = await waitFor("collector_up 0", async () => {
       const { series } = await scrape(exporter.url);
       return seriesValue(series, "stoney_backup_collector_up") === 0 ? series : undefined;
     });
@@ -53,7 +53,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("exporter on a real slap
     expect((await fetch(`${exporter.url}/readyz`)).status).toBe(200);
 
     await slapd.start();
-    await eventually(async () => {
+    await waitFor("collector_up 1 again", async () => {
       const { series } = await scrape(exporter.url);
       return seriesValue(series, "stoney_backup_collector_up") === 1 ? true : undefined;
     });
@@ -117,7 +117,7 @@ scrape_configs:
   });
 
   it("ingests the metric contract (gzip, basic auth) and answers queries with the example values", async () => {
-    await eventually(async () => {
+    await waitFor("Prometheus to scrape the exporter", async () => {
       const up = await query('up{job="stoney-backup"} == 1 and on() stoney_backup_collector_up == 1');
       return up.length === 1 ? true : undefined;
     });

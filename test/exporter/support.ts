@@ -1,16 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { stringify } from "yaml";
 import { type Config, parseConfig } from "../../src/config/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
+import { exampleBackupRoot, exampleLdif } from "../support/common.js";
 import { parseExposition, type Series } from "./exposition.js";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const exampleLdif = path.join(repoRoot, "examples/directory.ldif");
-export const exampleBackupRoot = path.join(repoRoot, "examples/backup");
+export { exampleBackupRoot, exampleLdif } from "../support/common.js";
 /** The fixed "now" of every test on the example data. */
 export const NOW = new Date("2026-11-26T12:00:00Z");
 export const silent = pino({ level: "silent" });
@@ -52,15 +50,4 @@ export async function scrape(url: string, init?: RequestInit): Promise<{ text: s
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
   const text = await response.text();
   return { text, series: parseExposition(text) };
-}
-
-/** Poll `check` until it returns a value other than undefined (or time runs out). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
