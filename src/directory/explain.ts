@@ -1,7 +1,7 @@
 import type { DirectoryConfig } from "../config/index.js";
 import { type AccountRecipients, lookUpAccounts } from "./lookup.js";
 import type { Directory, Person, Recipient, Reseller } from "./model.js";
-import { describeSource, type EffectiveSetting, settingNames } from "./settings.js";
+import { type EffectiveSetting, settingNames } from "./settings.js";
 
 const iso = (date: Date): string => date.toISOString().replace(/\.000Z$/, "Z");
 const orNone = (value: string | undefined, none = "(not set)"): string => value ?? none;
@@ -44,10 +44,14 @@ function settingLine(
   flag?: string,
 ) {
   const value = typeof setting.value === "boolean" ? (setting.value ? "on" : "off") : String(setting.value);
-  let source = describeSource(setting);
-  if (setting.source === "account" && name === "warnings" && flag) source = `account, ${flag}`;
-  if (setting.source === "reseller") source = `reseller ${setting.resellerUid}'s settings entry`;
-  if (setting.source === "config") source = "configuration default";
+  const source =
+    setting.source === "reseller"
+      ? `reseller ${setting.resellerUid}'s settings entry`
+      : setting.source === "config"
+        ? "configuration default"
+        : name === "warnings" && flag
+          ? `account, ${flag}`
+          : "account";
   return `  ${settingLabels[name].padEnd(31)} ${value.padEnd(5)} (${source})`;
 }
 

@@ -16,7 +16,6 @@ export function openDirectory(config: DirectoryConfig, logger: Logger): Director
   return new LdapDirectory(config, logger);
 }
 
-export { describeDirectoryCheck, explainAccounts } from "./explain.js";
 export { escapeFilterValue } from "./filter.js";
 export { LdapDirectory } from "./ldapDirectory.js";
 export { formatLdif, LdifError, parseLdif } from "./ldif.js";
