@@ -12,7 +12,7 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
 const same = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
 
 /** True when the request carries one of the configured credentials (or none are configured). */
-export function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boolean {
+function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boolean {
   const token = auth?.bearerToken;
   const basic = auth?.basic;
   if (!token && !basic) return true;

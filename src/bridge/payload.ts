@@ -8,7 +8,7 @@ const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)),
   message: "expected an RFC 3339 timestamp",
 });
 
-export const alertSchema = z
+const alertSchema = z
   .object({
     status: z.enum(["firing", "resolved"]),
     labels: stringMap,
@@ -21,7 +21,7 @@ export const alertSchema = z
   .loose();
 
 /** Alertmanager webhook payload, version 4 (reference section 7); newer versions add fields, so unknown ones pass. */
-export const notificationSchema = z
+const notificationSchema = z
   .object({
     version: z.literal("4"),
     groupKey: z.string(),

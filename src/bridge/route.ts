@@ -34,7 +34,7 @@ export interface RouteOptions {
 export const needsDirectory = (alert: StoredAlert): alert is StoredAlert & { account: string } =>
   alert.account !== undefined && alert.labels.audience !== "operator";
 
-export const personName = (person: Person | undefined): string | undefined => {
+const personName = (person: Person | undefined): string | undefined => {
   const name = [person?.givenName, person?.surname].filter(Boolean).join(" ");
   return name === "" ? undefined : name;
 };

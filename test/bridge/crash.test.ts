@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -14,6 +14,7 @@ import {
   repoRoot,
   type SmtpSink,
   smtpSink,
+  spawnCli,
   tempDir,
   waitFor,
 } from "./support.js";
@@ -60,20 +61,15 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
         }),
       );
       const startChild = async () => {
-        const child = spawn(process.execPath, [...cli, "bridge", "--config", configFile], {
-          cwd: repoRoot,
-          stdio: ["ignore", "ignore", "pipe"],
-        });
+        const { child, stderr } = spawnCli(["bridge", "--config", configFile]);
         children.push(child);
-        let stderr = "";
-        child.stderr?.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
         await waitFor(
-          `the bridge to listen (${stderr})`,
+          "the bridge to listen",
           async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
           30_000,
-        );
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}; stderr: ${stderr()}`);
+        });
         return child;
       };
 

@@ -8,7 +8,7 @@ import { SMTPServer } from "smtp-server";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
-export { exampleLdif, freePort, repoRoot, waitFor } from "../support/common.js";
+export { exampleLdif, freePort, repoRoot, spawnCli, waitFor } from "../support/common.js";
 
 import { exampleLdif, freePort } from "../support/common.js";
 

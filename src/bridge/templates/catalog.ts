@@ -5,7 +5,7 @@ export type AlertStatus = "firing" | "resolved";
 export type MailAudience = "customer" | "reseller" | "operator";
 
 export const templateTasks: readonly TemplateTask[] = [...tasks, "generic"];
-export const mailAudiences: readonly MailAudience[] = ["customer", "reseller", "operator"];
+const mailAudiences: readonly MailAudience[] = ["customer", "reseller", "operator"];
 const statuses: readonly AlertStatus[] = ["firing", "resolved"];
 
 /**

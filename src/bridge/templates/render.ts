@@ -80,7 +80,7 @@ const rfc3339 = (text: string | undefined): Date | undefined => {
 };
 
 /** The facts of one entry, formatted for the recipient's language and time zone. */
-export function entryValues(entry: MailEntry, context: MailContext): Values {
+function entryValues(entry: MailEntry, context: MailContext): Values {
   const { language, timeZone } = context;
   const a = entry.annotations;
   const values: Values = {};

@@ -15,7 +15,7 @@ const known = new Set<string>(placeholders);
 const keys = new Set<string>(templateKeys);
 
 /** Why one override value cannot be used, or undefined when it is fine. */
-export function overrideProblem(value: unknown): string | undefined {
+function overrideProblem(value: unknown): string | undefined {
   const list = typeof value === "string" ? [value] : value;
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string"))
     return "expected a string or a list of strings";
