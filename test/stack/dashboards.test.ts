@@ -2,15 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBridge } from "../../src/bridge/index.js";
-import { startExporter } from "../../src/exporter/index.js";
-import { createLogger } from "../../src/log.js";
-import type { RunningService } from "../../src/service.js";
 import { requireBinaries } from "../support/binaries.js";
 import { allPanels, loadDashboards, substitute, variableQuery } from "./dashboards.js";
 import { exampleConfig } from "./example-config.js";
 import { waitFor } from "./processes.js";
-import { query, type RunningDaemon, startAlertmanager, startPrometheus, waitForScrapes } from "./servers.js";
+import { type Chain, query, startChain, waitForScrapes } from "./servers.js";
 
 const dashboards = loadDashboards();
 
@@ -69,12 +65,8 @@ describe("Grafana dashboards are valid provisioned dashboards", () => {
 describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
   "every dashboard query returns data from a Prometheus that scraped the example",
   () => {
-    const logger = createLogger("silent");
     let dir: string;
-    let exporter: RunningService | undefined;
-    let bridge: RunningService | undefined;
-    let alertmanager: RunningDaemon | undefined;
-    let prometheus: RunningDaemon | undefined;
+    let chain: Chain | undefined;
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), "stoney-dashboards-"));
@@ -91,24 +83,8 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
           operators: ["ops@example.org"],
         },
       });
-      exporter = await startExporter(config, logger, { now: () => new Date("2026-11-26T12:00:00Z") });
-      bridge = await startBridge(config, logger);
-      alertmanager = await startAlertmanager(path.join(dir, "alertmanager"), {
-        webhookUrl: `${bridge.url}/webhook`,
-        token,
-        waitSeconds: 1,
-      });
-      const hostPort = (url: string) => new URL(url).host;
-      prometheus = await startPrometheus(path.join(dir, "prometheus"), {
-        targets: {
-          "stoney-backup-exporter": hostPort(exporter.url),
-          "stoney-backup-bridge": hostPort(bridge.url),
-          alertmanager: alertmanager.address,
-        },
-        alertmanager: alertmanager.address,
-        intervalSeconds: 1,
-      });
-      const url = prometheus.url;
+      chain = await startChain(dir, config, token, new Date("2026-11-26T12:00:00Z"));
+      const url = chain.prometheus.url;
       await waitForScrapes(
         url,
         ["stoney-backup-exporter", "stoney-backup-bridge", "alertmanager"],
@@ -132,10 +108,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
     }, 90_000);
 
     afterAll(async () => {
-      await prometheus?.stop();
-      await alertmanager?.stop();
-      await bridge?.close();
-      await exporter?.close();
+      await chain?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -147,14 +120,16 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
           );
           expect(match, variableQuery(variable)).not.toBeNull();
           const [, selector = "", label = ""] = match ?? [];
-          const values = new Set((await query(prometheus?.url ?? "", selector)).map((r) => r.metric[label]));
+          const values = new Set(
+            (await query(chain?.prometheus.url ?? "", selector)).map((r) => r.metric[label]),
+          );
           if (variable.name === "host") expect(values.size).toBeGreaterThan(1);
           else expect(values).toContain(variableValues[variable.name]);
         }
     });
 
     it.each(expressions)("$name", async ({ expr, instant }) => {
-      const result = await query(prometheus?.url ?? "", expr, instant ? undefined : 30);
+      const result = await query(chain?.prometheus.url ?? "", expr, instant ? undefined : 30);
       expect(result.length, `no data for ${expr}`).toBeGreaterThan(0);
     });
   },

@@ -3,17 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Attribute, Change, Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { startExporter } from "../../src/exporter/index.js";
-import { createLogger } from "../../src/log.js";
-import type { RunningService } from "../../src/service.js";
 import { type SmtpSink, smtpSink } from "../bridge/support.js";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
 import { perl, sepiola, writeRun, writeSchedule } from "./backup-tree.js";
 import { exampleConfig } from "./example-config.js";
 import { waitFor } from "./processes.js";
-import { type RunningDaemon, startAlertmanager, startPrometheus } from "./servers.js";
+import { type Chain, startChain } from "./servers.js";
 
 /**
  * The whole chain on loopback: a generated backup tree and the example directory in slapd →
@@ -166,19 +162,15 @@ const normalizeId = (id: string | undefined) => id?.replace(/^<|>$/g, "");
 describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slapd", "slapadd"]))(
   "end to end: backup tree → exporter → Prometheus → Alertmanager → bridge → mail",
   () => {
-    const logger = createLogger("silent");
     let dir: string;
     let root: string;
     let slapd: Slapd | undefined;
     let smtp: SmtpSink | undefined;
-    let exporter: RunningService | undefined;
-    let bridge: RunningBridge | undefined;
-    let alertmanager: RunningDaemon | undefined;
-    let prometheus: RunningDaemon | undefined;
+    let chain: Chain | undefined;
 
     /** Mails sent per account, as "audience recipient task status" lines; each checked against the SMTP server. */
     const sent = (account: string): string[] => {
-      const rows = (bridge?.outbox.history(account, 1000) ?? []).filter((r) => r.outcome === "sent");
+      const rows = (chain?.bridge.outbox.history(account, 1000) ?? []).filter((r) => r.outcome === "sent");
       return rows.map((row) => {
         const delivered = smtp?.mails.some(
           (m) =>
@@ -203,7 +195,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
       ).catch((error: Error) => {
         const got = Object.fromEntries(Object.keys(expected).map((a) => [a, sent(a)]));
         throw new Error(
-          `${error.message}\ngot: ${JSON.stringify(got, null, 2)}\nalertmanager:\n${alertmanager?.output()}`,
+          `${error.message}\ngot: ${JSON.stringify(got, null, 2)}\nalertmanager:\n${chain?.alertmanager.output()}`,
         );
       });
 
@@ -228,29 +220,11 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
           operators: ["ops@stoney-cloud.example"],
         },
       });
-      exporter = await startExporter(config, logger, { now: () => now });
-      bridge = await startBridge(config, logger);
-      alertmanager = await startAlertmanager(path.join(dir, "alertmanager"), {
-        webhookUrl: `${bridge.url}${config.bridge.webhookPath}`,
-        token,
-        waitSeconds: 1,
-      });
-      prometheus = await startPrometheus(path.join(dir, "prometheus"), {
-        targets: {
-          "stoney-backup-exporter": new URL(exporter.url).host,
-          "stoney-backup-bridge": new URL(bridge.url).host,
-          alertmanager: alertmanager.address,
-        },
-        alertmanager: alertmanager.address,
-        intervalSeconds: 1,
-      });
+      chain = await startChain(dir, config, token, now);
     }, 60_000);
 
     afterAll(async () => {
-      await prometheus?.stop();
-      await alertmanager?.stop();
-      await bridge?.close();
-      await exporter?.close();
+      await chain?.stop();
       await smtp?.stop();
       await slapd?.dispose();
       if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import type { Config } from "../../src/config/index.js";
+import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
+import { createLogger } from "../../src/log.js";
 import { type Daemon, freePort, startDaemon, waitFor } from "./processes.js";
 import { alertmanagerConfig, fastRules, prometheusConfig } from "./stack-config.js";
 
@@ -116,4 +120,55 @@ export async function waitForScrapes(
     },
     timeoutMs,
   );
+}
+
+/** The loopback chain: exporter and bridge in this process, Alertmanager and Prometheus as daemons. */
+export interface Chain {
+  exporter: RunningExporter;
+  bridge: RunningBridge;
+  alertmanager: RunningDaemon;
+  prometheus: RunningDaemon;
+  /** Stop whatever runs, Prometheus first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start exporter and bridge from `config` (the exporter's clock fixed at `now`), Alertmanager
+ * notifying the bridge with `token`, and Prometheus scraping all three every second and alerting
+ * to Alertmanager; the daemons keep their state under `dir`. A failed start stops what had started.
+ */
+export async function startChain(dir: string, config: Config, token: string, now: Date): Promise<Chain> {
+  const logger = createLogger("silent");
+  const parts: Partial<Omit<Chain, "stop">> = {};
+  const stop = async () => {
+    await parts.prometheus?.stop();
+    await parts.alertmanager?.stop();
+    await parts.bridge?.close();
+    await parts.exporter?.close();
+  };
+  try {
+    const exporter = await startExporter(config, logger, { now: () => now });
+    parts.exporter = exporter;
+    const bridge = await startBridge(config, logger);
+    parts.bridge = bridge;
+    const alertmanager = await startAlertmanager(path.join(dir, "alertmanager"), {
+      webhookUrl: `${bridge.url}${config.bridge.webhookPath}`,
+      token,
+      waitSeconds: 1,
+    });
+    parts.alertmanager = alertmanager;
+    const prometheus = await startPrometheus(path.join(dir, "prometheus"), {
+      targets: {
+        "stoney-backup-exporter": new URL(exporter.url).host,
+        "stoney-backup-bridge": new URL(bridge.url).host,
+        alertmanager: alertmanager.address,
+      },
+      alertmanager: alertmanager.address,
+      intervalSeconds: 1,
+    });
+    return { exporter, bridge, alertmanager, prometheus, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
