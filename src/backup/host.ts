@@ -2,7 +2,7 @@ import type { BackupConfig } from "../config/index.js";
 import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
-import { parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
+import { detach, parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
 import type { Result } from "./result.js";
 import { countMissed, nextPlanned } from "./schedule.js";
 import { CLIENT_FILES, type ClientFileKind, type HostFolder } from "./tree.js";
@@ -86,14 +86,6 @@ export class ParsedFileCache {
     return `${account}\u0000${host}`;
   }
 
-  /**
-   * A flat copy of a string built by concatenation: V8 keeps such strings as trees of pieces (a stamp of
-   * five numbers is a dozen heap objects), which matters for the few hundred thousand strings kept here.
-   */
-  static #flat(text: string): string {
-    return Buffer.from(text, "utf8").toString("utf8");
-  }
-
   /** Start a collection: hosts not seen during the whole previous collection (gone) are dropped. */
   nextCollection(): void {
     this.#generation += 1;
@@ -124,9 +116,10 @@ export class ParsedFileCache {
     let entry = this.#hosts.get(key);
     if (!entry) {
       entry = new CachedHost(this.#generation);
-      this.#hosts.set(ParsedFileCache.#flat(key), entry);
+      // Keys and stamps are built by concatenation (a stamp of five numbers is a dozen heap objects): kept flat.
+      this.#hosts.set(detach(key), entry);
     }
-    const flatStamp = ParsedFileCache.#flat(stamp);
+    const flatStamp = detach(stamp);
     entry.generation = this.#generation;
     const file = result.ok
       ? new CachedFile(

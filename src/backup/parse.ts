@@ -106,10 +106,10 @@ function elementOf(node: XmlNode, name: string, path: string): Result<XmlNode> {
 }
 
 /**
- * A copy that does not share memory with the document: results are cached between collections, and a
- * substring would keep the whole document alive.
+ * A flat copy that shares no memory with its source: results are cached between collections, a substring
+ * would keep the whole document alive, and V8 keeps a string built by concatenation as a tree of pieces.
  */
-const detach = (text: string) => Buffer.from(text, "utf8").toString("utf8");
+export const detach = (text: string) => Buffer.from(text, "utf8").toString("utf8");
 
 /** The few distinct clients, shared by every cached result that names them. */
 const clients = new Map<string, ClientInfo>();

@@ -48,15 +48,17 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
   };
   const report = noteReporter((message) => logger.warn(`directory: ${message}`));
   let snapshot: Snapshot | undefined;
+  const unreadable = (error: unknown) =>
+    new DirectoryError(`directory: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`, {
+      cause: error,
+    });
 
   const load = async (): Promise<Snapshot> => {
     let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(file);
     } catch (error) {
-      throw new DirectoryError(`directory: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`, {
-        cause: error,
-      });
+      throw unreadable(error);
     }
     if (snapshot && snapshot.mtimeMs === info.mtimeMs && snapshot.size === info.size) return snapshot;
     let entries: ReturnType<typeof parseLdif>;
@@ -65,9 +67,7 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
     } catch (error) {
       if (error instanceof LdifError)
         throw new DirectoryError(`directory: ${file}: ${error.message}`, { cause: error });
-      throw new DirectoryError(`directory: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`, {
-        cause: error,
-      });
+      throw unreadable(error);
     }
     const normalized = entries.map((entry) => ({ entry, dn: normalizeDn(entry.dn) }));
     const select = (key: "accounts" | "people" | "resellers") => {
