@@ -1,20 +1,9 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Outbox } from "../../src/bridge/outbox.js";
-import { exampleLdif, freePort, repoRoot, smtpSink, tempDir } from "./support.js";
-
-const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), ...args],
-      { cwd: repoRoot, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+import { runCli as cli, exampleLdif, freePort, smtpSink, tempDir } from "./support.js";
 
 describe("bridge and history subcommands: operator errors without stack traces", () => {
   const temp = tempDir();

@@ -1,7 +1,6 @@
-import { type ChildProcess, execFile } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
@@ -11,16 +10,13 @@ import {
   payload,
   post,
   quotaAnnotations,
-  repoRoot,
+  runCli,
   type SmtpSink,
   smtpSink,
   spawnCli,
   tempDir,
   waitFor,
 } from "./support.js";
-
-const run = promisify(execFile);
-const cli = ["--import", "tsx", path.join(repoRoot, "src/cli.ts")];
 
 describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
   "bridge crash safety (child process, SIGKILL)",
@@ -121,13 +117,8 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
       await new Promise((resolve) => second.once("exit", resolve));
       expect(second.exitCode).toBe(0);
 
-      const history = await run(
-        process.execPath,
-        [...cli, "history", "--config", configFile, "--account", "3723707"],
-        {
-          cwd: repoRoot,
-        },
-      );
+      const history = await runCli(["history", "--config", configFile, "--account", "3723707"]);
+      expect(history.code).toBe(0);
       expect(history.stdout).toContain("anna@example.co.uk");
       expect(history.stdout).toMatch(/quota\s+firing\s+sent/);
     });
