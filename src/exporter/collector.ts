@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { type CompressedBody, compressBody } from "./body.js";
 import { renderText } from "./render-text.js";
 import { type AccountSample, accountSample, type ExportedSettings } from "./sample.js";
-import type { SelfMetrics } from "./self-metrics.js";
+import type { ErrorStage, SelfMetrics } from "./self-metrics.js";
 
 /** What the collector needs of the directory. */
 export type AccountDirectory = Pick<Directory, "listAccounts" | "getResellers">;
@@ -36,7 +36,8 @@ export interface Snapshot {
   hosts: number;
 }
 
-type FailedStage = "directory" | "backup" | "render";
+/** The stages that fail a whole collection (a failed account only counts). */
+type FailedStage = Exclude<ErrorStage, "account">;
 
 class CollectionError extends Error {
   constructor(

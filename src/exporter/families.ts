@@ -11,13 +11,13 @@ interface FamilyBase {
   extraLabels: readonly string[];
 }
 
-export interface AccountFamily extends FamilyBase {
+interface AccountFamily extends FamilyBase {
   scope: "account";
   value: (account: AccountSample) => number | undefined;
   labels?: (account: AccountSample) => readonly string[];
 }
 
-export interface HostFamily extends FamilyBase {
+interface HostFamily extends FamilyBase {
   scope: "host";
   value: (host: HostSample) => number | undefined;
   labels?: (host: HostSample) => readonly string[];

@@ -5,11 +5,11 @@ const needsEscape = /[\\"\n]/;
 const escapable = /[\\"\n]/g;
 
 /** Escape a label value per the text exposition format: backslash, double quote and line feed. */
-export const escapeLabelValue = (value: string): string =>
+const escapeLabelValue = (value: string): string =>
   needsEscape.test(value) ? value.replace(escapable, (c) => (c === "\n" ? "\\n" : `\\${c}`)) : value;
 
 /** Go's ParseFloat spellings for the values JavaScript prints differently. */
-export const formatValue = (value: number): string => {
+const formatValue = (value: number): string => {
   if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return "NaN";
   return value > 0 ? "+Inf" : "-Inf";

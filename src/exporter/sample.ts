@@ -1,7 +1,7 @@
 import type { AccountState, ClientInfo, HostState, RunStatus, Schedule } from "../backup/model.js";
 
 /** One effective setting as the directory module resolves it (account → reseller → configuration). */
-export interface ResolvedSetting {
+interface ResolvedSetting {
   value: boolean | number;
 }
 
@@ -14,7 +14,7 @@ export interface ExportedSettings {
   failuresThreshold: ResolvedSetting;
 }
 
-export interface ScheduleLabels {
+interface ScheduleLabels {
   type: Schedule["type"];
   /** Cron expression of a custom schedule (`30 19 * * 1,3,5`), empty otherwise. */
   cron: string;
@@ -66,7 +66,7 @@ const seconds = (date: Date | undefined): number | undefined =>
 const twoDigits = (n: number): string => String(n).padStart(2, "0");
 
 /** `+01:00`, `-05:30`, `+00:00`: the form the clients write, so operators recognise it. */
-export const formatUtcOffset = (minutes: number): string => {
+const formatUtcOffset = (minutes: number): string => {
   const sign = minutes < 0 ? "-" : "+";
   const absolute = Math.abs(minutes);
   return `${sign}${twoDigits(Math.floor(absolute / 60))}:${twoDigits(absolute % 60)}`;
@@ -107,7 +107,7 @@ export const scheduleLabels = (schedule: Schedule): ScheduleLabels => {
 
 const toNumber = (setting: ResolvedSetting): number => Number(setting.value);
 
-export const hostSample = (host: HostState, now: Date): HostSample => {
+const hostSample = (host: HostState, now: Date): HostSample => {
   const lastSuccessSeconds = seconds(host.lastSuccess);
   return {
     host: host.host,

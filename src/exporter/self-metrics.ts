@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /** Stages whose failures the collector counts; initialised at 0 so rate() works from the start. */
-export const errorStages = ["directory", "backup", "account", "render"] as const;
+const errorStages = ["directory", "backup", "account", "render"] as const;
 export type ErrorStage = (typeof errorStages)[number];
 
 /** The exporter's own metrics and the process metrics, in a registry of their own (rendered per scrape). */
