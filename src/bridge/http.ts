@@ -1,33 +1,19 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { BridgeConfig } from "../config/index.js";
+import { basicAuthorized, sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type { Outbox } from "./outbox.js";
 import { parseNotification } from "./payload.js";
-
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
-
-/** Constant-time comparison: equal-length digests, so neither length nor prefix leaks. */
-const same = (given: string, expected: string) => timingSafeEqual(digest(given), digest(expected));
 
 /** True when the request carries one of the configured credentials (or none are configured). */
 function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boolean {
   const token = auth?.bearerToken;
   const basic = auth?.basic;
   if (!token && !basic) return true;
-  if (!header) return false;
-  const [scheme, value = ""] = header.trim().split(/\s+/, 2);
-  if (token && scheme?.toLowerCase() === "bearer") return same(value, token);
-  if (basic && scheme?.toLowerCase() === "basic") {
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon < 0) return false;
-    const userOk = same(decoded.slice(0, colon), basic.username);
-    const passwordOk = same(decoded.slice(colon + 1), basic.password ?? "");
-    return userOk && passwordOk;
-  }
-  return false;
+  const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
+  if (token && bearer !== undefined) return sameSecret(bearer, token);
+  return basic !== undefined && basicAuthorized(header, basic.username, basic.password ?? "");
 }
 
 export interface WebhookDeps {

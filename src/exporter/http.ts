@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { basicAuthorized } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import { type CompressedBody, emptyBody, gzipParts, writePlain } from "./body.js";
 
@@ -19,19 +19,10 @@ export interface Credentials {
   password: string;
 }
 
-const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
-
-/** Basic auth that compares fixed-length digests in constant time, so timing reveals nothing about the secret. */
-const basicAuth = (credentials: Credentials) => {
-  const expected = digest(`${credentials.username}:${credentials.password}`);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get("authorization") ?? "";
-    const match = /^Basic +([A-Za-z0-9+/=]+)$/i.exec(header);
-    const given = digest(match?.[1] ? Buffer.from(match[1], "base64").toString("utf8") : "");
-    if (timingSafeEqual(given, expected)) return next();
-    res.set("WWW-Authenticate", 'Basic realm="stoney-backup-monitor", charset="UTF-8"');
-    res.status(401).type("text/plain").send("authentication required\n");
-  };
+const basicAuth = (credentials: Credentials) => (req: Request, res: Response, next: NextFunction) => {
+  if (basicAuthorized(req.get("authorization"), credentials.username, credentials.password)) return next();
+  res.set("WWW-Authenticate", 'Basic realm="stoney-backup-monitor", charset="UTF-8"');
+  res.status(401).type("text/plain").send("authentication required\n");
 };
 
 const landingPage = `<!doctype html>

@@ -1,0 +1,26 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
+
+/** Constant-time comparison of a secret: equal-length digests, so neither length nor prefix leaks. */
+export const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(digest(given), digest(expected));
+
+/** The user and password of an `Authorization: Basic …` value, or undefined when it is not one. */
+export function basicCredentials(
+  header: string | undefined,
+): { username: string; password: string } | undefined {
+  const match = /^\s*Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Basic credentials checked in constant time (both parts always compared). */
+export function basicAuthorized(header: string | undefined, username: string, password: string): boolean {
+  const given = basicCredentials(header);
+  const userOk = sameSecret(given?.username ?? "", username);
+  const passwordOk = sameSecret(given?.password ?? "", password);
+  return given !== undefined && userOk && passwordOk;
+}
