@@ -111,7 +111,10 @@ export interface StateQuery {
 }
 
 /** The accounts of a collection that match a query, in uid order. */
-export function selectSamples(samples: ReadonlyMap<string, AccountSample>, query: StateQuery): AccountSample[] {
+export function selectSamples(
+  samples: ReadonlyMap<string, AccountSample>,
+  query: StateQuery,
+): AccountSample[] {
   if (query.accounts.length === 0 && query.resellers.length === 0) return [...samples.values()];
   const selected = new Map<string, AccountSample>();
   for (const uid of query.accounts) {

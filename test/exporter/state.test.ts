@@ -47,7 +47,9 @@ describe("exporter JSON state", () => {
   it("selects accounts and resellers by query, and the in-memory source says the same", async () => {
     const { url, status } = await start();
     const one = (await (
-      await fetch(`${url}/api/v1/state?reseller=4000002&account=3723707`, { headers: { authorization: basic } })
+      await fetch(`${url}/api/v1/state?reseller=4000002&account=3723707`, {
+        headers: { authorization: basic },
+      })
     ).json()) as CollectionStatus;
     expect(one.accounts.map((a) => a.uid)).toEqual(["3723704", "3723705", "3723707", "3723709", "3723710"]);
     const remote = await httpStatusSource(url, credentials).accounts(["3723709", "9999999"]);
