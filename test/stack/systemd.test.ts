@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,22 +51,22 @@ describe("the systemd unit", () => {
     expect(settings.has("ReadWritePaths")).toBe(false);
   });
 
-  it("fits the configuration docs/install.md installs: its backup tree read only, its state writable", () => {
-    const guide = readFileSync(path.join(repoRoot, "docs/install.md"), "utf8");
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(guide)?.[1];
-    expect(yaml).toBeDefined();
+  it("fits the operator guide's configuration: its backup tree read only, its state writable", () => {
+    const guide = readFileSync(path.join(repoRoot, "docs/operator-guide.md"), "utf8");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(guide)?.[1] ?? "";
+    const configDir = "/etc/stoney-backup-monitor/";
+    expect(one("ExecStart")).toContain(`--config ${configDir}config.yaml`);
     const dir = mkdtempSync(path.join(tmpdir(), "stoney-systemd-config-"));
     try {
-      mkdirSync(path.join(dir, "secrets"));
-      for (const secret of ["ldap-password", "bridge-token"])
-        writeFileSync(path.join(dir, "secrets", secret), "secret\n");
-      writeFileSync(path.join(dir, "config.yaml"), yaml ?? "");
+      // The guide's secret files, in a folder of the test's own.
+      const local = yaml.replaceAll(configDir, `${dir}/`);
+      for (const [, secret] of local.matchAll(/File: (\S+)/g)) writeFileSync(secret ?? "", "secret\n");
+      writeFileSync(path.join(dir, "config.yaml"), local);
       const config = loadConfig(path.join(dir, "config.yaml"), {});
       expect(`-${config.backup.root}`).toBe(one("ReadOnlyPaths"));
       const state = `/var/lib/${one("StateDirectory")}/`;
       expect(config.history.path.startsWith(state)).toBe(true);
       expect(config.bridge.outboxPath.startsWith(state)).toBe(true);
-      expect(`${one("ExecStart")}`).toContain(`--config /etc/${one("StateDirectory")}/config.yaml`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
