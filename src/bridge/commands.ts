@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import type { Config } from "../config/index.js";
-import { accountHistory, type HistoryRow, migrateOutbox } from "./index.js";
+import { type Config, isPostgresUrl } from "../config/index.js";
+import { accountHistory, type HistoryRow, migrateOutbox, outboxName } from "./index.js";
 import { classifySendError, createMailer } from "./transport.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
@@ -8,17 +8,17 @@ export async function historyCommand(
   config: Config,
   options: { account: string; limit: string; json?: boolean },
 ): Promise<number> {
-  const file = config.bridge.outboxPath;
-  if (!existsSync(file)) {
-    process.stderr.write(`no outbox at ${file}: the bridge has not run with this configuration\n`);
+  const { bridge } = config;
+  if (!isPostgresUrl(bridge.outbox) && !existsSync(bridge.outbox)) {
+    process.stderr.write(`no outbox at ${bridge.outbox}: the bridge has not run with this configuration\n`);
     return 1;
   }
   const limit = Number.parseInt(options.limit, 10);
   let rows: HistoryRow[];
   try {
-    rows = accountHistory(file, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
+    rows = await accountHistory(bridge, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
   } catch (error) {
-    process.stderr.write(`cannot read the outbox ${file}: ${(error as Error).message}\n`);
+    process.stderr.write(`cannot read the outbox ${outboxName(bridge)}: ${(error as Error).message}\n`);
     return 1;
   }
   if (options.json) {
@@ -60,9 +60,9 @@ export async function historyCommand(
 
 /** `migrate`: apply pending outbox schema migrations, for operators who run them apart from the bridge. */
 export async function migrateCommand(config: Config): Promise<number> {
-  const where = config.bridge.outboxPath;
+  const where = outboxName(config.bridge);
   try {
-    const { from, to, applied } = migrateOutbox(where);
+    const { from, to, applied } = await migrateOutbox(config.bridge);
     process.stdout.write(
       applied.length === 0
         ? `outbox ${where}: schema at version ${to}, nothing to do\n`

@@ -1,13 +1,16 @@
-import type { Config, DirectoryConfig } from "../config/index.js";
+import { readFileSync } from "node:fs";
+import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
-import { type HistoryRow, Outbox } from "./outbox.js";
+import { type HistoryRow, SqliteOutbox } from "./outbox.js";
 import { Pipeline } from "./pipeline.js";
+import { PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
+import { type OutboxStore, redactUrl } from "./store.js";
 import { templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
 
@@ -23,7 +26,7 @@ export interface BridgeParts {
 }
 
 export interface RunningBridge extends RunningService {
-  outbox: Outbox;
+  outbox: OutboxStore;
   pipeline: Pipeline;
 }
 
@@ -37,15 +40,11 @@ export async function startBridge(
 ): Promise<RunningBridge> {
   const bridge = config.bridge;
   const log = logger.child({ component: "bridge" });
-  let outbox: Outbox;
+  let outbox: OutboxStore;
   try {
-    outbox = new Outbox(bridge.outboxPath, {
-      messageDomain: mailDomain(bridge.smtp.from),
-      exclusive: true,
-      migrate: bridge.migrateAtStart,
-    });
+    outbox = await openOutbox(bridge, { owner: true, migrate: bridge.migrateAtStart, logger: log });
   } catch (error) {
-    throw new ServiceStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
+    throw new ServiceStartError(`cannot open the outbox ${outboxName(bridge)}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
   let directory: Directory | undefined;
@@ -70,10 +69,10 @@ export async function startBridge(
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
-  pipeline.start();
-  const ready = () => {
+  await pipeline.start();
+  const ready = async () => {
     try {
-      outbox.db.exec("BEGIN IMMEDIATE; ROLLBACK");
+      await outbox.probe(Date.now());
       return true;
     } catch {
       return false;
@@ -93,7 +92,7 @@ export async function startBridge(
   } catch (error) {
     await pipeline.stop();
     await directory?.close();
-    outbox.close();
+    await outbox.close();
     throw error;
   }
   const { server, url } = listening;
@@ -107,25 +106,64 @@ export async function startBridge(
       await closeServer(server);
       await pipeline.stop();
       await directory?.close();
-      outbox.close();
+      await outbox.close();
     },
   };
 }
 
+/** The outbox as messages name it: the file, or the URL without its password. */
+export const outboxName = (bridge: BridgeConfig): string =>
+  isPostgresUrl(bridge.outbox) ? redactUrl(bridge.outbox) : bridge.outbox;
+
+/**
+ * Open the configured outbox. The owner (the bridge, `migrate`) holds a SQLite outbox's lock;
+ * readers (`history`) need no lock and never migrate.
+ */
+export async function openOutbox(
+  bridge: BridgeConfig,
+  role: { owner: boolean; migrate: boolean; logger?: Logger },
+): Promise<OutboxStore> {
+  const messageDomain = mailDomain(bridge.smtp.from);
+  if (!isPostgresUrl(bridge.outbox))
+    return new SqliteOutbox(bridge.outbox, { messageDomain, exclusive: role.owner, migrate: role.migrate });
+  const { password, tls, leaseSeconds, poolSize } = bridge.postgres;
+  return PostgresOutbox.open({
+    url: bridge.outbox,
+    ...(password !== undefined ? { password } : {}),
+    ...(tls
+      ? {
+          tls: {
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(tls.caFile ? { ca: readFileSync(tls.caFile, "utf8") } : {}),
+          },
+        }
+      : {}),
+    leaseMs: leaseSeconds * 1000,
+    poolSize,
+    messageDomain,
+    migrate: role.migrate,
+    ...(role.logger ? { logger: role.logger } : {}),
+  });
+}
+
 /** What the outbox recorded for one account, newest first (the `history` subcommand). */
-export function accountHistory(outboxPath: string, account: string, limit = 100): HistoryRow[] {
-  const outbox = new Outbox(outboxPath, { migrate: false });
+export async function accountHistory(
+  bridge: BridgeConfig,
+  account: string,
+  limit = 100,
+): Promise<HistoryRow[]> {
+  const outbox = await openOutbox(bridge, { owner: false, migrate: false });
   try {
-    return outbox.history(account, limit);
+    return await outbox.history(account, limit);
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }
 
-/** Apply pending outbox schema migrations (the `migrate` subcommand); the bridge must not run meanwhile. */
-export function migrateOutbox(outboxPath: string): MigrationReport {
-  const outbox = new Outbox(outboxPath, { exclusive: true, migrate: true });
-  outbox.close();
+/** Apply pending outbox schema migrations (the `migrate` subcommand); a SQLite outbox's bridge must not run meanwhile. */
+export async function migrateOutbox(bridge: BridgeConfig): Promise<MigrationReport> {
+  const outbox = await openOutbox(bridge, { owner: true, migrate: true });
+  await outbox.close();
   return outbox.migration;
 }
 
@@ -135,3 +173,4 @@ export type { HistoryRow } from "./outbox.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
+export type { OutboxStore } from "./store.js";

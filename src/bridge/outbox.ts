@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
+import type { Attempt, OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
 /**
@@ -315,12 +316,14 @@ interface MailRow {
   attempts: number;
 }
 
-export class Outbox {
+export class SqliteOutbox implements OutboxStore {
   readonly db: Database.Database;
+  readonly where: string;
   readonly migration: MigrationReport;
+  statements = 0;
   private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
-  private readonly statements;
+  private readonly sql;
 
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
@@ -346,8 +349,9 @@ export class Outbox {
     }
     const db = opened;
     this.db = db;
+    this.where = file;
     this.messageDomain = options.messageDomain ?? "stoney-backup-monitor.invalid";
-    this.statements = {
+    this.sql = {
       insertNotification: db.prepare(
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -396,6 +400,7 @@ export class Outbox {
       nextMail: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'`),
       claimMail: db.prepare(`UPDATE mails SET state = 'sending' WHERE id = ? AND state = 'pending'`),
       recover: db.prepare(`UPDATE mails SET state = 'pending' WHERE state = 'sending'`),
+      release: db.prepare(`UPDATE mails SET state = 'pending' WHERE id = ? AND state = 'sending'`),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES (?, ?, ?, ?, ?)`,
       ),
@@ -432,8 +437,9 @@ export class Outbox {
   }
 
   /** Store one webhook payload in one transaction; duplicates within the window are stored as such. */
-  accept(notification: Notification, now: number, dedupeWindowMs: number): AcceptResult {
-    const s = this.statements;
+  async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
+    this.statements++;
+    const s = this.sql;
     return this.db.transaction((): AcceptResult => {
       const { lastInsertRowid } = s.insertNotification.run(
         now,
@@ -470,8 +476,10 @@ export class Outbox {
     })();
   }
 
-  dueAlerts(now: number, limit: number): StoredAlert[] {
-    return (this.statements.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
+  /** Due alerts: with one process there is nothing to lease. */
+  async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
+    this.statements++;
+    return (this.sql.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
       id: row.id,
       receivedAt: row.received_at,
       fingerprint: row.fingerprint,
@@ -487,8 +495,12 @@ export class Outbox {
   }
 
   /** Write the routing of many alerts at once: their items, and the alerts as routed. */
-  route(routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>, now: number): void {
-    const s = this.statements;
+  async route(
+    routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>,
+    now: number,
+  ): Promise<void> {
+    this.statements++;
+    const s = this.sql;
     this.db.transaction(() => {
       for (const { alert, items } of routed) {
         for (const item of items) {
@@ -516,18 +528,40 @@ export class Outbox {
   }
 
   /** The directory could not answer: try these alerts again later. */
-  defer(alerts: readonly StoredAlert[], retryAt: (alert: StoredAlert) => number, error: string): void {
+  async defer(
+    alerts: readonly StoredAlert[],
+    retryAt: (alert: StoredAlert) => number,
+    error: string,
+  ): Promise<void> {
+    this.statements++;
     this.db.transaction(() => {
-      for (const alert of alerts) this.statements.deferAlert.run(retryAt(alert), error, alert.id);
+      for (const alert of alerts) this.sql.deferAlert.run(retryAt(alert), error, alert.id);
+    })();
+  }
+
+  /** One transaction: the recipients whose window closed, their items, their mails. */
+  async coalesce(
+    closedBefore: number,
+    limit: number,
+    compose: (items: readonly QueuedItem[]) => NewMail,
+    now: number,
+  ): Promise<number> {
+    this.statements++;
+    return this.db.transaction(() => {
+      const mails = this.readyRecipients(closedBefore, limit).flatMap((key) => {
+        const items = this.queuedItems(key);
+        return items.length > 0 ? [{ mail: compose(items), itemIds: items.map((i) => i.id) }] : [];
+      });
+      return this.createMails(mails, now).length;
     })();
   }
 
   /** Recipients whose coalescing window (started by their oldest queued item) has closed. */
-  readyRecipients(closedBefore: number, limit: number): string[] {
-    return (this.statements.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
+  private readyRecipients(closedBefore: number, limit: number): string[] {
+    return (this.sql.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
   }
 
-  queuedItems(key: string): QueuedItem[] {
+  private queuedItems(key: string): QueuedItem[] {
     type Row = {
       id: number;
       alert_id: number;
@@ -541,7 +575,7 @@ export class Outbox {
       recipient_name: string | null;
       entry: string;
     };
-    return (this.statements.queuedItems.all(key) as Row[]).map((row) => ({
+    return (this.sql.queuedItems.all(key) as Row[]).map((row) => ({
       id: row.id,
       alertId: row.alert_id,
       createdAt: row.created_at,
@@ -560,7 +594,7 @@ export class Outbox {
 
   /** Create mails and attach their items, all in one transaction. */
   createMails(mails: ReadonlyArray<{ mail: NewMail; itemIds: readonly number[] }>, now: number): number[] {
-    const s = this.statements;
+    const s = this.sql;
     return this.db.transaction(() =>
       mails.map(({ mail, itemIds }) => {
         const messageId = `<${randomUUID()}@${this.messageDomain}>`;
@@ -585,8 +619,9 @@ export class Outbox {
   }
 
   /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */
-  claimMails(now: number, limit: number): StoredMail[] {
-    const s = this.statements;
+  async claimMails(now: number, limit: number): Promise<StoredMail[]> {
+    this.statements++;
+    const s = this.sql;
     return this.db.transaction(() => {
       const rows = s.dueMails.all(now, limit) as MailRow[];
       for (const row of rows) s.claimMail.run(row.id);
@@ -606,30 +641,45 @@ export class Outbox {
   }
 
   /** Mails that were being sent when the process died go back to pending. */
-  recoverInFlight(): number {
-    return this.statements.recover.run().changes;
+  async recoverInFlight(): Promise<number> {
+    this.statements++;
+    return this.sql.recover.run().changes;
   }
 
-  /** Record the attempts of a batch of mails in one transaction. */
-  record(
-    attempts: ReadonlyArray<{ mailId: number; outcome: AttemptOutcome; at: number; durationMs: number }>,
-  ): void {
-    const s = this.statements;
+  /**
+   * Record one delivery attempt as soon as it ended, in its own transaction: a crash afterwards
+   * cannot send that mail again.
+   */
+  async record(attempt: Attempt): Promise<void> {
+    this.statements++;
+    const s = this.sql;
+    const { mailId, outcome, at, durationMs } = attempt;
     this.db.transaction(() => {
-      for (const { mailId, outcome, at, durationMs } of attempts) {
-        const response = outcome.kind === "sent" ? outcome.response : outcome.error;
-        s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
-        if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
-        else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
-        else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
-      }
+      const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+      s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
+      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+      else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
+      else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
     })();
   }
 
+  /** A send given up at shutdown: back to pending, not counted as an attempt. */
+  async release(mailId: number): Promise<void> {
+    this.statements++;
+    this.sql.release.run(mailId);
+  }
+
+  /** Readiness: the write lock can be taken. */
+  async probe(_now: number): Promise<void> {
+    this.statements++;
+    this.db.exec("BEGIN IMMEDIATE; ROLLBACK");
+  }
+
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  nextPreparation(coalesceMs: number): number | undefined {
-    const alert = this.at(this.statements.nextAlert);
-    const group = this.at(this.statements.nextGroup);
+  async nextPreparation(coalesceMs: number): Promise<number | undefined> {
+    this.statements++;
+    const alert = this.at(this.sql.nextAlert);
+    const group = this.at(this.sql.nextGroup);
     const times = [alert, group === undefined ? undefined : group + coalesceMs].filter(
       (t): t is number => t !== undefined,
     );
@@ -637,16 +687,18 @@ export class Outbox {
   }
 
   /** When the next pending mail is due (ms), or undefined when none waits. */
-  nextSending(): number | undefined {
-    return this.at(this.statements.nextMail);
+  async nextSending(): Promise<number | undefined> {
+    this.statements++;
+    return this.at(this.sql.nextMail);
   }
 
   private at(statement: Database.Statement): number | undefined {
     return (statement.get() as { at: number | null }).at ?? undefined;
   }
 
-  stats(): OutboxStats {
-    const row = this.statements.stats.get() as {
+  async stats(): Promise<OutboxStats> {
+    this.statements++;
+    const row = this.sql.stats.get() as {
       pending: number;
       oldest: number | null;
       dead: number;
@@ -665,11 +717,12 @@ export class Outbox {
     };
   }
 
-  history(account: string, limit: number): HistoryRow[] {
-    return (this.statements.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
+  async history(account: string, limit: number): Promise<HistoryRow[]> {
+    this.statements++;
+    return (this.sql.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
     this.lock?.close();
   }

@@ -1,15 +1,7 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
-import type {
-  AttemptOutcome,
-  NewMail,
-  Outbox,
-  QueuedItem,
-  RoutedItem,
-  StoredAlert,
-  StoredMail,
-} from "./outbox.js";
+import type { AttemptOutcome, NewMail, QueuedItem, RoutedItem, StoredAlert, StoredMail } from "./outbox.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -17,6 +9,7 @@ import {
   type RouteOptions,
   routeAlert,
 } from "./route.js";
+import type { Attempt, OutboxStore } from "./store.js";
 import {
   type MailAudience,
   type RenderedMail,
@@ -25,8 +18,6 @@ import {
   toLanguage,
 } from "./templates/index.js";
 import { classifySendError, type Mailer } from "./transport.js";
-
-type Attempt = Parameters<Outbox["record"]>[0][number];
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -95,7 +86,7 @@ export class Pipeline {
   private readonly routeOptions: RouteOptions;
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly outbox: OutboxStore,
     private readonly resolver: RecipientResolver,
     private readonly mailer: Mailer,
     private readonly templates: TemplateSource,
@@ -112,8 +103,8 @@ export class Pipeline {
     };
   }
 
-  start(): void {
-    const recovered = this.outbox.recoverInFlight();
+  async start(): Promise<void> {
+    const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
     const coalesceMs = this.options.config.coalesceSeconds * 1000;
@@ -147,7 +138,7 @@ export class Pipeline {
   private async loop(
     alarm: Alarm,
     round: () => Promise<boolean>,
-    nextDue: () => number | undefined,
+    nextDue: () => Promise<number | undefined>,
   ): Promise<void> {
     while (!this.stopped) {
       let busy = false;
@@ -161,21 +152,21 @@ export class Pipeline {
       }
       if (this.stopped) break;
       if (busy) continue;
-      const next = nextDue();
+      const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
   }
 
   private async prepare(): Promise<boolean> {
     const routed = await this.route(Date.now());
-    const mails = this.coalesce(Date.now());
+    const mails = await this.coalesce(Date.now());
     if (mails > 0) this.sending.wake();
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const alerts = this.outbox.dueAlerts(now, routeBatch);
+    const alerts = await this.outbox.claimAlerts(now, routeBatch);
     if (alerts.length === 0) return 0;
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
@@ -193,11 +184,11 @@ export class Pipeline {
           "directory lookup failed: the alerts stay in the outbox and are retried",
         );
         const retry = this.options.config.retry;
-        this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
     const routed = ready.map((alert) => ({ alert, items: routeAlert(alert, lookup, this.routeOptions) }));
-    this.outbox.route(routed, Date.now());
+    await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return alerts.length;
   }
@@ -207,23 +198,18 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  private coalesce(now: number): number {
-    const keys = this.outbox.readyRecipients(
+  private coalesce(now: number): Promise<number> {
+    return this.outbox.coalesce(
       now - this.options.config.coalesceSeconds * 1000,
       recipientsPerRound,
+      (items) => this.compose(items),
+      Date.now(),
     );
-    if (keys.length === 0) return 0;
-    const mails = keys.flatMap((key) => {
-      const items = this.outbox.queuedItems(key);
-      const [first] = items;
-      return first ? [{ mail: this.compose(first, items), itemIds: items.map((i) => i.id) }] : [];
-    });
-    this.outbox.createMails(mails, Date.now());
-    return mails.length;
   }
 
-  private compose(first: QueuedItem, items: readonly QueuedItem[]): NewMail {
-    const { recipient } = first;
+  /** One mail listing all of one recipient's queued items (there is at least one). */
+  private compose(items: readonly QueuedItem[]): NewMail {
+    const { recipient } = items[0] as QueuedItem;
     const rendered = this.render(recipient.audience, items);
     const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
     const tasks = [...new Set(items.map((i) => i.task))];
@@ -251,9 +237,9 @@ export class Pipeline {
   /** Stage 3: send due mails in parallel (bounded by the SMTP pool) and record every attempt. */
   private async send(): Promise<boolean> {
     const batch = this.options.config.smtp.maxConnections * 10;
-    const mails = this.outbox.claimMails(Date.now(), batch);
+    const mails = await this.outbox.claimMails(Date.now(), batch);
     if (mails.length === 0) return false;
-    this.outbox.record(await Promise.all(mails.map((mail) => this.deliver(mail))));
+    await Promise.all(mails.map(async (mail) => this.outbox.record(await this.deliver(mail))));
     return true;
   }
 

@@ -77,8 +77,5 @@ export interface OutboxStore {
   close(): Promise<void>;
 }
 
-/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
-export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
-
 /** The URL without its password, for messages and logs. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

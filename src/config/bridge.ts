@@ -11,6 +11,9 @@ const smtpUrlSchema = z
   .string()
   .regex(/^(smtps?:\/\/.+|file:.+)$/, "expected smtp://, smtps:// or file: (a folder for .eml files)");
 
+/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
+export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
+
 export const bridgeSchema = z
   .object({
     listen: listenSchema(9852),
@@ -29,8 +32,30 @@ export const bridgeSchema = z
       .int()
       .positive()
       .default(16 * 1024 * 1024),
-    /** SQLite outbox (relative to the config file). */
-    outboxPath: z.string().default("./data/outbox.sqlite"),
+    /**
+     * The outbox: a SQLite file (relative to the config file) that one bridge process owns, or a
+     * `postgres://` URL that several bridge instances share.
+     */
+    outbox: z.string().min(1).default("./data/outbox.sqlite"),
+    outboxPath: z
+      .never({ error: "renamed to bridge.outbox (a SQLite file or a postgres:// URL)" })
+      .optional(),
+    /** A `postgres://` outbox: the URL's password, TLS and sslmode work too; these win over them. */
+    postgres: z
+      .object({
+        password: z.string().optional(),
+        passwordFile: z.string().optional(),
+        /** TLS towards the server (present: on), with the server's CA when it is not a public one. */
+        tls: z
+          .object({ caFile: z.string().optional(), rejectUnauthorized: z.boolean().default(true) })
+          .strict()
+          .optional(),
+        /** An instance's claim on alerts and mails, renewed while it lives: a dead one's work waits this long. */
+        leaseSeconds: z.number().positive().default(30),
+        poolSize: z.number().int().positive().default(10),
+      })
+      .strict()
+      .prefault({}),
     /** Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does. */
     migrateAtStart: z.boolean().default(true),
     /** The same alert notification (fingerprint, status, startsAt) within this window sends no second mail. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { isPostgresUrl } from "./bridge.js";
 import { type Config, configSchema } from "./schema.js";
 
 /** A configuration problem an operator can fix; printed without a stack trace. */
@@ -23,6 +24,8 @@ export const secretEnvironment = {
   bindPassword: "STONEY_LDAP_BIND_PASSWORD",
   smtpPassword: "STONEY_SMTP_PASSWORD",
   bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
+  /** libpq's own variable, so existing PostgreSQL tooling habits carry over. */
+  postgresPassword: "PGPASSWORD",
 } as const;
 
 const readSecret = (file: string, key: string, problems: string[]): string | undefined => {
@@ -60,7 +63,10 @@ export function parseConfig(
   config.backup.root = resolve(config.backup.root);
   if (config.backup.quota.source === "repquota" && config.backup.quota.file)
     config.backup.quota.file = resolve(config.backup.quota.file);
-  config.bridge.outboxPath = resolve(config.bridge.outboxPath);
+  const postgresOutbox = isPostgresUrl(config.bridge.outbox);
+  if (!postgresOutbox) config.bridge.outbox = resolve(config.bridge.outbox);
+  const postgresTls = config.bridge.postgres.tls;
+  if (postgresTls?.caFile) postgresTls.caFile = resolve(postgresTls.caFile);
   config.bridge.smtp.url = resolveFileUrl(config.bridge.smtp.url);
   if (config.bridge.templates.overrideDir)
     config.bridge.templates.overrideDir = resolve(config.bridge.templates.overrideDir);
@@ -111,6 +117,14 @@ export function parseConfig(
         auth.basic.passwordFile,
       );
   }
+  const postgres = config.bridge.postgres;
+  if (postgresOutbox)
+    postgres.password = secret(
+      "bridge.postgres.password",
+      postgres.password,
+      postgres.passwordFile,
+      secretEnvironment.postgresPassword,
+    );
   const scrapeAuth = config.exporter.basicAuth;
   if (scrapeAuth)
     scrapeAuth.password = secret("exporter.basicAuth.password", scrapeAuth.password, scrapeAuth.passwordFile);

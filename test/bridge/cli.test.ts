@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { runCli as cli, exampleLdif, freePort, smtpSink, tempDir } from "./support.js";
 
 describe("bridge and history subcommands: operator errors without stack traces", () => {
@@ -39,11 +39,7 @@ describe("bridge and history subcommands: operator errors without stack traces",
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const result = await cli([
-        "bridge",
-        "--config",
-        config({ listen: { port }, outboxPath: "./busy.sqlite" }),
-      ]);
+      const result = await cli(["bridge", "--config", config({ listen: { port }, outbox: "./busy.sqlite" })]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`bridge: cannot listen on 127.0.0.1:${port}`);
       expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -56,17 +52,17 @@ describe("bridge and history subcommands: operator errors without stack traces",
     const missing = await cli([
       "history",
       "--config",
-      config({ outboxPath: "./none.sqlite" }),
+      config({ outbox: "./none.sqlite" }),
       "--account",
       "3723702",
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no outbox at");
-    new Outbox(path.join(temp.dir, "empty.sqlite")).close();
+    await new SqliteOutbox(path.join(temp.dir, "empty.sqlite")).close();
     const empty = await cli([
       "history",
       "--config",
-      config({ outboxPath: "./empty.sqlite" }),
+      config({ outbox: "./empty.sqlite" }),
       "--account",
       "3723702",
     ]);

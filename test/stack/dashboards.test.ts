@@ -77,7 +77,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
         bridge: {
           listen: { host: "127.0.0.1", port: 0 },
           auth: { bearerToken: token },
-          outboxPath: path.join(dir, "outbox.sqlite"),
+          outbox: path.join(dir, "outbox.sqlite"),
           coalesceSeconds: 0,
           smtp: { url: `file:${path.join(dir, "mail")}` },
           operators: ["ops@example.org"],
