@@ -100,14 +100,20 @@ CREATE TABLE IF NOT EXISTS attempts (
   response TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
--- One row rewritten by every readiness probe: proof that the store can write, not only lock.
-CREATE TABLE IF NOT EXISTS probes (
+`;
+
+/** One row rewritten by every readiness probe: proof that the store can write, not only lock. */
+const probes = `
+CREATE TABLE probes (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   at INTEGER NOT NULL
 );
 `;
 
-export const sqliteMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "readiness probe", sql: probes },
+];
 
 export interface OutboxOptions {
   /** The domain of generated Message-IDs. */
