@@ -280,7 +280,31 @@ export interface HistoryRow {
   subject?: string;
 }
 
-const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+export const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+/** A history row as both stores select it. */
+export interface HistoryRecord {
+  at: number;
+  recipient: string | null;
+  audience: string | null;
+  task: string;
+  status: string;
+  outcome: string;
+  messageId: string | null;
+  subject: string | null;
+  error: string | null;
+}
+
+export const historyOutcome = (row: HistoryRecord): HistoryRow => ({
+  at: row.at,
+  ...(row.recipient ? { recipient: row.recipient } : {}),
+  ...(row.audience ? { audience: row.audience } : {}),
+  task: row.task,
+  status: row.status,
+  outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
+  ...(row.messageId ? { messageId: row.messageId } : {}),
+  ...(row.subject ? { subject: row.subject } : {}),
+});
 
 interface AlertRow {
   id: number;
@@ -674,27 +698,7 @@ export class Outbox {
   }
 
   history(account: string, limit: number): HistoryRow[] {
-    type Row = {
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      messageId: string | null;
-      subject: string | null;
-      error: string | null;
-    };
-    return (this.statements.history.all(account, account, limit) as Row[]).map((row) => ({
-      at: row.at,
-      ...(row.recipient ? { recipient: row.recipient } : {}),
-      ...(row.audience ? { audience: row.audience } : {}),
-      task: row.task,
-      status: row.status,
-      outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
-      ...(row.messageId ? { messageId: row.messageId } : {}),
-      ...(row.subject ? { subject: row.subject } : {}),
-    }));
+    return (this.statements.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
   }
 
   close(): void {
