@@ -25,6 +25,14 @@ const host = (a: number, h: number): HostSample => ({
   clockSkewed: false,
   metadataErrors: 0,
 });
+const fromConfig = (value: boolean | number) => ({ value, source: "config" as const });
+const settings = {
+  warnings: fromConfig(true),
+  quotaWarningPercent: fromConfig(85),
+  missedBackupsThreshold: fromConfig(1),
+  missedDaysThreshold: fromConfig(1),
+  failuresThreshold: fromConfig(1),
+};
 const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
   uid: String(1_000_000 + a),
   resellers: String(4_000_001 + (a % 40)),
@@ -39,6 +47,7 @@ const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
   neverUsed: false,
   createdSeconds: now - 400 * 86_400,
   hosts: Array.from({ length: 1 + (a % 3) }, (_, h) => host(a, h)),
+  settings,
 }));
 
 const rssBefore = process.memoryUsage().rss;

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { checkBackupCommand } from "./backup/commands.js";
-import { checkMailCommand, historyCommand } from "./bridge/commands.js";
+import { checkMailCommand, historyCommand, migrateCommand } from "./bridge/commands.js";
 import { startBridge } from "./bridge/index.js";
 import {
   type Config,
@@ -153,5 +153,19 @@ program
       historyCommand(config, options),
     ),
   );
+
+program
+  .command("migrate")
+  .description(
+    "apply pending outbox schema migrations (the bridge does at start unless bridge.migrateAtStart is false)",
+  )
+  .action(withConfig((config) => migrateCommand(config)));
+
+program
+  .command("migrate")
+  .description(
+    "apply pending outbox schema migrations (the bridge does at start unless bridge.migrateAtStart is false)",
+  )
+  .action(withConfig((config) => migrateCommand(config)));
 
 await program.parseAsync(process.argv);

@@ -72,46 +72,55 @@ export function parseConfig(
   if (config.bridge.templates.overrideDir)
     config.bridge.templates.overrideDir = resolve(config.bridge.templates.overrideDir);
 
-  /** A secret: its environment variable, else its file, else the inline value. */
-  const secret = (inline: string | undefined, file: string | undefined, key: string, variable?: string) =>
-    (variable ? env[variable] : undefined) ?? (file ? readSecret(resolve(file), key, problems) : inline);
+  /**
+   * A secret: its environment variable, else its file (key `<key>File`), else the inline value. An empty or
+   * blank one is a mistake (an empty token file, an unset variable exported as ""), never "no authentication".
+   */
+  const secret = (key: string, inline: string | undefined, file: string | undefined, variable?: string) => {
+    const fromEnvironment = variable ? env[variable] : undefined;
+    const [value, source, sourceKey] =
+      fromEnvironment !== undefined
+        ? [fromEnvironment, variable, key]
+        : file
+          ? [readSecret(resolve(file), `${key}File`, problems), resolve(file), `${key}File`]
+          : [inline, "the inline value", key];
+    if (value !== undefined && value.trim() === "")
+      problems.push(`${sourceKey}: ${source} is empty; an empty secret would switch authentication off`);
+    return value;
+  };
 
   const directory = config.directory;
   directory.bindPassword = secret(
+    "directory.bindPassword",
     directory.bindPassword,
     directory.bindPasswordFile,
-    "directory.bindPasswordFile",
     secretEnvironment.bindPassword,
   );
   const smtp = config.bridge.smtp;
   smtp.password = secret(
+    "bridge.smtp.password",
     smtp.password,
     smtp.passwordFile,
-    "bridge.smtp.passwordFile",
     secretEnvironment.smtpPassword,
   );
   const auth = config.bridge.auth;
   if (auth) {
     auth.bearerToken = secret(
+      "bridge.auth.bearerToken",
       auth.bearerToken,
       auth.bearerTokenFile,
-      "bridge.auth.bearerTokenFile",
       secretEnvironment.bridgeBearerToken,
     );
     if (auth.basic)
       auth.basic.password = secret(
+        "bridge.auth.basic.password",
         auth.basic.password,
         auth.basic.passwordFile,
-        "bridge.auth.basic.passwordFile",
       );
   }
   const scrapeAuth = config.exporter.basicAuth;
   if (scrapeAuth)
-    scrapeAuth.password = secret(
-      scrapeAuth.password,
-      scrapeAuth.passwordFile,
-      "exporter.basicAuth.passwordFile",
-    );
+    scrapeAuth.password = secret("exporter.basicAuth.password", scrapeAuth.password, scrapeAuth.passwordFile);
 
   const fromEnvironment = <T extends string>(variable: string, allowed: readonly T[]): T | undefined => {
     const value = env[variable];

@@ -34,6 +34,10 @@ export interface Snapshot {
   body: CompressedBody;
   accounts: number;
   hosts: number;
+  /** When this collection started. */
+  collectedAt: Date;
+  /** The samples by account uid, for the JSON state. */
+  samples: ReadonlyMap<string, AccountSample>;
 }
 
 /** The stages that fail a whole collection (a failed account only counts). */
@@ -185,6 +189,7 @@ export class Collector {
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
     const body = await stageOf("render", () => compressBody(renderText(samples)));
-    return { body, accounts: samples.length, hosts };
+    const byAccount = new Map(samples.map((sample) => [sample.uid, sample]));
+    return { body, accounts: samples.length, hosts, collectedAt: now, samples: byAccount };
   }
 }

@@ -2,6 +2,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { basicAuthorized } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import { type CompressedBody, emptyBody, gzipParts, writePlain } from "./body.js";
+import type { AccountSample } from "./sample.js";
+import { accountStatus, selectSamples } from "./state.js";
 
 export const contentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -12,6 +14,8 @@ export interface MetricsSource {
   selfMetrics(): Promise<string>;
   /** True once a collection has succeeded. */
   ready(): boolean;
+  /** The samples of the last good collection, for the JSON state. */
+  state?(): { collectedAt: Date; samples: ReadonlyMap<string, AccountSample> } | undefined;
 }
 
 export interface Credentials {
@@ -35,6 +39,7 @@ const landingPage = `<!doctype html>
 <li><a href="metrics">/metrics</a>: the metrics (last complete collection)</li>
 <li><a href="healthz">/healthz</a>: the process is alive</li>
 <li><a href="readyz">/readyz</a>: a collection has succeeded</li>
+<li><a href="api/v1/state">/api/v1/state</a>: per-account state as JSON (needs exporter.basicAuth)</li>
 </ul>
 </body>
 </html>
@@ -79,5 +84,26 @@ export function createApp(source: MetricsSource, logger: Logger, credentials?: C
   };
   if (credentials) app.get("/metrics", basicAuth(credentials), scrape);
   else app.get("/metrics", scrape);
+  app.get("/api/v1/state", (req, res, next) => {
+    // Account and reseller ids are not for anyone who can reach the port: no credentials, no state.
+    if (!credentials)
+      return void res
+        .status(404)
+        .json({ error: "the state endpoint is served only when exporter.basicAuth is configured" });
+    basicAuth(credentials)(req, res, next);
+  });
+  app.get("/api/v1/state", (req, res) => {
+    const state = source.state?.();
+    res.set("Cache-Control", "no-store");
+    if (!state) return void res.status(503).json({ error: "no successful collection yet" });
+    const list = (name: string) => [req.query[name] ?? []].flat().map(String);
+    const selected = selectSamples(state.samples, { accounts: list("account"), resellers: list("reseller") });
+    res.type("application/json");
+    res.write(`{"collectedAt":${JSON.stringify(state.collectedAt.toISOString())},"accounts":[`);
+    selected.forEach((sample, index) => {
+      res.write(`${index > 0 ? "," : ""}${JSON.stringify(accountStatus(sample))}`);
+    });
+    res.end("]}\n");
+  });
   return app;
 }

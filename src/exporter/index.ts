@@ -7,15 +7,26 @@ import { Collector } from "./collector.js";
 import { HEAP_GROWING_PERCENT, limitHeapGrowth } from "./heap.js";
 import { createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
+import { type AccountStatusSource, memoryStatusSource } from "./state.js";
 
 export type { AccountDirectory, AccountStateReader, SettingsResolver, Snapshot } from "./collector.js";
 export { Collector } from "./collector.js";
 export { contentType } from "./http.js";
 export type { AccountSample, HostSample } from "./sample.js";
+export type {
+  AccountStatus,
+  AccountStatusSource,
+  CollectionStatus,
+  HostStatus,
+  SettingStatus,
+} from "./state.js";
+export { httpStatusSource } from "./state.js";
 
 export interface RunningExporter extends RunningService {
   /** Collect now, or join the collection in progress; resolves true when it succeeded. */
   collect(): Promise<boolean>;
+  /** The last collection's per-account state, read in memory (what `/api/v1/state` serves). */
+  status: AccountStatusSource;
 }
 
 export interface ExporterOptions {
@@ -51,6 +62,7 @@ export async function startExporter(
       body: () => collector.snapshot?.body,
       selfMetrics: () => metrics.registry.metrics(),
       ready: () => collector.snapshot !== undefined,
+      state: () => collector.snapshot,
     },
     log,
     basicAuth ? { username: basicAuth.username, password: basicAuth.password ?? "" } : undefined,
@@ -69,6 +81,7 @@ export async function startExporter(
   return {
     url,
     collect: () => collector.collect(),
+    status: memoryStatusSource(() => collector.snapshot),
     async close() {
       await collector.stop();
       await closeServer(server);

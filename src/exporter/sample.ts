@@ -3,6 +3,9 @@ import type { AccountState, ClientInfo, HostState, RunStatus, Schedule } from ".
 /** One effective setting as the directory module resolves it (account → reseller → configuration). */
 interface ResolvedSetting {
   value: boolean | number;
+  /** Where the value came from, when the resolver says (the state endpoint shows it). */
+  source?: "account" | "reseller" | "config";
+  resellerUid?: string;
 }
 
 /** The effective settings the exporter publishes; a structural subset of the directory's EffectiveSettings. */
@@ -58,6 +61,8 @@ export interface AccountSample {
   neverUsed: boolean;
   createdSeconds?: number;
   hosts: HostSample[];
+  /** The effective settings with their sources, for the state endpoint. */
+  settings: ExportedSettings;
 }
 
 const seconds = (date: Date | undefined): number | undefined =>
@@ -143,4 +148,5 @@ export const accountSample = (state: AccountState, settings: ExportedSettings, n
   neverUsed: state.neverUsed,
   createdSeconds: seconds(state.account.createdAt),
   hosts: state.hosts.map((host) => hostSample(host, now)),
+  settings,
 });

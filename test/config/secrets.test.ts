@@ -4,10 +4,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseConfig } from "../../src/config/index.js";
+import { runCli } from "../directory/runCli.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "stoney-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(path.join(dir, "token"), "from-file\n");
+writeFileSync(path.join(dir, "empty"), "");
+writeFileSync(path.join(dir, "blank"), " \t\n\n");
 
 const parse = (raw: object, env: NodeJS.ProcessEnv = {}) =>
   parseConfig(stringify(raw), "test.yaml", dir, env);
@@ -55,5 +58,49 @@ describe("secrets: environment, else file (relative to the config file), else in
     expect(() =>
       parse({ directory: { url: "file:x.ldif" }, bridge: { smtp: { passwordFile: "./missing" } } }),
     ).toThrow(`bridge.smtp.passwordFile: cannot read ${path.join(dir, "missing")} (ENOENT)`);
+  });
+
+  // An empty secret must never read as "no authentication configured".
+  it.each([
+    [{ bridge: { auth: { bearerTokenFile: "./empty" } } }, {}, "bridge.auth.bearerTokenFile"],
+    [{ bridge: { auth: { bearerTokenFile: "./blank" } } }, {}, "bridge.auth.bearerTokenFile"],
+    [{ bridge: { auth: { bearerToken: "  " } } }, {}, "bridge.auth.bearerToken"],
+    [{ bridge: { auth: { bearerToken: "inline" } } }, { STONEY_BRIDGE_TOKEN: "" }, "STONEY_BRIDGE_TOKEN"],
+    [
+      { bridge: { auth: { basic: { username: "am", passwordFile: "./blank" } } } },
+      {},
+      "bridge.auth.basic.passwordFile",
+    ],
+    [{ bridge: { auth: { basic: { username: "am", password: "" } } } }, {}, "bridge.auth.basic.password"],
+    [
+      { exporter: { basicAuth: { username: "prometheus", passwordFile: "./empty" } } },
+      {},
+      "exporter.basicAuth.passwordFile",
+    ],
+    [
+      { exporter: { basicAuth: { username: "prometheus", password: "\n" } } },
+      {},
+      "exporter.basicAuth.password",
+    ],
+    [{ bridge: { smtp: { passwordFile: "./blank" } } }, {}, "bridge.smtp.passwordFile"],
+    [{ directory: { ...base.directory, bindPassword: " " } }, {}, "directory.bindPassword"],
+    [base, { STONEY_LDAP_BIND_PASSWORD: " " }, "STONEY_LDAP_BIND_PASSWORD"],
+  ])("rejects an empty or blank secret: %j %j", (raw, env, source) => {
+    expect(() => parse({ directory: { url: "file:x.ldif" }, ...raw }, env)).toThrow(
+      new RegExp(`${source}[^\n]* is empty`),
+    );
+  });
+
+  it("makes the CLI exit 2 with one line for an empty token file, never serving without auth", async () => {
+    const file = path.join(dir, "empty-token.yaml");
+    writeFileSync(
+      file,
+      stringify({ directory: { url: "file:x.ldif" }, bridge: { auth: { bearerTokenFile: "./empty" } } }),
+    );
+    const { code, stderr } = await runCli(["--config", file, "bridge"]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `${file}: invalid configuration\n  bridge.auth.bearerTokenFile: ${path.join(dir, "empty")} is empty; an empty secret would switch authentication off\n`,
+    );
   });
 });

@@ -1,0 +1,194 @@
+import type { ClientInfo, RunStatus } from "../backup/model.js";
+import type { AccountSample, HostSample } from "./sample.js";
+
+/**
+ * The per-account state of the last good collection as JSON: what the self-care portal shows and
+ * what other tools (digests, dashboards) can read without parsing the exposition format. Times are
+ * RFC 3339 strings, absent when unknown.
+ */
+export interface HostStatus {
+  host: string;
+  status: RunStatus;
+  running: boolean;
+  lastStart?: string;
+  lastEnd?: string;
+  lastSuccess?: string;
+  missedRuns: number;
+  consecutiveFailures: number;
+  nextPlannedRun?: string;
+  schedule?: { type: string; cron: string; utcOffset: string };
+  client?: ClientInfo;
+  clientOutdated: boolean;
+  clockSkewed: boolean;
+  metadataErrors: number;
+}
+
+export interface SettingStatus {
+  value: boolean | number;
+  source?: "account" | "reseller" | "config";
+  resellerUid?: string;
+}
+
+export interface AccountStatus {
+  uid: string;
+  resellers: string[];
+  neverUsed: boolean;
+  createdAt?: string;
+  quota: { quotaBytes?: number; usedBytes?: number; usedRatio?: number; warningRatio: number };
+  settings: Record<keyof AccountSample["settings"], SettingStatus>;
+  hosts: HostStatus[];
+}
+
+export interface CollectionStatus {
+  /** When the collection that produced this state started. */
+  collectedAt: string;
+  accounts: AccountStatus[];
+}
+
+/** Read access to the last collection, in memory (same process) or over HTTP. */
+export interface AccountStatusSource {
+  /** When the last good collection ran, undefined before the first one. */
+  collectedAt(): Promise<Date | undefined>;
+  /** The state of these accounts; accounts the last collection did not cover are absent. */
+  accounts(uids: readonly string[]): Promise<Map<string, AccountStatus>>;
+}
+
+const time = (seconds: number | undefined): string | undefined =>
+  seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+
+/** Drop undefined fields, so JSON and in-memory answers look the same. */
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+const hostStatus = (host: HostSample): HostStatus =>
+  defined({
+    host: host.host,
+    status: host.status,
+    running: host.status === "running",
+    lastStart: time(host.lastStartSeconds),
+    lastEnd: time(host.lastEndSeconds),
+    lastSuccess: time(host.lastSuccessSeconds),
+    missedRuns: host.missedSchedules,
+    consecutiveFailures: host.consecutiveFailures,
+    nextPlannedRun: time(host.nextScheduleSeconds),
+    schedule: host.schedule,
+    client: host.client,
+    clientOutdated: host.clientOutdated,
+    clockSkewed: host.clockSkewed,
+    metadataErrors: host.metadataErrors,
+  });
+
+const settingStatus = (setting: SettingStatus): SettingStatus =>
+  defined({ value: setting.value, source: setting.source, resellerUid: setting.resellerUid });
+
+/** One account's collected sample as its JSON state. */
+export const accountStatus = (sample: AccountSample): AccountStatus =>
+  defined({
+    uid: sample.uid,
+    resellers: sample.resellers === "" ? [] : sample.resellers.split(","),
+    neverUsed: sample.neverUsed,
+    createdAt: time(sample.createdSeconds),
+    quota: defined({
+      quotaBytes: sample.quotaBytes,
+      usedBytes: sample.usedBytes,
+      usedRatio: sample.usedRatio,
+      warningRatio: sample.quotaWarningRatio,
+    }),
+    settings: {
+      warnings: settingStatus(sample.settings.warnings),
+      quotaWarningPercent: settingStatus(sample.settings.quotaWarningPercent),
+      missedBackupsThreshold: settingStatus(sample.settings.missedBackupsThreshold),
+      missedDaysThreshold: settingStatus(sample.settings.missedDaysThreshold),
+      failuresThreshold: settingStatus(sample.settings.failuresThreshold),
+    },
+    hosts: sample.hosts.map(hostStatus),
+  });
+
+/** Which accounts a state request asks for: `account` and `reseller` query values (any of them), or all. */
+export interface StateQuery {
+  accounts: readonly string[];
+  resellers: readonly string[];
+}
+
+/** The accounts of a collection that match a query, in uid order. */
+export function selectSamples(
+  samples: ReadonlyMap<string, AccountSample>,
+  query: StateQuery,
+): AccountSample[] {
+  if (query.accounts.length === 0 && query.resellers.length === 0) return [...samples.values()];
+  const selected = new Map<string, AccountSample>();
+  for (const uid of query.accounts) {
+    const sample = samples.get(uid);
+    if (sample) selected.set(uid, sample);
+  }
+  if (query.resellers.length > 0) {
+    const wanted = new Set(query.resellers);
+    for (const sample of samples.values())
+      if (sample.resellers.split(",").some((uid) => wanted.has(uid))) selected.set(sample.uid, sample);
+  }
+  return [...selected.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+}
+
+/** The state of a collector in the same process. */
+export function memoryStatusSource(
+  snapshot: () => { collectedAt: Date; samples: ReadonlyMap<string, AccountSample> } | undefined,
+): AccountStatusSource {
+  return {
+    collectedAt: async () => snapshot()?.collectedAt,
+    accounts: async (uids) => {
+      const result = new Map<string, AccountStatus>();
+      const samples = snapshot()?.samples;
+      if (!samples) return result;
+      for (const uid of uids) {
+        const sample = samples.get(uid);
+        if (sample) result.set(uid, accountStatus(sample));
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * The state of an exporter in another process, read from its `/api/v1/state` endpoint and kept for
+ * `maxAgeMs` (a collection runs every minute or so, so asking more often gains nothing).
+ */
+export function httpStatusSource(
+  baseUrl: string,
+  credentials: { username: string; password: string } | undefined,
+  maxAgeMs = 10_000,
+): AccountStatusSource {
+  let cached: { at: number; collectedAt?: Date; byUid: Map<string, AccountStatus> } | undefined;
+  const load = async () => {
+    if (cached && Date.now() - cached.at < maxAgeMs) return cached;
+    const headers: Record<string, string> = {};
+    if (credentials)
+      headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+    const response = await fetch(new URL("api/v1/state", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
+      headers,
+    });
+    if (response.status === 503) {
+      cached = { at: Date.now(), byUid: new Map() };
+      return cached;
+    }
+    if (!response.ok) throw new Error(`exporter state ${baseUrl}: HTTP ${response.status}`);
+    const body = (await response.json()) as CollectionStatus;
+    cached = {
+      at: Date.now(),
+      collectedAt: new Date(body.collectedAt),
+      byUid: new Map(body.accounts.map((account) => [account.uid, account])),
+    };
+    return cached;
+  };
+  return {
+    collectedAt: async () => (await load()).collectedAt,
+    accounts: async (uids) => {
+      const { byUid } = await load();
+      const result = new Map<string, AccountStatus>();
+      for (const uid of uids) {
+        const found = byUid.get(uid);
+        if (found) result.set(uid, found);
+      }
+      return result;
+    },
+  };
+}
