@@ -161,11 +161,4 @@ program
   )
   .action(withConfig((config) => migrateCommand(config)));
 
-program
-  .command("migrate")
-  .description(
-    "apply pending outbox schema migrations (the bridge does at start unless bridge.migrateAtStart is false)",
-  )
-  .action(withConfig((config) => migrateCommand(config)));
-
 await program.parseAsync(process.argv);
