@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
-import type { Attempt, OutboxStore } from "./store.js";
+import type { OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
 /**
@@ -103,7 +103,18 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
 `;
 
-export const sqliteMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+/** One row rewritten by every readiness probe: proof that the store can write, not only lock. */
+const probes = `
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+);
+`;
+
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "readiness probe", sql: probes },
+];
 
 export interface OutboxOptions {
   /** The domain of generated Message-IDs. */
@@ -237,6 +248,13 @@ export type AttemptOutcome =
   | { kind: "temporary"; error: string; retryAt: number }
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
+
+export interface Attempt {
+  mailId: number;
+  outcome: AttemptOutcome;
+  at: number;
+  durationMs: number;
+}
 
 export interface AcceptResult {
   notificationId: number;
@@ -401,6 +419,9 @@ export class SqliteOutbox implements OutboxStore {
       claimMail: db.prepare(`UPDATE mails SET state = 'sending' WHERE id = ? AND state = 'pending'`),
       recover: db.prepare(`UPDATE mails SET state = 'pending' WHERE state = 'sending'`),
       release: db.prepare(`UPDATE mails SET state = 'pending' WHERE id = ? AND state = 'sending'`),
+      probe: db.prepare(
+        `INSERT INTO probes (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+      ),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES (?, ?, ?, ?, ?)`,
       ),
@@ -669,10 +690,10 @@ export class SqliteOutbox implements OutboxStore {
     this.sql.release.run(mailId);
   }
 
-  /** Readiness: the write lock can be taken. */
-  async probe(_now: number): Promise<void> {
+  /** Readiness: one real (synced) write; rejects when the store cannot write. */
+  async probe(now: number): Promise<void> {
     this.statements++;
-    this.db.exec("BEGIN IMMEDIATE; ROLLBACK");
+    this.sql.probe.run(now);
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */

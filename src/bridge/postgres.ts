@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
+  type Attempt,
   type HistoryRow,
   historyOutcome,
   type NewMail,
@@ -15,7 +16,7 @@ import {
   type StoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-import type { Attempt, OutboxStore } from "./store.js";
+import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 

@@ -1,7 +1,7 @@
 import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
-  AttemptOutcome,
+  Attempt,
   HistoryRow,
   NewMail,
   OutboxStats,
@@ -11,14 +11,6 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-
-/** One delivery attempt, recorded the moment it ended. */
-export interface Attempt {
-  mailId: number;
-  outcome: AttemptOutcome;
-  at: number;
-  durationMs: number;
-}
 
 /**
  * The outbox as the bridge's stages see it: a SQLite file for one process, or PostgreSQL shared by
