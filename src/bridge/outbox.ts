@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
@@ -9,8 +10,11 @@ import type { MailAudience, MailEntry } from "./templates/index.js";
  * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
  * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
  * leaves either the old or the new state, never half of it.
+ *
+ * Migration 1 is the schema from before versioned migrations, written with IF NOT EXISTS so it adopts
+ * an outbox file of that time as it is.
  */
-const schema = `
+const outboxSchema = `
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -97,6 +101,75 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
 `;
+
+export const sqliteMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+
+export interface OutboxOptions {
+  /** The domain of generated Message-IDs. */
+  messageDomain?: string;
+  /**
+   * Take the outbox's lock file for this process (the bridge, `migrate`). Readers such as `history`
+   * do not: WAL lets them read while the bridge writes.
+   */
+  exclusive?: boolean;
+  /** Apply pending schema migrations; otherwise an outdated schema is an error. */
+  migrate?: boolean;
+}
+
+/** The lock file beside a SQLite outbox. */
+export const lockFileOf = (file: string) => `${file}.lock`;
+
+/**
+ * Hold the outbox's lock file for the life of this process: an exclusive SQLite transaction on a
+ * side database (POSIX record locks underneath, so a killed process releases it with its file
+ * descriptors). The outbox itself stays unlocked for readers.
+ */
+function lockOutbox(file: string): Database.Database {
+  const lockFile = lockFileOf(file);
+  const lock = new Database(lockFile, { timeout: 0 });
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === "SQLITE_BUSY")
+      throw new Error(
+        `${file} is in use by another process (lock ${lockFile}); a SQLite outbox serves one bridge, use a postgres:// outbox for several`,
+      );
+    throw error;
+  }
+  return lock;
+}
+
+const schemaVersion = (db: Database.Database): number => {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (!table) return 0;
+  return (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+};
+
+/** Bring a SQLite outbox to the latest schema, one transaction per migration. */
+export function migrateSqlite(
+  db: Database.Database,
+  apply: boolean,
+  migrations: readonly Migration[] = sqliteMigrations,
+): MigrationReport {
+  const from = schemaVersion(db);
+  const pending = pendingMigrations(from, migrations, apply);
+  for (const migration of pending)
+    db.transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }).immediate();
+  return { from, to: pending.at(-1)?.version ?? from, applied: pending };
+}
 
 export interface StoredAlert {
   id: number;
@@ -220,6 +293,8 @@ interface MailRow {
 
 export class Outbox {
   readonly db: Database.Database;
+  readonly migration: MigrationReport;
+  private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
   private readonly statements;
 
@@ -228,16 +303,26 @@ export class Outbox {
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
    * per transaction, and the accept path is one transaction per payload.
    */
-  constructor(file: string, messageDomain = "stoney-backup-monitor.invalid") {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("foreign_keys = ON");
-    this.db.exec(schema);
-    this.messageDomain = messageDomain;
-    const db = this.db;
+  constructor(file: string, options: OutboxOptions = {}) {
+    const memory = file === ":memory:";
+    if (!memory) mkdirSync(path.dirname(file), { recursive: true });
+    this.lock = options.exclusive && !memory ? lockOutbox(file) : undefined;
+    let opened: Database.Database | undefined;
+    try {
+      opened = new Database(file);
+      opened.pragma("journal_mode = WAL");
+      opened.pragma("synchronous = FULL");
+      opened.pragma("busy_timeout = 5000");
+      opened.pragma("foreign_keys = ON");
+      this.migration = migrateSqlite(opened, options.migrate ?? true);
+    } catch (error) {
+      opened?.close();
+      this.lock?.close();
+      throw error;
+    }
+    const db = opened;
+    this.db = db;
+    this.messageDomain = options.messageDomain ?? "stoney-backup-monitor.invalid";
     this.statements = {
       insertNotification: db.prepare(
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
@@ -582,5 +667,6 @@ export class Outbox {
 
   close(): void {
     this.db.close();
+    this.lock?.close();
   }
 }

@@ -31,6 +31,8 @@ export const bridgeSchema = z
       .default(16 * 1024 * 1024),
     /** SQLite outbox (relative to the config file). */
     outboxPath: z.string().default("./data/outbox.sqlite"),
+    /** Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does. */
+    migrateAtStart: z.boolean().default(true),
     /** The same alert notification (fingerprint, status, startsAt) within this window sends no second mail. */
     dedupeWindowSeconds: z.number().nonnegative().default(3600),
     /** Mails to one recipient within this window go out as one mail. */
