@@ -71,21 +71,13 @@ export async function startBridge(
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
   pipeline.start();
-  const ready = () => {
-    try {
-      outbox.db.exec("BEGIN IMMEDIATE; ROLLBACK");
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const app = createApp({
     config: bridge,
     outbox,
     metrics,
     logger: log,
     accepted: () => pipeline.wake(),
-    ready,
+    ready: () => pipeline.ready(),
   });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {

@@ -102,7 +102,18 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
 `;
 
-export const sqliteMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+/** One row rewritten by every readiness probe: proof that the store can write, not only lock. */
+const probes = `
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+);
+`;
+
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "readiness probe", sql: probes },
+];
 
 export interface OutboxOptions {
   /** The domain of generated Message-IDs. */
@@ -237,6 +248,13 @@ export type AttemptOutcome =
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
 
+export interface Attempt {
+  mailId: number;
+  outcome: AttemptOutcome;
+  at: number;
+  durationMs: number;
+}
+
 export interface AcceptResult {
   notificationId: number;
   alerts: number;
@@ -262,7 +280,31 @@ export interface HistoryRow {
   subject?: string;
 }
 
-const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+export const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+/** A history row as both stores select it. */
+export interface HistoryRecord {
+  at: number;
+  recipient: string | null;
+  audience: string | null;
+  task: string;
+  status: string;
+  outcome: string;
+  messageId: string | null;
+  subject: string | null;
+  error: string | null;
+}
+
+export const historyOutcome = (row: HistoryRecord): HistoryRow => ({
+  at: row.at,
+  ...(row.recipient ? { recipient: row.recipient } : {}),
+  ...(row.audience ? { audience: row.audience } : {}),
+  task: row.task,
+  status: row.status,
+  outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
+  ...(row.messageId ? { messageId: row.messageId } : {}),
+  ...(row.subject ? { subject: row.subject } : {}),
+});
 
 interface AlertRow {
   id: number;
@@ -372,6 +414,10 @@ export class Outbox {
       nextMail: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'`),
       claimMail: db.prepare(`UPDATE mails SET state = 'sending' WHERE id = ? AND state = 'pending'`),
       recover: db.prepare(`UPDATE mails SET state = 'pending' WHERE state = 'sending'`),
+      release: db.prepare(`UPDATE mails SET state = 'pending' WHERE id = ? AND state = 'sending'`),
+      probe: db.prepare(
+        `INSERT INTO probes (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+      ),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES (?, ?, ?, ?, ?)`,
       ),
@@ -586,20 +632,30 @@ export class Outbox {
     return this.statements.recover.run().changes;
   }
 
-  /** Record the attempts of a batch of mails in one transaction. */
-  record(
-    attempts: ReadonlyArray<{ mailId: number; outcome: AttemptOutcome; at: number; durationMs: number }>,
-  ): void {
+  /**
+   * Record one delivery attempt as soon as it ended, in its own transaction: a crash afterwards
+   * cannot send that mail again.
+   */
+  record(attempt: Attempt): void {
     const s = this.statements;
+    const { mailId, outcome, at, durationMs } = attempt;
     this.db.transaction(() => {
-      for (const { mailId, outcome, at, durationMs } of attempts) {
-        const response = outcome.kind === "sent" ? outcome.response : outcome.error;
-        s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
-        if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
-        else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
-        else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
-      }
+      const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+      s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
+      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+      else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
+      else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
     })();
+  }
+
+  /** A send given up at shutdown: back to pending, not counted as an attempt. */
+  release(mailId: number): void {
+    this.statements.release.run(mailId);
+  }
+
+  /** Readiness: one real (synced) write; throws when the store cannot write. */
+  probe(now: number): void {
+    this.statements.probe.run(now);
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
@@ -642,27 +698,7 @@ export class Outbox {
   }
 
   history(account: string, limit: number): HistoryRow[] {
-    type Row = {
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      messageId: string | null;
-      subject: string | null;
-      error: string | null;
-    };
-    return (this.statements.history.all(account, account, limit) as Row[]).map((row) => ({
-      at: row.at,
-      ...(row.recipient ? { recipient: row.recipient } : {}),
-      ...(row.audience ? { audience: row.audience } : {}),
-      task: row.task,
-      status: row.status,
-      outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
-      ...(row.messageId ? { messageId: row.messageId } : {}),
-      ...(row.subject ? { subject: row.subject } : {}),
-    }));
+    return (this.statements.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
   }
 
   close(): void {

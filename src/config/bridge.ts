@@ -52,7 +52,13 @@ export const bridgeSchema = z
           .prefault({}),
         from: z.string().default("stoney backup <backup-noreply@localhost>"),
         maxConnections: z.number().int().positive().default(5),
+        /** Connecting, the greeting, and any silence of the server within a transaction. */
         timeoutMs: z.number().int().positive().default(30_000),
+        /**
+         * The whole SMTP transaction of one mail, connecting included; a server that stalls one mail
+         * (e.g. by trickling its replies) then costs that mail a retry, and nobody else any time.
+         */
+        mailTimeoutMs: z.number().int().positive().default(120_000),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,9 +8,9 @@ import { SMTPServer } from "smtp-server";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
-export { exampleLdif, freePort, repoRoot, spawnCli, waitFor } from "../support/common.js";
+export { exampleLdif, freePort, repoRoot, runCli, spawnCli, waitFor } from "../support/common.js";
 
-import { exampleLdif, freePort, repoRoot } from "../support/common.js";
+import { exampleLdif, freePort } from "../support/common.js";
 
 export const tempDir = (): { dir: string; remove(): void } => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));
@@ -33,6 +32,12 @@ export interface SmtpSink {
   mails: ReceivedMail[];
   /** Recipients answered with 550 at RCPT TO. */
   rejected: Set<string>;
+  /** While true, every RCPT TO is answered with 550 (a relay that refuses everyone). */
+  refuseAll: boolean;
+  /** Hold the answer to DATA of mails to this address until the returned function is called. */
+  hold(address: string): () => void;
+  /** Called after each accepted mail was answered with 250. */
+  onAccepted?: (mail: ReceivedMail) => void;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Mails addressed to one recipient. */
@@ -52,12 +57,27 @@ export async function smtpSink(
   const port = options.port ?? (await freePort());
   const mails: ReceivedMail[] = [];
   const rejected = new Set<string>();
+  const held = new Map<string, Promise<void>>();
   let server: SMTPServer | undefined;
   const sink: SmtpSink = {
     port,
     url: `${options.tls === "implicit" ? "smtps" : "smtp"}://127.0.0.1:${port}`,
     mails,
     rejected,
+    refuseAll: false,
+    hold(address) {
+      let release = () => {};
+      held.set(
+        address,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      return () => {
+        held.delete(address);
+        release();
+      };
+    },
     to: (address) => mails.filter((m) => m.envelopeTo.includes(address)),
     async start() {
       server = new SMTPServer({
@@ -76,7 +96,7 @@ export async function smtpSink(
         logger: false,
         size: 10 * 1024 * 1024,
         onRcptTo(address, _session, callback) {
-          if (rejected.has(address.address)) {
+          if (sink.refuseAll || rejected.has(address.address)) {
             const error = Object.assign(new Error("mailbox unavailable"), { responseCode: 550 });
             return callback(error);
           }
@@ -87,19 +107,24 @@ export async function smtpSink(
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
           stream.on("end", () => {
             const raw = Buffer.concat(chunks).toString("utf8");
-            simpleParser(raw).then(
-              (parsed) => {
-                mails.push({
-                  envelopeTo: session.envelope.rcptTo.map((r) => r.address),
-                  secure: session.secure,
-                  ...(typeof session.user === "string" ? { user: session.user } : {}),
-                  parsed,
-                  raw,
-                });
-                callback();
-              },
-              (error: Error) => callback(error),
-            );
+            const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
+            Promise.all(envelopeTo.map((address) => held.get(address)))
+              .then(() => simpleParser(raw))
+              .then(
+                (parsed) => {
+                  const mail: ReceivedMail = {
+                    envelopeTo,
+                    secure: session.secure,
+                    ...(typeof session.user === "string" ? { user: session.user } : {}),
+                    parsed,
+                    raw,
+                  };
+                  mails.push(mail);
+                  callback();
+                  sink.onAccepted?.(mail);
+                },
+                (error: Error) => callback(error),
+              );
           });
         },
       });
@@ -238,14 +263,3 @@ export const quotaAnnotations = {
   used_ratio: "0.97",
   warning_ratio: "0.9",
 };
-
-/** Run the CLI (from source) to its end; a non-zero exit is a result, not an error. */
-export const runCli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), ...args],
-      { cwd: repoRoot, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });

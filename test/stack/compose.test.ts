@@ -10,22 +10,10 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../../src/config/index.js";
 import { findBinary, requireBinaries } from "../support/binaries.js";
+import { loadCompose } from "./compose.js";
 import { freePort, repoRoot, runBinary, waitFor } from "./processes.js";
 
-interface Service {
-  build?: string | { context: string };
-  image?: string;
-  command?: string[];
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[]; interval?: string; start_period?: string };
-}
-
-const compose = parse(readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8"), { merge: true }) as {
-  services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-};
+const compose = loadCompose();
 const services = compose.services;
 
 const hostPort = (mapping: string): number => Number(mapping.split(":").at(-2));
