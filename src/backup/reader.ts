@@ -10,8 +10,8 @@ import { type ClientFileKind, isUnsafeEntryName, readAccountTree, type TreeReadi
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
-  /** Once per collection, before the accounts: e.g. run repquota once. Never rejects. */
-  prepareCollection(now: Date): Promise<void>;
+  /** Once per collection, before the accounts: e.g. run repquota once. Rejects only when `signal` fired. */
+  prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
   close(): void;
@@ -26,6 +26,7 @@ export const homeOf = (account: Account, root: string): string =>
 /**
  * Never used: the account is older than `neverUsedAfterDays` and no host ever ran (no client file, no run or
  * success in the history, no last success in the directory). Without createdAt the age is unknown: not flagged.
+ * A host whose client files exist but cannot be read has uploaded something: it is unreadable, not unused.
  */
 export function isNeverUsed(
   account: Account,
@@ -37,7 +38,9 @@ export function isNeverUsed(
   if (!account.createdAt) return false;
   if (now.getTime() - account.createdAt.getTime() <= neverUsedAfterDays * DAY_MS) return false;
   if (everRanByHistory || account.lastSuccessfulBackup.size > 0) return false;
-  return hosts.every((host) => !host.lastStart && !host.lastEnd && !host.lastSuccess);
+  return hosts.every(
+    (host) => !host.lastStart && !host.lastEnd && !host.lastSuccess && host.errors.length === 0,
+  );
 }
 
 const emptyState = (account: Account, error: string): AccountState => ({
@@ -110,12 +113,13 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   }
 
   return {
-    async prepareCollection(now) {
+    async prepareCollection(now, signal) {
       try {
         history.flush();
         parsed.nextCollection();
-        await quota.prepare(now);
+        await quota.prepare(now, signal);
       } catch (error) {
+        if (signal?.aborted) throw error;
         logger.error(
           { reason: error instanceof Error ? error.message : String(error) },
           "preparing the collection failed",

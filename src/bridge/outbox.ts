@@ -114,6 +114,11 @@ CREATE TABLE probes (
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
+  {
+    version: 3,
+    name: "items by alert, for what became of a problem",
+    sql: "CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
+  },
 ];
 
 export interface OutboxOptions {
@@ -249,6 +254,12 @@ export type AttemptOutcome =
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
 
+export interface ProblemState {
+  resolved: boolean;
+  announced: boolean;
+  waiting: boolean;
+}
+
 export interface Attempt {
   mailId: number;
   outcome: AttemptOutcome;
@@ -282,6 +293,52 @@ export interface HistoryRow {
 }
 
 export const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+/** The outbox's counters, one query in both stores' SQL. */
+export const statsQuery = `SELECT
+  (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
+  (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
+  (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
+  (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
+  (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS "oldestAlert",
+  (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
+  (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS "oldestItem"`;
+
+export interface StatsRecord {
+  pending: number;
+  oldest: number | null;
+  dead: number;
+  alerts: number;
+  oldestAlert: number | null;
+  queued: number;
+  oldestItem: number | null;
+}
+
+export const statsOf = (row: StatsRecord): OutboxStats => {
+  const oldest = [row.oldest, row.oldestAlert, row.oldestItem].filter((t): t is number => t !== null);
+  return {
+    pendingMails: row.pending,
+    deadLetters: row.dead,
+    pendingAlerts: row.alerts,
+    queuedItems: row.queued,
+    ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
+  };
+};
+
+/** What the outbox recorded for one account (parameter 1) newest first, at most parameter 2 rows; both stores' SQL. */
+export const historyQuery = (parameter: (n: number) => string) => `
+  SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
+    CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
+      WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
+    m.message_id AS "messageId", m.subject, m.last_error AS error
+  FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ${parameter(1)}
+  UNION ALL
+  SELECT a.received_at, NULL, NULL, a.task, a.status,
+    CASE WHEN a.state = 'duplicate' THEN 'suppressed: duplicate'
+      WHEN a.last_error LIKE 'held %' THEN 'held' ELSE 'waiting for the directory' END,
+    NULL, NULL, a.last_error
+  FROM alerts a WHERE a.account = ${parameter(1)} AND a.state IN ('duplicate', 'pending')
+  ORDER BY 1 DESC LIMIT ${parameter(2)}`;
 
 /** A history row as both stores select it. */
 export interface HistoryRecord {
@@ -374,6 +431,16 @@ export class SqliteOutbox implements OutboxStore {
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
+      problemResolved: db.prepare(
+        `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = 'resolved' AND starts_at = ? LIMIT 1`,
+      ),
+      problemAnnounced: db.prepare(
+        `SELECT 1 FROM alerts a JOIN items i ON i.alert_id = a.id
+         WHERE a.fingerprint = ? AND a.status = 'firing' AND a.starts_at = ? AND i.state IN ('queued', 'mailed') LIMIT 1`,
+      ),
+      problemWaiting: db.prepare(
+        `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = 'firing' AND starts_at = ? AND state = 'pending' LIMIT 1`,
+      ),
       seen: db.prepare(
         `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = ? AND starts_at = ? AND received_at > ?
          AND state != 'duplicate' LIMIT 1`,
@@ -431,29 +498,8 @@ export class SqliteOutbox implements OutboxStore {
       retryMail: db.prepare(
         `UPDATE mails SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
       ),
-      stats: db.prepare(
-        `SELECT
-          (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
-          (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-          (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
-          (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
-          (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldestAlert,
-          (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
-          (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldestItem`,
-      ),
-      history: db.prepare(
-        `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
-           CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-             WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
-           m.message_id AS messageId, m.subject, m.last_error AS error
-         FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ?
-         UNION ALL
-         SELECT a.received_at, NULL, NULL, a.task, a.status,
-           CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
-           NULL, NULL, a.last_error
-         FROM alerts a WHERE a.account = ? AND a.state IN ('duplicate', 'pending')
-         ORDER BY 1 DESC LIMIT ?`,
-      ),
+      stats: db.prepare(statsQuery),
+      history: db.prepare(historyQuery((n) => `?${n}`)),
     };
   }
 
@@ -495,6 +541,22 @@ export class SqliteOutbox implements OutboxStore {
       }
       return { notificationId, alerts: notification.alerts.length, duplicates };
     })();
+  }
+
+  /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
+  async problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>> {
+    this.statements++;
+    const s = this.sql;
+    return new Map(
+      alerts.map((alert) => [
+        alert.id,
+        {
+          resolved: s.problemResolved.get(alert.fingerprint, alert.startsAt) !== undefined,
+          announced: s.problemAnnounced.get(alert.fingerprint, alert.startsAt) !== undefined,
+          waiting: s.problemWaiting.get(alert.fingerprint, alert.startsAt) !== undefined,
+        },
+      ]),
+    );
   }
 
   /** Due alerts: with one process there is nothing to lease. */
@@ -719,28 +781,12 @@ export class SqliteOutbox implements OutboxStore {
 
   async stats(): Promise<OutboxStats> {
     this.statements++;
-    const row = this.sql.stats.get() as {
-      pending: number;
-      oldest: number | null;
-      dead: number;
-      alerts: number;
-      oldestAlert: number | null;
-      queued: number;
-      oldestItem: number | null;
-    };
-    const oldest = [row.oldest, row.oldestAlert, row.oldestItem].filter((t): t is number => t !== null);
-    return {
-      pendingMails: row.pending,
-      deadLetters: row.dead,
-      pendingAlerts: row.alerts,
-      queuedItems: row.queued,
-      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
-    };
+    return statsOf(this.sql.stats.get() as StatsRecord);
   }
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {
     this.statements++;
-    return (this.sql.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
+    return (this.sql.history.all(account, limit) as HistoryRecord[]).map(historyOutcome);
   }
 
   async close(): Promise<void> {

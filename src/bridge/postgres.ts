@@ -5,15 +5,21 @@ import { type Migration, type MigrationReport, pendingMigrations } from "./migra
 import {
   type AcceptResult,
   type Attempt,
+  type HistoryRecord,
   type HistoryRow,
   historyOutcome,
+  historyQuery,
   type NewMail,
   type OutboxStats,
+  type ProblemState,
   type QueuedItem,
   type RoutedItem,
   recipientKey,
+  type StatsRecord,
   type StoredAlert,
   type StoredMail,
+  statsOf,
+  statsQuery,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
@@ -68,6 +74,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_pending ON alerts(id) WHERE state = 'pending';
 CREATE INDEX alerts_account ON alerts(account);
+CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);
 CREATE TABLE mails (
   id BIGSERIAL PRIMARY KEY,
   created_at BIGINT NOT NULL,
@@ -113,6 +120,7 @@ CREATE TABLE items (
 CREATE INDEX items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
 CREATE INDEX items_queued_since ON items(created_at) WHERE state = 'queued';
 CREATE INDEX items_account ON items(account);
+CREATE INDEX items_alert ON items(alert_id);
 CREATE TABLE attempts (
   id BIGSERIAL PRIMARY KEY,
   mail_id BIGINT NOT NULL REFERENCES mails(id),
@@ -392,6 +400,24 @@ export class PostgresOutbox implements OutboxStore {
     };
   }
 
+  async problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>> {
+    if (alerts.length === 0) return new Map();
+    const { rows } = await this.query<ProblemState & { id: number }>(
+      `SELECT t.id,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'resolved') AS resolved,
+         EXISTS (SELECT 1 FROM alerts a JOIN items i ON i.alert_id = a.id WHERE a.fingerprint = t.fingerprint
+           AND a.starts_at = t.starts_at AND a.status = 'firing' AND i.state IN ('queued', 'mailed')) AS announced,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'firing' AND a.state = 'pending') AS waiting
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, fingerprint, starts_at)`,
+      [alerts.map((a) => a.id), alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt)],
+    );
+    return new Map(
+      rows.map(({ id, resolved, announced, waiting }) => [id, { resolved, announced, waiting }]),
+    );
+  }
+
   async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
     const { rows } = await this.query<AlertRow>(
       `UPDATE alerts SET lease_owner = $1, lease_until = $2::bigint + $3::bigint
@@ -655,63 +681,16 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async stats(): Promise<OutboxStats> {
-    const { rows } = await this.query<{
-      pending: number;
-      oldest: number | null;
-      dead: number;
-      alerts: number;
-      oldest_alert: number | null;
-      queued: number;
-      oldest_item: number | null;
-    }>(
-      `SELECT
-        (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
-        (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-        (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
-        (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
-        (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldest_alert,
-        (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
-        (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldest_item`,
-    );
-    const row = rows[0];
-    const oldest = [row?.oldest, row?.oldest_alert, row?.oldest_item].filter(
-      (t): t is number => typeof t === "number",
-    );
-    return {
-      pendingMails: row?.pending ?? 0,
-      deadLetters: row?.dead ?? 0,
-      pendingAlerts: row?.alerts ?? 0,
-      queuedItems: row?.queued ?? 0,
-      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
-    };
+    const { rows } = await this.query<StatsRecord>(statsQuery);
+    return statsOf(rows[0] as StatsRecord);
   }
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {
-    const { rows } = await this.query<{
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      message_id: string | null;
-      subject: string | null;
-      error: string | null;
-    }>(
-      `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
-         CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-           WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
-         m.message_id, m.subject, m.last_error AS error
-       FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = $1
-       UNION ALL
-       SELECT a.received_at, NULL, NULL, a.task, a.status,
-         CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
-         NULL, NULL, a.last_error
-       FROM alerts a WHERE a.account = $1 AND a.state IN ('duplicate', 'pending')
-       ORDER BY 1 DESC LIMIT $2`,
+    const { rows } = await this.query<HistoryRecord>(
+      historyQuery((n) => `$${n}`),
       [account, limit],
     );
-    return rows.map((row) => historyOutcome({ ...row, messageId: row.message_id }));
+    return rows.map(historyOutcome);
   }
 
   async close(): Promise<void> {

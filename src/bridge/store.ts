@@ -5,6 +5,7 @@ import type {
   HistoryRow,
   NewMail,
   OutboxStats,
+  ProblemState,
   QueuedItem,
   RoutedItem,
   StoredAlert,
@@ -25,6 +26,8 @@ export interface OutboxStore {
   readonly migration: MigrationReport;
   /** Store one webhook payload; alerts seen within the dedupe window (by any instance) are stored as duplicates. */
   accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult>;
+  /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
+  problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>>;
   /** Claim due alerts for routing. */
   claimAlerts(now: number, limit: number): Promise<StoredAlert[]>;
   /** Write the routing of claimed alerts: their items, and the alerts as routed. */
