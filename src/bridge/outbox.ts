@@ -499,7 +499,7 @@ export class SqliteOutbox implements OutboxStore {
         `UPDATE mails SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
       ),
       stats: db.prepare(statsQuery),
-      history: db.prepare(historyQuery((n) => `?${n}`)),
+      history: db.prepare(historyQuery((n) => `@p${n}`)),
     };
   }
 
@@ -786,7 +786,7 @@ export class SqliteOutbox implements OutboxStore {
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {
     this.statements++;
-    return (this.sql.history.all(account, limit) as HistoryRecord[]).map(historyOutcome);
+    return (this.sql.history.all({ p1: account, p2: limit }) as HistoryRecord[]).map(historyOutcome);
   }
 
   async close(): Promise<void> {
