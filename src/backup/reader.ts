@@ -42,6 +42,7 @@ export const homeOf = (account: Account, backup: Pick<BackupConfig, "root" | "ho
 /**
  * Never used: the account is older than `neverUsedAfterDays` and no host ever ran (no client file, no run or
  * success in the history, no last success in the directory). Without createdAt the age is unknown: not flagged.
+ * A host whose client files exist but cannot be read has uploaded something: it is unreadable, not unused.
  */
 export function isNeverUsed(
   account: Account,
@@ -53,7 +54,9 @@ export function isNeverUsed(
   if (!account.createdAt) return false;
   if (now.getTime() - account.createdAt.getTime() <= neverUsedAfterDays * DAY_MS) return false;
   if (everRanByHistory || account.lastSuccessfulBackup.size > 0) return false;
-  return hosts.every((host) => !host.lastStart && !host.lastEnd && !host.lastSuccess);
+  return hosts.every(
+    (host) => !host.lastStart && !host.lastEnd && !host.lastSuccess && host.errors.length === 0,
+  );
 }
 
 const emptyState = (account: Account, error: string): AccountState => ({
