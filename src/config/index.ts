@@ -12,5 +12,6 @@ export {
   parseConfig,
   secretEnvironment,
 } from "./load.js";
+export { allConfigKeys, configJsonSchema, configReference, generatedDocs } from "./reference.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";

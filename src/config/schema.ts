@@ -13,9 +13,15 @@ export const configSchema = z
     exporter: exporterSchema,
     bridge: bridgeSchema,
     logging: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
+      .object({
+        level: z
+          .enum(["fatal", "error", "warn", "info", "debug", "trace"])
+          .default("info")
+          .describe("Lowest level written (JSON lines on stderr)."),
+      })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("The log."),
   })
   .strict();
 
