@@ -95,13 +95,15 @@ export const bridgeSchema = z
           .int()
           .positive()
           .default(5)
-          .describe("SMTP pool size: at most this many mails in flight."),
+          .describe("SMTP pool size: at most this many mails in flight (and resent after a crash)."),
         timeoutMs: z
           .number()
           .int()
           .positive()
           .default(30_000)
-          .describe("Connecting, the greeting, and any silence of the server within a transaction."),
+          .describe(
+            "Connecting, the greeting, and any silence of the server within a transaction (socket timeout).",
+          ),
         // A server that stalls one mail (e.g. by trickling its replies) then costs that mail a retry,
         // and nobody else any time.
         mailTimeoutMs: z
@@ -109,7 +111,9 @@ export const bridgeSchema = z
           .int()
           .positive()
           .default(120_000)
-          .describe("The whole SMTP transaction of one mail, connecting included."),
+          .describe(
+            "The whole SMTP transaction of one mail, connecting included; past it the mail is retried later.",
+          ),
       })
       .strict()
       .prefault({})

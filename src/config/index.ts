@@ -6,12 +6,16 @@ export type { ExporterConfig } from "./exporter.js";
 export type { BasicAuth, Listen } from "./http.js";
 export {
   ConfigError,
-  defaultConfigPath,
+  defaultConfigPaths,
+  fileSections,
+  findConfigFile,
   formatIssues,
   loadConfig,
+  loggingEnvironment,
   parseConfig,
   secretEnvironment,
 } from "./load.js";
 export { allConfigKeys, configJsonSchema, configReference, generatedDocs } from "./reference.js";
+export { configuredRoles, type Role, roles } from "./roles.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secretEnvironment } from "./load.js";
+import { defaultConfigPaths, secretEnvironment } from "./load.js";
 import { configSchema } from "./schema.js";
 
 /** The part of JSON Schema that z.toJSONSchema writes for the configuration. */
@@ -159,10 +159,11 @@ export function configReference(schema: JsonSchema = configJsonSchema()): string
     "# Configuration reference",
     "<!-- Generated from the zod schema in src/config by `npm run docs`; edit the descriptions there. -->",
     [
-      "One YAML file (`--config`, default `./stoney-backup-monitor.yaml`; `examples/config.yaml` is a",
-      "commented example). Relative paths in the file are relative to the file. Every key is checked:",
-      "unknown keys, a malformed value, a bad URL or filter stop the program with one line per problem",
-      "naming the key path (`directory.url: expected ldap://, ldaps:// or file:`), exit code 2.",
+      `One YAML file (\`--config <file>\`; without it \`${defaultConfigPaths[0]}\` in the working directory, else`,
+      `\`${defaultConfigPaths[1]}\`; \`examples/config.yaml\` is a commented example). Relative paths`,
+      "in the file are relative to the file. Every key is checked: unknown keys, a malformed value, a bad",
+      "URL or filter stop the program with one line per problem naming the key path",
+      "(`directory.url: expected ldap://, ldaps:// or file:`), exit code 2.",
     ].join("\n"),
     [
       "Secrets are never inline-only: each comes from its environment variable, else its file, else the",

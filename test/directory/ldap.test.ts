@@ -188,18 +188,18 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
     expect(explained.code).toBe(0);
     expect(parseExplainOutput(explained.stdout)).toEqual(exampleRecipients);
 
-    const checked = await runCli(["--config", configFile, "check-config"]);
+    const checked = await runCli(["--config", configFile, "check-config", "--role", "bridge"]);
     expect(checked.stdout).toBe(
-      `configuration: ok\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n` +
+      `configuration ${configFile}: ok (roles: bridge)\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n` +
         `mail file:${dir}/data/mail: ok (mails are written to ${dir}/data/mail)\n`,
     );
     expect(checked.code).toBe(0);
 
-    const failed = await runCli(["--config", configFile, "check-config"], {
+    const failed = await runCli(["--config", configFile, "check-config", "--role", "bridge"], {
       STONEY_LDAP_BIND_PASSWORD: "wrong",
     });
     expect(failed.stdout).toContain(
-      `configuration: ok\ndirectory ${slapd.url}: FAILED: directory: bind as ${slapd.bindDN} failed: invalid credentials\n`,
+      `configuration ${configFile}: ok (roles: bridge)\ndirectory ${slapd.url}: FAILED: directory: bind as ${slapd.bindDN} failed: invalid credentials\n`,
     );
     expect(failed.code).toBe(1);
   });
