@@ -10,8 +10,8 @@ import { type ClientFileKind, isUnsafeEntryName, readAccountTree, type TreeReadi
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
-  /** Once per collection, before the accounts: e.g. run repquota once. Never rejects. */
-  prepareCollection(now: Date): Promise<void>;
+  /** Once per collection, before the accounts: e.g. run repquota once. Rejects only when `signal` fired. */
+  prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
   close(): void;
@@ -110,12 +110,13 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   }
 
   return {
-    async prepareCollection(now) {
+    async prepareCollection(now, signal) {
       try {
         history.flush();
         parsed.nextCollection();
-        await quota.prepare(now);
+        await quota.prepare(now, signal);
       } catch (error) {
+        if (signal?.aborted) throw error;
         logger.error(
           { reason: error instanceof Error ? error.message : String(error) },
           "preparing the collection failed",

@@ -185,7 +185,16 @@ export const directorySchema = z
       .number()
       .nonnegative()
       .default(60)
-      .describe('How long answers (including "no such uid") are reused; 0 disables the cache.'),
+      .describe(
+        'How long answers to look-ups by uid (including "no such uid") are reused; 0 disables the cache.',
+      ),
+    accountListCacheSeconds: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .describe(
+        "How long the list of all accounts may be reused by the next collection; 0: every collection searches the directory, so it sees the accounts as they are now.",
+      ),
     accounts: searchSchema(
       "accounts",
       "ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org",

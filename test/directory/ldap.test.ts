@@ -161,6 +161,19 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
     expect((await directory.getPersons(["5000001"])).size).toBe(1);
   });
 
+  it("searches again for every list of all accounts, unless told to reuse it", async () => {
+    const fresh = openDirectory({ ...config, cacheTtlSeconds: 60 }, logger) as LdapDirectory;
+    await fresh.listAccounts();
+    const afterFirst = fresh.searches;
+    await fresh.listAccounts();
+    expect(fresh.searches).toBeGreaterThan(afterFirst);
+    const reusing = openDirectory({ ...config, accountListCacheSeconds: 60 }, logger) as LdapDirectory;
+    await reusing.listAccounts();
+    const searches = reusing.searches;
+    expect(await reusing.listAccounts()).toHaveLength(12);
+    expect(reusing.searches).toBe(searches);
+  });
+
   it("answers from its cache for the TTL, also while the server is down", async () => {
     const directory = openDirectory({ ...config, cacheTtlSeconds: 60 }, logger) as LdapDirectory;
     await directory.getAccounts(["3723701", "3799999"]);
