@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 
 const quotaSchema = z.discriminatedUnion("source", [
@@ -73,6 +74,24 @@ export const backupSchema = z
       .string()
       .default("/var/backup")
       .describe("Homes of accounts without homeDirectory are `<root>/<uid>`. Relative to the config file."),
+    homePrefixes: z
+      .array(
+        z
+          .object({
+            from: z
+              .string()
+              .refine((p) => path.posix.isAbsolute(p), "expected an absolute path such as /home")
+              .describe(
+                "A leading part of `homeDirectory` paths, absolute, matched by whole path components.",
+              ),
+            to: z.string().describe("What this host sees there instead (relative to the config file)."),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe(
+        "Where this host sees the directory's `homeDirectory` paths when its mounts differ from the backup server's (a container, a remote mount): the longest `from` that is a leading part of the path is replaced by its `to`; paths no entry matches are read as they are, and `<root>/<uid>` is never rewritten. `check-config` lists `root` and every `to`.",
+      ),
     incomingDir: z
       .string()
       .default("incoming")
@@ -167,4 +186,5 @@ export const historySchema = z
 
 export type BackupConfig = z.infer<typeof backupSchema>;
 export type QuotaConfig = BackupConfig["quota"];
+export type HomePrefix = BackupConfig["homePrefixes"][number];
 export type HistoryConfig = z.infer<typeof historySchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { basicAuthSchema, listenSchema } from "./http.js";
 
-export const tasks = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup"] as const;
+export const tasks = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup", "unreadable"] as const;
 export type Task = (typeof tasks)[number];
 
 export const languages = ["en", "de", "fr"] as const;
@@ -54,6 +54,20 @@ export const bridgeSchema = z
       .default(3600)
       .describe(
         "The same alert notification (fingerprint, status, startsAt) within this window sends no second mail.",
+      ),
+    exporterUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        "The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests); absent: this configuration's `exporter.listen`, with `exporter.basicAuth`.",
+      ),
+    runningGraceSeconds: z
+      .number()
+      .nonnegative()
+      .default(7200)
+      .describe(
+        "A schedule warning for a computer whose backup is running waits until the run has had this long (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.",
       ),
     coalesceSeconds: z
       .number()
@@ -168,6 +182,7 @@ export const bridgeSchema = z
               .boolean()
               .default(false)
               .describe("Mail when a never-used account made its first backup."),
+            unreadable: z.boolean().default(false).describe("Mail when the client files can be read again."),
             generic: z.boolean().default(true).describe("Any other task label, e.g. operator alerts."),
           })
           .strict()

@@ -48,7 +48,9 @@ export function configKeys(schema: JsonSchema, prefix = ""): ConfigKey[] {
   return Object.entries(schema.properties ?? {}).flatMap(([name, child]) => {
     const path = prefix ? `${prefix}.${name}` : name;
     const key = { path, schema: child, required: schema.required?.includes(name) ?? false };
-    return [key, ...(child.properties ? configKeys(child, path) : [])];
+    const items =
+      child.type === "array" && child.items?.properties ? configKeys(child.items, `${path}[]`) : [];
+    return [key, ...(child.properties ? configKeys(child, path) : []), ...items];
   });
 }
 
