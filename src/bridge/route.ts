@@ -64,6 +64,10 @@ function toOperators(options: RouteOptions, entry: MailEntry): RoutedItem[] {
   }));
 }
 
+/** The alert's own recipients cannot be mailed (why: `reason`): the operators hear of it instead. */
+export const routeUndeliverable = (alert: StoredAlert, reason: string, options: RouteOptions): RoutedItem[] =>
+  toOperators(options, toEntry(alert, { undeliverable: reason }));
+
 /**
  * Decide who hears about one alert (pure). Every outcome is an item: a mail to queue, or a
  * recorded reason why nobody is mailed ("warnings off", "resolved mails off", …).
