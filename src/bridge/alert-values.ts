@@ -35,6 +35,7 @@ export const numericAnnotations: Readonly<Record<string, Kind>> = {
   threshold: "count",
   days_threshold: "count",
   consecutive_failures: "count",
+  metadata_errors: "count",
   last_success_timestamp: "unixSeconds",
   next_schedule_timestamp: "unixSeconds",
   created_timestamp: "unixSeconds",

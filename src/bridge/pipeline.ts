@@ -1,4 +1,5 @@
 import type { BridgeConfig } from "../config/index.js";
+import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
@@ -8,11 +9,13 @@ import type {
   DeadItem,
   NewMail,
   Outbox,
+  ProblemState,
   QueuedItem,
   RoutedItem,
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
+import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -36,6 +39,8 @@ export interface PipelineOptions {
   operatorTimeZone: string;
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
+  /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
+  status?: AccountStatusSource;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -192,8 +197,9 @@ export class Pipeline {
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const alerts = this.outbox.dueAlerts(now, routeBatch);
-    if (alerts.length === 0) return 0;
+    const due = this.outbox.dueAlerts(now, routeBatch);
+    if (due.length === 0) return 0;
+    const alerts = this.hold(due, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -221,7 +227,11 @@ export class Pipeline {
         this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
-    const routed = ready.map((alert) => ({ alert, items: this.routeOne(alert, lookup) }));
+    const present = await this.presentState(ready);
+    const routed = ready.map((alert) => {
+      const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
+      return { alert, items: this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem) };
+    });
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
         { alert: alert.id, account: alert.account, task: alert.task, reason },
@@ -231,15 +241,55 @@ export class Pipeline {
     }
     this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
-    return alerts.length;
+    return due.length;
+  }
+
+  /** Schedule warnings about running backups wait for the grace period; the others are returned. */
+  private hold(alerts: readonly StoredAlert[], now: number): StoredAlert[] {
+    const graceMs = this.options.config.runningGraceSeconds * 1000;
+    const until = new Map<StoredAlert, number>();
+    for (const alert of alerts) {
+      const due = heldUntil(alert, graceMs);
+      if (due !== undefined && due > now) until.set(alert, due);
+    }
+    if (until.size === 0) return [...alerts];
+    for (const [alert, due] of until)
+      this.outbox.defer(
+        [alert],
+        () => due,
+        `held while the backup runs, until ${new Date(due).toISOString()}`,
+      );
+    return alerts.filter((alert) => !until.has(alert));
+  }
+
+  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+    const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
+    const source = this.options.status;
+    if (!source || uids.length === 0) return new Map();
+    try {
+      return await source.accounts(uids);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "exporter state not readable: resolved mails say nothing numeric",
+      );
+      return new Map();
+    }
   }
 
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
-  private routeOne(alert: StoredAlert, lookup: AccountLookup | undefined): RoutedItem[] {
+  private routeOne(
+    alert: StoredAlert,
+    lookup: AccountLookup | undefined,
+    present: AccountStatus | undefined,
+    problem: ProblemState,
+  ): RoutedItem[] {
     try {
-      return routeAlert(alert, lookup, this.routeOptions);
+      const current = { ...alert, annotations: presentAnnotations(alert, present) };
+      return routeAlert(current, lookup, this.routeOptions, problem);
     } catch (error) {
-      const reason = `routing failed: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = `routing failed: ${errorText(error)}`;
       this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");
       return routeUndeliverable(alert, reason, this.routeOptions);
     }

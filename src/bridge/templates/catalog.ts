@@ -73,6 +73,7 @@ export const placeholders = [
   "client",
   "clientVersion",
   "created",
+  "unreadableFiles",
   "startsAt",
   "endsAt",
   "selfCareUrl",

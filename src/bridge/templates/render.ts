@@ -99,6 +99,7 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   set("clientVersion", a.client_version);
   const created = annotationInstant(a, "created_timestamp");
   set("created", created && formatDate(created, language, timeZone, false));
+  set("unreadableFiles", a.metadata_errors);
   set("startsAt", dateTime(alertTime(entry.startsAt)));
   set("endsAt", dateTime(alertTime(entry.endsAt)));
   set("selfCareUrl", context.selfCareUrl);
