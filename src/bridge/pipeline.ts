@@ -5,7 +5,9 @@ import type { BridgeMetrics } from "./metrics.js";
 import type {
   Attempt,
   AttemptOutcome,
+  Composition,
   NewMail,
+  ProblemState,
   QueuedItem,
   RoutedItem,
   StoredAlert,
@@ -18,6 +20,7 @@ import {
   type RecipientResolver,
   type RouteOptions,
   routeAlert,
+  routeUndeliverable,
 } from "./route.js";
 import type { OutboxStore } from "./store.js";
 import {
@@ -53,6 +56,8 @@ export const reasonLabel = (reason: string): string =>
     .replace(/[0-9]+/g, "")
     .replace(/\s+/g, " ")
     .trim() || "unknown";
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Exponential backoff: initial · 2^attempts, capped. */
 export const backoffMs = (attempts: number, retry: BridgeConfig["retry"]): number =>
@@ -197,28 +202,45 @@ export class Pipeline {
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
+    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
     if (uids.length > 0) {
       try {
         lookup = await this.resolver(uids);
       } catch (error) {
-        const waiting = alerts.filter(needsDirectory);
-        ready = alerts.filter((a) => !needsDirectory(a));
         const message = error instanceof Error ? error.message : String(error);
+        const retry = this.options.config.retry;
+        const maxAgeMs = retry.maxAgeHours * 3600_000;
+        const waiting = alerts.filter((a) => needsDirectory(a) && now - a.receivedAt < maxAgeMs);
+        ready = alerts.filter((a) => !needsDirectory(a));
+        for (const alert of alerts)
+          if (needsDirectory(alert) && now - alert.receivedAt >= maxAgeMs)
+            undeliverable.push({
+              alert,
+              reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
+            });
         this.metrics.directoryErrors.inc();
         this.logger.warn(
-          { err: message, alerts: waiting.length },
+          { err: message, alerts: waiting.length, givenUp: undeliverable.length },
           "directory lookup failed: the alerts stay in the outbox and are retried",
         );
-        const retry = this.options.config.retry;
         await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
     const present = await this.presentState(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const current = { ...alert, annotations: presentAnnotations(alert, present.get(alert.account ?? "")) };
-      return { alert, items: routeAlert(current, lookup, this.routeOptions, problems.get(alert.id)) };
+      return {
+        alert,
+        items: this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id)),
+      };
     });
+    for (const { alert, reason } of undeliverable) {
+      this.logger.error(
+        { alert: alert.id, account: alert.account, task: alert.task, reason },
+        "alert undeliverable: it goes to the operators",
+      );
+      routed.push({ alert, items: routeUndeliverable(alert, reason, this.routeOptions) });
+    }
     await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
@@ -258,6 +280,23 @@ export class Pipeline {
     }
   }
 
+  /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
+  private routeOne(
+    alert: StoredAlert,
+    lookup: AccountLookup | undefined,
+    present: AccountStatus | undefined,
+    problem: ProblemState | undefined,
+  ): RoutedItem[] {
+    try {
+      const current = { ...alert, annotations: presentAnnotations(alert, present) };
+      return routeAlert(current, lookup, this.routeOptions, problem);
+    } catch (error) {
+      const reason = `routing failed: ${errorText(error)}`;
+      this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");
+      return routeUndeliverable(alert, reason, this.routeOptions);
+    }
+  }
+
   private countSuppressed(item: RoutedItem): void {
     if (item.kind === "suppressed") this.metrics.mailsSuppressed.inc({ reason: reasonLabel(item.reason) });
   }
@@ -272,9 +311,53 @@ export class Pipeline {
     );
   }
 
-  /** One mail listing all of one recipient's queued items (there is at least one). */
-  private compose(items: readonly QueuedItem[]): NewMail {
-    const { recipient } = items[0] as QueuedItem;
+  /**
+   * One recipient's mail. Should rendering fail even with the built-in templates, each item is tried
+   * alone: the ones that render are mailed, the others become dead letters (logged, counted in
+   * `dead_letters`, which the shipped rules alert the operators about), and nobody else waits.
+   */
+  private compose(items: readonly QueuedItem[]): Composition {
+    try {
+      return { mail: this.composeMail(items), itemIds: items.map((i) => i.id), dead: [] };
+    } catch (error) {
+      const failing = new Map<number, string>();
+      for (const item of items) {
+        try {
+          this.composeMail([item]);
+        } catch (itemError) {
+          failing.set(item.id, errorText(itemError));
+        }
+      }
+      if (failing.size === 0) for (const item of items) failing.set(item.id, errorText(error));
+      const good = items.filter((i) => !failing.has(i.id));
+      let mail: NewMail | undefined;
+      try {
+        mail = good.length > 0 ? this.composeMail(good) : undefined;
+      } catch (goodError) {
+        for (const item of good) failing.set(item.id, errorText(goodError));
+      }
+      const dead = items.flatMap((item) => {
+        const reason = failing.get(item.id);
+        return reason === undefined ? [] : [{ itemId: item.id, reason: `cannot render: ${reason}` }];
+      });
+      for (const item of dead) {
+        const source = items.find((i) => i.id === item.itemId);
+        this.metrics.deadLettersTotal.inc();
+        this.logger.error(
+          { item: item.itemId, alert: source?.alertId, account: source?.account, reason: item.reason },
+          "mail item dead-lettered: it cannot be rendered",
+        );
+      }
+      return mail
+        ? { mail, itemIds: good.filter((i) => !failing.has(i.id)).map((i) => i.id), dead }
+        : { itemIds: [], dead };
+    }
+  }
+
+  private composeMail(items: readonly QueuedItem[]): NewMail {
+    const [first] = items;
+    if (!first) throw new Error("a mail needs at least one item");
+    const { recipient } = first;
     const rendered = this.render(recipient.audience, items);
     const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
     const tasks = [...new Set(items.map((i) => i.task))];

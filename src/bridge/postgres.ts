@@ -5,11 +5,11 @@ import { type Migration, type MigrationReport, pendingMigrations } from "./migra
 import {
   type AcceptResult,
   type Attempt,
+  type Composition,
   type HistoryRecord,
   type HistoryRow,
   historyOutcome,
   historyQuery,
-  type NewMail,
   type OutboxStats,
   type ProblemState,
   type QueuedItem,
@@ -74,7 +74,6 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_pending ON alerts(id) WHERE state = 'pending';
 CREATE INDEX alerts_account ON alerts(account);
-CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);
 CREATE TABLE mails (
   id BIGSERIAL PRIMARY KEY,
   created_at BIGINT NOT NULL,
@@ -120,7 +119,6 @@ CREATE TABLE items (
 CREATE INDEX items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
 CREATE INDEX items_queued_since ON items(created_at) WHERE state = 'queued';
 CREATE INDEX items_account ON items(account);
-CREATE INDEX items_alert ON items(alert_id);
 CREATE TABLE attempts (
   id BIGSERIAL PRIMARY KEY,
   mail_id BIGINT NOT NULL REFERENCES mails(id),
@@ -136,7 +134,16 @@ CREATE TABLE probes (
 );
 `;
 
-export const postgresMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+export const postgresMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "dead items", sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';" },
+  {
+    version: 3,
+    name: "what became of a problem",
+    sql: `CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);
+      CREATE INDEX items_alert ON items(alert_id);`,
+  },
+];
 
 /** Advisory lock keys (any constants, unique within this program). */
 const migrationLock = 7_305_001;
@@ -510,7 +517,7 @@ export class PostgresOutbox implements OutboxStore {
   async coalesce(
     closedBefore: number,
     limit: number,
-    compose: (items: readonly QueuedItem[]) => NewMail,
+    compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
   ): Promise<number> {
     return this.transaction(async (client) => {
@@ -552,11 +559,28 @@ export class PostgresOutbox implements OutboxStore {
         });
         groups.set(row.recipient_key, group);
       }
-      const mails = [...groups.values()].map((items) => ({
-        mail: compose(items),
-        items,
-        messageId: `<${randomUUID()}@${this.options.messageDomain}>`,
-      }));
+      const composed = [...groups.values()].map((items) => compose(items));
+      const dead = composed.flatMap((c) => c.dead);
+      if (dead.length > 0)
+        await this.query(
+          `UPDATE items SET state = 'dead', reason = d.reason
+           FROM unnest($1::bigint[], $2::text[]) AS d(item_id, reason)
+           WHERE items.id = d.item_id AND items.state = 'queued'`,
+          [dead.map((d) => d.itemId), dead.map((d) => d.reason)],
+          client,
+        );
+      const mails = composed.flatMap(({ mail, itemIds }) =>
+        mail
+          ? [
+              {
+                mail,
+                items: itemIds.map((id) => ({ id })),
+                messageId: `<${randomUUID()}@${this.options.messageDomain}>`,
+              },
+            ]
+          : [],
+      );
+      if (mails.length === 0) return 0;
       const column = <T>(pick: (entry: (typeof mails)[number]) => T) => mails.map(pick);
       const links = mails.flatMap((m) => m.items.map((item) => ({ item: item.id, messageId: m.messageId })));
       await this.query(
