@@ -42,6 +42,12 @@ export const backupSchema = z
       .default(64 * 1024),
     maxHostsPerAccount: z.number().int().positive().default(50),
     accountTimeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * A metadata folder whose device, inode, mtime and ctime did not change since the last collection holds
+     * the same files (a client adding or renaming a file changes them): its files are not looked at again,
+     * except at every this many collections, which also catches a file rewritten in place. 1: every time.
+     */
+    recheckEveryCollections: z.number().int().positive().default(10),
     /** A run started longer ago than this and never ended is `interrupted`, not `running`. */
     maxRunSeconds: z
       .number()
