@@ -1,5 +1,6 @@
 import type { Config, DirectoryConfig } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
+import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
 import { createApp } from "./http.js";
@@ -20,6 +21,21 @@ export const directoryResolver =
 export interface BridgeParts {
   /** Replaces the directory look-up, e.g. with one whose searches a benchmark counts. */
   resolver?: RecipientResolver;
+  /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
+  status?: AccountStatusSource;
+}
+
+/**
+ * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
+ * the state only with basic auth. Undefined when there is neither.
+ */
+function exporterStatus(config: Config): AccountStatusSource | undefined {
+  const auth = config.exporter.basicAuth;
+  const { host, port } = config.exporter.listen;
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = config.bridge.exporterUrl ?? (auth ? `http://${local}:${port}` : undefined);
+  if (!url) return undefined;
+  return httpStatusSource(url, auth ? { username: auth.username, password: auth.password ?? "" } : undefined);
 }
 
 export interface RunningBridge extends RunningService {
@@ -54,6 +70,11 @@ export async function startBridge(
     directory = openDirectory(config.directory, log);
     resolver = directoryResolver(directory, config.directory);
   }
+  const status = parts.status ?? exporterStatus(config);
+  if (!status)
+    log.info(
+      "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
+    );
   const pipeline = new Pipeline(
     outbox,
     resolver,
@@ -65,6 +86,7 @@ export async function startBridge(
       config: bridge,
       operatorTimeZone: config.directory.defaults.timeZone,
       builtinTemplates: templateSource(undefined, log),
+      ...(status ? { status } : {}),
     },
   );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)

@@ -1,4 +1,5 @@
 import type { BridgeConfig } from "../config/index.js";
+import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
@@ -11,6 +12,7 @@ import type {
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
+import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -33,6 +35,8 @@ export interface PipelineOptions {
   operatorTimeZone: string;
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
+  /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
+  status?: AccountStatusSource;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -187,8 +191,9 @@ export class Pipeline {
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const alerts = this.outbox.dueAlerts(now, routeBatch);
-    if (alerts.length === 0) return 0;
+    const due = this.outbox.dueAlerts(now, routeBatch);
+    if (due.length === 0) return 0;
+    const alerts = this.hold(due, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -208,10 +213,49 @@ export class Pipeline {
         this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
-    const routed = ready.map((alert) => ({ alert, items: routeAlert(alert, lookup, this.routeOptions) }));
+    const present = await this.presentState(ready);
+    const routed = ready.map((alert) => {
+      const current = { ...alert, annotations: presentAnnotations(alert, present.get(alert.account ?? "")) };
+      const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
+      return { alert, items: routeAlert(current, lookup, this.routeOptions, problem) };
+    });
     this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
-    return alerts.length;
+    return due.length;
+  }
+
+  /** Schedule warnings about running backups wait for the grace period; the others are returned. */
+  private hold(alerts: readonly StoredAlert[], now: number): StoredAlert[] {
+    const graceMs = this.options.config.runningGraceSeconds * 1000;
+    const until = new Map<StoredAlert, number>();
+    for (const alert of alerts) {
+      const due = heldUntil(alert, graceMs);
+      if (due !== undefined && due > now) until.set(alert, due);
+    }
+    if (until.size === 0) return [...alerts];
+    for (const [alert, due] of until)
+      this.outbox.defer(
+        [alert],
+        () => due,
+        `held while the backup runs, until ${new Date(due).toISOString()}`,
+      );
+    return alerts.filter((alert) => !until.has(alert));
+  }
+
+  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+    const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
+    const source = this.options.status;
+    if (!source || uids.length === 0) return new Map();
+    try {
+      return await source.accounts(uids);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "exporter state not readable: resolved mails say nothing numeric",
+      );
+      return new Map();
+    }
   }
 
   private countSuppressed(item: RoutedItem): void {

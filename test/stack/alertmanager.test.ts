@@ -39,6 +39,7 @@ describe.skipIf(!requireBinaries(["amtool"]))("amtool", () => {
     [{ alertname: "StoneyBackupUnsuccessful", task: "unsuccessful", account: "3723703", host: "srv" }],
     [{ alertname: "StoneyBackupClientOutdated", task: "upgrade", account: "3723705", host: "pc" }],
     [{ alertname: "StoneyBackupNeverUsed", task: "nobackup", account: "3723706" }],
+    [{ alertname: "StoneyBackupClientStatusUnreadable", task: "unreadable", account: "3723708", host: "pc" }],
   ])("routes customer alert %o to the bridge's customer receiver", async (labels) => {
     expect(await routeOf(labels)).toBe("bridge-customers");
   });

@@ -38,10 +38,16 @@ const contractAnnotations: Record<string, string[]> = {
     "last_success_timestamp",
     "next_schedule_timestamp",
   ],
-  StoneyBackupTooLongWithoutSuccess: ["last_success_timestamp", "days_threshold"],
+  StoneyBackupTooLongWithoutSuccess: [
+    "last_success_timestamp",
+    "days_threshold",
+    "run_status",
+    "last_start_timestamp",
+  ],
   StoneyBackupUnsuccessful: ["consecutive_failures", "threshold", "last_success_timestamp"],
   StoneyBackupClientOutdated: ["client_identifier", "client_version"],
   StoneyBackupNeverUsed: ["created_timestamp"],
+  StoneyBackupClientStatusUnreadable: ["metadata_errors"],
 };
 
 const customerTasks: readonly string[] = tasks;
