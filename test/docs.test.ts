@@ -45,6 +45,11 @@ describe("the documentation", () => {
     expect(scripts.test).toBeDefined();
   });
 
+  it("lists every page of docs/ in the README", () => {
+    const readme = read("README.md");
+    for (const page of pages.filter((p) => p !== "README.md")) expect(readme, page).toContain(`](${page})`);
+  });
+
   it("links only to files and headings that exist", () => {
     const broken: string[] = [];
     for (const page of pages) {
