@@ -22,6 +22,8 @@ export const attributeNamesSchema = z
     missedBackupsThreshold: z.string().default("sstBackupWarningNumbers"),
     missedDaysThreshold: z.string().default("sstBackupWarningDays"),
     failuresThreshold: z.string().default("sstBackupWarningFailures"),
+    /** Which notices the customer wants; the value `digest` asks for the monthly digest. */
+    notices: z.string().default("sstNotificationWarning"),
     mail: z.string().default("mail"),
     preferredLanguage: z.string().default("preferredLanguage"),
     timeZoneOffset: z.string().default("sstTimeZoneOffset"),
