@@ -86,12 +86,21 @@ describe("check-config checks what the roles need", () => {
     expect(bridge.code).toBe(1);
   });
 
-  it("the exporter's check fails when the backup root cannot be listed", async () => {
+  it("the exporter's check fails when the backup root or a home prefix's target cannot be listed", async () => {
     const missing = path.join(dir, "no-such-root");
     const cwd = folderWithConfig("missing-root", { directory, backup: { root: missing } });
     const { code, stdout } = await runCli(["check-config"], {}, cwd);
     expect(stdout).toContain(`backup ${missing}: FAILED: cannot list it (ENOENT)\n`);
     expect(code).toBe(1);
+
+    const prefixed = folderWithConfig("missing-prefix", {
+      directory,
+      backup: { root: exampleBackupRoot, homePrefixes: [{ from: "/home", to: missing }] },
+    });
+    const withPrefix = await runCli(["check-config"], {}, prefixed);
+    expect(withPrefix.stdout).toContain(`backup ${exampleBackupRoot}: ok (`);
+    expect(withPrefix.stdout).toContain(`backup ${missing}: FAILED: cannot list it (ENOENT)\n`);
+    expect(withPrefix.code).toBe(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Config } from "../config/index.js";
+import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
 import type { Logger } from "../log.js";
 import { HistoryStore } from "./history.js";
@@ -19,9 +19,25 @@ export interface BackupReader {
 
 const DAY_MS = 86_400_000;
 
-/** The account's home on the backup server: homeDirectory, else `<backup.root>/<uid>`. */
-export const homeOf = (account: Account, root: string): string =>
-  account.home ?? path.join(root, account.uid);
+/** True when `file` is `dir` or below it, compared by whole path components. */
+const isWithin = (file: string, dir: string): boolean => {
+  const relative = path.relative(dir, file);
+  return relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+};
+
+/** A homeDirectory as this host sees it: the longest matching `from` prefix replaced by its `to`. */
+export function rewriteHome(home: string, prefixes: readonly HomePrefix[]): string {
+  let chosen: HomePrefix | undefined;
+  for (const prefix of prefixes)
+    if (isWithin(home, prefix.from) && (!chosen || prefix.from.length > chosen.from.length)) chosen = prefix;
+  return chosen ? path.join(chosen.to, path.relative(chosen.from, home)) : home;
+}
+
+/** The account's home as the exporter reads it: homeDirectory (rewritten by `homePrefixes`), else `<root>/<uid>`. */
+export const homeOf = (account: Account, backup: Pick<BackupConfig, "root" | "homePrefixes">): string =>
+  account.home === undefined
+    ? path.join(backup.root, account.uid)
+    : rewriteHome(account.home, backup.homePrefixes);
 
 /**
  * Never used: the account is older than `neverUsedAfterDays` and no host ever ran (no client file, no run or
@@ -56,6 +72,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   const history = HistoryStore.open(config.history.path, logger);
   const quota = createQuotaSource(backup.quota, logger);
   const parsed = new ParsedFileCache();
+  let collections = 0;
 
   async function readTree(uid: string, home: string): Promise<TreeReading> {
     const controller = new AbortController();
@@ -71,7 +88,8 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     });
     const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
       parsed.knows(uid, host, kind, stamp);
-    const reading = readAccountTree(home, { ...backup, isKnown }, controller.signal).catch(
+    const recall = parsed.recallFor(uid);
+    const reading = readAccountTree(home, { ...backup, isKnown, recall }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],
         errors: controller.signal.aborted
@@ -92,11 +110,13 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         account,
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
       );
-    const home = homeOf(account, backup.root);
+    const home = homeOf(account, backup);
     const tree = await readTree(account.uid, home);
+    if (tree.listing) parsed.rememberListing(account.uid, tree.listing.stamp, tree.listing.entries);
     const errors = [...tree.errors];
     const hosts = tree.hosts.map((folder) => {
       const observation = observeHost(folder, now, backup, { account: account.uid, cache: parsed });
+      parsed.rememberFolder(account.uid, folder);
       const seed = account.lastSuccessfulBackup.get(folder.host);
       const record = history.observe(account.uid, folder.host, observation.finishedRun, now, seed);
       return hostState(observation, record, now, backup, seed);
@@ -116,7 +136,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     async prepareCollection(now, signal) {
       try {
         history.flush();
-        parsed.nextCollection();
+        // Now and then every file is looked at, also in folders that did not change: one rewritten in place.
+        parsed.nextCollection(collections % backup.recheckEveryCollections !== 0);
+        collections += 1;
         await quota.prepare(now, signal);
       } catch (error) {
         if (signal?.aborted) throw error;

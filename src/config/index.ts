@@ -1,4 +1,4 @@
-export type { BackupConfig, HistoryConfig, QuotaConfig } from "./backup.js";
+export type { BackupConfig, HistoryConfig, HomePrefix, QuotaConfig } from "./backup.js";
 export type { BridgeConfig, Language, Task } from "./bridge.js";
 export { languages, tasks } from "./bridge.js";
 export type { AccountDefaults, AttributeNames, DirectoryConfig } from "./directory.js";
@@ -15,6 +15,7 @@ export {
   parseConfig,
   secretEnvironment,
 } from "./load.js";
+export { allConfigKeys, configJsonSchema, configReference, generatedDocs } from "./reference.js";
 export { configuredRoles, type Role, roles } from "./roles.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";

@@ -65,6 +65,7 @@ export function parseConfig(
   config.directory.url = resolveFileUrl(config.directory.url);
   config.history.path = resolve(config.history.path);
   config.backup.root = resolve(config.backup.root);
+  for (const prefix of config.backup.homePrefixes) prefix.to = resolve(prefix.to);
   if (config.backup.quota.source === "repquota" && config.backup.quota.file)
     config.backup.quota.file = resolve(config.backup.quota.file);
   config.bridge.outboxPath = resolve(config.bridge.outboxPath);

@@ -10,11 +10,13 @@ describe("backup and history configuration", () => {
     const config = parse("");
     expect(config.backup).toEqual({
       root: "/var/backup",
+      homePrefixes: [],
       incomingDir: "incoming",
       metadataDir: ".sepiola_backup",
       maxFileBytes: 65536,
       maxHostsPerAccount: 50,
       accountTimeoutMs: 10000,
+      recheckEveryCollections: 10,
       maxRunSeconds: 86400,
       clockSkewToleranceSeconds: 21600,
       graceSeconds: 3600,
