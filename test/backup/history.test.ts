@@ -42,7 +42,9 @@ describe("run history", () => {
     old.exec(`CREATE TABLE host_history (account TEXT NOT NULL, host TEXT NOT NULL, last_run_key TEXT,
       consecutive_failures INTEGER NOT NULL DEFAULT 0, last_success_ms INTEGER, first_seen_ms INTEGER NOT NULL,
       PRIMARY KEY (account, host)) WITHOUT ROWID`);
-    old.prepare("INSERT INTO host_history VALUES ('3723701', 'pc', 'old@2026-11-25T18:47:45Z', 0, 1, 1)").run();
+    old
+      .prepare("INSERT INTO host_history VALUES ('3723701', 'pc', 'old@2026-11-25T18:47:45Z', 0, 1, 1)")
+      .run();
     old.close();
     let store = HistoryStore.open(file, capturingLogger().logger);
     expect(store.observe("3723701", "pc", run("old", true), now).successfulRuns).toBe(0);

@@ -107,7 +107,7 @@ function accountLine(
     computers: status.hosts.length,
     outdated: status.hosts
       .filter((h) => h.clientOutdated)
-      .map((h) => `${h.host}: ${[h.client?.identifier, h.client?.version].filter(Boolean).join(" ")}`),
+      .map((h) => (h.client ? `${h.host}: ${h.client.identifier} ${h.client.version}` : h.host)),
   };
   const optional = {
     customer,
