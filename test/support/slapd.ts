@@ -128,6 +128,8 @@ export async function startSlapd(
     ldif?: string[];
     tls?: boolean /** mdb map size (default 100 MiB). */;
     maxSizeBytes?: number;
+    /** slapd.conf `limits` and `access` lines instead of the default read access for the monitor. */
+    access?: string;
   } = {},
 ): Promise<Slapd> {
   const slapdBinary = findBinary("slapd");
@@ -162,9 +164,13 @@ export async function startSlapd(
       "index objectClass eq",
       "index uid eq",
       // The server's default size limit (500) stays: only paged searches may return more.
-      "limits users size.prtotal=unlimited",
-      `access to attrs=userPassword by anonymous auth by * none`,
-      `access to * by dn.exact="${monitorDN}" read by * none`,
+      ...(options.access !== undefined
+        ? [options.access]
+        : [
+            "limits users size.prtotal=unlimited",
+            `access to attrs=userPassword by anonymous auth by * none`,
+            `access to * by dn.exact="${monitorDN}" read by * none`,
+          ]),
       "",
     ].join("\n"),
   );
