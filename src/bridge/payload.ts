@@ -20,7 +20,7 @@ const alertSchema = z
   })
   .loose();
 
-/** Alertmanager webhook payload, version 4 (reference section 7); newer versions add fields, so unknown ones pass. */
+/** Alertmanager webhook payload, version 4; newer versions add fields, so unknown ones pass. */
 const notificationSchema = z
   .object({
     version: z.literal("4"),

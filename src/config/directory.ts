@@ -16,7 +16,7 @@ export const attributeNamesSchema = z
     uid: z.string().default("uid"),
     home: z.string().default("homeDirectory"),
     active: z.string().default("sstIsActive"),
-    /** Read whichever of the two flag names is present (the seed's name first). */
+    /** Read whichever of the two flag names is present (sstBackupWarnings first). */
     warningsFlag: z.array(z.string()).min(1).default(["sstBackupWarnings", "sstBackupWarningOn"]),
     quotaWarningPercent: z.string().default("sstNotificationWarningLevel"),
     missedBackupsThreshold: z.string().default("sstBackupWarningNumbers"),
@@ -115,7 +115,7 @@ export const directorySchema = z
     ),
     /** RDN of the reseller's settings entry below the reseller entry. */
     resellerSettingsRdn: z.string().default("ou=settings"),
-    /** Inform resellers about their accounts' warnings (reference section 6). */
+    /** Inform resellers about their accounts' warnings, also where the customer opted out. */
     resellerMail: z.boolean().default(true),
     attributes: attributeNamesSchema,
     defaults: accountDefaultsSchema,

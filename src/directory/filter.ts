@@ -14,7 +14,7 @@ import {
 import { attributeKey, type DirectoryEntry } from "./ldif.js";
 
 /**
- * Escape a value for an LDAP filter (RFC 4515 section 3): `*`, `(`, `)`, `\` and NUL become
+ * Escape a value for an LDAP filter (RFC 4515, string representation): `*`, `(`, `)`, `\` and NUL become
  * `\2a`, `\28`, `\29`, `\5c`, `\00`, so a value such as `*)(uid=*` cannot widen a search.
  */
 export const escapeFilterValue = (value: string): string =>

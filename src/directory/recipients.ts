@@ -14,7 +14,7 @@ export interface RecipientInput {
 }
 
 export interface RecipientOptions {
-  /** Reseller mail switched on in the configuration (reference section 6). */
+  /** Reseller mail switched on in the configuration. */
   resellerMail: boolean;
   defaults: AccountDefaults;
 }
@@ -50,7 +50,7 @@ function customerRecipients(
     account.preferredLanguage ?? person?.preferredLanguage ?? resellerLanguage ?? options.defaults.language;
   const timeZone = person?.timeZoneOffset ?? options.defaults.timeZone;
   const seen = new Set<string>();
-  // Seed rules 2 and 3: the account's own addresses, else those of its owning person.
+  // The account's own addresses, else those of its owning person.
   if (account.mail.length > 0) {
     for (const address of account.mail)
       addUnique(recipients, seen, {
@@ -82,7 +82,7 @@ function customerRecipients(
   return recipients;
 }
 
-/** Reference section 6: the reseller entry's mail, else its inform persons' mail, else its own persons' mail. */
+/** The reseller entry's mail, else its inform persons' mail, else its own persons' mail. */
 function resellerRecipients(
   input: RecipientInput,
   options: RecipientOptions,
@@ -147,9 +147,9 @@ function resellerRecipients(
 }
 
 /**
- * Who gets mail about an account, and who does not and why. Customers follow the seed's rules
- * exactly (warnings flag on; the account's mail, else the owning person's mail); resellers follow
- * reference section 6 and are informed even where the customer opted out.
+ * Who gets mail about an account, and who does not and why. Customers are mailed when their
+ * warnings flag is on (the account's mail, else the owning person's mail); resellers are informed
+ * even where the customer opted out (their support contract).
  */
 export function resolveRecipients(input: RecipientInput, options: RecipientOptions): RecipientResolution {
   const notInformed: NotInformed[] = [];

@@ -1,7 +1,7 @@
 import type { AccountSample, HostSample } from "./sample.js";
 
 /**
- * The per-account part of the metric contract (issue 4): every family is a gauge labelled by account
+ * The per-account part of the metric contract (docs/metrics.md): every family is a gauge labelled by account
  * (and host), with optional extra labels. `value` returning undefined means "absent": unknown or never.
  */
 interface FamilyBase {

@@ -58,7 +58,7 @@ const summary = (c: Case) => {
   };
 };
 
-describe("customer recipients (the seed's rules)", () => {
+describe("customer recipients (warnings flag, account mail, else person mail)", () => {
   it("mails every account address when the flag is on, in the owner's language and time zone", () => {
     const owner = person("5", { preferredLanguage: "de-CH", timeZoneOffset: "+01:00" });
     expect(
@@ -137,7 +137,7 @@ describe("customer recipients (the seed's rules)", () => {
   });
 });
 
-describe("reseller recipients (reference section 6)", () => {
+describe("reseller recipients (also where the customer opted out)", () => {
   const contact = person("10", {
     mail: ["support@r.example"],
     preferredLanguage: "fr-CH",

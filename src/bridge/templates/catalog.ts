@@ -43,7 +43,7 @@ export const templateKeys: readonly TemplateKey[] = [
   ...mailAudiences.map((a) => `footer.${a}` as const),
 ];
 
-/** Every value a template may use; documented in the README (Template keys). */
+/** Every value a template may use; documented in docs/bridge.md (Template keys). */
 export const placeholders = [
   "account",
   "host",
