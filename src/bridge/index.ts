@@ -5,6 +5,7 @@ import { closeServer, listen, type RunningService, ServiceStartError } from "../
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import { type HistoryRow, Outbox } from "./outbox.js";
+import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
 import type { RecipientResolver } from "./route.js";
 import { templateSource } from "./templates/index.js";
@@ -19,6 +20,8 @@ export const directoryResolver =
 export interface BridgeParts {
   /** Replaces the directory look-up, e.g. with one whose searches a benchmark counts. */
   resolver?: RecipientResolver;
+  /** Paused accounts, whose customer and reseller mails are suppressed. */
+  pauses?: PauseSource;
 }
 
 export interface RunningBridge extends RunningService {
@@ -60,6 +63,7 @@ export async function startBridge(
       config: bridge,
       operatorTimeZone: config.directory.defaults.timeZone,
       builtinTemplates: templateSource(undefined, log),
+      ...(parts.pauses ? { pauses: parts.pauses } : {}),
     },
   );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
@@ -118,6 +122,7 @@ export function accountHistory(outboxPath: string, account: string, limit = 100)
 }
 
 export type { HistoryRow } from "./outbox.js";
+export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";

@@ -1,6 +1,7 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
+import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import type {
   AttemptOutcome,
   NewMail,
@@ -34,6 +35,8 @@ export interface PipelineOptions {
   operatorTimeZone: string;
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
+  /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
+  pauses?: PauseSource;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -44,7 +47,9 @@ const maxIdleMs = 1000;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
-  reason
+  reason.startsWith("paused by ")
+    ? "paused"
+    : reason
     .replace(/[0-9]+/g, "")
     .replace(/\s+/g, " ")
     .trim() || "unknown";
@@ -196,10 +201,24 @@ export class Pipeline {
         this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
-    const routed = ready.map((alert) => ({ alert, items: routeAlert(alert, lookup, this.routeOptions) }));
+    const paused = await this.pausedAccounts(ready);
+    const routed = ready.map((alert) => ({
+      alert,
+      items: applyPause(
+        routeAlert(alert, lookup, this.routeOptions),
+        alert.account === undefined ? undefined : paused.get(alert.account),
+      ),
+    }));
     this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return alerts.length;
+  }
+
+  /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
+  private async pausedAccounts(alerts: readonly StoredAlert[]): Promise<Map<string, AccountPause>> {
+    const accounts = [...new Set(alerts.flatMap((a) => (a.account === undefined ? [] : [a.account])))];
+    if (!this.options.pauses || accounts.length === 0) return new Map();
+    return this.options.pauses(accounts, Date.now());
   }
 
   private countSuppressed(item: RoutedItem): void {

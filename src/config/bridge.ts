@@ -69,6 +69,7 @@ export const bridgeSchema = z
       .object({
         /** Folder with operator overrides of the built-in templates. */
         overrideDir: z.string().optional(),
+        /** Where mails send people; when not set, the self-care portal (selfcare.baseUrl, else its listen address). */
         selfCareUrl: z.string().default("https://selfcare.example.org/backup"),
         defaultLanguage: z.enum(languages).default("en"),
         /**

@@ -29,6 +29,13 @@ export const attributeNamesSchema = z
     reseller: z.string().default("sstBelongsToResellerUID"),
     customer: z.string().default("sstBelongsToCustomerUID"),
     informPerson: z.string().default("sstInformPersonUID"),
+    /** Reseller contacts who may use the self-care portal for the reseller's accounts. */
+    responsiblePerson: z.string().default("sstResponsiblePersonUID"),
+    /** Persons besides the owner who may see an account in the self-care portal. */
+    allowPerson: z.string().default("sstAllowPersonUID"),
+    /** A person with this set FALSE cannot log in to the self-care portal. */
+    useSelfcare: z.string().default("sstUseSelfcare"),
+    password: z.string().default("userPassword"),
     quota: z.string().default("sstQuota"),
     backupSize: z.string().default("sstBackupSize"),
     incrementSize: z.string().default("sstIncrementSize"),
