@@ -1,23 +1,46 @@
 // `npm run example`: start the exporter and the bridge on the bundled example (LDIF directory, backup
 // tree, mails written as .eml files), show what they see, and stand in for Alertmanager once by posting
-// examples/alertmanager-notification.json to the bridge. Ctrl-C stops everything.
+// examples/alertmanager-notification.json to the bridge. The example's dates are moved to now first
+// (into data/example/, which each run starts afresh), so every account shows its scenario whenever it
+// runs. Ctrl-C stops everything.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { simpleParser } from "mailparser";
+import { parse, stringify } from "yaml";
+import { exampleNotification, writeExampleData } from "./shift-dates.mjs";
 
 const examples = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(examples);
-const mailDir = path.join(root, "data/example/mail");
+const work = path.join(root, "data/example");
+const mailDir = path.join(work, "mail");
 const exporter = "http://127.0.0.1:9851";
 const bridge = "http://127.0.0.1:9852";
+const now = new Date();
+const notification = exampleNotification(now);
 
-const monitor = spawn(
-  process.execPath,
-  [path.join(root, "dist/cli.js"), "--config", path.join(examples, "config.yaml"), "start"],
-  { stdio: ["ignore", "inherit", "inherit"] },
+// Each run starts from the example as it is now: no history, outbox or mails of an earlier run.
+rmSync(work, { recursive: true, force: true });
+
+// examples/config.yaml, reading the moved copies; its other paths already point into data/example.
+const { backupRoot, ldif } = writeExampleData(work, now);
+const config = parse(readFileSync(path.join(examples, "config.yaml"), "utf8"));
+const inExamples = (file) => path.resolve(examples, file);
+config.directory.url = `file:${ldif}`;
+config.backup.root = backupRoot;
+config.history.path = inExamples(config.history.path);
+config.bridge.outboxPath = inExamples(config.bridge.outboxPath);
+config.bridge.smtp.url = `file:${inExamples(config.bridge.smtp.url.slice("file:".length))}`;
+const configFile = path.join(work, "config.yaml");
+writeFileSync(
+  configFile,
+  `# Written by examples/run.mjs from examples/config.yaml with the dates of ${now.toISOString()}.\n${stringify(config)}`,
 );
+
+const monitor = spawn(process.execPath, [path.join(root, "dist/cli.js"), "--config", configFile, "start"], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
 monitor.on("exit", (code) => process.exit(code ?? 1));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => monitor.kill(signal));
 
@@ -46,28 +69,27 @@ async function main() {
   for (const line of metrics.split("\n"))
     if (interesting.test(line) && !line.endsWith(" 0")) console.log(line);
 
-  const before = countMails();
-  const response = await fetch(`${bridge}/webhook`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: readFileSync(path.join(examples, "alertmanager-notification.json")),
-  });
-  console.log("\n--- posted examples/alertmanager-notification.json to the bridge: HTTP %d", response.status);
-  let seen = before;
-  // Coalescing holds mails for a few seconds; a second run posts the same alerts again, which the
-  // bridge recognises as duplicates and does not mail twice.
-  for (let quiet = 0, waited = 0; quiet < 6 && (waited < 20 || seen > before) && waited < 90; waited++) {
+  const post = () =>
+    fetch(`${bridge}/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(notification),
+    });
+  const first = await post();
+  console.log("\n--- posted examples/alertmanager-notification.json to the bridge: HTTP %d", first.status);
+  // Alertmanager delivers at least once; the same alerts again are recognised and not mailed twice.
+  const again = await post();
+  const { duplicates } = await again.json();
+  console.log("--- posted it again: HTTP %d, %d duplicates, not mailed again", again.status, duplicates);
+  // Coalescing holds mails for a few seconds.
+  let seen = 0;
+  for (let quiet = 0, waited = 0; quiet < 6 && waited < 90; waited++) {
     await sleep(1000);
-    const now = countMails();
-    quiet = now === seen && now > before ? quiet + 1 : 0;
-    seen = now;
+    const count = countMails();
+    quiet = count === seen && count > 0 ? quiet + 1 : 0;
+    seen = count;
   }
-  console.log(
-    "--- %d new mails in %s%s:",
-    seen - before,
-    path.relative(process.cwd(), mailDir),
-    seen === before ? " (the same alerts were mailed by an earlier run: duplicates are not sent again)" : "",
-  );
+  console.log("--- %d mails in %s:", seen, path.relative(process.cwd(), mailDir));
   for (const file of readdirSync(mailDir)
     .filter((f) => f.endsWith(".eml"))
     .sort()) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { checkMailCommand, historyCommand } from "./bridge/commands.js";
+import { checkMailCommand, historyCommand, migrateCommand } from "./bridge/commands.js";
 import { startBridge } from "./bridge/index.js";
 import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
@@ -90,5 +90,12 @@ program
       historyCommand(config, options),
     ),
   );
+
+program
+  .command("migrate")
+  .description(
+    "apply pending outbox schema migrations (the bridge does at start unless bridge.migrateAtStart is false)",
+  )
+  .action(withConfig((config) => migrateCommand(config)));
 
 await program.parseAsync(process.argv);

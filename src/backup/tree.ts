@@ -6,10 +6,10 @@ import {
   lstat as lstatCallback,
   open as openCallback,
   read as readCallback,
-  type Stats,
+  Stats,
   stat as statCallback,
 } from "node:fs";
-import { readdir, realpath } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 
 /** The three client files of a host's metadata folder. */
@@ -130,13 +130,16 @@ async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefi
 }
 
 /**
- * Read one client file without following symbolic links and without reading more than `maxBytes`: the file
- * is opened with O_NOFOLLOW and checked again on the open descriptor, so a swap after lstat is caught.
+ * Read one client file without following symbolic links and without reading more than `maxBytes`. `target`
+ * is for lstat (stamp, size, type: no byte is read through it); the file is opened at `openable()`, a path
+ * that cannot leave the folder it names (see pinFolder), with O_NOFOLLOW, and checked again on the open
+ * descriptor, so a swap after lstat is caught before a byte is used.
  */
 export async function readClientFile(
   target: Buffer | string,
   maxBytes: number,
   isKnown: (stamp: string) => boolean = () => false,
+  openable: () => Promise<Buffer | string> = async () => target,
 ): Promise<FileReading> {
   const name = path.basename(Buffer.isBuffer(target) ? target.toString() : target);
   let before: Stats | undefined;
@@ -157,7 +160,7 @@ export async function readClientFile(
   if (isKnown(stamp)) return { kind: "unchanged", mtime: before.mtime, stamp };
   let fd: number | undefined;
   try {
-    fd = await openFile(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = await openFile(await openable(), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stats = await fstatFile(fd);
     if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
       return { kind: "error", error: `${name} changed while being read; not read` };
@@ -178,6 +181,8 @@ export async function readClientFile(
       stamp,
     };
   } catch (error) {
+    if (error instanceof FolderSwapped)
+      return { kind: "error", error: `${name} changed while being read; not read` };
     const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
     return { kind: "error", error: `${name} ${reason}; not read` };
   } finally {
@@ -185,40 +190,101 @@ export async function readClientFile(
   }
 }
 
+const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** A folder on the way to a client file was replaced (by a link, a file, nothing) after it was listed. */
+class FolderSwapped extends Error {}
+
 /**
- * List an account's hosts and read their client files. Everything below `incoming/` is written by customers:
- * no symbolic link is followed, every folder is checked to resolve inside the home, and the number of hosts
- * is capped. `signal` stops the walk between steps once the account's time is up.
+ * The path of an open descriptor: resolving it reaches the very folder that was opened, whatever has been
+ * renamed or linked since (Linux's /proc, as openat would). Names below it are looked up in that folder.
+ */
+const pinned = (fd: number, ...names: Uint8Array[]) => join(Buffer.from(`/proc/self/fd/${fd}`), ...names);
+
+/**
+ * Open the folders `names` one below the other from the open folder `fd`, none through a symbolic link: the
+ * result is a descriptor of a folder that is, at this moment, really inside the first one.
+ */
+async function openBelow(fd: number, names: readonly Uint8Array[]): Promise<number> {
+  let current = fd;
+  for (const name of names) {
+    const next = await openFile(pinned(current, name), FOLDER_FLAGS).finally(async () => {
+      if (current !== fd) await closeFile(current);
+    });
+    current = next;
+  }
+  return current;
+}
+
+/** A configured folder name as path components; undefined when one of them could climb out (`..`). */
+function componentsOf(name: string): Buffer[] | undefined {
+  const parts = name.split("/").filter((part) => part !== "" && part !== ".");
+  return parts.includes("..") ? undefined : parts.map((part) => Buffer.from(part));
+}
+
+/** Why the incoming folder cannot be listed, for an error that names what the operator sees. */
+async function incomingProblem(
+  home: string,
+  incomingDir: string,
+  error: unknown,
+): Promise<string | undefined> {
+  const homeStats = await stat(home).catch((statError: unknown) => statError);
+  if (!(homeStats instanceof Stats)) return `home ${home} cannot be read (${code(homeStats)})`;
+  if (!homeStats.isDirectory()) return `home ${home} is not a directory`;
+  // A home without incoming/ belongs to an account whose clients never uploaded anything: not an error.
+  if (code(error) === "ENOENT") return undefined;
+  const stats = await lstatOrUndefined(path.join(home, incomingDir)).catch(() => undefined);
+  if (stats?.isSymbolicLink()) return `${incomingDir} is a symbolic link; not read`;
+  if (stats && !stats.isDirectory()) return `${incomingDir} is not a directory`;
+  return `${incomingDir} cannot be read (${code(error)})`;
+}
+
+/**
+ * List an account's hosts and read their client files. Everything below `incoming/` is written by customers
+ * and can change at any moment: the incoming folder is opened without following a link and listed through
+ * its descriptor, every file is read through folders opened the same way (see readHost), and the number of
+ * hosts is capped. `signal` stops the walk between steps once the account's time is up.
  */
 export async function readAccountTree(
   home: string,
   options: TreeOptions,
   signal: AbortSignal,
 ): Promise<TreeReading> {
-  const errors: string[] = [];
-  // With plain folder names nothing below the home is resolved, so the home need not be either: one stat
-  // (which follows a linked home, as realpath does) instead of realpath and lstat for every account.
-  const plainNames = isPlainName(options.incomingDir) && isPlainName(options.metadataDir);
-  let realHome: Buffer;
-  try {
-    realHome = plainNames ? Buffer.from(home) : await realpath(Buffer.from(home), { encoding: "buffer" });
-    if (!(await (plainNames ? stat : lstat)(realHome)).isDirectory())
-      return { hosts: [], errors: [`home ${home} is not a directory`] };
-  } catch (error) {
-    return { hosts: [], errors: [`home ${home} cannot be read (${code(error)})`] };
-  }
-  const incoming = join(realHome, Buffer.from(options.incomingDir));
-  const incomingStats = await lstatOrUndefined(incoming);
-  // A home without incoming/ belongs to an account whose clients never uploaded anything: not an error.
-  if (!incomingStats) return { hosts: [], errors };
-  if (incomingStats.isSymbolicLink())
-    return { hosts: [], errors: [`${options.incomingDir} is a symbolic link; not read`] };
-  if (!incomingStats.isDirectory())
-    return { hosts: [], errors: [`${options.incomingDir} is not a directory`] };
-  if (!isPlainName(options.incomingDir) && !(await insideOf(incoming, realHome)))
+  const incomingNames = componentsOf(options.incomingDir);
+  const metadataNames = componentsOf(options.metadataDir);
+  if (!incomingNames || incomingNames.length === 0)
     return { hosts: [], errors: [`${options.incomingDir} resolves outside the home; not read`] };
+  if (!metadataNames || metadataNames.length === 0)
+    return { hosts: [], errors: [`${options.metadataDir} resolves outside the host folder; not read`] };
+  let incomingFd: number;
+  try {
+    // The home and the folders above it are the server's; only what is below incoming/ is the customer's.
+    const [first, ...rest] = incomingNames as [Buffer, ...Buffer[]];
+    const firstFd = await openFile(join(Buffer.from(home), first), FOLDER_FLAGS);
+    incomingFd =
+      rest.length === 0 ? firstFd : await openBelow(firstFd, rest).finally(() => closeFile(firstFd));
+  } catch (error) {
+    const problem = await incomingProblem(home, options.incomingDir, error);
+    return { hosts: [], errors: problem ? [problem] : [] };
+  }
+  try {
+    return await readHosts(incomingFd, metadataNames, options, signal);
+  } finally {
+    await closeFile(incomingFd);
+  }
+}
 
-  const entries = (await readdir(incoming, { encoding: "buffer", withFileTypes: true })) as Dirent<Buffer>[];
+async function readHosts(
+  incomingFd: number,
+  metadataNames: readonly Buffer[],
+  options: TreeOptions,
+  signal: AbortSignal,
+): Promise<TreeReading> {
+  const errors: string[] = [];
+  const entries = (await readdir(pinned(incomingFd), {
+    encoding: "buffer",
+    withFileTypes: true,
+  })) as Dirent<Buffer>[];
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
   const hosts: HostFolder[] = [];
   const labels = new Set<string>();
@@ -230,7 +296,7 @@ export async function readAccountTree(
       errors.push(`host folder ${JSON.stringify(label)} has an unsafe name; not read`);
       continue;
     }
-    const folder = join(incoming, entry.name);
+    const folder = pinned(incomingFd, entry.name);
     const stats = entry.isDirectory() || entry.isSymbolicLink() ? undefined : await lstatOrUndefined(folder);
     if (entry.isSymbolicLink() || stats?.isSymbolicLink()) {
       errors.push(`host folder ${JSON.stringify(label)} is a symbolic link; not read`);
@@ -242,7 +308,7 @@ export async function readAccountTree(
       continue;
     }
     try {
-      const host = await readHost(folder, label, labels, realHome, options, signal);
+      const host = await readHost(incomingFd, entry.name, label, labels, metadataNames, options, signal);
       if (typeof host === "string") errors.push(host);
       else if (host) hosts.push(host);
     } catch (error) {
@@ -257,53 +323,52 @@ export async function readAccountTree(
   return { hosts, errors };
 }
 
-/** One host folder: its files, an error, or undefined where the folder holds no metadata (not a host). */
+/**
+ * One host folder: its files, an error, or undefined where the folder holds no metadata (not a host). The
+ * lstat calls go by path (a swapped folder can only make them describe another file, never read one); the
+ * host and metadata folders are opened link-free only when a file has to be read.
+ */
 async function readHost(
-  folder: Buffer,
+  incomingFd: number,
+  name: Buffer,
   label: string,
   labels: Set<string>,
-  realHome: Buffer,
+  metadataNames: readonly Buffer[],
   options: TreeOptions,
   signal: AbortSignal,
 ): Promise<HostFolder | string | undefined> {
-  const metadata = join(folder, Buffer.from(options.metadataDir));
+  const metadata = pinned(incomingFd, name, ...metadataNames);
   const metadataStats = await lstatOrUndefined(metadata);
   if (!metadataStats) return undefined;
   if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory())
     return `${options.metadataDir} of host ${JSON.stringify(label)} is not a plain folder; not read`;
-  if (!isPlainName(options.metadataDir) && !(await insideOf(metadata, realHome)))
-    return `host folder ${JSON.stringify(label)} resolves outside the home; not read`;
   let unique = label;
   for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
   labels.add(unique);
+  // Opened at the first file that has to be read, closed with the host.
+  let metadataFd: Promise<number> | undefined;
+  const openMetadata = () => {
+    metadataFd ??= openBelow(incomingFd, [name, ...metadataNames]).catch(() =>
+      Promise.reject(new FolderSwapped()),
+    );
+    return metadataFd;
+  };
   const files = {} as Record<ClientFileKind, FileReading>;
   const isKnown = options.isKnown;
-  for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
-    signal.throwIfAborted();
-    files[kind] = await readClientFile(
-      join(metadata, Buffer.from(fileName)),
-      options.maxFileBytes,
-      isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
-    );
+  try {
+    for (const [kind, fileName] of Object.entries(CLIENT_FILES) as [ClientFileKind, string][]) {
+      signal.throwIfAborted();
+      const file = Buffer.from(fileName);
+      files[kind] = await readClientFile(
+        join(metadata, file),
+        options.maxFileBytes,
+        isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
+        async () => pinned(await openMetadata(), file),
+      );
+    }
+  } finally {
+    const fd = await metadataFd?.catch(() => undefined);
+    if (fd !== undefined) await closeFile(fd);
   }
   return { host: unique, files };
-}
-
-/**
- * A configured folder name that is one plain path component. Such a folder, found by lstat to be a
- * directory and not a link, right below a folder already known to be inside the home (the resolved home,
- * a host folder listed as a directory), is inside the home too: no realpath (a system call per path
- * component, twice per host) is needed. Names with separators or dots are resolved and checked.
- */
-const isPlainName = (name: string): boolean => !isUnsafeEntryName(Buffer.from(name));
-
-/** Whether `target` resolves (all links followed) to a path inside `root` — a check against races. */
-async function insideOf(target: Buffer, root: Buffer): Promise<boolean> {
-  try {
-    const resolved = await realpath(target, { encoding: "buffer" });
-    const prefix = Buffer.concat([root, SLASH]);
-    return resolved.length > prefix.length && resolved.subarray(0, prefix.length).equals(prefix);
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/index.js";
-import { accountHistory } from "./index.js";
+import { accountHistory, type HistoryRow, migrateOutbox } from "./index.js";
 import { classifySendError, createMailer } from "./transport.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
@@ -14,7 +14,13 @@ export async function historyCommand(
     return 1;
   }
   const limit = Number.parseInt(options.limit, 10);
-  const rows = accountHistory(file, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
+  let rows: HistoryRow[];
+  try {
+    rows = accountHistory(file, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
+  } catch (error) {
+    process.stderr.write(`cannot read the outbox ${file}: ${(error as Error).message}\n`);
+    return 1;
+  }
   if (options.json) {
     process.stdout.write(
       `${JSON.stringify(
@@ -50,6 +56,23 @@ export async function historyCommand(
         .trimEnd()}\n`,
     );
   return 0;
+}
+
+/** `migrate`: apply pending outbox schema migrations, for operators who run them apart from the bridge. */
+export async function migrateCommand(config: Config): Promise<number> {
+  const where = config.bridge.outboxPath;
+  try {
+    const { from, to, applied } = migrateOutbox(where);
+    process.stdout.write(
+      applied.length === 0
+        ? `outbox ${where}: schema at version ${to}, nothing to do\n`
+        : `outbox ${where}: schema migrated from version ${from} to ${to} (${applied.map((m) => `${m.version} ${m.name}`).join(", ")})\n`,
+    );
+    return 0;
+  } catch (error) {
+    process.stderr.write(`cannot migrate the outbox ${where}: ${(error as Error).message}\n`);
+    return 1;
+  }
 }
 
 /** The mail part of `check-config`: connect to the SMTP server (or check the .eml folder) and say how it went. */

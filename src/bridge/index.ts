@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
+import type { MigrationReport } from "./migrations.js";
 import { type HistoryRow, Outbox } from "./outbox.js";
 import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
@@ -41,7 +42,11 @@ export async function startBridge(
   const log = logger.child({ component: "bridge" });
   let outbox: Outbox;
   try {
-    outbox = new Outbox(bridge.outboxPath, mailDomain(bridge.smtp.from));
+    outbox = new Outbox(bridge.outboxPath, {
+      messageDomain: mailDomain(bridge.smtp.from),
+      exclusive: true,
+      migrate: bridge.migrateAtStart,
+    });
   } catch (error) {
     throw new ServiceStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
   }
@@ -70,21 +75,13 @@ export async function startBridge(
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
   pipeline.start();
-  const ready = () => {
-    try {
-      outbox.db.exec("BEGIN IMMEDIATE; ROLLBACK");
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const app = createApp({
     config: bridge,
     outbox,
     metrics,
     logger: log,
     accepted: () => pipeline.wake(),
-    ready,
+    ready: () => pipeline.ready(),
   });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
@@ -113,7 +110,7 @@ export async function startBridge(
 
 /** What the outbox recorded for one account, newest first (the `history` subcommand). */
 export function accountHistory(outboxPath: string, account: string, limit = 100): HistoryRow[] {
-  const outbox = new Outbox(outboxPath);
+  const outbox = new Outbox(outboxPath, { migrate: false });
   try {
     return outbox.history(account, limit);
   } finally {
@@ -121,6 +118,15 @@ export function accountHistory(outboxPath: string, account: string, limit = 100)
   }
 }
 
+/** Apply pending outbox schema migrations (the `migrate` subcommand); the bridge must not run meanwhile. */
+export function migrateOutbox(outboxPath: string): MigrationReport {
+  const outbox = new Outbox(outboxPath, { exclusive: true, migrate: true });
+  outbox.close();
+  return outbox.migration;
+}
+
+export type { MigrationReport } from "./migrations.js";
+export { SchemaVersionError } from "./migrations.js";
 export type { HistoryRow } from "./outbox.js";
 export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";

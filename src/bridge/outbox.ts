@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
@@ -9,8 +10,11 @@ import type { MailAudience, MailEntry } from "./templates/index.js";
  * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
  * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
  * leaves either the old or the new state, never half of it.
+ *
+ * Migration 1 is the schema from before versioned migrations, written with IF NOT EXISTS so it adopts
+ * an outbox file of that time as it is.
  */
-const schema = `
+const outboxSchema = `
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -98,6 +102,86 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
 `;
 
+/** One row rewritten by every readiness probe: proof that the store can write, not only lock. */
+const probes = `
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+);
+`;
+
+export const sqliteMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "readiness probe", sql: probes },
+];
+
+export interface OutboxOptions {
+  /** The domain of generated Message-IDs. */
+  messageDomain?: string;
+  /**
+   * Take the outbox's lock file for this process (the bridge, `migrate`). Readers such as `history`
+   * do not: WAL lets them read while the bridge writes.
+   */
+  exclusive?: boolean;
+  /** Apply pending schema migrations; otherwise an outdated schema is an error. */
+  migrate?: boolean;
+}
+
+/** The lock file beside a SQLite outbox. */
+export const lockFileOf = (file: string) => `${file}.lock`;
+
+/**
+ * Hold the outbox's lock file for the life of this process: an exclusive SQLite transaction on a
+ * side database (POSIX record locks underneath, so a killed process releases it with its file
+ * descriptors). The outbox itself stays unlocked for readers.
+ */
+function lockOutbox(file: string): Database.Database {
+  const lockFile = lockFileOf(file);
+  const lock = new Database(lockFile, { timeout: 0 });
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === "SQLITE_BUSY")
+      throw new Error(
+        `${file} is in use by another process (lock ${lockFile}); a SQLite outbox serves one bridge, use a postgres:// outbox for several`,
+      );
+    throw error;
+  }
+  return lock;
+}
+
+const schemaVersion = (db: Database.Database): number => {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (!table) return 0;
+  return (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+};
+
+/** Bring a SQLite outbox to the latest schema, one transaction per migration. */
+export function migrateSqlite(
+  db: Database.Database,
+  apply: boolean,
+  migrations: readonly Migration[] = sqliteMigrations,
+): MigrationReport {
+  const from = schemaVersion(db);
+  const pending = pendingMigrations(from, migrations, apply);
+  for (const migration of pending)
+    db.transaction(() => {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }).immediate();
+  return { from, to: pending.at(-1)?.version ?? from, applied: pending };
+}
+
 export interface StoredAlert {
   id: number;
   receivedAt: number;
@@ -164,6 +248,13 @@ export type AttemptOutcome =
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
 
+export interface Attempt {
+  mailId: number;
+  outcome: AttemptOutcome;
+  at: number;
+  durationMs: number;
+}
+
 export interface AcceptResult {
   notificationId: number;
   alerts: number;
@@ -189,7 +280,31 @@ export interface HistoryRow {
   subject?: string;
 }
 
-const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+export const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+/** A history row as both stores select it. */
+export interface HistoryRecord {
+  at: number;
+  recipient: string | null;
+  audience: string | null;
+  task: string;
+  status: string;
+  outcome: string;
+  messageId: string | null;
+  subject: string | null;
+  error: string | null;
+}
+
+export const historyOutcome = (row: HistoryRecord): HistoryRow => ({
+  at: row.at,
+  ...(row.recipient ? { recipient: row.recipient } : {}),
+  ...(row.audience ? { audience: row.audience } : {}),
+  task: row.task,
+  status: row.status,
+  outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
+  ...(row.messageId ? { messageId: row.messageId } : {}),
+  ...(row.subject ? { subject: row.subject } : {}),
+});
 
 interface AlertRow {
   id: number;
@@ -220,6 +335,8 @@ interface MailRow {
 
 export class Outbox {
   readonly db: Database.Database;
+  readonly migration: MigrationReport;
+  private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
   private readonly statements;
 
@@ -228,16 +345,26 @@ export class Outbox {
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
    * per transaction, and the accept path is one transaction per payload.
    */
-  constructor(file: string, messageDomain = "stoney-backup-monitor.invalid") {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("foreign_keys = ON");
-    this.db.exec(schema);
-    this.messageDomain = messageDomain;
-    const db = this.db;
+  constructor(file: string, options: OutboxOptions = {}) {
+    const memory = file === ":memory:";
+    if (!memory) mkdirSync(path.dirname(file), { recursive: true });
+    this.lock = options.exclusive && !memory ? lockOutbox(file) : undefined;
+    let opened: Database.Database | undefined;
+    try {
+      opened = new Database(file);
+      opened.pragma("journal_mode = WAL");
+      opened.pragma("synchronous = FULL");
+      opened.pragma("busy_timeout = 5000");
+      opened.pragma("foreign_keys = ON");
+      this.migration = migrateSqlite(opened, options.migrate ?? true);
+    } catch (error) {
+      opened?.close();
+      this.lock?.close();
+      throw error;
+    }
+    const db = opened;
+    this.db = db;
+    this.messageDomain = options.messageDomain ?? "stoney-backup-monitor.invalid";
     this.statements = {
       insertNotification: db.prepare(
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
@@ -287,6 +414,10 @@ export class Outbox {
       nextMail: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'`),
       claimMail: db.prepare(`UPDATE mails SET state = 'sending' WHERE id = ? AND state = 'pending'`),
       recover: db.prepare(`UPDATE mails SET state = 'pending' WHERE state = 'sending'`),
+      release: db.prepare(`UPDATE mails SET state = 'pending' WHERE id = ? AND state = 'sending'`),
+      probe: db.prepare(
+        `INSERT INTO probes (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+      ),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES (?, ?, ?, ?, ?)`,
       ),
@@ -501,20 +632,30 @@ export class Outbox {
     return this.statements.recover.run().changes;
   }
 
-  /** Record the attempts of a batch of mails in one transaction. */
-  record(
-    attempts: ReadonlyArray<{ mailId: number; outcome: AttemptOutcome; at: number; durationMs: number }>,
-  ): void {
+  /**
+   * Record one delivery attempt as soon as it ended, in its own transaction: a crash afterwards
+   * cannot send that mail again.
+   */
+  record(attempt: Attempt): void {
     const s = this.statements;
+    const { mailId, outcome, at, durationMs } = attempt;
     this.db.transaction(() => {
-      for (const { mailId, outcome, at, durationMs } of attempts) {
-        const response = outcome.kind === "sent" ? outcome.response : outcome.error;
-        s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
-        if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
-        else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
-        else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
-      }
+      const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+      s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
+      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+      else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
+      else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
     })();
+  }
+
+  /** A send given up at shutdown: back to pending, not counted as an attempt. */
+  release(mailId: number): void {
+    this.statements.release.run(mailId);
+  }
+
+  /** Readiness: one real (synced) write; throws when the store cannot write. */
+  probe(now: number): void {
+    this.statements.probe.run(now);
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
@@ -557,30 +698,11 @@ export class Outbox {
   }
 
   history(account: string, limit: number): HistoryRow[] {
-    type Row = {
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      messageId: string | null;
-      subject: string | null;
-      error: string | null;
-    };
-    return (this.statements.history.all(account, account, limit) as Row[]).map((row) => ({
-      at: row.at,
-      ...(row.recipient ? { recipient: row.recipient } : {}),
-      ...(row.audience ? { audience: row.audience } : {}),
-      task: row.task,
-      status: row.status,
-      outcome: row.error && row.outcome !== "sent" ? `${row.outcome} (${row.error})` : row.outcome,
-      ...(row.messageId ? { messageId: row.messageId } : {}),
-      ...(row.subject ? { subject: row.subject } : {}),
-    }));
+    return (this.statements.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
   }
 
   close(): void {
     this.db.close();
+    this.lock?.close();
   }
 }

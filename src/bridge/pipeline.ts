@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
 import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import type {
+  Attempt,
   AttemptOutcome,
   NewMail,
   Outbox,
@@ -27,8 +28,6 @@ import {
 } from "./templates/index.js";
 import { classifySendError, type Mailer } from "./transport.js";
 
-type Attempt = Parameters<Outbox["record"]>[0][number];
-
 export interface PipelineOptions {
   config: BridgeConfig;
   /** Time zone of operator mails (the directory's default zone). */
@@ -44,6 +43,8 @@ const routeBatch = 1000;
 const recipientsPerRound = 1000;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
+/** At shutdown, mails in flight get this long to finish before their connections are closed. */
+const stopGraceMs = 5000;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
@@ -98,6 +99,11 @@ export class Pipeline {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly routeOptions: RouteOptions;
+  /** Sends under way, by mail id; never more than the SMTP pool's connections. */
+  private readonly inFlight = new Map<number, Promise<void>>();
+  /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
+  private readonly unrecorded: Attempt[] = [];
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly outbox: Outbox,
@@ -128,11 +134,7 @@ export class Pipeline {
         () => this.prepare(),
         () => this.outbox.nextPreparation(coalesceMs),
       ),
-      this.loop(
-        this.sending,
-        () => this.send(),
-        () => this.outbox.nextSending(),
-      ),
+      this.sendLoop(),
     ]);
   }
 
@@ -147,6 +149,16 @@ export class Pipeline {
     this.sending.wake();
     await this.running;
     this.mailer.close();
+  }
+
+  /** Readiness: the store took a real write and every ended send is recorded. */
+  ready(): boolean {
+    try {
+      this.outbox.probe(Date.now());
+      return this.unrecorded.length === 0;
+    } catch {
+      return false;
+    }
   }
 
   private async loop(
@@ -267,33 +279,125 @@ export class Pipeline {
     }
   }
 
-  /** Stage 3: send due mails in parallel (bounded by the SMTP pool) and record every attempt. */
-  private async send(): Promise<boolean> {
-    const batch = this.options.config.smtp.maxConnections * 10;
-    const mails = this.outbox.claimMails(Date.now(), batch);
-    if (mails.length === 0) return false;
-    this.outbox.record(await Promise.all(mails.map((mail) => this.deliver(mail))));
-    return true;
+  /**
+   * Stage 3: keep up to `maxConnections` mails in flight; each one's outcome is recorded the moment
+   * its send ends. A crash can therefore resend only the mails truly in flight, and a stalled
+   * recipient holds one connection, not the others' mails.
+   */
+  private async sendLoop(): Promise<void> {
+    const slots = this.options.config.smtp.maxConnections;
+    while (!this.stopped) {
+      let claimed = 0;
+      let free = 0;
+      try {
+        this.recordLeftovers();
+        free = slots - this.inFlight.size;
+        if (free > 0) {
+          const mails = this.outbox.claimMails(Date.now(), free);
+          claimed = mails.length;
+          for (const mail of mails) this.startSending(mail);
+        }
+      } catch (error) {
+        this.logger.error({ err: error }, "bridge send round failed; trying again");
+        await this.sending.sleep(maxIdleMs);
+        continue;
+      }
+      if (claimed > 0 && claimed === free) continue;
+      const next = free > 0 ? this.outbox.nextSending() : undefined;
+      await this.sending.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
+    }
+    await this.drain();
   }
 
-  /** Send one mail; the outcome is recorded by the caller together with the rest of its batch. */
-  private async deliver(mail: StoredMail): Promise<Attempt> {
+  /** Let the mails in flight finish for a moment, then close their connections; they stay pending. */
+  private async drain(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, stopGraceMs);
+    });
+    await Promise.race([Promise.all(this.inFlight.values()), grace]);
+    clearTimeout(timer);
+    this.stopping.abort();
+    await Promise.all(this.inFlight.values());
+    try {
+      this.recordLeftovers();
+    } catch (error) {
+      this.logger.error(
+        { err: error, mails: this.unrecorded.map((a) => a.mailId) },
+        "outcomes of sent mails could not be recorded before the stop: these mails go again at the next start",
+      );
+    }
+  }
+
+  private startSending(mail: StoredMail): void {
+    const done = this.deliver(mail).then((attempt) => {
+      if (attempt === undefined) this.release(mail.id);
+      else this.recordOrKeep(attempt);
+      this.inFlight.delete(mail.id);
+      this.sending.wake();
+    });
+    this.inFlight.set(mail.id, done);
+  }
+
+  private recordOrKeep(attempt: Attempt): void {
+    if (this.unrecorded.length === 0) {
+      try {
+        this.outbox.record(attempt);
+        return;
+      } catch (error) {
+        this.logger.error(
+          { err: error, mail: attempt.mailId, outcome: attempt.outcome.kind },
+          "outcome of a mail cannot be recorded: kept in memory, no new mail is sent until it is",
+        );
+      }
+    }
+    this.unrecorded.push(attempt);
+  }
+
+  /** Record what a full disk refused before; throws while it still refuses. */
+  private recordLeftovers(): void {
+    while (this.unrecorded.length > 0) {
+      const [attempt] = this.unrecorded;
+      if (attempt) this.outbox.record(attempt);
+      this.unrecorded.shift();
+    }
+  }
+
+  private release(mailId: number): void {
+    try {
+      this.outbox.release(mailId);
+    } catch (error) {
+      // Still `sending`: the next start sends it again.
+      this.logger.warn({ err: error, mail: mailId }, "an interrupted mail could not be put back");
+    }
+  }
+
+  /** Send one mail within the per-mail timeout; undefined when the stop interrupted it. */
+  private async deliver(mail: StoredMail): Promise<Attempt | undefined> {
     const { config } = this.options;
     const started = performance.now();
     const stopTimer = this.metrics.smtpSendDuration.startTimer();
+    const timeout = AbortSignal.timeout(config.smtp.mailTimeoutMs);
     let outcome: AttemptOutcome;
     try {
-      const response = await this.mailer.send({
-        to: mail.recipient,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-      });
+      const response = await this.mailer.send(
+        {
+          to: mail.recipient,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId: mail.messageId,
+        },
+        AbortSignal.any([timeout, this.stopping.signal]),
+      );
       outcome = { kind: "sent", response };
       this.metrics.mailsSent.inc();
     } catch (error) {
-      const failure = classifySendError(error);
+      if (this.stopping.signal.aborted && !timeout.aborted) return undefined;
+      const failure = timeout.aborted
+        ? { permanent: false, message: `no answer within ${config.smtp.mailTimeoutMs} ms` }
+        : classifySendError(error);
       const now = Date.now();
       if (failure.permanent) {
         outcome = { kind: "rejected", error: failure.message };

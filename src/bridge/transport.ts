@@ -16,7 +16,8 @@ export interface OutgoingMail {
 
 /** The sending stage: resolves with the server's answer, rejects with a classified SendError. */
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<string>;
+  /** An aborted signal ends the mail's SMTP transaction (its connection is closed), not the others'. */
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<string>;
   /** Connect (and authenticate) or check the folder, for check-config; rejects with the reason. */
   verify(): Promise<string>;
   close(): void;
@@ -71,9 +72,14 @@ function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
     socketTimeout: config.timeoutMs,
   });
   return {
-    async send(mail) {
+    async send(mail, signal) {
       try {
-        const info = await transport.sendMail({ from: config.from, headers, ...mail });
+        const info = await transport.sendMail({
+          from: config.from,
+          headers,
+          ...mail,
+          ...(signal ? { signal } : {}),
+        });
         return String(info.response ?? "");
       } catch (error) {
         throw classifySendError(error);
@@ -83,7 +89,7 @@ function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
       await transport.verify();
       return `connected to ${url.hostname}:${url.port || (secure ? 465 : 25)}${user ? ` as ${user}` : ""}`;
     },
-    close: () => transport.close(),
+    close: () => transport.close({ force: true }),
   };
 }
 

@@ -31,6 +31,8 @@ export const bridgeSchema = z
       .default(16 * 1024 * 1024),
     /** SQLite outbox (relative to the config file). */
     outboxPath: z.string().default("./data/outbox.sqlite"),
+    /** Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does. */
+    migrateAtStart: z.boolean().default(true),
     /** The same alert notification (fingerprint, status, startsAt) within this window sends no second mail. */
     dedupeWindowSeconds: z.number().nonnegative().default(3600),
     /** Mails to one recipient within this window go out as one mail. */
@@ -50,7 +52,13 @@ export const bridgeSchema = z
           .prefault({}),
         from: z.string().default("stoney backup <backup-noreply@localhost>"),
         maxConnections: z.number().int().positive().default(5),
+        /** Connecting, the greeting, and any silence of the server within a transaction. */
         timeoutMs: z.number().int().positive().default(30_000),
+        /**
+         * The whole SMTP transaction of one mail, connecting included; a server that stalls one mail
+         * (e.g. by trickling its replies) then costs that mail a retry, and nobody else any time.
+         */
+        mailTimeoutMs: z.number().int().positive().default(120_000),
       })
       .strict()
       .prefault({}),

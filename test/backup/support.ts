@@ -9,7 +9,7 @@ import { afterEach } from "vitest";
 import type { Logger } from "../../src/log.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const samplesDir = path.resolve(repoRoot, "../shared/reference/samples");
+export const samplesDir = path.join(repoRoot, "test/fixtures/samples");
 export const exampleBackupRoot = path.join(repoRoot, "examples/backup");
 
 /** The fixed "now" every test of the example data uses. */

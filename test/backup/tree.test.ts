@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { chmodSync, mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -94,6 +95,70 @@ describe("hostile account tree", () => {
     symlinkSync(path.join(outside, "incoming"), path.join(linkedHome, "incoming"));
     expect(await read(linkedHome)).toEqual({ hosts: [], errors: ["incoming is a symbolic link; not read"] });
   });
+
+  // A customer controls incoming/ and can swap any folder or file below it for a link at any moment; a
+  // check of a path before opening it (lstat, realpath) is always too early. The bait must never be read.
+  it("never reads outside the home while folders and files are swapped for links during collections", async () => {
+    const outside = tempDir();
+    const bait = (name: string) => `<bait>${name} BAIT-OUTSIDE-THE-HOME</bait>`;
+    makeHost(outside, "pc", {
+      "backupEnded.xml": bait("ended"),
+      "backupStarted.xml": bait("started"),
+      "scheduler.xml": bait("scheduler"),
+    });
+    const home = tempDir();
+    const metadata = makeHost(home, "pc", {
+      "backupEnded.xml": ENDED,
+      "backupStarted.xml": "<started/>",
+      "scheduler.xml": "<scheduler/>",
+    });
+    // Each swap: the real entry aside, a link to the bait's counterpart in its place, and back.
+    const swaps = [
+      [path.join(home, "incoming"), path.join(outside, "incoming")],
+      [path.join(home, "incoming/pc"), path.join(outside, "incoming/pc")],
+      [metadata, path.join(outside, "incoming/pc/.sepiola_backup")],
+      [
+        path.join(metadata, "backupEnded.xml"),
+        path.join(outside, "incoming/pc/.sepiola_backup/backupEnded.xml"),
+      ],
+    ];
+    for (const [entry, target] of swaps) symlinkSync(target as string, `${entry}.link`);
+    const swapper = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { renameSync } = require("node:fs");
+         const swaps = ${JSON.stringify(swaps)};
+         process.stdout.write("swapping\\n");
+         for (;;)
+           for (const [entry] of swaps) {
+             renameSync(entry, entry + ".real");
+             renameSync(entry + ".link", entry);
+             renameSync(entry, entry + ".link");
+             renameSync(entry + ".real", entry);
+           }`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await once(swapper.stdout, "data");
+      let collections = 0;
+      let disturbed = 0;
+      while (collections < 2_000 || (disturbed < 50 && collections < 200_000)) {
+        collections += 1;
+        const tree = await read(home);
+        const texts = tree.hosts.flatMap((host) =>
+          Object.values(host.files).flatMap((file) => (file.kind === "read" ? [file.file.text] : [])),
+        );
+        expect(texts.filter((text) => text.includes("BAIT"))).toEqual([]);
+        if (tree.errors.length > 0 || texts.length !== 3) disturbed += 1;
+      }
+      expect(swapper.exitCode).toBeNull();
+      expect(disturbed).toBeGreaterThanOrEqual(50);
+    } finally {
+      swapper.kill("SIGKILL");
+    }
+  }, 120_000);
 
   it("refuses files above the size limit, and what is not a regular file", async () => {
     const home = tempDir();

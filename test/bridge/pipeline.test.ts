@@ -63,7 +63,7 @@ describe("bridge pipeline", () => {
     const dir = temp();
     sink = await smtpSink();
     const config = testConfig({ dir, bridge: { smtp: { url: sink.url } } });
-    const outbox = new Outbox(config.bridge.outboxPath, "backup.example");
+    const outbox = new Outbox(config.bridge.outboxPath, { messageDomain: "backup.example" });
     const [id] = outbox.createMails(
       [
         {

@@ -33,6 +33,12 @@ export interface SmtpSink {
   mails: ReceivedMail[];
   /** Recipients answered with 550 at RCPT TO. */
   rejected: Set<string>;
+  /** While true, every RCPT TO is answered with 550 (a relay that refuses everyone). */
+  refuseAll: boolean;
+  /** Hold the answer to DATA of mails to this address until the returned function is called. */
+  hold(address: string): () => void;
+  /** Called after each accepted mail was answered with 250. */
+  onAccepted?: (mail: ReceivedMail) => void;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Mails addressed to one recipient. */
@@ -52,12 +58,27 @@ export async function smtpSink(
   const port = options.port ?? (await freePort());
   const mails: ReceivedMail[] = [];
   const rejected = new Set<string>();
+  const held = new Map<string, Promise<void>>();
   let server: SMTPServer | undefined;
   const sink: SmtpSink = {
     port,
     url: `${options.tls === "implicit" ? "smtps" : "smtp"}://127.0.0.1:${port}`,
     mails,
     rejected,
+    refuseAll: false,
+    hold(address) {
+      let release = () => {};
+      held.set(
+        address,
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      return () => {
+        held.delete(address);
+        release();
+      };
+    },
     to: (address) => mails.filter((m) => m.envelopeTo.includes(address)),
     async start() {
       server = new SMTPServer({
@@ -76,7 +97,7 @@ export async function smtpSink(
         logger: false,
         size: 10 * 1024 * 1024,
         onRcptTo(address, _session, callback) {
-          if (rejected.has(address.address)) {
+          if (sink.refuseAll || rejected.has(address.address)) {
             const error = Object.assign(new Error("mailbox unavailable"), { responseCode: 550 });
             return callback(error);
           }
@@ -87,19 +108,24 @@ export async function smtpSink(
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
           stream.on("end", () => {
             const raw = Buffer.concat(chunks).toString("utf8");
-            simpleParser(raw).then(
-              (parsed) => {
-                mails.push({
-                  envelopeTo: session.envelope.rcptTo.map((r) => r.address),
-                  secure: session.secure,
-                  ...(typeof session.user === "string" ? { user: session.user } : {}),
-                  parsed,
-                  raw,
-                });
-                callback();
-              },
-              (error: Error) => callback(error),
-            );
+            const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
+            Promise.all(envelopeTo.map((address) => held.get(address)))
+              .then(() => simpleParser(raw))
+              .then(
+                (parsed) => {
+                  const mail: ReceivedMail = {
+                    envelopeTo,
+                    secure: session.secure,
+                    ...(typeof session.user === "string" ? { user: session.user } : {}),
+                    parsed,
+                    raw,
+                  };
+                  mails.push(mail);
+                  callback();
+                  sink.onAccepted?.(mail);
+                },
+                (error: Error) => callback(error),
+              );
           });
         },
       });

@@ -101,7 +101,7 @@ describe("built-in templates", () => {
     expect(mail.subject).toBe("40 Backup-Probleme");
     for (let i = 0; i < 40; i++) expect(mail.text).toContain(`Konto ${3800000 + i}`);
     const mixed = renderMail([entry(), entry({ status: "resolved" })], context(), builtin);
-    expect(mixed.subject).toBe("1 backup problems, 1 solved");
+    expect(mixed.subject).toBe("1 backup problem, 1 solved");
   });
 
   it("render hostile label values harmless: escaped in HTML, no line breaks in the subject", () => {
@@ -119,6 +119,15 @@ describe("built-in templates", () => {
     expect(mail.html).not.toContain("<script>");
     expect(mail.html).not.toContain("<img");
     expect(mail.html).toContain("&#60;script&#62;");
+  });
+
+  it("greet with each language's punctuation", () => {
+    const de = renderMail([entry()], context({ language: "de", recipientName: "Bruno Bärtschi" }), builtin);
+    expect(de.text.split("\n")[0]).toBe("Guten Tag Bruno Bärtschi,");
+    const fr = renderMail([entry()], context({ language: "fr", recipientName: "Zoë" }), builtin);
+    expect(fr.text.split("\n")[0]).toBe("Bonjour Zoë,");
+    const reseller = renderMail([entry()], context({ language: "de", audience: "reseller" }), builtin);
+    expect(reseller.text.split("\n")[0]).toBe("Guten Tag,");
   });
 
   it("map preferredLanguage codes to the translated languages", () => {
@@ -144,6 +153,8 @@ describe("template overrides", () => {
         'subject.schedule.firing: "needs {{nosuchvalue}}"',
         'subject.upgrade.firing: "only with {{client}}"',
         'footer.customer: ["Custom footer {{selfCareUrl}}"]',
+        'title.schedule.firing: "{{missed, plural, =1 {one run missed} other {# runs missed}}}"',
+        'title.unsuccessful.firing: "{{failures, plural, one {# failure}}}"',
       ].join("\n"),
     );
     writeFileSync(path.join(temp.dir, "de.yaml"), "subject: [unclosed");
@@ -163,6 +174,13 @@ describe("template overrides", () => {
       "Backup 3723705: please update the backup client",
     );
     expect(lines.some((l) => l.key === "subject.upgrade.firing" && l.language === "en")).toBe(true);
+    const missed = (n: number) =>
+      entry({ task: "schedule", annotations: { missed_schedules: String(n) }, labels: { account: "1" } });
+    expect(renderMail([missed(1)], context(), source).text).toContain("* one run missed (account 1)");
+    expect(renderMail([missed(4)], context(), source).text).toContain("* 4 runs missed (account 1)");
+    expect(
+      lines.some((l) => l.key === "title.unsuccessful.firing" && String(l.problem).includes('"other" case')),
+    ).toBe(true);
     expect(renderMail([entry()], context({ language: "de" }), source).subject).toBe(
       "Backup 3723702: Speicher zu 97% belegt",
     );

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBinaries } from "../support/binaries.js";
+import { composeServices } from "./compose.js";
 import { type Daemon, freePort, runBinary, startDaemon, waitFor } from "./processes.js";
+import { type RunningDaemon, startAlertmanager } from "./servers.js";
 import { alertmanagerConfig } from "./stack-config.js";
 
 const configFile = "alertmanager/alertmanager.yml";
@@ -184,6 +186,88 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
         "operators | StoneyBackupMassFailure - -",
       ]);
       for (const delivery of deliveries) expect(delivery.authorization).toBe("Bearer am-test-token");
+    });
+  },
+);
+
+describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
+  "the clustered Alertmanager pair of docker-compose.yml",
+  () => {
+    const names = ["alertmanager-1", "alertmanager-2"] as const;
+    let dir: string;
+    const pair: RunningDaemon[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), "stoney-am-pair-"));
+      const gossip = new Map<string, string>();
+      for (const name of names) gossip.set(name, `127.0.0.1:${await freePort()}`);
+      // The compose services' own cluster flags, with the container addresses mapped to loopback ports.
+      const clusterFlags = (name: string) =>
+        (composeServices()[name]?.command ?? [])
+          .filter((flag) => flag.startsWith("--cluster."))
+          .map((flag) =>
+            flag
+              .replace(/^(--cluster\.listen-address=)0\.0\.0\.0:9094$/, `$1${gossip.get(name)}`)
+              .replace(/^(--cluster\.peer=)([\w-]+):9094$/, (whole, option: string, peer: string) =>
+                gossip.has(peer) ? `${option}${gossip.get(peer)}` : whole,
+              ),
+          );
+      for (const name of names)
+        pair.push(
+          await startAlertmanager(path.join(dir, name), {
+            webhookUrl: "http://127.0.0.1:9/webhook",
+            token: "pair-token",
+            waitSeconds: 1,
+            cluster: clusterFlags(name),
+          }),
+        );
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const alertmanager of pair) await alertmanager.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("forms one cluster of two peers", { timeout: 130_000 }, async () => {
+      for (const alertmanager of pair) {
+        // A peer settles (gossips until the membership is stable) for a few seconds after it joined.
+        await waitFor(
+          `a settled cluster of two peers in ${alertmanager.url}/api/v2/status`,
+          async () => {
+            const body = (await (await fetch(`${alertmanager.url}/api/v2/status`)).json()) as {
+              cluster: { status: string; peers: { name: string; address: string }[] };
+            };
+            return body.cluster.peers.length === 2 && body.cluster.status === "ready";
+          },
+          60_000,
+        );
+      }
+    });
+
+    it("shares a silence set on one peer with the other", async () => {
+      const [first, second] = pair;
+      const now = Date.now();
+      const created = await fetch(`${first?.url}/api/v2/silences`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          matchers: [{ name: "account", value: "3723707", isRegex: false, isEqual: true }],
+          startsAt: new Date(now).toISOString(),
+          endsAt: new Date(now + 3_600_000).toISOString(),
+          createdBy: "stack test",
+          comment: "maintenance",
+        }),
+      });
+      expect(created.status).toBe(200);
+      const { silenceID } = (await created.json()) as { silenceID: string };
+      await waitFor(
+        "the silence on the second peer",
+        async () => {
+          const silences = (await (await fetch(`${second?.url}/api/v2/silences`)).json()) as { id: string }[];
+          return silences.some((s) => s.id === silenceID);
+        },
+        30_000,
+      );
     });
   },
 );

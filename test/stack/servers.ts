@@ -47,10 +47,13 @@ export async function startPrometheus(
   return { ...daemon, url, address };
 }
 
-/** Debian's prometheus-alertmanager with the shipped configuration, its webhooks pointed at `webhookUrl`. */
+/**
+ * Debian's prometheus-alertmanager with the shipped configuration, its webhooks pointed at `webhookUrl`;
+ * alone unless `cluster` gives its `--cluster.*` flags.
+ */
 export async function startAlertmanager(
   dir: string,
-  options: { webhookUrl: string; token: string; waitSeconds: number },
+  options: { webhookUrl: string; token: string; waitSeconds: number; cluster?: string[] },
 ): Promise<RunningDaemon> {
   mkdirSync(dir, { recursive: true });
   const tokenFile = path.join(dir, "bridge-token");
@@ -69,7 +72,7 @@ export async function startAlertmanager(
       `--config.file=${config}`,
       `--storage.path=${path.join(dir, "data")}`,
       `--web.listen-address=${address}`,
-      "--cluster.listen-address=",
+      ...(options.cluster ?? ["--cluster.listen-address="]),
       "--log.level=warn",
     ],
     `${url}/-/ready`,

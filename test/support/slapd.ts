@@ -19,7 +19,7 @@ const schemas = [
   path.join(schemaDir, "cosine.schema"),
   path.join(schemaDir, "inetorgperson.schema"),
   path.join(schemaDir, "nis.schema"),
-  path.resolve(repoRoot, "../shared/reference/sst.schema"),
+  path.join(repoRoot, "deploy/ldap/sst.schema"),
   path.join(repoRoot, "examples/ldap/stoney-backup-monitor.schema"),
 ];
 

@@ -9,9 +9,11 @@ export function toLanguage(code: string | undefined, fallback: Language): Langua
   return primary === "en" || primary === "de" || primary === "fr" ? primary : fallback;
 }
 
+type Formatter = Intl.NumberFormat | Intl.DateTimeFormat | Intl.PluralRules;
+
 /** Building an Intl formatter costs far more than using one, and a burst renders thousands of mails. */
-const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
-function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, create: () => T): T {
+const formatters = new Map<string, Formatter>();
+function cached<T extends Formatter>(key: string, create: () => T): T {
   let formatter = formatters.get(key);
   if (!formatter) {
     formatter = create();
@@ -19,6 +21,10 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, 
   }
   return formatter as T;
 }
+
+/** The CLDR plural category of a count: French says "0 sauvegarde" and "21 sauvegardes", English "0 backups". */
+export const pluralCategory = (count: number, language: Language): Intl.LDMLPluralRule =>
+  cached(`plural ${language}`, () => new Intl.PluralRules(locales[language])).select(count);
 
 export const formatPercent = (ratio: number, language: Language): string =>
   cached(

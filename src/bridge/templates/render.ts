@@ -9,6 +9,7 @@ import {
   type Values,
 } from "./catalog.js";
 import { formatDate, formatGiB, formatPercent } from "./format.js";
+import { fill } from "./message.js";
 
 /** One problem listed in a mail: an alert as seen by one recipient. */
 export interface MailEntry {
@@ -58,8 +59,6 @@ const clean = (value: string): string => {
   const line = value.replace(controlCharacters, " ").trim();
   return line.length > maxValueLength ? `${line.slice(0, maxValueLength - 1)}…` : line;
 };
-
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const number = (text: string | undefined): number | undefined => {
   if (text === undefined || text.trim() === "") return undefined;
@@ -121,36 +120,6 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   return values;
 }
 
-const placeholder = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
-
-/** Fill one template string; undefined when a value it needs is missing. */
-function fill(template: string, values: Values, html: boolean): string | undefined {
-  let missing = false;
-  let out = "";
-  let last = 0;
-  for (const match of template.matchAll(placeholder)) {
-    const value = values[match[1] as Placeholder];
-    if (value === undefined) {
-      missing = true;
-      break;
-    }
-    const literal = template.slice(last, match.index);
-    if (html) {
-      const shown =
-        match[1] === "selfCareUrl"
-          ? `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>`
-          : escapeHtml(value);
-      out += escapeHtml(literal) + shown;
-    } else {
-      out += literal + value;
-    }
-    last = match.index + match[0].length;
-  }
-  if (missing) return undefined;
-  const rest = template.slice(last);
-  return out + (html ? escapeHtml(rest) : rest);
-}
-
 interface Part {
   text: string;
   html: string;
@@ -176,16 +145,16 @@ class Renderer {
   lines(key: TemplateKey, values: Values): Part[] {
     const templates = this.source.override(this.language, key) ?? this.source.builtin(this.language, key);
     return templates.flatMap((t) => {
-      const text = fill(t, values, false);
-      const html = fill(t, values, true);
+      const text = fill(t, values, false, this.language);
+      const html = fill(t, values, true, this.language);
       return text === undefined || html === undefined || text.trim() === "" ? [] : [{ text, html }];
     });
   }
 
   private firstOf(templates: readonly string[], values: Values): Part | undefined {
     for (const t of templates) {
-      const text = fill(t, values, false);
-      const html = fill(t, values, true);
+      const text = fill(t, values, false, this.language);
+      const html = fill(t, values, true, this.language);
       if (text !== undefined && html !== undefined && text.trim() !== "") return { text, html };
     }
     return undefined;

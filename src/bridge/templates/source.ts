@@ -7,6 +7,7 @@ import { type Catalog, type Catalogs, placeholders, type TemplateKey, templateKe
 import { de } from "./de.js";
 import { en } from "./en.js";
 import { fr } from "./fr.js";
+import { parseTemplate, placeholdersOf } from "./message.js";
 import type { TemplateSource } from "./render.js";
 
 export const builtinCatalogs: Catalogs = { en, de, fr };
@@ -20,12 +21,10 @@ function overrideProblem(value: unknown): string | undefined {
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string"))
     return "expected a string or a list of strings";
   for (const text of list as string[]) {
-    const opened = text.split("{{").length - 1;
-    const closed = text.split("}}").length - 1;
-    if (opened !== closed) return `unbalanced braces in ${JSON.stringify(text)}`;
-    for (const match of text.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
-      if (!known.has(match[1] ?? "")) return `unknown placeholder {{${match[1]}}}`;
-    }
+    const parsed = parseTemplate(text);
+    if (!parsed.ok) return parsed.error;
+    const unknown = placeholdersOf(parsed.value).find((name) => !known.has(name));
+    if (unknown !== undefined) return `unknown placeholder {{${unknown}}}`;
   }
   return undefined;
 }

@@ -1,0 +1,720 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import type { Logger } from "../log.js";
+import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
+import {
+  type AcceptResult,
+  type HistoryRow,
+  historyOutcome,
+  type NewMail,
+  type OutboxStats,
+  type QueuedItem,
+  type RoutedItem,
+  recipientKey,
+  type StoredAlert,
+  type StoredMail,
+} from "./outbox.js";
+import type { Notification } from "./payload.js";
+import type { Attempt, OutboxStore } from "./store.js";
+import { redactUrl } from "./store.js";
+import type { MailAudience, MailEntry } from "./templates/index.js";
+
+/**
+ * The outbox in PostgreSQL, shared by several bridge instances. The tables mirror the SQLite outbox,
+ * plus leases: an instance claims alerts and mails with `FOR UPDATE SKIP LOCKED` and stamps them with
+ * its id and an expiry it keeps extending while it lives; a killed instance's claims expire and any
+ * other instance takes them. Dedupe is a unique key per (fingerprint, status, startsAt), so two
+ * instances accepting the same alert at once store one of them as the duplicate. Most methods are
+ * one statement (one round trip, atomic on its own); coalescing holds a transaction-scoped advisory
+ * lock, so only one instance composes mails at a time.
+ */
+const outboxSchema = `
+CREATE TABLE notifications (
+  id BIGSERIAL PRIMARY KEY,
+  received_at BIGINT NOT NULL,
+  group_key TEXT NOT NULL,
+  receiver TEXT NOT NULL,
+  status TEXT NOT NULL,
+  alert_count INTEGER NOT NULL,
+  truncated_alerts INTEGER NOT NULL
+);
+CREATE TABLE dedupe_keys (
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (fingerprint, status, starts_at)
+);
+CREATE INDEX dedupe_keys_seen ON dedupe_keys(seen_at);
+CREATE TABLE alerts (
+  id BIGSERIAL PRIMARY KEY,
+  notification_id BIGINT NOT NULL REFERENCES notifications(id),
+  received_at BIGINT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  ends_at TEXT,
+  account TEXT,
+  task TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  annotations TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  lease_owner TEXT,
+  lease_until BIGINT
+);
+CREATE INDEX alerts_pending ON alerts(id) WHERE state = 'pending';
+CREATE INDEX alerts_account ON alerts(account);
+CREATE TABLE mails (
+  id BIGSERIAL PRIMARY KEY,
+  created_at BIGINT NOT NULL,
+  recipient TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  language TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  subject TEXT NOT NULL,
+  text TEXT NOT NULL,
+  html TEXT NOT NULL,
+  accounts TEXT NOT NULL,
+  tasks TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  last_error TEXT,
+  lease_owner TEXT,
+  lease_until BIGINT
+);
+CREATE INDEX mails_due ON mails(next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX mails_sending ON mails(lease_until) WHERE state = 'sending';
+CREATE INDEX mails_open ON mails(created_at) WHERE state IN ('pending', 'sending');
+CREATE INDEX mails_dead ON mails(id) WHERE state = 'dead';
+CREATE TABLE items (
+  id BIGSERIAL PRIMARY KEY,
+  alert_id BIGINT NOT NULL REFERENCES alerts(id),
+  created_at BIGINT NOT NULL,
+  account TEXT,
+  task TEXT NOT NULL,
+  status TEXT NOT NULL,
+  audience TEXT,
+  recipient TEXT,
+  language TEXT,
+  time_zone TEXT,
+  recipient_name TEXT,
+  recipient_key TEXT,
+  entry TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT,
+  mail_id BIGINT REFERENCES mails(id)
+);
+CREATE INDEX items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
+CREATE INDEX items_queued_since ON items(created_at) WHERE state = 'queued';
+CREATE INDEX items_account ON items(account);
+CREATE TABLE attempts (
+  id BIGSERIAL PRIMARY KEY,
+  mail_id BIGINT NOT NULL REFERENCES mails(id),
+  at BIGINT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  response TEXT
+);
+CREATE INDEX attempts_mail ON attempts(mail_id);
+CREATE TABLE probes (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at BIGINT NOT NULL
+);
+`;
+
+export const postgresMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+
+/** Advisory lock keys (any constants, unique within this program). */
+const migrationLock = 7_305_001;
+const coalescingLock = 7_305_002;
+
+export interface PostgresOptions {
+  url: string;
+  /** Overrides the URL's password (PGPASSWORD, a password file). */
+  password?: string;
+  /** TLS towards the server; the URL's sslmode works too. */
+  tls?: { ca?: string; rejectUnauthorized: boolean };
+  /** How long a claim lasts without being extended; a dead instance's work waits this long. */
+  leaseMs: number;
+  poolSize: number;
+  messageDomain: string;
+  migrate: boolean;
+  logger?: Logger;
+}
+
+/** BIGINT and COUNT(*) as numbers: every value here is a millisecond time or a row count, far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+interface AlertRow {
+  id: number;
+  received_at: number;
+  fingerprint: string;
+  status: "firing" | "resolved";
+  starts_at: string;
+  ends_at: string | null;
+  account: string | null;
+  task: string;
+  labels: string;
+  annotations: string;
+  attempts: number;
+}
+
+interface MailRow {
+  id: number;
+  created_at: number;
+  recipient: string;
+  message_id: string;
+  subject: string;
+  text: string;
+  html: string;
+  accounts: string;
+  tasks: string;
+  attempts: number;
+}
+
+interface ItemRow {
+  id: number;
+  alert_id: number;
+  created_at: number;
+  account: string | null;
+  task: string;
+  audience: MailAudience;
+  recipient: string;
+  language: string;
+  time_zone: string;
+  recipient_name: string | null;
+  recipient_key: string;
+  entry: string;
+}
+
+const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
+  attempts`;
+const mailColumns = "id, created_at, recipient, message_id, subject, text, html, accounts, tasks, attempts";
+
+export class PostgresOutbox implements OutboxStore {
+  readonly where: string;
+  migration: MigrationReport = { from: 0, to: 0, applied: [] };
+  statements = 0;
+  /** This process's claims carry this id; a restarted process is a new owner. */
+  private readonly owner = randomUUID();
+  private readonly pool: pg.Pool;
+  private readonly renewal: NodeJS.Timeout;
+
+  private constructor(private readonly options: PostgresOptions) {
+    this.where = redactUrl(options.url);
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.tls ? { ssl: options.tls } : {}),
+      max: options.poolSize,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: "stoney-backup-bridge",
+      types,
+    });
+    // A server restart ends idle connections with an error event; the pool replaces them on demand.
+    this.pool.on("error", (error) =>
+      options.logger?.warn({ err: error.message }, "PostgreSQL connection lost"),
+    );
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, options.leaseMs / 3));
+    this.renewal.unref();
+  }
+
+  /** Connect, then check or apply the schema migrations. */
+  static async open(options: PostgresOptions): Promise<PostgresOutbox> {
+    const outbox = new PostgresOutbox(options);
+    try {
+      outbox.migration = await outbox.migrate(options.migrate);
+    } catch (error) {
+      await outbox.close();
+      throw error;
+    }
+    return outbox;
+  }
+
+  private query<R extends pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+    client: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<pg.QueryResult<R>> {
+    this.statements++;
+    return client.query<R>(text, values);
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await this.query("BEGIN", [], client);
+      const result = await work(client);
+      await this.query("COMMIT", [], client);
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Migrations run under a session advisory lock: instances starting together migrate once. */
+  private async migrate(apply: boolean): Promise<MigrationReport> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
+      const exists = await client.query<{ t: string | null }>(
+        "SELECT to_regclass('schema_migrations')::text AS t",
+      );
+      const from =
+        exists.rows[0]?.t === null
+          ? 0
+          : ((await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations"))
+              .rows[0]?.v ?? 0);
+      const pending = pendingMigrations(from, postgresMigrations, apply);
+      for (const migration of pending) {
+        await client.query("BEGIN");
+        try {
+          await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+          await client.query(migration.sql);
+          await client.query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            [migration.version, migration.name, Date.now()],
+          );
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw error;
+        }
+      }
+      return { from, to: pending.at(-1)?.version ?? from, applied: pending };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  /**
+   * Extend this instance's claims, and put mails whose sender died while sending back to pending
+   * (they go again: the price of never losing one). While the store is unreachable this instance's
+   * own claims expire, as they should.
+   */
+  private async renewLeases(): Promise<void> {
+    const now = Date.now();
+    try {
+      await this.query(
+        `WITH a AS (UPDATE alerts SET lease_until = $2 WHERE lease_owner = $1 AND state = 'pending'),
+         m AS (UPDATE mails SET lease_until = $2 WHERE lease_owner = $1 AND state = 'sending')
+         UPDATE mails SET state = 'pending', lease_owner = NULL, lease_until = NULL
+         WHERE state = 'sending' AND lease_until <= $3 AND lease_owner <> $1`,
+        [this.owner, now + this.options.leaseMs, now],
+      );
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, "cannot extend the outbox leases");
+    }
+  }
+
+  /**
+   * One statement: the notification, the dedupe keys (first of each key in this payload, sorted so
+   * concurrent payloads lock them in the same order) and the alerts, each marked pending or duplicate.
+   */
+  async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
+    const firsts = new Set<string>();
+    const alerts = notification.alerts.map((alert) => {
+      const key = JSON.stringify([alert.fingerprint, alert.status, alert.startsAt]);
+      const candidate = !firsts.has(key);
+      firsts.add(key);
+      return { alert, candidate };
+    });
+    const column = <T>(pick: (entry: (typeof alerts)[number]) => T) => alerts.map(pick);
+    const result = await this.query<{ id: number; duplicates: number }>(
+      `WITH n AS (
+         INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+       ), input AS (
+         SELECT * FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+           $13::text[], $14::text[], $15::bool[]) WITH ORDINALITY
+           AS t(fingerprint, status, starts_at, ends_at, account, task, labels, annotations, candidate, ord)
+       ), fresh AS (
+         INSERT INTO dedupe_keys (fingerprint, status, starts_at, seen_at)
+         SELECT fingerprint, status, starts_at, $1 FROM input WHERE candidate AND $16::bigint > 0
+         ORDER BY fingerprint, status, starts_at
+         ON CONFLICT (fingerprint, status, starts_at) DO UPDATE SET seen_at = EXCLUDED.seen_at
+           WHERE dedupe_keys.seen_at <= $17
+         RETURNING fingerprint, status, starts_at
+       ), stored AS (
+         INSERT INTO alerts (notification_id, received_at, fingerprint, status, starts_at, ends_at, account, task,
+           labels, annotations, state, next_attempt_at)
+         SELECT n.id, $1, i.fingerprint, i.status, i.starts_at, i.ends_at, i.account, i.task, i.labels, i.annotations,
+           CASE WHEN $16::bigint = 0 OR f.fingerprint IS NOT NULL THEN 'pending' ELSE 'duplicate' END, $1
+         FROM input i CROSS JOIN n
+         LEFT JOIN fresh f ON i.candidate AND f.fingerprint = i.fingerprint AND f.status = i.status
+           AND f.starts_at = i.starts_at
+         ORDER BY i.ord
+         RETURNING state
+       )
+       SELECT (SELECT id FROM n) AS id, (SELECT COUNT(*) FROM stored WHERE state = 'duplicate') AS duplicates`,
+      [
+        now,
+        notification.groupKey,
+        notification.receiver,
+        notification.status,
+        notification.alerts.length,
+        notification.truncatedAlerts,
+        column((e) => e.alert.fingerprint),
+        column((e) => e.alert.status),
+        column((e) => e.alert.startsAt),
+        column((e) => e.alert.endsAt ?? null),
+        column((e) => e.alert.labels.account ?? null),
+        column((e) => e.alert.labels.task ?? "generic"),
+        column((e) => JSON.stringify(e.alert.labels)),
+        column((e) => JSON.stringify(e.alert.annotations)),
+        column((e) => e.candidate),
+        dedupeWindowMs,
+        now - dedupeWindowMs,
+      ],
+    );
+    const row = result.rows[0];
+    return {
+      notificationId: row?.id ?? 0,
+      alerts: notification.alerts.length,
+      duplicates: row?.duplicates ?? 0,
+    };
+  }
+
+  async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
+    const { rows } = await this.query<AlertRow>(
+      `UPDATE alerts SET lease_owner = $1, lease_until = $2::bigint + $3::bigint
+       WHERE id IN (SELECT id FROM alerts WHERE state = 'pending' AND next_attempt_at <= $2
+         AND (lease_until IS NULL OR lease_until <= $2) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING ${alertColumns}`,
+      [this.owner, now, this.options.leaseMs, limit],
+    );
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((row) => ({
+        id: row.id,
+        receivedAt: row.received_at,
+        fingerprint: row.fingerprint,
+        status: row.status,
+        startsAt: row.starts_at,
+        ...(row.ends_at ? { endsAt: row.ends_at } : {}),
+        ...(row.account !== null ? { account: row.account } : {}),
+        task: row.task,
+        labels: JSON.parse(row.labels) as Record<string, string>,
+        annotations: JSON.parse(row.annotations) as Record<string, string>,
+        attempts: row.attempts,
+      }));
+  }
+
+  /** One statement: items are written only for alerts this instance still holds. */
+  async route(
+    routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>,
+    now: number,
+  ): Promise<void> {
+    if (routed.length === 0) return;
+    const items = routed.flatMap(({ alert, items }) => items.map((item) => ({ alert, item })));
+    const column = <T>(pick: (entry: (typeof items)[number]) => T) => items.map(pick);
+    const recipient = (e: (typeof items)[number]) =>
+      e.item.kind === "queued" ? e.item.recipient : undefined;
+    await this.query(
+      `WITH mine AS (
+         UPDATE alerts SET state = 'routed', last_error = NULL, lease_owner = NULL, lease_until = NULL
+         WHERE id = ANY($1::bigint[]) AND state = 'pending' AND lease_owner = $2 RETURNING id
+       )
+       INSERT INTO items (alert_id, created_at, account, task, status, audience, recipient, language, time_zone,
+         recipient_name, recipient_key, entry, state, reason)
+       SELECT t.alert_id, $3, t.account, t.task, t.status, t.audience, t.recipient, t.language, t.time_zone,
+         t.recipient_name, t.recipient_key, t.entry, t.state, t.reason
+       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) WITH ORDINALITY
+         AS t(alert_id, account, task, status, audience, recipient, language, time_zone, recipient_name,
+           recipient_key, entry, state, reason, ord)
+       WHERE t.alert_id IN (SELECT id FROM mine)
+       ORDER BY t.ord`,
+      [
+        routed.map((r) => r.alert.id),
+        this.owner,
+        now,
+        column((e) => e.alert.id),
+        column((e) => e.alert.account ?? null),
+        column((e) => e.alert.task),
+        column((e) => e.alert.status),
+        column((e) => (e.item.kind === "queued" ? e.item.recipient.audience : (e.item.audience ?? null))),
+        column((e) => recipient(e)?.address ?? null),
+        column((e) => recipient(e)?.language ?? null),
+        column((e) => recipient(e)?.timeZone ?? null),
+        column((e) => recipient(e)?.name ?? null),
+        column((e) => {
+          const r = recipient(e);
+          return r ? recipientKey(r) : null;
+        }),
+        column((e) => JSON.stringify(e.item.entry)),
+        column((e) => e.item.kind),
+        column((e) => (e.item.kind === "suppressed" ? e.item.reason : null)),
+      ],
+    );
+  }
+
+  async defer(
+    alerts: readonly StoredAlert[],
+    retryAt: (alert: StoredAlert) => number,
+    error: string,
+  ): Promise<void> {
+    if (alerts.length === 0) return;
+    await this.query(
+      `UPDATE alerts SET attempts = attempts + 1, next_attempt_at = t.at, last_error = $3,
+         lease_owner = NULL, lease_until = NULL
+       FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at)
+       WHERE alerts.id = t.id AND alerts.lease_owner = $4`,
+      [alerts.map((a) => a.id), alerts.map(retryAt), error, this.owner],
+    );
+  }
+
+  async coalesce(
+    closedBefore: number,
+    limit: number,
+    compose: (items: readonly QueuedItem[]) => NewMail,
+    now: number,
+  ): Promise<number> {
+    return this.transaction(async (client) => {
+      const locked = await this.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_xact_lock($1) AS locked",
+        [coalescingLock],
+        client,
+      );
+      // Another instance is composing mails right now; its round covers these recipients.
+      if (!locked.rows[0]?.locked) return 0;
+      const { rows } = await this.query<ItemRow>(
+        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
+           recipient_key, entry
+         FROM items WHERE state = 'queued' AND recipient_key IN (
+           SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
+           HAVING MIN(created_at) <= $1 LIMIT $2)
+         ORDER BY id`,
+        [closedBefore, limit],
+        client,
+      );
+      if (rows.length === 0) return 0;
+      const groups = new Map<string, QueuedItem[]>();
+      for (const row of rows) {
+        const group = groups.get(row.recipient_key) ?? [];
+        group.push({
+          id: row.id,
+          alertId: row.alert_id,
+          createdAt: row.created_at,
+          ...(row.account !== null ? { account: row.account } : {}),
+          task: row.task,
+          recipient: {
+            address: row.recipient,
+            audience: row.audience,
+            language: row.language,
+            timeZone: row.time_zone,
+            ...(row.recipient_name ? { name: row.recipient_name } : {}),
+          },
+          entry: JSON.parse(row.entry) as MailEntry,
+        });
+        groups.set(row.recipient_key, group);
+      }
+      const mails = [...groups.values()].map((items) => ({
+        mail: compose(items),
+        items,
+        messageId: `<${randomUUID()}@${this.options.messageDomain}>`,
+      }));
+      const column = <T>(pick: (entry: (typeof mails)[number]) => T) => mails.map(pick);
+      const links = mails.flatMap((m) => m.items.map((item) => ({ item: item.id, messageId: m.messageId })));
+      await this.query(
+        `WITH m AS (
+           INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
+             tasks, state, next_attempt_at)
+           SELECT $1, t.recipient, t.audience, t.language, t.message_id, t.subject, t.text, t.html, t.accounts,
+             t.tasks, 'pending', $1
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::text[], $10::text[]) WITH ORDINALITY
+             AS t(recipient, audience, language, message_id, subject, text, html, accounts, tasks, ord)
+           ORDER BY t.ord
+           RETURNING id, message_id
+         )
+         UPDATE items SET state = 'mailed', mail_id = m.id
+         FROM unnest($11::bigint[], $12::text[]) AS l(item_id, message_id) JOIN m USING (message_id)
+         WHERE items.id = l.item_id AND items.state = 'queued'`,
+        [
+          now,
+          column((m) => m.mail.recipient.address),
+          column((m) => m.mail.recipient.audience),
+          column((m) => m.mail.recipient.language),
+          column((m) => m.messageId),
+          column((m) => m.mail.subject),
+          column((m) => m.mail.text),
+          column((m) => m.mail.html),
+          column((m) => JSON.stringify(m.mail.accounts)),
+          column((m) => JSON.stringify(m.mail.tasks)),
+          links.map((l) => l.item),
+          links.map((l) => l.messageId),
+        ],
+        client,
+      );
+      return mails.length;
+    });
+  }
+
+  async claimMails(now: number, limit: number): Promise<StoredMail[]> {
+    const { rows } = await this.query<MailRow & { next_attempt_at: number }>(
+      `UPDATE mails SET state = 'sending', lease_owner = $1, lease_until = $2::bigint + $3::bigint
+       WHERE id IN (SELECT id FROM mails WHERE state = 'pending' AND next_attempt_at <= $2
+         ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING ${mailColumns}, next_attempt_at`,
+      [this.owner, now, this.options.leaseMs, limit],
+    );
+    return rows
+      .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id)
+      .map((row) => ({
+        id: row.id,
+        createdAt: row.created_at,
+        recipient: row.recipient,
+        messageId: row.message_id,
+        subject: row.subject,
+        text: row.text,
+        html: row.html,
+        accounts: JSON.parse(row.accounts) as string[],
+        tasks: JSON.parse(row.tasks) as string[],
+        attempts: row.attempts,
+      }));
+  }
+
+  async record({ mailId, outcome, at, durationMs }: Attempt): Promise<void> {
+    const response = outcome.kind === "sent" ? outcome.response : outcome.error;
+    const retry = outcome.kind === "temporary";
+    await this.query(
+      `WITH a AS (
+         INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES ($1, $2, $3, $4, $5)
+       )
+       UPDATE mails SET state = $6, attempts = attempts + 1, finished_at = $7,
+         next_attempt_at = COALESCE($8, next_attempt_at), last_error = $9, lease_owner = NULL, lease_until = NULL
+       WHERE id = $1`,
+      [
+        mailId,
+        at,
+        Math.round(durationMs),
+        outcome.kind,
+        response,
+        retry ? "pending" : outcome.kind,
+        retry ? null : at,
+        retry ? outcome.retryAt : null,
+        outcome.kind === "sent" ? null : outcome.error,
+      ],
+    );
+  }
+
+  async release(mailId: number): Promise<void> {
+    await this.query(
+      `UPDATE mails SET state = 'pending', lease_owner = NULL, lease_until = NULL
+       WHERE id = $1 AND state = 'sending' AND lease_owner = $2`,
+      [mailId, this.owner],
+    );
+  }
+
+  /** Nothing to do: the mails a dead instance left `sending` come back when their lease expires. */
+  async recoverInFlight(): Promise<number> {
+    return 0;
+  }
+
+  async probe(now: number): Promise<void> {
+    await this.query(
+      "INSERT INTO probes (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at",
+      [now],
+    );
+  }
+
+  async nextPreparation(coalesceMs: number): Promise<number | undefined> {
+    const { rows } = await this.query<{ alert: number | null; item: number | null }>(
+      `SELECT (SELECT MIN(next_attempt_at) FROM alerts WHERE state = 'pending') AS alert,
+         (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS item`,
+    );
+    const row = rows[0];
+    const times = [row?.alert, row?.item === null || row?.item === undefined ? null : row.item + coalesceMs];
+    const due = times.filter((t): t is number => typeof t === "number");
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  async nextSending(): Promise<number | undefined> {
+    const { rows } = await this.query<{ at: number | null }>(
+      "SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'",
+    );
+    return rows[0]?.at ?? undefined;
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const { rows } = await this.query<{
+      pending: number;
+      oldest: number | null;
+      dead: number;
+      alerts: number;
+      oldest_alert: number | null;
+      queued: number;
+      oldest_item: number | null;
+    }>(
+      `SELECT
+        (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
+        (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
+        (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
+        (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
+        (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldest_alert,
+        (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
+        (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldest_item`,
+    );
+    const row = rows[0];
+    const oldest = [row?.oldest, row?.oldest_alert, row?.oldest_item].filter(
+      (t): t is number => typeof t === "number",
+    );
+    return {
+      pendingMails: row?.pending ?? 0,
+      deadLetters: row?.dead ?? 0,
+      pendingAlerts: row?.alerts ?? 0,
+      queuedItems: row?.queued ?? 0,
+      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
+    };
+  }
+
+  async history(account: string, limit: number): Promise<HistoryRow[]> {
+    const { rows } = await this.query<{
+      at: number;
+      recipient: string | null;
+      audience: string | null;
+      task: string;
+      status: string;
+      outcome: string;
+      message_id: string | null;
+      subject: string | null;
+      error: string | null;
+    }>(
+      `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
+         CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
+           WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
+         m.message_id, m.subject, m.last_error AS error
+       FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = $1
+       UNION ALL
+       SELECT a.received_at, NULL, NULL, a.task, a.status,
+         CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
+         NULL, NULL, a.last_error
+       FROM alerts a WHERE a.account = $1 AND a.state IN ('duplicate', 'pending')
+       ORDER BY 1 DESC LIMIT $2`,
+      [account, limit],
+    );
+    return rows.map((row) => historyOutcome({ ...row, messageId: row.message_id }));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.renewal);
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,84 @@
+import type { MigrationReport } from "./migrations.js";
+import type {
+  AcceptResult,
+  AttemptOutcome,
+  HistoryRow,
+  NewMail,
+  OutboxStats,
+  QueuedItem,
+  RoutedItem,
+  StoredAlert,
+  StoredMail,
+} from "./outbox.js";
+import type { Notification } from "./payload.js";
+
+/** One delivery attempt, recorded the moment it ended. */
+export interface Attempt {
+  mailId: number;
+  outcome: AttemptOutcome;
+  at: number;
+  durationMs: number;
+}
+
+/**
+ * The outbox as the bridge's stages see it: a SQLite file for one process, or PostgreSQL shared by
+ * several bridge instances. Every method is one transaction of the store, so each stage can stop
+ * anywhere and any instance picks up where it left off. Work is claimed before it is done (alerts
+ * for routing, mails for sending): in a shared store a claim is a lease that expires when its
+ * instance dies, so another instance finishes the work.
+ */
+export interface OutboxStore {
+  /** Where the outbox is, for messages: a file path, or a URL without its password. */
+  readonly where: string;
+  readonly migration: MigrationReport;
+  /** Store one webhook payload; alerts seen within the dedupe window (by any instance) are stored as duplicates. */
+  accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult>;
+  /** Claim due alerts for routing. */
+  claimAlerts(now: number, limit: number): Promise<StoredAlert[]>;
+  /** Write the routing of claimed alerts: their items, and the alerts as routed. */
+  route(
+    routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>,
+    now: number,
+  ): Promise<void>;
+  /** The directory could not answer: these claimed alerts are tried again later. */
+  defer(
+    alerts: readonly StoredAlert[],
+    retryAt: (alert: StoredAlert) => number,
+    error: string,
+  ): Promise<void>;
+  /**
+   * One mail per recipient whose coalescing window (started by their oldest queued item) closed
+   * before `closedBefore`, composed from all the recipient's queued items; never two instances
+   * at once, so a recipient gets one mail per window. Returns the number of mails created.
+   */
+  coalesce(
+    closedBefore: number,
+    limit: number,
+    compose: (items: readonly QueuedItem[]) => NewMail,
+    now: number,
+  ): Promise<number>;
+  /** Claim due mails for sending (marked `sending`). */
+  claimMails(now: number, limit: number): Promise<StoredMail[]>;
+  record(attempt: Attempt): Promise<void>;
+  /** A send given up at shutdown: back to pending, not counted as an attempt. */
+  release(mailId: number): Promise<void>;
+  /** Mails this store's owner left `sending` at its last stop go back to pending; returns how many. */
+  recoverInFlight(): Promise<number>;
+  /** Readiness: one real write; rejects when the store cannot write. */
+  probe(now: number): Promise<void>;
+  /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
+  nextPreparation(coalesceMs: number): Promise<number | undefined>;
+  /** When the next pending mail is due (ms), or undefined when none waits. */
+  nextSending(): Promise<number | undefined>;
+  stats(): Promise<OutboxStats>;
+  history(account: string, limit: number): Promise<HistoryRow[]>;
+  /** Statements sent to the store since it opened (each one a round trip for PostgreSQL). */
+  readonly statements: number;
+  close(): Promise<void>;
+}
+
+/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
+export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
+
+/** The URL without its password, for messages and logs. */
+export const redactUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { builtinCatalogs, templateKeys } from "../../src/bridge/templates/index.js";
+import { fill, parseTemplate, placeholdersOf } from "../../src/bridge/templates/message.js";
+
+const counts = new Set(["missed", "threshold", "daysThreshold", "failures", "count", "problems", "solved"]);
+const languages = ["de", "en", "fr"] as const;
+const numbers = [0, 1, 2, 21] as const;
+
+/**
+ * Every template string that holds a count, rendered with the count 0, 1, 2 and 21 (its alternatives and
+ * lines joined by " / "). Read as a customer would: singular and plural, and French counts 0 as singular.
+ */
+const expected: Record<(typeof languages)[number], Record<string, readonly string[]>> = {
+  de: {
+    "subject.schedule.firing": [
+      "Backup 3723707: 0 geplante Sicherungen verpasst",
+      "Backup 3723707: 1 geplante Sicherung verpasst",
+      "Backup 3723707: 2 geplante Sicherungen verpasst",
+      "Backup 3723707: 21 geplante Sicherungen verpasst",
+    ],
+    "subject.unsuccessful.firing": [
+      "Backup 3723707: 0 fehlgeschlagene Sicherungen in Folge",
+      "Backup 3723707: 1 Sicherung fehlgeschlagen",
+      "Backup 3723707: 2 fehlgeschlagene Sicherungen in Folge",
+      "Backup 3723707: 21 fehlgeschlagene Sicherungen in Folge",
+    ],
+    "subject.coalesced.firing": [
+      "0 Backup-Probleme",
+      "1 Backup-Problem",
+      "2 Backup-Probleme",
+      "21 Backup-Probleme",
+    ],
+    "subject.coalesced.resolved": [
+      "0 Backup-Probleme behoben",
+      "1 Backup-Problem behoben",
+      "2 Backup-Probleme behoben",
+      "21 Backup-Probleme behoben",
+    ],
+    "subject.coalesced.mixed": [
+      "0 Backup-Probleme, 0 behoben",
+      "1 Backup-Problem, 1 behoben",
+      "2 Backup-Probleme, 2 behoben",
+      "21 Backup-Probleme, 21 behoben",
+    ],
+    "title.schedule.firing": [
+      "0 geplante Sicherungen verpasst",
+      "1 geplante Sicherung verpasst",
+      "2 geplante Sicherungen verpasst",
+      "21 geplante Sicherungen verpasst",
+    ],
+    "title.unsuccessful.firing": [
+      "0 fehlgeschlagene Sicherungen in Folge",
+      "1 Sicherung fehlgeschlagen",
+      "2 fehlgeschlagene Sicherungen in Folge",
+      "21 fehlgeschlagene Sicherungen in Folge",
+    ],
+    "facts.schedule.firing": [
+      "Seit mindestens 0 Tagen keine erfolgreiche Sicherung.",
+      "Seit mindestens 1 Tag keine erfolgreiche Sicherung.",
+      "Seit mindestens 2 Tagen keine erfolgreiche Sicherung.",
+      "Seit mindestens 21 Tagen keine erfolgreiche Sicherung.",
+    ],
+  },
+  en: {
+    "subject.schedule.firing": [
+      "Backup 3723707: 0 planned backups missed",
+      "Backup 3723707: 1 planned backup missed",
+      "Backup 3723707: 2 planned backups missed",
+      "Backup 3723707: 21 planned backups missed",
+    ],
+    "subject.unsuccessful.firing": [
+      "Backup 3723707: 0 failed backups in a row",
+      "Backup 3723707: 1 backup failed",
+      "Backup 3723707: 2 failed backups in a row",
+      "Backup 3723707: 21 failed backups in a row",
+    ],
+    "subject.coalesced.firing": [
+      "0 backup problems",
+      "1 backup problem",
+      "2 backup problems",
+      "21 backup problems",
+    ],
+    "subject.coalesced.resolved": [
+      "0 backup problems solved",
+      "1 backup problem solved",
+      "2 backup problems solved",
+      "21 backup problems solved",
+    ],
+    "subject.coalesced.mixed": [
+      "0 backup problems, 0 solved",
+      "1 backup problem, 1 solved",
+      "2 backup problems, 2 solved",
+      "21 backup problems, 21 solved",
+    ],
+    "title.schedule.firing": [
+      "0 planned backups missed",
+      "1 planned backup missed",
+      "2 planned backups missed",
+      "21 planned backups missed",
+    ],
+    "title.unsuccessful.firing": [
+      "0 failed backups in a row",
+      "1 backup failed",
+      "2 failed backups in a row",
+      "21 failed backups in a row",
+    ],
+    "facts.schedule.firing": [
+      "No successful backup for at least 0 days.",
+      "No successful backup for at least 1 day.",
+      "No successful backup for at least 2 days.",
+      "No successful backup for at least 21 days.",
+    ],
+  },
+  fr: {
+    "subject.schedule.firing": [
+      "Sauvegarde 3723707 : 0 sauvegarde planifiée manquée",
+      "Sauvegarde 3723707 : 1 sauvegarde planifiée manquée",
+      "Sauvegarde 3723707 : 2 sauvegardes planifiées manquées",
+      "Sauvegarde 3723707 : 21 sauvegardes planifiées manquées",
+    ],
+    "subject.unsuccessful.firing": [
+      "Sauvegarde 3723707 : 0 sauvegarde a échoué",
+      "Sauvegarde 3723707 : 1 sauvegarde a échoué",
+      "Sauvegarde 3723707 : 2 sauvegardes échouées de suite",
+      "Sauvegarde 3723707 : 21 sauvegardes échouées de suite",
+    ],
+    "subject.coalesced.firing": [
+      "0 problème de sauvegarde",
+      "1 problème de sauvegarde",
+      "2 problèmes de sauvegarde",
+      "21 problèmes de sauvegarde",
+    ],
+    "subject.coalesced.resolved": [
+      "0 problème de sauvegarde résolu",
+      "1 problème de sauvegarde résolu",
+      "2 problèmes de sauvegarde résolus",
+      "21 problèmes de sauvegarde résolus",
+    ],
+    "subject.coalesced.mixed": [
+      "0 problème de sauvegarde, 0 résolu",
+      "1 problème de sauvegarde, 1 résolu",
+      "2 problèmes de sauvegarde, 2 résolus",
+      "21 problèmes de sauvegarde, 21 résolus",
+    ],
+    "title.schedule.firing": [
+      "0 sauvegarde planifiée manquée",
+      "1 sauvegarde planifiée manquée",
+      "2 sauvegardes planifiées manquées",
+      "21 sauvegardes planifiées manquées",
+    ],
+    "title.unsuccessful.firing": [
+      "0 sauvegarde a échoué",
+      "1 sauvegarde a échoué",
+      "2 sauvegardes échouées de suite",
+      "21 sauvegardes échouées de suite",
+    ],
+    "facts.schedule.firing": [
+      "Aucune sauvegarde réussie depuis au moins 0 jour.",
+      "Aucune sauvegarde réussie depuis au moins 1 jour.",
+      "Aucune sauvegarde réussie depuis au moins 2 jours.",
+      "Aucune sauvegarde réussie depuis au moins 21 jours.",
+    ],
+  },
+};
+
+const countsOf = (template: string): boolean => {
+  const parsed = parseTemplate(template);
+  return parsed.ok && placeholdersOf(parsed.value).some((name) => counts.has(name));
+};
+
+const valuesWith = (n: number) => ({
+  account: "3723707",
+  ...Object.fromEntries([...counts].map((name) => [name, String(n)])),
+});
+
+describe("counts in every language", () => {
+  it("render every template key with 0, 1, 2 and 21 in the grammatical number the table says", () => {
+    for (const language of languages) {
+      const rendered: Record<string, string[]> = {};
+      for (const key of templateKeys) {
+        const lines = builtinCatalogs[language][key].filter(countsOf);
+        if (lines.length === 0) continue;
+        rendered[key] = numbers.map((n) =>
+          lines.map((line) => fill(line, valuesWith(n), false, language)).join(" / "),
+        );
+      }
+      expect(rendered).toEqual(expected[language]);
+    }
+  });
+
+  it("use plural blocks for every count, never a bare {{count}}", () => {
+    for (const language of languages)
+      for (const key of templateKeys)
+        for (const line of builtinCatalogs[language][key]) {
+          const parsed = parseTemplate(line);
+          expect(parsed.ok, `${language} ${key}: ${line}`).toBe(true);
+          if (!parsed.ok) continue;
+          const bare = parsed.value.filter((s) => s.kind === "value" && counts.has(s.name));
+          expect(bare, `${language} ${key}: ${line}`).toEqual([]);
+        }
+  });
+});

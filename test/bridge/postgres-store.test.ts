@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SchemaVersionError } from "../../src/bridge/migrations.js";
+import type { QueuedItem } from "../../src/bridge/outbox.js";
+import { type Notification, parseNotification } from "../../src/bridge/payload.js";
+import { PostgresOutbox, postgresMigrations } from "../../src/bridge/postgres.js";
+import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
+import { alert, payload, sleep } from "./support.js";
+
+const notification = (alerts: Array<Record<string, unknown>>): Notification => {
+  const parsed = parseNotification(payload(alerts));
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
+};
+
+const recipient = {
+  address: "anna@example.org",
+  audience: "customer" as const,
+  language: "en",
+  timeZone: "UTC",
+};
+const entry = { task: "quota", status: "firing", account: "3723702" } as unknown as QueuedItem["entry"];
+
+describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instances", () => {
+  let server: Postgres;
+  let databases = 0;
+  const open: PostgresOutbox[] = [];
+  const outbox = async (url: string, options: { leaseMs?: number; migrate?: boolean } = {}) => {
+    const store = await PostgresOutbox.open({
+      url,
+      leaseMs: options.leaseMs ?? 30_000,
+      poolSize: 4,
+      messageDomain: "backup.example",
+      migrate: options.migrate ?? true,
+    });
+    open.push(store);
+    return store;
+  };
+  const database = () => server.createDatabase(`outbox_${databases++}`);
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    for (const store of open) await store.close().catch(() => undefined);
+    await server?.dispose();
+  });
+
+  it("migrates once when instances start together, and refuses a newer schema", async () => {
+    const url = await database();
+    const [a, b] = await Promise.all([outbox(url), outbox(url)]);
+    const latest = postgresMigrations.at(-1)?.version;
+    expect([a?.migration.applied.length, b?.migration.applied.length].sort()).toEqual([
+      0,
+      postgresMigrations.length,
+    ]);
+    expect(a?.migration.to).toBe(latest);
+    const fresh = await database();
+    await expect(outbox(fresh, { migrate: false })).rejects.toThrow(SchemaVersionError);
+  });
+
+  it("dedupes one alert that two instances accept at the same moment", async () => {
+    const url = await database();
+    const [a, b] = [await outbox(url), await outbox(url)];
+    const alerts = Array.from({ length: 200 }, (_, i) =>
+      alert({ account: "3723702", task: "quota", fingerprint: `fp-${i}` }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        ((i % 2 === 0 ? a : b) as PostgresOutbox).accept(notification(alerts), Date.now(), 3_600_000),
+      ),
+    );
+    expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(5 * 200);
+    expect((await a.stats()).pendingAlerts).toBe(200);
+    // The same alert twice in one payload: the second is the duplicate; without a window, none is.
+    const twice = notification([alert({ fingerprint: "twice" }), alert({ fingerprint: "twice" })]);
+    expect((await a.accept(twice, Date.now(), 3_600_000)).duplicates).toBe(1);
+    expect((await a.accept(twice, Date.now(), 0)).duplicates).toBe(0);
+  });
+
+  it("gives each alert and mail to one instance, and a dead instance's claims to another", async () => {
+    const url = await database();
+    const a = await outbox(url, { leaseMs: 300 });
+    const b = await outbox(url, { leaseMs: 300 });
+    await a.accept(
+      notification(
+        Array.from({ length: 50 }, (_, i) => alert({ account: "3723702", fingerprint: `claim-${i}` })),
+      ),
+      Date.now(),
+      3_600_000,
+    );
+    const [first, second] = await Promise.all([a.claimAlerts(Date.now(), 30), b.claimAlerts(Date.now(), 30)]);
+    const ids = [...(first ?? []), ...(second ?? [])].map((x) => x.id);
+    expect(new Set(ids).size).toBe(50);
+    expect(ids).toHaveLength(50);
+
+    // b routes its alerts; a dies holding its claims (closing stops its lease renewal).
+    await b.route(
+      (second ?? []).map((x) => ({ alert: x, items: [{ kind: "queued" as const, recipient, entry }] })),
+      Date.now(),
+    );
+    await a.close();
+    await sleep(400);
+    const taken = await b.claimAlerts(Date.now(), 100);
+    expect(taken.map((x) => x.id).sort()).toEqual((first ?? []).map((x) => x.id).sort());
+    await b.route(
+      taken.map((x) => ({ alert: x, items: [{ kind: "queued" as const, recipient, entry }] })),
+      Date.now(),
+    );
+
+    // Coalescing: one mail for the recipient, whichever instance composes.
+    const c = await outbox(url, { leaseMs: 300 });
+    const compose = (items: readonly QueuedItem[]) => ({
+      recipient,
+      subject: `${items.length} alerts`,
+      text: "",
+      html: "",
+      accounts: ["3723702"],
+      tasks: ["quota"],
+    });
+    const created = await Promise.all([
+      b.coalesce(Date.now(), 100, compose, Date.now()),
+      c.coalesce(Date.now(), 100, compose, Date.now()),
+    ]);
+    expect(created.reduce((x, y) => x + y, 0)).toBe(1);
+
+    const [mail] = await c.claimMails(Date.now(), 10);
+    expect(mail?.subject).toBe("50 alerts");
+    expect(await b.claimMails(Date.now(), 10)).toEqual([]);
+    // c dies while sending: after its lease b sends the mail again.
+    await c.close();
+    await sleep(700);
+    const [again] = await b.claimMails(Date.now(), 10);
+    expect(again?.messageId).toBe(mail?.messageId);
+    await b.record({
+      mailId: again?.id ?? 0,
+      outcome: { kind: "sent", response: "250 ok" },
+      at: Date.now(),
+      durationMs: 3,
+    });
+    expect(await b.stats()).toMatchObject({ pendingMails: 0, pendingAlerts: 0, queuedItems: 0 });
+    expect((await b.history("3723702", 100)).filter((r) => r.outcome === "sent")).toHaveLength(50);
+  });
+});

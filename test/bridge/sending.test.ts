@@ -1,0 +1,207 @@
+import type { ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import {
+  alert,
+  captureLogger,
+  exampleLdif,
+  freePort,
+  payload,
+  post,
+  type SmtpSink,
+  smtpSink,
+  spawnCli,
+  tempDir,
+  testConfig,
+  waitFor,
+} from "./support.js";
+
+const operatorAlert = () => alert({ task: "monitoring", labels: { audience: "operator" } });
+const addresses = (n: number, prefix = "ops") =>
+  Array.from({ length: n }, (_, i) => `${prefix}${i}@backup.example`);
+
+/** The send stage against a real SMTP server: outcomes recorded per mail, stalls and crashes bounded. */
+describe("bridge sending", () => {
+  let bridge: RunningBridge | undefined;
+  let sink: SmtpSink | undefined;
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await bridge?.close();
+    bridge = undefined;
+    await sink?.stop();
+    sink = undefined;
+  });
+  const temp = () => {
+    const t = tempDir();
+    cleanups.push(t.remove);
+    return t.dir;
+  };
+
+  it("delivers other recipients while one recipient's SMTP transaction hangs", async () => {
+    const smtp = await smtpSink();
+    sink = smtp;
+    const release = smtp.hold("stalled@backup.example");
+    cleanups.push(release);
+    const config = testConfig({
+      dir: temp(),
+      bridge: { smtp: { url: smtp.url, maxConnections: 3 }, operators: ["stalled@backup.example"] },
+    });
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    const running = bridge;
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("the stalled mail in flight", () =>
+      running.outbox.db.prepare("SELECT 1 FROM mails WHERE state = 'sending'").get(),
+    );
+
+    // Mails created after the stalled one (another routing round) still go out while it hangs.
+    const others = addresses(12);
+    running.outbox.createMails(
+      others.map((address) => ({
+        mail: {
+          recipient: { address, audience: "operator", language: "en", timeZone: "UTC" },
+          subject: "after the stalled one",
+          text: "text",
+          html: "<p>html</p>",
+          accounts: [],
+          tasks: ["monitoring"],
+        },
+        itemIds: [],
+      })),
+      Date.now(),
+    );
+    await waitFor("every other recipient's mail", () => others.every((a) => smtp.to(a).length === 1));
+    expect(smtp.to("stalled@backup.example")).toHaveLength(0);
+    const states = running.outbox.db.prepare("SELECT state, COUNT(*) AS n FROM mails GROUP BY state").all();
+    expect(states).toEqual([
+      { state: "sending", n: 1 },
+      { state: "sent", n: 12 },
+    ]);
+
+    release();
+    await waitFor("the stalled mail after all", () => smtp.to("stalled@backup.example").length === 1);
+    await waitFor(
+      "every mail recorded as sent",
+      () => running.outbox.db.prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
+    );
+  });
+
+  it("gives a mail that stalls past smtp.mailTimeoutMs back for a retry, and sends the rest", async () => {
+    const smtp = await smtpSink();
+    sink = smtp;
+    const release = smtp.hold("stalled@backup.example");
+    cleanups.push(release);
+    const config = testConfig({
+      dir: temp(),
+      bridge: {
+        smtp: { url: smtp.url, maxConnections: 2, mailTimeoutMs: 1000 },
+        operators: ["stalled@backup.example", ...addresses(6)],
+      },
+    });
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    const running = bridge;
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("a timed-out attempt", () =>
+      running.outbox.db.prepare("SELECT response FROM attempts WHERE outcome = 'temporary'").get(),
+    );
+    expect(addresses(6).every((a) => smtp.to(a).length === 1)).toBe(true);
+    release();
+    await waitFor("the stalled mail on a retry", () => smtp.to("stalled@backup.example").length >= 1);
+  });
+
+  it("sends nothing twice while the store cannot record outcomes, and /readyz says so", async () => {
+    const smtp = await smtpSink();
+    sink = smtp;
+    const log = captureLogger("error");
+    const config = testConfig({
+      dir: temp(),
+      bridge: { smtp: { url: smtp.url, maxConnections: 2 }, operators: addresses(5) },
+    });
+    bridge = await startBridge(config, log.logger);
+    const running = bridge;
+    const ready = async () => (await fetch(`${running.url}/readyz`)).status;
+    expect(await ready()).toBe(200);
+
+    // A full disk as SQLite reports it, for the attempt records and the readiness probe only.
+    const db = running.outbox.db;
+    db.exec(`CREATE TEMP TRIGGER full_attempts BEFORE INSERT ON attempts
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    db.exec(`CREATE TEMP TRIGGER full_probes BEFORE INSERT ON probes
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    expect(await ready()).toBe(503);
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("the first mails accepted", () => smtp.mails.length === 2);
+    await waitFor("recording retried", () => log.lines.length >= 3);
+    // Two recipients got their mail; the other three wait until the outcomes are recorded.
+    expect(smtp.mails).toHaveLength(2);
+
+    db.exec("DROP TRIGGER full_attempts; DROP TRIGGER full_probes");
+    const sent = () =>
+      (db.prepare("SELECT COUNT(*) AS n FROM mails WHERE state = 'sent'").get() as { n: number }).n;
+    await waitFor("every mail recorded as sent", () => sent() === 5);
+    expect(smtp.mails).toHaveLength(5);
+    expect(new Set(smtp.mails.map((m) => m.envelopeTo[0])).size).toBe(5);
+    expect(await ready()).toBe(200);
+  });
+
+  it("resends at most the mails in flight (the SMTP connections) after a kill -9", async () => {
+    const smtp = await smtpSink();
+    sink = smtp;
+    const dir = temp();
+    const port = await freePort();
+    const connections = 2;
+    const operators = addresses(40);
+    const configFile = path.join(dir, "config.yaml");
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        directory: { url: `file:${exampleLdif}` },
+        bridge: {
+          listen: { host: "127.0.0.1", port },
+          outboxPath: "./outbox.sqlite",
+          coalesceSeconds: 0,
+          smtp: { url: smtp.url, maxConnections: connections },
+          retry: { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.5 },
+          operators,
+        },
+        logging: { level: "warn" },
+      }),
+    );
+    const children: ChildProcess[] = [];
+    cleanups.push(() => {
+      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    const startChild = async () => {
+      const { child, exited, stderr } = spawnCli(["bridge", "--config", configFile]);
+      children.push(child);
+      await waitFor(
+        "the bridge to listen",
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+        30_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; stderr: ${stderr()}`);
+      });
+      return { child, exited };
+    };
+
+    const first = await startChild();
+    const killAfter = 10;
+    smtp.onAccepted = () => {
+      if (smtp.mails.length === killAfter) first.child.kill("SIGKILL");
+    };
+    expect((await post(`http://127.0.0.1:${port}/webhook`, payload([operatorAlert()]))).status).toBe(200);
+    await first.exited;
+    smtp.onAccepted = undefined;
+
+    const second = await startChild();
+    await waitFor("a mail for every operator", () => operators.every((a) => smtp.to(a).length >= 1), 30_000);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+
+    const ids = smtp.mails.map((m) => m.parsed.messageId);
+    const resent = ids.length - new Set(ids).size;
+    expect(resent).toBeLessThanOrEqual(connections);
+  });
+});
