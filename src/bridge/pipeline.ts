@@ -1,7 +1,6 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
-import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import type {
   Attempt,
   AttemptOutcome,
@@ -12,6 +11,7 @@ import type {
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
+import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -51,9 +51,17 @@ export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
     : reason
-    .replace(/[0-9]+/g, "")
-    .replace(/\s+/g, " ")
-    .trim() || "unknown";
+        .replace(/[0-9]+/g, "")
+        .replace(/\s+/g, " ")
+        .trim() || "unknown";
+
+/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
+export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
+  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
+  const [account] = accounts;
+  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
+  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
+};
 
 /** Exponential backoff: initial · 2^attempts, capped. */
 export const backoffMs = (attempts: number, retry: BridgeConfig["retry"]): number =>
@@ -267,7 +275,7 @@ export class Pipeline {
       audience,
       language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
       timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
-      selfCareUrl: this.options.config.templates.selfCareUrl,
+      selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
       ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
     };
     const entries = items.map((i) => i.entry);

@@ -13,5 +13,5 @@ export {
   secretEnvironment,
 } from "./load.js";
 export type { Config } from "./schema.js";
-export type { SelfcareConfig, SettingBounds } from "./selfcare.js";
 export { configSchema } from "./schema.js";
+export type { SelfcareConfig, SettingBounds } from "./selfcare.js";

@@ -25,8 +25,8 @@ export {
   formatLdif,
   formatLdifAdd,
   formatLdifModify,
-  type LdifModification,
   LdifError,
+  type LdifModification,
   normalizeDn,
   parseLdif,
 } from "./ldif.js";

@@ -329,7 +329,10 @@ export class LdapDirectory implements Directory {
           dn,
           change.modify.map(
             ({ operation, attribute, values }) =>
-              new Change({ operation, modification: new Attribute({ type: attribute, values: [...values] }) }),
+              new Change({
+                operation,
+                modification: new Attribute({ type: attribute, values: [...values] }),
+              }),
           ),
         );
       },

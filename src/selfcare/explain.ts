@@ -42,7 +42,9 @@ export async function explainPersonCommand(
   output: Output = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const logger = createLogger(config.logging.level);
-  const directory = config.directory.url.startsWith("file:") ? undefined : new LdapDirectory(config.directory, logger);
+  const directory = config.directory.url.startsWith("file:")
+    ? undefined
+    : new LdapDirectory(config.directory, logger);
   const source = openEntrySource(config.directory, () => directory as LdapDirectory, {});
   const access = new PortalAccess(source, config.directory, 0);
   try {

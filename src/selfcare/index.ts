@@ -29,20 +29,28 @@ export interface RunningSelfcare extends RunningService {
 }
 
 /** The SQLite store the configuration implies: beside the bridge's outbox, in the same file. */
-export const openSelfcareStore = (config: Config): SelfcareStore => new SqliteSelfcareStore(config.bridge.outboxPath);
+export const openSelfcareStore = (config: Config): SelfcareStore =>
+  new SqliteSelfcareStore(config.bridge.outboxPath);
 
 const exporterUrl = (config: Config): string =>
   config.selfcare.exporterUrl ?? `http://${config.exporter.listen.host}:${config.exporter.listen.port}`;
 
 /** Start the self-care portal; resolves once it listens. */
-export async function startSelfcare(config: Config, logger: Logger, parts: SelfcareParts = {}): Promise<RunningSelfcare> {
+export async function startSelfcare(
+  config: Config,
+  logger: Logger,
+  parts: SelfcareParts = {},
+): Promise<RunningSelfcare> {
   const log = logger.child({ component: "selfcare" });
   // Always fresh: the scope has its own short cache, and a settings change must show at once.
   const directoryConfig = { ...config.directory, cacheTtlSeconds: 0 };
   const directory = openDirectory(directoryConfig, log);
   const writer = config.selfcare.bindDN
     ? { bindDN: config.selfcare.bindDN, bindPassword: config.selfcare.bindPassword ?? "" }
-    : { ...(config.directory.bindDN ? { bindDN: config.directory.bindDN } : {}), bindPassword: config.directory.bindPassword ?? "" };
+    : {
+        ...(config.directory.bindDN ? { bindDN: config.directory.bindDN } : {}),
+        bindPassword: config.directory.bindPassword ?? "",
+      };
   const source = openEntrySource(
     directoryConfig,
     () => (directory instanceof LdapDirectory ? directory : new LdapDirectory(directoryConfig, log)),
@@ -53,9 +61,16 @@ export async function startSelfcare(config: Config, logger: Logger, parts: Selfc
   const basic = config.exporter.basicAuth;
   const status =
     parts.status ??
-    httpStatusSource(exporterUrl(config), basic ? { username: basic.username, password: basic.password ?? "" } : undefined);
-  const history = parts.history ?? (async (account: string, limit: number) => accountHistory(config.bridge.outboxPath, account, limit));
-  const silences = config.selfcare.alertmanagerUrl ? alertmanagerSilences(config.selfcare.alertmanagerUrl) : undefined;
+    httpStatusSource(
+      exporterUrl(config),
+      basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
+    );
+  const history =
+    parts.history ??
+    (async (account: string, limit: number) => accountHistory(config.bridge.outboxPath, account, limit));
+  const silences = config.selfcare.alertmanagerUrl
+    ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
+    : undefined;
   const portal = new Portal({
     config,
     source,
@@ -77,7 +92,9 @@ export async function startSelfcare(config: Config, logger: Logger, parts: Selfc
   }
   const { server, url } = listening;
   const purge = setInterval(() => {
-    portal.purgeSessions().catch((error: unknown) => log.warn({ err: error }, "removing idle sessions failed"));
+    portal
+      .purgeSessions()
+      .catch((error: unknown) => log.warn({ err: error }, "removing idle sessions failed"));
   }, 60_000);
   purge.unref();
   log.info({ url, baseUrl: config.selfcare.baseUrl ?? url }, "self-care portal listening");
