@@ -1,7 +1,13 @@
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { type Slapd, startSlapd } from "../test/support/slapd.js";
+import { type FileFloor, ldapFloor, prepareFileFloor } from "./floor.js";
+import { accountsBase, generateServer } from "./synthetic.js";
 
 interface Collection {
   seconds: number;
@@ -11,155 +17,355 @@ interface Collection {
 }
 
 type CaseMessage =
-  | { type: "generated"; seconds: number }
   | { type: "listening"; url: string }
   | ({ type: "collection" } & Collection)
-  | { type: "finished"; maxRssBytes: number };
+  | { type: "report"; maxRssBytes: number };
 
-export interface ExporterResult {
-  accounts: number;
-  /** Active accounts, the ones exported. */
-  exported: number;
-  hosts: number;
-  generateSeconds: number;
-  firstCollectionSeconds: number;
-  collectionSeconds: number;
-  scrapeP50Ms: number;
-  scrapeP99Ms: number;
-  plainScrapeMs: number;
-  plainBytes: number;
-  gzipBytes: number;
-  peakRssMiB: number;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const caseScript = path.join(here, "exporter-case.ts");
+const staticScript = path.join(here, "static-server.ts");
+
+/** Latencies of one kind of scrape, in milliseconds. */
+export interface Latencies {
+  p50: number;
+  p99: number;
+  count: number;
 }
 
-const caseScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "exporter-case.ts");
+/** One exporter process against its floors, measured side by side. */
+export interface RunResult {
+  concurrency: number;
+  load: { mean: number; max: number };
+  floorFilesSeconds: number;
+  floorLdapSeconds: number;
+  coldSeconds: number;
+  /** Median of the warm collections. */
+  warmSeconds: number;
+  exported: number;
+  hosts: number;
+  gzip: Latencies;
+  staticGzip: Latencies;
+  plain: Latencies;
+  staticPlain: Latencies;
+  gzipBytes: number;
+  plainBytes: number;
+  peakRssMiB: number;
+  /** SIGTERM during a collection until the process is gone. */
+  stopSeconds: number;
+}
 
-/** Time one GET /metrics to the last byte; returns milliseconds and the bytes on the wire. */
-const scrape = (url: string, gzip: boolean): Promise<{ ms: number; bytes: number }> =>
+export interface ProfileEntry {
+  name: string;
+  percent: number;
+}
+
+export interface SizeResult {
+  accounts: number;
+  fileReader: string;
+  ldapEntries: number;
+  files: number;
+  runs: RunResult[];
+  profile?: ProfileEntry[];
+}
+
+export interface ExporterBenchOptions {
+  runs: number;
+  /** Warm collections per run (after the cold one). */
+  warmCollections: number;
+  concurrencies: number[];
+  profile: boolean;
+  heapMiB?: number;
+}
+
+export const percentile = (values: readonly number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+export const median = (values: readonly number[]): number => percentile(values, 50);
+const latencies = (values: number[]): Latencies => ({
+  p50: percentile(values, 50),
+  p99: percentile(values, 99),
+  count: values.length,
+});
+
+/** GET /metrics to the last byte; milliseconds, and the body when asked for. */
+const scrape = (url: string, gzip: boolean, keep = false): Promise<{ ms: number; body?: Buffer }> =>
   new Promise((resolve, reject) => {
     const started = performance.now();
     request(`${url}/metrics`, { headers: { "accept-encoding": gzip ? "gzip" : "identity" } }, (res) => {
-      let bytes = 0;
+      const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => {
-        bytes += chunk.length;
+        if (keep) chunks.push(chunk);
       });
-      res.on("end", () => resolve({ ms: performance.now() - started, bytes }));
+      res.on("end", () =>
+        resolve({ ms: performance.now() - started, ...(keep ? { body: Buffer.concat(chunks) } : {}) }),
+      );
       res.on("error", reject);
     })
       .on("error", reject)
       .end();
   });
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const timesOf = async (n: number, work: () => Promise<{ ms: number }>) =>
+  (await Promise.all(Array.from({ length: n }, work))).map((result) => result.ms);
 
-const median = (values: number[]): number =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
+/** The 1-minute load average, sampled every second while `work` runs. */
+async function withLoad<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; load: { mean: number; max: number } }> {
+  const samples = [loadavg()[0] ?? 0];
+  const timer = setInterval(() => samples.push(loadavg()[0] ?? 0), 1000);
+  try {
+    const value = await work();
+    samples.push(loadavg()[0] ?? 0);
+    return {
+      value,
+      load: { mean: samples.reduce((a, b) => a + b, 0) / samples.length, max: Math.max(...samples) },
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const startStatic = async (
+  gzipFile: string,
+  plainFile: string,
+): Promise<{ url: string; child: ChildProcess }> => {
+  const child = fork(staticScript, [gzipFile, plainFile], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const message = await new Promise<{ url: string }>((resolve) =>
+    child.once("message", (m) => resolve(m as { url: string })),
   );
+  return { url: message.url, child };
+};
+
+/** A script's path as a reader finds it: `src/…`, or the package for a dependency. */
+const shortUrl = (url: string): string => {
+  const inPackage = url.lastIndexOf("node_modules/");
+  if (inPackage >= 0) return url.slice(inPackage + "node_modules/".length);
+  const inRepository = url.lastIndexOf("/src/");
+  return inRepository >= 0 ? url.slice(inRepository + 1) : url.replace(/^file:\/\//, "");
+};
+
+/** Self time by function, from a V8 .cpuprofile, largest first. */
+function topOfProfile(file: string, count: number): ProfileEntry[] {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+    nodes: {
+      id: number;
+      hitCount?: number;
+      callFrame: { functionName: string; url: string; lineNumber: number };
+    }[];
+  };
+  const byName = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url ? ` ${shortUrl(url)}:${lineNumber + 1}` : "";
+    const name = `${functionName || "(anonymous)"}${where}`;
+    byName.set(name, (byName.get(name) ?? 0) + hits);
+    total += hits;
+  }
+  return [...byName.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, hits]) => ({ name, percent: (100 * hits) / total }));
+}
+
+interface Bench {
+  root: string;
+  backupRoot: string;
+  slapd: Slapd;
+  fileFloor: FileFloor;
+  attributes: string[];
+  filter: string;
+  pageSize: number;
+}
+
+/** The floors once: reading every client file, then one paged search of all accounts. */
+async function measureFloor(
+  bench: Bench,
+): Promise<{ files: number; ldap: number; fileCount: number; entries: number }> {
+  const files = await bench.fileFloor.run(bench.backupRoot);
+  const ldap = await ldapFloor(bench.slapd, accountsBase, bench.filter, bench.attributes, bench.pageSize);
+  return { files: files.seconds, ldap: ldap.seconds, fileCount: files.files, entries: ldap.entries };
+}
 
 /**
- * Run the exporter on a synthetic server of `accounts` accounts in a child process: wait for
- * `collections` back-to-back collections, then scrape like Prometheus (gzip) `scrapes` times while
- * collections go on, plus a few plain scrapes.
+ * One run: the floors, an exporter process from a fresh history (its first collection is the cold one), the
+ * floors again; between the collections, rounds of four concurrent gzip scrapes and one plain scrape, each
+ * against the exporter and against a static server holding the same body; then SIGTERM in a collection.
  */
-export async function benchExporter(
-  accounts: number,
-  { collections = 3, scrapes = 40, heapMiB }: { collections?: number; scrapes?: number; heapMiB?: number },
-): Promise<ExporterResult> {
-  const execArgv = [...process.execArgv, ...(heapMiB ? [`--max-old-space-size=${heapMiB}`] : [])];
-  const child = fork(caseScript, [String(accounts)], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    execArgv,
-  });
-  const done: Collection[] = [];
-  let generateSeconds = 0;
-  let url = "";
-  let onCollection: (() => void) | undefined;
-  let onFinished: ((rss: number) => void) | undefined;
-  const exited = new Promise<never>((_, reject) =>
-    child.on("exit", (code) =>
-      reject(new Error(`benchmark case for ${accounts} accounts exited with ${code}`)),
-    ),
+async function runOnce(
+  bench: Bench,
+  options: ExporterBenchOptions,
+  concurrency: number,
+  profileDir?: string,
+): Promise<RunResult & { fileCount: number; entries: number }> {
+  const historyPath = path.join(bench.root, "history.sqlite");
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${historyPath}${suffix}`, { force: true });
+  const configFile = path.join(bench.root, "config.yaml");
+  writeFileSync(
+    configFile,
+    stringify({
+      directory: { ...bench.slapd.configFor(), pageSize: bench.pageSize },
+      backup: { root: bench.backupRoot },
+      history: { path: historyPath },
+      exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 1, concurrency },
+      logging: { level: "info" },
+    }),
   );
-  child.on("message", (message: CaseMessage) => {
-    if (message.type === "generated") generateSeconds = message.seconds;
-    if (message.type === "listening") url = message.url;
-    if (message.type === "collection") {
-      done.push(message);
-      onCollection?.();
-    }
-    if (message.type === "finished") onFinished?.(message.maxRssBytes);
-  });
-  const collectionsDone = new Promise<void>((resolve) => {
-    onCollection = () => {
-      if (done.length >= collections) resolve();
-    };
-  });
-  await Promise.race([collectionsDone, exited]);
-
-  const gzipTimes: number[] = [];
-  let gzipBytes = 0;
-  for (let i = 0; i < scrapes; i++) {
-    const result = await scrape(url, true);
-    gzipTimes.push(result.ms);
-    gzipBytes = result.bytes;
-  }
-  const plainTimes: number[] = [];
-  let plainBytes = 0;
-  for (let i = 0; i < 5; i++) {
-    const result = await scrape(url, false);
-    plainTimes.push(result.ms);
-    plainBytes = result.bytes;
-  }
-  const finished = new Promise<number>((resolve) => {
-    onFinished = resolve;
-  });
-  child.send({ type: "finish" });
-  const maxRssBytes = await Promise.race([finished, exited]);
-  child.removeAllListeners("exit");
-  const sorted = [...gzipTimes].sort((a, b) => a - b);
-  const last = done.at(-1) as Collection;
-  return {
-    accounts,
-    exported: last.accounts,
-    hosts: last.hosts,
-    generateSeconds,
-    firstCollectionSeconds: (done[0] as Collection).seconds,
-    collectionSeconds: median(done.slice(1).map((c) => c.seconds)),
-    scrapeP50Ms: percentile(sorted, 50),
-    scrapeP99Ms: percentile(sorted, 99),
-    plainScrapeMs: median(plainTimes),
-    plainBytes,
-    gzipBytes,
-    peakRssMiB: maxRssBytes / 2 ** 20,
-  };
-}
-
-export interface RenderResult {
-  accounts: number;
-  seconds: number;
-  plainBytes: number;
-  gzipBytes: number;
-  peakRssMiB: number;
-  samplesRssMiB: number;
-}
-
-const renderScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "render-case.ts");
-
-/** Render and compress `accounts` synthetic accounts in a child process (the exporter's own share of a collection). */
-export function benchRender(accounts: number): Promise<RenderResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(renderScript, [String(accounts)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
+  const { value, load } = await withLoad(async () => {
+    const before = await measureFloor(bench);
+    const execArgv = [
+      ...process.execArgv,
+      ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ];
+    const child = fork(caseScript, [configFile], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv,
     });
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(output) as RenderResult)
-        : reject(new Error(`render case for ${accounts} accounts exited with ${code}`)),
-    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const failed = exited.then((code) => Promise.reject(new Error(`exporter run exited with ${code}`)));
+    failed.catch(() => undefined);
+    const collections: Collection[] = [];
+    let url = "";
+    let report: ((rss: number) => void) | undefined;
+    const waiters: (() => void)[] = [];
+    child.on("message", (message: CaseMessage) => {
+      if (message.type === "listening") url = message.url;
+      if (message.type === "collection") {
+        collections.push(message);
+        for (const wake of waiters.splice(0)) wake();
+      }
+      if (message.type === "report") report?.(message.maxRssBytes);
+    });
+    const nextCollection = () =>
+      Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), failed]);
+    let staticServer: { url: string; child: ChildProcess } | undefined;
+    try {
+      await nextCollection();
+      const gzipBody = (await scrape(url, true, true)).body as Buffer;
+      const plainBody = (await scrape(url, false, true)).body as Buffer;
+      writeFileSync(path.join(bench.root, "body.gz"), gzipBody);
+      writeFileSync(path.join(bench.root, "body.txt"), plainBody);
+      staticServer = await startStatic(path.join(bench.root, "body.gz"), path.join(bench.root, "body.txt"));
+      const times = {
+        gzip: [] as number[],
+        staticGzip: [] as number[],
+        plain: [] as number[],
+        staticPlain: [] as number[],
+      };
+      while (collections.length < 1 + options.warmCollections) {
+        times.gzip.push(...(await timesOf(4, () => scrape(url, true))));
+        times.staticGzip.push(
+          ...(await timesOf(4, () => scrape((staticServer as { url: string }).url, true))),
+        );
+        times.plain.push((await scrape(url, false)).ms);
+        times.staticPlain.push((await scrape(staticServer.url, false)).ms);
+        await Promise.race([exited.then(() => undefined), new Promise((resolve) => setTimeout(resolve, 50))]);
+        if (child.exitCode !== null) await failed;
+      }
+      const rss = await new Promise<number>((resolve) => {
+        report = resolve;
+        child.send({ type: "report" });
+      });
+      // SIGTERM a third into a collection (they run back to back), at most a second.
+      const warmSoFar = median(collections.slice(1).map((c) => c.seconds));
+      await nextCollection();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, (warmSoFar * 1000) / 3)));
+      const signalled = performance.now();
+      child.kill("SIGTERM");
+      await exited;
+      const stopSeconds = (performance.now() - signalled) / 1000;
+      const after = await measureFloor(bench);
+      const warm = collections.slice(1).map((c) => c.seconds);
+      const last = collections.at(-1) as Collection;
+      return {
+        concurrency,
+        floorFilesSeconds: (before.files + after.files) / 2,
+        floorLdapSeconds: (before.ldap + after.ldap) / 2,
+        coldSeconds: (collections[0] as Collection).seconds,
+        warmSeconds: median(warm),
+        exported: last.accounts,
+        hosts: last.hosts,
+        gzip: latencies(times.gzip),
+        staticGzip: latencies(times.staticGzip),
+        plain: latencies(times.plain),
+        staticPlain: latencies(times.staticPlain),
+        gzipBytes: gzipBody.length,
+        plainBytes: plainBody.length,
+        peakRssMiB: rss / 2 ** 20,
+        stopSeconds,
+        fileCount: before.fileCount,
+        entries: before.entries,
+      };
+    } finally {
+      staticServer?.child.kill();
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
+  return { ...value, load };
+}
+
+/**
+ * The exporter at one size: generate the synthetic server once (tree and directory, loaded into a real
+ * slapd), then `runs` runs for each file-system concurrency, and one profiled run when asked.
+ */
+export async function benchExporterSize(
+  accounts: number,
+  options: ExporterBenchOptions,
+): Promise<SizeResult> {
+  const root = mkdtempSync(path.join(tmpdir(), "stoney-bench-"));
+  let slapd: Slapd | undefined;
+  const cleanUp = () => rmSync(root, { recursive: true, force: true });
+  process.once("SIGINT", cleanUp);
+  try {
+    process.stderr.write(`exporter: generating ${accounts} accounts ...\n`);
+    const { backupRoot, ldifFile } = generateServer(root, accounts);
+    process.stderr.write("exporter: loading them into slapd ...\n");
+    slapd = await startSlapd({ ldif: [ldifFile], maxSizeBytes: Math.max(100, accounts / 100) * 2 ** 20 * 4 });
+    const bench: Bench = {
+      root,
+      backupRoot,
+      slapd,
+      fileFloor: prepareFileFloor(root),
+      attributes: ["uid", "homeDirectory", "sstIsActive", "objectClass", "sstQuota"],
+      filter: "(|(objectClass=sstBackup)(objectClass=sstBackupMonitorSettings))",
+      pageSize: 500,
+    };
+    const runs: RunResult[] = [];
+    let files = 0;
+    let entries = 0;
+    for (const concurrency of options.concurrencies)
+      for (let run = 1; run <= options.runs; run++) {
+        process.stderr.write(`exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run} ...\n`);
+        const result = await runOnce(bench, options, concurrency);
+        files = result.fileCount;
+        entries = result.entries;
+        runs.push(result);
+      }
+    let profile: ProfileEntry[] | undefined;
+    if (options.profile) {
+      process.stderr.write(`exporter: ${accounts} accounts, profiled run ...\n`);
+      const profileDir = path.join(root, "profile");
+      mkdirSync(profileDir);
+      await runOnce(bench, options, options.concurrencies[0] ?? 16, profileDir);
+      const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+      if (file) profile = topOfProfile(path.join(profileDir, file), 15);
+    }
+    return {
+      accounts,
+      fileReader: bench.fileFloor.reader,
+      ldapEntries: entries,
+      files,
+      runs,
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    process.removeListener("SIGINT", cleanUp);
+    await slapd?.dispose();
+    cleanUp();
+  }
 }

@@ -1,16 +1,24 @@
 import { parseArgs } from "node:util";
 import { bridgeSection } from "./bridge.js";
-import { benchExporter, benchRender, type ExporterResult, type RenderResult } from "./exporter.js";
+import { benchExporterSize, type Latencies, median, type SizeResult } from "./exporter.js";
+import { benchRender, type RenderResult } from "./render.js";
 
 /**
  * `npm run bench [-- --accounts 5000,50000]`: prints one table per part. Each part's benchmark is a
- * function called below in turn; every case runs in a child process so peak RSS is per case.
+ * function called below in turn; every exporter run is a child process so peak RSS is per run.
  */
 const { values } = parseArgs({
   options: {
     accounts: { type: "string", default: "5000,50000" },
+    /** Exporter runs per size and concurrency (each: floors, a cold and the warm collections, SIGTERM). */
+    runs: { type: "string", default: "3" },
+    /** Warm collections per run. */
     collections: { type: "string", default: "3" },
-    scrapes: { type: "string", default: "40" },
+    /** exporter.concurrency values to measure, comma separated. */
+    concurrency: { type: "string", default: "16" },
+    /** One more run per size under --cpu-prof, for the profile's top entries. */
+    profile: { type: "boolean", default: true },
+    "no-profile": { type: "boolean", default: false },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
     /** Parts to run, comma separated: render, exporter, bridge (default all). */
@@ -20,43 +28,118 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge] [--accounts 5000,50000] [--collections 3] [--scrapes 40] [--exporter-heap-mib N]\n",
+    "npm run bench -- [--parts render,exporter,bridge] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--exporter-heap-mib N]\n",
   );
   process.exit(0);
 }
 const parts = new Set((values.parts ?? "").split(","));
-const sizes = (values.accounts ?? "").split(",").map(Number);
-if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
-  process.stderr.write("--accounts: expected positive integers separated by commas, e.g. 5000,50000\n");
-  process.exit(2);
-}
+const positive = (text: string | undefined, option: string): number[] => {
+  const numbers = (text ?? "").split(",").map(Number);
+  if (numbers.some((n) => !Number.isInteger(n) || n <= 0)) {
+    process.stderr.write(`--${option}: expected positive integers separated by commas, e.g. 5000,50000\n`);
+    process.exit(2);
+  }
+  return numbers;
+};
+const sizes = positive(values.accounts, "accounts");
 
 const fixed = (n: number, digits: number) => n.toFixed(digits);
 const mib = (bytes: number) => fixed(bytes / 2 ** 20, 1);
+const ms = (l: Latencies) => `${fixed(l.p50, 1)} / ${fixed(l.p99, 1)}`;
 
-async function exporterTable(): Promise<void> {
-  const rows: ExporterResult[] = [];
-  for (const accounts of sizes) {
-    process.stderr.write(`exporter: ${accounts} accounts ...\n`);
-    rows.push(
-      await benchExporter(accounts, {
-        collections: Number(values.collections),
-        scrapes: Number(values.scrapes),
-        heapMiB: values["exporter-heap-mib"] === undefined ? undefined : Number(values["exporter-heap-mib"]),
-      }),
-    );
-  }
+function exporterTables(result: SizeResult): string {
+  const runs = result.runs;
+  const floor = (r: (typeof runs)[number]) => r.floorFilesSeconds + r.floorLdapSeconds;
+  const first = runs[0];
   const lines = [
-    "| accounts (exported) | hosts | collection s (first) | collection s | scrape p50 ms (gzip) | scrape p99 ms (gzip) | plain scrape ms | body MiB plain | body MiB gzip | peak RSS MiB |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map(
-      (r) =>
-        `| ${r.accounts} (${r.exported}) | ${r.hosts} | ${fixed(r.firstCollectionSeconds, 2)} | ${fixed(r.collectionSeconds, 2)} | ${fixed(r.scrapeP50Ms, 1)} | ${fixed(r.scrapeP99Ms, 1)} | ${fixed(r.plainScrapeMs, 1)} | ${mib(r.plainBytes)} | ${mib(r.gzipBytes)} | ${fixed(r.peakRssMiB, 0)} |`,
+    `\n## exporter: ${result.accounts} accounts (${first?.exported} exported, ${first?.hosts} hosts, ${result.files} client files, ${result.ldapEntries} directory entries)\n`,
+    `Floor: the ${result.fileReader} reader of every client file plus one paged ldapsearch of all accounts on slapd, measured before and after each run (mean).\n`,
+    "| run | concurrency | load 1 min (mean / max) | floor files s | floor LDAP s | cold s | warm s | gzip scrape p50 / p99 ms (static) | plain scrape p50 / p99 ms (static) | body MiB gzip / plain | peak RSS MiB | SIGTERM to exit s |",
+    "|---:|---:|---|---:|---:|---:|---:|---|---|---|---:|---:|",
+    ...runs.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.concurrency} | ${fixed(r.load.mean, 1)} / ${fixed(r.load.max, 1)} | ${fixed(r.floorFilesSeconds, 2)} | ${fixed(r.floorLdapSeconds, 2)} | ${fixed(r.coldSeconds, 2)} | ${fixed(r.warmSeconds, 2)} | ${ms(r.gzip)} (${ms(r.staticGzip)}) | ${ms(r.plain)} (${ms(r.staticPlain)}) | ${mib(r.gzipBytes)} / ${mib(r.plainBytes)} | ${fixed(r.peakRssMiB, 0)} | ${fixed(r.stopSeconds, 2)} |`,
     ),
   ];
-  const heap = values["exporter-heap-mib"];
-  const title = heap === undefined ? "exporter" : `exporter (--max-old-space-size=${heap})`;
-  process.stdout.write(`\n## ${title}\n\n${lines.join("\n")}\n`);
+  const concurrencies = [...new Set(runs.map((r) => r.concurrency))];
+  for (const concurrency of concurrencies) {
+    const these = runs.filter((r) => r.concurrency === concurrency);
+    const row = (name: string, target: string, value: (r: (typeof runs)[number]) => number, digits = 2) => {
+      const all = these.map(value);
+      return `| ${name} | ${fixed(Math.min(...all), digits)} | ${fixed(median(all), digits)} | ${fixed(Math.max(...all), digits)} | ${target} |`;
+    };
+    lines.push(
+      `\nRatios over ${these.length} run(s) at concurrency ${concurrency}:\n`,
+      "| ratio | min | median | max | target |",
+      "|---|---:|---:|---:|---|",
+      row("warm collection / floor", "≤ 3", (r) => r.warmSeconds / floor(r)),
+      row("cold collection / floor", "≤ 5", (r) => r.coldSeconds / floor(r)),
+      row("gzip scrape p99 / static p99 (4 concurrent)", "≤ 2", (r) => r.gzip.p99 / r.staticGzip.p99),
+      row("gzip scrape p50 / static p50", "", (r) => r.gzip.p50 / r.staticGzip.p50),
+      row("plain scrape p99 / static p99", "≤ 2", (r) => r.plain.p99 / r.staticPlain.p99),
+      row(
+        "peak RSS MiB (scrapes during collections)",
+        "< 400 at 50,000; < 500 at 100,000",
+        (r) => r.peakRssMiB,
+        0,
+      ),
+      row("SIGTERM in a collection to exit, s", "≤ 2", (r) => r.stopSeconds),
+    );
+  }
+  if (result.profile)
+    lines.push(
+      "\nCPU profile of one more run (self time, main thread, whole run):\n",
+      "| % | function |",
+      "|---:|---|",
+      ...result.profile.map((entry) => `| ${fixed(entry.percent, 1)} | \`${entry.name}\` |`),
+    );
+  return `${lines.join("\n")}\n`;
+}
+
+/** How collection time and memory grow between the measured sizes. */
+function growthTable(results: SizeResult[]): string {
+  if (results.length < 2) return "";
+  const lines = [
+    "\n## exporter growth per 1,000 accounts\n",
+    "| between | warm collection s | cold collection s | peak RSS MiB |",
+    "|---|---:|---:|---:|",
+  ];
+  const of = (r: SizeResult, value: (run: SizeResult["runs"][number]) => number) => median(r.runs.map(value));
+  for (let i = 1; i < results.length; i++) {
+    const a = results[i - 1] as SizeResult;
+    const b = results[i] as SizeResult;
+    const per = (value: (run: SizeResult["runs"][number]) => number) =>
+      ((of(b, value) - of(a, value)) / (b.accounts - a.accounts)) * 1000;
+    lines.push(
+      `| ${a.accounts} and ${b.accounts} | ${fixed(
+        per((r) => r.warmSeconds),
+        3,
+      )} | ${fixed(
+        per((r) => r.coldSeconds),
+        3,
+      )} | ${fixed(
+        per((r) => r.peakRssMiB),
+        2,
+      )} |`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function exporterSection(): Promise<void> {
+  const results: SizeResult[] = [];
+  for (const accounts of sizes) {
+    const result = await benchExporterSize(accounts, {
+      runs: positive(values.runs, "runs")[0] ?? 3,
+      warmCollections: positive(values.collections, "collections")[0] ?? 3,
+      concurrencies: positive(values.concurrency, "concurrency"),
+      profile: values.profile === true && values["no-profile"] !== true,
+      ...(values["exporter-heap-mib"] === undefined ? {} : { heapMiB: Number(values["exporter-heap-mib"]) }),
+    });
+    results.push(result);
+    process.stdout.write(exporterTables(result));
+  }
+  process.stdout.write(growthTable(results));
 }
 
 /** The exporter's own share of a collection: rendering and compressing, without file or directory work. */
@@ -75,5 +158,5 @@ async function renderTable(): Promise<void> {
 }
 
 if (parts.has("render")) await renderTable();
-if (parts.has("exporter")) await exporterTable();
+if (parts.has("exporter")) await exporterSection();
 if (parts.has("bridge")) await bridgeSection();

@@ -8,7 +8,7 @@ import path from "node:path";
  */
 
 const suffix = "dc=stoney-cloud,dc=org";
-const accountsBase = `ou=accounts,ou=backup,ou=services,${suffix}`;
+export const accountsBase = `ou=accounts,ou=backup,ou=services,${suffix}`;
 const resellersBase = `ou=reseller,ou=configuration,ou=backup,ou=services,${suffix}`;
 const peopleBase = `ou=people,${suffix}`;
 const resellerCount = 40;
@@ -146,17 +146,28 @@ function writeHost(home: string, name: string, seed: number, now: Date) {
 const resellerUid = (i: number) => String(4_000_001 + i);
 const personUid = (i: number) => String(5_000_001 + i);
 
-/** Write the directory and the tree for `accounts` accounts below `root`; returns the config file. */
-export function generateServer(root: string, accounts: number, now = new Date()): string {
+/** Write the directory (LDIF) and the tree for `accounts` accounts below `root`. */
+export function generateServer(
+  root: string,
+  accounts: number,
+  now = new Date(),
+): { backupRoot: string; ldifFile: string } {
   const backupRoot = path.join(root, "backup");
   mkdirSync(backupRoot, { recursive: true });
   const ldif: string[] = [
     `dn: ${suffix}\nobjectClass: top\nobjectClass: dcObject\nobjectClass: organization\ndc: stoney-cloud\no: stoney cloud\n`,
+    // The containers, so that the same LDIF loads into slapd.
+    ...[peopleBase, `ou=services,${suffix}`, `ou=backup,ou=services,${suffix}`, accountsBase]
+      .concat([`ou=configuration,ou=backup,ou=services,${suffix}`, resellersBase])
+      .map(
+        (dn) =>
+          `dn: ${dn}\nobjectClass: top\nobjectClass: organizationalUnit\n${dn.split(",")[0]?.replace("=", ": ")}\n`,
+      ),
   ];
   for (let r = 0; r < resellerCount; r++) {
     const uid = resellerUid(r);
     ldif.push(
-      `dn: uid=${uid},${resellersBase}\nobjectClass: top\nobjectClass: sstReseller\nobjectClass: sstAddressCompany\nuid: ${uid}\nsstBelongsToResellerUID: 4000000\nsstIsCompany: TRUE\no: Reseller ${r}\nmail: support@reseller${r}.example\npreferredLanguage: de-CH\n`,
+      `dn: uid=${uid},${resellersBase}\nobjectClass: top\nobjectClass: sstReseller\nobjectClass: sstAddressCompany\nuid: ${uid}\nsstBelongsToResellerUID: 4000000\nsstIsCompany: TRUE\no: Reseller ${r}\ngivenName: Hans\nsn: Muster\nsstGender: m\nc: CH\nl: Zürich\npostalCode: 8001\nmail: support@reseller${r}.example\npreferredLanguage: de-CH\n`,
       `dn: ou=settings,uid=${uid},${resellersBase}\nobjectClass: top\nobjectClass: organizationalUnit\nobjectClass: sstBackupMonitorSettings\nou: settings\nsstNotificationWarningLevel: ${80 + (r % 15)}\n${r % 3 === 0 ? "sstBackupWarningNumbers: 2\n" : ""}`,
     );
   }
@@ -198,24 +209,7 @@ export function generateServer(root: string, accounts: number, now = new Date())
       writeHost(home, h === 0 || name !== hostNames[4] ? name : `${name}-${h}`, a * 3 + h, now);
     }
   }
-  writeFileSync(path.join(root, "directory.ldif"), ldif.join("\n"));
-  const config = path.join(root, "config.yaml");
-  writeFileSync(
-    config,
-    `directory:
-  url: file:./directory.ldif
-  accounts:
-    filter: "(objectClass=account)"
-backup:
-  root: ./backup
-history:
-  path: ./history.sqlite
-exporter:
-  listen: { host: 127.0.0.1, port: 0 }
-  intervalSeconds: 1
-logging:
-  level: warn
-`,
-  );
-  return config;
+  const ldifFile = path.join(root, "directory.ldif");
+  writeFileSync(ldifFile, ldif.join("\n"));
+  return { backupRoot, ldifFile };
 }

@@ -1,11 +1,24 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { checkBackupCommand } from "./backup/commands.js";
 import { checkMailCommand, historyCommand, migrateCommand } from "./bridge/commands.js";
 import { type RunningBridge, startBridge } from "./bridge/index.js";
-import { type Config, ConfigError, defaultConfigPath, loadConfig } from "./config/index.js";
+import {
+  type Config,
+  ConfigError,
+  configuredRoles,
+  defaultConfigPaths,
+  fileSections,
+  findConfigFile,
+  loadConfig,
+  loggingEnvironment,
+  type Role,
+  roles,
+} from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 import { type RunningExporter, startExporter } from "./exporter/index.js";
-import { createLogger } from "./log.js";
+import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
 import {
   explainPersonCommand,
   openSelfcareStore,
@@ -14,87 +27,141 @@ import {
 } from "./selfcare/index.js";
 import { type RunningService, serveUntilSignal } from "./service.js";
 
-/** Run a subcommand with the validated configuration; configuration problems exit 2 without a stack trace. */
-export const withConfig =
-  <A extends unknown[]>(action: (config: Config, ...args: A) => Promise<number | undefined>) =>
-  async (...args: A): Promise<void> => {
-    const options = program.opts<{ config: string }>();
-    try {
-      const config = loadConfig(options.config);
-      const code = await action(config, ...args);
-      if (code !== undefined) process.exitCode = code;
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      throw error;
-    }
-  };
+interface GlobalOptions {
+  config?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+}
 
-type Part = "exporter" | "bridge" | "selfcare";
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+/** The file `--config` names, else the first default file that exists. */
+const configFile = (): string => program.opts<GlobalOptions>().config ?? findConfigFile();
+
+/** Load and validate the configuration; the command line's logging options win over the file and the environment. */
+const readConfig = (file: string): Config => {
+  const config = loadConfig(file);
+  const { logLevel, logFormat } = program.opts<GlobalOptions>();
+  if (logLevel) config.logging.level = logLevel;
+  if (logFormat) config.logging.format = logFormat;
+  return config;
+};
+
+/** Configuration problems exit 2 with their one-line reasons, without a stack trace. */
+async function exitingOnConfigError(run: () => Promise<number | undefined>): Promise<void> {
+  try {
+    const code = await run();
+    if (code !== undefined) process.exitCode = code;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+/** Run a subcommand with the validated configuration. */
+const withConfig =
+  <A extends unknown[]>(action: (config: Config, ...args: A) => Promise<number | undefined>) =>
+  (...args: A): Promise<void> =>
+    exitingOnConfigError(() => action(readConfig(configFile()), ...args));
+
+type Part = Role | "selfcare";
 
 /**
  * Run the exporter, the bridge and the self-care portal (or some of them) until SIGINT/SIGTERM. In
  * one process the portal reads the exporter's state and the bridge's history in memory; the
  * bridge and the portal share one self-care store (pauses), opened first and closed last.
  */
-const serve = (config: Config, parts: readonly Part[]): Promise<number> => {
-  const logger = createLogger(config.logging.level);
-  let store: SelfcareStore | undefined;
-  const sharedStore = () => {
-    store ??= openSelfcareStore(config);
-    return store;
-  };
-  let exporter: RunningExporter | undefined;
-  let bridge: RunningBridge | undefined;
-  const starters: Record<Part, () => Promise<RunningService>> = {
-    exporter: async () => {
-      exporter = await startExporter(config, logger);
-      return exporter;
-    },
-    bridge: async () => {
-      const pauses = sharedStore();
-      bridge = await startBridge(config, logger, {
-        pauses: (accounts, at) => pauses.activePauses(accounts, at),
-      });
-      return bridge;
-    },
-    selfcare: () => {
-      const outbox = bridge?.outbox;
-      return startSelfcare(config, logger, {
-        store: sharedStore(),
-        ...(exporter ? { status: exporter.status } : {}),
-        ...(outbox
-          ? { history: async (account: string, limit: number) => outbox.history(account, limit) }
-          : {}),
-      });
-    },
-  };
-  const storeService = {
-    name: "selfcare store",
-    start: async (): Promise<RunningService> => ({ url: "", close: async () => store?.close() }),
-  };
-  return serveUntilSignal(logger, [storeService, ...parts.map((name) => ({ name, start: starters[name] }))]);
-};
+const serve = (parts: readonly Part[]) => () =>
+  exitingOnConfigError(() => {
+    const config = readConfig(configFile());
+    const logger = createLogger(config.logging.level, config.logging.format);
+    let store: SelfcareStore | undefined;
+    const sharedStore = () => {
+      store ??= openSelfcareStore(config);
+      return store;
+    };
+    let exporter: RunningExporter | undefined;
+    let bridge: RunningBridge | undefined;
+    const starters: Record<Part, () => Promise<RunningService>> = {
+      exporter: async () => {
+        exporter = await startExporter(config, logger);
+        return exporter;
+      },
+      bridge: async () => {
+        const pauses = sharedStore();
+        bridge = await startBridge(config, logger, {
+          pauses: (accounts, at) => pauses.activePauses(accounts, at),
+          ...(exporter ? { status: exporter.status } : {}),
+        });
+        return bridge;
+      },
+      selfcare: () => {
+        const outbox = bridge?.outbox;
+        return startSelfcare(config, logger, {
+          store: sharedStore(),
+          ...(exporter ? { status: exporter.status } : {}),
+          ...(outbox
+            ? { history: async (account: string, limit: number) => outbox.history(account, limit) }
+            : {}),
+        });
+      },
+    };
+    const storeService = {
+      name: "selfcare store",
+      start: async (): Promise<RunningService> => ({ url: "", close: async () => store?.close() }),
+    };
+    return serveUntilSignal(logger, [
+      storeService,
+      ...parts.map((name) => ({ name, start: starters[name] })),
+    ]);
+  });
 
 const program = new Command()
   .name("stoney-backup-monitor")
   .description("Monitor stoney backup accounts: Prometheus exporter and Alertmanager mail bridge")
-  .option("-c, --config <file>", "configuration file", defaultConfigPath);
+  .version(version, "-V, --version", "print the version and exit")
+  .option("-c, --config <file>", `configuration file (default: ${defaultConfigPaths.join(", else ")})`)
+  .addOption(
+    new Option(
+      "--log-level <level>",
+      `log level, over ${loggingEnvironment.level} and logging.level`,
+    ).choices(logLevels),
+  )
+  .addOption(
+    new Option(
+      "--log-format <format>",
+      `pretty lines or JSON lines, over ${loggingEnvironment.format} and logging.format (auto: pretty on a terminal)`,
+    ).choices(logFormats),
+  );
 
 program
   .command("check-config")
   .description(
-    "validate the configuration, then connect to the directory and the mail server and report each check",
+    "validate the configuration, then check what the roles need: the directory for both, the backup tree for the exporter, the mail server for the bridge",
   )
-  .action(
-    withConfig(async (config) => {
-      process.stdout.write("configuration: ok\n");
-      const directoryOk = await checkDirectoryCommand(config);
-      const mailOk = await checkMailCommand(config);
-      return directoryOk && mailOk ? 0 : 1;
+  .addOption(
+    new Option(
+      "--role <role...>",
+      "roles to check (default: those whose sections the file sets: exporter for exporter, backup or history; bridge for bridge; both when it sets none)",
+    ).choices(roles),
+  )
+  .action((options: { role?: Role[] }) =>
+    exitingOnConfigError(async () => {
+      const file = configFile();
+      const config = readConfig(file);
+      const checked = options.role ?? configuredRoles(fileSections(file));
+      process.stdout.write(`configuration ${file}: ok (roles: ${checked.join(", ")})\n`);
+      const checks = [
+        checkDirectoryCommand,
+        ...(checked.includes("exporter") ? [checkBackupCommand] : []),
+        ...(checked.includes("bridge") ? [checkMailCommand] : []),
+      ];
+      let ok = true;
+      for (const check of checks) ok = (await check(config)) && ok;
+      return ok ? 0 : 1;
     }),
   );
 
@@ -119,24 +186,24 @@ program
 program
   .command("exporter")
   .description("run the Prometheus exporter: background collection of every active account, /metrics")
-  .action(withConfig((config) => serve(config, ["exporter"])));
+  .action(serve(["exporter"]));
 
 program
   .command("bridge")
   .description("run the Alertmanager webhook: durable outbox, recipients from the directory, mails over SMTP")
-  .action(withConfig((config) => serve(config, ["bridge"])));
+  .action(serve(["bridge"]));
 
 program
   .command("start")
   .description("run the exporter, the bridge and the self-care portal in one process")
-  .action(withConfig((config) => serve(config, ["exporter", "bridge", "selfcare"])));
+  .action(serve(["exporter", "bridge", "selfcare"]));
 
 program
   .command("selfcare")
   .description(
     "run the self-care portal: customers and resellers see their accounts, change thresholds, pause notifications",
   )
-  .action(withConfig((config) => serve(config, ["selfcare"])));
+  .action(serve(["selfcare"]));
 
 program
   .command("history")

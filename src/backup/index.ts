@@ -8,7 +8,7 @@ export { parseBackupEnded, parseBackupStarted, parseSchedule } from "./parse.js"
 export type { RepquotaUsage } from "./quota.js";
 export { parseRepquota } from "./quota.js";
 export type { BackupReader } from "./reader.js";
-export { createBackupReader } from "./reader.js";
+export { createBackupReader, homeOf, rewriteHome } from "./reader.js";
 export type { Result } from "./result.js";
 export { countMissed, nextPlanned, plannedTimes } from "./schedule.js";
 export { hostLabel } from "./tree.js";

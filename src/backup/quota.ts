@@ -98,7 +98,8 @@ const run = promisify(execFile);
 
 /** Where the quota comes from, per `backup.quota.source`; `prepare` runs once per collection. */
 export interface QuotaSource {
-  prepare(now: Date): Promise<void>;
+  /** `signal` ends the preparation early (the exporter is stopping); a command is killed. */
+  prepare(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never waits for a du walk: it serves the last measurement and queues a new one when due. */
   quotaFor(account: Account, home: string, now: Date): Promise<{ quota: QuotaState; error?: string }>;
   /** Stops background du walks. */
@@ -124,8 +125,9 @@ function repquotaSource(config: Extract<QuotaConfig, { source: "repquota" }>, lo
   let usage: Result<Map<string, RepquotaUsage>> = fail("repquota has not run yet");
   const accountOf = new Map(Object.entries(config.users).map(([user, uid]) => [uid, user]));
   return {
-    async prepare() {
-      usage = await readRepquota(config);
+    async prepare(_now, signal) {
+      usage = await readRepquota(config, signal);
+      signal?.throwIfAborted();
       if (!usage.ok)
         logger.error({ reason: usage.error }, "quota from repquota unavailable for this collection");
     },
@@ -142,12 +144,14 @@ const ldapFallback = (account: Account): QuotaState => quotaState(account.quotaB
 
 async function readRepquota(
   config: Extract<QuotaConfig, { source: "repquota" }>,
+  signal?: AbortSignal,
 ): Promise<Result<Map<string, RepquotaUsage>>> {
   try {
     if (config.file !== undefined) return parseRepquota(await readFile(config.file, "utf8"));
     const [command, ...args] = config.command ?? [];
     if (command === undefined) return fail("no repquota command configured");
     const { stdout } = await run(command, args, {
+      ...(signal ? { signal } : {}),
       timeout: config.timeoutSeconds * 1000,
       maxBuffer: 256 * 1024 * 1024,
       encoding: "utf8",

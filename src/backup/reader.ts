@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Config } from "../config/index.js";
+import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
 import type { Logger } from "../log.js";
 import { HistoryStore } from "./history.js";
@@ -10,8 +10,8 @@ import { type ClientFileKind, isUnsafeEntryName, readAccountTree, type TreeReadi
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
-  /** Once per collection, before the accounts: e.g. run repquota once. Never rejects. */
-  prepareCollection(now: Date): Promise<void>;
+  /** Once per collection, before the accounts: e.g. run repquota once. Rejects only when `signal` fired. */
+  prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
   close(): void;
@@ -19,13 +19,30 @@ export interface BackupReader {
 
 const DAY_MS = 86_400_000;
 
-/** The account's home on the backup server: homeDirectory, else `<backup.root>/<uid>`. */
-export const homeOf = (account: Account, root: string): string =>
-  account.home ?? path.join(root, account.uid);
+/** True when `file` is `dir` or below it, compared by whole path components. */
+const isWithin = (file: string, dir: string): boolean => {
+  const relative = path.relative(dir, file);
+  return relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+};
+
+/** A homeDirectory as this host sees it: the longest matching `from` prefix replaced by its `to`. */
+export function rewriteHome(home: string, prefixes: readonly HomePrefix[]): string {
+  let chosen: HomePrefix | undefined;
+  for (const prefix of prefixes)
+    if (isWithin(home, prefix.from) && (!chosen || prefix.from.length > chosen.from.length)) chosen = prefix;
+  return chosen ? path.join(chosen.to, path.relative(chosen.from, home)) : home;
+}
+
+/** The account's home as the exporter reads it: homeDirectory (rewritten by `homePrefixes`), else `<root>/<uid>`. */
+export const homeOf = (account: Account, backup: Pick<BackupConfig, "root" | "homePrefixes">): string =>
+  account.home === undefined
+    ? path.join(backup.root, account.uid)
+    : rewriteHome(account.home, backup.homePrefixes);
 
 /**
  * Never used: the account is older than `neverUsedAfterDays` and no host ever ran (no client file, no run or
  * success in the history, no last success in the directory). Without createdAt the age is unknown: not flagged.
+ * A host whose client files exist but cannot be read has uploaded something: it is unreadable, not unused.
  */
 export function isNeverUsed(
   account: Account,
@@ -37,7 +54,9 @@ export function isNeverUsed(
   if (!account.createdAt) return false;
   if (now.getTime() - account.createdAt.getTime() <= neverUsedAfterDays * DAY_MS) return false;
   if (everRanByHistory || account.lastSuccessfulBackup.size > 0) return false;
-  return hosts.every((host) => !host.lastStart && !host.lastEnd && !host.lastSuccess);
+  return hosts.every(
+    (host) => !host.lastStart && !host.lastEnd && !host.lastSuccess && host.errors.length === 0,
+  );
 }
 
 const emptyState = (account: Account, error: string): AccountState => ({
@@ -89,7 +108,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         account,
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
       );
-    const home = homeOf(account, backup.root);
+    const home = homeOf(account, backup);
     const tree = await readTree(account.uid, home);
     const errors = [...tree.errors];
     const hosts = tree.hosts.map((folder) => {
@@ -110,12 +129,13 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   }
 
   return {
-    async prepareCollection(now) {
+    async prepareCollection(now, signal) {
       try {
         history.flush();
         parsed.nextCollection();
-        await quota.prepare(now);
+        await quota.prepare(now, signal);
       } catch (error) {
+        if (signal?.aborted) throw error;
         logger.error(
           { reason: error instanceof Error ? error.message : String(error) },
           "preparing the collection failed",

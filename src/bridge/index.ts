@@ -1,5 +1,6 @@
 import type { Config, DirectoryConfig } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
+import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
 import { createApp } from "./http.js";
@@ -23,6 +24,21 @@ export interface BridgeParts {
   resolver?: RecipientResolver;
   /** Paused accounts, whose customer and reseller mails are suppressed. */
   pauses?: PauseSource;
+  /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
+  status?: AccountStatusSource;
+}
+
+/**
+ * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
+ * the state only with basic auth. Undefined when there is neither.
+ */
+function exporterStatus(config: Config): AccountStatusSource | undefined {
+  const auth = config.exporter.basicAuth;
+  const { host, port } = config.exporter.listen;
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const url = config.bridge.exporterUrl ?? (auth ? `http://${local}:${port}` : undefined);
+  if (!url) return undefined;
+  return httpStatusSource(url, auth ? { username: auth.username, password: auth.password ?? "" } : undefined);
 }
 
 export interface RunningBridge extends RunningService {
@@ -57,6 +73,11 @@ export async function startBridge(
     directory = openDirectory(config.directory, log);
     resolver = directoryResolver(directory, config.directory);
   }
+  const status = parts.status ?? exporterStatus(config);
+  if (!status)
+    log.info(
+      "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
+    );
   const pipeline = new Pipeline(
     outbox,
     resolver,
@@ -69,6 +90,7 @@ export async function startBridge(
       operatorTimeZone: config.directory.defaults.timeZone,
       builtinTemplates: templateSource(undefined, log),
       ...(parts.pauses ? { pauses: parts.pauses } : {}),
+      ...(status ? { status } : {}),
     },
   );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)

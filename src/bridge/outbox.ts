@@ -113,6 +113,11 @@ CREATE TABLE probes (
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
+  {
+    version: 3,
+    name: "items by alert, for what became of a problem",
+    sql: "CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
+  },
 ];
 
 export interface OutboxOptions {
@@ -248,6 +253,12 @@ export type AttemptOutcome =
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
 
+export interface ProblemState {
+  resolved: boolean;
+  announced: boolean;
+  waiting: boolean;
+}
+
 export interface Attempt {
   mailId: number;
   outcome: AttemptOutcome;
@@ -370,6 +381,16 @@ export class Outbox {
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
+      problemResolved: db.prepare(
+        `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = 'resolved' AND starts_at = ? LIMIT 1`,
+      ),
+      problemAnnounced: db.prepare(
+        `SELECT 1 FROM alerts a JOIN items i ON i.alert_id = a.id
+         WHERE a.fingerprint = ? AND a.status = 'firing' AND a.starts_at = ? AND i.state IN ('queued', 'mailed') LIMIT 1`,
+      ),
+      problemWaiting: db.prepare(
+        `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = 'firing' AND starts_at = ? AND state = 'pending' LIMIT 1`,
+      ),
       seen: db.prepare(
         `SELECT 1 FROM alerts WHERE fingerprint = ? AND status = ? AND starts_at = ? AND received_at > ?
          AND state != 'duplicate' LIMIT 1`,
@@ -445,7 +466,8 @@ export class Outbox {
          FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ?
          UNION ALL
          SELECT a.received_at, NULL, NULL, a.task, a.status,
-           CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
+           CASE WHEN a.state = 'duplicate' THEN 'suppressed: duplicate'
+             WHEN a.last_error LIKE 'held %' THEN 'held' ELSE 'waiting for the directory' END,
            NULL, NULL, a.last_error
          FROM alerts a WHERE a.account = ? AND a.state IN ('duplicate', 'pending')
          ORDER BY 1 DESC LIMIT ?`,
@@ -490,6 +512,19 @@ export class Outbox {
       }
       return { notificationId, alerts: notification.alerts.length, duplicates };
     })();
+  }
+
+  /**
+   * What became of one problem (an alert's fingerprint and startsAt) so far: has its resolution arrived,
+   * was its warning queued or mailed to anyone, does a warning of it still wait for routing.
+   */
+  problem(fingerprint: string, startsAt: string): ProblemState {
+    const s = this.statements;
+    return {
+      resolved: s.problemResolved.get(fingerprint, startsAt) !== undefined,
+      announced: s.problemAnnounced.get(fingerprint, startsAt) !== undefined,
+      waiting: s.problemWaiting.get(fingerprint, startsAt) !== undefined,
+    };
   }
 
   dueAlerts(now: number, limit: number): StoredAlert[] {

@@ -1,4 +1,5 @@
 import type { BridgeConfig } from "../config/index.js";
+import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
@@ -12,6 +13,7 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
+import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -36,6 +38,8 @@ export interface PipelineOptions {
   builtinTemplates: TemplateSource;
   /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
   pauses?: PauseSource;
+  /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
+  status?: AccountStatusSource;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -200,8 +204,9 @@ export class Pipeline {
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const alerts = this.outbox.dueAlerts(now, routeBatch);
-    if (alerts.length === 0) return 0;
+    const due = this.outbox.dueAlerts(now, routeBatch);
+    if (due.length === 0) return 0;
+    const alerts = this.hold(due, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -221,17 +226,54 @@ export class Pipeline {
         this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
+    const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
-    const routed = ready.map((alert) => ({
-      alert,
-      items: applyPause(
-        routeAlert(alert, lookup, this.routeOptions),
-        alert.account === undefined ? undefined : paused.get(alert.account),
-      ),
-    }));
+    const routed = ready.map((alert) => {
+      const current = { ...alert, annotations: presentAnnotations(alert, present.get(alert.account ?? "")) };
+      const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
+      const items = routeAlert(current, lookup, this.routeOptions, problem);
+      return {
+        alert,
+        items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
+      };
+    });
     this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
-    return alerts.length;
+    return due.length;
+  }
+
+  /** Schedule warnings about running backups wait for the grace period; the others are returned. */
+  private hold(alerts: readonly StoredAlert[], now: number): StoredAlert[] {
+    const graceMs = this.options.config.runningGraceSeconds * 1000;
+    const until = new Map<StoredAlert, number>();
+    for (const alert of alerts) {
+      const due = heldUntil(alert, graceMs);
+      if (due !== undefined && due > now) until.set(alert, due);
+    }
+    if (until.size === 0) return [...alerts];
+    for (const [alert, due] of until)
+      this.outbox.defer(
+        [alert],
+        () => due,
+        `held while the backup runs, until ${new Date(due).toISOString()}`,
+      );
+    return alerts.filter((alert) => !until.has(alert));
+  }
+
+  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+    const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
+    const source = this.options.status;
+    if (!source || uids.length === 0) return new Map();
+    try {
+      return await source.accounts(uids);
+    } catch (error) {
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "exporter state not readable: resolved mails say nothing numeric",
+      );
+      return new Map();
+    }
   }
 
   /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */

@@ -1,6 +1,6 @@
 import type { Language } from "../config/index.js";
 import type { Account, Person, RecipientResolution } from "../directory/model.js";
-import type { MailRecipient, RoutedItem, StoredAlert } from "./outbox.js";
+import type { MailRecipient, ProblemState, RoutedItem, StoredAlert } from "./outbox.js";
 import { type MailEntry, templateTask, toLanguage } from "./templates/index.js";
 
 /** What the bridge needs of one account the directory knows (a subset of the directory's lookup result). */
@@ -65,6 +65,13 @@ function toOperators(options: RouteOptions, entry: MailEntry): RoutedItem[] {
 }
 
 /**
+ * A problem solved while its warning still waited (held during a running backup, or for the directory)
+ * is news to nobody: neither the late warning nor the resolution is mailed.
+ */
+const solvedBeforeMailed = (alert: StoredAlert, problem: ProblemState): boolean =>
+  alert.status === "firing" ? problem.resolved : problem.waiting && !problem.announced;
+
+/**
  * Decide who hears about one alert (pure). Every outcome is an item: a mail to queue, or a
  * recorded reason why nobody is mailed ("warnings off", "resolved mails off", …).
  */
@@ -72,7 +79,10 @@ export function routeAlert(
   alert: StoredAlert,
   lookup: AccountLookup | undefined,
   options: RouteOptions,
+  problem?: ProblemState,
 ): RoutedItem[] {
+  if (problem && solvedBeforeMailed(alert, problem))
+    return [{ kind: "suppressed", reason: "solved before its warning was mailed", entry: toEntry(alert) }];
   const task = templateTask(alert.task);
   if (alert.status === "resolved" && options.resolvedMails[task] === false)
     return [{ kind: "suppressed", reason: "resolved mails off", entry: toEntry(alert) }];

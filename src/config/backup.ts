@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 
 const quotaSchema = z.discriminatedUnion("source", [
@@ -33,6 +34,22 @@ export const backupSchema = z
   .object({
     /** Homes of accounts without homeDirectory are `<root>/<uid>`. */
     root: z.string().default("/var/backup"),
+    /**
+     * Where the exporter sees the directory's homeDirectory paths when its mounts differ from the backup
+     * server's (a container): the longest `from` that is a leading part of the path is replaced by its `to`.
+     */
+    homePrefixes: z
+      .array(
+        z
+          .object({
+            from: z
+              .string()
+              .refine((p) => path.posix.isAbsolute(p), "expected an absolute path such as /home"),
+            to: z.string(),
+          })
+          .strict(),
+      )
+      .default([]),
     incomingDir: z.string().default("incoming"),
     metadataDir: z.string().default(".sepiola_backup"),
     maxFileBytes: z
@@ -81,4 +98,5 @@ export const historySchema = z
 
 export type BackupConfig = z.infer<typeof backupSchema>;
 export type QuotaConfig = BackupConfig["quota"];
+export type HomePrefix = BackupConfig["homePrefixes"][number];
 export type HistoryConfig = z.infer<typeof historySchema>;

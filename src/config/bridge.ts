@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { basicAuthSchema, listenSchema } from "./http.js";
 
-export const tasks = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup"] as const;
+export const tasks = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup", "unreadable"] as const;
 export type Task = (typeof tasks)[number];
 
 export const languages = ["en", "de", "fr"] as const;
@@ -35,6 +35,16 @@ export const bridgeSchema = z
     migrateAtStart: z.boolean().default(true),
     /** The same alert notification (fingerprint, status, startsAt) within this window sends no second mail. */
     dedupeWindowSeconds: z.number().nonnegative().default(3600),
+    /**
+     * The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests).
+     * Default: this configuration's exporter.listen, with exporter.basicAuth.
+     */
+    exporterUrl: z.string().url().optional(),
+    /**
+     * A schedule warning for a computer whose backup is running waits until the run has had this long
+     * (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.
+     */
+    runningGraceSeconds: z.number().nonnegative().default(7200),
     /** Mails to one recipient within this window go out as one mail. */
     coalesceSeconds: z.number().nonnegative().default(120),
     smtp: z
@@ -91,6 +101,7 @@ export const bridgeSchema = z
             unsuccessful: z.boolean().default(true),
             upgrade: z.boolean().default(false),
             nobackup: z.boolean().default(false),
+            unreadable: z.boolean().default(false),
             /** Any other task label, e.g. operator alerts. */
             generic: z.boolean().default(true),
           })

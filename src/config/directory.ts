@@ -105,8 +105,13 @@ export const directorySchema = z
      * a look-up of many accounts (accounts, resellers, persons) under one search per 50 accounts.
      */
     batchSize: z.number().int().positive().max(1_000).default(200),
-    /** How long answers are reused; 0 asks the server every time. */
+    /** How long answers to look-ups by uid (the bridge's) are reused; 0 asks the server every time. */
     cacheTtlSeconds: z.number().nonnegative().default(60),
+    /**
+     * How long the list of all accounts may be reused by the next collection; 0 (the default): every
+     * collection searches the directory, so it sees the accounts as they are now.
+     */
+    accountListCacheSeconds: z.number().nonnegative().default(0),
     /**
      * Accounts carry sstBackup (sst.schema) or, where they rely on defaults, the monitor's
      * auxiliary class sstBackupMonitorSettings (examples/ldap/stoney-backup-monitor.schema).

@@ -1,4 +1,4 @@
-export type { BackupConfig, HistoryConfig, QuotaConfig } from "./backup.js";
+export type { BackupConfig, HistoryConfig, HomePrefix, QuotaConfig } from "./backup.js";
 export type { BridgeConfig, Language, Task } from "./bridge.js";
 export { languages, tasks } from "./bridge.js";
 export type { AccountDefaults, AttributeNames, DirectoryConfig } from "./directory.js";
@@ -6,12 +6,16 @@ export type { ExporterConfig } from "./exporter.js";
 export type { BasicAuth, Listen } from "./http.js";
 export {
   ConfigError,
-  defaultConfigPath,
+  defaultConfigPaths,
+  fileSections,
+  findConfigFile,
   formatIssues,
   loadConfig,
+  loggingEnvironment,
   parseConfig,
   secretEnvironment,
 } from "./load.js";
+export { configuredRoles, type Role, roles } from "./roles.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";
 export type { SelfcareConfig, SettingBounds } from "./selfcare.js";

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseDocument } from "yaml";
+import { parse, parseDocument } from "yaml";
 import type { z } from "zod";
+import { type LogFormat, type LogLevel, logFormats, logLevels } from "../log.js";
 import type { Listen } from "./http.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -25,6 +26,12 @@ export const secretEnvironment = {
   smtpPassword: "STONEY_SMTP_PASSWORD",
   bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
   selfcareBindPassword: "STONEY_SELFCARE_BIND_PASSWORD",
+} as const;
+
+/** Environment variables over the file's logging section (the command line's options win over both). */
+export const loggingEnvironment = {
+  level: "STONEY_LOG_LEVEL",
+  format: "STONEY_LOG_FORMAT",
 } as const;
 
 const readSecret = (file: string, key: string, problems: string[]): string | undefined => {
@@ -68,6 +75,7 @@ export function parseConfig(
   config.directory.url = resolveFileUrl(config.directory.url);
   config.history.path = resolve(config.history.path);
   config.backup.root = resolve(config.backup.root);
+  for (const prefix of config.backup.homePrefixes) prefix.to = resolve(prefix.to);
   if (config.backup.quota.source === "repquota" && config.backup.quota.file)
     config.backup.quota.file = resolve(config.backup.quota.file);
   config.bridge.outboxPath = resolve(config.bridge.outboxPath);
@@ -136,6 +144,18 @@ export function parseConfig(
     problems.push(
       `selfcare.bindPassword: bindDN is set but no password (use bindPasswordFile or ${secretEnvironment.selfcareBindPassword})`,
     );
+  const fromEnvironment = <T extends string>(variable: string, allowed: readonly T[]): T | undefined => {
+    const value = env[variable];
+    if (value === undefined || value === "") return undefined;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${variable}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    return undefined;
+  };
+  config.logging.level =
+    fromEnvironment<LogLevel>(loggingEnvironment.level, logLevels) ?? config.logging.level;
+  config.logging.format =
+    fromEnvironment<LogFormat>(loggingEnvironment.format, logFormats) ?? config.logging.format;
+
   if (directory.url.startsWith("ldap") && directory.bindDN && directory.bindPassword === undefined)
     problems.push(
       `directory.bindPassword: bindDN is set but no password (use bindPasswordFile or ${secretEnvironment.bindPassword})`,
@@ -144,10 +164,21 @@ export function parseConfig(
   return config;
 }
 
-export const defaultConfigPath = "./stoney-backup-monitor.yaml";
+/** Where the CLI looks without --config: the working directory, then the system-wide folder. */
+export const defaultConfigPaths = ["./config.yaml", "/etc/stoney-backup-monitor/config.yaml"] as const;
+
+/** The first default configuration file that exists. */
+export function findConfigFile(exists: (file: string) => boolean = existsSync): string {
+  const found = defaultConfigPaths.find((file) => exists(file));
+  if (found === undefined)
+    throw new ConfigError(defaultConfigPaths[0], [
+      `no such file, nor ${defaultConfigPaths[1]}: pass --config <file>`,
+    ]);
+  return found;
+}
 
 /** Read, parse and validate the configuration file. */
-export function loadConfig(file: string = defaultConfigPath, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -157,4 +188,10 @@ export function loadConfig(file: string = defaultConfigPath, env: NodeJS.Process
     ]);
   }
   return parseConfig(text, file, path.dirname(path.resolve(file)), env);
+}
+
+/** The top-level sections a configuration file sets (call after loadConfig succeeded on it). */
+export function fileSections(file: string): string[] {
+  const document: unknown = parse(readFileSync(file, "utf8"));
+  return document && typeof document === "object" ? Object.keys(document) : [];
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { logFormats, logLevels } from "../log.js";
 import { backupSchema, historySchema } from "./backup.js";
 import { bridgeSchema } from "./bridge.js";
 import { directorySchema } from "./directory.js";
@@ -14,8 +15,13 @@ export const configSchema = z
     exporter: exporterSchema,
     bridge: bridgeSchema,
     selfcare: selfcareSchema,
+    /** `--log-level`/`STONEY_LOG_LEVEL` and `--log-format`/`STONEY_LOG_FORMAT` win over these. */
     logging: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") })
+      .object({
+        level: z.enum(logLevels).default("info"),
+        /** auto: pretty lines when stderr is a terminal, else JSON lines. */
+        format: z.enum(logFormats).default("auto"),
+      })
       .strict()
       .prefault({}),
   })

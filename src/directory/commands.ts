@@ -18,7 +18,10 @@ export async function explainCommand(
   uids: readonly string[],
   output = standard,
 ): Promise<number> {
-  const directory = openDirectory(config.directory, createLogger(config.logging.level));
+  const directory = openDirectory(
+    config.directory,
+    createLogger(config.logging.level, config.logging.format),
+  );
   try {
     const { text, unknown } = await explainAccounts(directory, uids, config.directory, config.backup.root);
     if (text) output.stdout.write(`${text}\n`);
@@ -38,7 +41,7 @@ export async function explainCommand(
 export async function checkDirectoryCommand(config: Config, output = standard): Promise<boolean> {
   let directory: ReturnType<typeof openDirectory>;
   try {
-    directory = openDirectory(config.directory, createLogger(config.logging.level));
+    directory = openDirectory(config.directory, createLogger(config.logging.level, config.logging.format));
   } catch (error) {
     if (!(error instanceof DirectoryError)) throw error;
     output.stdout.write(`directory ${config.directory.url}: FAILED: ${error.message}\n`);

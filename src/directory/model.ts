@@ -68,8 +68,8 @@ export interface Reseller {
 
 /** One directory backend (LDAP or LDIF file); every method may reject with a DirectoryError. */
 export interface Directory {
-  /** Every account (paged on LDAP). */
-  listAccounts(): Promise<Account[]>;
+  /** Every account (paged on LDAP); `signal` ends a search in flight. */
+  listAccounts(signal?: AbortSignal): Promise<Account[]>;
   /** Accounts by uid (batched on LDAP); unknown uids are absent from the map. */
   getAccounts(uids: readonly string[]): Promise<Map<string, Account>>;
   /** Persons by uid; unknown uids are absent from the map. */

@@ -12,7 +12,7 @@ export type AccountDirectory = Pick<Directory, "listAccounts" | "getResellers">;
 
 /** What the collector needs of the backup reader (`readAccount` never rejects by contract; a rejection is still survived). */
 export interface AccountStateReader {
-  prepareCollection(now: Date): Promise<void>;
+  prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   readAccount(account: Account, now: Date): Promise<AccountState>;
 }
 
@@ -60,13 +60,38 @@ const stageOf = async <T>(stage: FailedStage, work: () => Promise<T>): Promise<T
   }
 };
 
-/** Run `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+/** Run `work` over `items` with at most `limit` in flight; once `signal` fires no item starts and it rejects. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<void>,
+) {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
+    while (next < items.length && !signal.aborted) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  signal.throwIfAborted();
+}
+
+/** `work`, or a rejection as soon as `signal` fires (the work itself may go on; its outcome is dropped). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/** The rendered chunks, stopping with the abort reason once `signal` fires. */
+function* abortable(chunks: Iterable<string>, signal: AbortSignal): Iterable<string> {
+  for (const chunk of chunks) {
+    signal.throwIfAborted();
+    yield chunk;
+  }
 }
 
 /**
@@ -78,6 +103,8 @@ export class Collector {
   #running: Promise<boolean> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Aborts the collection in progress when the exporter stops. */
+  readonly #stopping = new AbortController();
   readonly #now: () => Date;
 
   constructor(private readonly options: CollectorOptions) {
@@ -109,10 +136,14 @@ export class Collector {
     void loop();
   }
 
-  /** Stop the loop and wait for a collection in progress. */
+  /**
+   * Stop the loop and abort a collection in progress: no further account is read, the accounts in flight
+   * end, and the last good snapshot stays as it is (served until the server closes).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#stopping.abort(new Error("the exporter is stopping"));
     await this.#running;
   }
 
@@ -120,8 +151,9 @@ export class Collector {
     const { metrics, logger } = this.options;
     const started = performance.now();
     const now = this.#now();
+    const signal = this.#stopping.signal;
     try {
-      const snapshot = await this.#gather(now);
+      const snapshot = await this.#gather(now, signal);
       this.#snapshot = snapshot;
       metrics.up.set(1);
       metrics.lastSuccess.set(this.#now().getTime() / 1000);
@@ -138,6 +170,13 @@ export class Collector {
       );
       return true;
     } catch (error) {
+      if (signal.aborted) {
+        logger.info(
+          { seconds: (performance.now() - started) / 1000 },
+          "collection aborted: the exporter is stopping",
+        );
+        return false;
+      }
       const stage = error instanceof CollectionError ? error.stage : "render";
       metrics.up.set(0);
       metrics.errors.inc({ stage });
@@ -151,9 +190,9 @@ export class Collector {
     }
   }
 
-  async #gather(now: Date): Promise<Snapshot> {
+  async #gather(now: Date, signal: AbortSignal): Promise<Snapshot> {
     const { directory, reader, settings, metrics, logger, concurrency } = this.options;
-    const listed = await stageOf("directory", () => directory.listAccounts());
+    const listed = await stageOf("directory", () => untilAborted(directory.listAccounts(signal), signal));
     // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
     const byUid = new Map<string, Account>();
     for (const account of listed)
@@ -162,13 +201,13 @@ export class Collector {
     const resellerUids = [...new Set(accounts.flatMap((a) => a.resellerUids))];
     const resellers =
       resellerUids.length > 0
-        ? await stageOf("directory", () => directory.getResellers(resellerUids))
+        ? await stageOf("directory", () => untilAborted(directory.getResellers(resellerUids), signal))
         : new Map<string, Reseller>();
-    await stageOf("backup", () => reader.prepareCollection(now));
+    await stageOf("backup", () => untilAborted(reader.prepareCollection(now, signal), signal));
 
     const samples: AccountSample[] = [];
     const failed: string[] = [];
-    await forEachLimited(accounts, concurrency, async (account) => {
+    await forEachLimited(accounts, concurrency, signal, async (account) => {
       try {
         const state = await reader.readAccount(account, now);
         const accountResellers = account.resellerUids.flatMap((uid) => resellers.get(uid) ?? []);
@@ -188,7 +227,7 @@ export class Collector {
     }
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
-    const body = await stageOf("render", () => compressBody(renderText(samples)));
+    const body = await stageOf("render", () => compressBody(abortable(renderText(samples), signal)));
     const byAccount = new Map(samples.map((sample) => [sample.uid, sample]));
     return { body, accounts: samples.length, hosts, collectedAt: now, samples: byAccount };
   }

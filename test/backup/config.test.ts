@@ -10,6 +10,7 @@ describe("backup and history configuration", () => {
     const config = parse("");
     expect(config.backup).toEqual({
       root: "/var/backup",
+      homePrefixes: [],
       incomingDir: "incoming",
       metadataDir: ".sepiola_backup",
       maxFileBytes: 65536,

@@ -309,6 +309,18 @@ describe("reader edge cases", () => {
     });
     expect((await reader.readAccount(withDirectorySuccess, NOW)).neverUsed).toBe(false);
   });
+
+  it("does not call an account whose client files exist but cannot be read never used", async () => {
+    const root = tempDir();
+    const metadata = path.join(root, "24", "incoming", "pc", ".sepiola_backup");
+    mkdirSync(metadata, { recursive: true });
+    writeFileSync(path.join(metadata, "backupStarted.xml"), "<not-a-backup/>");
+    symlinkSync("/etc/shadow", path.join(metadata, "backupEnded.xml"));
+    const created = new Date(NOW.getTime() - 30 * 86_400_000);
+    const state = await open(testConfig(root)).readAccount(account("24", { createdAt: created }), NOW);
+    expect(state.hosts.map((h) => [h.host, h.status, h.errors.length])).toEqual([["pc", "never", 2]]);
+    expect(state.neverUsed).toBe(false);
+  });
 });
 
 function endedXml(id: string, date: string, success: string): string {

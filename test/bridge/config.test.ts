@@ -14,6 +14,7 @@ describe("bridge configuration", () => {
       unsuccessful: true,
       upgrade: true,
       nobackup: false,
+      unreadable: false,
       generic: true,
     });
   });

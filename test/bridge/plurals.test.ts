@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { builtinCatalogs, templateKeys } from "../../src/bridge/templates/index.js";
 import { fill, parseTemplate, placeholdersOf } from "../../src/bridge/templates/message.js";
 
-const counts = new Set(["missed", "threshold", "daysThreshold", "failures", "count", "problems", "solved"]);
+const counts = new Set([
+  "missed",
+  "threshold",
+  "daysThreshold",
+  "failures",
+  "count",
+  "problems",
+  "solved",
+  "unreadableFiles",
+]);
 const languages = ["de", "en", "fr"] as const;
 const numbers = [0, 1, 2, 21] as const;
 
@@ -13,10 +22,10 @@ const numbers = [0, 1, 2, 21] as const;
 const expected: Record<(typeof languages)[number], Record<string, readonly string[]>> = {
   de: {
     "subject.schedule.firing": [
-      "Backup 3723707: 0 geplante Sicherungen verpasst",
-      "Backup 3723707: 1 geplante Sicherung verpasst",
-      "Backup 3723707: 2 geplante Sicherungen verpasst",
-      "Backup 3723707: 21 geplante Sicherungen verpasst",
+      "Backup 3723707: 0 geplante Sicherungen verpasst / Backup 3723707: seit mindestens 0 Tagen keine erfolgreiche Sicherung",
+      "Backup 3723707: 1 geplante Sicherung verpasst / Backup 3723707: seit mindestens 1 Tag keine erfolgreiche Sicherung",
+      "Backup 3723707: 2 geplante Sicherungen verpasst / Backup 3723707: seit mindestens 2 Tagen keine erfolgreiche Sicherung",
+      "Backup 3723707: 21 geplante Sicherungen verpasst / Backup 3723707: seit mindestens 21 Tagen keine erfolgreiche Sicherung",
     ],
     "subject.unsuccessful.firing": [
       "Backup 3723707: 0 fehlgeschlagene Sicherungen in Folge",
@@ -60,13 +69,19 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "Seit mindestens 2 Tagen keine erfolgreiche Sicherung.",
       "Seit mindestens 21 Tagen keine erfolgreiche Sicherung.",
     ],
+    "facts.unreadable.firing": [
+      "0 Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
+      "1 Statusdatei, die das Backup-Programm auf den Server geschrieben hat, konnte nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
+      "2 Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
+      "21 Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
+    ],
   },
   en: {
     "subject.schedule.firing": [
-      "Backup 3723707: 0 planned backups missed",
-      "Backup 3723707: 1 planned backup missed",
-      "Backup 3723707: 2 planned backups missed",
-      "Backup 3723707: 21 planned backups missed",
+      "Backup 3723707: 0 planned backups missed / Backup 3723707: no successful backup for at least 0 days",
+      "Backup 3723707: 1 planned backup missed / Backup 3723707: no successful backup for at least 1 day",
+      "Backup 3723707: 2 planned backups missed / Backup 3723707: no successful backup for at least 2 days",
+      "Backup 3723707: 21 planned backups missed / Backup 3723707: no successful backup for at least 21 days",
     ],
     "subject.unsuccessful.firing": [
       "Backup 3723707: 0 failed backups in a row",
@@ -110,13 +125,19 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "No successful backup for at least 2 days.",
       "No successful backup for at least 21 days.",
     ],
+    "facts.unreadable.firing": [
+      "0 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "1 status file that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "2 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "21 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+    ],
   },
   fr: {
     "subject.schedule.firing": [
-      "Sauvegarde 3723707 : 0 sauvegarde planifiée manquée",
-      "Sauvegarde 3723707 : 1 sauvegarde planifiée manquée",
-      "Sauvegarde 3723707 : 2 sauvegardes planifiées manquées",
-      "Sauvegarde 3723707 : 21 sauvegardes planifiées manquées",
+      "Sauvegarde 3723707 : 0 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 0 jour",
+      "Sauvegarde 3723707 : 1 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 1 jour",
+      "Sauvegarde 3723707 : 2 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 2 jours",
+      "Sauvegarde 3723707 : 21 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 21 jours",
     ],
     "subject.unsuccessful.firing": [
       "Sauvegarde 3723707 : 0 sauvegarde a échoué",
@@ -159,6 +180,12 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "Aucune sauvegarde réussie depuis au moins 1 jour.",
       "Aucune sauvegarde réussie depuis au moins 2 jours.",
       "Aucune sauvegarde réussie depuis au moins 21 jours.",
+    ],
+    "facts.unreadable.firing": [
+      "0 fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
+      "1 fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
+      "2 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
+      "21 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
     ],
   },
 };

@@ -93,4 +93,24 @@ describe("routing stage", () => {
       routeAlert(stored({ account: "3723702", task: "quota" }, "resolved"), lookup, options)[0]?.kind,
     ).toBe("queued");
   });
+
+  it("mails neither the warning nor the resolution of a problem solved before its warning went out", () => {
+    const quota = { account: "3723702", task: "quota" };
+    const solvedEarly = "solved before its warning was mailed";
+    const state = (resolved: boolean, announced: boolean, waiting: boolean) => ({
+      resolved,
+      announced,
+      waiting,
+    });
+    expect(routeAlert(stored(quota), lookup, options, state(true, false, false))).toMatchObject([
+      { kind: "suppressed", reason: solvedEarly },
+    ]);
+    expect(routeAlert(stored(quota, "resolved"), lookup, options, state(true, false, true))).toMatchObject([
+      { kind: "suppressed", reason: solvedEarly },
+    ]);
+    expect(routeAlert(stored(quota, "resolved"), lookup, options, state(true, true, true))[0]?.kind).toBe(
+      "queued",
+    );
+    expect(routeAlert(stored(quota), lookup, options, state(false, true, false))[0]?.kind).toBe("queued");
+  });
 });

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,9 +8,9 @@ import { SMTPServer } from "smtp-server";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
-export { exampleLdif, freePort, repoRoot, spawnCli, waitFor } from "../support/common.js";
+export { exampleLdif, freePort, repoRoot, runCli, spawnCli, waitFor } from "../support/common.js";
 
-import { exampleLdif, freePort, repoRoot } from "../support/common.js";
+import { exampleLdif, freePort } from "../support/common.js";
 
 export const tempDir = (): { dir: string; remove(): void } => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));
@@ -264,14 +263,3 @@ export const quotaAnnotations = {
   used_ratio: "0.97",
   warning_ratio: "0.9",
 };
-
-/** Run the CLI (from source) to its end; a non-zero exit is a result, not an error. */
-export const runCli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), ...args],
-      { cwd: repoRoot, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });

@@ -23,6 +23,7 @@ describe("directory configuration", () => {
       pageSize: 500,
       batchSize: 200,
       cacheTtlSeconds: 60,
+      accountListCacheSeconds: 0,
       resellerMail: true,
       resellerSettingsRdn: "ou=settings",
       accounts: {

@@ -161,6 +161,19 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
     expect((await directory.getPersons(["5000001"])).size).toBe(1);
   });
 
+  it("searches again for every list of all accounts, unless told to reuse it", async () => {
+    const fresh = openDirectory({ ...config, cacheTtlSeconds: 60 }, logger) as LdapDirectory;
+    await fresh.listAccounts();
+    const afterFirst = fresh.searches;
+    await fresh.listAccounts();
+    expect(fresh.searches).toBeGreaterThan(afterFirst);
+    const reusing = openDirectory({ ...config, accountListCacheSeconds: 60 }, logger) as LdapDirectory;
+    await reusing.listAccounts();
+    const searches = reusing.searches;
+    expect(await reusing.listAccounts()).toHaveLength(12);
+    expect(reusing.searches).toBe(searches);
+  });
+
   it("answers from its cache for the TTL, also while the server is down", async () => {
     const directory = openDirectory({ ...config, cacheTtlSeconds: 60 }, logger) as LdapDirectory;
     await directory.getAccounts(["3723701", "3799999"]);
@@ -188,18 +201,18 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
     expect(explained.code).toBe(0);
     expect(parseExplainOutput(explained.stdout)).toEqual(exampleRecipients);
 
-    const checked = await runCli(["--config", configFile, "check-config"]);
+    const checked = await runCli(["--config", configFile, "check-config", "--role", "bridge"]);
     expect(checked.stdout).toBe(
-      `configuration: ok\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n` +
+      `configuration ${configFile}: ok (roles: bridge)\ndirectory ${slapd.url}: ok (bound as ${slapd.bindDN}, ${accountsBase} readable)\n` +
         `mail file:${dir}/data/mail: ok (mails are written to ${dir}/data/mail)\n`,
     );
     expect(checked.code).toBe(0);
 
-    const failed = await runCli(["--config", configFile, "check-config"], {
+    const failed = await runCli(["--config", configFile, "check-config", "--role", "bridge"], {
       STONEY_LDAP_BIND_PASSWORD: "wrong",
     });
     expect(failed.stdout).toContain(
-      `configuration: ok\ndirectory ${slapd.url}: FAILED: directory: bind as ${slapd.bindDN} failed: invalid credentials\n`,
+      `configuration ${configFile}: ok (roles: bridge)\ndirectory ${slapd.url}: FAILED: directory: bind as ${slapd.bindDN} failed: invalid credentials\n`,
     );
     expect(failed.code).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -54,4 +54,34 @@ describe("exporter subcommand", () => {
     expect(stderr()).toContain("EADDRINUSE");
     expect(stderr()).not.toMatch(/\n\s+at /);
   });
+
+  it("ends a collection in progress on SIGTERM, serving the last good data until then", async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    // repquota answers the first collection at once and hangs in the second (for ten minutes).
+    const repquota = path.join(dir, "repquota");
+    writeFileSync(
+      repquota,
+      `#!/bin/sh\nif [ -e "${dir}/answered" ]; then touch "${dir}/hanging"; exec sleep 600; fi\ntouch "${dir}/answered"\necho "*** Report for user quotas on device /dev/sda1"\n`,
+    );
+    chmodSync(repquota, 0o755);
+    const configFile = writeConfig(port, {
+      backup: {
+        root: exampleBackupRoot,
+        quota: { source: "repquota", command: [repquota], timeoutSeconds: 600 },
+      },
+      exporter: { listen: { host: "127.0.0.1", port }, intervalSeconds: 1 },
+      logging: { level: "info" },
+    });
+    const { child, exited, stderr } = spawnCli(["--config", configFile, "exporter"]);
+    try {
+      await waitFor("the second collection", async () => existsSync(path.join(dir, "hanging")));
+      const series = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      expect(seriesValue(series, "stoney_backup_collector_accounts")).toBe(9);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited, stderr()).toBe(0);
+    expect(stderr()).toContain("collection aborted");
+  }, 60_000);
 });

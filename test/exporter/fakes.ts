@@ -50,6 +50,10 @@ export class FakeReader implements AccountStateReader {
   inFlight = 0;
   maxInFlight = 0;
   prepared: Date[] = [];
+  /** Accounts whose read has started. */
+  started = 0;
+  /** How long each read takes. */
+  readMs = 1;
 
   async prepareCollection(now: Date): Promise<void> {
     this.prepared.push(now);
@@ -58,7 +62,8 @@ export class FakeReader implements AccountStateReader {
   async readAccount(account: Account): Promise<AccountState> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    this.started++;
+    await new Promise((resolve) => setTimeout(resolve, this.readMs));
     this.inFlight--;
     if (this.rejecting.has(account.uid)) throw new Error("EIO: i/o error");
     const state = this.states.get(account.uid) ?? { hosts: [], quota: {}, neverUsed: true, errors: [] };

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { requireBinaries } from "../support/binaries.js";
 import { composeServices } from "./compose.js";
 import { type Daemon, freePort, runBinary, startDaemon, waitFor } from "./processes.js";
@@ -38,6 +39,7 @@ describe.skipIf(!requireBinaries(["amtool"]))("amtool", () => {
     [{ alertname: "StoneyBackupUnsuccessful", task: "unsuccessful", account: "3723703", host: "srv" }],
     [{ alertname: "StoneyBackupClientOutdated", task: "upgrade", account: "3723705", host: "pc" }],
     [{ alertname: "StoneyBackupNeverUsed", task: "nobackup", account: "3723706" }],
+    [{ alertname: "StoneyBackupClientStatusUnreadable", task: "unreadable", account: "3723708", host: "pc" }],
   ])("routes customer alert %o to the bridge's customer receiver", async (labels) => {
     expect(await routeOf(labels)).toBe("bridge-customers");
   });
@@ -55,6 +57,19 @@ describe.skipIf(!requireBinaries(["amtool"]))("amtool", () => {
     [{ alertname: "SomethingElse", severity: "warning" }],
   ])("routes %o to the operators", async (labels) => {
     expect(await routeOf(labels)).toBe("operators");
+  });
+
+  it("routes the accounts of a failing server to a receiver that sends nothing", async () => {
+    expect(
+      await routeOf({
+        alertname: "StoneyBackupMassFailureAccount",
+        audience: "none",
+        task: "hold",
+        account: "1",
+      }),
+    ).toBe("hold");
+    const config = parse(readFileSync(configFile, "utf8")) as { receivers: Record<string, unknown>[] };
+    expect(config.receivers.find((r) => r.name === "hold")).toEqual({ name: "hold" });
   });
 });
 
@@ -127,44 +142,27 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
         annotations: { summary: "test" },
         startsAt: new Date().toISOString(),
       });
-      const broken = "broken:9851";
-      const fine = "fine:9851";
       const operator = { audience: "operator", task: "monitoring", severity: "critical" };
       const posted = await fetch(`${amUrl}/api/v2/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify([
-          // The backup server "broken" fails as a whole: its schedule and failure warnings wait ...
-          alert("StoneyBackupMassFailure", { ...operator, instance: broken }),
-          alert("StoneyBackupScheduleMissed", {
-            task: "schedule",
-            account: "1",
-            host: "a",
-            instance: broken,
-          }),
-          alert("StoneyBackupUnsuccessful", {
-            task: "unsuccessful",
-            account: "2",
-            host: "a",
-            instance: broken,
-          }),
-          // ... but not its quota warnings.
-          alert("StoneyBackupQuotaWarning", { task: "quota", account: "3", instance: broken }),
-          // On another server, a host that misses its runs is told that, not also the days without success;
-          // its sibling host without planned times is told the days without success, in the same notification.
-          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "4", host: "a", instance: fine }),
-          alert("StoneyBackupTooLongWithoutSuccess", {
-            task: "schedule",
-            account: "4",
-            host: "a",
-            instance: fine,
-          }),
-          alert("StoneyBackupTooLongWithoutSuccess", {
-            task: "schedule",
-            account: "4",
-            host: "b",
-            instance: fine,
-          }),
+          // The backup server "broken" fails as a whole: its accounts 1, 2 and 3 are marked, and
+          // their schedule and failure warnings wait ...
+          alert("StoneyBackupMassFailure", { ...operator, instance: "broken:9851" }),
+          ...["1", "2", "3"].map((account) =>
+            alert("StoneyBackupMassFailureAccount", { audience: "none", task: "hold", account }),
+          ),
+          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "1", host: "a" }),
+          alert("StoneyBackupUnsuccessful", { task: "unsuccessful", account: "2", host: "a" }),
+          // ... but not their quota warnings.
+          alert("StoneyBackupQuotaWarning", { task: "quota", account: "3" }),
+          // Account 4 on another server: a host that misses its runs is told that, not also the days
+          // without success; its sibling host without planned times is told the days without
+          // success, in the same notification.
+          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "4", host: "a" }),
+          alert("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "a" }),
+          alert("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "b" }),
         ]),
       });
       expect(posted.status).toBe(200);

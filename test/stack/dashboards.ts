@@ -23,6 +23,10 @@ export interface Variable {
   type: string;
   query?: { query?: string } | string;
   datasource?: { uid?: string };
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  regex?: string;
 }
 
 export interface Dashboard {
@@ -54,3 +58,27 @@ export const substitute = (expr: string, values: Record<string, string>): string
     if (value === undefined) throw new Error(`no value for template variable ${whole} in ${expr}`);
     return value;
   });
+
+/**
+ * The options Grafana offers for a query variable from the label values it got, as its variable
+ * editor does (public/app/features/variables/query): the variable's regex (`/…/flags`) extracts its
+ * first group from each value, every match when the regex is global; duplicates collapse.
+ */
+export function variableOptions(values: string[], variableRegex: string | undefined): string[] {
+  const literal = /^\/(.*)\/([a-z]*)$/.exec(variableRegex ?? "");
+  if (!literal) return [...new Set(values)];
+  const [, source = "", flags = ""] = literal;
+  const options: string[] = [];
+  for (const value of values) {
+    const regex = new RegExp(source, flags);
+    const matches = regex.global ? [...value.matchAll(regex)] : [regex.exec(value)].filter((m) => m !== null);
+    for (const match of matches) options.push(match[1] ?? match[0]);
+  }
+  return [...new Set(options)];
+}
+
+/** A chosen value as Grafana writes it into a Prometheus regex matcher: escaped, several as (a|b). */
+export const regexValue = (...values: string[]): string => {
+  const escaped = values.map((v) => v.replace(/[\\^$*+?.()|[\]{}]/g, "\\\\$&"));
+  return escaped.length === 1 ? (escaped[0] ?? "") : `(${escaped.join("|")})`;
+};

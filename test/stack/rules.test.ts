@@ -38,10 +38,16 @@ const contractAnnotations: Record<string, string[]> = {
     "last_success_timestamp",
     "next_schedule_timestamp",
   ],
-  StoneyBackupTooLongWithoutSuccess: ["last_success_timestamp", "days_threshold"],
+  StoneyBackupTooLongWithoutSuccess: [
+    "last_success_timestamp",
+    "days_threshold",
+    "run_status",
+    "last_start_timestamp",
+  ],
   StoneyBackupUnsuccessful: ["consecutive_failures", "threshold", "last_success_timestamp"],
   StoneyBackupClientOutdated: ["client_identifier", "client_version"],
   StoneyBackupNeverUsed: ["created_timestamp"],
+  StoneyBackupClientStatusUnreadable: ["metadata_errors"],
 };
 
 const customerTasks: readonly string[] = tasks;
@@ -62,12 +68,22 @@ describe("alert rules follow the alert contract", () => {
       expect(rule.annotations?.summary).toBeTruthy();
       expect(rule.annotations?.description).toBeTruthy();
       const isCustomer = customerTasks.includes(rule.labels?.task ?? "");
-      // Operator alerts are marked for the bridge; customer alerts must not be, or nobody but the operators hears.
-      expect(rule.labels?.audience).toBe(isCustomer ? undefined : "operator");
+      // Operator alerts are marked for the bridge; customer alerts must not be, or nobody but the
+      // operators hears. Markers that only inhibit (task hold) are for nobody.
+      const audience = rule.labels?.task === "hold" ? "none" : "operator";
+      expect(rule.labels?.audience).toBe(isCustomer ? undefined : audience);
       for (const key of contractAnnotations[rule.alert ?? ""] ?? [])
         expect(rule.annotations).toHaveProperty(key);
     },
   );
+
+  it("aggregates the server (instance) away from customer alerts, so an account can move", () => {
+    for (const rule of alerts.filter((a) => customerTasks.includes(a.labels?.task ?? ""))) {
+      expect(rule.expr, rule.alert).toMatch(/^max by \(account(, host)?\) \(/);
+      for (const annotation of Object.values(rule.annotations ?? {}))
+        expect(annotation, rule.alert).not.toContain("instance");
+    }
+  });
 
   it("does not filter customer alerts by the customer's opt-out (the bridge decides)", () => {
     for (const rule of alerts) expect(rule.expr).not.toContain("warnings_enabled");

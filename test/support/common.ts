@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const exampleLdif = path.join(repoRoot, "examples/directory.ldif");
@@ -46,14 +47,45 @@ export async function waitFor<T>(
   }
 }
 
+/** Node's arguments that run the CLI from source, from any working directory. */
+const cliArguments = (args: readonly string[]): string[] => [
+  "--import",
+  pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href,
+  path.join(repoRoot, "src/cli.ts"),
+  ...args,
+];
+
+/** Run the CLI from source as an operator would; never rejects. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = repoRoot,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      cliArguments(args),
+      { cwd, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 /** The CLI (from source) as a child process, for tests of the subcommands' process behaviour. */
-export function spawnCli(args: string[]): {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): {
   child: ChildProcess;
   exited: Promise<number | null>;
   stderr: () => string;
 } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "src/cli.ts"), ...args], {
+  const child = spawn(process.execPath, cliArguments(args), {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

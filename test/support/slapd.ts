@@ -147,7 +147,13 @@ async function createCertificates(
   return { caFile: file("ca.pem"), certFile: file("server.pem"), keyFile: file("server.key") };
 }
 
-export async function startSlapd(options: { ldif?: string[]; tls?: boolean } = {}): Promise<Slapd> {
+export async function startSlapd(
+  options: {
+    ldif?: string[];
+    tls?: boolean /** mdb map size (default 100 MiB). */;
+    maxSizeBytes?: number;
+  } = {},
+): Promise<Slapd> {
   const slapdBinary = findBinary("slapd");
   const slapadd = findBinary("slapadd");
   if (!slapdBinary || !slapadd) throw new Error("slapd and slapadd are needed (apt-get install slapd)");
@@ -172,7 +178,7 @@ export async function startSlapd(options: { ldif?: string[]; tls?: boolean } = {
       "modulepath /usr/lib/ldap",
       "moduleload back_mdb",
       "database mdb",
-      "maxsize 104857600",
+      `maxsize ${options.maxSizeBytes ?? 104_857_600}`,
       `suffix "${suffix}"`,
       `rootdn "${rootDN}"`,
       `rootpw ${rootPassword}`,

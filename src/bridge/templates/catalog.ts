@@ -71,6 +71,7 @@ export const placeholders = [
   "client",
   "clientVersion",
   "created",
+  "unreadableFiles",
   "startsAt",
   "endsAt",
   "selfCareUrl",

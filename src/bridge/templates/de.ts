@@ -10,6 +10,7 @@ export const de: Catalog = {
   "subject.schedule.firing": [
     "Backup {{account}}: {{missed, plural, one {# geplante Sicherung verpasst} other {# geplante Sicherungen verpasst}}}",
     "Backup {{account}}: keine erfolgreiche Sicherung seit {{lastSuccessDate}}",
+    "Backup {{account}}: seit mindestens {{daysThreshold, plural, one {# Tag} other {# Tagen}}} keine erfolgreiche Sicherung",
     "Backup {{account}}: geplante Sicherungen verpasst",
   ],
   "subject.schedule.resolved": ["Backup {{account}}: Sicherungen laufen wieder planmässig"],
@@ -24,7 +25,12 @@ export const de: Catalog = {
   ],
   "subject.upgrade.resolved": ["Backup {{account}}: Backup-Programm aktuell"],
   "subject.nobackup.firing": ["Backup {{account}}: noch keine Sicherung erhalten"],
+  "subject.unreadable.firing": [
+    "Backup {{account}}: Status des Backup-Programms auf {{host}} nicht lesbar",
+    "Backup {{account}}: Status des Backup-Programms nicht lesbar",
+  ],
   "subject.nobackup.resolved": ["Backup {{account}}: erste Sicherung erhalten"],
+  "subject.unreadable.resolved": ["Backup {{account}}: Status des Backup-Programms wieder lesbar"],
   "subject.generic.firing": [
     "Backup {{account}}: {{summary}}",
     "Backup-Überwachung: {{summary}}",
@@ -57,7 +63,9 @@ export const de: Catalog = {
   "title.upgrade.firing": ["Backup-Programm veraltet"],
   "title.upgrade.resolved": ["Backup-Programm aktuell"],
   "title.nobackup.firing": ["Noch keine Sicherung erhalten"],
+  "title.unreadable.firing": ["Status des Backup-Programms nicht lesbar"],
   "title.nobackup.resolved": ["Erste Sicherung erhalten"],
+  "title.unreadable.resolved": ["Status des Backup-Programms wieder lesbar"],
   "title.generic.firing": ["{{summary}}", "{{alertname}}"],
   "title.generic.resolved": ["Behoben: {{summary}}", "Behoben: {{alertname}}"],
   "greeting.customer": ["Guten Tag {{name}},", "Guten Tag,"],
@@ -88,7 +96,9 @@ export const de: Catalog = {
     "Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
     "Warnschwelle: {{warningPercent}}.",
   ],
-  "facts.quota.resolved": ["Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}})."],
+  "facts.quota.resolved": [
+    "Jetzt belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
+  ],
   "facts.schedule.firing": [
     "Seit mindestens {{daysThreshold, plural, one {# Tag} other {# Tagen}}} keine erfolgreiche Sicherung.",
     "Letzte erfolgreiche Sicherung: {{lastSuccess}}.",
@@ -98,9 +108,14 @@ export const de: Catalog = {
   "facts.unsuccessful.firing": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
   "facts.unsuccessful.resolved": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
   "facts.upgrade.firing": ["Installiertes Programm: {{client}} {{clientVersion}}."],
-  "facts.upgrade.resolved": [],
+  "facts.upgrade.resolved": ["Jetzt installiert: {{client}} {{clientVersion}}."],
   "facts.nobackup.firing": ["Konto eröffnet: {{created}}. Seither ist keine Sicherung eingegangen."],
+  "facts.unreadable.firing": [
+    "{{unreadableFiles, plural, one {# Statusdatei, die das Backup-Programm auf den Server geschrieben hat, konnte} other {# Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten}}} nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
+    "Deshalb können wir nicht feststellen, ob seine Sicherungen gelingen.",
+  ],
   "facts.nobackup.resolved": [],
+  "facts.unreadable.resolved": [],
   "facts.generic.firing": ["{{description}}", "Seit: {{startsAt}}."],
   "facts.generic.resolved": ["{{description}}", "Behoben um: {{endsAt}}."],
   "facts.unknownAccount": [
@@ -118,6 +133,9 @@ export const de: Catalog = {
   "advice.upgrade": ["Bitte installieren Sie das aktuelle Backup-Programm: {{selfCareUrl}}"],
   "advice.nobackup": [
     "Bitte installieren Sie das Backup-Programm und starten Sie eine erste Sicherung. Anleitung: {{selfCareUrl}}",
+  ],
+  "advice.unreadable": [
+    "Bitte aktualisieren Sie das Backup-Programm auf die aktuelle Version oder installieren Sie es neu: {{selfCareUrl}}",
   ],
   "advice.generic": ["Weitere Informationen: {{selfCareUrl}}"],
   "footer.customer": [

@@ -10,6 +10,7 @@ export const en: Catalog = {
   "subject.schedule.firing": [
     "Backup {{account}}: {{missed, plural, one {# planned backup missed} other {# planned backups missed}}}",
     "Backup {{account}}: no successful backup since {{lastSuccessDate}}",
+    "Backup {{account}}: no successful backup for at least {{daysThreshold, plural, one {# day} other {# days}}}",
     "Backup {{account}}: planned backups missed",
   ],
   "subject.schedule.resolved": ["Backup {{account}}: backups run as planned again"],
@@ -24,7 +25,12 @@ export const en: Catalog = {
   ],
   "subject.upgrade.resolved": ["Backup {{account}}: backup client up to date"],
   "subject.nobackup.firing": ["Backup {{account}}: no backup received yet"],
+  "subject.unreadable.firing": [
+    "Backup {{account}}: the backup client's status on {{host}} cannot be read",
+    "Backup {{account}}: the backup client's status cannot be read",
+  ],
   "subject.nobackup.resolved": ["Backup {{account}}: first backup received"],
+  "subject.unreadable.resolved": ["Backup {{account}}: the backup client's status can be read again"],
   "subject.generic.firing": [
     "Backup {{account}}: {{summary}}",
     "Backup monitoring: {{summary}}",
@@ -57,7 +63,9 @@ export const en: Catalog = {
   "title.upgrade.firing": ["Backup client too old"],
   "title.upgrade.resolved": ["Backup client up to date"],
   "title.nobackup.firing": ["No backup received yet"],
+  "title.unreadable.firing": ["Backup client's status cannot be read"],
   "title.nobackup.resolved": ["First backup received"],
+  "title.unreadable.resolved": ["Backup client's status can be read again"],
   "title.generic.firing": ["{{summary}}", "{{alertname}}"],
   "title.generic.resolved": ["Resolved: {{summary}}", "Resolved: {{alertname}}"],
   "greeting.customer": ["Hello {{name}},", "Hello,"],
@@ -88,7 +96,7 @@ export const en: Catalog = {
     "Storage used: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}}).",
     "Warning level: {{warningPercent}}.",
   ],
-  "facts.quota.resolved": ["Storage used: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}})."],
+  "facts.quota.resolved": ["Storage used now: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}})."],
   "facts.schedule.firing": [
     "No successful backup for at least {{daysThreshold, plural, one {# day} other {# days}}}.",
     "Last successful backup: {{lastSuccess}}.",
@@ -98,9 +106,14 @@ export const en: Catalog = {
   "facts.unsuccessful.firing": ["Last successful backup: {{lastSuccess}}."],
   "facts.unsuccessful.resolved": ["Last successful backup: {{lastSuccess}}."],
   "facts.upgrade.firing": ["Installed client: {{client}} {{clientVersion}}."],
-  "facts.upgrade.resolved": [],
+  "facts.upgrade.resolved": ["Installed now: {{client}} {{clientVersion}}."],
   "facts.nobackup.firing": ["Account created: {{created}}. No backup has been received since."],
+  "facts.unreadable.firing": [
+    "{{unreadableFiles, plural, one {# status file that the backup client wrote to the server could not be read} other {# status files that the backup client wrote to the server could not be read}}} (damaged, or in a format this monitoring does not know).",
+    "So we cannot tell whether its backups succeed.",
+  ],
   "facts.nobackup.resolved": [],
+  "facts.unreadable.resolved": [],
   "facts.generic.firing": ["{{description}}", "Since: {{startsAt}}."],
   "facts.generic.resolved": ["{{description}}", "Resolved at: {{endsAt}}."],
   "facts.unknownAccount": [
@@ -116,6 +129,9 @@ export const en: Catalog = {
   "advice.upgrade": ["Please install the latest backup client: {{selfCareUrl}}"],
   "advice.nobackup": [
     "Please install the backup client and start a first backup. Instructions: {{selfCareUrl}}",
+  ],
+  "advice.unreadable": [
+    "Please update the backup client to the current version, or reinstall it: {{selfCareUrl}}",
   ],
   "advice.generic": ["More information: {{selfCareUrl}}"],
   "footer.customer": [

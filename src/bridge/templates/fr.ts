@@ -10,6 +10,7 @@ export const fr: Catalog = {
   "subject.schedule.firing": [
     "Sauvegarde {{account}} : {{missed, plural, one {# sauvegarde planifiée manquée} other {# sauvegardes planifiées manquées}}}",
     "Sauvegarde {{account}} : aucune sauvegarde réussie depuis le {{lastSuccessDate}}",
+    "Sauvegarde {{account}} : aucune sauvegarde réussie depuis au moins {{daysThreshold, plural, one {# jour} other {# jours}}}",
     "Sauvegarde {{account}} : sauvegardes planifiées manquées",
   ],
   "subject.schedule.resolved": ["Sauvegarde {{account}} : les sauvegardes ont repris comme prévu"],
@@ -24,7 +25,14 @@ export const fr: Catalog = {
   ],
   "subject.upgrade.resolved": ["Sauvegarde {{account}} : logiciel de sauvegarde à jour"],
   "subject.nobackup.firing": ["Sauvegarde {{account}} : aucune sauvegarde reçue"],
+  "subject.unreadable.firing": [
+    "Sauvegarde {{account}} : l'état du logiciel de sauvegarde sur {{host}} est illisible",
+    "Sauvegarde {{account}} : l'état du logiciel de sauvegarde est illisible",
+  ],
   "subject.nobackup.resolved": ["Sauvegarde {{account}} : première sauvegarde reçue"],
+  "subject.unreadable.resolved": [
+    "Sauvegarde {{account}} : l'état du logiciel de sauvegarde est de nouveau lisible",
+  ],
   "subject.generic.firing": [
     "Sauvegarde {{account}} : {{summary}}",
     "Surveillance des sauvegardes : {{summary}}",
@@ -59,7 +67,9 @@ export const fr: Catalog = {
   "title.upgrade.firing": ["Logiciel de sauvegarde trop ancien"],
   "title.upgrade.resolved": ["Logiciel de sauvegarde à jour"],
   "title.nobackup.firing": ["Aucune sauvegarde reçue"],
+  "title.unreadable.firing": ["État du logiciel de sauvegarde illisible"],
   "title.nobackup.resolved": ["Première sauvegarde reçue"],
+  "title.unreadable.resolved": ["État du logiciel de sauvegarde de nouveau lisible"],
   "title.generic.firing": ["{{summary}}", "{{alertname}}"],
   "title.generic.resolved": ["Résolu : {{summary}}", "Résolu : {{alertname}}"],
   "greeting.customer": ["Bonjour {{name}},", "Bonjour,"],
@@ -90,7 +100,9 @@ export const fr: Catalog = {
     "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
     "Seuil d'alerte : {{warningPercent}}.",
   ],
-  "facts.quota.resolved": ["Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}})."],
+  "facts.quota.resolved": [
+    "Espace occupé maintenant : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+  ],
   "facts.schedule.firing": [
     "Aucune sauvegarde réussie depuis au moins {{daysThreshold, plural, one {# jour} other {# jours}}}.",
     "Dernière sauvegarde réussie : {{lastSuccess}}.",
@@ -100,9 +112,14 @@ export const fr: Catalog = {
   "facts.unsuccessful.firing": ["Dernière sauvegarde réussie : {{lastSuccess}}."],
   "facts.unsuccessful.resolved": ["Dernière sauvegarde réussie : {{lastSuccess}}."],
   "facts.upgrade.firing": ["Logiciel installé : {{client}} {{clientVersion}}."],
-  "facts.upgrade.resolved": [],
+  "facts.upgrade.resolved": ["Installé maintenant : {{client}} {{clientVersion}}."],
   "facts.nobackup.firing": ["Compte créé le {{created}}. Aucune sauvegarde n'a été reçue depuis."],
+  "facts.unreadable.firing": [
+    "{{unreadableFiles, plural, one {# fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé} other {# fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés}}} ou dans un format que cette surveillance ne connaît pas).",
+    "Nous ne pouvons donc pas savoir si ses sauvegardes réussissent.",
+  ],
   "facts.nobackup.resolved": [],
+  "facts.unreadable.resolved": [],
   "facts.generic.firing": ["{{description}}", "Depuis : {{startsAt}}."],
   "facts.generic.resolved": ["{{description}}", "Résolu le : {{endsAt}}."],
   "facts.unknownAccount": [
@@ -120,6 +137,9 @@ export const fr: Catalog = {
   "advice.upgrade": ["Veuillez installer la dernière version du logiciel de sauvegarde : {{selfCareUrl}}"],
   "advice.nobackup": [
     "Veuillez installer le logiciel de sauvegarde et lancer une première sauvegarde. Mode d'emploi : {{selfCareUrl}}",
+  ],
+  "advice.unreadable": [
+    "Veuillez mettre à jour le logiciel de sauvegarde ou le réinstaller : {{selfCareUrl}}",
   ],
   "advice.generic": ["Plus d'informations : {{selfCareUrl}}"],
   "footer.customer": [

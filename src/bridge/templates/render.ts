@@ -114,6 +114,7 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   set("clientVersion", a.client_version);
   const created = instant(a.created_timestamp);
   set("created", created && formatDate(created, language, timeZone, false));
+  set("unreadableFiles", a.metadata_errors);
   set("startsAt", dateTime(rfc3339(entry.startsAt)));
   set("endsAt", dateTime(rfc3339(entry.endsAt)));
   set("selfCareUrl", context.selfCareUrl);
