@@ -90,6 +90,11 @@ export function createApp(deps: WebhookDeps): express.Express {
         logger.error({ err: error }, "outbox cannot store the notification");
         return answer(res, 503, "outbox cannot store the notification; retry later");
       }
+      if (parsed.notes.length > 0)
+        logger.warn(
+          { notes: parsed.notes, groupKey: parsed.value.groupKey },
+          "webhook values left out of the mails (the alerts are kept)",
+        );
       if (parsed.value.truncatedAlerts > 0)
         logger.warn(
           { truncated: parsed.value.truncatedAlerts, groupKey: parsed.value.groupKey },
@@ -103,7 +108,11 @@ export function createApp(deps: WebhookDeps): express.Express {
         "accepted",
       );
       deps.accepted();
-      res.json({ status: "accepted", ...result });
+      res.json({
+        status: "accepted",
+        ...result,
+        ...(parsed.notes.length > 0 ? { notes: parsed.notes } : {}),
+      });
     },
   );
 

@@ -45,7 +45,7 @@ export function createMetrics(outbox: Outbox) {
     }),
     deadLettersTotal: new Counter({
       name: `${prefix}dead_letters_total`,
-      help: "Mails given up after retry.maxAgeHours.",
+      help: "Mails given up after retry.maxAgeHours, and mail items no template could render.",
       registers,
     }),
     smtpSendDuration: new Histogram({
@@ -79,7 +79,7 @@ export function createMetrics(outbox: Outbox) {
   });
   new Gauge({
     name: `${prefix}dead_letters`,
-    help: "Mails currently dead-lettered in the outbox.",
+    help: "Dead letters in the outbox: undeliverable mails and unrenderable mail items.",
     registers,
     collect() {
       this.set(stats().deadLetters);

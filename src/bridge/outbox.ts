@@ -118,6 +118,11 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "items by alert, for what became of a problem",
     sql: "CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
+  {
+    version: 4,
+    name: "dead items",
+    sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';",
+  },
 ];
 
 export interface OutboxOptions {
@@ -232,6 +237,19 @@ export interface NewMail {
   html: string;
   accounts: string[];
   tasks: string[];
+}
+
+/** An item no mail can carry (it cannot be rendered), and why. */
+export interface DeadItem {
+  itemId: number;
+  reason: string;
+}
+
+/** One recipient's queued items composed: the mail of those that render (if any), and the others. */
+export interface Composition {
+  mail?: NewMail;
+  itemIds: number[];
+  dead: DeadItem[];
 }
 
 export interface StoredMail {
@@ -425,6 +443,7 @@ export class Outbox {
         `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
           tasks, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       ),
+      buryItem: db.prepare(`UPDATE items SET state = 'dead', reason = ? WHERE id = ? AND state = 'queued'`),
       mailItem: db.prepare(
         `UPDATE items SET state = 'mailed', mail_id = ? WHERE id = ? AND state = 'queued'`,
       ),
@@ -452,7 +471,7 @@ export class Outbox {
         `SELECT
           (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
           (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-          (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
+          (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
           (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
           (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldestAlert,
           (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
@@ -461,7 +480,7 @@ export class Outbox {
       history: db.prepare(
         `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
            CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-             WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
+             WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
            m.message_id AS messageId, m.subject, m.last_error AS error
          FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ?
          UNION ALL
@@ -615,11 +634,16 @@ export class Outbox {
     }));
   }
 
-  /** Create mails and attach their items, all in one transaction. */
-  createMails(mails: ReadonlyArray<{ mail: NewMail; itemIds: readonly number[] }>, now: number): number[] {
+  /** Create mails and attach their items, and dead-letter the items no mail can carry, all in one transaction. */
+  createMails(
+    mails: ReadonlyArray<{ mail: NewMail; itemIds: readonly number[] }>,
+    now: number,
+    dead: readonly DeadItem[] = [],
+  ): number[] {
     const s = this.statements;
-    return this.db.transaction(() =>
-      mails.map(({ mail, itemIds }) => {
+    return this.db.transaction(() => {
+      for (const { itemId, reason } of dead) s.buryItem.run(reason, itemId);
+      return mails.map(({ mail, itemIds }) => {
         const messageId = `<${randomUUID()}@${this.messageDomain}>`;
         const { lastInsertRowid } = s.insertMail.run(
           now,
@@ -637,8 +661,8 @@ export class Outbox {
         const id = Number(lastInsertRowid);
         for (const itemId of itemIds) s.mailItem.run(id, itemId);
         return id;
-      }),
-    )();
+      });
+    })();
   }
 
   /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */

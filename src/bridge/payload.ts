@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { formatIssues } from "../config/index.js";
+import { alertTime, annotationProblem, isZeroTime, numericAnnotations } from "./alert-values.js";
 
 const stringMap = z.record(z.string(), z.string());
 
-/** RFC 3339 time as Alertmanager writes it; `0001-01-01T00:00:00Z` means "not set" for endsAt. */
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), {
-  message: "expected an RFC 3339 timestamp",
-});
+/**
+ * RFC 3339 time as Alertmanager writes it; `0001-01-01T00:00:00Z` means "not set" for endsAt. Any
+ * string is taken: one unusable date must not refuse the other alerts of its notification (see
+ * {@link checkAlertValues}).
+ */
+const timestamp = z.string();
 
 const alertSchema = z
   .object({
@@ -39,11 +42,42 @@ const notificationSchema = z
 export type WebhookAlert = z.infer<typeof alertSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 
-export type PayloadResult = { ok: true; value: Notification } | { ok: false; error: string };
+export type PayloadResult = { ok: true; value: Notification; notes: string[] } | { ok: false; error: string };
 
-/** Validate a parsed JSON body; the error names the first offending fields as `path: message`. */
+const quoted = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text);
+
+/**
+ * The values a mail would turn into dates and numbers, checked one by one: a numeric annotation out of
+ * its range is dropped, a startsAt or endsAt that is no usable time stays stored (it is part of the
+ * dedupe key) but no mail shows it. Each such change is one note; the alert itself is always kept.
+ */
+function checkAlertValues(alert: WebhookAlert, index: number, notes: string[]): WebhookAlert {
+  for (const field of ["startsAt", "endsAt"] as const) {
+    const text = alert[field];
+    if (text !== undefined && !(field === "endsAt" && isZeroTime(text)) && !alertTime(text))
+      notes.push(
+        `alerts.${index}.${field}: ${quoted(text)} is no RFC 3339 time between 1970 and 2200; mails leave it out`,
+      );
+  }
+  const annotations = { ...alert.annotations };
+  for (const key of Object.keys(numericAnnotations)) {
+    const problem = annotationProblem(annotations, key);
+    const value = annotations[key];
+    if (problem === undefined || value === undefined) continue;
+    notes.push(`alerts.${index}.annotations.${key}: ${quoted(value)} dropped, ${problem}`);
+    delete annotations[key];
+  }
+  return { ...alert, annotations };
+}
+
+/**
+ * Validate a parsed JSON body; the error names the first offending fields as `path: message`, the
+ * notes say which values of accepted alerts were left out.
+ */
 export function parseNotification(body: unknown): PayloadResult {
   const parsed = notificationSchema.safeParse(body);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, error: formatIssues(parsed.error.issues.slice(0, 5)).join("; ") };
+  if (!parsed.success) return { ok: false, error: formatIssues(parsed.error.issues.slice(0, 5)).join("; ") };
+  const notes: string[] = [];
+  const alerts = parsed.data.alerts.map((alert, index) => checkAlertValues(alert, index, notes));
+  return { ok: true, value: { ...parsed.data, alerts }, notes };
 }

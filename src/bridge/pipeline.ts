@@ -5,8 +5,11 @@ import type { BridgeMetrics } from "./metrics.js";
 import type {
   Attempt,
   AttemptOutcome,
+  Composition,
+  DeadItem,
   NewMail,
   Outbox,
+  ProblemState,
   QueuedItem,
   RoutedItem,
   StoredAlert,
@@ -20,6 +23,7 @@ import {
   type RecipientResolver,
   type RouteOptions,
   routeAlert,
+  routeUndeliverable,
 } from "./route.js";
 import {
   type MailAudience,
@@ -66,6 +70,8 @@ export const selfCareLink = (base: string, audience: MailAudience, items: readon
   if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
   return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
 };
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Exponential backoff: initial · 2^attempts, capped. */
 export const backoffMs = (attempts: number, retry: BridgeConfig["retry"]): number =>
@@ -210,33 +216,47 @@ export class Pipeline {
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
+    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
     if (uids.length > 0) {
       try {
         lookup = await this.resolver(uids);
       } catch (error) {
-        const waiting = alerts.filter(needsDirectory);
-        ready = alerts.filter((a) => !needsDirectory(a));
         const message = error instanceof Error ? error.message : String(error);
+        const retry = this.options.config.retry;
+        const maxAgeMs = retry.maxAgeHours * 3600_000;
+        const waiting = alerts.filter((a) => needsDirectory(a) && now - a.receivedAt < maxAgeMs);
+        ready = alerts.filter((a) => !needsDirectory(a));
+        for (const alert of alerts)
+          if (needsDirectory(alert) && now - alert.receivedAt >= maxAgeMs)
+            undeliverable.push({
+              alert,
+              reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
+            });
         this.metrics.directoryErrors.inc();
         this.logger.warn(
-          { err: message, alerts: waiting.length },
+          { err: message, alerts: waiting.length, givenUp: undeliverable.length },
           "directory lookup failed: the alerts stay in the outbox and are retried",
         );
-        const retry = this.options.config.retry;
         this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
     const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
     const routed = ready.map((alert) => {
-      const current = { ...alert, annotations: presentAnnotations(alert, present.get(alert.account ?? "")) };
       const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
-      const items = routeAlert(current, lookup, this.routeOptions, problem);
+      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem);
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
       };
     });
+    for (const { alert, reason } of undeliverable) {
+      this.logger.error(
+        { alert: alert.id, account: alert.account, task: alert.task, reason },
+        "alert undeliverable: it goes to the operators",
+      );
+      routed.push({ alert, items: routeUndeliverable(alert, reason, this.routeOptions) });
+    }
     this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
@@ -283,6 +303,23 @@ export class Pipeline {
     return this.options.pauses(accounts, Date.now());
   }
 
+  /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
+  private routeOne(
+    alert: StoredAlert,
+    lookup: AccountLookup | undefined,
+    present: AccountStatus | undefined,
+    problem: ProblemState,
+  ): RoutedItem[] {
+    try {
+      const current = { ...alert, annotations: presentAnnotations(alert, present) };
+      return routeAlert(current, lookup, this.routeOptions, problem);
+    } catch (error) {
+      const reason = `routing failed: ${errorText(error)}`;
+      this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");
+      return routeUndeliverable(alert, reason, this.routeOptions);
+    }
+  }
+
   private countSuppressed(item: RoutedItem): void {
     if (item.kind === "suppressed") this.metrics.mailsSuppressed.inc({ reason: reasonLabel(item.reason) });
   }
@@ -294,16 +331,62 @@ export class Pipeline {
       recipientsPerRound,
     );
     if (keys.length === 0) return 0;
+    const dead: DeadItem[] = [];
     const mails = keys.flatMap((key) => {
-      const items = this.outbox.queuedItems(key);
-      const [first] = items;
-      return first ? [{ mail: this.compose(first, items), itemIds: items.map((i) => i.id) }] : [];
+      const composed = this.compose(this.outbox.queuedItems(key));
+      dead.push(...composed.dead);
+      return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
     });
-    this.outbox.createMails(mails, Date.now());
+    this.outbox.createMails(mails, Date.now(), dead);
     return mails.length;
   }
 
-  private compose(first: QueuedItem, items: readonly QueuedItem[]): NewMail {
+  /**
+   * One recipient's mail. Should rendering fail even with the built-in templates, each item is tried
+   * alone: the ones that render are mailed, the others become dead letters (logged, counted in
+   * `dead_letters`, which the shipped rules alert the operators about), and nobody else waits.
+   */
+  private compose(items: readonly QueuedItem[]): Composition {
+    try {
+      return { mail: this.composeMail(items), itemIds: items.map((i) => i.id), dead: [] };
+    } catch (error) {
+      const failing = new Map<number, string>();
+      for (const item of items) {
+        try {
+          this.composeMail([item]);
+        } catch (itemError) {
+          failing.set(item.id, errorText(itemError));
+        }
+      }
+      if (failing.size === 0) for (const item of items) failing.set(item.id, errorText(error));
+      const good = items.filter((i) => !failing.has(i.id));
+      let mail: NewMail | undefined;
+      try {
+        mail = good.length > 0 ? this.composeMail(good) : undefined;
+      } catch (goodError) {
+        for (const item of good) failing.set(item.id, errorText(goodError));
+      }
+      const dead = items.flatMap((item) => {
+        const reason = failing.get(item.id);
+        return reason === undefined ? [] : [{ itemId: item.id, reason: `cannot render: ${reason}` }];
+      });
+      for (const item of dead) {
+        const source = items.find((i) => i.id === item.itemId);
+        this.metrics.deadLettersTotal.inc();
+        this.logger.error(
+          { item: item.itemId, alert: source?.alertId, account: source?.account, reason: item.reason },
+          "mail item dead-lettered: it cannot be rendered",
+        );
+      }
+      return mail
+        ? { mail, itemIds: good.filter((i) => !failing.has(i.id)).map((i) => i.id), dead }
+        : { itemIds: [], dead };
+    }
+  }
+
+  private composeMail(items: readonly QueuedItem[]): NewMail {
+    const [first] = items;
+    if (!first) throw new Error("a mail needs at least one item");
     const { recipient } = first;
     const rendered = this.render(recipient.audience, items);
     const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];

@@ -4,9 +4,9 @@ import type { Logger } from "../log.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
+  type Composition,
   type HistoryRow,
   historyOutcome,
-  type NewMail,
   type OutboxStats,
   type QueuedItem,
   type RoutedItem,
@@ -127,7 +127,10 @@ CREATE TABLE probes (
 );
 `;
 
-export const postgresMigrations: readonly Migration[] = [{ version: 1, name: "outbox", sql: outboxSchema }];
+export const postgresMigrations: readonly Migration[] = [
+  { version: 1, name: "outbox", sql: outboxSchema },
+  { version: 2, name: "dead items", sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';" },
+];
 
 /** Advisory lock keys (any constants, unique within this program). */
 const migrationLock = 7_305_001;
@@ -483,7 +486,7 @@ export class PostgresOutbox implements OutboxStore {
   async coalesce(
     closedBefore: number,
     limit: number,
-    compose: (items: readonly QueuedItem[]) => NewMail,
+    compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
   ): Promise<number> {
     return this.transaction(async (client) => {
@@ -525,11 +528,28 @@ export class PostgresOutbox implements OutboxStore {
         });
         groups.set(row.recipient_key, group);
       }
-      const mails = [...groups.values()].map((items) => ({
-        mail: compose(items),
-        items,
-        messageId: `<${randomUUID()}@${this.options.messageDomain}>`,
-      }));
+      const composed = [...groups.values()].map((items) => compose(items));
+      const dead = composed.flatMap((c) => c.dead);
+      if (dead.length > 0)
+        await this.query(
+          `UPDATE items SET state = 'dead', reason = d.reason
+           FROM unnest($1::bigint[], $2::text[]) AS d(item_id, reason)
+           WHERE items.id = d.item_id AND items.state = 'queued'`,
+          [dead.map((d) => d.itemId), dead.map((d) => d.reason)],
+          client,
+        );
+      const mails = composed.flatMap(({ mail, itemIds }) =>
+        mail
+          ? [
+              {
+                mail,
+                items: itemIds.map((id) => ({ id })),
+                messageId: `<${randomUUID()}@${this.options.messageDomain}>`,
+              },
+            ]
+          : [],
+      );
+      if (mails.length === 0) return 0;
       const column = <T>(pick: (entry: (typeof mails)[number]) => T) => mails.map(pick);
       const links = mails.flatMap((m) => m.items.map((item) => ({ item: item.id, messageId: m.messageId })));
       await this.query(
@@ -666,7 +686,7 @@ export class PostgresOutbox implements OutboxStore {
       `SELECT
         (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
         (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-        (SELECT COUNT(*) FROM mails WHERE state = 'dead') AS dead,
+        (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
         (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
         (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldest_alert,
         (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
@@ -699,7 +719,7 @@ export class PostgresOutbox implements OutboxStore {
     }>(
       `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
          CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-           WHEN 'queued' THEN 'queued' ELSE m.state END AS outcome,
+           WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
          m.message_id, m.subject, m.last_error AS error
        FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = $1
        UNION ALL

@@ -64,6 +64,10 @@ function toOperators(options: RouteOptions, entry: MailEntry): RoutedItem[] {
   }));
 }
 
+/** The alert's own recipients cannot be mailed (why: `reason`): the operators hear of it instead. */
+export const routeUndeliverable = (alert: StoredAlert, reason: string, options: RouteOptions): RoutedItem[] =>
+  toOperators(options, toEntry(alert, { undeliverable: reason }));
+
 /**
  * A problem solved while its warning still waited (held during a running backup, or for the directory)
  * is news to nobody: neither the late warning nor the resolution is mailed.

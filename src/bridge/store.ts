@@ -2,8 +2,8 @@ import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
   AttemptOutcome,
+  Composition,
   HistoryRow,
-  NewMail,
   OutboxStats,
   QueuedItem,
   RoutedItem,
@@ -49,12 +49,13 @@ export interface OutboxStore {
   /**
    * One mail per recipient whose coalescing window (started by their oldest queued item) closed
    * before `closedBefore`, composed from all the recipient's queued items; never two instances
-   * at once, so a recipient gets one mail per window. Returns the number of mails created.
+   * at once, so a recipient gets one mail per window. The composition names the items its mail
+   * carries and the dead ones (dead-lettered with their reason). Returns the number of mails created.
    */
   coalesce(
     closedBefore: number,
     limit: number,
-    compose: (items: readonly QueuedItem[]) => NewMail,
+    compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
   ): Promise<number>;
   /** Claim due mails for sending (marked `sending`). */

@@ -2,99 +2,187 @@ import path from "node:path";
 import { z } from "zod";
 
 const quotaSchema = z.discriminatedUnion("source", [
-  /** sstQuota and sstBackupSize + sstIncrementSize from the directory. */
-  z.object({ source: z.literal("ldap") }).strict(),
-  /** `repquota -u` output (1 KiB blocks), from a command or from a file written by cron. */
+  z
+    .object({ source: z.literal("ldap").describe("Quota and usage from the directory.") })
+    .strict()
+    .describe(
+      "Quota `sstQuota`, used `sstBackupSize + sstIncrementSize` (either alone when the other is missing).",
+    ),
   z
     .object({
-      source: z.literal("repquota"),
-      command: z.array(z.string()).min(1).optional(),
-      file: z.string().optional(),
-      /** Filesystem user name → account uid, where they differ (otherwise the user name is the uid). */
-      users: z.record(z.string(), z.string()).default({}),
-      /** The command is killed after this long. */
-      timeoutSeconds: z.number().int().positive().default(60),
+      source: z.literal("repquota").describe("Quota and usage from `repquota -u` (1 KiB blocks)."),
+      command: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe(
+          "Run once per collection with execFile (no shell), e.g. `[repquota, -u, /srv]`; exactly one of command or file.",
+        ),
+      file: z
+        .string()
+        .optional()
+        .describe(
+          "A file with the output, written by cron (relative to the config file); exactly one of command or file.",
+        ),
+      users: z
+        .record(z.string(), z.string())
+        .default({})
+        .describe(
+          'Filesystem user name → account uid where they differ (`{ backup-42: "3723742" }`); otherwise the user name is the uid.',
+        ),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(60)
+        .describe("The command is killed after this long."),
     })
     .strict()
     .refine((q) => (q.command === undefined) !== (q.file === undefined), {
       message: "set exactly one of command or file",
-    }),
-  /** Walk each home and add up allocated blocks; slow, so it has its own refresh interval. */
+    })
+    .describe(
+      "Quota = the hard block limit (else the soft limit; both 0: unknown); a user on several filesystems is summed.",
+    ),
   z
     .object({
-      source: z.literal("du"),
-      refreshSeconds: z.number().int().positive().default(3600),
-      /** One home's walk is abandoned after this long (its last usage is kept). */
-      timeoutSeconds: z.number().int().positive().default(600),
+      source: z
+        .literal("du")
+        .describe("Usage by walking each home; the quota is the directory's `sstQuota`."),
+      refreshSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(3600)
+        .describe("Each home is measured at most this often."),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(600)
+        .describe("One home's walk is abandoned after this long (its last usage is kept)."),
     })
-    .strict(),
+    .strict()
+    .describe(
+      "Allocated blocks of each home, walked in the background (`du -s -B1 -P`); slow, so it has its own refresh interval.",
+    ),
 ]);
 
 export const backupSchema = z
   .object({
-    /** Homes of accounts without homeDirectory are `<root>/<uid>`. */
-    root: z.string().default("/var/backup"),
-    /**
-     * Where the exporter sees the directory's homeDirectory paths when its mounts differ from the backup
-     * server's (a container): the longest `from` that is a leading part of the path is replaced by its `to`.
-     */
+    root: z
+      .string()
+      .default("/var/backup")
+      .describe("Homes of accounts without homeDirectory are `<root>/<uid>`. Relative to the config file."),
     homePrefixes: z
       .array(
         z
           .object({
             from: z
               .string()
-              .refine((p) => path.posix.isAbsolute(p), "expected an absolute path such as /home"),
-            to: z.string(),
+              .refine((p) => path.posix.isAbsolute(p), "expected an absolute path such as /home")
+              .describe(
+                "A leading part of `homeDirectory` paths, absolute, matched by whole path components.",
+              ),
+            to: z.string().describe("What this host sees there instead (relative to the config file)."),
           })
           .strict(),
       )
-      .default([]),
-    incomingDir: z.string().default("incoming"),
-    metadataDir: z.string().default(".sepiola_backup"),
+      .default([])
+      .describe(
+        "Where this host sees the directory's `homeDirectory` paths when its mounts differ from the backup server's (a container, a remote mount): the longest `from` that is a leading part of the path is replaced by its `to`; paths no entry matches are read as they are, and `<root>/<uid>` is never rewritten. `check-config` lists `root` and every `to`.",
+      ),
+    incomingDir: z
+      .string()
+      .default("incoming")
+      .describe("Folder in the home that holds one folder per host (client computer)."),
+    metadataDir: z
+      .string()
+      .default(".sepiola_backup")
+      .describe("Folder in each host folder with the client files; folders without it are not hosts."),
     maxFileBytes: z
       .number()
       .int()
       .positive()
-      .default(64 * 1024),
-    maxHostsPerAccount: z.number().int().positive().default(50),
-    accountTimeoutMs: z.number().int().positive().default(10_000),
-    /** A run started longer ago than this and never ended is `interrupted`, not `running`. */
+      .default(64 * 1024)
+      .describe("Client files larger than this are not read (host error)."),
+    maxHostsPerAccount: z
+      .number()
+      .int()
+      .positive()
+      .default(50)
+      .describe(
+        "Host folders beyond this (in byte order of their names) are not read; the account gets an error saying how many.",
+      ),
+    accountTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe(
+        "Time allowed for reading one home; after it the account is reported with no hosts and the error `reading <home> took longer than … ms; aborted`.",
+      ),
     maxRunSeconds: z
       .number()
       .int()
       .positive()
-      .default(24 * 3600),
-    /** A client date further than this from the file's mtime is replaced by the mtime (clock skewed). */
+      .default(24 * 3600)
+      .describe(
+        "A run started longer ago than this and never ended is `interrupted`, before that `running`.",
+      ),
     clockSkewToleranceSeconds: z
       .number()
       .int()
       .positive()
-      .default(6 * 3600),
-    /** A planned time counts as missed only once this much time has passed after it. */
-    graceSeconds: z.number().int().nonnegative().default(3600),
-    missedCap: z.number().int().positive().default(1000),
-    /** Accounts older than this with no run ever are `never used`. */
-    neverUsedAfterDays: z.number().nonnegative().default(7),
-    /** Minimum version per client identifier; older clients get the upgrade warning. */
+      .default(6 * 3600)
+      .describe(
+        "How far a client date may lie after the file's mtime (or after now) before the host's clock counts as skewed and the mtime is used.",
+      ),
+    graceSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3600)
+      .describe("A planned time counts as missed only once this long has passed after it."),
+    missedCap: z.number().int().positive().default(1000).describe("Upper bound of the missed-runs count."),
+    neverUsedAfterDays: z
+      .number()
+      .nonnegative()
+      .default(7)
+      .describe(
+        "An account older than this (by `createTimestamp`) on which no host ever ran is _never used_.",
+      ),
     minimumClientVersions: z
       .record(z.string(), z.string().regex(/^\d+(\.\d+)*$/, "expected a dotted version such as 2.6.0"))
       .default({
         "Sepiola Online Backup Client": "2.6.0",
         "Online Backup Perl Script": "1.3",
-      }),
-    quota: quotaSchema.default({ source: "ldap" }),
+      })
+      .describe(
+        "Minimum version per client identifier; older clients get the upgrade warning. Identifiers not listed are never flagged. Versions compare numerically per dotted part (`2.10.0` > `2.6.1`).",
+      ),
+    quota: quotaSchema
+      .default({ source: "ldap" })
+      .describe(
+        "Where used space and quota come from; the used/quota ratio is exported only where the quota is known and above 0.",
+      ),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe("The backup server's file tree: what the backup clients upload into each account's home.");
 
 export const historySchema = z
   .object({
-    /** SQLite file with the per-host run history (relative to the config file). */
-    path: z.string().default("./data/history.sqlite"),
+    path: z
+      .string()
+      .default("./data/history.sqlite")
+      .describe(
+        "SQLite file (WAL) with the run history per (account, host). Relative to the config file; its folder is created. One exporter per file.",
+      ),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe("The exporter's run history: runs counted once, failures in a row, last successes, first seen.");
 
 export type BackupConfig = z.infer<typeof backupSchema>;
 export type QuotaConfig = BackupConfig["quota"];

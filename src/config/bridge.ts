@@ -13,105 +13,190 @@ const smtpUrlSchema = z
 
 export const bridgeSchema = z
   .object({
-    listen: listenSchema(9852),
-    webhookPath: z.string().startsWith("/").default("/webhook"),
-    /** Alertmanager authenticates with a bearer token or basic auth (either may come from a file). */
+    listen: listenSchema(9852, "HTTP listener of the bridge (webhook, metrics, health)."),
+    webhookPath: z.string().startsWith("/").default("/webhook").describe("Where Alertmanager posts."),
     auth: z
       .object({
-        bearerToken: z.string().optional(),
-        bearerTokenFile: z.string().optional(),
-        basic: basicAuthSchema.optional(),
+        bearerToken: z
+          .string()
+          .optional()
+          .describe("`Authorization: Bearer …` expected, inline (prefer the file or `STONEY_BRIDGE_TOKEN`)."),
+        bearerTokenFile: z
+          .string()
+          .optional()
+          .describe("File holding the bearer token; `STONEY_BRIDGE_TOKEN` overrides it."),
+        basic: basicAuthSchema
+          .optional()
+          .describe("Basic auth expected (either credential is accepted when both are set)."),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe(
+        "How Alertmanager authenticates: a bearer token or basic auth (either may come from a file).",
+      ),
     bodyLimitBytes: z
       .number()
       .int()
       .positive()
-      .default(16 * 1024 * 1024),
-    /** SQLite outbox (relative to the config file). */
-    outboxPath: z.string().default("./data/outbox.sqlite"),
-    /** Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does. */
-    migrateAtStart: z.boolean().default(true),
-    /** The same alert notification (fingerprint, status, startsAt) within this window sends no second mail. */
-    dedupeWindowSeconds: z.number().nonnegative().default(3600),
-    /**
-     * The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests).
-     * Default: this configuration's exporter.listen, with exporter.basicAuth.
-     */
-    exporterUrl: z.string().url().optional(),
-    /**
-     * A schedule warning for a computer whose backup is running waits until the run has had this long
-     * (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.
-     */
-    runningGraceSeconds: z.number().nonnegative().default(7200),
-    /** Mails to one recipient within this window go out as one mail. */
-    coalesceSeconds: z.number().nonnegative().default(120),
+      .default(16 * 1024 * 1024)
+      .describe("Larger bodies get 413 (10,000 alerts are about 4.3 MiB)."),
+    outboxPath: z
+      .string()
+      .default("./data/outbox.sqlite")
+      .describe("The SQLite outbox (relative to the config file)."),
+    migrateAtStart: z
+      .boolean()
+      .default(true)
+      .describe("Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does."),
+    dedupeWindowSeconds: z
+      .number()
+      .nonnegative()
+      .default(3600)
+      .describe(
+        "The same alert notification (fingerprint, status, startsAt) within this window sends no second mail.",
+      ),
+    exporterUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        "The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests); absent: this configuration's `exporter.listen`, with `exporter.basicAuth`.",
+      ),
+    runningGraceSeconds: z
+      .number()
+      .nonnegative()
+      .default(7200)
+      .describe(
+        "A schedule warning for a computer whose backup is running waits until the run has had this long (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.",
+      ),
+    coalesceSeconds: z
+      .number()
+      .nonnegative()
+      .default(120)
+      .describe("Mails to one recipient within this window go out as one mail."),
     smtp: z
       .object({
-        /** smtp://host:25, smtps://host:465, or file:./data/mail to write .eml files. */
-        url: smtpUrlSchema.default("file:./data/mail"),
-        /** Upgrade smtp:// with STARTTLS; fail if the server does not offer it. */
-        requireTLS: z.boolean().default(false),
-        username: z.string().optional(),
-        password: z.string().optional(),
-        passwordFile: z.string().optional(),
+        url: smtpUrlSchema
+          .default("file:./data/mail")
+          .describe("`smtp://host:25`, `smtps://host:465`, or `file:<folder>` to write `.eml` files."),
+        requireTLS: z
+          .boolean()
+          .default(false)
+          .describe("Upgrade `smtp://` with STARTTLS; fail if the server does not offer it."),
+        username: z.string().optional().describe("SMTP AUTH user (user and password in the URL work too)."),
+        password: z
+          .string()
+          .optional()
+          .describe("SMTP AUTH password inline (prefer `passwordFile` or `STONEY_SMTP_PASSWORD`)."),
+        passwordFile: z
+          .string()
+          .optional()
+          .describe("File holding the SMTP password; `STONEY_SMTP_PASSWORD` overrides it."),
         tls: z
-          .object({ caFile: z.string().optional(), rejectUnauthorized: z.boolean().default(true) })
-          .strict()
-          .prefault({}),
-        from: z.string().default("stoney backup <backup-noreply@localhost>"),
-        maxConnections: z.number().int().positive().default(5),
-        /** Connecting, the greeting, and any silence of the server within a transaction. */
-        timeoutMs: z.number().int().positive().default(30_000),
-        /**
-         * The whole SMTP transaction of one mail, connecting included; a server that stalls one mail
-         * (e.g. by trickling its replies) then costs that mail a retry, and nobody else any time.
-         */
-        mailTimeoutMs: z.number().int().positive().default(120_000),
-      })
-      .strict()
-      .prefault({}),
-    retry: z
-      .object({
-        initialBackoffSeconds: z.number().positive().default(30),
-        maxBackoffSeconds: z.number().positive().default(3600),
-        /** After this long undelivered, a mail is dead-lettered. */
-        maxAgeHours: z.number().positive().default(24),
-      })
-      .strict()
-      .prefault({}),
-    /** Alerts without an account label, with audience="operator", or for unknown accounts. */
-    operators: z.array(z.string().email()).default([]),
-    templates: z
-      .object({
-        /** Folder with operator overrides of the built-in templates. */
-        overrideDir: z.string().optional(),
-        /** Where mails send people; when not set, the self-care portal (selfcare.baseUrl, else its listen address). */
-        selfCareUrl: z.string().default("https://selfcare.example.org/backup"),
-        defaultLanguage: z.enum(languages).default("en"),
-        /**
-         * Send a mail when the problem is solved, per task (each key optional). A client upgrade or a
-         * first backup is news the customer made themselves, so those are off by default.
-         */
-        resolved: z
           .object({
-            quota: z.boolean().default(true),
-            schedule: z.boolean().default(true),
-            unsuccessful: z.boolean().default(true),
-            upgrade: z.boolean().default(false),
-            nobackup: z.boolean().default(false),
-            unreadable: z.boolean().default(false),
-            /** Any other task label, e.g. operator alerts. */
-            generic: z.boolean().default(true),
+            caFile: z.string().optional().describe("PEM file with the CA of the mail server's certificate."),
+            rejectUnauthorized: z.boolean().default(true).describe("Refuse certificates that do not verify."),
           })
           .strict()
-          .prefault({}),
+          .prefault({})
+          .describe("Server certificate checks."),
+        from: z
+          .string()
+          .default("stoney backup <backup-noreply@localhost>")
+          .describe("Sender; its domain is the Message-ID domain."),
+        maxConnections: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe("SMTP pool size: at most this many mails in flight (and resent after a crash)."),
+        timeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30_000)
+          .describe(
+            "Connecting, the greeting, and any silence of the server within a transaction (socket timeout).",
+          ),
+        // A server that stalls one mail (e.g. by trickling its replies) then costs that mail a retry,
+        // and nobody else any time.
+        mailTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(120_000)
+          .describe(
+            "The whole SMTP transaction of one mail, connecting included; past it the mail is retried later.",
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("The mail server, or a folder for `.eml` files."),
+    retry: z
+      .object({
+        initialBackoffSeconds: z
+          .number()
+          .positive()
+          .default(30)
+          .describe("First retry delay of a temporary failure; doubles per attempt …"),
+        maxBackoffSeconds: z.number().positive().default(3600).describe("… up to this."),
+        maxAgeHours: z
+          .number()
+          .positive()
+          .default(24)
+          .describe("A mail undelivered this long is dead-lettered."),
+      })
+      .strict()
+      .prefault({})
+      .describe("Backoff of mail retries, also used while the directory cannot answer."),
+    operators: z
+      .array(z.string().email())
+      .default([])
+      .describe(
+        "Addresses for operator alerts, alerts without an `account` label, and unknown accounts. Operator mails use `templates.defaultLanguage` and `directory.defaults.timeZone`.",
+      ),
+    templates: z
+      .object({
+        overrideDir: z
+          .string()
+          .optional()
+          .describe(
+            "Folder with `<language>.yaml` overrides of the built-in templates (relative to the config file).",
+          ),
+        selfCareUrl: z
+          .string()
+          .default("https://selfcare.example.org/backup")
+          .describe(
+            "Link in every customer and reseller mail (a mail about one account links to `<selfCareUrl>/accounts/<uid>`); absent: the self-care portal, `selfcare.baseUrl` or else its listen address.",
+          ),
+        defaultLanguage: z
+          .enum(languages)
+          .default("en")
+          .describe("Language when `preferredLanguage` is absent or not en, de or fr."),
+        // A client upgrade or a first backup is news the customer made themselves, so those are off.
+        resolved: z
+          .object({
+            quota: z.boolean().default(true).describe("Mail when the quota problem is solved."),
+            schedule: z.boolean().default(true).describe("Mail when the schedule problem is solved."),
+            unsuccessful: z.boolean().default(true).describe("Mail when failing backups succeed again."),
+            upgrade: z.boolean().default(false).describe("Mail when the client was upgraded."),
+            nobackup: z
+              .boolean()
+              .default(false)
+              .describe("Mail when a never-used account made its first backup."),
+            unreadable: z.boolean().default(false).describe("Mail when the client files can be read again."),
+            generic: z.boolean().default(true).describe("Any other task label, e.g. operator alerts."),
+          })
+          .strict()
+          .prefault({})
+          .describe("Send a mail when the problem is solved, per task (each key optional)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("Mail texts: built-in templates in en, de and fr, and their overrides."),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe("The Alertmanager webhook and mail sender.");
 
 export type BridgeConfig = z.infer<typeof bridgeSchema>;

@@ -10,71 +10,132 @@ const isFilter = (filter: string): boolean => {
   }
 };
 
-/** Where each account setting lives in the directory; every name can be changed for a customised schema. */
+const attribute = (name: string, readAs: string) => z.string().default(name).describe(readAs);
+
 export const attributeNamesSchema = z
   .object({
-    uid: z.string().default("uid"),
-    home: z.string().default("homeDirectory"),
-    active: z.string().default("sstIsActive"),
-    /** Read whichever of the two flag names is present (sstBackupWarnings first). */
-    warningsFlag: z.array(z.string()).min(1).default(["sstBackupWarnings", "sstBackupWarningOn"]),
-    quotaWarningPercent: z.string().default("sstNotificationWarningLevel"),
-    missedBackupsThreshold: z.string().default("sstBackupWarningNumbers"),
-    missedDaysThreshold: z.string().default("sstBackupWarningDays"),
-    failuresThreshold: z.string().default("sstBackupWarningFailures"),
-    mail: z.string().default("mail"),
-    preferredLanguage: z.string().default("preferredLanguage"),
-    timeZoneOffset: z.string().default("sstTimeZoneOffset"),
-    person: z.string().default("sstBelongsToPersonUID"),
-    reseller: z.string().default("sstBelongsToResellerUID"),
-    customer: z.string().default("sstBelongsToCustomerUID"),
-    informPerson: z.string().default("sstInformPersonUID"),
-    /** Reseller contacts who may use the self-care portal for the reseller's accounts. */
-    responsiblePerson: z.string().default("sstResponsiblePersonUID"),
-    /** Persons besides the owner who may see an account in the self-care portal. */
-    allowPerson: z.string().default("sstAllowPersonUID"),
-    /** A person with this set FALSE cannot log in to the self-care portal. */
-    useSelfcare: z.string().default("sstUseSelfcare"),
-    password: z.string().default("userPassword"),
-    quota: z.string().default("sstQuota"),
-    backupSize: z.string().default("sstBackupSize"),
-    incrementSize: z.string().default("sstIncrementSize"),
-    lastSuccessfulBackup: z.string().default("sstBackupLastSuccessfulBackup"),
-    createTimestamp: z.string().default("createTimestamp"),
-    givenName: z.string().default("givenName"),
-    surname: z.string().default("sn"),
-    organizationName: z.string().default("o"),
+    uid: attribute("uid", "Account, person and reseller id (the look-up key)."),
+    home: attribute("homeDirectory", "Account home; absent: `<backup.root>/<uid>`."),
+    active: attribute("sstIsActive", "Boolean; absent: active. Inactive accounts are not exported."),
+    warningsFlag: z
+      .array(z.string())
+      .min(1)
+      .default(["sstBackupWarnings", "sstBackupWarningOn"])
+      .describe("Boolean; the first of these names present on the entry is used."),
+    quotaWarningPercent: attribute(
+      "sstNotificationWarningLevel",
+      "Integer percent of the quota to warn above.",
+    ),
+    missedBackupsThreshold: attribute(
+      "sstBackupWarningNumbers",
+      "Integer: missed planned runs to warn after.",
+    ),
+    missedDaysThreshold: attribute(
+      "sstBackupWarningDays",
+      "Integer: days without a successful backup to warn after.",
+    ),
+    failuresThreshold: attribute(
+      "sstBackupWarningFailures",
+      "Integer: failed runs in a row to warn after (not in sst.schema; the monitor's schema adds it).",
+    ),
+    mail: attribute("mail", "Multi-valued addresses."),
+    preferredLanguage: attribute("preferredLanguage", "Language of mails, e.g. `de-CH`, `fr`, `en-GB`."),
+    timeZoneOffset: attribute("sstTimeZoneOffset", "A person's time zone: `+01:00` or an IANA name."),
+    person: attribute("sstBelongsToPersonUID", "Owning person (accounts), own persons (resellers)."),
+    reseller: attribute("sstBelongsToResellerUID", "Multi-valued, in order."),
+    customer: attribute("sstBelongsToCustomerUID", "The account's customer."),
+    informPerson: attribute("sstInformPersonUID", "Reseller contacts."),
+    responsiblePerson: attribute(
+      "sstResponsiblePersonUID",
+      "Reseller contacts who may use the self-care portal for the reseller's accounts.",
+    ),
+    allowPerson: attribute(
+      "sstAllowPersonUID",
+      "Persons besides the owner who may see an account in the self-care portal.",
+    ),
+    useSelfcare: attribute("sstUseSelfcare", "Boolean on a person; FALSE: no self-care login."),
+    password: attribute(
+      "userPassword",
+      "A person's password; read only from an LDIF directory (over LDAP the portal binds as the person).",
+    ),
+    quota: attribute("sstQuota", "Integer bytes."),
+    backupSize: attribute("sstBackupSize", "Integer bytes."),
+    incrementSize: attribute("sstIncrementSize", "Integer bytes."),
+    lastSuccessfulBackup: attribute(
+      "sstBackupLastSuccessfulBackup",
+      "Multi-valued `host:YYYYMMDDThhmmssZ` (UTC); the time follows the last colon, so host names may hold colons; `0` = never; per host the latest wins.",
+    ),
+    createTimestamp: attribute(
+      "createTimestamp",
+      "Generalized time; operational, so it is requested by name.",
+    ),
+    givenName: attribute("givenName", "Name for `explain` and mails."),
+    surname: attribute("sn", "Name for `explain` and mails."),
+    organizationName: attribute("o", "Name for `explain` and mails."),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe(
+    "Attribute names, for customised schemas. Use the name the server returns (the schema's first NAME, e.g. `sn`, `o`).",
+  );
 
-const searchSchema = (base: string, filter: string) =>
+const searchSchema = (what: string, base: string, filter: string, note = "") =>
   z
     .object({
-      base: z.string().min(1).default(base),
-      /** An RFC 4515 filter, parenthesised: `(objectClass=sstPerson)`. */
+      base: z.string().min(1).default(base).describe(`Base of the subtree search for ${what}.`),
       filter: z
         .string()
         .min(1)
         .refine(isFilter, "expected an LDAP filter such as (objectClass=sstPerson)")
-        .default(filter),
+        .default(filter)
+        .describe(`RFC 4515 filter, parenthesised, for ${what}.`),
     })
     .strict()
-    .prefault({});
+    .prefault({})
+    .describe(`Where ${what} are (subtree search).${note}`);
 
-/** Program defaults: the last link of the chain account → reseller settings → configuration. */
 export const accountDefaultsSchema = z
   .object({
-    warnings: z.boolean().default(true),
-    quotaWarningPercent: z.number().int().min(0).max(1000).default(85),
-    missedBackupsThreshold: z.number().int().min(0).max(1000).default(1),
-    missedDaysThreshold: z.number().int().min(0).max(1000).default(1),
-    failuresThreshold: z.number().int().min(0).max(1000).default(1),
-    language: z.string().default("en"),
-    timeZone: z.string().default("Europe/Zurich"),
+    warnings: z.boolean().default(true).describe("Warnings flag (customer mails on)."),
+    quotaWarningPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(85)
+      .describe("Quota warning threshold in percent; 0 switches the warning off."),
+    missedBackupsThreshold: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe("Missed planned runs to warn after; 0 switches the warning off."),
+    missedDaysThreshold: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe("Days without a successful backup to warn after; 0 switches the warning off."),
+    failuresThreshold: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe("Failed runs in a row to warn after; 0 switches the warning off."),
+    language: z.string().default("en").describe("Language of mails when no entry names one."),
+    timeZone: z
+      .string()
+      .default("Europe/Zurich")
+      .describe("Time zone of dates in mails when the person has none (IANA name or `+01:00`)."),
   })
   .strict()
-  .prefault({});
+  .prefault({})
+  .describe(
+    "The last link of the defaults chain account → reseller settings entry → configuration, and the default language and time zone.",
+  );
 
 export const directoryUrlSchema = z
   .string()
@@ -82,57 +143,96 @@ export const directoryUrlSchema = z
 
 export const directorySchema = z
   .object({
-    /** `ldap://host:389`, `ldaps://host:636`, or `file:path/to/directory.ldif` (relative to the config file). */
-    url: directoryUrlSchema,
-    bindDN: z.string().optional(),
-    /** Prefer bindPasswordFile or the STONEY_LDAP_BIND_PASSWORD environment variable. */
-    bindPassword: z.string().optional(),
-    bindPasswordFile: z.string().optional(),
-    startTLS: z.boolean().default(false),
+    url: directoryUrlSchema.describe(
+      "`ldap://host:389`, `ldaps://host:636` or `file:path/to/directory.ldif` (relative to the config file).",
+    ),
+    bindDN: z
+      .string()
+      .optional()
+      .describe("DN to bind as, e.g. `cn=stoney-backup-monitor,dc=stoney-cloud,dc=org`; absent: anonymous."),
+    bindPassword: z
+      .string()
+      .optional()
+      .describe(
+        "The bind password inline (discouraged: prefer `bindPasswordFile` or `STONEY_LDAP_BIND_PASSWORD`).",
+      ),
+    bindPasswordFile: z
+      .string()
+      .optional()
+      .describe("File holding the bind password (one line); `STONEY_LDAP_BIND_PASSWORD` overrides it."),
+    startTLS: z
+      .boolean()
+      .default(false)
+      .describe("Upgrade an `ldap://` connection with StartTLS before binding."),
     tls: z
       .object({
-        caFile: z.string().optional(),
-        rejectUnauthorized: z.boolean().default(true),
+        caFile: z
+          .string()
+          .optional()
+          .describe("PEM file with the CA that signed the server's certificate; absent: the system CAs."),
+        rejectUnauthorized: z.boolean().default(true).describe("Refuse certificates that do not verify."),
       })
       .strict()
-      .prefault({}),
-    timeoutMs: z.number().int().positive().default(10_000),
-    connectTimeoutMs: z.number().int().positive().default(5_000),
-    /** Page size of the paged search of all accounts (RFC 2696); stay at or under the server's size limit. */
-    pageSize: z.number().int().positive().max(10_000).default(500),
-    /**
-     * Uids per OR-filter when many accounts, persons or resellers are looked up at once; 200 keeps
-     * a look-up of many accounts (accounts, resellers, persons) under one search per 50 accounts.
-     */
-    batchSize: z.number().int().positive().max(1_000).default(200),
-    /** How long answers to look-ups by uid (the bridge's) are reused; 0 asks the server every time. */
-    cacheTtlSeconds: z.number().nonnegative().default(60),
-    /**
-     * How long the list of all accounts may be reused by the next collection; 0 (the default): every
-     * collection searches the directory, so it sees the accounts as they are now.
-     */
-    accountListCacheSeconds: z.number().nonnegative().default(0),
-    /**
-     * Accounts carry sstBackup (sst.schema) or, where they rely on defaults, the monitor's
-     * auxiliary class sstBackupMonitorSettings (examples/ldap/stoney-backup-monitor.schema).
-     */
+      .prefault({})
+      .describe("Certificate checks for `ldaps://` and StartTLS."),
+    timeoutMs: z.number().int().positive().default(10_000).describe("Per LDAP operation."),
+    connectTimeoutMs: z.number().int().positive().default(5_000).describe("Per TCP/TLS connection."),
+    pageSize: z
+      .number()
+      .int()
+      .positive()
+      .max(10_000)
+      .default(500)
+      .describe(
+        "Page size of the paged search of all accounts (RFC 2696); keep it at or under the server's size limit.",
+      ),
+    // 200 keeps a look-up of many accounts (accounts, resellers, persons) under one search per 50 accounts.
+    batchSize: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000)
+      .default(200)
+      .describe("Uids per OR-filter when many accounts, persons or resellers are looked up."),
+    cacheTtlSeconds: z
+      .number()
+      .nonnegative()
+      .default(60)
+      .describe(
+        'How long answers to look-ups by uid (including "no such uid") are reused; 0 disables the cache.',
+      ),
+    accountListCacheSeconds: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .describe(
+        "How long the list of all accounts may be reused by the next collection; 0: every collection searches the directory, so it sees the accounts as they are now.",
+      ),
     accounts: searchSchema(
+      "accounts",
       "ou=accounts,ou=backup,ou=services,dc=stoney-cloud,dc=org",
       "(|(objectClass=sstBackup)(objectClass=sstBackupMonitorSettings))",
+      " Accounts carry sstBackup (sst.schema) or, where they rely on defaults, the monitor's auxiliary class sstBackupMonitorSettings.",
     ),
-    people: searchSchema("ou=people,dc=stoney-cloud,dc=org", "(objectClass=sstPerson)"),
+    people: searchSchema("persons", "ou=people,dc=stoney-cloud,dc=org", "(objectClass=sstPerson)"),
     resellers: searchSchema(
+      "resellers",
       "ou=reseller,ou=configuration,ou=backup,ou=services,dc=stoney-cloud,dc=org",
       "(objectClass=sstReseller)",
     ),
-    /** RDN of the reseller's settings entry below the reseller entry. */
-    resellerSettingsRdn: z.string().default("ou=settings"),
-    /** Inform resellers about their accounts' warnings, also where the customer opted out. */
-    resellerMail: z.boolean().default(true),
+    resellerSettingsRdn: z
+      .string()
+      .default("ou=settings")
+      .describe("RDN of a reseller's settings entry below the reseller entry."),
+    resellerMail: z
+      .boolean()
+      .default(true)
+      .describe("Inform resellers at all (also about accounts whose customer opted out)."),
     attributes: attributeNamesSchema,
     defaults: accountDefaultsSchema,
   })
-  .strict();
+  .strict()
+  .describe("The stoney cloud directory: accounts, persons and resellers, over LDAP or from an LDIF file.");
 
 export type DirectoryConfig = z.infer<typeof directorySchema>;
 export type AttributeNames = z.infer<typeof attributeNamesSchema>;

@@ -1,20 +1,27 @@
 import { z } from "zod";
 
-export const listenSchema = (port: number) =>
+export const listenSchema = (port: number, what: string) =>
   z
     .object({
-      host: z.string().default("127.0.0.1"),
-      port: z.number().int().min(0).max(65_535).default(port),
+      host: z
+        .string()
+        .default("127.0.0.1")
+        .describe("Address to listen on (`0.0.0.0` or `::` for every interface)."),
+      port: z.number().int().min(0).max(65_535).default(port).describe("Port (`0` picks a free one)."),
     })
     .strict()
-    .prefault({});
+    .prefault({})
+    .describe(what);
 
 /** Basic auth credentials; the password may come from a file so it is not inline-only. */
 export const basicAuthSchema = z
   .object({
-    username: z.string().min(1),
-    password: z.string().optional(),
-    passwordFile: z.string().optional(),
+    username: z.string().min(1).describe("User name."),
+    password: z.string().optional().describe("The password inline, or …"),
+    passwordFile: z
+      .string()
+      .optional()
+      .describe("… a file holding it (relative to the config file; one trailing newline is ignored)."),
   })
   .strict()
   .refine((a) => a.password !== undefined || a.passwordFile !== undefined, {

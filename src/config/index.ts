@@ -15,6 +15,7 @@ export {
   parseConfig,
   secretEnvironment,
 } from "./load.js";
+export { allConfigKeys, configJsonSchema, configReference, generatedDocs } from "./reference.js";
 export { configuredRoles, type Role, roles } from "./roles.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";

@@ -15,15 +15,24 @@ export const configSchema = z
     exporter: exporterSchema,
     bridge: bridgeSchema,
     selfcare: selfcareSchema,
-    /** `--log-level`/`STONEY_LOG_LEVEL` and `--log-format`/`STONEY_LOG_FORMAT` win over these. */
     logging: z
       .object({
-        level: z.enum(logLevels).default("info"),
-        /** auto: pretty lines when stderr is a terminal, else JSON lines. */
-        format: z.enum(logFormats).default("auto"),
+        level: z
+          .enum(logLevels)
+          .default("info")
+          .describe("Lowest level written; `STONEY_LOG_LEVEL` and then `--log-level <level>` win over it."),
+        format: z
+          .enum(logFormats)
+          .default("auto")
+          .describe(
+            "`json` (one JSON object a line, pino), `pretty` (coloured lines for a person), `auto`: pretty when stderr is a terminal, JSON otherwise (a pipe, a file, journald, Docker); `STONEY_LOG_FORMAT` and then `--log-format <format>` win over it.",
+          ),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe(
+        "The log, on stderr (stdout is for command output). The environment wins over the file and the command line over both; an unknown value in the environment is a configuration error (exit 2).",
+      ),
   })
   .strict();
 

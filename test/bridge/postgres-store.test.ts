@@ -110,12 +110,16 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
     // Coalescing: one mail for the recipient, whichever instance composes.
     const c = await outbox(url, { leaseMs: 300 });
     const compose = (items: readonly QueuedItem[]) => ({
-      recipient,
-      subject: `${items.length} alerts`,
-      text: "",
-      html: "",
-      accounts: ["3723702"],
-      tasks: ["quota"],
+      mail: {
+        recipient,
+        subject: `${items.length} alerts`,
+        text: "",
+        html: "",
+        accounts: ["3723702"],
+        tasks: ["quota"],
+      },
+      itemIds: items.map((i) => i.id),
+      dead: [],
     });
     const created = await Promise.all([
       b.coalesce(Date.now(), 100, compose, Date.now()),

@@ -23,6 +23,7 @@ export type TemplateKey =
   | `heading.${MailAudience}`
   | `facts.${TemplateTask}.${AlertStatus}`
   | "facts.unknownAccount"
+  | "facts.undeliverable"
   | `advice.${TemplateTask}`
   | `footer.${MailAudience}`;
 
@@ -39,6 +40,7 @@ export const templateKeys: readonly TemplateKey[] = [
   ...mailAudiences.map((a) => `heading.${a}` as const),
   ...templateTasks.flatMap((t) => statuses.map((s) => `facts.${t}.${s}` as const)),
   "facts.unknownAccount",
+  "facts.undeliverable",
   ...templateTasks.map((t) => `advice.${t}` as const),
   ...mailAudiences.map((a) => `footer.${a}` as const),
 ];
@@ -75,6 +77,7 @@ export const placeholders = [
   "startsAt",
   "endsAt",
   "selfCareUrl",
+  "reason",
 ] as const;
 export type Placeholder = (typeof placeholders)[number];
 export type Values = Partial<Record<Placeholder, string>>;

@@ -121,6 +121,9 @@ export const de: Catalog = {
   "facts.unknownAccount": [
     "Das Konto {{account}} ist nicht im Verzeichnis; deshalb geht diese Meldung an den Betrieb.",
   ],
+  "facts.undeliverable": [
+    "Nicht an Kunde oder Wiederverkäufer zugestellt: {{reason}}. Diese Meldung geht stattdessen an den Betrieb.",
+  ],
   "advice.quota": [
     "Bitte löschen Sie nicht mehr benötigte Sicherungen oder bestellen Sie mehr Speicher: {{selfCareUrl}}",
   ],

@@ -119,6 +119,9 @@ export const en: Catalog = {
   "facts.unknownAccount": [
     "Account {{account}} is not in the directory, so this notice goes to the operators.",
   ],
+  "facts.undeliverable": [
+    "Not delivered to the customer or reseller: {{reason}}. This notice goes to the operators instead.",
+  ],
   "advice.quota": ["Please delete backups you no longer need or order more storage: {{selfCareUrl}}"],
   "advice.schedule": [
     "Please check that the computer is switched on at the planned time and the backup client is running. Settings and help: {{selfCareUrl}}",

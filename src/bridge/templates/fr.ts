@@ -125,6 +125,9 @@ export const fr: Catalog = {
   "facts.unknownAccount": [
     "Le compte {{account}} ne figure pas dans l'annuaire ; cet avis est donc adressé à l'exploitation.",
   ],
+  "facts.undeliverable": [
+    "Non remis au client ni au revendeur : {{reason}}. Cet avis est adressé à l'exploitation à la place.",
+  ],
   "advice.quota": [
     "Veuillez supprimer les sauvegardes inutiles ou commander plus d'espace : {{selfCareUrl}}",
   ],

@@ -1,4 +1,5 @@
 import type { Language } from "../../config/index.js";
+import { alertTime, annotationInstant, annotationNumber } from "../alert-values.js";
 import {
   type AlertStatus,
   type MailAudience,
@@ -23,6 +24,8 @@ export interface MailEntry {
   customerName?: string;
   /** The account label names an account the directory does not know. */
   unknownAccount?: boolean;
+  /** Why the alert's own recipients could not be mailed; the operators get it instead. */
+  undeliverable?: string;
 }
 
 export interface MailContext {
@@ -60,24 +63,6 @@ const clean = (value: string): string => {
   return line.length > maxValueLength ? `${line.slice(0, maxValueLength - 1)}…` : line;
 };
 
-const number = (text: string | undefined): number | undefined => {
-  if (text === undefined || text.trim() === "") return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
-};
-
-/** Unix seconds → Date; `0` and absent mean "never" and stay absent. */
-const instant = (text: string | undefined): Date | undefined => {
-  const seconds = number(text);
-  return seconds !== undefined && seconds > 0 ? new Date(seconds * 1000) : undefined;
-};
-
-const rfc3339 = (text: string | undefined): Date | undefined => {
-  if (!text || text.startsWith("0001-")) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-};
-
 /** The facts of one entry, formatted for the recipient's language and time zone. */
 function entryValues(entry: MailEntry, context: MailContext): Values {
   const { language, timeZone } = context;
@@ -94,30 +79,31 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   set("summary", a.summary);
   set("description", a.description);
   set("customer", entry.customerName);
-  const used = number(a.used_bytes);
-  const quota = number(a.quota_bytes);
-  const ratio = number(a.used_ratio) ?? (used !== undefined && quota ? used / quota : undefined);
+  const used = annotationNumber(a, "used_bytes");
+  const quota = annotationNumber(a, "quota_bytes");
+  const ratio = annotationNumber(a, "used_ratio") ?? (used !== undefined && quota ? used / quota : undefined);
   set("usedPercent", ratio === undefined ? undefined : formatPercent(ratio, language));
   set("usedGiB", used === undefined ? undefined : formatGiB(used, language));
   set("quotaGiB", quota === undefined ? undefined : formatGiB(quota, language));
-  const warning = number(a.warning_ratio);
+  const warning = annotationNumber(a, "warning_ratio");
   set("warningPercent", warning === undefined ? undefined : formatPercent(warning, language));
   set("missed", a.missed_schedules);
   set("threshold", a.threshold);
   set("daysThreshold", a.days_threshold);
   set("failures", a.consecutive_failures);
-  const lastSuccess = instant(a.last_success_timestamp);
+  const lastSuccess = annotationInstant(a, "last_success_timestamp");
   set("lastSuccess", dateTime(lastSuccess));
   set("lastSuccessDate", lastSuccess && formatDate(lastSuccess, language, timeZone, false));
-  set("nextSchedule", dateTime(instant(a.next_schedule_timestamp)));
+  set("nextSchedule", dateTime(annotationInstant(a, "next_schedule_timestamp")));
   set("client", a.client_identifier);
   set("clientVersion", a.client_version);
-  const created = instant(a.created_timestamp);
+  const created = annotationInstant(a, "created_timestamp");
   set("created", created && formatDate(created, language, timeZone, false));
   set("unreadableFiles", a.metadata_errors);
-  set("startsAt", dateTime(rfc3339(entry.startsAt)));
-  set("endsAt", dateTime(rfc3339(entry.endsAt)));
+  set("startsAt", dateTime(alertTime(entry.startsAt)));
+  set("endsAt", dateTime(alertTime(entry.endsAt)));
   set("selfCareUrl", context.selfCareUrl);
+  set("reason", entry.undeliverable);
   return values;
 }
 
@@ -184,6 +170,7 @@ export function renderMail(
     const heading = r.choice(`heading.${context.audience}`, values);
     const facts = r.lines(`facts.${task}.${entry.status}`, values);
     if (entry.unknownAccount) facts.unshift(...r.lines("facts.unknownAccount", values));
+    if (entry.undeliverable) facts.unshift(...r.lines("facts.undeliverable", values));
     return { entry, task, values, heading, facts };
   });
 
