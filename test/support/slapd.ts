@@ -152,6 +152,8 @@ export async function startSlapd(
     ldif?: string[];
     tls?: boolean /** mdb map size (default 100 MiB). */;
     maxSizeBytes?: number;
+    /** slapd.conf `limits` and `access` lines instead of the default read access for the monitor. */
+    access?: string;
   } = {},
 ): Promise<Slapd> {
   const slapdBinary = findBinary("slapd");
@@ -188,10 +190,14 @@ export async function startSlapd(
       // The self-care portal's scope searches: who owns, may see or resells an account.
       "index sstBelongsToResellerUID,sstBelongsToPersonUID,sstAllowPersonUID,sstInformPersonUID,sstResponsiblePersonUID eq",
       // The server's default size limit (500) stays: only paged searches may return more.
-      "limits users size.prtotal=unlimited",
-      `access to attrs=userPassword by anonymous auth by * none`,
-      `access to dn.subtree="ou=backup,ou=services,${suffix}" attrs=${settingsAttributes.join(",")} by dn.exact="${portalDN}" write by dn.exact="${monitorDN}" read by * none`,
-      `access to * by dn.exact="${monitorDN}" read by dn.exact="${portalDN}" read by * none`,
+      ...(options.access !== undefined
+        ? [options.access]
+        : [
+            "limits users size.prtotal=unlimited",
+            `access to attrs=userPassword by anonymous auth by * none`,
+            `access to dn.subtree="ou=backup,ou=services,${suffix}" attrs=${settingsAttributes.join(",")} by dn.exact="${portalDN}" write by dn.exact="${monitorDN}" read by * none`,
+            `access to * by dn.exact="${monitorDN}" read by dn.exact="${portalDN}" read by * none`,
+          ]),
       "",
     ].join("\n"),
   );
