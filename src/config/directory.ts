@@ -38,6 +38,10 @@ export const attributeNamesSchema = z
       "sstBackupWarningFailures",
       "Integer: failed runs in a row to warn after (not in sst.schema; the monitor's schema adds it).",
     ),
+    notices: attribute(
+      "sstNotificationWarning",
+      "Multi-valued notices the customer wants; the value `digest` asks for the monthly digest.",
+    ),
     mail: attribute("mail", "Multi-valued addresses."),
     preferredLanguage: attribute("preferredLanguage", "Language of mails, e.g. `de-CH`, `fr`, `en-GB`."),
     timeZoneOffset: attribute("sstTimeZoneOffset", "A person's time zone: `+01:00` or an IANA name."),

@@ -146,7 +146,9 @@ export function toAccount(entry: DirectoryEntry, names: AttributeNames): Account
     resellerUids: reader.all(names.reseller),
     lastSuccessfulBackup: last.byHost,
   };
+  const notices = reader.all(names.notices).map((v) => v.trim().toLowerCase());
   const optional = {
+    notices: notices.length > 0 ? notices : undefined,
     home: reader.first(names.home),
     warningsFlagAttribute: flag.attribute,
     preferredLanguage: reader.first(names.preferredLanguage),
