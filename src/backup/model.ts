@@ -32,6 +32,8 @@ export interface HostState {
   /** Last success from the history (survives failed runs overwriting backupEnded.xml) or the directory. */
   lastSuccess?: Date;
   consecutiveFailures: number;
+  /** Successful runs since the monitor first saw the host (a counter). */
+  successfulRuns: number;
   schedule?: Schedule;
   missedSchedules: number;
   nextSchedule?: Date;
@@ -56,4 +58,6 @@ export interface AccountState {
   neverUsed: boolean;
   /** Problems with the account as a whole (home missing, timeout, too many hosts). */
   errors: string[];
+  /** Its home is not on this server (backup.onlyAccountsWithHome): another server's account, not exported. */
+  elsewhere?: true;
 }

@@ -64,6 +64,7 @@ describe("readAccount on the example tree (now = 2026-11-26T12:00:00Z, fresh che
       status: "success",
       lastSuccess: new Date("2026-11-25T18:47:45Z"),
       consecutiveFailures: 0,
+      successfulRuns: 1,
       schedule: { type: "custom", minute: 30, hour: 19, weekdays: [1, 3, 5], utcOffsetMinutes: 60 },
       missedSchedules: 0,
       nextSchedule: new Date("2026-11-27T18:30:00Z"),
@@ -305,6 +306,23 @@ describe("reader edge cases", () => {
     const state = await reader.readAccount(account("10", { home: file }), NOW);
     expect(state).toMatchObject({ hosts: [], neverUsed: false });
     expect(state.errors).toEqual([`home ${file} is not a directory`]);
+  });
+
+  it("leaves an account whose home is on another server to that server (onlyAccountsWithHome)", async () => {
+    const root = tempDir();
+    cpSync(path.join(exampleBackupRoot, "3723709"), path.join(root, "3723709"), { recursive: true });
+    const old = new Date(NOW.getTime() - 30 * 86_400_000);
+    const shared = open(testConfig(root, { onlyAccountsWithHome: true }));
+    const here = await shared.readAccount(account("3723709", { createdAt: old }), NOW);
+    expect(here.elsewhere).toBeUndefined();
+    expect(only(here.hosts).host).toBe("werkstatt");
+    // Not here: another server's account, neither an error nor "never used".
+    const away = await shared.readAccount(account("3723701", { createdAt: old }), NOW);
+    expect(away).toMatchObject({ elsewhere: true, hosts: [], errors: [], neverUsed: false });
+    // One server: the same missing home is this server's problem.
+    const alone = await open(testConfig(root)).readAccount(account("3723701", { createdAt: old }), NOW);
+    expect(alone.elsewhere).toBeUndefined();
+    expect(alone.errors).toEqual([`home ${path.join(root, "3723701")} cannot be read (ENOENT)`]);
   });
 
   it("refuses a uid that would name a home outside the backup root", async () => {
