@@ -5,7 +5,14 @@ import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
 import { detach, parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
 import type { Result } from "./result.js";
 import { countMissed, nextPlanned } from "./schedule.js";
-import { CLIENT_FILES, type ClientFileKind, type HostFolder } from "./tree.js";
+import {
+  CLIENT_FILES,
+  type ClientFileKind,
+  type FileReading,
+  type FolderRecall,
+  type HostFolder,
+  mtimeOfStamp,
+} from "./tree.js";
 import { isClientOutdated } from "./version.js";
 
 /** What one host's client files say, after parsing and date checks; pure, no history yet. */
@@ -54,8 +61,22 @@ class CachedHost {
   started: CachedFile | undefined = undefined;
   ended: CachedFile | undefined = undefined;
   scheduler: CachedFile | undefined = undefined;
+  /** The metadata folder's stamp when the files were as cached (see rememberFolder). */
+  folderStamp: string | undefined = undefined;
+  /** The kinds missing then, one bit each in the order of CLIENT_FILES. */
+  missing = 0;
   constructor(public generation: number) {}
 }
+
+class CachedListing {
+  constructor(
+    readonly stamp: string,
+    readonly entries: string,
+    public generation: number,
+  ) {}
+}
+
+const KINDS = Object.keys(CLIENT_FILES) as ClientFileKind[];
 
 /** The few distinct schedules, shared by every cached file that names them. */
 const schedules = new Map<string, Schedule>();
@@ -80,17 +101,79 @@ type ParsedFile = Partial<RunEnded> & { schedule?: Schedule; client?: ClientInfo
  */
 export class ParsedFileCache {
   readonly #hosts = new Map<string, CachedHost>();
+  readonly #listings = new Map<string, CachedListing>();
   #generation = 0;
+  #recalling = true;
 
   static #key(account: string, host: string): string {
     return `${account}\u0000${host}`;
   }
 
-  /** Start a collection: hosts not seen during the whole previous collection (gone) are dropped. */
-  nextCollection(): void {
+  /**
+   * Start a collection: hosts and listings not seen during the whole previous collection (gone) are
+   * dropped. With `recall` false nothing is recalled by folder stamp this time: every file is looked at.
+   */
+  nextCollection(recall = true): void {
     this.#generation += 1;
+    this.#recalling = recall;
     for (const [key, entry] of this.#hosts)
       if (entry.generation < this.#generation - 1) this.#hosts.delete(key);
+    for (const [key, entry] of this.#listings)
+      if (entry.generation < this.#generation - 1) this.#listings.delete(key);
+  }
+
+  /** The recall of one account's folders for the tree reader (see FolderRecall). */
+  recallFor(account: string): FolderRecall {
+    const listing = this.#listings.get(account);
+    return {
+      hasListing: this.#recalling && listing !== undefined,
+      listing: (stamp) => {
+        if (!this.#recalling || listing?.stamp !== stamp) return undefined;
+        listing.generation = this.#generation;
+        return listing.entries;
+      },
+      host: (host, stamp) => this.#recallHost(account, host, stamp),
+    };
+  }
+
+  rememberListing(account: string, stamp: string, entries: string): void {
+    this.#listings.set(detach(account), new CachedListing(detach(stamp), detach(entries), this.#generation));
+  }
+
+  #recallHost(account: string, host: string, stamp: string): Record<ClientFileKind, FileReading> | undefined {
+    if (!this.#recalling) return undefined;
+    const entry = this.#hosts.get(ParsedFileCache.#key(account, host));
+    if (entry?.folderStamp !== stamp) return undefined;
+    entry.generation = this.#generation;
+    const files = {} as Record<ClientFileKind, FileReading>;
+    for (const [bit, kind] of KINDS.entries()) {
+      const file = entry[kind];
+      if (entry.missing & (1 << bit)) files[kind] = { kind: "missing" };
+      else if (file) files[kind] = { kind: "unchanged", mtime: mtimeOfStamp(file.stamp), stamp: file.stamp };
+      else return undefined;
+    }
+    return files;
+  }
+
+  /**
+   * After a host was observed: its metadata folder had `folderStamp` when its files were read as `files`.
+   * Remembered only when every file is missing or cached with the stamp it was read with (not when a file
+   * could not be read, or its parse result was not kept).
+   */
+  rememberFolder(account: string, folder: HostFolder): void {
+    const entry = this.#hosts.get(ParsedFileCache.#key(account, folder.host));
+    if (!entry || folder.folderStamp === undefined || entry.folderStamp === folder.folderStamp) return;
+    let missing = 0;
+    for (const [bit, kind] of KINDS.entries()) {
+      const reading = folder.files[kind];
+      if (reading.kind === "missing") missing |= 1 << bit;
+      else if (reading.kind === "error" || entry[kind]?.stamp !== reading.stamp) {
+        entry.folderStamp = undefined;
+        return;
+      }
+    }
+    entry.missing = missing;
+    entry.folderStamp = detach(folder.folderStamp);
   }
 
   knows(account: string, host: string, kind: ClientFileKind, stamp: string): boolean {
@@ -284,6 +367,7 @@ export function hostState(
     host: observation.host,
     status: runStatus(lastStart, lastEnd, now, rules.maxRunSeconds),
     consecutiveFailures: history.consecutiveFailures,
+    successfulRuns: history.successfulRuns,
     missedSchedules: schedule ? countMissed(schedule, since, now, rules.graceSeconds, rules.missedCap) : 0,
     clientOutdated: isClientOutdated(client, rules.minimumClientVersions),
     clockSkewed: observation.clockSkewed,

@@ -72,6 +72,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   const history = HistoryStore.open(config.history.path, logger);
   const quota = createQuotaSource(backup.quota, logger);
   const parsed = new ParsedFileCache();
+  let collections = 0;
 
   async function readTree(uid: string, home: string): Promise<TreeReading> {
     const controller = new AbortController();
@@ -87,7 +88,8 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     });
     const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
       parsed.knows(uid, host, kind, stamp);
-    const reading = readAccountTree(home, { ...backup, isKnown }, controller.signal).catch(
+    const recall = parsed.recallFor(uid);
+    const reading = readAccountTree(home, { ...backup, isKnown, recall }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],
         errors: controller.signal.aborted
@@ -110,9 +112,11 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       );
     const home = homeOf(account, backup);
     const tree = await readTree(account.uid, home);
+    if (tree.listing) parsed.rememberListing(account.uid, tree.listing.stamp, tree.listing.entries);
     const errors = [...tree.errors];
     const hosts = tree.hosts.map((folder) => {
       const observation = observeHost(folder, now, backup, { account: account.uid, cache: parsed });
+      parsed.rememberFolder(account.uid, folder);
       const seed = account.lastSuccessfulBackup.get(folder.host);
       const record = history.observe(account.uid, folder.host, observation.finishedRun, now, seed);
       return hostState(observation, record, now, backup, seed);
@@ -132,7 +136,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     async prepareCollection(now, signal) {
       try {
         history.flush();
-        parsed.nextCollection();
+        // Now and then every file is looked at, also in folders that did not change: one rewritten in place.
+        parsed.nextCollection(collections % backup.recheckEveryCollections !== 0);
+        collections += 1;
         await quota.prepare(now, signal);
       } catch (error) {
         if (signal?.aborted) throw error;

@@ -44,12 +44,31 @@ export interface HostFolder {
   /** Label-safe host name (see hostLabel). */
   host: string;
   files: Record<ClientFileKind, FileReading>;
+  /** The metadata folder's stamp when its files were looked at (see folderStampOf). */
+  folderStamp?: string;
 }
 
 export interface TreeReading {
   hosts: HostFolder[];
   /** Problems with the home as a whole: missing, symbolic links, too many hosts. */
   errors: string[];
+  /** The incoming folder as listed now (not when the listing was recalled), to be recalled next time. */
+  listing?: { stamp: string; entries: string };
+}
+
+/**
+ * What an earlier collection saw, by folder stamp. A client that adds, renames or removes a file changes its
+ * folder's mtime and ctime, so a folder with the same stamp holds the same entries: its listing, or the
+ * readings of its files, can be recalled instead of looked at again. A file rewritten in place changes no
+ * folder: the caller answers nothing now and then, so that every file is looked at again.
+ */
+export interface FolderRecall {
+  /** Whether a listing of this account's incoming folder is held at all (else it is not even stat'ed). */
+  hasListing: boolean;
+  /** The entries of the incoming folder when it had `stamp` (see TreeReading.listing). */
+  listing(stamp: string): string | undefined;
+  /** The readings of a host's files when its metadata folder had `stamp`. */
+  host(host: string, stamp: string): Record<ClientFileKind, FileReading> | undefined;
 }
 
 export interface TreeOptions {
@@ -59,6 +78,7 @@ export interface TreeOptions {
   maxHostsPerAccount: number;
   /** Files known by stamp are not read again (a collection every minute re-reads nothing unchanged). */
   isKnown?: KnownFile;
+  recall?: FolderRecall;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
@@ -119,6 +139,12 @@ const closeFile = (fd: number): Promise<void> => new Promise((resolve) => closeC
 const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
 const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+
+/** A folder's stamp: the same folder (device, inode) with the same entries (mtime, ctime). */
+const folderStampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
+
+/** The mtime a file stamp (see stampOf) records. */
+export const mtimeOfStamp = (stamp: string): Date => new Date(Number(stamp.split(":")[3]));
 
 async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefined> {
   try {
@@ -239,11 +265,60 @@ async function incomingProblem(
   return `${incomingDir} cannot be read (${code(error)})`;
 }
 
+/** An entry of the incoming folder: its name and what the listing said it is. */
+interface Entry {
+  name: Buffer;
+  /** d: folder, l: symbolic link, f: anything else, u: unknown (the file system did not say). */
+  type: "d" | "l" | "f" | "u";
+}
+
+const typeOf = (entry: Dirent<Buffer>): Entry["type"] =>
+  entry.isDirectory() ? "d" : entry.isSymbolicLink() ? "l" : entry.isFile() ? "f" : "u";
+
+// A listing is kept as one string per account: type letter and name (bytes as latin1) per entry, joined by
+// "/", which no entry name can hold. Thousands of small Buffers would cost more than the listing itself.
+const encodeListing = (entries: readonly Entry[]): string =>
+  entries.map((entry) => `${entry.type}${entry.name.toString("latin1")}`).join("/");
+const decodeListing = (listing: string): Entry[] =>
+  listing === ""
+    ? []
+    : listing.split("/").map((part) => ({
+        type: part[0] as Entry["type"],
+        name: Buffer.from(part.slice(1), "latin1"),
+      }));
+
+/**
+ * The account's incoming folder, opened without following a link (the home and the folders above it are
+ * the server's; only what is below incoming/ is the customer's) when it has to be listed or a file read.
+ */
+class IncomingFolder {
+  #fd: Promise<number> | undefined;
+  constructor(
+    private readonly home: string,
+    private readonly names: readonly Buffer[],
+  ) {}
+
+  fd(): Promise<number> {
+    this.#fd ??= (async () => {
+      const [first, ...rest] = this.names as [Buffer, ...Buffer[]];
+      const firstFd = await openFile(join(Buffer.from(this.home), first), FOLDER_FLAGS);
+      return rest.length === 0 ? firstFd : await openBelow(firstFd, rest).finally(() => closeFile(firstFd));
+    })();
+    return this.#fd;
+  }
+
+  async close(): Promise<void> {
+    const fd = await this.#fd?.catch(() => undefined);
+    if (fd !== undefined) await closeFile(fd);
+  }
+}
+
 /**
  * List an account's hosts and read their client files. Everything below `incoming/` is written by customers
- * and can change at any moment: the incoming folder is opened without following a link and listed through
- * its descriptor, every file is read through folders opened the same way (see readHost), and the number of
- * hosts is capped. `signal` stops the walk between steps once the account's time is up.
+ * and can change at any moment: the incoming folder is listed through a descriptor opened without following
+ * a link, every file is read through folders opened the same way (see readHost), and the number of hosts is
+ * capped. Folders whose stamp has not changed are recalled (see FolderRecall). `signal` stops the walk
+ * between steps once the account's time is up.
  */
 export async function readAccountTree(
   home: string,
@@ -256,36 +331,51 @@ export async function readAccountTree(
     return { hosts: [], errors: [`${options.incomingDir} resolves outside the home; not read`] };
   if (!metadataNames || metadataNames.length === 0)
     return { hosts: [], errors: [`${options.metadataDir} resolves outside the host folder; not read`] };
-  let incomingFd: number;
+  const incomingPath = join(Buffer.from(home), ...incomingNames);
+  const incoming = new IncomingFolder(home, incomingNames);
   try {
-    // The home and the folders above it are the server's; only what is below incoming/ is the customer's.
-    const [first, ...rest] = incomingNames as [Buffer, ...Buffer[]];
-    const firstFd = await openFile(join(Buffer.from(home), first), FOLDER_FLAGS);
-    incomingFd =
-      rest.length === 0 ? firstFd : await openBelow(firstFd, rest).finally(() => closeFile(firstFd));
-  } catch (error) {
-    const problem = await incomingProblem(home, options.incomingDir, error);
-    return { hosts: [], errors: problem ? [problem] : [] };
-  }
-  try {
-    return await readHosts(incomingFd, metadataNames, options, signal);
+    const recall = options.recall;
+    // lstat by path is enough to recall: a folder with the same device, inode, mtime and ctime is the one listed.
+    const stats = recall?.hasListing
+      ? await lstatOrUndefined(incomingPath).catch(() => undefined)
+      : undefined;
+    const recalled = stats?.isDirectory() ? recall?.listing(folderStampOf(stats)) : undefined;
+    let entries: Entry[];
+    let listing: TreeReading["listing"];
+    if (recalled !== undefined) entries = decodeListing(recalled);
+    else {
+      let fd: number;
+      try {
+        fd = await incoming.fd();
+      } catch (error) {
+        const problem = await incomingProblem(home, options.incomingDir, error);
+        return { hosts: [], errors: problem ? [problem] : [] };
+      }
+      const listed = await fstatFile(fd);
+      const dirents = (await readdir(pinned(fd), {
+        encoding: "buffer",
+        withFileTypes: true,
+      })) as Dirent<Buffer>[];
+      entries = dirents.map((entry) => ({ name: entry.name, type: typeOf(entry) }));
+      entries.sort((a, b) => Buffer.compare(a.name, b.name));
+      listing = { stamp: folderStampOf(listed), entries: encodeListing(entries) };
+    }
+    const reading = await readHosts(incomingPath, incoming, entries, metadataNames, options, signal);
+    return listing ? { ...reading, listing } : reading;
   } finally {
-    await closeFile(incomingFd);
+    await incoming.close();
   }
 }
 
 async function readHosts(
-  incomingFd: number,
+  incomingPath: Buffer,
+  incoming: IncomingFolder,
+  entries: readonly Entry[],
   metadataNames: readonly Buffer[],
   options: TreeOptions,
   signal: AbortSignal,
 ): Promise<TreeReading> {
   const errors: string[] = [];
-  const entries = (await readdir(pinned(incomingFd), {
-    encoding: "buffer",
-    withFileTypes: true,
-  })) as Dirent<Buffer>[];
-  entries.sort((a, b) => Buffer.compare(a.name, b.name));
   const hosts: HostFolder[] = [];
   const labels = new Set<string>();
   let notRead = 0;
@@ -296,19 +386,27 @@ async function readHosts(
       errors.push(`host folder ${JSON.stringify(label)} has an unsafe name; not read`);
       continue;
     }
-    const folder = pinned(incomingFd, entry.name);
-    const stats = entry.isDirectory() || entry.isSymbolicLink() ? undefined : await lstatOrUndefined(folder);
-    if (entry.isSymbolicLink() || stats?.isSymbolicLink()) {
+    const stats = entry.type === "u" ? await lstatOrUndefined(join(incomingPath, entry.name)) : undefined;
+    if (entry.type === "l" || stats?.isSymbolicLink()) {
       errors.push(`host folder ${JSON.stringify(label)} is a symbolic link; not read`);
       continue;
     }
-    if (!entry.isDirectory() && !stats?.isDirectory()) continue;
+    if (entry.type !== "d" && !stats?.isDirectory()) continue;
     if (hosts.length >= options.maxHostsPerAccount) {
       notRead += 1;
       continue;
     }
     try {
-      const host = await readHost(incomingFd, entry.name, label, labels, metadataNames, options, signal);
+      const host = await readHost(
+        incomingPath,
+        incoming,
+        entry.name,
+        label,
+        labels,
+        metadataNames,
+        options,
+        signal,
+      );
       if (typeof host === "string") errors.push(host);
       else if (host) hosts.push(host);
     } catch (error) {
@@ -326,10 +424,12 @@ async function readHosts(
 /**
  * One host folder: its files, an error, or undefined where the folder holds no metadata (not a host). The
  * lstat calls go by path (a swapped folder can only make them describe another file, never read one); the
- * host and metadata folders are opened link-free only when a file has to be read.
+ * host and metadata folders are opened link-free, from the incoming folder's descriptor, only when a file
+ * has to be read.
  */
 async function readHost(
-  incomingFd: number,
+  incomingPath: Buffer,
+  incoming: IncomingFolder,
   name: Buffer,
   label: string,
   labels: Set<string>,
@@ -337,7 +437,7 @@ async function readHost(
   options: TreeOptions,
   signal: AbortSignal,
 ): Promise<HostFolder | string | undefined> {
-  const metadata = pinned(incomingFd, name, ...metadataNames);
+  const metadata = join(incomingPath, name, ...metadataNames);
   const metadataStats = await lstatOrUndefined(metadata);
   if (!metadataStats) return undefined;
   if (metadataStats.isSymbolicLink() || !metadataStats.isDirectory())
@@ -345,12 +445,16 @@ async function readHost(
   let unique = label;
   for (let n = 2; labels.has(unique); n += 1) unique = `${label}~${n}`;
   labels.add(unique);
+  const folderStamp = folderStampOf(metadataStats);
+  const recalled = options.recall?.host(unique, folderStamp);
+  if (recalled) return { host: unique, files: recalled, folderStamp };
   // Opened at the first file that has to be read, closed with the host.
   let metadataFd: Promise<number> | undefined;
   const openMetadata = () => {
-    metadataFd ??= openBelow(incomingFd, [name, ...metadataNames]).catch(() =>
-      Promise.reject(new FolderSwapped()),
-    );
+    metadataFd ??= incoming
+      .fd()
+      .then((fd) => openBelow(fd, [name, ...metadataNames]))
+      .catch(() => Promise.reject(new FolderSwapped()));
     return metadataFd;
   };
   const files = {} as Record<ClientFileKind, FileReading>;
@@ -370,5 +474,5 @@ async function readHost(
     const fd = await metadataFd?.catch(() => undefined);
     if (fd !== undefined) await closeFile(fd);
   }
-  return { host: unique, files };
+  return { host: unique, files, folderStamp };
 }

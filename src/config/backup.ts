@@ -122,6 +122,14 @@ export const backupSchema = z
       .describe(
         "Time allowed for reading one home; after it the account is reported with no hosts and the error `reading <home> took longer than … ms; aborted`.",
       ),
+    recheckEveryCollections: z
+      .number()
+      .int()
+      .positive()
+      .default(10)
+      .describe(
+        "A metadata folder whose device, inode, mtime and ctime are unchanged since the last collection holds the same files (a client adding or renaming a file changes them): its files are looked at again only every this many collections, which catches a file rewritten in place. `1`: at every collection.",
+      ),
     maxRunSeconds: z
       .number()
       .int()

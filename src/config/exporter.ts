@@ -17,6 +17,12 @@ export const exporterSchema = z
       .max(256)
       .default(16)
       .describe("Accounts read in parallel during a collection."),
+    deprecatedMetrics: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Also serve the metric names renamed in this release under their old names for one release ([renamed metrics](metrics.md#renamed-metrics)); `false` serves only the current names, on which `promtool check metrics` finds nothing.",
+      ),
     basicAuth: basicAuthSchema
       .optional()
       .describe(

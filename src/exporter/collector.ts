@@ -3,6 +3,7 @@ import type { AccountState } from "../backup/model.js";
 import type { Account, Directory, Reseller } from "../directory/model.js";
 import type { Logger } from "../log.js";
 import { type CompressedBody, compressBody } from "./body.js";
+import type { Family } from "./families.js";
 import { renderText } from "./render-text.js";
 import { type AccountSample, accountSample, type ExportedSettings } from "./sample.js";
 import type { ErrorStage, SelfMetrics } from "./self-metrics.js";
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   metrics: SelfMetrics;
   logger: Logger;
   concurrency: number;
+  /** The metric families to render (default: all, the deprecated names included). */
+  families?: readonly Family[];
   now?: () => Date;
 }
 
@@ -227,7 +230,9 @@ export class Collector {
     }
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
-    const body = await stageOf("render", () => compressBody(abortable(renderText(samples), signal)));
+    const body = await stageOf("render", () =>
+      compressBody(abortable(renderText(samples, undefined, this.options.families), signal)),
+    );
     const byAccount = new Map(samples.map((sample) => [sample.uid, sample]));
     return { body, accounts: samples.length, hosts, collectedAt: now, samples: byAccount };
   }

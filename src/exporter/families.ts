@@ -9,6 +9,8 @@ interface FamilyBase {
   help: string;
   /** Label names after `account` (and `host`), in the order of `labels` values. */
   extraLabels: readonly string[];
+  /** A name kept for one release after its replacement came; `exporter.deprecatedMetrics: false` drops it. */
+  replacedBy?: string;
 }
 
 interface AccountFamily extends FamilyBase {
@@ -26,12 +28,13 @@ interface HostFamily extends FamilyBase {
 export type Family = AccountFamily | HostFamily;
 
 const flag = (on: boolean): number => (on ? 1 : 0);
+const DAY_SECONDS = 86_400;
 
 const account = (
   name: string,
   help: string,
   value: AccountFamily["value"],
-  extra?: Pick<AccountFamily, "extraLabels" | "labels">,
+  extra?: Partial<Pick<AccountFamily, "extraLabels" | "labels" | "replacedBy">>,
 ): AccountFamily => ({ scope: "account", name, help, value, extraLabels: [], ...extra });
 
 const host = (
@@ -78,9 +81,15 @@ export const families: readonly Family[] = [
     (a) => a.missedSchedulesThreshold,
   ),
   account(
+    "stoney_backup_last_success_age_threshold_seconds",
+    "Effective time without a successful backup after which to warn, compared with stoney_backup_last_success_age_seconds (0 = warning off).",
+    (a) => a.missedDaysThreshold * DAY_SECONDS,
+  ),
+  account(
     "stoney_backup_missed_days_threshold",
-    "Effective number of days without a successful backup after which to warn (0 = warning off).",
+    "Deprecated, use stoney_backup_last_success_age_threshold_seconds: effective number of days without a successful backup after which to warn (0 = warning off).",
     (a) => a.missedDaysThreshold,
+    { replacedBy: "stoney_backup_last_success_age_threshold_seconds" },
   ),
   account(
     "stoney_backup_failures_threshold",
@@ -168,3 +177,7 @@ export const families: readonly Family[] = [
     (h) => h.metadataErrors,
   ),
 ];
+
+/** The families an exporter serves: all of them, or without the deprecated names. */
+export const exportedFamilies = (deprecated: boolean): readonly Family[] =>
+  deprecated ? families : families.filter((family) => family.replacedBy === undefined);

@@ -4,6 +4,7 @@ import { effectiveSettings, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService } from "../service.js";
 import { Collector } from "./collector.js";
+import { exportedFamilies } from "./families.js";
 import { HEAP_GROWING_PERCENT, limitHeapGrowth } from "./heap.js";
 import { createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
@@ -55,6 +56,7 @@ export async function startExporter(
     metrics,
     logger: log,
     concurrency,
+    families: exportedFamilies(config.exporter.deprecatedMetrics),
     now: options.now,
   });
   const app = createApp(

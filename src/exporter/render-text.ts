@@ -26,13 +26,17 @@ const extraLabels = (family: Family, values: readonly string[]): string => {
  * Render the per-account metric families in the text format, family by family, as chunks of about
  * `chunkChars` characters, so a caller can compress while rendering and never hold the whole body.
  */
-export function* renderText(samples: readonly AccountSample[], chunkChars = 256 * 1024): Generator<string> {
+export function* renderText(
+  samples: readonly AccountSample[],
+  chunkChars = 256 * 1024,
+  rendered: readonly Family[] = families,
+): Generator<string> {
   const accountLabels = samples.map((a) => `account="${escapeLabelValue(a.uid)}"`);
   const hostLabels = samples.map((a, i) =>
     a.hosts.map((h) => `${accountLabels[i]},host="${escapeLabelValue(h.host)}"`),
   );
   let out = "";
-  for (const family of families) {
+  for (const family of rendered) {
     const { name } = family;
     out += `# HELP ${name} ${family.help}\n# TYPE ${name} gauge\n`;
     for (let i = 0; i < samples.length; i++) {

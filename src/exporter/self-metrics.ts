@@ -8,6 +8,10 @@ export type ErrorStage = (typeof errorStages)[number];
 export function createSelfMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges named _total break the exposition format's convention (promtool flags them); the same
+  // numbers are the sums of nodejs_active_{handles,requests,resources} by type.
+  for (const kind of ["handles", "requests", "resources"])
+    registry.removeSingleMetric(`nodejs_active_${kind}_total`);
   const registers = [registry];
   const errors = new Counter({
     name: "stoney_backup_collector_errors_total",

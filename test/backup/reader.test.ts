@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BackupReader, createBackupReader, type HostState } from "../../src/backup/index.js";
@@ -64,6 +64,7 @@ describe("readAccount on the example tree (now = 2026-11-26T12:00:00Z, fresh che
       status: "success",
       lastSuccess: new Date("2026-11-25T18:47:45Z"),
       consecutiveFailures: 0,
+      successfulRuns: 1,
       schedule: { type: "custom", minute: 30, hour: 19, weekdays: [1, 3, 5], utcOffsetMinutes: 60 },
       missedSchedules: 0,
       nextSchedule: new Date("2026-11-27T18:30:00Z"),
@@ -186,11 +187,13 @@ describe("history through the reader", () => {
     expect(only((await reader.readAccount(owner, NOW)).hosts).consecutiveFailures).toBe(1);
     const metadata = path.join(root, "3723703/incoming/nas/.sepiola_backup");
     const endedFile = path.join(metadata, "backupEnded.xml");
-    // Each file arrives (mtime) right after the run it describes, as on the server.
+    // Each file arrives (mtime) right after the run it describes, renamed into place as rsync does.
     const upload = (id: string, date: string, success: string) => {
-      writeFileSync(endedFile, endedXml(id, date, success));
+      const partial = path.join(metadata, ".backupEnded.xml.partial");
+      writeFileSync(partial, endedXml(id, date, success));
       const arrived = new Date(new Date(date).getTime() + 60_000);
-      utimesSync(endedFile, arrived, arrived);
+      utimesSync(partial, arrived, arrived);
+      renameSync(partial, endedFile);
     };
     upload("538120999", "2026-11-27T00:50:00+01:00", "0");
     const later = new Date("2026-11-27T12:00:00Z");
@@ -208,6 +211,24 @@ describe("history through the reader", () => {
       consecutiveFailures: 1,
       lastSuccess: new Date("2026-11-27T23:50:00Z"),
     });
+  });
+
+  it("looks into unchanged folders only at every recheckEveryCollections-th collection, for files rewritten in place", async () => {
+    const root = tempDir();
+    cpSync(path.join(exampleBackupRoot, "3723703"), path.join(root, "3723703"), { recursive: true });
+    const owner = examples["3723703"] as Account;
+    const reader = open(testConfig(root, { recheckEveryCollections: 3 }));
+    const collect = async () => {
+      await reader.prepareCollection(NOW);
+      return only((await reader.readAccount(owner, NOW)).hosts);
+    };
+    expect((await collect()).lastEnd?.id).not.toBe("538120999");
+    const endedFile = path.join(root, "3723703/incoming/nas/.sepiola_backup/backupEnded.xml");
+    writeFileSync(endedFile, endedXml("538120999", "2026-11-26T00:50:00+01:00", "1"));
+    // The folder's mtime is what it was: the next collections recall the files as they were.
+    expect((await collect()).lastEnd?.id).not.toBe("538120999");
+    expect((await collect()).lastEnd?.id).not.toBe("538120999");
+    expect((await collect()).lastEnd?.id).toBe("538120999");
   });
 
   it("seeds the last success from the directory when there is no local history", async () => {

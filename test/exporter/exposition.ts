@@ -39,23 +39,11 @@ export const seriesValue = (
   return found[0]?.value;
 };
 
-/**
- * promtool lint findings that are not ours to fix: the contract name counts days (a threshold, not a
- * duration) and is fixed by the rules and dashboards; the three gauges ending in _total are
- * prom-client's default process metrics.
- */
-export const acceptedLint = new Set([
-  'stoney_backup_missed_days_threshold use base unit "seconds" instead of "days"',
-  ...["handles", "requests", "resources"].map(
-    (kind) => `nodejs_active_${kind}_total non-counter metrics should not have "_total" suffix`,
-  ),
-]);
-
-/** promtool's findings other than the accepted one (exit code 3 means lint findings only; 1 is a parse error). */
+/** promtool's findings, one a line (exit code 3 means lint findings only; 1 is a parse error). */
 export const promtoolProblems = async (text: string): Promise<string[]> => {
   const { code, output } = await promtoolCheck(text);
   if (code !== 0 && code !== 3) return [`promtool exited ${code}: ${output}`];
-  return output.split("\n").filter((line) => line !== "" && !acceptedLint.has(line));
+  return output.split("\n").filter((line) => line !== "");
 };
 
 /** Run `promtool check metrics` on the text; resolves with its combined output and exit code. */

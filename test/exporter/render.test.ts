@@ -3,7 +3,7 @@ import { text } from "node:stream/consumers";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { compressBody, gzipParts, writePlain } from "../../src/exporter/body.js";
-import { families } from "../../src/exporter/families.js";
+import { exportedFamilies, families } from "../../src/exporter/families.js";
 import { renderText } from "../../src/exporter/render-text.js";
 import { type AccountSample, accountSample, scheduleLabels } from "../../src/exporter/sample.js";
 import { requireBinaries } from "../support/binaries.js";
@@ -11,7 +11,8 @@ import { parseExposition, promtoolProblems, seriesValue } from "./exposition.js"
 import { account, host, settings } from "./fakes.js";
 
 const now = new Date("2026-11-26T12:00:00Z");
-const render = (samples: AccountSample[]) => [...renderText(samples, 64)].join("");
+const render = (samples: AccountSample[], rendered = families) =>
+  [...renderText(samples, 64, rendered)].join("");
 
 const awkwardHost = 'büro "pc"\\share\nline two \ufffd';
 const samples = [
@@ -109,8 +110,28 @@ describe("text renderer", () => {
     expect(seriesValue(series, "stoney_backup_last_success_age_seconds", laptop)).toBe(17 * 3600);
   });
 
-  it.skipIf(!requireBinaries(["promtool"]))("passes promtool check metrics", async () => {
-    expect(await promtoolProblems(render(samples))).toEqual([]);
+  it.skipIf(!requireBinaries(["promtool"]))(
+    "passes promtool check metrics without the deprecated names, which are its only findings",
+    async () => {
+      expect(await promtoolProblems(render(samples, exportedFamilies(false)))).toEqual([]);
+      expect(await promtoolProblems(render(samples))).toEqual([
+        'stoney_backup_missed_days_threshold use base unit "seconds" instead of "days"',
+      ]);
+    },
+  );
+
+  it("serves each deprecated name with the same data as its replacement, and drops it on request", () => {
+    const deprecated = families.filter((family) => family.replacedBy !== undefined);
+    expect(deprecated.map((family) => [family.name, family.replacedBy])).toEqual([
+      ["stoney_backup_missed_days_threshold", "stoney_backup_last_success_age_threshold_seconds"],
+    ]);
+    const series = parseExposition(render(samples));
+    const days = seriesValue(series, "stoney_backup_missed_days_threshold", { account: "3723707" });
+    expect(days).toBeGreaterThan(0);
+    expect(
+      seriesValue(series, "stoney_backup_last_success_age_threshold_seconds", { account: "3723707" }),
+    ).toBe((days ?? 0) * 86400);
+    expect(render(samples, exportedFamilies(false))).not.toContain("stoney_backup_missed_days_threshold");
   });
 
   it("formats schedules as cron expressions with the offset as the client wrote it", () => {
