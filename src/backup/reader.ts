@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
@@ -59,6 +60,13 @@ export function isNeverUsed(
   );
 }
 
+/** No such home on this server (ENOENT): with several servers, the account is another one's. */
+const homeIsElsewhere = (home: string): Promise<boolean> =>
+  lstat(home).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === "ENOENT",
+  );
+
 const emptyState = (account: Account, error: string): AccountState => ({
   account,
   hosts: [],
@@ -88,8 +96,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     });
     const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
       parsed.knows(uid, host, kind, stamp);
+    const holds = (host: string, kind: ClientFileKind) => parsed.holds(uid, host, kind);
     const recall = parsed.recallFor(uid);
-    const reading = readAccountTree(home, { ...backup, isKnown, recall }, controller.signal).catch(
+    const reading = readAccountTree(home, { ...backup, isKnown, holds, recall }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],
         errors: controller.signal.aborted
@@ -111,6 +120,8 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
       );
     const home = homeOf(account, backup);
+    if (backup.onlyAccountsWithHome && (await homeIsElsewhere(home)))
+      return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
     const tree = await readTree(account.uid, home);
     if (tree.listing) parsed.rememberListing(account.uid, tree.listing.stamp, tree.listing.entries);
     const errors = [...tree.errors];
