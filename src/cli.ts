@@ -61,15 +61,17 @@ const withConfig =
   (...args: A): Promise<void> =>
     exitingOnConfigError(() => action(readConfig(configFile()), ...args));
 
-/** Run the exporter, the bridge or both until SIGINT/SIGTERM. */
+/** Run the exporter, the bridge or both until SIGINT/SIGTERM; SIGHUP reloads the configuration file. */
 const serve = (parts: readonly Role[]) => () =>
   exitingOnConfigError(() => {
-    const config = readConfig(configFile());
+    const file = configFile();
+    const config = readConfig(file);
     const logger = createLogger(config.logging.level, config.logging.format);
     const starters = { exporter: startExporter, bridge: startBridge };
     return serveUntilSignal(
       logger,
       parts.map((name) => ({ name, start: () => starters[name](config, logger) })),
+      () => readConfig(file),
     );
   });
 
