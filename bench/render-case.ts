@@ -17,6 +17,7 @@ const host = (a: number, h: number): HostSample => ({
   lastSuccessAgeSeconds: a % 5 === 0 ? undefined : 85_000 + a,
   status: a % 5 === 0 ? "failed" : "success",
   consecutiveFailures: a % 5 === 0 ? 2 : 0,
+  successfulRuns: 30,
   missedSchedules: a % 7,
   nextScheduleSeconds: now + 3_600 + a,
   schedule: { type: "custom", cron: `${a % 60} ${a % 24} * * 1,3,5`, utcOffset: "+01:00" },

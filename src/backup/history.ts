@@ -8,6 +8,8 @@ export interface HostHistory {
   /** Key of the last finished run counted (run id plus end date as written), so no run counts twice. */
   lastRunKey?: string;
   consecutiveFailures: number;
+  /** Successful runs counted since the monitor first saw the host (a counter: digests take differences). */
+  successfulRuns: number;
   lastSuccess?: Date;
   /** When the monitor first saw the host: a host that never ran counts missed runs from here. */
   firstSeen: Date;
@@ -23,6 +25,7 @@ export interface FinishedRun {
 interface Row {
   lastRunKey: string | undefined;
   consecutiveFailures: number;
+  successfulRuns: number;
   lastSuccessMs: number | undefined;
   firstSeenMs: number;
 }
@@ -30,6 +33,7 @@ interface Row {
 interface StoredRow {
   last_run_key: string | null;
   consecutive_failures: number;
+  successful_runs: number;
   last_success_ms: number | null;
   first_seen_ms: number;
 }
@@ -45,6 +49,7 @@ CREATE TABLE IF NOT EXISTS host_history (
   host TEXT NOT NULL,
   last_run_key TEXT,
   consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  successful_runs INTEGER NOT NULL DEFAULT 0,
   last_success_ms INTEGER,
   first_seen_ms INTEGER NOT NULL,
   PRIMARY KEY (account, host)
@@ -53,6 +58,7 @@ CREATE TABLE IF NOT EXISTS host_history (
 function toHistory(row: Row): HostHistory {
   const history: HostHistory = {
     consecutiveFailures: row.consecutiveFailures,
+    successfulRuns: row.successfulRuns,
     firstSeen: new Date(row.firstSeenMs),
   };
   if (row.lastRunKey !== undefined) history.lastRunKey = row.lastRunKey;
@@ -78,12 +84,14 @@ export class HistoryStore {
     private readonly logger: Logger,
   ) {
     this.upsert = db.prepare(`
-      INSERT INTO host_history (account, host, last_run_key, consecutive_failures, last_success_ms, first_seen_ms)
-      VALUES (@account, @host, @lastRunKey, @consecutiveFailures, @lastSuccessMs, @firstSeenMs)
+      INSERT INTO host_history (account, host, last_run_key, consecutive_failures, successful_runs, last_success_ms,
+        first_seen_ms)
+      VALUES (@account, @host, @lastRunKey, @consecutiveFailures, @successfulRuns, @lastSuccessMs, @firstSeenMs)
       ON CONFLICT (account, host) DO UPDATE SET last_run_key = excluded.last_run_key,
-        consecutive_failures = excluded.consecutive_failures, last_success_ms = excluded.last_success_ms`);
+        consecutive_failures = excluded.consecutive_failures, successful_runs = excluded.successful_runs,
+        last_success_ms = excluded.last_success_ms`);
     this.select = db.prepare(
-      "SELECT last_run_key, consecutive_failures, last_success_ms, first_seen_ms FROM host_history WHERE account = ? AND host = ?",
+      "SELECT last_run_key, consecutive_failures, successful_runs, last_success_ms, first_seen_ms FROM host_history WHERE account = ? AND host = ?",
     );
     this.anyRun = db.prepare(
       "SELECT 1 FROM host_history WHERE account = ? AND (last_run_key IS NOT NULL OR last_success_ms IS NOT NULL) LIMIT 1",
@@ -128,6 +136,7 @@ export class HistoryStore {
       row = {
         lastRunKey: undefined,
         consecutiveFailures: 0,
+        successfulRuns: 0,
         lastSuccessMs: seedLastSuccess?.getTime(),
         firstSeenMs: now.getTime(),
       };
@@ -137,6 +146,7 @@ export class HistoryStore {
       row.lastRunKey = run.key;
       if (run.success) {
         row.consecutiveFailures = 0;
+        row.successfulRuns += 1;
         row.lastSuccessMs = Math.max(row.lastSuccessMs ?? -Infinity, run.endedAt.getTime());
       } else {
         row.consecutiveFailures += 1;
@@ -168,6 +178,7 @@ export class HistoryStore {
               host,
               lastRunKey: row.lastRunKey ?? null,
               consecutiveFailures: row.consecutiveFailures,
+              successfulRuns: row.successfulRuns,
               lastSuccessMs: row.lastSuccessMs ?? null,
               firstSeenMs: row.firstSeenMs,
             });
@@ -193,6 +204,7 @@ export class HistoryStore {
       ? {
           lastRunKey: stored.last_run_key ?? undefined,
           consecutiveFailures: stored.consecutive_failures,
+          successfulRuns: stored.successful_runs,
           lastSuccessMs: stored.last_success_ms ?? undefined,
           firstSeenMs: stored.first_seen_ms,
         }
@@ -220,8 +232,12 @@ function initialise(file: string): Database.Database {
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
     db.exec(SCHEMA);
+    const columns = db.pragma("table_info(host_history)") as { name: string }[];
+    // Stores written before run counting: their hosts count from now on.
+    if (!columns.some((c) => c.name === "successful_runs"))
+      db.exec("ALTER TABLE host_history ADD COLUMN successful_runs INTEGER NOT NULL DEFAULT 0");
     db.prepare(
-      "SELECT account, host, last_run_key, consecutive_failures, last_success_ms, first_seen_ms FROM host_history LIMIT 1",
+      "SELECT account, host, last_run_key, consecutive_failures, successful_runs, last_success_ms, first_seen_ms FROM host_history LIMIT 1",
     ).all();
     return db;
   } catch (error) {

@@ -367,6 +367,7 @@ export function hostState(
     host: observation.host,
     status: runStatus(lastStart, lastEnd, now, rules.maxRunSeconds),
     consecutiveFailures: history.consecutiveFailures,
+    successfulRuns: history.successfulRuns,
     missedSchedules: schedule ? countMissed(schedule, since, now, rules.graceSeconds, rules.missedCap) : 0,
     clientOutdated: isClientOutdated(client, rules.minimumClientVersions),
     clockSkewed: observation.clockSkewed,

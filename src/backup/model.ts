@@ -32,6 +32,8 @@ export interface HostState {
   /** Last success from the history (survives failed runs overwriting backupEnded.xml) or the directory. */
   lastSuccess?: Date;
   consecutiveFailures: number;
+  /** Successful runs since the monitor first saw the host (a counter). */
+  successfulRuns: number;
   schedule?: Schedule;
   missedSchedules: number;
   nextSchedule?: Date;

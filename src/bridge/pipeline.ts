@@ -15,6 +15,7 @@ import type {
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
+import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
 import {
   type AccountLookup,
@@ -39,6 +40,8 @@ export interface PipelineOptions {
   operatorTimeZone: string;
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
+  /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
+  pauses?: PauseSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
 }
@@ -53,10 +56,20 @@ const stopGraceMs = 5000;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
-  reason
-    .replace(/[0-9]+/g, "")
-    .replace(/\s+/g, " ")
-    .trim() || "unknown";
+  reason.startsWith("paused by ")
+    ? "paused"
+    : reason
+        .replace(/[0-9]+/g, "")
+        .replace(/\s+/g, " ")
+        .trim() || "unknown";
+
+/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
+export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
+  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
+  const [account] = accounts;
+  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
+  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
+};
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -228,9 +241,14 @@ export class Pipeline {
       }
     }
     const present = await this.presentState(ready);
+    const paused = await this.pausedAccounts(ready);
     const routed = ready.map((alert) => {
       const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
-      return { alert, items: this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem) };
+      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem);
+      return {
+        alert,
+        items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
+      };
     });
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
@@ -276,6 +294,13 @@ export class Pipeline {
       );
       return new Map();
     }
+  }
+
+  /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
+  private async pausedAccounts(alerts: readonly StoredAlert[]): Promise<Map<string, AccountPause>> {
+    const accounts = [...new Set(alerts.flatMap((a) => (a.account === undefined ? [] : [a.account])))];
+    if (!this.options.pauses || accounts.length === 0) return new Map();
+    return this.options.pauses(accounts, Date.now());
   }
 
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
@@ -375,7 +400,7 @@ export class Pipeline {
       audience,
       language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
       timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
-      selfCareUrl: this.options.config.templates.selfCareUrl,
+      selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
       ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
     };
     const entries = items.map((i) => i.entry);

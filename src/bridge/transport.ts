@@ -12,6 +12,8 @@ export interface OutgoingMail {
   html: string;
   /** Stable per outbox row, so a resend after a crash carries the same id. */
   messageId: string;
+  /** Threading and list headers, beside the ones every mail carries. */
+  headers?: Record<string, string>;
 }
 
 /** The sending stage: resolves with the server's answer, rejects with a classified SendError. */
@@ -43,7 +45,7 @@ export function classifySendError(error: unknown): SendError {
   return new SendError(message, code !== undefined && code >= 500 && code < 600);
 }
 
-const headers = {
+const autoHeaders = {
   // RFC 3834: no vacation replies or auto-forward loops; the Microsoft header says the same to Exchange.
   "Auto-Submitted": "auto-generated",
   "X-Auto-Response-Suppress": "All",
@@ -76,8 +78,8 @@ function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
       try {
         const info = await transport.sendMail({
           from: config.from,
-          headers,
           ...mail,
+          headers: { ...autoHeaders, ...mail.headers },
           ...(signal ? { signal } : {}),
         });
         return String(info.response ?? "");
@@ -100,7 +102,11 @@ function fileMailer(config: BridgeConfig["smtp"]): Mailer {
   return {
     async send(mail) {
       try {
-        const info = await transport.sendMail({ from: config.from, headers, ...mail });
+        const info = await transport.sendMail({
+          from: config.from,
+          ...mail,
+          headers: { ...autoHeaders, ...mail.headers },
+        });
         const name = mail.messageId.replace(/[<>]/g, "").replace(/[^A-Za-z0-9._-]/g, "_");
         await mkdir(dir, { recursive: true });
         const target = path.join(dir, `${name}.eml`);

@@ -166,7 +166,9 @@ export const bridgeSchema = z
         selfCareUrl: z
           .string()
           .default("https://selfcare.example.org/backup")
-          .describe("Link in every customer and reseller mail."),
+          .describe(
+            "Link in every customer and reseller mail (a mail about one account links to `<selfCareUrl>/accounts/<uid>`); absent: the self-care portal, `selfcare.baseUrl` or else its listen address.",
+          ),
         defaultLanguage: z
           .enum(languages)
           .default("en")

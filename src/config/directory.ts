@@ -38,6 +38,10 @@ export const attributeNamesSchema = z
       "sstBackupWarningFailures",
       "Integer: failed runs in a row to warn after (not in sst.schema; the monitor's schema adds it).",
     ),
+    notices: attribute(
+      "sstNotificationWarning",
+      "Multi-valued notices the customer wants; the value `digest` asks for the monthly digest.",
+    ),
     mail: attribute("mail", "Multi-valued addresses."),
     preferredLanguage: attribute("preferredLanguage", "Language of mails, e.g. `de-CH`, `fr`, `en-GB`."),
     timeZoneOffset: attribute("sstTimeZoneOffset", "A person's time zone: `+01:00` or an IANA name."),
@@ -45,6 +49,19 @@ export const attributeNamesSchema = z
     reseller: attribute("sstBelongsToResellerUID", "Multi-valued, in order."),
     customer: attribute("sstBelongsToCustomerUID", "The account's customer."),
     informPerson: attribute("sstInformPersonUID", "Reseller contacts."),
+    responsiblePerson: attribute(
+      "sstResponsiblePersonUID",
+      "Reseller contacts who may use the self-care portal for the reseller's accounts.",
+    ),
+    allowPerson: attribute(
+      "sstAllowPersonUID",
+      "Persons besides the owner who may see an account in the self-care portal.",
+    ),
+    useSelfcare: attribute("sstUseSelfcare", "Boolean on a person; FALSE: no self-care login."),
+    password: attribute(
+      "userPassword",
+      "A person's password; read only from an LDIF directory (over LDAP the portal binds as the person).",
+    ),
     quota: attribute("sstQuota", "Integer bytes."),
     backupSize: attribute("sstBackupSize", "Integer bytes."),
     incrementSize: attribute("sstIncrementSize", "Integer bytes."),

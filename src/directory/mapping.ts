@@ -146,7 +146,9 @@ export function toAccount(entry: DirectoryEntry, names: AttributeNames): Account
     resellerUids: reader.all(names.reseller),
     lastSuccessfulBackup: last.byHost,
   };
+  const notices = reader.all(names.notices).map((v) => v.trim().toLowerCase());
   const optional = {
+    notices: notices.length > 0 ? notices : undefined,
     home: reader.first(names.home),
     warningsFlagAttribute: flag.attribute,
     preferredLanguage: reader.first(names.preferredLanguage),
@@ -219,6 +221,7 @@ export function toReseller(
 
 /** Every attribute name the mapping reads (for the LDAP attribute list; operational ones included). */
 export function mappedAttributes(names: AttributeNames): string[] {
-  const { warningsFlag: flags, ...single } = names;
+  // Passwords are not fetched over LDAP: the self-care portal checks them by binding as the person.
+  const { warningsFlag: flags, password: _password, ...single } = names;
   return [...new Set([...flags, ...Object.values(single), "objectClass"])];
 }

@@ -23,6 +23,8 @@ export interface Account {
   /** Which attribute the warnings flag was read from, when present. */
   warningsFlagAttribute?: string;
   mail: string[];
+  /** sstNotificationWarning values, lower case (`quota`, `schedule`, `digest`, …). */
+  notices?: string[];
   preferredLanguage?: string;
   personUid?: string;
   resellerUids: string[];

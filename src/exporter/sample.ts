@@ -37,6 +37,7 @@ export interface HostSample {
   lastSuccessAgeSeconds?: number;
   status: RunStatus;
   consecutiveFailures: number;
+  successfulRuns: number;
   missedSchedules: number;
   nextScheduleSeconds?: number;
   schedule?: ScheduleLabels;
@@ -123,6 +124,7 @@ const hostSample = (host: HostState, now: Date): HostSample => {
       lastSuccessSeconds === undefined ? undefined : now.getTime() / 1000 - lastSuccessSeconds,
     status: host.status,
     consecutiveFailures: host.consecutiveFailures,
+    successfulRuns: host.successfulRuns,
     missedSchedules: host.missedSchedules,
     nextScheduleSeconds: seconds(host.nextSchedule),
     schedule: host.schedule === undefined ? undefined : sharedScheduleLabels(host.schedule),

@@ -15,6 +15,8 @@ export interface HostStatus {
   lastSuccess?: string;
   missedRuns: number;
   consecutiveFailures: number;
+  /** Successful runs counted since the exporter first saw the host (a counter: take differences). */
+  successfulRuns: number;
   nextPlannedRun?: string;
   schedule?: { type: string; cron: string; utcOffset: string };
   client?: ClientInfo;
@@ -70,6 +72,7 @@ const hostStatus = (host: HostSample): HostStatus =>
     lastSuccess: time(host.lastSuccessSeconds),
     missedRuns: host.missedSchedules,
     consecutiveFailures: host.consecutiveFailures,
+    successfulRuns: host.successfulRuns,
     nextPlannedRun: time(host.nextScheduleSeconds),
     schedule: host.schedule,
     client: host.client,

@@ -36,6 +36,27 @@ describe("run history", () => {
     store.close();
   });
 
+  it("counts successful runs, once each, across restarts and in stores written before the count existed", () => {
+    const file = path.join(tempDir(), "history.sqlite");
+    const old = new Database(file);
+    old.exec(`CREATE TABLE host_history (account TEXT NOT NULL, host TEXT NOT NULL, last_run_key TEXT,
+      consecutive_failures INTEGER NOT NULL DEFAULT 0, last_success_ms INTEGER, first_seen_ms INTEGER NOT NULL,
+      PRIMARY KEY (account, host)) WITHOUT ROWID`);
+    old
+      .prepare("INSERT INTO host_history VALUES ('3723701', 'pc', 'old@2026-11-25T18:47:45Z', 0, 1, 1)")
+      .run();
+    old.close();
+    let store = HistoryStore.open(file, capturingLogger().logger);
+    expect(store.observe("3723701", "pc", run("old", true), now).successfulRuns).toBe(0);
+    for (let i = 0; i < 3; i += 1) store.observe("3723701", "pc", run("1", true), now);
+    store.observe("3723701", "pc", run("2", false), now);
+    expect(store.observe("3723701", "pc", run("3", true), now).successfulRuns).toBe(2);
+    store.close();
+    store = HistoryStore.open(file, capturingLogger().logger);
+    expect(store.observe("3723701", "pc", run("4", true), now).successfulRuns).toBe(3);
+    store.close();
+  });
+
   it("keeps the last success after a failed run overwrote backupEnded.xml", () => {
     const file = path.join(tempDir(), "history.sqlite");
     const { logger } = capturingLogger();
@@ -58,12 +79,14 @@ describe("run history", () => {
     const seed = new Date("2026-11-01T03:00:00Z");
     expect(store.observe("1", "new", undefined, now, seed)).toEqual({
       consecutiveFailures: 0,
+      successfulRuns: 0,
       firstSeen: now,
       lastSuccess: seed,
     });
     const later = new Date("2026-11-27T12:00:00Z");
     expect(store.observe("1", "new", undefined, later, new Date("2026-11-27T00:00:00Z"))).toEqual({
       consecutiveFailures: 0,
+      successfulRuns: 0,
       firstSeen: now,
       lastSuccess: seed,
     });

@@ -151,7 +151,7 @@ describe("host state", () => {
     weekdays: [1, 2, 3, 4, 5, 6, 7],
     utcOffsetMinutes: 60,
   };
-  const history = { consecutiveFailures: 0, firstSeen: new Date("2026-11-01T00:00:00Z") };
+  const history = { consecutiveFailures: 0, successfulRuns: 0, firstSeen: new Date("2026-11-01T00:00:00Z") };
 
   it("counts missed runs from the newer of the last start and an end of another run", () => {
     const state = hostState(

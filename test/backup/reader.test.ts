@@ -64,6 +64,7 @@ describe("readAccount on the example tree (now = 2026-11-26T12:00:00Z, fresh che
       status: "success",
       lastSuccess: new Date("2026-11-25T18:47:45Z"),
       consecutiveFailures: 0,
+      successfulRuns: 1,
       schedule: { type: "custom", minute: 30, hour: 19, weekdays: [1, 3, 5], utcOffsetMinutes: 60 },
       missedSchedules: 0,
       nextSchedule: new Date("2026-11-27T18:30:00Z"),

@@ -30,6 +30,7 @@ const status = (uid: string, overrides: Partial<AccountStatus> = {}): AccountSta
       lastSuccess: "2026-11-26T19:45:00.000Z",
       missedRuns: 0,
       consecutiveFailures: 0,
+      successfulRuns: 12,
       clientOutdated: false,
       clockSkewed: false,
       metadataErrors: 0,

@@ -10,6 +10,7 @@ export const host = (name: string, extra: Partial<HostState> = {}): HostState =>
   host: name,
   status: "never",
   consecutiveFailures: 0,
+  successfulRuns: 0,
   missedSchedules: 0,
   clientOutdated: false,
   clockSkewed: false,

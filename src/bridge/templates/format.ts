@@ -1,7 +1,7 @@
 import type { Language } from "../../config/index.js";
 
 /** Locales for numbers and dates; Swiss variants because most customers are in Switzerland. */
-const locales: Record<Language, string> = { en: "en-GB", de: "de-CH", fr: "fr-CH" };
+export const locales: Record<Language, string> = { en: "en-GB", de: "de-CH", fr: "fr-CH" };
 
 /** `de-CH` → `de`; anything not translated → the configured default. */
 export function toLanguage(code: string | undefined, fallback: Language): Language {

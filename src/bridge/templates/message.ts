@@ -1,6 +1,5 @@
 import type { Result } from "../../backup/result.js";
 import type { Language } from "../../config/index.js";
-import type { Placeholder, Values } from "./catalog.js";
 import { pluralCategory } from "./format.js";
 
 /**
@@ -86,7 +85,7 @@ export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c)
 /** Fill one template string; undefined when a value it needs is missing. */
 export function fill(
   template: string,
-  values: Values,
+  values: Readonly<Record<string, string | undefined>>,
   html: boolean,
   language: Language,
 ): string | undefined {
@@ -99,7 +98,7 @@ export function fill(
       out += text(segment.text);
       continue;
     }
-    const value = values[segment.name as Placeholder];
+    const value = values[segment.name];
     if (value === undefined) return undefined;
     if (segment.kind === "plural") {
       const count = Number(value);
@@ -107,7 +106,7 @@ export function fill(
         ? (segment.cases.get(`=${count}`) ?? segment.cases.get(pluralCategory(count, language)))
         : undefined;
       out += text((form ?? segment.cases.get("other") ?? "").replaceAll("#", value));
-    } else if (html && segment.name === "selfCareUrl") {
+    } else if (html && segment.name.endsWith("Url")) {
       out += `<a href="${escapeHtml(value)}">${escapeHtml(value)}</a>`;
     } else {
       out += text(value);

@@ -1,0 +1,330 @@
+import type { Language } from "../../config/index.js";
+import { formatDate, formatGiB, formatPercent, locales } from "../templates/format.js";
+import { builtinCatalogs } from "../templates/index.js";
+import { escapeHtml, fill } from "../templates/message.js";
+import type { RenderedMail } from "../templates/render.js";
+import type { AccountLine, Condition, Digest } from "./content.js";
+import type { Period } from "./period.js";
+
+type DigestText = {
+  subject: string;
+  intro: string;
+  counts: string;
+  outdated: string;
+  columns: readonly [string, string, string, string, string, string, string, string];
+  conditions: Record<Condition, string>;
+  footer: string;
+  never: string;
+};
+
+interface DigestCatalog {
+  reseller: DigestText;
+  customer: Omit<DigestText, "counts" | "outdated" | "columns"> & {
+    summary: string;
+    lastOnly: string;
+    account: string;
+    storage: string;
+  };
+}
+
+const en: DigestCatalog = {
+  reseller: {
+    subject:
+      "Weekly backup report {{period}}: {{accounts, plural, one {# account} other {# accounts}}}, {{failing, plural, other {# failing}}}",
+    intro: "This is where the backups of your customers' accounts stood at the end of week {{period}}.",
+    counts:
+      "{{healthy, plural, other {# healthy}}}, {{warning, plural, other {# with a warning}}}, {{failing, plural, other {# failing}}}, {{never, plural, other {# never used}}}.",
+    outdated:
+      "{{outdated, plural, one {# computer runs} other {# computers run}}} an outdated backup client; please have them updated.",
+    columns: [
+      "Account",
+      "Customer",
+      "Computers",
+      "Last backup",
+      "State",
+      "Storage used",
+      "Change",
+      "Outdated client",
+    ],
+    conditions: { healthy: "OK", warning: "warning", failing: "failing", never: "never used" },
+    footer: "You receive this weekly report as the reseller of these accounts.",
+    never: "none",
+  },
+  customer: {
+    subject: "Your online backup in {{month}}",
+    intro: "Here is how your online backup did in {{month}}.",
+    summary:
+      "{{computers, plural, one {Your computer was} other {Your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
+    lastOnly:
+      "{{computers, plural, one {Your computer was} other {Your # computers were}}} last backed up on {{lastSuccess}}.",
+    never: "No backup has been received yet.",
+    account: "Account {{account}}: {{condition}}.",
+    storage: "Storage used: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}}).",
+    conditions: {
+      healthy: "all backups fine",
+      warning: "please look at the warning we sent",
+      failing: "backups are failing",
+      never: "never used",
+    },
+    footer:
+      "You receive this monthly report because you asked for it. You can switch it off at {{settingsUrl}}",
+  },
+};
+
+const de: DigestCatalog = {
+  reseller: {
+    subject:
+      "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
+    intro: "So standen die Sicherungen der Konten Ihrer Kundinnen und Kunden am Ende der Woche {{period}}.",
+    counts:
+      "{{healthy, plural, other {# in Ordnung}}}, {{warning, plural, other {# mit Warnung}}}, {{failing, plural, other {# mit Fehlern}}}, {{never, plural, other {# nie benutzt}}}.",
+    outdated:
+      "Auf {{outdated, plural, one {# Computer läuft} other {# Computern läuft}}} ein veraltetes Backup-Programm; bitte lassen Sie es aktualisieren.",
+    columns: [
+      "Konto",
+      "Kunde",
+      "Computer",
+      "Letzte Sicherung",
+      "Zustand",
+      "Belegter Speicher",
+      "Änderung",
+      "Veraltetes Programm",
+    ],
+    conditions: { healthy: "in Ordnung", warning: "Warnung", failing: "Fehler", never: "nie benutzt" },
+    footer: "Sie erhalten diesen Wochenbericht als Wiederverkäufer dieser Konten.",
+    never: "keine",
+  },
+  customer: {
+    subject: "Ihr Online-Backup im {{month}}",
+    intro: "So lief Ihr Online-Backup im {{month}}.",
+    summary:
+      "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
+    lastOnly:
+      "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} zuletzt am {{lastSuccess}} gesichert.",
+    never: "Es ist noch keine Sicherung eingegangen.",
+    account: "Konto {{account}}: {{condition}}.",
+    storage: "Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
+    conditions: {
+      healthy: "alle Sicherungen in Ordnung",
+      warning: "bitte beachten Sie unsere Warnung",
+      failing: "Sicherungen schlagen fehl",
+      never: "nie benutzt",
+    },
+    footer:
+      "Sie erhalten diesen Monatsbericht, weil Sie ihn bestellt haben. Abbestellen können Sie ihn unter {{settingsUrl}}",
+  },
+};
+
+const fr: DigestCatalog = {
+  reseller: {
+    subject:
+      "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
+    intro: "Voici l'état des sauvegardes des comptes de vos clients à la fin de la semaine {{period}}.",
+    counts:
+      "{{healthy, plural, one {# en ordre} other {# en ordre}}}, {{warning, plural, one {# avec un avertissement} other {# avec un avertissement}}}, {{failing, plural, one {# en échec} other {# en échec}}}, {{never, plural, one {# jamais utilisé} other {# jamais utilisés}}}.",
+    outdated:
+      "{{outdated, plural, one {# ordinateur utilise} other {# ordinateurs utilisent}}} un logiciel de sauvegarde trop ancien ; veuillez le faire mettre à jour.",
+    columns: [
+      "Compte",
+      "Client",
+      "Ordinateurs",
+      "Dernière sauvegarde",
+      "État",
+      "Espace occupé",
+      "Évolution",
+      "Logiciel trop ancien",
+    ],
+    conditions: {
+      healthy: "en ordre",
+      warning: "avertissement",
+      failing: "en échec",
+      never: "jamais utilisé",
+    },
+    footer: "Vous recevez ce rapport hebdomadaire en tant que revendeur de ces comptes.",
+    never: "aucune",
+  },
+  customer: {
+    subject: "Votre sauvegarde en ligne en {{month}}",
+    intro: "Voici le bilan de votre sauvegarde en ligne en {{month}}.",
+    summary:
+      "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
+    lastOnly:
+      "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} pour la dernière fois le {{lastSuccess}}.",
+    never: "Aucune sauvegarde n'a encore été reçue.",
+    account: "Compte {{account}} : {{condition}}.",
+    storage: "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    conditions: {
+      healthy: "toutes les sauvegardes en ordre",
+      warning: "veuillez consulter notre avertissement",
+      failing: "les sauvegardes échouent",
+      never: "jamais utilisé",
+    },
+    footer:
+      "Vous recevez ce rapport mensuel parce que vous l'avez demandé. Vous pouvez le désactiver sur {{settingsUrl}}",
+  },
+};
+
+export const digestCatalogs: Record<Language, DigestCatalog> = { en, de, fr };
+
+export interface DigestContext {
+  language: Language;
+  timeZone: string;
+  period: Period;
+  /** Greeting name (customer digests). */
+  recipientName?: string;
+  /** Where a customer switches the digest off. */
+  settingsUrl?: string;
+}
+
+type Values = Record<string, string | undefined>;
+
+const text = (template: string, values: Values, language: Language) =>
+  fill(template, values, false, language);
+const html = (template: string, values: Values, language: Language) => fill(template, values, true, language);
+
+const signedGiB = (bytes: number, language: Language) =>
+  `${bytes > 0 ? "+" : bytes < 0 ? "−" : "±"}${formatGiB(Math.abs(bytes), language)} GiB`;
+
+function greeting(language: Language, audience: "customer" | "reseller", name: string | undefined): string {
+  const values = { name };
+  for (const line of builtinCatalogs[language][`greeting.${audience}`]) {
+    const filled = text(line, values, language);
+    if (filled !== undefined) return filled;
+  }
+  return "";
+}
+
+/** `2026-W48`, or the month's name: "November 2026", "novembre 2026". */
+const periodName = (period: Period, language: Language): string =>
+  period.kind === "week"
+    ? period.key
+    : new Intl.DateTimeFormat(locales[language], { month: "long", year: "numeric", timeZone: "UTC" }).format(
+        new Date(period.startMs),
+      );
+
+/** The weekly reseller digest: counts, outdated clients, and one table row per account. */
+export function renderResellerDigest(digest: Digest, context: DigestContext): RenderedMail {
+  const { language, timeZone } = context;
+  const t = digestCatalogs[language].reseller;
+  const outdated = digest.accounts.reduce((n, a) => n + a.outdated.length, 0);
+  const values: Values = {
+    period: periodName(context.period, language),
+    accounts: String(digest.accounts.length),
+    outdated: String(outdated),
+    ...Object.fromEntries(Object.entries(digest.counts).map(([k, v]) => [k, String(v)])),
+  };
+  const cells = (a: AccountLine): string[] => [
+    a.uid,
+    a.customer ?? "",
+    String(a.computers),
+    a.lastSuccessMs === undefined
+      ? t.never
+      : formatDate(new Date(a.lastSuccessMs), language, timeZone, false),
+    t.conditions[a.condition],
+    a.usedBytes === undefined
+      ? ""
+      : `${formatGiB(a.usedBytes, language)} GiB${a.usedRatio === undefined ? "" : ` (${formatPercent(a.usedRatio, language)})`}`,
+    a.trendBytes === undefined ? "" : signedGiB(a.trendBytes, language),
+    a.outdated.join(", "),
+  ];
+  const rows = [t.columns.slice(), ...digest.accounts.map(cells)];
+  const widths = t.columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const table = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  const paragraphs = [t.intro, t.counts, ...(outdated > 0 ? [t.outdated] : [])];
+  const hello = greeting(language, "reseller", undefined);
+  const plain = [
+    hello,
+    "",
+    ...paragraphs.flatMap((p) => [text(p, values, language) ?? "", ""]),
+    ...table,
+    "",
+    "-- ",
+    t.footer,
+    "",
+  ].join("\n");
+  const th = t.columns
+    .map((c) => `<th style="text-align:left;padding:2px 8px">${escapeHtml(c)}</th>`)
+    .join("");
+  const tr = digest.accounts
+    .map(
+      (a) =>
+        `<tr>${cells(a)
+          .map((c) => `<td style="padding:2px 8px">${escapeHtml(c)}</td>`)
+          .join("")}</tr>`,
+    )
+    .join("\n");
+  const body = [
+    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
+    `<p>${escapeHtml(hello)}</p>`,
+    ...paragraphs.map((p) => `<p>${html(p, values, language) ?? ""}</p>`),
+    `<table style="border-collapse:collapse"><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`,
+    `<p style="color:#666">${escapeHtml(t.footer)}</p>`,
+    "</body></html>",
+  ].join("\n");
+  return { subject: text(t.subject, values, language) ?? "", text: plain, html: body };
+}
+
+/** The monthly customer digest: how often the computers were backed up, and each account's state. */
+export function renderCustomerDigest(digest: Digest, context: DigestContext): RenderedMail {
+  const { language, timeZone } = context;
+  const t = digestCatalogs[language].customer;
+  const values: Values = {
+    month: periodName(context.period, language),
+    computers: String(digest.computers),
+    ...(digest.runs === undefined ? {} : { runs: String(digest.runs) }),
+    ...(digest.lastSuccessMs === undefined
+      ? {}
+      : { lastSuccess: formatDate(new Date(digest.lastSuccessMs), language, timeZone, false) }),
+    settingsUrl: context.settingsUrl,
+  };
+  const summary = [t.summary, t.lastOnly, t.never]
+    .map((s) => [text(s, values, language), html(s, values, language)])
+    .find(([plain]) => plain !== undefined) ?? ["", ""];
+  const accountLines = digest.accounts.map((a) => {
+    const v: Values = {
+      account: a.uid,
+      condition: t.conditions[a.condition],
+      ...(a.usedBytes === undefined ? {} : { usedGiB: formatGiB(a.usedBytes, language) }),
+      ...(a.quotaBytes === undefined ? {} : { quotaGiB: formatGiB(a.quotaBytes, language) }),
+      ...(a.usedRatio === undefined ? {} : { usedPercent: formatPercent(a.usedRatio, language) }),
+    };
+    return [t.account, t.storage].flatMap((line) => {
+      const plain = text(line, v, language);
+      return plain === undefined ? [] : [{ plain, html: html(line, v, language) ?? "" }];
+    });
+  });
+  const footer = text(t.footer, values, language);
+  const hello = greeting(language, "customer", context.recipientName);
+  const plain = [
+    hello,
+    "",
+    text(t.intro, values, language) ?? "",
+    "",
+    summary[0] ?? "",
+    "",
+    ...accountLines.flatMap((lines) => [
+      ...lines.map((l, i) => (i === 0 ? `* ${l.plain}` : `  ${l.plain}`)),
+      "",
+    ]),
+    "-- ",
+    ...(footer ? [footer] : []),
+    "",
+  ].join("\n");
+  const body = [
+    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
+    `<p>${escapeHtml(hello)}</p>`,
+    `<p>${html(t.intro, values, language) ?? ""}</p>`,
+    `<p><strong>${summary[1] ?? ""}</strong></p>`,
+    "<ul>",
+    ...accountLines.map((lines) => `<li>${lines.map((l) => l.html).join("<br>")}</li>`),
+    "</ul>",
+    ...(footer ? [`<p style="color:#666">${html(t.footer, values, language) ?? ""}</p>`] : []),
+    "</body></html>",
+  ].join("\n");
+  return { subject: text(t.subject, values, language) ?? "", text: plain, html: body };
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { conditionOf, digestOf, snapshotOf } from "../../src/bridge/digests/content.js";
+import { lastCompletePeriod } from "../../src/bridge/digests/period.js";
+import type { AccountStatus, HostStatus } from "../../src/exporter/index.js";
+
+const NOW = Date.parse("2026-12-01T07:00:00Z");
+const DAY = 86_400_000;
+
+const setting = (value: number | boolean) => ({ value, source: "config" as const });
+const host = (overrides: Partial<HostStatus> = {}): HostStatus => ({
+  host: "pc",
+  status: "success",
+  running: false,
+  lastSuccess: new Date(NOW - DAY / 2).toISOString(),
+  missedRuns: 0,
+  consecutiveFailures: 0,
+  successfulRuns: 10,
+  clientOutdated: false,
+  clockSkewed: false,
+  metadataErrors: 0,
+  ...overrides,
+});
+const account = (uid: string, overrides: Partial<AccountStatus> = {}): AccountStatus => ({
+  uid,
+  resellers: ["r1"],
+  neverUsed: false,
+  quota: { quotaBytes: 10 * 2 ** 30, usedBytes: 2 ** 30, usedRatio: 0.1, warningRatio: 0.85 },
+  settings: {
+    warnings: setting(true),
+    quotaWarningPercent: setting(85),
+    missedBackupsThreshold: setting(1),
+    missedDaysThreshold: setting(1),
+    failuresThreshold: setting(1),
+  },
+  hosts: [host()],
+  ...overrides,
+});
+
+describe("digest periods", () => {
+  it("take the last complete ISO week and calendar month, in UTC", () => {
+    expect(lastCompletePeriod("week", NOW)).toEqual({
+      kind: "week",
+      key: "2026-W48",
+      startMs: Date.parse("2026-11-23T00:00:00Z"),
+      endMs: Date.parse("2026-11-30T00:00:00Z"),
+    });
+    expect(lastCompletePeriod("week", Date.parse("2027-01-03T23:00:00Z")).key).toBe("2026-W52");
+    expect(lastCompletePeriod("week", Date.parse("2026-01-05T00:00:00Z")).key).toBe("2026-W01");
+    expect(lastCompletePeriod("month", NOW)).toEqual({
+      kind: "month",
+      key: "2026-11",
+      startMs: Date.parse("2026-11-01T00:00:00Z"),
+      endMs: Date.parse("2026-12-01T00:00:00Z"),
+    });
+    expect(lastCompletePeriod("month", Date.parse("2026-01-15T00:00:00Z")).key).toBe("2025-12");
+  });
+});
+
+describe("digest content", () => {
+  it("sorts accounts into failing, warning, never used and healthy with their own thresholds", () => {
+    expect(conditionOf(account("1"), NOW)).toBe("healthy");
+    expect(conditionOf(account("2", { neverUsed: true, hosts: [] }), NOW)).toBe("never");
+    expect(conditionOf(account("3", { hosts: [host({ consecutiveFailures: 1 })] }), NOW)).toBe("failing");
+    expect(conditionOf(account("4", { hosts: [host({ metadataErrors: 2 })] }), NOW)).toBe("failing");
+    const old = host({ lastSuccess: new Date(NOW - 2 * DAY).toISOString() });
+    expect(conditionOf(account("5", { hosts: [old] }), NOW)).toBe("failing");
+    expect(conditionOf(account("6", { hosts: [{ ...old, running: true }] }), NOW)).toBe("healthy");
+    const quota = { quotaBytes: 100, usedBytes: 90, usedRatio: 0.9, warningRatio: 0.85 };
+    expect(conditionOf(account("7", { quota }), NOW)).toBe("warning");
+    expect(conditionOf(account("8", { hosts: [host({ clientOutdated: true })] }), NOW)).toBe("warning");
+  });
+
+  it("counts runs and usage changes against the previous digest's snapshot", () => {
+    const before = [
+      account("1", { hosts: [host({ successfulRuns: 10 }), host({ host: "nas", successfulRuns: 3 })] }),
+    ];
+    const previous = snapshotOf(before);
+    const grown = {
+      quotaBytes: 10 * 2 ** 30,
+      usedBytes: 2 ** 30 + 2 ** 29,
+      usedRatio: 0.15,
+      warningRatio: 0.85,
+    };
+    const now = [
+      account("1", {
+        quota: grown,
+        hosts: [host({ successfulRuns: 17 }), host({ host: "nas", successfulRuns: 5, clientOutdated: true })],
+      }),
+      account("2", { hosts: [host({ successfulRuns: 4 })] }),
+    ];
+    const digest = digestOf(now, previous, NOW, new Map([["1", "Jürg Müller"]]));
+    expect(digest.counts).toEqual({ failing: 0, warning: 1, never: 0, healthy: 1 });
+    expect(digest.computers).toBe(3);
+    expect(digest.runs).toBe(7 + 2 + 4);
+    expect(digest.accounts[0]).toMatchObject({
+      uid: "1",
+      customer: "Jürg Müller",
+      condition: "warning",
+      trendBytes: 2 ** 29,
+      runs: 9,
+      outdated: ["nas"],
+    });
+    expect(digestOf(now, undefined, NOW).runs).toBeUndefined();
+  });
+});
