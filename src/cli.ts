@@ -2,7 +2,13 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { checkBackupCommand } from "./backup/commands.js";
-import { checkMailCommand, historyCommand, migrateCommand } from "./bridge/commands.js";
+import {
+  checkMailCommand,
+  historyCommand,
+  migrateCommand,
+  type RequeueOptions,
+  requeueCommand,
+} from "./bridge/commands.js";
 import { type RunningBridge, startBridge } from "./bridge/index.js";
 import {
   type Config,
@@ -219,6 +225,17 @@ program
       historyCommand(config, options),
     ),
   );
+
+program
+  .command("requeue")
+  .description(
+    "send rejected and dead mails again (a running bridge picks them up), chosen by creation time, recipient or account",
+  )
+  .option("--since <time>", "created at or after this time (e.g. 2026-12-01T08:00:00Z)")
+  .option("--until <time>", "created before this time")
+  .option("--recipient <address>", "mails to this address")
+  .option("--account <uid>", "mails about this account")
+  .action(withConfig((config, options: RequeueOptions) => requeueCommand(config, options)));
 
 program
   .command("migrate")

@@ -32,7 +32,7 @@ import {
   type TemplateSource,
   toLanguage,
 } from "./templates/index.js";
-import { classifySendError, type Mailer } from "./transport.js";
+import { classifySendError, type Mailer, type SendError } from "./transport.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -122,6 +122,8 @@ export class Pipeline {
   /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
   private readonly unrecorded: Attempt[] = [];
   private readonly stopping = new AbortController();
+  /** When the relay last took a mail (ms): evidence that a refused recipient is refused for itself. */
+  private relayAcceptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly outbox: Outbox,
@@ -167,6 +169,38 @@ export class Pipeline {
     this.sending.wake();
     await this.running;
     this.mailer.close();
+  }
+
+  /**
+   * What a failed send means. A 5xx to RCPT TO rejects the mail only once the relay has taken another
+   * recipient since this one was first refused; until then it may be the relay refusing everyone
+   * (a brief fault), and the mail is retried like any other temporary failure: with backoff, for at
+   * most retry.maxAgeHours.
+   */
+  private failed(mail: StoredMail, startedAt: number, failure: SendError | undefined): AttemptOutcome {
+    const { retry, smtp } = this.options.config;
+    const message = failure?.message ?? `no answer within ${smtp.mailTimeoutMs} ms`;
+    const now = Date.now();
+    let refusedSince = mail.refusedSince;
+    if (failure?.refusedRecipient) {
+      refusedSince ??= startedAt;
+      if (this.relayAcceptedAt >= refusedSince) {
+        this.metrics.mailsFailed.inc();
+        return { kind: "rejected", error: message };
+      }
+    }
+    if (now - (mail.requeuedAt ?? mail.createdAt) >= retry.maxAgeHours * 3600_000) {
+      this.metrics.mailsFailed.inc();
+      this.metrics.deadLettersTotal.inc();
+      return { kind: "dead", error: message };
+    }
+    this.metrics.mailsRetried.inc();
+    return {
+      kind: "temporary",
+      error: message,
+      retryAt: now + backoffMs(mail.attempts, retry),
+      ...(refusedSince !== undefined ? { refusedSince } : {}),
+    };
   }
 
   /** Readiness: the store took a real write and every ended send is recorded. */
@@ -508,10 +542,10 @@ export class Pipeline {
 
   /** Send one mail within the per-mail timeout; undefined when the stop interrupted it. */
   private async deliver(mail: StoredMail): Promise<Attempt | undefined> {
-    const { config } = this.options;
     const started = performance.now();
+    const startedAt = Date.now();
     const stopTimer = this.metrics.smtpSendDuration.startTimer();
-    const timeout = AbortSignal.timeout(config.smtp.mailTimeoutMs);
+    const timeout = AbortSignal.timeout(this.options.config.smtp.mailTimeoutMs);
     let outcome: AttemptOutcome;
     try {
       const response = await this.mailer.send(
@@ -525,28 +559,11 @@ export class Pipeline {
         AbortSignal.any([timeout, this.stopping.signal]),
       );
       outcome = { kind: "sent", response };
+      this.relayAcceptedAt = Date.now();
       this.metrics.mailsSent.inc();
     } catch (error) {
       if (this.stopping.signal.aborted && !timeout.aborted) return undefined;
-      const failure = timeout.aborted
-        ? { permanent: false, message: `no answer within ${config.smtp.mailTimeoutMs} ms` }
-        : classifySendError(error);
-      const now = Date.now();
-      if (failure.permanent) {
-        outcome = { kind: "rejected", error: failure.message };
-        this.metrics.mailsFailed.inc();
-      } else if (now - mail.createdAt >= config.retry.maxAgeHours * 3600_000) {
-        outcome = { kind: "dead", error: failure.message };
-        this.metrics.mailsFailed.inc();
-        this.metrics.deadLettersTotal.inc();
-      } else {
-        outcome = {
-          kind: "temporary",
-          error: failure.message,
-          retryAt: now + backoffMs(mail.attempts, config.retry),
-        };
-        this.metrics.mailsRetried.inc();
-      }
+      outcome = this.failed(mail, startedAt, timeout.aborted ? undefined : classifySendError(error));
     }
     stopTimer();
     this.logger.info(
