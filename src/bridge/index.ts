@@ -3,6 +3,7 @@ import { type Directory, lookUpAccounts, openDirectory } from "../directory/inde
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
+import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
@@ -42,8 +43,6 @@ export interface RunningBridge extends RunningService {
   outbox: Outbox;
   pipeline: Pipeline;
 }
-
-const mailDomain = (from: string): string => /@([^>\s]+)/.exec(from)?.[1] ?? "stoney-backup-monitor.invalid";
 
 /** Open the outbox, start the pipeline and the webhook server; resolves once the server listens. */
 export async function startBridge(

@@ -165,8 +165,11 @@ export const bridgeSchema = z
           ),
         selfCareUrl: z
           .string()
-          .default("https://selfcare.example.org/backup")
-          .describe("Link in every customer and reseller mail."),
+          .url()
+          .optional()
+          .describe(
+            "The self-care portal: linked in customer and reseller mails, and `<selfCareUrl>/accounts/<uid>/settings` is each customer mail's `List-Unsubscribe`. Absent: no links.",
+          ),
         defaultLanguage: z
           .enum(languages)
           .default("en")
