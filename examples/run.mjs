@@ -1,4 +1,4 @@
-// `npm run example`: start the exporter and the bridge on the bundled example (LDIF directory, backup
+// `npm run example`: start the exporter, the bridge and the self-care portal on the bundled example (LDIF directory, backup
 // tree, mails written as .eml files), show what they see, and stand in for Alertmanager once by posting
 // examples/alertmanager-notification.json to the bridge. The example's dates are moved to now first
 // (into data/example/, which each run starts afresh), so every account shows its scenario whenever it
@@ -17,6 +17,7 @@ const work = path.join(root, "data/example");
 const mailDir = path.join(work, "mail");
 const exporter = "http://127.0.0.1:9851";
 const bridge = "http://127.0.0.1:9852";
+const portal = "http://127.0.0.1:9853";
 const now = new Date();
 const notification = exampleNotification(now);
 
@@ -96,7 +97,12 @@ async function main() {
     const mail = await simpleParser(readFileSync(path.join(mailDir, file)));
     console.log("  %s  to: %s  subject: %s", file, mail.to?.text ?? "", mail.subject ?? "");
   }
-  console.log("\nexporter %s  bridge %s  (Ctrl-C to stop)", exporter, bridge);
+  await waitReady(`${portal}/healthz`);
+  console.log("\n--- self-care portal: %s/login (docs/selfcare.md)", portal);
+  console.log("  5000001 / demo-customer   a customer (German): accounts 3723701, 3723702, 3723709");
+  console.log("  5000004 / demo-colleague  a colleague allowed on account 3723701 (English)");
+  console.log("  5000010 / demo-reseller   the contact of reseller 4000002 (French): its four accounts");
+  console.log("\nexporter %s  bridge %s  portal %s  (Ctrl-C to stop)", exporter, bridge, portal);
 }
 
 main().catch((error) => {

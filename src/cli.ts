@@ -2,8 +2,14 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { checkBackupCommand } from "./backup/commands.js";
-import { checkMailCommand, historyCommand, migrateCommand } from "./bridge/commands.js";
-import { startBridge } from "./bridge/index.js";
+import {
+  checkMailCommand,
+  historyCommand,
+  migrateCommand,
+  type RequeueOptions,
+  requeueCommand,
+} from "./bridge/commands.js";
+import { type RunningBridge, startBridge } from "./bridge/index.js";
 import {
   type Config,
   ConfigError,
@@ -17,9 +23,15 @@ import {
   roles,
 } from "./config/index.js";
 import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
-import { startExporter } from "./exporter/index.js";
+import { type RunningExporter, startExporter } from "./exporter/index.js";
 import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
-import { serveUntilSignal } from "./service.js";
+import {
+  explainPersonCommand,
+  openSelfcareStore,
+  type SelfcareStore,
+  startSelfcare,
+} from "./selfcare/index.js";
+import { type RunningService, serveUntilSignal } from "./service.js";
 
 interface GlobalOptions {
   config?: string;
@@ -61,16 +73,56 @@ const withConfig =
   (...args: A): Promise<void> =>
     exitingOnConfigError(() => action(readConfig(configFile()), ...args));
 
-/** Run the exporter, the bridge or both until SIGINT/SIGTERM. */
-const serve = (parts: readonly Role[]) => () =>
+type Part = Role | "selfcare";
+
+/**
+ * Run the exporter, the bridge and the self-care portal (or some of them) until SIGINT/SIGTERM. In
+ * one process the portal reads the exporter's state and the bridge's history in memory; the
+ * bridge and the portal share one self-care store (pauses), opened first and closed last.
+ */
+const serve = (parts: readonly Part[]) => () =>
   exitingOnConfigError(() => {
     const config = readConfig(configFile());
     const logger = createLogger(config.logging.level, config.logging.format);
-    const starters = { exporter: startExporter, bridge: startBridge };
-    return serveUntilSignal(
-      logger,
-      parts.map((name) => ({ name, start: () => starters[name](config, logger) })),
-    );
+    let store: SelfcareStore | undefined;
+    const sharedStore = () => {
+      store ??= openSelfcareStore(config);
+      return store;
+    };
+    let exporter: RunningExporter | undefined;
+    let bridge: RunningBridge | undefined;
+    const starters: Record<Part, () => Promise<RunningService>> = {
+      exporter: async () => {
+        exporter = await startExporter(config, logger);
+        return exporter;
+      },
+      bridge: async () => {
+        const pauses = sharedStore();
+        bridge = await startBridge(config, logger, {
+          pauses: (accounts, at) => pauses.activePauses(accounts, at),
+          ...(exporter ? { status: exporter.status } : {}),
+        });
+        return bridge;
+      },
+      selfcare: () => {
+        const outbox = bridge?.outbox;
+        return startSelfcare(config, logger, {
+          store: sharedStore(),
+          ...(exporter ? { status: exporter.status } : {}),
+          ...(outbox
+            ? { history: async (account: string, limit: number) => outbox.history(account, limit) }
+            : {}),
+        });
+      },
+    };
+    const storeService = {
+      name: "selfcare store",
+      start: async (): Promise<RunningService> => ({ url: "", close: async () => store?.close() }),
+    };
+    return serveUntilSignal(logger, [
+      storeService,
+      ...parts.map((name) => ({ name, start: starters[name] })),
+    ]);
   });
 
 const program = new Command()
@@ -122,10 +174,20 @@ program
 program
   .command("explain")
   .description(
-    "show accounts' directory data, effective thresholds (and their sources) and who would be mailed",
+    "show accounts' directory data, effective thresholds (and their sources) and who would be mailed; with --person, what a person may see in the self-care portal and why",
   )
-  .argument("<uid...>", "account uids")
-  .action(withConfig((config, uids: string[]) => explainCommand(config, uids)));
+  .argument("[uid...]", "account uids")
+  .option("--person <uid>", "a person of the people base")
+  .action(
+    withConfig(async (config, uids: string[], options: { person?: string }) => {
+      if (options.person !== undefined) return explainPersonCommand(config, options.person);
+      if (uids.length === 0) {
+        process.stderr.write("explain: name account uids, or --person <uid>\n");
+        return 2;
+      }
+      return explainCommand(config, uids);
+    }),
+  );
 
 program
   .command("exporter")
@@ -139,8 +201,15 @@ program
 
 program
   .command("start")
-  .description("run the exporter and the bridge in one process")
-  .action(serve(["exporter", "bridge"]));
+  .description("run the exporter, the bridge and the self-care portal in one process")
+  .action(serve(["exporter", "bridge", "selfcare"]));
+
+program
+  .command("selfcare")
+  .description(
+    "run the self-care portal: customers and resellers see their accounts, change thresholds, pause notifications",
+  )
+  .action(serve(["selfcare"]));
 
 program
   .command("history")
@@ -153,6 +222,17 @@ program
       historyCommand(config, options),
     ),
   );
+
+program
+  .command("requeue")
+  .description(
+    "send rejected and dead mails again (a running bridge picks them up), chosen by creation time, recipient or account",
+  )
+  .option("--since <time>", "created at or after this time (e.g. 2026-12-01T08:00:00Z)")
+  .option("--until <time>", "created before this time")
+  .option("--recipient <address>", "mails to this address")
+  .option("--account <uid>", "mails about this account")
+  .action(withConfig((config, options: RequeueOptions) => requeueCommand(config, options)));
 
 program
   .command("migrate")

@@ -9,9 +9,9 @@ import { freePort, repoRoot, spawnCli, waitFor } from "./support/common.js";
 const dir = mkdtempSync(path.join(tmpdir(), "stoney-start-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("start: exporter and bridge in one process on the example", () => {
-  it("serves the example metrics, mails what Alertmanager posts, and stops on SIGTERM", async () => {
-    const [exporterPort, bridgePort] = [await freePort(), await freePort()];
+describe("start: exporter, bridge and portal in one process on the example", () => {
+  it("serves the example metrics, mails what Alertmanager posts, serves the portal, and stops on SIGTERM", async () => {
+    const [exporterPort, bridgePort, portalPort] = [await freePort(), await freePort(), await freePort()];
     const example = parse(readFileSync(path.join(repoRoot, "examples/config.yaml"), "utf8"));
     const mailDir = path.join(dir, "mail");
     const config = {
@@ -27,6 +27,7 @@ describe("start: exporter and bridge in one process on the example", () => {
         coalesceSeconds: 0.2,
         smtp: { ...example.bridge.smtp, url: `file:${mailDir}` },
       },
+      selfcare: { ...example.selfcare, listen: { host: "127.0.0.1", port: portalPort }, baseUrl: undefined },
     };
     const configFile = path.join(dir, "config.yaml");
     writeFileSync(configFile, stringify(config));
@@ -54,6 +55,9 @@ describe("start: exporter and bridge in one process on the example", () => {
         const to = mails.flatMap((m) => [m.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address)));
         return to.length >= 5 ? to.sort() : undefined;
       });
+      const login = await fetch(`http://127.0.0.1:${portalPort}/login`);
+      expect(login.status).toBe(200);
+      expect(login.headers.get("content-security-policy")).toContain("default-src 'none'");
       expect(recipients).toEqual([
         "juerg.mueller@example.ch",
         "ops@stoney-cloud.example",

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { parseConfig } from "../src/config/index.js";
 import { repoRoot } from "./support/common.js";
 
 const read = (file: string) => readFileSync(path.join(repoRoot, file), "utf8");
@@ -44,6 +45,11 @@ describe("the documentation", () => {
     expect(scripts.test).toBeDefined();
   });
 
+  it("lists every page of docs/ in the README", () => {
+    const readme = read("README.md");
+    for (const page of pages.filter((p) => p !== "README.md")) expect(readme, page).toContain(`](${page})`);
+  });
+
   it("links only to files and headings that exist", () => {
     const broken: string[] = [];
     for (const page of pages) {
@@ -64,6 +70,19 @@ describe("the documentation", () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it("shows configuration files that the program accepts", () => {
+    const secrets = { STONEY_LDAP_BIND_PASSWORD: "x", STONEY_SMTP_PASSWORD: "x", STONEY_BRIDGE_TOKEN: "x" };
+    const shown = pages.flatMap((page) =>
+      [...read(page).matchAll(/^( *)```yaml\n([\s\S]*?)^ *```$/gm)]
+        .map((m) => (m[2] ?? "").replace(new RegExp(`^${m[1] ?? ""}`, "gm"), ""))
+        .filter((yaml) => /^directory:/m.test(yaml))
+        .map((yaml) => ({ page, yaml })),
+    );
+    expect(shown.map((s) => s.page)).toEqual(expect.arrayContaining(["README.md", "docs/operator-guide.md"]));
+    for (const { page, yaml } of shown)
+      expect(() => parseConfig(yaml, page, "/etc/stoney-backup-monitor", secrets), page).not.toThrow();
   });
 
   it("explains every shipped alert, and only those", () => {

@@ -47,6 +47,22 @@ describe("the repository stands alone", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("speaks of the product, not of planning documents", () => {
+    const self = path.join(repoRoot, "test/repository.test.ts");
+    const planning = /\b(issue|section) \d+\b|\bthe seed\b|\bseed's\b|shared brief/i;
+    const mentions = [...scanned, "docs", "deploy", "prometheus", "alertmanager"]
+      .flatMap((dir) => filesUnder(path.join(repoRoot, dir)))
+      .concat([path.join(repoRoot, "README.md")])
+      .filter((file) => file !== self)
+      .flatMap((file) =>
+        readFileSync(file, "latin1")
+          .split("\n")
+          .filter((line) => planning.test(line))
+          .map((line) => `${path.relative(repoRoot, file)}: ${line.trim()}`),
+      );
+    expect(mentions).toEqual([]);
+  });
+
   it("CI ends only the processes it started", () => {
     const ci = readFileSync(path.join(repoRoot, ".ci/run"), "utf8");
     expect(ci).not.toMatch(/\b(pkill|killall)\b/);

@@ -58,4 +58,6 @@ export interface AccountState {
   neverUsed: boolean;
   /** Problems with the account as a whole (home missing, timeout, too many hosts). */
   errors: string[];
+  /** Its home is not on this server (backup.onlyAccountsWithHome): another server's account, not exported. */
+  elsewhere?: true;
 }

@@ -1,3 +1,4 @@
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
@@ -59,6 +60,13 @@ export function isNeverUsed(
   );
 }
 
+/** No such home on this server (ENOENT): with several servers, the account is another one's. */
+const homeIsElsewhere = (home: string): Promise<boolean> =>
+  lstat(home).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === "ENOENT",
+  );
+
 const emptyState = (account: Account, error: string): AccountState => ({
   account,
   hosts: [],
@@ -111,6 +119,8 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
       );
     const home = homeOf(account, backup);
+    if (backup.onlyAccountsWithHome && (await homeIsElsewhere(home)))
+      return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
     const tree = await readTree(account.uid, home);
     if (tree.listing) parsed.rememberListing(account.uid, tree.listing.stamp, tree.listing.entries);
     const errors = [...tree.errors];

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/index.js";
 import { accountHistory, type HistoryRow, migrateOutbox } from "./index.js";
+import { Outbox, type RequeueFilter } from "./outbox.js";
 import { classifySendError, createMailer } from "./transport.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
@@ -71,6 +72,63 @@ export async function migrateCommand(config: Config): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(`cannot migrate the outbox ${where}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+export interface RequeueOptions {
+  since?: string;
+  until?: string;
+  recipient?: string;
+  account?: string;
+}
+
+/** A time on the command line: RFC 3339 / ISO 8601 (`2026-12-01T08:00:00Z`, `2026-12-01`). */
+function commandLineTime(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new Error(`--${option}: expected a time such as 2026-12-01T08:00:00Z, got "${text}"`);
+  return ms;
+}
+
+/**
+ * `requeue`: rejected and dead mails (by creation time range, recipient or account) go back to
+ * pending; a running bridge sends them within a second, with the same Message-ID. Bad options exit 2.
+ */
+export async function requeueCommand(config: Config, options: RequeueOptions): Promise<number> {
+  let filter: RequeueFilter;
+  try {
+    const since = commandLineTime("since", options.since);
+    const until = commandLineTime("until", options.until);
+    filter = {
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(options.recipient ? { recipient: options.recipient } : {}),
+      ...(options.account ? { account: options.account } : {}),
+    };
+    if (Object.keys(filter).length === 0)
+      throw new Error("name the mails to requeue: --since/--until, --recipient or --account");
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const file = config.bridge.outboxPath;
+  if (!existsSync(file)) {
+    process.stderr.write(`no outbox at ${file}: the bridge has not run with this configuration\n`);
+    return 1;
+  }
+  try {
+    const outbox = new Outbox(file, { migrate: false });
+    try {
+      const count = outbox.requeue(filter, Date.now());
+      process.stdout.write(`requeued ${count} rejected or dead mail${count === 1 ? "" : "s"}\n`);
+    } finally {
+      outbox.close();
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`cannot requeue in the outbox ${file}: ${(error as Error).message}\n`);
     return 1;
   }
 }

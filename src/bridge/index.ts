@@ -8,6 +8,7 @@ import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
 import { type HistoryRow, Outbox } from "./outbox.js";
+import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
 import type { RecipientResolver } from "./route.js";
 import { templateSource } from "./templates/index.js";
@@ -22,6 +23,8 @@ export const directoryResolver =
 export interface BridgeParts {
   /** Replaces the directory look-up, e.g. with one whose searches a benchmark counts. */
   resolver?: RecipientResolver;
+  /** Paused accounts, whose customer and reseller mails are suppressed. */
+  pauses?: PauseSource;
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
 }
@@ -85,6 +88,7 @@ export async function startBridge(
       config: bridge,
       operatorTimeZone: config.directory.defaults.timeZone,
       builtinTemplates: templateSource(undefined, log),
+      ...(parts.pauses ? { pauses: parts.pauses } : {}),
       ...(status ? { status } : {}),
     },
   );
@@ -145,6 +149,7 @@ export function migrateOutbox(outboxPath: string): MigrationReport {
 export type { MigrationReport } from "./migrations.js";
 export { SchemaVersionError } from "./migrations.js";
 export type { HistoryRow } from "./outbox.js";
+export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";

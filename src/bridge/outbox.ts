@@ -111,6 +111,16 @@ CREATE TABLE probes (
 );
 `;
 
+/**
+ * refused_since: when the relay first refused this mail's recipient (RCPT 5xx) while no other
+ * recipient got through; requeued_at: when an operator gave a rejected or dead mail another go
+ * (its retry.maxAgeHours counts from then).
+ */
+export const mailRetryColumns = `
+ALTER TABLE mails ADD COLUMN refused_since BIGINT;
+ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
+`;
+
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
@@ -124,8 +134,9 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "dead items",
     sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';",
   },
+  { version: 5, name: "relay refusals and requeued mails", sql: mailRetryColumns },
   {
-    version: 5,
+    version: 6,
     name: "mail headers (threads, list headers)",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
@@ -296,11 +307,15 @@ export interface StoredMail {
   accounts: string[];
   tasks: string[];
   attempts: number;
+  /** The relay has refused this recipient since then, and taken nobody else meanwhile. */
+  refusedSince?: number;
+  /** An operator requeued the mail then; its maximum age counts from here. */
+  requeuedAt?: number;
 }
 
 export type AttemptOutcome =
   | { kind: "sent"; response: string }
-  | { kind: "temporary"; error: string; retryAt: number }
+  | { kind: "temporary"; error: string; retryAt: number; refusedSince?: number }
   | { kind: "rejected"; error: string }
   | { kind: "dead"; error: string };
 
@@ -382,7 +397,7 @@ interface AlertRow {
   attempts: number;
 }
 
-interface MailRow {
+export interface MailRow {
   id: number;
   created_at: number;
   recipient: string;
@@ -394,6 +409,38 @@ interface MailRow {
   accounts: string;
   tasks: string;
   attempts: number;
+  refused_since: number | null;
+  requeued_at: number | null;
+}
+
+/** The columns of {@link MailRow}, for either store's claim. */
+export const mailColumns =
+  "id, created_at, recipient, message_id, subject, text, html, headers, accounts, tasks, attempts, refused_since, requeued_at";
+
+export const toStoredMail = (row: MailRow): StoredMail => ({
+  id: Number(row.id),
+  createdAt: Number(row.created_at),
+  recipient: row.recipient,
+  messageId: row.message_id,
+  subject: row.subject,
+  text: row.text,
+  html: row.html,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+  accounts: JSON.parse(row.accounts) as string[],
+  tasks: JSON.parse(row.tasks) as string[],
+  attempts: row.attempts,
+  ...(row.refused_since !== null ? { refusedSince: Number(row.refused_since) } : {}),
+  ...(row.requeued_at !== null ? { requeuedAt: Number(row.requeued_at) } : {}),
+});
+
+/** Which rejected or dead mails `requeue` sends again; every given field must match. */
+export interface RequeueFilter {
+  /** Created at or after (ms). */
+  since?: number;
+  /** Created before (ms). */
+  until?: number;
+  recipient?: string;
+  account?: string;
 }
 
 export class Outbox {
@@ -483,7 +530,7 @@ export class Outbox {
         `UPDATE items SET state = 'mailed', mail_id = ? WHERE id = ? AND state = 'queued'`,
       ),
       dueMails: db.prepare(
-        `SELECT id, created_at, recipient, message_id, subject, text, html, headers, accounts, tasks, attempts
+        `SELECT ${mailColumns}
          FROM mails WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
       ),
       nextMail: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM mails WHERE state = 'pending'`),
@@ -500,7 +547,15 @@ export class Outbox {
         `UPDATE mails SET state = ?, attempts = attempts + 1, finished_at = ?, last_error = ? WHERE id = ?`,
       ),
       retryMail: db.prepare(
-        `UPDATE mails SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+        `UPDATE mails SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
+           refused_since = ? WHERE id = ?`,
+      ),
+      requeue: db.prepare(
+        `UPDATE mails SET state = 'pending', next_attempt_at = @now, requeued_at = @now, refused_since = NULL
+         WHERE state IN ('rejected', 'dead')
+           AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
+           AND (@recipient IS NULL OR lower(recipient) = lower(@recipient))
+           AND (@account IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.accounts) WHERE value = @account))`,
       ),
       stats: db.prepare(
         `SELECT
@@ -710,19 +765,7 @@ export class Outbox {
     return this.db.transaction(() => {
       const rows = s.dueMails.all(now, limit) as MailRow[];
       for (const row of rows) s.claimMail.run(row.id);
-      return rows.map((row) => ({
-        id: row.id,
-        createdAt: row.created_at,
-        recipient: row.recipient,
-        messageId: row.message_id,
-        subject: row.subject,
-        text: row.text,
-        html: row.html,
-        headers: JSON.parse(row.headers) as Record<string, string>,
-        accounts: JSON.parse(row.accounts) as string[],
-        tasks: JSON.parse(row.tasks) as string[],
-        attempts: row.attempts,
-      }));
+      return rows.map(toStoredMail);
     })();
   }
 
@@ -741,10 +784,22 @@ export class Outbox {
     this.db.transaction(() => {
       const response = outcome.kind === "sent" ? outcome.response : outcome.error;
       s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
-      if (outcome.kind === "temporary") s.retryMail.run(outcome.retryAt, outcome.error, mailId);
+      if (outcome.kind === "temporary")
+        s.retryMail.run(outcome.retryAt, outcome.error, outcome.refusedSince ?? null, mailId);
       else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
       else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
     })();
+  }
+
+  /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
+  requeue(filter: RequeueFilter, now: number): number {
+    return this.statements.requeue.run({
+      now,
+      since: filter.since ?? null,
+      until: filter.until ?? null,
+      recipient: filter.recipient ?? null,
+      account: filter.account ?? null,
+    }).changes;
   }
 
   /** A send given up at shutdown: back to pending, not counted as an attempt. */

@@ -16,6 +16,7 @@ import type {
   StoredAlert,
   StoredMail,
 } from "./outbox.js";
+import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
 import {
   type AccountLookup,
@@ -32,7 +33,7 @@ import {
   type TemplateSource,
   toLanguage,
 } from "./templates/index.js";
-import { classifySendError, type Mailer } from "./transport.js";
+import { classifySendError, type Mailer, type SendError } from "./transport.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -40,6 +41,8 @@ export interface PipelineOptions {
   operatorTimeZone: string;
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
+  /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
+  pauses?: PauseSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
 }
@@ -54,10 +57,20 @@ const stopGraceMs = 5000;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
-  reason
-    .replace(/[0-9]+/g, "")
-    .replace(/\s+/g, " ")
-    .trim() || "unknown";
+  reason.startsWith("paused by ")
+    ? "paused"
+    : reason
+        .replace(/[0-9]+/g, "")
+        .replace(/\s+/g, " ")
+        .trim() || "unknown";
+
+/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
+export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
+  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
+  const [account] = accounts;
+  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
+  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
+};
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -110,6 +123,8 @@ export class Pipeline {
   /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
   private readonly unrecorded: Attempt[] = [];
   private readonly stopping = new AbortController();
+  /** When the relay last took a mail (ms): evidence that a refused recipient is refused for itself. */
+  private relayAcceptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly outbox: Outbox,
@@ -155,6 +170,38 @@ export class Pipeline {
     this.sending.wake();
     await this.running;
     this.mailer.close();
+  }
+
+  /**
+   * What a failed send means. A 5xx to RCPT TO rejects the mail only once the relay has taken another
+   * recipient since this one was first refused; until then it may be the relay refusing everyone
+   * (a brief fault), and the mail is retried like any other temporary failure: with backoff, for at
+   * most retry.maxAgeHours.
+   */
+  private failed(mail: StoredMail, startedAt: number, failure: SendError | undefined): AttemptOutcome {
+    const { retry, smtp } = this.options.config;
+    const message = failure?.message ?? `no answer within ${smtp.mailTimeoutMs} ms`;
+    const now = Date.now();
+    let refusedSince = mail.refusedSince;
+    if (failure?.refusedRecipient) {
+      refusedSince ??= startedAt;
+      if (this.relayAcceptedAt >= refusedSince) {
+        this.metrics.mailsFailed.inc();
+        return { kind: "rejected", error: message };
+      }
+    }
+    if (now - (mail.requeuedAt ?? mail.createdAt) >= retry.maxAgeHours * 3600_000) {
+      this.metrics.mailsFailed.inc();
+      this.metrics.deadLettersTotal.inc();
+      return { kind: "dead", error: message };
+    }
+    this.metrics.mailsRetried.inc();
+    return {
+      kind: "temporary",
+      error: message,
+      retryAt: now + backoffMs(mail.attempts, retry),
+      ...(refusedSince !== undefined ? { refusedSince } : {}),
+    };
   }
 
   /** Readiness: the store took a real write and every ended send is recorded. */
@@ -229,9 +276,14 @@ export class Pipeline {
       }
     }
     const present = await this.presentState(ready);
+    const paused = await this.pausedAccounts(ready);
     const routed = ready.map((alert) => {
       const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
-      return { alert, items: this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem) };
+      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem);
+      return {
+        alert,
+        items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
+      };
     });
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
@@ -277,6 +329,13 @@ export class Pipeline {
       );
       return new Map();
     }
+  }
+
+  /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
+  private async pausedAccounts(alerts: readonly StoredAlert[]): Promise<Map<string, AccountPause>> {
+    const accounts = [...new Set(alerts.flatMap((a) => (a.account === undefined ? [] : [a.account])))];
+    if (!this.options.pauses || accounts.length === 0) return new Map();
+    return this.options.pauses(accounts, Date.now());
   }
 
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
@@ -367,8 +426,9 @@ export class Pipeline {
     const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
     const { selfCareUrl, defaultLanguage } = this.options.config.templates;
     const [account] = accounts;
+    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
     const settings =
-      selfCareUrl && recipient.audience === "customer" && account && accounts.length === 1
+      recipient.audience === "customer" && account && accounts.length === 1
         ? settingsUrl(selfCareUrl, account)
         : undefined;
     const rendered = this.render(recipient.audience, items, settings);
@@ -381,7 +441,7 @@ export class Pipeline {
       audience: recipient.audience,
       language: toLanguage(recipient.language, defaultLanguage),
       domain: mailDomain(this.options.config.smtp.from),
-      ...(settings ? { unsubscribe: settings } : {}),
+      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
     });
     return {
       recipient,
@@ -395,12 +455,11 @@ export class Pipeline {
 
   private render(audience: MailAudience, items: readonly QueuedItem[], settings?: string): RenderedMail {
     const [first] = items;
-    const { selfCareUrl } = this.options.config.templates;
     const context = {
       audience,
       language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
       timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
-      ...(selfCareUrl ? { selfCareUrl } : {}),
+      selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
       ...(settings ? { settingsUrl: settings } : {}),
       ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
     };
@@ -509,10 +568,10 @@ export class Pipeline {
 
   /** Send one mail within the per-mail timeout; undefined when the stop interrupted it. */
   private async deliver(mail: StoredMail): Promise<Attempt | undefined> {
-    const { config } = this.options;
     const started = performance.now();
+    const startedAt = Date.now();
     const stopTimer = this.metrics.smtpSendDuration.startTimer();
-    const timeout = AbortSignal.timeout(config.smtp.mailTimeoutMs);
+    const timeout = AbortSignal.timeout(this.options.config.smtp.mailTimeoutMs);
     let outcome: AttemptOutcome;
     try {
       const response = await this.mailer.send(
@@ -527,28 +586,11 @@ export class Pipeline {
         AbortSignal.any([timeout, this.stopping.signal]),
       );
       outcome = { kind: "sent", response };
+      this.relayAcceptedAt = Date.now();
       this.metrics.mailsSent.inc();
     } catch (error) {
       if (this.stopping.signal.aborted && !timeout.aborted) return undefined;
-      const failure = timeout.aborted
-        ? { permanent: false, message: `no answer within ${config.smtp.mailTimeoutMs} ms` }
-        : classifySendError(error);
-      const now = Date.now();
-      if (failure.permanent) {
-        outcome = { kind: "rejected", error: failure.message };
-        this.metrics.mailsFailed.inc();
-      } else if (now - mail.createdAt >= config.retry.maxAgeHours * 3600_000) {
-        outcome = { kind: "dead", error: failure.message };
-        this.metrics.mailsFailed.inc();
-        this.metrics.deadLettersTotal.inc();
-      } else {
-        outcome = {
-          kind: "temporary",
-          error: failure.message,
-          retryAt: now + backoffMs(mail.attempts, config.retry),
-        };
-        this.metrics.mailsRetried.inc();
-      }
+      outcome = this.failed(mail, startedAt, timeout.aborted ? undefined : classifySendError(error));
     }
     stopTimer();
     this.logger.info(

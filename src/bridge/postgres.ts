@@ -7,14 +7,19 @@ import {
   type Composition,
   type HistoryRow,
   historyOutcome,
+  type MailRow,
+  mailColumns,
+  mailRetryColumns,
   type OutboxStats,
   type QueuedItem,
+  type RequeueFilter,
   type RoutedItem,
   recipientKey,
   type StoredAlert,
   type StoredMail,
   threadOf,
   threadRootColumns,
+  toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
 import type { Attempt, OutboxStore } from "./store.js";
@@ -132,8 +137,9 @@ CREATE TABLE probes (
 export const postgresMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "dead items", sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';" },
+  { version: 3, name: "relay refusals and requeued mails", sql: mailRetryColumns },
   {
-    version: 3,
+    version: 4,
     name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
@@ -179,20 +185,6 @@ interface AlertRow {
   attempts: number;
 }
 
-interface MailRow {
-  id: number;
-  created_at: number;
-  recipient: string;
-  message_id: string;
-  subject: string;
-  text: string;
-  html: string;
-  headers: string;
-  accounts: string;
-  tasks: string;
-  attempts: number;
-}
-
 interface ItemRow {
   id: number;
   alert_id: number;
@@ -212,8 +204,6 @@ interface ItemRow {
 
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
   attempts`;
-const mailColumns =
-  "id, created_at, recipient, message_id, subject, text, html, headers, accounts, tasks, attempts";
 
 export class PostgresOutbox implements OutboxStore {
   readonly where: string;
@@ -608,21 +598,7 @@ export class PostgresOutbox implements OutboxStore {
        RETURNING ${mailColumns}, next_attempt_at`,
       [this.owner, now, this.options.leaseMs, limit],
     );
-    return rows
-      .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id)
-      .map((row) => ({
-        id: row.id,
-        createdAt: row.created_at,
-        recipient: row.recipient,
-        messageId: row.message_id,
-        subject: row.subject,
-        text: row.text,
-        html: row.html,
-        headers: JSON.parse(row.headers) as Record<string, string>,
-        accounts: JSON.parse(row.accounts) as string[],
-        tasks: JSON.parse(row.tasks) as string[],
-        attempts: row.attempts,
-      }));
+    return rows.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.id - b.id).map(toStoredMail);
   }
 
   async record({ mailId, outcome, at, durationMs }: Attempt): Promise<void> {
@@ -633,7 +609,8 @@ export class PostgresOutbox implements OutboxStore {
          INSERT INTO attempts (mail_id, at, duration_ms, outcome, response) VALUES ($1, $2, $3, $4, $5)
        )
        UPDATE mails SET state = $6, attempts = attempts + 1, finished_at = $7,
-         next_attempt_at = COALESCE($8, next_attempt_at), last_error = $9, lease_owner = NULL, lease_until = NULL
+         next_attempt_at = COALESCE($8, next_attempt_at), last_error = $9, lease_owner = NULL, lease_until = NULL,
+         refused_since = $10
        WHERE id = $1`,
       [
         mailId,
@@ -645,8 +622,20 @@ export class PostgresOutbox implements OutboxStore {
         retry ? null : at,
         retry ? outcome.retryAt : null,
         outcome.kind === "sent" ? null : outcome.error,
+        outcome.kind === "temporary" ? (outcome.refusedSince ?? null) : null,
       ],
     );
+  }
+
+  async requeue(filter: RequeueFilter, now: number): Promise<number> {
+    const { rowCount } = await this.query(
+      `UPDATE mails SET state = 'pending', next_attempt_at = $1, requeued_at = $1, refused_since = NULL
+       WHERE state IN ('rejected', 'dead')
+         AND ($2::bigint IS NULL OR created_at >= $2) AND ($3::bigint IS NULL OR created_at < $3)
+         AND ($4::text IS NULL OR lower(recipient) = lower($4)) AND ($5::text IS NULL OR accounts::jsonb ? $5)`,
+      [now, filter.since ?? null, filter.until ?? null, filter.recipient ?? null, filter.account ?? null],
+    );
+    return rowCount ?? 0;
   }
 
   async release(mailId: number): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   HistoryRow,
   OutboxStats,
   QueuedItem,
+  RequeueFilter,
   RoutedItem,
   StoredAlert,
   StoredMail,
@@ -61,6 +62,8 @@ export interface OutboxStore {
   /** Claim due mails for sending (marked `sending`). */
   claimMails(now: number, limit: number): Promise<StoredMail[]>;
   record(attempt: Attempt): Promise<void>;
+  /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
+  requeue(filter: RequeueFilter, now: number): Promise<number>;
   /** A send given up at shutdown: back to pending, not counted as an attempt. */
   release(mailId: number): Promise<void>;
   /** Mails this store's owner left `sending` at its last stop go back to pending; returns how many. */

@@ -28,21 +28,38 @@ export interface Mailer {
 export class SendError extends Error {
   constructor(
     message: string,
+    /** The server answered 5xx. */
     readonly permanent: boolean,
+    /** The SMTP command the server answered (`MAIL FROM`, `RCPT TO`, `DATA`, …), when known. */
+    readonly command?: string,
   ) {
     super(message);
     this.name = "SendError";
   }
+
+  /**
+   * A 5xx to RCPT TO: this recipient is refused, if the relay takes other recipients meanwhile. Any
+   * other 5xx (to MAIL FROM, DATA, the greeting, AUTH) is the relay's, and passes when it is fixed.
+   */
+  get refusedRecipient(): boolean {
+    return this.permanent && this.command === "RCPT TO";
+  }
 }
 
-/** 5xx answers are permanent (the address or the message is refused); everything else may pass later. */
+/** Keep the server's code and the command it answered, so the send stage can tell whose fault it is. */
 export function classifySendError(error: unknown): SendError {
   if (error instanceof SendError) return error;
-  const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+  const e = error as {
+    responseCode?: number;
+    code?: string;
+    command?: string;
+    response?: string;
+    message?: string;
+  };
   const code = typeof e.responseCode === "number" ? e.responseCode : undefined;
   const text = e.response ?? e.message ?? String(error);
-  const message = [e.code, code, text].filter((p) => p !== undefined).join(" ");
-  return new SendError(message, code !== undefined && code >= 500 && code < 600);
+  const message = [e.code, e.command, code, text].filter((p) => p !== undefined).join(" ");
+  return new SendError(message, code !== undefined && code >= 500 && code < 600, e.command);
 }
 
 const autoHeaders = {

@@ -92,6 +92,12 @@ export const backupSchema = z
       .describe(
         "Where this host sees the directory's `homeDirectory` paths when its mounts differ from the backup server's (a container, a remote mount): the longest `from` that is a leading part of the path is replaced by its `to`; paths no entry matches are read as they are, and `<root>/<uid>` is never rewritten. `check-config` lists `root` and every `to`.",
       ),
+    onlyAccountsWithHome: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Several backup servers sharing one directory, each with its own exporter: export only the accounts whose home exists on this server. An account without a home here lives on another server and is left out, no error. Off (one server): a missing home is an account error.",
+      ),
     incomingDir: z
       .string()
       .default("incoming")

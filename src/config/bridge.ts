@@ -165,10 +165,9 @@ export const bridgeSchema = z
           ),
         selfCareUrl: z
           .string()
-          .url()
-          .optional()
+          .default("https://selfcare.example.org/backup")
           .describe(
-            "The self-care portal: linked in customer and reseller mails, and `<selfCareUrl>/accounts/<uid>/settings` is each customer mail's `List-Unsubscribe`. Absent: no links.",
+            "Link in every customer and reseller mail (a mail about one account links to `<selfCareUrl>/accounts/<uid>`); absent: the self-care portal, `selfcare.baseUrl` or else its listen address.",
           ),
         defaultLanguage: z
           .enum(languages)

@@ -49,6 +49,19 @@ export const attributeNamesSchema = z
     reseller: attribute("sstBelongsToResellerUID", "Multi-valued, in order."),
     customer: attribute("sstBelongsToCustomerUID", "The account's customer."),
     informPerson: attribute("sstInformPersonUID", "Reseller contacts."),
+    responsiblePerson: attribute(
+      "sstResponsiblePersonUID",
+      "Reseller contacts who may use the self-care portal for the reseller's accounts.",
+    ),
+    allowPerson: attribute(
+      "sstAllowPersonUID",
+      "Persons besides the owner who may see an account in the self-care portal.",
+    ),
+    useSelfcare: attribute("sstUseSelfcare", "Boolean on a person; FALSE: no self-care login."),
+    password: attribute(
+      "userPassword",
+      "A person's password; read only from an LDIF directory (over LDAP the portal binds as the person).",
+    ),
     quota: attribute("sstQuota", "Integer bytes."),
     backupSize: attribute("sstBackupSize", "Integer bytes."),
     incrementSize: attribute("sstIncrementSize", "Integer bytes."),

@@ -19,3 +19,4 @@ export { allConfigKeys, configJsonSchema, configReference, generatedDocs } from 
 export { configuredRoles, type Role, roles } from "./roles.js";
 export type { Config } from "./schema.js";
 export { configSchema } from "./schema.js";
+export type { SelfcareConfig, SettingBounds } from "./selfcare.js";

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse, parseDocument } from "yaml";
 import type { z } from "zod";
 import { type LogFormat, type LogLevel, logFormats, logLevels } from "../log.js";
+import type { Listen } from "./http.js";
 import { type Config, configSchema } from "./schema.js";
 
 /** A configuration problem an operator can fix; printed without a stack trace. */
@@ -24,6 +25,7 @@ export const secretEnvironment = {
   bindPassword: "STONEY_LDAP_BIND_PASSWORD",
   smtpPassword: "STONEY_SMTP_PASSWORD",
   bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
+  selfcareBindPassword: "STONEY_SELFCARE_BIND_PASSWORD",
 } as const;
 
 /** Environment variables over the file's logging section (the command line's options win over both). */
@@ -40,6 +42,10 @@ const readSecret = (file: string, key: string, problems: string[]): string | und
     return undefined;
   }
 };
+
+/** The portal's own address when no baseUrl is configured. */
+const selfcareUrl = (listen: Listen): string =>
+  `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
 
 /** Parse and validate configuration text; relative paths are resolved against `baseDir`. */
 export function parseConfig(
@@ -58,6 +64,10 @@ export function parseConfig(
   const parsed = configSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error.issues));
   const config = parsed.data;
+  const raw = document.toJS() as { bridge?: { templates?: { selfCareUrl?: unknown } } } | null;
+  // Mails link to the portal unless the operator named another self-care address.
+  if (raw?.bridge?.templates?.selfCareUrl === undefined)
+    config.bridge.templates.selfCareUrl = config.selfcare.baseUrl ?? selfcareUrl(config.selfcare.listen);
   const resolve = (p: string) => path.resolve(baseDir, p);
   const resolveFileUrl = (url: string) => (url.startsWith("file:") ? `file:${resolve(url.slice(5))}` : url);
   const problems: string[] = [];
@@ -123,6 +133,17 @@ export function parseConfig(
   if (scrapeAuth)
     scrapeAuth.password = secret("exporter.basicAuth.password", scrapeAuth.password, scrapeAuth.passwordFile);
 
+  const selfcare = config.selfcare;
+  selfcare.bindPassword = secret(
+    "selfcare.bindPassword",
+    selfcare.bindPassword,
+    selfcare.bindPasswordFile,
+    secretEnvironment.selfcareBindPassword,
+  );
+  if (selfcare.bindDN && selfcare.bindPassword === undefined)
+    problems.push(
+      `selfcare.bindPassword: bindDN is set but no password (use bindPasswordFile or ${secretEnvironment.selfcareBindPassword})`,
+    );
   const fromEnvironment = <T extends string>(variable: string, allowed: readonly T[]): T | undefined => {
     const value = env[variable];
     if (value === undefined || value === "") return undefined;

@@ -4,6 +4,7 @@ import { backupSchema, historySchema } from "./backup.js";
 import { bridgeSchema } from "./bridge.js";
 import { directorySchema } from "./directory.js";
 import { exporterSchema } from "./exporter.js";
+import { selfcareSchema } from "./selfcare.js";
 
 /** The whole configuration file: the single source of truth for its types and defaults. */
 export const configSchema = z
@@ -13,6 +14,7 @@ export const configSchema = z
     history: historySchema,
     exporter: exporterSchema,
     bridge: bridgeSchema,
+    selfcare: selfcareSchema,
     logging: z
       .object({
         level: z

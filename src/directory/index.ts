@@ -16,9 +16,20 @@ export function openDirectory(config: DirectoryConfig, logger: Logger): Director
   return new LdapDirectory(config, logger);
 }
 
-export { escapeFilterValue } from "./filter.js";
+export { within } from "./entries.js";
+export { anyOfFilter, escapeFilterValue, matchesFilter, parseFilter } from "./filter.js";
 export { LdapDirectory } from "./ldapDirectory.js";
-export { formatLdif, LdifError, parseLdif } from "./ldif.js";
+export {
+  attributeKey,
+  type DirectoryEntry,
+  formatLdif,
+  formatLdifAdd,
+  formatLdifModify,
+  LdifError,
+  type LdifModification,
+  normalizeDn,
+  parseLdif,
+} from "./ldif.js";
 export { type AccountRecipients, type LookUpOptions, lookUpAccounts } from "./lookup.js";
 export { parseGeneralizedTime, parseLastSuccessfulBackups } from "./mapping.js";
 export type {
@@ -35,4 +46,10 @@ export type {
 } from "./model.js";
 export { DirectoryError } from "./model.js";
 export { type RecipientInput, type RecipientOptions, resolveRecipients } from "./recipients.js";
-export { type EffectiveSetting, type EffectiveSettings, effectiveSettings } from "./settings.js";
+export {
+  describeSource,
+  type EffectiveSetting,
+  type EffectiveSettings,
+  effectiveSettings,
+  settingNames,
+} from "./settings.js";

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import {
+  Attribute,
+  Change,
   Client,
   InvalidCredentialsError,
   NoSuchObjectError,
@@ -11,7 +13,7 @@ import type { DirectoryConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { chunks, noteReporter, resellersWithSettings } from "./entries.js";
 import { anyOfFilter, escapeFilterValue } from "./filter.js";
-import { attributeKey, type DirectoryEntry, normalizeDn } from "./ldif.js";
+import { attributeKey, type DirectoryEntry, type LdifModification, normalizeDn } from "./ldif.js";
 import { mappedAttributes, toAccount, toPerson } from "./mapping.js";
 import { type Account, type Directory, DirectoryError, type Person, type Reseller } from "./model.js";
 
@@ -127,8 +129,10 @@ export class LdapDirectory implements Directory {
     during: string,
     operation: (client: Client) => Promise<T>,
     signal?: AbortSignal,
+    identity: { bindDN?: string; bindPassword?: string } = this.config,
   ): Promise<T> {
-    const { url, bindDN, bindPassword } = this.config;
+    const { url } = this.config;
+    const { bindDN, bindPassword } = identity;
     const client = new Client({
       url,
       timeout: this.config.timeoutMs,
@@ -283,6 +287,73 @@ export class LdapDirectory implements Directory {
         this.names,
       );
     });
+  }
+
+  /** Raw entries below `base` matching `filter` (paged), with only `attributes`; for the self-care portal. */
+  async entries(base: string, filter: string, attributes: string[], scope: "base" | "sub" = "sub") {
+    return this.withClient(`searching ${base}`, async (client) => {
+      const found: DirectoryEntry[] = [];
+      try {
+        for await (const page of client.searchPaginated(base, {
+          scope,
+          filter,
+          attributes,
+          paged: { pageSize: this.config.pageSize },
+        })) {
+          this.searches++;
+          for (const entry of page.searchEntries)
+            found.push(toEntry(entry as Record<string, unknown> & { dn: string }));
+        }
+      } catch (error) {
+        if (error instanceof NoSuchObjectError) return found;
+        throw error;
+      }
+      return found;
+    });
+  }
+
+  /**
+   * True when `dn` can bind with `password` (a simple bind on a connection of its own). An empty
+   * password is refused here: LDAP treats it as an anonymous bind, which always succeeds.
+   */
+  async canBind(dn: string, password: string): Promise<boolean> {
+    if (password === "") return false;
+    try {
+      await this.withClient(`binding as ${dn}`, async () => true, undefined, {
+        bindDN: dn,
+        bindPassword: password,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof DirectoryError && error.cause instanceof InvalidCredentialsError) return false;
+      throw error;
+    }
+  }
+
+  /** Modify (or, with `add`, create) one entry as `identity`; for the self-care portal's settings writes. */
+  async write(
+    identity: { bindDN?: string; bindPassword?: string },
+    dn: string,
+    change: { modify: LdifModification[] } | { add: Record<string, string[]> },
+  ): Promise<void> {
+    await this.withClient(
+      `writing ${dn}`,
+      async (client) => {
+        if ("add" in change) return client.add(dn, change.add);
+        return client.modify(
+          dn,
+          change.modify.map(
+            ({ operation, attribute, values }) =>
+              new Change({
+                operation,
+                modification: new Attribute({ type: attribute, values: [...values] }),
+              }),
+          ),
+        );
+      },
+      undefined,
+      identity,
+    );
   }
 
   async check(): Promise<string> {

@@ -293,33 +293,60 @@ export function parseLdif(input: string | Buffer): LdifEntry[] {
   return [...entries.values()];
 }
 
+// RFC 2849 SAFE-STRING: ASCII without NUL, LF, CR; not starting with space, ":" or "<".
+const isSafe = (value: string) =>
+  value === "" ||
+  (!/^[ :<]/.test(value) &&
+    !value.endsWith(" ") &&
+    [...value].every((char) => {
+      const code = char.charCodeAt(0);
+      return code > 0 && code < 128 && code !== 10 && code !== 13;
+    }));
+
+/** One `name: value` line, base64 (`name:: …`) when RFC 2849 requires it, folded at 76 columns. */
+const ldifLine = (name: string, value: string): string => {
+  const text = isSafe(value)
+    ? `${name}: ${value}`
+    : `${name}:: ${Buffer.from(value, "utf8").toString("base64")}`;
+  const parts = [text.slice(0, 76)];
+  for (let i = 76; i < text.length; i += 75) parts.push(` ${text.slice(i, i + 75)}`);
+  return parts.join("\n");
+};
+
 /** Write entries as LDIF (values base64-encoded when RFC 2849 requires it); used by tests and tools. */
 export function formatLdif(entries: readonly DirectoryEntry[]): string {
-  // RFC 2849 SAFE-STRING: ASCII without NUL, LF, CR; not starting with space, ":" or "<".
-  const isSafe = (value: string) =>
-    value === "" ||
-    (!/^[ :<]/.test(value) &&
-      !value.endsWith(" ") &&
-      [...value].every((char) => {
-        const code = char.charCodeAt(0);
-        return code > 0 && code < 128 && code !== 10 && code !== 13;
-      }));
-  const line = (name: string, value: string) =>
-    isSafe(value) ? `${name}: ${value}` : `${name}:: ${Buffer.from(value, "utf8").toString("base64")}`;
-  const fold = (text: string) => {
-    const parts = [text.slice(0, 76)];
-    for (let i = 76; i < text.length; i += 75) parts.push(` ${text.slice(i, i + 75)}`);
-    return parts.join("\n");
-  };
   return entries
     .map((entry) =>
       [
-        fold(line("dn", entry.dn)),
+        ldifLine("dn", entry.dn),
         ...Object.entries(entry.attributes).flatMap(([name, values]) =>
-          values.map((value) => fold(line(name, value))),
+          values.map((value) => ldifLine(name, value)),
         ),
       ].join("\n"),
     )
     .join("\n\n")
     .concat("\n");
+}
+
+/** One modification of an attribute: `replace` with no values removes the attribute. */
+export interface LdifModification {
+  operation: "add" | "replace" | "delete";
+  attribute: string;
+  values: readonly string[];
+}
+
+/** A `changetype: modify` record (with its leading blank line), to append to an LDIF file. */
+export function formatLdifModify(dn: string, modifications: readonly LdifModification[]): string {
+  const lines = [ldifLine("dn", dn), "changetype: modify"];
+  for (const { operation, attribute, values } of modifications)
+    lines.push(`${operation}: ${attribute}`, ...values.map((value) => ldifLine(attribute, value)), "-");
+  return `\n${lines.join("\n")}\n`;
+}
+
+/** A `changetype: add` record (with its leading blank line), to append to an LDIF file. */
+export function formatLdifAdd(entry: DirectoryEntry): string {
+  const lines = [ldifLine("dn", entry.dn), "changetype: add"];
+  for (const [name, values] of Object.entries(entry.attributes))
+    lines.push(...values.map((value) => ldifLine(name, value)));
+  return `\n${lines.join("\n")}\n`;
 }

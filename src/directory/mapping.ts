@@ -221,6 +221,7 @@ export function toReseller(
 
 /** Every attribute name the mapping reads (for the LDAP attribute list; operational ones included). */
 export function mappedAttributes(names: AttributeNames): string[] {
-  const { warningsFlag: flags, ...single } = names;
+  // Passwords are not fetched over LDAP: the self-care portal checks them by binding as the person.
+  const { warningsFlag: flags, password: _password, ...single } = names;
   return [...new Set([...flags, ...Object.values(single), "objectClass"])];
 }

@@ -213,6 +213,7 @@ export class Collector {
     await forEachLimited(accounts, concurrency, signal, async (account) => {
       try {
         const state = await reader.readAccount(account, now);
+        if (state.elsewhere) return;
         const accountResellers = account.resellerUids.flatMap((uid) => resellers.get(uid) ?? []);
         samples.push(accountSample(state, settings(account, accountResellers), now));
         if (state.errors.length > 0) {

@@ -308,6 +308,23 @@ describe("reader edge cases", () => {
     expect(state.errors).toEqual([`home ${file} is not a directory`]);
   });
 
+  it("leaves an account whose home is on another server to that server (onlyAccountsWithHome)", async () => {
+    const root = tempDir();
+    cpSync(path.join(exampleBackupRoot, "3723709"), path.join(root, "3723709"), { recursive: true });
+    const old = new Date(NOW.getTime() - 30 * 86_400_000);
+    const shared = open(testConfig(root, { onlyAccountsWithHome: true }));
+    const here = await shared.readAccount(account("3723709", { createdAt: old }), NOW);
+    expect(here.elsewhere).toBeUndefined();
+    expect(only(here.hosts).host).toBe("werkstatt");
+    // Not here: another server's account, neither an error nor "never used".
+    const away = await shared.readAccount(account("3723701", { createdAt: old }), NOW);
+    expect(away).toMatchObject({ elsewhere: true, hosts: [], errors: [], neverUsed: false });
+    // One server: the same missing home is this server's problem.
+    const alone = await open(testConfig(root)).readAccount(account("3723701", { createdAt: old }), NOW);
+    expect(alone.elsewhere).toBeUndefined();
+    expect(alone.errors).toEqual([`home ${path.join(root, "3723701")} cannot be read (ENOENT)`]);
+  });
+
   it("refuses a uid that would name a home outside the backup root", async () => {
     const root = tempDir();
     const reader = open(testConfig(root));

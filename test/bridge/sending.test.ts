@@ -10,6 +10,7 @@ import {
   freePort,
   payload,
   post,
+  runCli,
   type SmtpSink,
   smtpSink,
   spawnCli,
@@ -203,5 +204,102 @@ describe("bridge sending", () => {
     const ids = smtp.mails.map((m) => m.parsed.messageId);
     const resent = ids.length - new Set(ids).size;
     expect(resent).toBeLessThanOrEqual(connections);
+  });
+});
+
+describe("bridge relay faults", () => {
+  let bridge: RunningBridge | undefined;
+  let sink: SmtpSink | undefined;
+  const cleanups: Array<() => void> = [];
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+    await sink?.stop();
+    sink = undefined;
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+  const start = async (operators: string[]) => {
+    const temp = tempDir();
+    cleanups.push(temp.remove);
+    const smtp = await smtpSink();
+    sink = smtp;
+    const config = testConfig({ dir: temp.dir, bridge: { smtp: { url: smtp.url }, operators } });
+    bridge = await startBridge(config, captureLogger("fatal").logger);
+    return { running: bridge, smtp, config };
+  };
+  const attempts = (running: RunningBridge, outcome: string) =>
+    (
+      running.outbox.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE outcome = ?").get(outcome) as {
+        n: number;
+      }
+    ).n;
+  const states = (running: RunningBridge) =>
+    running.outbox.db.prepare("SELECT recipient, state FROM mails ORDER BY recipient").all();
+
+  it("delivers every mail after a relay answered 550 to every recipient for a while", async () => {
+    const operators = addresses(6);
+    const { running, smtp } = await start(operators);
+    smtp.refuseAll = true;
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    // Every mail refused at least twice (seconds of refusals with the tests' short backoff).
+    await waitFor("repeated refusals", () => attempts(running, "temporary") >= 12);
+    expect(attempts(running, "rejected")).toBe(0);
+    smtp.refuseAll = false;
+    await waitFor("every mail", () => operators.every((a) => smtp.to(a).length === 1));
+    expect(states(running)).toEqual(operators.sort().map((recipient) => ({ recipient, state: "sent" })));
+  });
+
+  it("retries a 554 to DATA as the relay's fault", async () => {
+    const { running, smtp } = await start(["ops@backup.example"]);
+    smtp.refuseData = true;
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("repeated refusals", () => attempts(running, "temporary") >= 3);
+    smtp.refuseData = false;
+    await waitFor("the mail", () => smtp.to("ops@backup.example").length === 1);
+  });
+
+  it("rejects a recipient the relay refuses while it takes others, and requeue sends it again", async () => {
+    const operators = ["refused@backup.example", ...addresses(3)];
+    const { running, smtp, config } = await start(operators);
+    smtp.rejected.add("refused@backup.example");
+    await post(`${running.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("the refused recipient rejected", () =>
+      running.outbox.db.prepare("SELECT 1 FROM mails WHERE state = 'rejected'").get(),
+    );
+    expect(states(running)).toEqual([
+      { recipient: "ops0@backup.example", state: "sent" },
+      { recipient: "ops1@backup.example", state: "sent" },
+      { recipient: "ops2@backup.example", state: "sent" },
+      { recipient: "refused@backup.example", state: "rejected" },
+    ]);
+
+    const configFile = path.join(path.dirname(config.bridge.outboxPath), "config.json");
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        directory: { url: `file:${exampleLdif}` },
+        bridge: { outboxPath: config.bridge.outboxPath },
+      }),
+    );
+    const bad = await runCli(["requeue", "--config", configFile, "--since", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      '--since: expected a time such as 2026-12-01T08:00:00Z, got "yesterday"',
+    ]);
+    const none = await runCli(["requeue", "--config", configFile]);
+    expect(none.code).toBe(2);
+
+    smtp.rejected.clear();
+    const requeued = await runCli([
+      "requeue",
+      "--config",
+      configFile,
+      "--recipient",
+      "Refused@backup.example",
+      "--since",
+      new Date(Date.now() - 3600_000).toISOString(),
+    ]);
+    expect(requeued).toMatchObject({ code: 0, stdout: "requeued 1 rejected or dead mail\n" });
+    await waitFor("the requeued mail", () => smtp.to("refused@backup.example").length === 1);
   });
 });

@@ -34,6 +34,8 @@ export interface SmtpSink {
   rejected: Set<string>;
   /** While true, every RCPT TO is answered with 550 (a relay that refuses everyone). */
   refuseAll: boolean;
+  /** While true, every message is answered with 554 after DATA. */
+  refuseData: boolean;
   /** Hold the answer to DATA of mails to this address until the returned function is called. */
   hold(address: string): () => void;
   /** Called after each accepted mail was answered with 250. */
@@ -65,6 +67,7 @@ export async function smtpSink(
     mails,
     rejected,
     refuseAll: false,
+    refuseData: false,
     hold(address) {
       let release = () => {};
       held.set(
@@ -106,6 +109,8 @@ export async function smtpSink(
           const chunks: Buffer[] = [];
           stream.on("data", (chunk: Buffer) => chunks.push(chunk));
           stream.on("end", () => {
+            if (sink.refuseData)
+              return callback(Object.assign(new Error("transaction failed"), { responseCode: 554 }));
             const raw = Buffer.concat(chunks).toString("utf8");
             const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
             Promise.all(envelopeTo.map((address) => held.get(address)))

@@ -78,7 +78,7 @@ describe("explain over the example LDIF directory", () => {
     const { code, stdout } = await runCli(["--config", exampleConfig, "check-config"]);
     expect(code).toBe(0);
     expect(stdout).toContain(
-      `directory file:${path.join(repoRoot, "examples/directory.ldif")}: ok (${path.join(repoRoot, "examples/directory.ldif")}: 25 entries, 10 accounts, 4 persons, 2 resellers)\n`,
+      `directory file:${path.join(repoRoot, "examples/directory.ldif")}: ok (${path.join(repoRoot, "examples/directory.ldif")}: 26 entries, 10 accounts, 5 persons, 2 resellers)\n`,
     );
   });
 });

@@ -119,7 +119,7 @@ describe("parseLdif", () => {
   it("reads the example directory", () => {
     const entries = parseLdif(readFileSync(exampleLdif, "utf8"));
     const byDn = new Map(entries.map((entry) => [entry.dn, entry]));
-    expect(entries).toHaveLength(25);
+    expect(entries).toHaveLength(26);
     const reseller = byDn.get(
       "uid=4000002,ou=reseller,ou=configuration,ou=backup,ou=services,dc=stoney-cloud,dc=org",
     );

@@ -100,6 +100,6 @@ mail: new@alpenblick.example
   });
 
   it("checks by reading the file", async () => {
-    expect(await directory.check()).toBe(`${exampleLdif}: 25 entries, 10 accounts, 4 persons, 2 resellers`);
+    expect(await directory.check()).toBe(`${exampleLdif}: 26 entries, 10 accounts, 5 persons, 2 resellers`);
   });
 });

@@ -13,12 +13,12 @@ export interface RunningDaemon extends Daemon {
 }
 
 /**
- * Debian's prometheus on a free loopback port, scraping `targets` (job name → host:port) every
+ * Debian's prometheus on a free loopback port, scraping `targets` (job name → host:port, or several) every
  * `intervalSeconds` with the shipped rules (`for:` shortened) and alerting to `alertmanager`.
  */
 export async function startPrometheus(
   dir: string,
-  options: { targets: Record<string, string>; alertmanager?: string; intervalSeconds: number },
+  options: { targets: Record<string, string | string[]>; alertmanager?: string; intervalSeconds: number },
 ): Promise<RunningDaemon> {
   const rulesDir = path.join(dir, "rules");
   mkdirSync(rulesDir, { recursive: true });

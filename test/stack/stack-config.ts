@@ -38,7 +38,7 @@ interface ScrapeConfig {
 
 /** prometheus.yml with short intervals and the targets replaced (jobs not given are dropped). */
 export function prometheusConfig(options: {
-  targets: Record<string, string>;
+  targets: Record<string, string | string[]>;
   alertmanager?: string;
   ruleFiles: string[];
   intervalSeconds: number;
@@ -62,7 +62,7 @@ export function prometheusConfig(options: {
       ...job,
       scrape_interval: interval,
       scrape_timeout: interval,
-      static_configs: [{ targets: [options.targets[job.job_name] as string] }],
+      static_configs: [{ targets: [options.targets[job.job_name] ?? []].flat() }],
     }));
   return stringify(config);
 }

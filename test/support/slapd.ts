@@ -29,6 +29,21 @@ const rootPassword = "admin-secret";
 /** A non-root, read-only account like the one an operator creates: size limits apply to it. */
 const monitorDN = `cn=stoney-backup-monitor,${suffix}`;
 const monitorPassword = "monitor-secret";
+/** The self-care portal's own account: may change the settings attributes (and add settings entries) only. */
+const portalDN = `cn=stoney-selfcare,${suffix}`;
+const portalPassword = "portal-secret";
+const settingsAttributes = [
+  "sstBackupWarnings",
+  "sstBackupWarningOn",
+  "sstNotificationWarningLevel",
+  "sstBackupWarningNumbers",
+  "sstBackupWarningDays",
+  "sstBackupWarningFailures",
+  "objectClass",
+  "ou",
+  "entry",
+  "children",
+];
 
 export interface Slapd {
   url: string;
@@ -38,6 +53,9 @@ export interface Slapd {
   bindPassword: string;
   rootDN: string;
   rootPassword: string;
+  /** The self-care portal's writer account (selfcare.bindDN). */
+  portalDN: string;
+  portalPassword: string;
   /** With `tls: true`: the ldaps:// URL (the ldap:// URL offers StartTLS) and the CA that signed the server. */
   ldapsUrl?: string;
   caFile?: string;
@@ -66,6 +84,12 @@ objectClass: applicationProcess
 objectClass: simpleSecurityObject
 cn: stoney-backup-monitor
 userPassword: ${monitorPassword}
+
+dn: ${portalDN}
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: stoney-selfcare
+userPassword: ${portalPassword}
 `;
 
 /**
@@ -163,13 +187,16 @@ export async function startSlapd(
       `directory ${dataDir}`,
       "index objectClass eq",
       "index uid eq",
+      // The self-care portal's scope searches: who owns, may see or resells an account.
+      "index sstBelongsToResellerUID,sstBelongsToPersonUID,sstAllowPersonUID,sstInformPersonUID,sstResponsiblePersonUID eq",
       // The server's default size limit (500) stays: only paged searches may return more.
       ...(options.access !== undefined
         ? [options.access]
         : [
             "limits users size.prtotal=unlimited",
             `access to attrs=userPassword by anonymous auth by * none`,
-            `access to * by dn.exact="${monitorDN}" read by * none`,
+            `access to dn.subtree="ou=backup,ou=services,${suffix}" attrs=${settingsAttributes.join(",")} by dn.exact="${portalDN}" write by dn.exact="${monitorDN}" read by * none`,
+            `access to * by dn.exact="${monitorDN}" read by dn.exact="${portalDN}" read by * none`,
           ]),
       "",
     ].join("\n"),
@@ -246,6 +273,8 @@ export async function startSlapd(
     bindPassword: monitorPassword,
     rootDN,
     rootPassword,
+    portalDN,
+    portalPassword,
     ...(ldapsUrl && certificates ? { ldapsUrl, caFile: certificates.caFile } : {}),
     configFor: () => ({ url, bindDN: monitorDN, bindPassword: monitorPassword }),
     stop,

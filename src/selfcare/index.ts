@@ -1,0 +1,111 @@
+import { accountHistory, type HistoryRow } from "../bridge/index.js";
+import type { Config } from "../config/index.js";
+import { LdapDirectory, openDirectory } from "../directory/index.js";
+import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
+import type { Logger } from "../log.js";
+import { closeServer, listen, type RunningService } from "../service.js";
+import { openEntrySource } from "./directory.js";
+import { createSelfcareApp } from "./http.js";
+import { Portal } from "./portal.js";
+import { alertmanagerSilences } from "./silences.js";
+import { type SelfcareStore, SqliteSelfcareStore } from "./store.js";
+
+export type { Grant, PortalPerson, Scope } from "./access.js";
+export { explainPersonCommand } from "./explain.js";
+export type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
+export { SqliteSelfcareStore } from "./store.js";
+
+export interface SelfcareParts {
+  /** The exporter's state in memory (`start`); otherwise read from selfcare.exporterUrl. */
+  status?: AccountStatusSource;
+  /** The bridge's mail history in memory (`start`); otherwise read from the outbox file. */
+  history?: (account: string, limit: number) => Promise<HistoryRow[]>;
+  /** The store of sessions, pauses and audit; otherwise SQLite in the outbox file. */
+  store?: SelfcareStore;
+}
+
+export interface RunningSelfcare extends RunningService {
+  portal: Portal;
+}
+
+/** The SQLite store the configuration implies: beside the bridge's outbox, in the same file. */
+export const openSelfcareStore = (config: Config): SelfcareStore =>
+  new SqliteSelfcareStore(config.bridge.outboxPath);
+
+const exporterUrl = (config: Config): string =>
+  config.selfcare.exporterUrl ?? `http://${config.exporter.listen.host}:${config.exporter.listen.port}`;
+
+/** Start the self-care portal; resolves once it listens. */
+export async function startSelfcare(
+  config: Config,
+  logger: Logger,
+  parts: SelfcareParts = {},
+): Promise<RunningSelfcare> {
+  const log = logger.child({ component: "selfcare" });
+  // Always fresh: the scope has its own short cache, and a settings change must show at once.
+  const directoryConfig = { ...config.directory, cacheTtlSeconds: 0 };
+  const directory = openDirectory(directoryConfig, log);
+  const writer = config.selfcare.bindDN
+    ? { bindDN: config.selfcare.bindDN, bindPassword: config.selfcare.bindPassword ?? "" }
+    : {
+        ...(config.directory.bindDN ? { bindDN: config.directory.bindDN } : {}),
+        bindPassword: config.directory.bindPassword ?? "",
+      };
+  const source = openEntrySource(
+    directoryConfig,
+    () => (directory instanceof LdapDirectory ? directory : new LdapDirectory(directoryConfig, log)),
+    writer,
+  );
+  const ownStore = parts.store === undefined;
+  const store = parts.store ?? openSelfcareStore(config);
+  const basic = config.exporter.basicAuth;
+  const status =
+    parts.status ??
+    httpStatusSource(
+      exporterUrl(config),
+      basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
+    );
+  const history =
+    parts.history ??
+    (async (account: string, limit: number) => accountHistory(config.bridge.outboxPath, account, limit));
+  const silences = config.selfcare.alertmanagerUrl
+    ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
+    : undefined;
+  const portal = new Portal({
+    config,
+    source,
+    directory,
+    status,
+    history,
+    store,
+    ...(silences ? { silences } : {}),
+    logger: log,
+  });
+  const app = createSelfcareApp(portal, log);
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(app, config.selfcare.listen);
+  } catch (error) {
+    await directory.close();
+    if (ownStore) await store.close();
+    throw error;
+  }
+  const { server, url } = listening;
+  const purge = setInterval(() => {
+    portal
+      .purgeSessions()
+      .catch((error: unknown) => log.warn({ err: error }, "removing idle sessions failed"));
+  }, 60_000);
+  purge.unref();
+  log.info({ url, baseUrl: config.selfcare.baseUrl ?? url }, "self-care portal listening");
+  return {
+    url,
+    portal,
+    async close() {
+      clearInterval(purge);
+      await closeServer(server);
+      await directory.close();
+      if (ownStore) await store.close();
+    },
+  };
+}

@@ -1,0 +1,350 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "../../src/selfcare/portal.js";
+import { requireBinaries } from "../support/binaries.js";
+import { exampleLdif, type Slapd, startSlapd } from "../support/slapd.js";
+import {
+  accountsBase,
+  demo,
+  type Harness,
+  login,
+  readAttribute,
+  resellersBase,
+  slapdDirectory,
+  slapdSelfcare,
+  startPortal,
+  testPersons,
+} from "./support.js";
+
+const enabled = requireBinaries(["slapd", "slapadd"]);
+
+describe.runIf(enabled)("self-care JSON API against slapd", () => {
+  let slapd: Slapd;
+  let harness: Harness;
+  let url: string;
+
+  beforeAll(async () => {
+    slapd = await startSlapd({ ldif: [exampleLdif, testPersons] });
+    harness = await startPortal(slapdDirectory(slapd), {
+      selfcare: { ...slapdSelfcare(slapd), throttle: { maxFailures: 3, windowSeconds: 600 } },
+    });
+    url = harness.portal.url;
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await slapd?.dispose();
+  });
+
+  const post = (credentials: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(credentials),
+    });
+
+  describe("login", () => {
+    it("answers a good login with an HttpOnly SameSite=Lax cookie and a CSRF token", async () => {
+      const response = await post(demo.customer);
+      expect(response.status).toBe(200);
+      const cookie = response.headers.get("set-cookie") ?? "";
+      expect(cookie).toMatch(/^stoney_selfcare=[A-Za-z0-9_-]{40,};/);
+      expect(cookie).toContain("HttpOnly");
+      expect(cookie).toContain("SameSite=Lax");
+      expect(cookie).not.toContain("Secure");
+      const body = (await response.json()) as { csrfToken: string; language: string };
+      expect(body.csrfToken.length).toBeGreaterThan(20);
+      expect(body.language).toBe("de");
+    });
+
+    it("says the same generic 401 for a wrong password, an unknown uid, an inactive person and self-care off", async () => {
+      const answers = await Promise.all(
+        [
+          { uid: demo.customer.uid, password: "wrong" },
+          { uid: "9999999", password: "whatever" },
+          { uid: "5000020", password: "inactive-secret" },
+          { uid: "5000021", password: "selfcare-off" },
+          { uid: demo.customer.uid, password: "" },
+        ].map(async (credentials, index) => {
+          const response = await post(credentials, { "x-forwarded-for": `192.0.2.${100 + index}` });
+          return {
+            status: response.status,
+            body: await response.text(),
+            cookie: response.headers.get("set-cookie"),
+          };
+        }),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(401);
+        expect(answer.body).toBe(JSON.stringify({ error: "uid or password wrong" }));
+        expect(answer.cookie).toBeNull();
+      }
+    });
+
+    it("escapes LDAP filter characters in the uid, so a wildcard cannot log anyone in", async () => {
+      for (const [index, uid] of ["5000001*", "*", "5000001)(uid=*", "50000*1", "\\2a"].entries()) {
+        const response = await post(
+          { uid, password: demo.customer.password },
+          { "x-forwarded-for": `192.0.2.${110 + index}` },
+        );
+        expect(response.status, uid).toBe(401);
+      }
+    });
+
+    it("throttles per uid: after too many failures even the right password is refused", async () => {
+      for (const address of ["192.0.2.21", "192.0.2.22", "192.0.2.23"])
+        expect((await post({ uid: "5000022", password: "no" }, { "x-forwarded-for": address })).status).toBe(
+          401,
+        );
+      const blocked = await post(
+        { uid: "5000022", password: "throttle-secret" },
+        { "x-forwarded-for": "192.0.2.24" },
+      );
+      expect(blocked.status).toBe(429);
+      expect(await blocked.json()).toEqual({ error: "too many failed logins; try again later" });
+    });
+
+    it("throttles per address: failures for several uids block that address", async () => {
+      const address = { "x-forwarded-for": "192.0.2.30" };
+      for (const uid of ["7000001", "7000002", "7000003"])
+        expect((await post({ uid, password: "no" }, address)).status).toBe(401);
+      expect((await post(demo.reseller, address)).status).toBe(429);
+      expect((await post(demo.reseller, { "x-forwarded-for": "192.0.2.31" })).status).toBe(200);
+    });
+
+    it("ends an idle session: the next request is 401 and the session is gone from the store", async () => {
+      const client = await login(url, demo.customer);
+      expect((await client.call("GET", "/api/v1/accounts")).status).toBe(200);
+      const token = client.cookie.split("=")[1] ?? "";
+      await harness.store.touchSession(hashToken(token), Date.now() - 31 * 60_000);
+      expect((await client.call("GET", "/api/v1/accounts")).status).toBe(401);
+      expect(await harness.store.session(hashToken(token))).toBeUndefined();
+    });
+
+    it("logs out", async () => {
+      const client = await login(url, demo.customer);
+      expect((await client.call("DELETE", "/api/v1/session")).status).toBe(204);
+      expect((await client.call("GET", "/api/v1/accounts")).status).toBe(401);
+    });
+  });
+
+  describe("scope", () => {
+    it("shows a customer the accounts they own, a colleague the one they are allowed on", async () => {
+      const customer = await login(url, demo.customer);
+      const mine = (await (await customer.call("GET", "/api/v1/accounts")).json()) as {
+        accounts: { uid: string }[];
+      };
+      expect(mine.accounts.map((a) => a.uid).sort()).toEqual(["3723701", "3723702", "3723709"]);
+      const colleague = await login(url, demo.colleague);
+      const theirs = (await (await colleague.call("GET", "/api/v1/accounts")).json()) as {
+        accounts: { uid: string }[];
+      };
+      expect(theirs.accounts.map((a) => a.uid)).toEqual(["3723701"]);
+    });
+
+    it("shows a reseller contact every account of its reseller, problems first, paged", async () => {
+      const reseller = await login(url, demo.reseller);
+      const all = (await (await reseller.call("GET", "/api/v1/accounts?pageSize=2")).json()) as {
+        total: number;
+        pages: number;
+        accounts: { uid: string; problems: string[] }[];
+      };
+      expect(all.total).toBe(4);
+      expect(all.pages).toBe(2);
+      const second = (await (
+        await reseller.call("GET", "/api/v1/accounts?pageSize=2&page=2")
+      ).json()) as typeof all;
+      expect([...all.accounts, ...second.accounts].map((a) => a.uid).sort()).toEqual([
+        "3723704",
+        "3723705",
+        "3723709",
+        "3723710",
+      ]);
+      const counts = [...all.accounts, ...second.accounts].map((a) => a.problems.length);
+      expect(counts).toEqual([...counts].sort((a, b) => b - a));
+      const searched = (await (
+        await reseller.call("GET", "/api/v1/accounts?q=3723710")
+      ).json()) as typeof all;
+      expect(searched.accounts.map((a) => a.uid)).toEqual(["3723710"]);
+    });
+
+    it("shows an account with its state, settings and their sources, recipients and why", async () => {
+      const customer = await login(url, demo.customer);
+      const response = await customer.call("GET", "/api/v1/accounts/3723702");
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        grants: { kind: string }[];
+        settings: { quotaWarningPercent: { value: number; source: string; resellerUid?: string } };
+        recipients: { address: string; audience: string }[];
+        state: { quota: { usedRatio: number } };
+      };
+      expect(body.grants).toEqual([{ kind: "owner", attribute: "sstBelongsToPersonUID" }]);
+      expect(body.settings.quotaWarningPercent).toEqual({
+        value: 90,
+        source: "reseller",
+        resellerUid: "4000001",
+      });
+      expect(body.recipients.map((r) => `${r.audience} ${r.address}`).sort()).toEqual([
+        "customer juerg.mueller@example.ch",
+        "reseller support@muster-reseller.example",
+      ]);
+      expect(body.state.quota.usedRatio).toBeGreaterThan(0.9);
+    });
+  });
+
+  describe("another person's account in every route", () => {
+    const foreign = "3723702";
+    const routes: Array<[string, string, unknown?]> = [
+      ["GET", `/api/v1/accounts/${foreign}`],
+      ["PUT", `/api/v1/accounts/${foreign}/settings`, { quotaWarningPercent: 60 }],
+      ["PUT", `/api/v1/accounts/${foreign}/settings`, { quotaWarningPercent: 5000 }],
+      ["GET", `/api/v1/accounts/${foreign}/pauses`],
+      ["POST", `/api/v1/accounts/${foreign}/pauses`, { until: "2099-01-01" }],
+      ["DELETE", `/api/v1/accounts/${foreign}/pauses/1`],
+      ["GET", "/api/v1/resellers/4000001/settings"],
+      ["PUT", "/api/v1/resellers/4000001/settings", { quotaWarningPercent: 60 }],
+      ["GET", "/api/v1/accounts/9999999"],
+    ];
+    for (const [method, route, body] of routes)
+      it(`${method} ${route} is 403 and reads and writes nothing`, async () => {
+        const colleague = await login(url, demo.colleague);
+        const response = await colleague.call(method, route, body);
+        expect(response.status).toBe(403);
+        const text = await response.text();
+        expect(text).not.toMatch(/juerg|quota|usedRatio|sstNotification/i);
+        expect(
+          await readAttribute(slapd, `uid=${foreign},${accountsBase}`, "sstNotificationWarningLevel"),
+        ).toEqual([]);
+        expect(await harness.store.pauses(foreign, 10)).toEqual([]);
+        expect(await harness.store.audit(foreign, 10)).toEqual([]);
+        expect(await harness.store.audit("reseller:4000001", 10)).toEqual([]);
+      });
+
+    it("pages of another person's account are 403 too", async () => {
+      const colleague = await login(url, demo.colleague);
+      for (const page of [
+        `/accounts/${foreign}`,
+        `/accounts/${foreign}/settings`,
+        `/accounts/${foreign}/pause`,
+      ]) {
+        const response = await colleague.call("GET", page);
+        expect(response.status, page).toBe(403);
+      }
+    });
+  });
+
+  describe("settings", () => {
+    it("refuses a write without the CSRF token", async () => {
+      const customer = await login(url, demo.customer);
+      const response = await customer.call(
+        "PUT",
+        "/api/v1/accounts/3723701/settings",
+        { quotaWarningPercent: 70 },
+        {
+          "x-csrf-token": "",
+        },
+      );
+      expect(response.status).toBe(403);
+      expect(
+        await readAttribute(slapd, `uid=3723701,${accountsBase}`, "sstNotificationWarningLevel"),
+      ).toEqual([]);
+    });
+
+    it("refuses values out of the configured bounds", async () => {
+      const customer = await login(url, demo.customer);
+      for (const body of [
+        { quotaWarningPercent: 49 },
+        { quotaWarningPercent: 100 },
+        { missedBackupsThreshold: -1 },
+        { failuresThreshold: 1.5 },
+        { quotaWarningPercent: "80" },
+        { unknownSetting: 1 },
+      ]) {
+        const response = await customer.call("PUT", "/api/v1/accounts/3723701/settings", body);
+        expect(response.status, JSON.stringify(body)).toBe(400);
+      }
+      expect(
+        await readAttribute(slapd, `uid=3723701,${accountsBase}`, "sstNotificationWarningLevel"),
+      ).toEqual([]);
+    });
+
+    it("writes a threshold with the portal's own account, audits it, and the exporter's next collection exports it", async () => {
+      const customer = await login(url, demo.customer);
+      const response = await customer.call("PUT", "/api/v1/accounts/3723701/settings", {
+        quotaWarningPercent: 80,
+      });
+      expect(response.status).toBe(200);
+      expect(
+        await readAttribute(slapd, `uid=3723701,${accountsBase}`, "sstNotificationWarningLevel"),
+      ).toEqual(["80"]);
+      const account = (await (await customer.call("GET", "/api/v1/accounts/3723701")).json()) as {
+        settings: { quotaWarningPercent: { value: number; source: string } };
+        audit: { personUid: string; action: string; oldValue?: string; newValue?: string }[];
+      };
+      expect(account.settings.quotaWarningPercent).toEqual({ value: 80, source: "account" });
+      expect(account.audit[0]).toMatchObject({
+        personUid: "5000001",
+        action: "setting quotaWarningPercent",
+        newValue: "80",
+      });
+      expect(account.audit[0]?.oldValue).toBeUndefined();
+      await harness.exporter.collect();
+      const exported = (await harness.exporter.status.accounts(["3723701"])).get("3723701");
+      expect(exported?.settings.quotaWarningPercent).toEqual({ value: 80, source: "account" });
+      const back = await customer.call("PUT", "/api/v1/accounts/3723701/settings", {
+        quotaWarningPercent: null,
+      });
+      expect(((await back.json()) as { changes: unknown[] }).changes).toHaveLength(1);
+      expect(
+        await readAttribute(slapd, `uid=3723701,${accountsBase}`, "sstNotificationWarningLevel"),
+      ).toEqual([]);
+    });
+
+    it("lets a reseller contact edit the reseller's defaults, and no other reseller's", async () => {
+      const reseller = await login(url, demo.reseller);
+      const ok = await reseller.call("PUT", "/api/v1/resellers/4000002/settings", {
+        missedBackupsThreshold: 3,
+      });
+      expect(ok.status).toBe(200);
+      expect(
+        await readAttribute(slapd, `ou=settings,uid=4000002,${resellersBase}`, "sstBackupWarningNumbers"),
+      ).toEqual(["3"]);
+      const audit = (await (await reseller.call("GET", "/api/v1/resellers/4000002/settings")).json()) as {
+        audit: { oldValue: string; newValue: string }[];
+      };
+      expect(audit.audit[0]).toMatchObject({ oldValue: "2", newValue: "3" });
+      expect(
+        (await reseller.call("PUT", "/api/v1/resellers/4000001/settings", { missedBackupsThreshold: 3 }))
+          .status,
+      ).toBe(403);
+    });
+  });
+
+  describe("pauses", () => {
+    it("pauses an account until a date and ends the pause early", async () => {
+      const customer = await login(url, demo.customer);
+      const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+      const created = await customer.call("POST", "/api/v1/accounts/3723709/pauses", {
+        until,
+        comment: "holidays",
+      });
+      expect(created.status).toBe(201);
+      const pause = (await created.json()) as { id: number; createdBy: string };
+      expect(pause.createdBy).toBe("5000001");
+      const list = (await (await customer.call("GET", "/api/v1/accounts")).json()) as {
+        accounts: { uid: string; pausedUntil?: string }[];
+      };
+      expect(list.accounts.find((a) => a.uid === "3723709")?.pausedUntil).toBe(`${until}T23:59:59.000Z`);
+      expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(true);
+      expect((await customer.call("DELETE", `/api/v1/accounts/3723709/pauses/${pause.id}`)).status).toBe(200);
+      expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(false);
+    });
+
+    it("refuses a pause in the past or longer than allowed", async () => {
+      const customer = await login(url, demo.customer);
+      for (const until of ["2020-01-01", "2999-01-01", "not a date"])
+        expect(
+          (await customer.call("POST", "/api/v1/accounts/3723709/pauses", { until })).status,
+          until,
+        ).toBe(400);
+    });
+  });
+});
