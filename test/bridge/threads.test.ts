@@ -85,8 +85,8 @@ describe("mail threads and list headers", () => {
     }
   });
 
-  it("starts a new conversation for a new problem, and leaves out unsubscribing where nothing can be changed", async () => {
-    const { url, mails } = await start({});
+  it("starts a new conversation for a new problem; no one-click unsubscribing for resellers or without https", async () => {
+    const { url, mails } = await start({ selfCareUrl: "http://127.0.0.1:9853" });
     const quota = (fingerprint: string, startsAt: string) =>
       alert({ account: "3723702", task: "quota", annotations: quotaAnnotations, fingerprint, startsAt });
     await post(url, payload([quota("n1", "2026-11-26T10:00:00Z")]));
