@@ -1,5 +1,14 @@
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -75,6 +84,8 @@ export interface ExporterBenchOptions {
   concurrencies: number[];
   profile: boolean;
   heapMiB?: number;
+  /** Keep the synthetic server in this folder between benchmarks (else a temporary one, removed). */
+  keepDir?: string;
 }
 
 export const percentile = (values: readonly number[], p: number): number => {
@@ -245,7 +256,9 @@ async function runOnce(
       Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), failed]);
     let staticServer: { url: string; child: ChildProcess } | undefined;
     try {
-      await nextCollection();
+      // Cold, then the warm collections timed without scrapes in between.
+      while (collections.length < 1 + options.warmCollections) await nextCollection();
+      const warm = collections.slice(1).map((c) => c.seconds);
       const gzipBody = (await scrape(url, true, true)).body as Buffer;
       const plainBody = (await scrape(url, false, true)).body as Buffer;
       writeFileSync(path.join(bench.root, "body.gz"), gzipBody);
@@ -257,14 +270,20 @@ async function runOnce(
         plain: [] as number[],
         staticPlain: [] as number[],
       };
-      while (collections.length < 1 + options.warmCollections) {
+      // Then scrapes during two more collections: rounds of four concurrent gzip scrapes and one plain
+      // scrape, the same against the static server right after, a fifth of a second apart.
+      const scrapedUntil = collections.length + 2;
+      while (collections.length < scrapedUntil) {
         times.gzip.push(...(await timesOf(4, () => scrape(url, true))));
         times.staticGzip.push(
           ...(await timesOf(4, () => scrape((staticServer as { url: string }).url, true))),
         );
         times.plain.push((await scrape(url, false)).ms);
         times.staticPlain.push((await scrape(staticServer.url, false)).ms);
-        await Promise.race([exited.then(() => undefined), new Promise((resolve) => setTimeout(resolve, 50))]);
+        await Promise.race([
+          exited.then(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 200)),
+        ]);
         if (child.exitCode !== null) await failed;
       }
       const rss = await new Promise<number>((resolve) => {
@@ -272,15 +291,13 @@ async function runOnce(
         child.send({ type: "report" });
       });
       // SIGTERM a third into a collection (they run back to back), at most a second.
-      const warmSoFar = median(collections.slice(1).map((c) => c.seconds));
       await nextCollection();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, (warmSoFar * 1000) / 3)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, (median(warm) * 1000) / 3)));
       const signalled = performance.now();
       child.kill("SIGTERM");
       await exited;
       const stopSeconds = (performance.now() - signalled) / 1000;
       const after = await measureFloor(bench);
-      const warm = collections.slice(1).map((c) => c.seconds);
       const last = collections.at(-1) as Collection;
       return {
         concurrency,
@@ -317,13 +334,26 @@ export async function benchExporterSize(
   accounts: number,
   options: ExporterBenchOptions,
 ): Promise<SizeResult> {
-  const root = mkdtempSync(path.join(tmpdir(), "stoney-bench-"));
+  // Generating and removing 50,000 homes takes minutes: with --keep-tree they are made once and kept.
+  const root = options.keepDir
+    ? path.join(options.keepDir, `accounts-${accounts}`)
+    : mkdtempSync(path.join(tmpdir(), "stoney-bench-"));
   let slapd: Slapd | undefined;
-  const cleanUp = () => rmSync(root, { recursive: true, force: true });
+  const cleanUp = () => {
+    if (!options.keepDir) rmSync(root, { recursive: true, force: true });
+  };
   process.once("SIGINT", cleanUp);
   try {
-    process.stderr.write(`exporter: generating ${accounts} accounts ...\n`);
-    const { backupRoot, ldifFile } = generateServer(root, accounts);
+    const generated = path.join(root, "generated");
+    let server = { backupRoot: path.join(root, "backup"), ldifFile: path.join(root, "directory.ldif") };
+    if (!existsSync(generated)) {
+      process.stderr.write(`exporter: generating ${accounts} accounts ...\n`);
+      rmSync(root, { recursive: true, force: true });
+      mkdirSync(root, { recursive: true });
+      server = generateServer(root, accounts);
+      if (options.keepDir) writeFileSync(generated, "");
+    }
+    const { backupRoot, ldifFile } = server;
     process.stderr.write("exporter: loading them into slapd ...\n");
     slapd = await startSlapd({ ldif: [ldifFile], maxSizeBytes: Math.max(100, accounts / 100) * 2 ** 20 * 4 });
     const bench: Bench = {
@@ -352,8 +382,12 @@ export async function benchExporterSize(
       const profileDir = path.join(root, "profile");
       mkdirSync(profileDir);
       await runOnce(bench, options, options.concurrencies[0] ?? 16, profileDir);
-      const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
-      if (file) profile = topOfProfile(path.join(profileDir, file), 15);
+      // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
+      const [file] = readdirSync(profileDir)
+        .filter((name) => name.endsWith(".cpuprofile"))
+        .map((name) => path.join(profileDir, name))
+        .sort((a, b) => statSync(b).size - statSync(a).size);
+      if (file) profile = topOfProfile(file, 15);
     }
     return {
       accounts,

@@ -183,6 +183,11 @@ export class ParsedFileCache {
     return true;
   }
 
+  /** Whether a parse result of this host's file is held, whatever its stamp. */
+  holds(account: string, host: string, kind: ClientFileKind): boolean {
+    return this.#hosts.get(ParsedFileCache.#key(account, host))?.[kind] !== undefined;
+  }
+
   get(account: string, host: string, kind: ClientFileKind, stamp: string): CachedFile | undefined {
     const file = this.#hosts.get(ParsedFileCache.#key(account, host))?.[kind];
     return file?.stamp === stamp ? file : undefined;

@@ -96,8 +96,9 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     });
     const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
       parsed.knows(uid, host, kind, stamp);
+    const holds = (host: string, kind: ClientFileKind) => parsed.holds(uid, host, kind);
     const recall = parsed.recallFor(uid);
-    const reading = readAccountTree(home, { ...backup, isKnown, recall }, controller.signal).catch(
+    const reading = readAccountTree(home, { ...backup, isKnown, holds, recall }, controller.signal).catch(
       (error: unknown): TreeReading => ({
         hosts: [],
         errors: controller.signal.aborted

@@ -78,6 +78,8 @@ export interface TreeOptions {
   maxHostsPerAccount: number;
   /** Files known by stamp are not read again (a collection every minute re-reads nothing unchanged). */
   isKnown?: KnownFile;
+  /** Whether anything is known of this host's file: if not, it is opened without an lstat first. */
+  holds?: (host: string, kind: ClientFileKind) => boolean;
   recall?: FolderRecall;
 }
 
@@ -155,60 +157,68 @@ async function lstatOrUndefined(target: Buffer | string): Promise<Stats | undefi
   }
 }
 
+const tooLarge = (name: string, size: number, maxBytes: number): FileReading => ({
+  kind: "error",
+  error: `${name} is ${size} bytes, above the limit of ${maxBytes}; not read`,
+});
+
 /**
- * Read one client file without following symbolic links and without reading more than `maxBytes`. `target`
- * is for lstat (stamp, size, type: no byte is read through it); the file is opened at `openable()`, a path
- * that cannot leave the folder it names (see pinFolder), with O_NOFOLLOW, and checked again on the open
- * descriptor, so a swap after lstat is caught before a byte is used.
+ * Read one client file without following symbolic links and without reading more than `maxBytes`. The file
+ * is opened at `openable()`, a path that cannot leave the folder it names (see readHost), with O_NOFOLLOW,
+ * and checked on the open descriptor before a byte is used. With `isKnown`, `target` is lstat'ed first (by
+ * path: no byte is read through it) and a file whose stamp is known is not opened at all; the descriptor must
+ * then be the file lstat saw. Without it (nothing is known of this file) the file is opened straight away.
  */
 export async function readClientFile(
   target: Buffer | string,
   maxBytes: number,
-  isKnown: (stamp: string) => boolean = () => false,
+  isKnown?: (stamp: string) => boolean,
   openable: () => Promise<Buffer | string> = async () => target,
 ): Promise<FileReading> {
   const name = path.basename(Buffer.isBuffer(target) ? target.toString() : target);
   let before: Stats | undefined;
-  try {
-    before = await lstatOrUndefined(target);
-  } catch (error) {
-    return { kind: "error", error: `${name}: cannot stat (${code(error)})` };
+  if (isKnown) {
+    try {
+      before = await lstatOrUndefined(target);
+    } catch (error) {
+      return { kind: "error", error: `${name}: cannot stat (${code(error)})` };
+    }
+    if (!before) return { kind: "missing" };
+    if (before.isSymbolicLink()) return { kind: "error", error: `${name} is a symbolic link; not read` };
+    if (!before.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
+    if (before.size > maxBytes) return tooLarge(name, before.size, maxBytes);
+    const stamp = stampOf(before);
+    if (isKnown(stamp)) return { kind: "unchanged", mtime: before.mtime, stamp };
   }
-  if (!before) return { kind: "missing" };
-  if (before.isSymbolicLink()) return { kind: "error", error: `${name} is a symbolic link; not read` };
-  if (!before.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
-  if (before.size > maxBytes)
-    return {
-      kind: "error",
-      error: `${name} is ${before.size} bytes, above the limit of ${maxBytes}; not read`,
-    };
-  const stamp = stampOf(before);
-  if (isKnown(stamp)) return { kind: "unchanged", mtime: before.mtime, stamp };
   let fd: number | undefined;
   try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
     fd = await openFile(await openable(), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stats = await fstatFile(fd);
-    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
+    if (before && (stats.ino !== before.ino || stats.dev !== before.dev))
       return { kind: "error", error: `${name} changed while being read; not read` };
-    // One byte more than fstat reported reveals a file that is still being written.
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    if (!stats.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
+    if (stats.size > maxBytes) return tooLarge(name, stats.size, maxBytes);
+    // Room for one byte more than fstat reported reveals a file that grew meanwhile; one that grows after
+    // the read gets another stamp, so the next collection reads it again.
+    const buffer = Buffer.allocUnsafe(stats.size + 1);
     let length = 0;
     while (length < buffer.length) {
       const bytesRead = await readFile(fd, buffer, length);
       if (bytesRead === 0) break;
       length += bytesRead;
+      if (length === stats.size) break;
     }
-    if (length > maxBytes)
-      return { kind: "error", error: `${name} grew above the limit of ${maxBytes} bytes; not read` };
     if (length !== stats.size) return { kind: "error", error: `${name} changed while being read; not read` };
     return {
       kind: "read",
       file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime },
-      stamp,
+      stamp: stampOf(before ?? stats),
     };
   } catch (error) {
     if (error instanceof FolderSwapped)
       return { kind: "error", error: `${name} changed while being read; not read` };
+    if (!before && code(error) === "ENOENT") return { kind: "missing" };
     const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
     return { kind: "error", error: `${name} ${reason}; not read` };
   } finally {
@@ -466,7 +476,9 @@ async function readHost(
       files[kind] = await readClientFile(
         join(metadata, file),
         options.maxFileBytes,
-        isKnown ? (stamp) => isKnown(unique, kind, stamp) : undefined,
+        isKnown && options.holds?.(unique, kind) !== false
+          ? (stamp) => isKnown(unique, kind, stamp)
+          : undefined,
         async () => pinned(await openMetadata(), file),
       );
     }

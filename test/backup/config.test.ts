@@ -22,6 +22,7 @@ describe("backup and history configuration", () => {
       graceSeconds: 3600,
       missedCap: 1000,
       neverUsedAfterDays: 7,
+      onlyAccountsWithHome: false,
       minimumClientVersions: { "Sepiola Online Backup Client": "2.6.0", "Online Backup Perl Script": "1.3" },
       quota: { source: "ldap" },
     });
