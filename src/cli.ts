@@ -78,11 +78,13 @@ type Part = Role | "selfcare";
 /**
  * Run the exporter, the bridge and the self-care portal (or some of them) until SIGINT/SIGTERM. In
  * one process the portal reads the exporter's state and the bridge's history in memory; the
- * bridge and the portal share one self-care store (pauses), opened first and closed last.
+ * bridge and the portal share one self-care store (pauses), opened first and closed last. SIGHUP
+ * reloads the configuration file.
  */
 const serve = (parts: readonly Part[]) => () =>
   exitingOnConfigError(() => {
-    const config = readConfig(configFile());
+    const file = configFile();
+    const config = readConfig(file);
     const logger = createLogger(config.logging.level, config.logging.format);
     let store: SelfcareStore | undefined;
     const sharedStore = () => {
@@ -119,10 +121,11 @@ const serve = (parts: readonly Part[]) => () =>
       name: "selfcare store",
       start: async (): Promise<RunningService> => ({ url: "", close: async () => store?.close() }),
     };
-    return serveUntilSignal(logger, [
-      storeService,
-      ...parts.map((name) => ({ name, start: starters[name] })),
-    ]);
+    return serveUntilSignal(
+      logger,
+      [storeService, ...parts.map((name) => ({ name, start: starters[name] }))],
+      () => readConfig(file),
+    );
   });
 
 const program = new Command()

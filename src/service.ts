@@ -1,13 +1,19 @@
 import { once } from "node:events";
-import type { Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
-import type { Listen } from "./config/index.js";
+import { type Config, ConfigError, type Listen } from "./config/index.js";
 import type { Logger } from "./log.js";
 
 /** A long-running part of the monitor (exporter, bridge) as its command sees it. */
 export interface RunningService {
   url: string;
+  /**
+   * Go on with a new configuration without dropping a request or a collection; what only a restart can
+   * change (a listen address, a store's path) is logged and kept. Rejects, keeping the old
+   * configuration, when the new one cannot be used.
+   */
+  reload?(config: Config): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,26 @@ export async function listen(app: Express, address: Listen): Promise<{ server: S
   return { server, url: `http://${host}:${port}` };
 }
 
+/** Serve the next requests with `app`; requests in progress finish on the handler that took them. */
+export function replaceHandler(server: Server, app: RequestListener): void {
+  server.removeAllListeners("request");
+  server.on("request", app);
+}
+
+/** Two pieces of configuration are the same when they serialise the same. */
+export const sameSettings = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The names of the settings that differ between two configurations, of those only a restart applies. */
+export function restartOnly(
+  before: Config,
+  after: Config,
+  settings: Record<string, (config: Config) => unknown>,
+): string[] {
+  return Object.entries(settings)
+    .filter(([, read]) => !sameSettings(read(before), read(after)))
+    .map(([name]) => name);
+}
+
 /** Stop accepting requests, let running ones finish, then drop the keep-alive connections. */
 export async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -42,26 +68,80 @@ export async function closeServer(server: Server): Promise<void> {
 /**
  * Start the services in order and run until SIGINT/SIGTERM, then close them in reverse order.
  * A service that cannot start stops the ones already started and exits 1 with a one-line reason.
+ * SIGHUP reads the configuration again (`load`) and hands it to each service; a configuration that
+ * does not load is logged and the running one kept. Reloads run one after the other, never during
+ * start or stop.
  */
 export async function serveUntilSignal(
   logger: Logger,
   services: ReadonlyArray<{ name: string; start: () => Promise<RunningService> }>,
+  load: () => Config,
 ): Promise<number> {
-  const running: RunningService[] = [];
-  for (const { name, start } of services) {
-    try {
-      running.push(await start());
-    } catch (error) {
-      process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-      for (const service of running.reverse()) await service.close();
-      return 1;
-    }
-  }
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+  const running: { name: string; service: RunningService }[] = [];
+  let started: () => void = () => {};
+  let reloads = new Promise<void>((resolve) => {
+    started = resolve;
   });
-  logger.info({ signal }, "stopping");
-  for (const service of running.reverse()) await service.close();
-  return 0;
+  let stopping = false;
+  const reload = async () => {
+    if (stopping) return;
+    let config: Config;
+    try {
+      config = load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      logger.error(
+        { file: error.file, problems: error.problems },
+        "configuration reload failed: the running configuration is kept",
+      );
+      return;
+    }
+    logger.level = config.logging.level;
+    let failed = false;
+    for (const { name, service } of running) {
+      try {
+        await service.reload?.(config);
+      } catch (error) {
+        failed = true;
+        logger.error(
+          { service: name, reason: error instanceof Error ? error.message : String(error) },
+          "configuration reload failed: the service keeps its running configuration",
+        );
+      }
+    }
+    if (!failed) logger.info("configuration reloaded");
+  };
+  const hangUp = () => {
+    if (stopping) return;
+    logger.info({ signal: "SIGHUP" }, "reloading the configuration");
+    reloads = reloads.then(reload).catch((error: unknown) => {
+      logger.error({ err: error }, "configuration reload failed: the running configuration is kept");
+    });
+  };
+  process.on("SIGHUP", hangUp);
+  try {
+    for (const { name, start } of services) {
+      try {
+        running.push({ name, service: await start() });
+      } catch (error) {
+        process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+        for (const { service } of running.reverse()) await service.close();
+        return 1;
+      }
+    }
+    started();
+    const signal = await new Promise<string>((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    logger.info({ signal }, "stopping");
+    stopping = true;
+    await reloads;
+    for (const { service } of running.reverse()) await service.close();
+    return 0;
+  } finally {
+    stopping = true;
+    started();
+    process.off("SIGHUP", hangUp);
+  }
 }

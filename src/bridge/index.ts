@@ -2,7 +2,16 @@ import type { Config, DirectoryConfig } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
-import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
+import {
+  closeServer,
+  listen,
+  type RunningService,
+  replaceHandler,
+  restartOnly,
+  ServiceStartError,
+  sameSettings,
+} from "../service.js";
+import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
@@ -46,9 +55,12 @@ export interface RunningBridge extends RunningService {
   pipeline: Pipeline;
 }
 
-const mailDomain = (from: string): string => /@([^>\s]+)/.exec(from)?.[1] ?? "stoney-backup-monitor.invalid";
-
-/** Open the outbox, start the pipeline and the webhook server; resolves once the server listens. */
+/**
+ * Open the outbox, start the pipeline and the webhook server; resolves once the server listens.
+ * `reload` keeps the outbox and the server's socket: the next requests get the new webhook settings
+ * (requests in progress finish on the old ones), and the pipeline restarts on the new mail server,
+ * templates and directory once its round in progress has ended.
+ */
 export async function startBridge(
   config: Config,
   logger: Logger,
@@ -67,47 +79,55 @@ export async function startBridge(
     throw new ServiceStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
+  let running = config;
   let directory: Directory | undefined;
-  let resolver = parts.resolver;
-  if (!resolver) {
-    directory = openDirectory(config.directory, log);
-    resolver = directoryResolver(directory, config.directory);
-  }
-  const status = parts.status ?? exporterStatus(config);
-  if (!status)
+  const openResolver = (next: Config): { resolver: RecipientResolver; opened?: Directory } => {
+    if (parts.resolver) return { resolver: parts.resolver };
+    const opened = openDirectory(next.directory, log);
+    return { resolver: directoryResolver(opened, next.directory), opened };
+  };
+  const first = openResolver(config);
+  directory = first.opened;
+  let resolver = first.resolver;
+  const pipelineFor = (next: Config): Pipeline => {
+    const status = parts.status ?? exporterStatus(next);
+    return new Pipeline(
+      outbox,
+      resolver,
+      createMailer(next.bridge.smtp),
+      templateSource(next.bridge.templates.overrideDir, log),
+      metrics,
+      log,
+      {
+        config: next.bridge,
+        operatorTimeZone: next.directory.defaults.timeZone,
+        builtinTemplates: templateSource(undefined, log),
+        ...(parts.pauses ? { pauses: parts.pauses } : {}),
+        ...(status ? { status } : {}),
+      },
+    );
+  };
+  let pipeline = pipelineFor(config);
+  if (!parts.status && !exporterStatus(config))
     log.info(
       "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
     );
-  const pipeline = new Pipeline(
-    outbox,
-    resolver,
-    createMailer(bridge.smtp),
-    templateSource(bridge.templates.overrideDir, log),
-    metrics,
-    log,
-    {
-      config: bridge,
-      operatorTimeZone: config.directory.defaults.timeZone,
-      builtinTemplates: templateSource(undefined, log),
-      ...(parts.pauses ? { pauses: parts.pauses } : {}),
-      ...(status ? { status } : {}),
-    },
-  );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
   pipeline.start();
-  const app = createApp({
-    config: bridge,
-    outbox,
-    metrics,
-    logger: log,
-    accepted: () => pipeline.wake(),
-    ready: () => pipeline.ready(),
-  });
+  const appFor = (next: Config) =>
+    createApp({
+      config: next.bridge,
+      outbox,
+      metrics,
+      logger: log,
+      accepted: () => pipeline.wake(),
+      ready: () => pipeline.ready(),
+    });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
-    listening = await listen(app, bridge.listen);
+    listening = await listen(appFor(config), bridge.listen);
   } catch (error) {
     await pipeline.stop();
     await directory?.close();
@@ -120,7 +140,36 @@ export async function startBridge(
   return {
     url,
     outbox,
-    pipeline,
+    get pipeline() {
+      return pipeline;
+    },
+    async reload(next) {
+      for (const setting of restartOnly(running, next, {
+        "bridge.listen": (c) => c.bridge.listen,
+        "bridge.outboxPath": (c) => c.bridge.outboxPath,
+      }))
+        log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
+      const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
+      const previousResolver = resolver;
+      if (reopened) resolver = reopened.resolver;
+      let nextPipeline: Pipeline;
+      try {
+        nextPipeline = pipelineFor(next);
+      } catch (error) {
+        resolver = previousResolver;
+        await reopened?.opened?.close();
+        throw error;
+      }
+      replaceHandler(server, appFor(next));
+      await pipeline.stop();
+      pipeline = nextPipeline;
+      pipeline.start();
+      if (reopened) {
+        await directory?.close();
+        directory = reopened.opened;
+      }
+      running = next;
+    },
     async close() {
       await closeServer(server);
       await pipeline.stop();

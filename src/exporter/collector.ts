@@ -32,6 +32,12 @@ export interface CollectorOptions {
   now?: () => Date;
 }
 
+/** What a reconfiguration may replace between two collections. */
+export type CollectorSources = Pick<
+  CollectorOptions,
+  "directory" | "reader" | "settings" | "concurrency" | "families"
+>;
+
 /** The last good collection: compressed per-account metrics and what they cover. */
 export interface Snapshot {
   body: CompressedBody;
@@ -106,11 +112,16 @@ export class Collector {
   #running: Promise<boolean> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #intervalSeconds = 60;
+  #lastStart = 0;
+  #sleeping = false;
+  /** Reconfigurations wait for the collection in progress; the next collection waits for them. */
+  #between: Promise<void> = Promise.resolve();
   /** Aborts the collection in progress when the exporter stops. */
   readonly #stopping = new AbortController();
   readonly #now: () => Date;
 
-  constructor(private readonly options: CollectorOptions) {
+  constructor(private options: CollectorOptions) {
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -121,22 +132,55 @@ export class Collector {
 
   /** Collect now, or join the collection in progress; resolves true when it succeeded. */
   collect(): Promise<boolean> {
-    this.#running ??= this.#collect().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= this.#between
+      .then(() => this.#collect())
+      .finally(() => {
+        this.#running = undefined;
+      });
     return this.#running;
   }
 
   /** Collect at once and then every `intervalSeconds` (measured from each start; an overrun starts the next at once). */
   start(intervalSeconds: number): void {
-    const loop = async () => {
-      const started = performance.now();
-      await this.collect();
-      if (this.#stopped) return;
-      const wait = Math.max(0, intervalSeconds * 1000 - (performance.now() - started));
-      this.#timer = setTimeout(loop, wait);
-    };
-    void loop();
+    this.#intervalSeconds = intervalSeconds;
+    void this.#loop();
+  }
+
+  readonly #loop = async () => {
+    this.#sleeping = false;
+    this.#lastStart = performance.now();
+    await this.collect();
+    if (!this.#stopped) this.#sleep();
+  };
+
+  #sleep(): void {
+    this.#sleeping = true;
+    const wait = Math.max(0, this.#intervalSeconds * 1000 - (performance.now() - this.#lastStart));
+    this.#timer = setTimeout(this.#loop, wait);
+  }
+
+  /** Collections start this far apart from now on; a wait in progress is shortened or lengthened to match. */
+  set intervalSeconds(seconds: number) {
+    this.#intervalSeconds = seconds;
+    if (!this.#sleeping || this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#sleep();
+  }
+
+  /**
+   * Replace sources between two collections: `change` runs once the collection in progress has ended and
+   * before the next one starts. When it rejects, the sources stay as they were.
+   */
+  reconfigure(change: (current: CollectorSources) => Promise<Partial<CollectorSources>>): Promise<void> {
+    const inProgress = this.#running;
+    const previous = this.#between;
+    const done = (async () => {
+      await previous;
+      await inProgress;
+      this.options = { ...this.options, ...(await change(this.options)) };
+    })();
+    this.#between = done.catch(() => {});
+    return done;
   }
 
   /**

@@ -2,11 +2,18 @@ import { createBackupReader } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { effectiveSettings, openDirectory } from "../directory/index.js";
 import type { Logger } from "../log.js";
-import { closeServer, listen, type RunningService } from "../service.js";
-import { Collector } from "./collector.js";
+import {
+  closeServer,
+  listen,
+  type RunningService,
+  replaceHandler,
+  restartOnly,
+  sameSettings,
+} from "../service.js";
+import { Collector, type CollectorSources } from "./collector.js";
 import { exportedFamilies } from "./families.js";
 import { HEAP_GROWING_PERCENT, limitHeapGrowth } from "./heap.js";
-import { createApp } from "./http.js";
+import { type Credentials, createApp } from "./http.js";
 import { createSelfMetrics } from "./self-metrics.js";
 import { type AccountStatusSource, memoryStatusSource } from "./state.js";
 
@@ -35,55 +42,113 @@ export interface ExporterOptions {
   now?: () => Date;
 }
 
-/** Start the background collection and the HTTP server; resolves once the server listens. */
+/** The credentials `/metrics` needs, if any; a basicAuth without a password is refused. */
+function scrapeCredentials(config: Config): Credentials | undefined {
+  const { basicAuth } = config.exporter;
+  if (!basicAuth) return undefined;
+  if (basicAuth.password === undefined)
+    throw new Error("exporter.basicAuth: no password (set password or passwordFile)");
+  return { username: basicAuth.username, password: basicAuth.password };
+}
+
+/** What the collector takes from the configuration as it is, without opening anything. */
+const plainSources = (config: Config): Pick<CollectorSources, "settings" | "concurrency" | "families"> => ({
+  settings: (account, resellers) => effectiveSettings(account, resellers, config.directory.defaults),
+  concurrency: config.exporter.concurrency,
+  families: exportedFamilies(config.exporter.deprecatedMetrics),
+});
+
+/**
+ * Start the background collection and the HTTP server; resolves once the server listens. `reload`
+ * applies a new configuration between two collections, keeping the last good snapshot and the
+ * server's socket; the directory and the backup reader are reopened only when their settings changed.
+ */
 export async function startExporter(
   config: Config,
   logger: Logger,
   options: ExporterOptions = {},
 ): Promise<RunningExporter> {
   const log = logger.child({ component: "exporter" });
-  const { basicAuth, intervalSeconds, concurrency } = config.exporter;
-  if (basicAuth && basicAuth.password === undefined)
-    throw new Error("exporter.basicAuth: no password (set password or passwordFile)");
+  let running = config;
+  const credentials = scrapeCredentials(config);
   if (limitHeapGrowth()) log.debug({ heapGrowingPercent: HEAP_GROWING_PERCENT }, "heap growth limited");
-  const directory = openDirectory(config.directory, log);
-  const reader = createBackupReader(config, log);
+  let directory = openDirectory(config.directory, log);
+  let reader = createBackupReader(config, log);
   const metrics = createSelfMetrics();
   const collector = new Collector({
     directory,
     reader,
-    settings: (account, resellers) => effectiveSettings(account, resellers, config.directory.defaults),
+    ...plainSources(config),
     metrics,
     logger: log,
-    concurrency,
-    families: exportedFamilies(config.exporter.deprecatedMetrics),
     now: options.now,
   });
-  const app = createApp(
-    {
-      body: () => collector.snapshot?.body,
-      selfMetrics: () => metrics.registry.metrics(),
-      ready: () => collector.snapshot !== undefined,
-      state: () => collector.snapshot,
-    },
-    log,
-    basicAuth ? { username: basicAuth.username, password: basicAuth.password ?? "" } : undefined,
-  );
+  const appWith = (scrapeAuth: Credentials | undefined) =>
+    createApp(
+      {
+        body: () => collector.snapshot?.body,
+        selfMetrics: () => metrics.registry.metrics(),
+        ready: () => collector.snapshot !== undefined,
+        state: () => collector.snapshot,
+      },
+      log,
+      scrapeAuth,
+    );
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
-    listening = await listen(app, config.exporter.listen);
+    listening = await listen(appWith(credentials), config.exporter.listen);
   } catch (error) {
     await directory.close();
     reader.close();
     throw error;
   }
   const { server, url } = listening;
+  const { intervalSeconds } = config.exporter;
   log.info({ url, intervalSeconds }, "exporter listening");
   collector.start(intervalSeconds);
+
+  /** Reopen what changed; a backup reader that cannot open leaves the old one, reopened, and the error. */
+  const reopen = async (next: Config): Promise<{ sources: Partial<CollectorSources>; error?: unknown }> => {
+    const opened = sameSettings(running.directory, next.directory)
+      ? undefined
+      : openDirectory(next.directory, log);
+    if (!sameSettings([running.backup, running.history], [next.backup, next.history])) {
+      // The history batches its writes in memory: the old store is closed before the file is opened again.
+      reader.close();
+      try {
+        reader = createBackupReader(next, log);
+      } catch (error) {
+        reader = createBackupReader(running, log);
+        await opened?.close();
+        return { sources: { reader }, error };
+      }
+    }
+    if (opened) {
+      await directory.close();
+      directory = opened;
+    }
+    return { sources: { ...plainSources(next), reader, directory } };
+  };
+
   return {
     url,
     collect: () => collector.collect(),
     status: memoryStatusSource(() => collector.snapshot),
+    async reload(next) {
+      const app = appWith(scrapeCredentials(next));
+      for (const setting of restartOnly(running, next, { "exporter.listen": (c) => c.exporter.listen }))
+        log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
+      let failure: unknown;
+      await collector.reconfigure(async () => {
+        const { sources, error } = await reopen(next);
+        failure = error;
+        return sources;
+      });
+      if (failure) throw failure;
+      replaceHandler(server, app);
+      collector.intervalSeconds = next.exporter.intervalSeconds;
+      running = next;
+    },
     async close() {
       await collector.stop();
       await closeServer(server);

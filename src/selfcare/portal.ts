@@ -210,7 +210,7 @@ export class Portal {
   /** The accounts of a scope with their state, problems first, filtered, searched and paged. */
   async overview(scope: Scope, query: OverviewQuery): Promise<Overview> {
     const uids = [...scope.accounts.keys()];
-    const states = await this.parts.status.accounts(uids);
+    const states = await this.states(uids);
     const search = query.search?.trim().toLowerCase() ?? "";
     let rows: OverviewRow[] = uids.map((uid) => {
       const status = states.get(uid);
@@ -249,7 +249,7 @@ export class Portal {
     };
     const [lookup, states, history, pauses, audit] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
-      this.parts.status.accounts([uid]),
+      this.states([uid]),
       this.parts.history(uid, 50),
       this.parts.store.pauses(uid, 20),
       this.parts.store.audit(uid, 50),
@@ -270,6 +270,16 @@ export class Portal {
       audit,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
     };
+  }
+
+  /** The exporter's state of these accounts; when it cannot be read the pages show "no data yet". */
+  private async states(uids: readonly string[]): Promise<Map<string, AccountStatus>> {
+    try {
+      return await this.parts.status.accounts(uids);
+    } catch (error) {
+      this.parts.logger.warn({ err: error }, "exporter state not readable: accounts shown without it");
+      return new Map();
+    }
   }
 
   /** The grants of an account in scope; a PortalError 403 otherwise (also for uids that do not exist). */

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { chmodSync, mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { createBackupReader } from "../../src/backup/index.js";
 import {
   hostLabel,
   isUnsafeEntryName,
@@ -10,7 +11,8 @@ import {
   readClientFile,
   type TreeOptions,
 } from "../../src/backup/tree.js";
-import { tempDir } from "./support.js";
+import { configSchema } from "../../src/config/index.js";
+import { account, capturingLogger, tempDir } from "./support.js";
 
 const options: TreeOptions = {
   incomingDir: "incoming",
@@ -100,11 +102,12 @@ describe("hostile account tree", () => {
   // check of a path before opening it (lstat, realpath) is always too early. The bait must never be read.
   it("never reads outside the home while folders and files are swapped for links during collections", async () => {
     const outside = tempDir();
-    const bait = (name: string) => `<bait>${name} BAIT-OUTSIDE-THE-HOME</bait>`;
+    // Valid client files, so that a bait read would also show in the state the metrics come from.
     makeHost(outside, "pc", {
-      "backupEnded.xml": bait("ended"),
-      "backupStarted.xml": bait("started"),
-      "scheduler.xml": bait("scheduler"),
+      "backupEnded.xml": `${ENDED.replace("<id>1</id>", "<id>666999</id>")}<!-- BAIT -->`,
+      "backupStarted.xml":
+        "<backup_started><startdate>2026-11-25T19:00:00+01:00</startdate><id>666999</id></backup_started><!-- BAIT -->",
+      "scheduler.xml": "<bait>BAIT</bait>",
     });
     const home = tempDir();
     const metadata = makeHost(home, "pc", {
@@ -140,6 +143,16 @@ describe("hostile account tree", () => {
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
+    // The reader as collections use it: parse cache, folders recalled by stamp, history.
+    const reader = createBackupReader(
+      configSchema.parse({
+        directory: { url: "file:directory.ldif" },
+        backup: { root: tempDir(), metadataDir: ".sepiola_backup" },
+        history: { path: path.join(tempDir(), "history.sqlite") },
+      }),
+      capturingLogger().logger,
+    );
+    const owner = account("1", { home });
     try {
       await once(swapper.stdout, "data");
       let collections = 0;
@@ -152,11 +165,16 @@ describe("hostile account tree", () => {
         );
         expect(texts.filter((text) => text.includes("BAIT"))).toEqual([]);
         if (tree.errors.length > 0 || texts.length !== 3) disturbed += 1;
+        if (collections % 4 === 0) {
+          await reader.prepareCollection(new Date());
+          expect(JSON.stringify(await reader.readAccount(owner, new Date()))).not.toMatch(/666999|BAIT/);
+        }
       }
       expect(swapper.exitCode).toBeNull();
       expect(disturbed).toBeGreaterThanOrEqual(50);
     } finally {
       swapper.kill("SIGKILL");
+      reader.close();
     }
   }, 120_000);
 

@@ -174,8 +174,10 @@ describe("compressed body", () => {
     expect(zlib.gunzipSync(gzip).toString("utf8")).toBe(body + tail);
   });
 
-  it("inflates the cached body for plain scrapes", async () => {
-    const compressed = await compressBody(renderText(samples, 64));
+  it("inflates the cached body for plain scrapes, segment by segment", async () => {
+    const compressed = await compressBody(renderText(samples, 64), 100);
+    expect(compressed.segments.length).toBeGreaterThan(3);
+    expect(zlib.gunzipSync(Buffer.concat(gzipParts(compressed, tail))).toString("utf8")).toBe(body + tail);
     const target = new PassThrough();
     const received = text(target);
     await writePlain(compressed, tail, target);

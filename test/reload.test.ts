@@ -1,0 +1,186 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { simpleParser } from "mailparser";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { alert, payload } from "./bridge/support.js";
+import { exampleBackupRoot, exampleLdif, freePort, spawnCli, waitFor } from "./support/common.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "stoney-reload-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The process's JSON log lines with this message. */
+const logged = (stderr: string, message: string): Record<string, unknown>[] =>
+  stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.msg === message);
+
+/** Send SIGHUP and wait until the process has logged `message` once more than before. */
+async function hangUp(
+  cli: ReturnType<typeof spawnCli>,
+  message: string,
+): Promise<Record<string, unknown> | undefined> {
+  const before = logged(cli.stderr(), message).length;
+  cli.child.kill("SIGHUP");
+  return waitFor(message, () => logged(cli.stderr(), message)[before]);
+}
+
+describe("SIGHUP reloads the configuration of a running bridge", () => {
+  it("answers a webhook in flight, applies the new token and templates, and keeps them over an invalid file", async () => {
+    const port = await freePort();
+    const mailDir = path.join(dir, "bridge-mail");
+    const templates = path.join(dir, "templates");
+    mkdirSync(templates);
+    const configFile = path.join(dir, "bridge.yaml");
+    const write = (token: string) =>
+      writeFileSync(
+        configFile,
+        stringify({
+          directory: { url: `file:${exampleLdif}` },
+          bridge: {
+            listen: { host: "127.0.0.1", port },
+            auth: { bearerToken: token },
+            outboxPath: path.join(dir, "outbox.sqlite"),
+            coalesceSeconds: 0.2,
+            smtp: { url: `file:${mailDir}` },
+            operators: ["ops@backup.example"],
+            templates: { overrideDir: templates },
+          },
+        }),
+      );
+    write("before");
+    const webhook = `http://127.0.0.1:${port}/webhook`;
+    const post = async (token: string, summary: string) =>
+      (
+        await fetch(webhook, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify(payload([alert({ annotations: { summary } })])),
+        })
+      ).status;
+    const mails = async () =>
+      Promise.all(
+        (readdirSync(mailDir, { withFileTypes: true }) ?? [])
+          .filter((entry) => entry.name.endsWith(".eml"))
+          .map(async (entry) => simpleParser(readFileSync(path.join(mailDir, entry.name)))),
+      );
+
+    const cli = spawnCli(["--config", configFile, "bridge"]);
+    try {
+      await waitFor("the bridge", async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+      expect(await post("before", "first alert")).toBe(200);
+      await waitFor("the first mail", async () => (await mails()).length === 1);
+
+      // A webhook that the server has taken (it answered 100 Continue to its headers) and whose body is
+      // still coming when the configuration changes.
+      const body = JSON.stringify(payload([alert({ annotations: { summary: "alert in flight" } })]));
+      let answered: (status: number | undefined) => void = () => {};
+      const answer = new Promise<number | undefined>((resolve) => {
+        answered = resolve;
+      });
+      const inFlight = http.request(webhook, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          authorization: "Bearer before",
+          expect: "100-continue",
+        },
+      });
+      inFlight.on("response", (response) => {
+        response.resume();
+        answered(response.statusCode);
+      });
+      await new Promise((resolve) => inFlight.once("continue", resolve));
+      inFlight.write(body.slice(0, 20));
+
+      write("after");
+      writeFileSync(
+        path.join(templates, "en.yaml"),
+        stringify({
+          "subject.generic.firing": "after the reload",
+          "subject.coalesced.firing": "after the reload",
+        }),
+      );
+      await hangUp(cli, "configuration reloaded");
+      inFlight.end(body.slice(20));
+      expect(await answer).toBe(200);
+
+      expect(await post("before", "old token")).toBe(401);
+      expect(await post("after", "new token")).toBe(200);
+      const delivered = await waitFor("the mails after the reload", async () => {
+        const all = await mails();
+        const texts = all.map((mail) => mail.text ?? "");
+        return texts.some((text) => text.includes("alert in flight")) &&
+          texts.some((text) => text.includes("new token"))
+          ? all
+          : undefined;
+      });
+      const subjects = delivered.map((mail) => mail.subject);
+      expect(subjects.filter((subject) => subject === "after the reload").length).toBe(delivered.length - 1);
+
+      writeFileSync(configFile, "bridge: [unclosed\n");
+      const failure = await hangUp(cli, "configuration reload failed: the running configuration is kept");
+      expect(failure).toMatchObject({ level: 50, file: configFile });
+      expect(String((failure?.problems as string[] | undefined)?.[0])).toMatch(/^YAML line \d+: /);
+      expect(await post("after", "still the new token")).toBe(200);
+    } finally {
+      cli.child.kill("SIGTERM");
+    }
+    expect(await cli.exited, cli.stderr()).toBe(0);
+  });
+});
+
+describe("SIGHUP reloads the configuration of a running exporter", () => {
+  it("applies scrape auth, metric names and the interval at once, and keeps them over an invalid file", async () => {
+    const port = await freePort();
+    const configFile = path.join(dir, "exporter.yaml");
+    const write = (exporter: Record<string, unknown>) =>
+      writeFileSync(
+        configFile,
+        stringify({
+          directory: { url: `file:${exampleLdif}` },
+          backup: { root: exampleBackupRoot },
+          history: { path: path.join(dir, "history.sqlite") },
+          exporter: { listen: { host: "127.0.0.1", port }, ...exporter },
+        }),
+      );
+    write({ intervalSeconds: 3600 });
+    const metrics = `http://127.0.0.1:${port}/metrics`;
+    const authorization = `Basic ${Buffer.from("prometheus:scrape-secret").toString("base64")}`;
+
+    const cli = spawnCli(["--config", configFile, "exporter"]);
+    try {
+      await waitFor("the first collection", async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+      expect(await (await fetch(metrics)).text()).toContain("stoney_backup_missed_days_threshold{");
+
+      write({
+        intervalSeconds: 0.2,
+        deprecatedMetrics: false,
+        basicAuth: { username: "prometheus", password: "scrape-secret" },
+      });
+      await hangUp(cli, "configuration reloaded");
+      expect((await fetch(metrics)).status).toBe(401);
+      // The next collection comes within the new interval, not after the hour the old one had left.
+      await waitFor("a collection without the deprecated names", async () => {
+        const text = await (await fetch(metrics, { headers: { authorization } })).text();
+        return (
+          !text.includes("stoney_backup_missed_days_threshold") && text.includes("stoney_backup_account_info")
+        );
+      });
+
+      write({ concurrency: 0 });
+      const failure = await hangUp(cli, "configuration reload failed: the running configuration is kept");
+      expect(failure?.problems).toEqual(["exporter.concurrency: Too small: expected number to be >0"]);
+      expect((await fetch(metrics)).status).toBe(401);
+      expect((await fetch(metrics, { headers: { authorization } })).status).toBe(200);
+    } finally {
+      cli.child.kill("SIGTERM");
+    }
+    expect(await cli.exited, cli.stderr()).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { createLogger } from "../../src/log.js";
+import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
+import { alert, payload, type SmtpSink, smtpSink, testConfig, waitFor } from "../bridge/support.js";
+import { type RunningDaemon, startAlertmanager } from "../stack/servers.js";
+import { requireBinaries } from "../support/binaries.js";
+import { demo, login } from "./support.js";
+
+const enabled = requireBinaries(["prometheus-alertmanager"]);
+
+interface Silence {
+  id: string;
+  status: { state: string };
+  matchers: { name: string; value: string }[];
+  createdBy: string;
+}
+
+describe.runIf(enabled)("a pause in the portal", () => {
+  let dir: string;
+  let smtp: SmtpSink;
+  let alertmanager: RunningDaemon;
+  let bridge: RunningBridge;
+  let portal: RunningSelfcare;
+  let store: SqliteSelfcareStore;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "stoney-pause-"));
+    smtp = await smtpSink();
+    alertmanager = await startAlertmanager(path.join(dir, "alertmanager"), {
+      webhookUrl: "http://127.0.0.1:9/webhook",
+      token: "unused",
+      waitSeconds: 1,
+    });
+    const config = testConfig({ dir, bridge: { smtp: { url: smtp.url } } });
+    config.selfcare.listen.port = 0;
+    config.selfcare.scopeCacheSeconds = 0;
+    config.selfcare.alertmanagerUrl = alertmanager.url;
+    const logger = createLogger("fatal");
+    store = new SqliteSelfcareStore(config.bridge.outboxPath);
+    bridge = await startBridge(config, logger, {
+      pauses: (accounts, at) => store.activePauses(accounts, at),
+    });
+    portal = await startSelfcare(config, logger, {
+      store,
+      history: async (account, limit) => bridge.outbox.history(account, limit),
+    });
+  });
+  afterAll(async () => {
+    await portal?.close();
+    await bridge?.close();
+    await store?.close();
+    await alertmanager?.stop();
+    await smtp?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const silences = async (): Promise<Silence[]> =>
+    (await (await fetch(`${alertmanager.url}/api/v2/silences`)).json()) as Silence[];
+
+  it("suppresses the mails the bridge would have sent, records why, and is an Alertmanager silence", async () => {
+    const customer = await login(portal.url, demo.customer);
+    const until = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const created = await customer.call("POST", "/api/v1/accounts/3723702/pauses", {
+      until,
+      comment: "move",
+    });
+    expect(created.status).toBe(201);
+    const pause = (await created.json()) as { id: number; silenceId?: string };
+    expect(pause.silenceId).toBeDefined();
+    const silence = (await silences()).find((s) => s.id === pause.silenceId);
+    expect(silence?.status.state).toBe("active");
+    expect(silence?.matchers).toMatchObject([{ name: "account", value: "3723702" }]);
+    expect(silence?.createdBy).toBe("5000001");
+
+    // The same alert for a paused and for an unpaused account of the same owner: only one is mailed.
+    const posted = await fetch(`${bridge.url}/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(
+        payload([alert({ account: "3723702", task: "quota" }), alert({ account: "3723701", task: "quota" })]),
+      ),
+    });
+    expect(posted.status).toBe(200);
+    await waitFor("the unpaused account's mail", () => smtp.to("backup@alpenblick.example").length > 0);
+    const paused = await waitFor("the paused account's history", () => {
+      const rows = bridge.outbox.history("3723702", 10);
+      return rows.length >= 2 ? rows : undefined;
+    });
+    expect(paused.map((row) => row.outcome)).toEqual([
+      `suppressed: paused by 5000001 until ${until}T23:59:59Z`,
+      `suppressed: paused by 5000001 until ${until}T23:59:59Z`,
+    ]);
+    expect(smtp.to("juerg.mueller@example.ch")).toHaveLength(0);
+    expect(smtp.to("support@muster-reseller.example").map((m) => m.parsed.text ?? "")).not.toContainEqual(
+      expect.stringContaining("3723702"),
+    );
+
+    const page = await customer.call("GET", "/api/v1/accounts/3723702");
+    const details = (await page.json()) as { history: { outcome: string }[]; activePause?: { id: number } };
+    expect(details.activePause?.id).toBe(pause.id);
+    expect(details.history[0]?.outcome).toMatch(/^suppressed: paused by 5000001 until/);
+
+    expect((await customer.call("DELETE", `/api/v1/accounts/3723702/pauses/${pause.id}`)).status).toBe(200);
+    const expired = (await silences()).find((s) => s.id === pause.silenceId);
+    expect(expired?.status.state).toBe("expired");
+  });
+});
