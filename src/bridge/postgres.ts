@@ -24,6 +24,8 @@ import {
   type StoredMail,
   statsOf,
   statsQuery,
+  threadOf,
+  threadRootColumns,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
@@ -145,9 +147,13 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 3, name: "relay refusals and requeued mails", sql: mailRetryColumns },
   {
     version: 4,
+    name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
+    sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
+  },
+  {
+    version: 5,
     name: "what became of a problem",
-    sql: `CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);
-      CREATE INDEX items_alert ON items(alert_id);`,
+    sql: "CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);",
   },
 ];
 
@@ -204,6 +210,8 @@ interface ItemRow {
   recipient_name: string | null;
   recipient_key: string;
   entry: string;
+  thread_id: string | null;
+  thread_subject: string | null;
 }
 
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
@@ -522,7 +530,7 @@ export class PostgresOutbox implements OutboxStore {
       if (!locked.rows[0]?.locked) return 0;
       const { rows } = await this.query<ItemRow>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry
+           recipient_key, entry, ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING MIN(created_at) <= $1 LIMIT $2)
@@ -548,6 +556,7 @@ export class PostgresOutbox implements OutboxStore {
             ...(row.recipient_name ? { name: row.recipient_name } : {}),
           },
           entry: JSON.parse(row.entry) as MailEntry,
+          ...threadOf(row),
         });
         groups.set(row.recipient_key, group);
       }
@@ -578,12 +587,12 @@ export class PostgresOutbox implements OutboxStore {
       await this.query(
         `WITH m AS (
            INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
-             tasks, state, next_attempt_at)
+             tasks, headers, state, next_attempt_at)
            SELECT $1, t.recipient, t.audience, t.language, t.message_id, t.subject, t.text, t.html, t.accounts,
-             t.tasks, 'pending', $1
+             t.tasks, t.headers, 'pending', $1
            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::text[], $10::text[]) WITH ORDINALITY
-             AS t(recipient, audience, language, message_id, subject, text, html, accounts, tasks, ord)
+             $9::text[], $10::text[], $13::text[]) WITH ORDINALITY
+             AS t(recipient, audience, language, message_id, subject, text, html, accounts, tasks, headers, ord)
            ORDER BY t.ord
            RETURNING id, message_id
          )
@@ -603,6 +612,7 @@ export class PostgresOutbox implements OutboxStore {
           column((m) => JSON.stringify(m.mail.tasks)),
           links.map((l) => l.item),
           links.map((l) => l.messageId),
+          column((m) => JSON.stringify(m.mail.headers ?? {})),
         ],
         client,
       );
