@@ -57,5 +57,5 @@ describe("a SQLite outbox serves one process", () => {
     const after = await runCli(["migrate", "--config", configFile(firstPort)]);
     expect(after).toMatchObject({ code: 0 });
     expect(after.stdout).toMatch(/schema at version \d+, nothing to do/);
-  });
+  }, 90_000);
 });
