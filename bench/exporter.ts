@@ -203,9 +203,10 @@ async function measureFloor(
 }
 
 /**
- * One run: the floors, an exporter process from a fresh history (its first collection is the cold one), the
- * floors again; between the collections, rounds of four concurrent gzip scrapes and one plain scrape, each
- * against the exporter and against a static server holding the same body; then SIGTERM in a collection.
+ * One run: the floors, an exporter process from a fresh history (its first collection is the cold one, the
+ * next ones warm, timed without scrapes), then two more collections with rounds of four concurrent gzip
+ * scrapes and one plain scrape, each against the exporter and against a static server holding the same
+ * body; then SIGTERM in a collection, and the floors again.
  */
 async function runOnce(
   bench: Bench,
@@ -233,9 +234,11 @@ async function runOnce(
       ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ];
+    // As many file-system calls in flight as accounts: libuv's pool (4 threads by default) bounds them.
     const child = fork(caseScript, [configFile], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       execArgv,
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, Math.min(concurrency, 1024))) },
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const failed = exited.then((code) => Promise.reject(new Error(`exporter run exited with ${code}`)));
