@@ -375,6 +375,10 @@ export async function benchExporterSize(
       for (let run = 1; run <= options.runs; run++) {
         process.stderr.write(`exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run} ...\n`);
         const result = await runOnce(bench, options, concurrency);
+        const floor = result.floorFilesSeconds + result.floorLdapSeconds;
+        process.stderr.write(
+          `  floor ${floor.toFixed(2)} s, cold ${result.coldSeconds.toFixed(2)} s, warm ${result.warmSeconds.toFixed(2)} s, gzip p99 ${result.gzip.p99.toFixed(0)} ms (static ${result.staticGzip.p99.toFixed(0)}), plain p99 ${result.plain.p99.toFixed(0)} ms (static ${result.staticPlain.p99.toFixed(0)}), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, SIGTERM ${result.stopSeconds.toFixed(2)} s, load ${result.load.mean.toFixed(1)}\n`,
+        );
         files = result.fileCount;
         entries = result.entries;
         runs.push(result);
