@@ -371,10 +371,20 @@ export async function benchExporterSize(
     const runs: RunResult[] = [];
     let files = 0;
     let entries = 0;
+    // The last run is profiled (--cpu-prof costs a few per cent; a run more would cost minutes).
+    const profileDir = path.join(root, "profile");
+    const last = { concurrency: options.concurrencies.at(-1), run: options.runs };
     for (const concurrency of options.concurrencies)
       for (let run = 1; run <= options.runs; run++) {
-        process.stderr.write(`exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run} ...\n`);
-        const result = await runOnce(bench, options, concurrency);
+        const profiled = options.profile && concurrency === last.concurrency && run === last.run;
+        process.stderr.write(
+          `exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run}${profiled ? " (profiled)" : ""} ...\n`,
+        );
+        if (profiled) {
+          rmSync(profileDir, { recursive: true, force: true });
+          mkdirSync(profileDir);
+        }
+        const result = await runOnce(bench, options, concurrency, profiled ? profileDir : undefined);
         const floor = result.floorFilesSeconds + result.floorLdapSeconds;
         process.stderr.write(
           `  floor ${floor.toFixed(2)} s, cold ${result.coldSeconds.toFixed(2)} s, warm ${result.warmSeconds.toFixed(2)} s, gzip p99 ${result.gzip.p99.toFixed(0)} ms (static ${result.staticGzip.p99.toFixed(0)}), plain p99 ${result.plain.p99.toFixed(0)} ms (static ${result.staticPlain.p99.toFixed(0)}), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, SIGTERM ${result.stopSeconds.toFixed(2)} s, load ${result.load.mean.toFixed(1)}\n`,
@@ -385,10 +395,6 @@ export async function benchExporterSize(
       }
     let profile: ProfileEntry[] | undefined;
     if (options.profile) {
-      process.stderr.write(`exporter: ${accounts} accounts, profiled run ...\n`);
-      const profileDir = path.join(root, "profile");
-      mkdirSync(profileDir);
-      await runOnce(bench, options, options.concurrencies[0] ?? 16, profileDir);
       // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
       const [file] = readdirSync(profileDir)
         .filter((name) => name.endsWith(".cpuprofile"))
