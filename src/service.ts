@@ -82,7 +82,9 @@ export async function serveUntilSignal(
   let reloads = new Promise<void>((resolve) => {
     started = resolve;
   });
+  let stopping = false;
   const reload = async () => {
+    if (stopping) return;
     let config: Config;
     try {
       config = load();
@@ -110,6 +112,7 @@ export async function serveUntilSignal(
     if (!failed) logger.info("configuration reloaded");
   };
   const hangUp = () => {
+    if (stopping) return;
     logger.info({ signal: "SIGHUP" }, "reloading the configuration");
     reloads = reloads.then(reload).catch((error: unknown) => {
       logger.error({ err: error }, "configuration reload failed: the running configuration is kept");
@@ -132,10 +135,12 @@ export async function serveUntilSignal(
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     logger.info({ signal }, "stopping");
+    stopping = true;
     await reloads;
     for (const { service } of running.reverse()) await service.close();
     return 0;
   } finally {
+    stopping = true;
     started();
     process.off("SIGHUP", hangUp);
   }
