@@ -7,6 +7,10 @@ export interface ThreadRoot {
   subject: string;
 }
 
+/** The domain of the sender address: Message-IDs and List-Ids are named after it. */
+export const mailDomain = (from: string): string =>
+  /@([^>\s]+)/.exec(from)?.[1] ?? "stoney-backup-monitor.invalid";
+
 /** `<selfCareUrl>/accounts/<uid>/settings`: where the self-care portal shows an account's notification settings. */
 export const settingsUrl = (selfCareUrl: string, account: string): string =>
   `${selfCareUrl.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}/settings`;

@@ -11,6 +11,7 @@ import {
   ServiceStartError,
   sameSettings,
 } from "../service.js";
+import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
@@ -53,8 +54,6 @@ export interface RunningBridge extends RunningService {
   outbox: Outbox;
   pipeline: Pipeline;
 }
-
-const mailDomain = (from: string): string => /@([^>\s]+)/.exec(from)?.[1] ?? "stoney-backup-monitor.invalid";
 
 /**
  * Open the outbox, start the pipeline and the webhook server; resolves once the server listens.

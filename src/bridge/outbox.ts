@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { ThreadRoot } from "./headers.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
@@ -134,7 +135,34 @@ export const sqliteMigrations: readonly Migration[] = [
     sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';",
   },
   { version: 5, name: "relay refusals and requeued mails", sql: mailRetryColumns },
+  {
+    version: 6,
+    name: "mail headers (threads, list headers)",
+    sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
+  },
 ];
+
+/**
+ * The first mail to an item's recipient about the item's problem (its alert's fingerprint and startsAt),
+ * which later mails about it answer; both stores select it with the queued items.
+ */
+export const threadRootColumns = (items: string): string =>
+  ["message_id AS thread_id", "subject AS thread_subject"]
+    .map(
+      (column) => `(SELECT m.${column.split(" ")[0]} FROM alerts this
+         JOIN alerts a ON a.fingerprint = this.fingerprint AND a.starts_at = this.starts_at
+         JOIN items i ON i.alert_id = a.id AND i.recipient_key = ${items}.recipient_key
+         JOIN mails m ON m.id = i.mail_id
+         WHERE this.id = ${items}.alert_id ORDER BY m.id LIMIT 1) AS ${column.split(" ")[2]}`,
+    )
+    .join(",\n");
+
+/** The thread root columns of a queued item row, as the item's `thread`. */
+export const threadOf = (row: {
+  thread_id: string | null;
+  thread_subject: string | null;
+}): { thread?: ThreadRoot } =>
+  row.thread_id !== null ? { thread: { messageId: row.thread_id, subject: row.thread_subject ?? "" } } : {};
 
 export interface OutboxOptions {
   /** The domain of generated Message-IDs. */
@@ -233,6 +261,8 @@ export type RoutedItem =
 
 export interface QueuedItem {
   id: number;
+  /** The first mail to this recipient about the item's problem, when there was one. */
+  thread?: ThreadRoot;
   alertId: number;
   createdAt: number;
   account?: string;
@@ -246,6 +276,8 @@ export interface NewMail {
   subject: string;
   text: string;
   html: string;
+  /** Threading and list headers (In-Reply-To, References, List-Id, …). */
+  headers?: Record<string, string>;
   accounts: string[];
   tasks: string[];
 }
@@ -271,6 +303,7 @@ export interface StoredMail {
   subject: string;
   text: string;
   html: string;
+  headers: Record<string, string>;
   accounts: string[];
   tasks: string[];
   attempts: number;
@@ -372,6 +405,7 @@ export interface MailRow {
   subject: string;
   text: string;
   html: string;
+  headers: string;
   accounts: string;
   tasks: string;
   attempts: number;
@@ -381,7 +415,7 @@ export interface MailRow {
 
 /** The columns of {@link MailRow}, for either store's claim. */
 export const mailColumns =
-  "id, created_at, recipient, message_id, subject, text, html, accounts, tasks, attempts, refused_since, requeued_at";
+  "id, created_at, recipient, message_id, subject, text, html, headers, accounts, tasks, attempts, refused_since, requeued_at";
 
 export const toStoredMail = (row: MailRow): StoredMail => ({
   id: Number(row.id),
@@ -391,6 +425,7 @@ export const toStoredMail = (row: MailRow): StoredMail => ({
   subject: row.subject,
   text: row.text,
   html: row.html,
+  headers: JSON.parse(row.headers) as Record<string, string>,
   accounts: JSON.parse(row.accounts) as string[],
   tasks: JSON.parse(row.tasks) as string[],
   attempts: row.attempts,
@@ -482,12 +517,13 @@ export class Outbox {
       ),
       nextGroup: db.prepare(`SELECT MIN(created_at) AS at FROM items WHERE state = 'queued'`),
       queuedItems: db.prepare(
-        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry
+        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry,
+           ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key = ? ORDER BY id`,
       ),
       insertMail: db.prepare(
-        `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
-          tasks, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+        `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, headers,
+          accounts, tasks, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       ),
       buryItem: db.prepare(`UPDATE items SET state = 'dead', reason = ? WHERE id = ? AND state = 'queued'`),
       mailItem: db.prepare(
@@ -670,6 +706,8 @@ export class Outbox {
       time_zone: string;
       recipient_name: string | null;
       entry: string;
+      thread_id: string | null;
+      thread_subject: string | null;
     };
     return (this.statements.queuedItems.all(key) as Row[]).map((row) => ({
       id: row.id,
@@ -685,6 +723,7 @@ export class Outbox {
         ...(row.recipient_name ? { name: row.recipient_name } : {}),
       },
       entry: JSON.parse(row.entry) as MailEntry,
+      ...threadOf(row),
     }));
   }
 
@@ -708,6 +747,7 @@ export class Outbox {
           mail.subject,
           mail.text,
           mail.html,
+          JSON.stringify(mail.headers ?? {}),
           JSON.stringify(mail.accounts),
           JSON.stringify(mail.tasks),
           now,

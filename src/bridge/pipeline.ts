@@ -1,6 +1,7 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
+import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
   Attempt,
@@ -59,6 +60,7 @@ export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
     : reason
+        .replace(/"(?:[^"\\]|\\.)*"/g, "")
         .replace(/[0-9]+/g, "")
         .replace(/\s+/g, " ")
         .trim() || "unknown";
@@ -422,19 +424,44 @@ export class Pipeline {
     const [first] = items;
     if (!first) throw new Error("a mail needs at least one item");
     const { recipient } = first;
-    const rendered = this.render(recipient.audience, items);
     const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
+    const { selfCareUrl, defaultLanguage } = this.options.config.templates;
+    const [account] = accounts;
+    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
+    const settings =
+      recipient.audience === "customer" && account && accounts.length === 1
+        ? settingsUrl(selfCareUrl, account)
+        : undefined;
+    const rendered = this.render(recipient.audience, items, settings);
     const tasks = [...new Set(items.map((i) => i.task))];
-    return { recipient, ...rendered, accounts, tasks };
+    const thread = threadFields(
+      rendered.subject,
+      items.map((i) => i.thread),
+    );
+    const list = listHeaders({
+      audience: recipient.audience,
+      language: toLanguage(recipient.language, defaultLanguage),
+      domain: mailDomain(this.options.config.smtp.from),
+      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    });
+    return {
+      recipient,
+      ...rendered,
+      subject: thread.subject,
+      headers: { ...list, ...thread.headers },
+      accounts,
+      tasks,
+    };
   }
 
-  private render(audience: MailAudience, items: readonly QueuedItem[]): RenderedMail {
+  private render(audience: MailAudience, items: readonly QueuedItem[], settings?: string): RenderedMail {
     const [first] = items;
     const context = {
       audience,
       language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
       timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
       selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
+      ...(settings ? { settingsUrl: settings } : {}),
       ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
     };
     const entries = items.map((i) => i.entry);
@@ -555,6 +582,7 @@ export class Pipeline {
           text: mail.text,
           html: mail.html,
           messageId: mail.messageId,
+          headers: mail.headers,
         },
         AbortSignal.any([timeout, this.stopping.signal]),
       );

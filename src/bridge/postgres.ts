@@ -17,6 +17,8 @@ import {
   recipientKey,
   type StoredAlert,
   type StoredMail,
+  threadOf,
+  threadRootColumns,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
@@ -136,6 +138,11 @@ export const postgresMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "dead items", sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';" },
   { version: 3, name: "relay refusals and requeued mails", sql: mailRetryColumns },
+  {
+    version: 4,
+    name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
+    sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
+  },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
@@ -191,6 +198,8 @@ interface ItemRow {
   recipient_name: string | null;
   recipient_key: string;
   entry: string;
+  thread_id: string | null;
+  thread_subject: string | null;
 }
 
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
@@ -491,7 +500,7 @@ export class PostgresOutbox implements OutboxStore {
       if (!locked.rows[0]?.locked) return 0;
       const { rows } = await this.query<ItemRow>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry
+           recipient_key, entry, ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING MIN(created_at) <= $1 LIMIT $2)
@@ -517,6 +526,7 @@ export class PostgresOutbox implements OutboxStore {
             ...(row.recipient_name ? { name: row.recipient_name } : {}),
           },
           entry: JSON.parse(row.entry) as MailEntry,
+          ...threadOf(row),
         });
         groups.set(row.recipient_key, group);
       }
@@ -547,12 +557,12 @@ export class PostgresOutbox implements OutboxStore {
       await this.query(
         `WITH m AS (
            INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, accounts,
-             tasks, state, next_attempt_at)
+             tasks, headers, state, next_attempt_at)
            SELECT $1, t.recipient, t.audience, t.language, t.message_id, t.subject, t.text, t.html, t.accounts,
-             t.tasks, 'pending', $1
+             t.tasks, t.headers, 'pending', $1
            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::text[], $10::text[]) WITH ORDINALITY
-             AS t(recipient, audience, language, message_id, subject, text, html, accounts, tasks, ord)
+             $9::text[], $10::text[], $13::text[]) WITH ORDINALITY
+             AS t(recipient, audience, language, message_id, subject, text, html, accounts, tasks, headers, ord)
            ORDER BY t.ord
            RETURNING id, message_id
          )
@@ -572,6 +582,7 @@ export class PostgresOutbox implements OutboxStore {
           column((m) => JSON.stringify(m.mail.tasks)),
           links.map((l) => l.item),
           links.map((l) => l.messageId),
+          column((m) => JSON.stringify(m.mail.headers ?? {})),
         ],
         client,
       );

@@ -77,6 +77,7 @@ export const placeholders = [
   "startsAt",
   "endsAt",
   "selfCareUrl",
+  "settingsUrl",
   "reason",
 ] as const;
 export type Placeholder = (typeof placeholders)[number];

@@ -142,7 +142,8 @@ export const de: Catalog = {
   ],
   "advice.generic": ["Weitere Informationen: {{selfCareUrl}}"],
   "footer.customer": [
-    "Sie erhalten diese Nachricht, weil für Ihr Konto Backup-Warnungen eingeschaltet sind. Ändern können Sie das unter {{selfCareUrl}}",
+    "Sie erhalten diese Nachricht, weil für Ihr Konto Backup-Warnungen eingeschaltet sind.",
+    "Ändern können Sie das unter {{settingsUrl}}",
     "Ihr Backup-Team",
   ],
   "footer.reseller": ["Sie erhalten diese Nachricht als Wiederverkäufer dieser Konten.", "Ihr Backup-Team"],

@@ -138,7 +138,8 @@ export const en: Catalog = {
   ],
   "advice.generic": ["More information: {{selfCareUrl}}"],
   "footer.customer": [
-    "You receive this mail because backup warnings are switched on for your account. You can change this at {{selfCareUrl}}",
+    "You receive this mail because backup warnings are switched on for your account.",
+    "You can change this at {{settingsUrl}}",
     "Your backup team",
   ],
   "footer.reseller": ["You receive this mail as the reseller of these accounts.", "Your backup team"],

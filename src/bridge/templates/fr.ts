@@ -146,7 +146,8 @@ export const fr: Catalog = {
   ],
   "advice.generic": ["Plus d'informations : {{selfCareUrl}}"],
   "footer.customer": [
-    "Vous recevez ce message parce que les avertissements de sauvegarde sont activés pour votre compte. Vous pouvez modifier ce réglage sur {{selfCareUrl}}",
+    "Vous recevez ce message parce que les avertissements de sauvegarde sont activés pour votre compte.",
+    "Vous pouvez modifier ce réglage sur {{settingsUrl}}",
     "Votre équipe sauvegarde",
   ],
   "footer.reseller": [

@@ -32,7 +32,10 @@ export interface MailContext {
   audience: MailAudience;
   language: Language;
   timeZone: string;
-  selfCareUrl: string;
+  /** The self-care portal, when configured. */
+  selfCareUrl?: string;
+  /** The notification settings of the mail's one account in the portal (customer mails). */
+  settingsUrl?: string;
   /** Name used in the greeting of customer mails. */
   recipientName?: string;
 }
@@ -160,7 +163,9 @@ export function renderMail(
 ): RenderedMail {
   if (entries.length === 0) throw new Error("a mail needs at least one entry");
   const r = new Renderer(source, context.language);
-  const base: Values = { selfCareUrl: context.selfCareUrl };
+  const base: Values = {};
+  if (context.selfCareUrl) base.selfCareUrl = context.selfCareUrl;
+  if (context.settingsUrl) base.settingsUrl = context.settingsUrl;
   if (context.recipientName) base.name = clean(context.recipientName);
 
   const blocks = entries.map((entry) => {
