@@ -1,5 +1,5 @@
-import { accountHistory, type HistoryRow } from "../bridge/index.js";
-import { type Config, isPostgresUrl } from "../config/index.js";
+import { accountHistory, type HistoryRow, SchemaVersionError } from "../bridge/index.js";
+import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
@@ -37,6 +37,24 @@ export function openSelfcareStore(config: Config): SelfcareStore {
   return new SqliteSelfcareStore(config.bridge.outbox);
 }
 
+/**
+ * The bridge's history read from its outbox file; before the bridge first ran (no outbox yet, or one
+ * of an older schema) there is none to show, which the log says once.
+ */
+function outboxHistory(bridge: BridgeConfig, log: Logger): NonNullable<SelfcareParts["history"]> {
+  let warned = false;
+  return async (account, limit) => {
+    try {
+      return await accountHistory(bridge, account, limit);
+    } catch (error) {
+      if (!(error instanceof SchemaVersionError)) throw error;
+      if (!warned) log.warn({ err: error.message }, "no mail history to show until the bridge has run");
+      warned = true;
+      return [];
+    }
+  };
+}
+
 const exporterUrl = (config: Config): string =>
   config.selfcare.exporterUrl ?? `http://${config.exporter.listen.host}:${config.exporter.listen.port}`;
 
@@ -70,8 +88,7 @@ export async function startSelfcare(
       exporterUrl(config),
       basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
     );
-  const history =
-    parts.history ?? ((account: string, limit: number) => accountHistory(config.bridge, account, limit));
+  const history = parts.history ?? outboxHistory(config.bridge, log);
   const silences = config.selfcare.alertmanagerUrl
     ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
     : undefined;
