@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { CoalescingWindow } from "./coalescing.js";
 import type { ThreadRoot } from "./headers.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
@@ -563,9 +564,12 @@ export class SqliteOutbox implements OutboxStore {
       ),
       readyGroups: db.prepare(
         `SELECT recipient_key AS key FROM items WHERE state = 'queued' GROUP BY recipient_key
-         HAVING MIN(created_at) <= ? LIMIT ?`,
+         HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit`,
       ),
-      nextGroup: db.prepare(`SELECT MIN(created_at) AS at FROM items WHERE state = 'queued'`),
+      nextGroup: db.prepare(
+        `SELECT MIN(closes) AS at FROM (SELECT MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) AS closes
+         FROM items WHERE state = 'queued' GROUP BY recipient_key)`,
+      ),
       queuedItems: db.prepare(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry,
            ${threadRootColumns("items")}
@@ -733,7 +737,7 @@ export class SqliteOutbox implements OutboxStore {
 
   /** One transaction: the recipients whose window closed, their items, their mails. */
   async coalesce(
-    closedBefore: number,
+    window: CoalescingWindow,
     limit: number,
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
@@ -741,7 +745,7 @@ export class SqliteOutbox implements OutboxStore {
     this.statements++;
     return this.db.transaction(() => {
       const dead: DeadItem[] = [];
-      const mails = this.readyRecipients(closedBefore, limit).flatMap((key) => {
+      const mails = this.readyRecipients(now, window, limit).flatMap((key) => {
         const items = this.queuedItems(key);
         if (items.length === 0) return [];
         const composed = compose(items);
@@ -752,12 +756,12 @@ export class SqliteOutbox implements OutboxStore {
     })();
   }
 
-  /** Recipients whose coalescing window (started by their oldest queued item) has closed. */
-  private readyRecipients(closedBefore: number, limit: number): string[] {
-    return (this.sql.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
+  /** Recipients whose coalescing window has closed at `now`, oldest first. */
+  readyRecipients(now: number, window: CoalescingWindow, limit: number): string[] {
+    return (this.sql.readyGroups.all({ ...window, now, limit }) as { key: string }[]).map((r) => r.key);
   }
 
-  private queuedItems(key: string): QueuedItem[] {
+  queuedItems(key: string): QueuedItem[] {
     type Row = {
       id: number;
       alert_id: number;
@@ -883,13 +887,11 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  async nextPreparation(coalesceMs: number): Promise<number | undefined> {
+  async nextPreparation(window: CoalescingWindow): Promise<number | undefined> {
     this.statements++;
     const alert = this.at(this.sql.nextAlert);
-    const group = this.at(this.sql.nextGroup);
-    const times = [alert, group === undefined ? undefined : group + coalesceMs].filter(
-      (t): t is number => t !== undefined,
-    );
+    const group = (this.sql.nextGroup.get(window) as { at: number | null }).at ?? undefined;
+    const times = [alert, group].filter((t): t is number => t !== undefined);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
