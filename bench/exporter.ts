@@ -203,9 +203,10 @@ async function measureFloor(
 }
 
 /**
- * One run: the floors, an exporter process from a fresh history (its first collection is the cold one), the
- * floors again; between the collections, rounds of four concurrent gzip scrapes and one plain scrape, each
- * against the exporter and against a static server holding the same body; then SIGTERM in a collection.
+ * One run: the floors, an exporter process from a fresh history (its first collection is the cold one, the
+ * next ones warm, timed without scrapes), then two more collections with rounds of four concurrent gzip
+ * scrapes and one plain scrape, each against the exporter and against a static server holding the same
+ * body; then SIGTERM in a collection, and the floors again.
  */
 async function runOnce(
   bench: Bench,
@@ -233,9 +234,11 @@ async function runOnce(
       ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ];
+    // As many file-system calls in flight as accounts: libuv's pool (4 threads by default) bounds them.
     const child = fork(caseScript, [configFile], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       execArgv,
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, Math.min(concurrency, 1024))) },
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const failed = exited.then((code) => Promise.reject(new Error(`exporter run exited with ${code}`)));
@@ -368,20 +371,30 @@ export async function benchExporterSize(
     const runs: RunResult[] = [];
     let files = 0;
     let entries = 0;
+    // The last run is profiled (--cpu-prof costs a few per cent; a run more would cost minutes).
+    const profileDir = path.join(root, "profile");
+    const last = { concurrency: options.concurrencies.at(-1), run: options.runs };
     for (const concurrency of options.concurrencies)
       for (let run = 1; run <= options.runs; run++) {
-        process.stderr.write(`exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run} ...\n`);
-        const result = await runOnce(bench, options, concurrency);
+        const profiled = options.profile && concurrency === last.concurrency && run === last.run;
+        process.stderr.write(
+          `exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run}${profiled ? " (profiled)" : ""} ...\n`,
+        );
+        if (profiled) {
+          rmSync(profileDir, { recursive: true, force: true });
+          mkdirSync(profileDir);
+        }
+        const result = await runOnce(bench, options, concurrency, profiled ? profileDir : undefined);
+        const floor = result.floorFilesSeconds + result.floorLdapSeconds;
+        process.stderr.write(
+          `  floor ${floor.toFixed(2)} s, cold ${result.coldSeconds.toFixed(2)} s, warm ${result.warmSeconds.toFixed(2)} s, gzip p99 ${result.gzip.p99.toFixed(0)} ms (static ${result.staticGzip.p99.toFixed(0)}), plain p99 ${result.plain.p99.toFixed(0)} ms (static ${result.staticPlain.p99.toFixed(0)}), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, SIGTERM ${result.stopSeconds.toFixed(2)} s, load ${result.load.mean.toFixed(1)}\n`,
+        );
         files = result.fileCount;
         entries = result.entries;
         runs.push(result);
       }
     let profile: ProfileEntry[] | undefined;
     if (options.profile) {
-      process.stderr.write(`exporter: ${accounts} accounts, profiled run ...\n`);
-      const profileDir = path.join(root, "profile");
-      mkdirSync(profileDir);
-      await runOnce(bench, options, options.concurrencies[0] ?? 16, profileDir);
       // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
       const [file] = readdirSync(profileDir)
         .filter((name) => name.endsWith(".cpuprofile"))

@@ -16,7 +16,7 @@ const { values } = parseArgs({
     collections: { type: "string", default: "3" },
     /** exporter.concurrency values to measure, comma separated. */
     concurrency: { type: "string", default: "16" },
-    /** One more run per size under --cpu-prof, for the profile's top entries. */
+    /** The last run of each size under --cpu-prof, for the profile's top entries. */
     profile: { type: "boolean", default: true },
     "no-profile": { type: "boolean", default: false },
     /** Keep the synthetic servers in this folder and reuse them (generating 50,000 homes takes minutes). */
@@ -90,7 +90,7 @@ function exporterTables(result: SizeResult): string {
   }
   if (result.profile)
     lines.push(
-      "\nCPU profile of one more run (self time, main thread, whole run):\n",
+      "\nCPU profile of the last run (self time, main thread, whole run):\n",
       "| % | function |",
       "|---:|---|",
       ...result.profile.map((entry) => `| ${fixed(entry.percent, 1)} | \`${entry.name}\` |`),

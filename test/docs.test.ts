@@ -45,6 +45,14 @@ describe("the documentation", () => {
     expect(scripts.test).toBeDefined();
   });
 
+  it("lists every subcommand in the README", () => {
+    const readme = read("README.md");
+    const commands = [...read("src/cli.ts").matchAll(/\.command\("([\w-]+)"\)/g)].map((m) => m[1]);
+    expect(commands.length).toBeGreaterThan(5);
+    for (const command of commands)
+      expect(readme, command).toMatch(new RegExp(`^\\| \`${command}[ \`]`, "m"));
+  });
+
   it("lists every page of docs/ in the README", () => {
     const readme = read("README.md");
     for (const page of pages.filter((p) => p !== "README.md")) expect(readme, page).toContain(`](${page})`);

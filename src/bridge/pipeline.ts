@@ -60,6 +60,7 @@ export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
     : reason
+        .replace(/"(?:[^"\\]|\\.)*"/g, "")
         .replace(/[0-9]+/g, "")
         .replace(/\s+/g, " ")
         .trim() || "unknown";

@@ -16,7 +16,9 @@ export const exporterSchema = z
       .positive()
       .max(256)
       .default(16)
-      .describe("Accounts read in parallel during a collection."),
+      .describe(
+        "Accounts read in parallel during a collection. Their file-system calls run in libuv's thread pool, 4 threads unless the environment variable `UV_THREADPOOL_SIZE` says more: on network storage set both (e.g. 64) so that the round trips overlap.",
+      ),
     deprecatedMetrics: z
       .boolean()
       .default(true)

@@ -202,10 +202,9 @@ export class LdapDirectory implements Directory {
       },
       signal,
     );
-    for (const account of accounts) {
-      this.report(account.dn, account.notes);
-      this.accounts.set(account.uid.toLowerCase(), account);
-    }
+    // Not put into the look-up cache: a collection's 50,000 accounts would stay referenced for its TTL,
+    // for look-ups by uid that the exporter never makes (the bridge has a directory of its own).
+    for (const account of accounts) this.report(account.dn, account.notes);
     // Only where configured: a collection that reused the last list would miss accounts added since.
     const reuse = this.config.accountListCacheSeconds;
     if (reuse > 0) this.allAccounts = { accounts, expires: Date.now() + reuse * 1000 };

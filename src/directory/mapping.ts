@@ -1,4 +1,5 @@
 import type { AttributeNames } from "../config/index.js";
+import { isSingleAddress } from "./address.js";
 import { attributeKey, type DirectoryEntry } from "./ldif.js";
 import type { Account, AccountSettings, Person, Reseller } from "./model.js";
 
@@ -15,6 +16,16 @@ class EntryReader {
 
   first(name: string): string | undefined {
     return this.all(name)[0];
+  }
+
+  /** Mail addresses: values that are not exactly one address are set aside with a note. */
+  addresses(name: string): { mail: string[]; ignoredMail?: string[] } {
+    const values = this.all(name);
+    const mail = values.filter(isSingleAddress);
+    const ignored = values.filter((value) => !isSingleAddress(value));
+    for (const value of ignored)
+      this.notes.push(`${name}: ${JSON.stringify(value)} is not exactly one mail address (ignored)`);
+    return ignored.length > 0 ? { mail, ignoredMail: ignored } : { mail };
   }
 
   boolean(name: string): boolean | undefined {
@@ -142,7 +153,7 @@ export function toAccount(entry: DirectoryEntry, names: AttributeNames): Account
     dn: entry.dn,
     active: reader.boolean(names.active) ?? true,
     settings: readSettings(reader, names),
-    mail: reader.all(names.mail),
+    ...reader.addresses(names.mail),
     resellerUids: reader.all(names.reseller),
     lastSuccessfulBackup: last.byHost,
   };
@@ -169,7 +180,7 @@ export function toAccount(entry: DirectoryEntry, names: AttributeNames): Account
 
 export function toPerson(entry: DirectoryEntry, names: AttributeNames): Person {
   const reader = new EntryReader(entry);
-  const person: Person = { uid: uidOf(entry, reader, names), dn: entry.dn, mail: reader.all(names.mail) };
+  const person: Person = { uid: uidOf(entry, reader, names), dn: entry.dn, ...reader.addresses(names.mail) };
   const optional = {
     givenName: reader.first(names.givenName),
     surname: reader.first(names.surname),
@@ -205,7 +216,7 @@ export function toReseller(
   const reseller: Reseller = {
     uid: uidOf(entry, reader, names),
     dn: entry.dn,
-    mail: reader.all(names.mail),
+    ...reader.addresses(names.mail),
     informPersonUids: reader.all(names.informPerson),
     personUids: reader.all(names.person),
     settings,

@@ -23,6 +23,8 @@ export interface Account {
   /** Which attribute the warnings flag was read from, when present. */
   warningsFlagAttribute?: string;
   mail: string[];
+  /** `mail` values that are not exactly one address (a comma, a line break, two addresses): never mailed. */
+  ignoredMail?: string[];
   /** sstNotificationWarning values, lower case (`quota`, `schedule`, `digest`, …). */
   notices?: string[];
   preferredLanguage?: string;
@@ -45,6 +47,8 @@ export interface Person {
   givenName?: string;
   surname?: string;
   mail: string[];
+  /** `mail` values that are not exactly one address: never mailed. */
+  ignoredMail?: string[];
   preferredLanguage?: string;
   /** sstTimeZoneOffset as written, e.g. `+01:00` or `Europe/Zurich`. */
   timeZoneOffset?: string;
@@ -57,6 +61,8 @@ export interface Reseller {
   dn: string;
   name?: string;
   mail: string[];
+  /** `mail` values that are not exactly one address: never mailed. */
+  ignoredMail?: string[];
   preferredLanguage?: string;
   informPersonUids: string[];
   personUids: string[];

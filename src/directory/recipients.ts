@@ -19,6 +19,20 @@ export interface RecipientOptions {
   defaults: AccountDefaults;
 }
 
+/** Each `mail` value of `owner` that is not exactly one address, as a reason nobody is mailed there. */
+function noteIgnored(
+  notInformed: NotInformed[],
+  audience: NotInformed["audience"],
+  owner: { uid: string; ignoredMail?: string[] },
+): void {
+  for (const value of owner.ignoredMail ?? [])
+    notInformed.push({
+      audience,
+      uid: owner.uid,
+      reason: `mail ${JSON.stringify(value)} ignored: not exactly one address`,
+    });
+}
+
 /** Keep the first of addresses that differ only in case. */
 function addUnique(recipients: Recipient[], seen: Set<string>, recipient: Recipient): void {
   const key = recipient.address.toLowerCase();
@@ -50,6 +64,7 @@ function customerRecipients(
     account.preferredLanguage ?? person?.preferredLanguage ?? resellerLanguage ?? options.defaults.language;
   const timeZone = person?.timeZoneOffset ?? options.defaults.timeZone;
   const seen = new Set<string>();
+  noteIgnored(notInformed, "customer", account);
   // The account's own addresses, else those of its owning person.
   if (account.mail.length > 0) {
     for (const address of account.mail)
@@ -70,6 +85,7 @@ function customerRecipients(
     notInformed.push({ audience: "customer", uid, reason: `person ${account.personUid} not found` });
     return recipients;
   }
+  noteIgnored(notInformed, "customer", person);
   for (const address of person.mail)
     addUnique(recipients, seen, {
       address,
@@ -120,9 +136,11 @@ function resellerRecipients(
     const ownPersons = persons(reseller.personUids);
     const contact = informPersons[0] ?? ownPersons[0];
     const language = reseller.preferredLanguage ?? contact?.preferredLanguage ?? options.defaults.language;
-    const fromPersons = (
-      informPersons.some((person) => person.mail.length > 0) ? informPersons : ownPersons
-    ).flatMap((person) => person.mail.map((address) => ({ address, person })));
+    const contacts = informPersons.some((person) => person.mail.length > 0) ? informPersons : ownPersons;
+    const fromPersons = contacts.flatMap((person) => person.mail.map((address) => ({ address, person })));
+    noteIgnored(notInformed, "reseller", reseller);
+    if (reseller.mail.length === 0)
+      for (const person of contacts) noteIgnored(notInformed, "reseller", person);
     const addresses: { address: string; person?: Person }[] =
       reseller.mail.length > 0 ? reseller.mail.map((address) => ({ address })) : fromPersons;
     if (addresses.length === 0) {

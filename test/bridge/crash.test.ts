@@ -83,14 +83,14 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
         );
         const answer = await post(url, body).catch(() => undefined);
         if (answer?.status === 200) accepted.push(...hosts);
-        if (n === 35) {
+        // Killed once a third of the burst is accepted, however slow the machine: the rest arrives at a dead bridge.
+        if (!killed && accepted.length >= 100) {
           first.kill("SIGKILL");
           killed = true;
         }
       });
       await Promise.all(burst);
       expect(killed).toBe(true);
-      expect(accepted.length).toBeGreaterThan(20);
 
       const second = await startChild();
       const delivered = () =>

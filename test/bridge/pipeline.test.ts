@@ -205,6 +205,9 @@ describe("pipeline helpers", () => {
 
   it("keep reason labels free of uids", () => {
     expect(reasonLabel("person 5999999 not found")).toBe("person not found");
+    expect(reasonLabel('mail "a@example.org, b@example.org" ignored: not exactly one address')).toBe(
+      "mail ignored: not exactly one address",
+    );
     expect(reasonLabel("warnings off (account)")).toBe("warnings off (account)");
   });
 });

@@ -246,6 +246,10 @@ describe("bridge relay faults", () => {
     expect(attempts(running, "rejected")).toBe(0);
     smtp.refuseAll = false;
     await waitFor("every mail", () => operators.every((a) => smtp.to(a).length === 1));
+    // The relay's 250 reaches the sink before the bridge records the outcome.
+    await waitFor("every outcome recorded", () =>
+      states(running).every((row) => (row as { state: string }).state !== "sending"),
+    );
     expect(states(running)).toEqual(operators.sort().map((recipient) => ({ recipient, state: "sent" })));
   });
 

@@ -245,3 +245,34 @@ describe("toPerson and toReseller", () => {
     ).toBe("Hans Muster");
   });
 });
+
+describe("mail values", () => {
+  it("keep exactly-one-address values and set the others aside with a note", () => {
+    const values = [
+      "a@example.org",
+      "Zoë.Lefèvre+backup@exemple.fr",
+      "a@example.org, b@example.org",
+      "a@example.org\r\nBcc: b@example.org",
+      "Anna <a@example.org>",
+      "a@example.org b@example.org",
+      "no-at-sign",
+      "a@@example.org",
+      "a@-example.org",
+      '"quoted"@example.org',
+    ];
+    const account = toAccount(entry({ uid: ["1"], mail: values }), names);
+    expect(account.mail).toEqual(["a@example.org", "Zoë.Lefèvre+backup@exemple.fr"]);
+    expect(account.ignoredMail).toEqual(values.slice(2));
+    expect(account.notes).toContain(
+      'mail: "a@example.org\\r\\nBcc: b@example.org" is not exactly one mail address (ignored)',
+    );
+    const person = toPerson(entry({ uid: ["5"], mail: ["x@example.org,y@example.org"] }), names);
+    expect(person).toMatchObject({ mail: [], ignoredMail: ["x@example.org,y@example.org"] });
+    const reseller = toReseller(
+      entry({ uid: ["4"], mail: ["r@example.org;s@example.org"] }),
+      undefined,
+      names,
+    );
+    expect(reseller).toMatchObject({ mail: [], ignoredMail: ["r@example.org;s@example.org"] });
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "ldapts";
 import { stringify } from "yaml";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import { Outbox } from "../../src/bridge/outbox.js";
 import { type Config, parseConfig } from "../../src/config/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
@@ -68,7 +69,9 @@ export interface Harness {
   portal: RunningSelfcare;
   exporter: RunningExporter;
   store: SqliteSelfcareStore;
-  outbox: Outbox;
+  /** The bridge's outbox: of the running bridge when one was asked for. */
+  outbox: Pick<Outbox, "history">;
+  bridge?: RunningBridge;
   close(): Promise<void>;
 }
 
@@ -90,17 +93,31 @@ export function portalConfig(
   return { config: parseConfig(stringify(raw), "test config", dir, {}), dir };
 }
 
-/** Exporter (collected once at NOW), outbox and portal in one process, as `start` runs them. */
+/**
+ * Exporter (collected once at NOW), outbox and portal in one process, as `start` runs them; with
+ * `bridge` a real bridge (mailing to that SMTP URL, honouring the portal's pauses) instead of the bare outbox.
+ */
 export async function startPortal(
   directory: Record<string, unknown>,
-  extra: { selfcare?: Record<string, unknown> } = {},
+  extra: { selfcare?: Record<string, unknown>; bridge?: { smtpUrl: string } } = {},
 ): Promise<Harness> {
-  const { config, dir } = portalConfig(directory, extra);
-  const logger = createLogger("silent");
+  const { config, dir } = portalConfig(directory, {
+    ...(extra.selfcare ? { selfcare: extra.selfcare } : {}),
+    ...(extra.bridge
+      ? { bridge: { listen: { port: 0 }, coalesceSeconds: 0.2, smtp: { url: extra.bridge.smtpUrl } } }
+      : {}),
+  });
+  const logger = createLogger("fatal");
   const exporter = await startExporter(config, logger, { now: () => NOW });
   await exporter.collect();
-  const outbox = new Outbox(config.bridge.outboxPath);
   const store = new SqliteSelfcareStore(config.bridge.outboxPath);
+  const bridge = extra.bridge
+    ? await startBridge(config, logger, {
+        pauses: (accounts, at) => store.activePauses(accounts, at),
+        status: exporter.status,
+      })
+    : undefined;
+  const outbox = bridge?.outbox ?? new Outbox(config.bridge.outboxPath);
   const portal = await startSelfcare(config, logger, {
     store,
     status: exporter.status,
@@ -112,11 +129,13 @@ export async function startPortal(
     exporter,
     store,
     outbox,
+    ...(bridge ? { bridge } : {}),
     async close() {
       await portal.close();
+      await bridge?.close();
       await exporter.close();
       await store.close();
-      outbox.close();
+      if (!bridge) outbox.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -6,9 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { requireBinaries } from "../support/binaries.js";
-import { composeServices } from "./compose.js";
 import { type Daemon, freePort, runBinary, startDaemon, waitFor } from "./processes.js";
-import { type RunningDaemon, startAlertmanager } from "./servers.js";
+import { type RunningDaemon, startAlertmanagerPair } from "./servers.js";
 import { alertmanagerConfig } from "./stack-config.js";
 
 const configFile = "alertmanager/alertmanager.yml";
@@ -191,34 +190,16 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
 describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
   "the clustered Alertmanager pair of docker-compose.yml",
   () => {
-    const names = ["alertmanager-1", "alertmanager-2"] as const;
     let dir: string;
-    const pair: RunningDaemon[] = [];
+    let pair: RunningDaemon[] = [];
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), "stoney-am-pair-"));
-      const gossip = new Map<string, string>();
-      for (const name of names) gossip.set(name, `127.0.0.1:${await freePort()}`);
-      // The compose services' own cluster flags, with the container addresses mapped to loopback ports.
-      const clusterFlags = (name: string) =>
-        (composeServices()[name]?.command ?? [])
-          .filter((flag) => flag.startsWith("--cluster."))
-          .map((flag) =>
-            flag
-              .replace(/^(--cluster\.listen-address=)0\.0\.0\.0:9094$/, `$1${gossip.get(name)}`)
-              .replace(/^(--cluster\.peer=)([\w-]+):9094$/, (whole, option: string, peer: string) =>
-                gossip.has(peer) ? `${option}${gossip.get(peer)}` : whole,
-              ),
-          );
-      for (const name of names)
-        pair.push(
-          await startAlertmanager(path.join(dir, name), {
-            webhookUrl: "http://127.0.0.1:9/webhook",
-            token: "pair-token",
-            waitSeconds: 1,
-            cluster: clusterFlags(name),
-          }),
-        );
+      pair = await startAlertmanagerPair(dir, {
+        webhookUrl: "http://127.0.0.1:9/webhook",
+        token: "pair-token",
+        waitSeconds: 1,
+      });
     }, 60_000);
 
     afterAll(async () => {

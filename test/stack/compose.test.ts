@@ -200,7 +200,7 @@ const dockerCompose = composeCommand();
 // Optional: the structure checks above run everywhere; the Compose CLI itself is rarely installed in CI.
 if (dockerCompose === undefined)
   console.warn(
-    "\n*** SKIPPING docker compose config: neither `docker compose` nor docker-compose is installed ***\n",
+    "\n*** SKIPPING docker compose config: neither `docker compose` nor docker-compose is installed (Debian: apt-get install docker-compose, 1.29) ***\n",
   );
 
 describe.skipIf(dockerCompose === undefined)("docker compose config", () => {

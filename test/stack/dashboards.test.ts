@@ -12,7 +12,7 @@ import {
   variableOptions,
   variableQuery,
 } from "./dashboards.js";
-import { exampleConfig } from "./example-config.js";
+import { exampleConfig, loopbackBridge } from "./example-config.js";
 import { repoRoot, waitFor } from "./processes.js";
 import { type Chain, query, startChain, waitForScrapes } from "./servers.js";
 
@@ -151,14 +151,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
         directory: { url: `file:${ldif}` },
         history: { path: path.join(dir, "history.sqlite") },
         exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 1 },
-        bridge: {
-          listen: { host: "127.0.0.1", port: 0 },
-          auth: { bearerToken: token },
-          outboxPath: path.join(dir, "outbox.sqlite"),
-          coalesceSeconds: 0,
-          smtp: { url: `file:${path.join(dir, "mail")}` },
-          operators: ["ops@example.org"],
-        },
+        bridge: loopbackBridge(dir, token),
       });
       chain = await startChain(dir, config, token, new Date("2026-11-26T12:00:00Z"));
       variableValues.instance = regexValue(new URL(chain.exporter.url).host);

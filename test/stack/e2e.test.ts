@@ -7,7 +7,7 @@ import { type SmtpSink, smtpSink } from "../bridge/support.js";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
 import { perl, sepiola, writeRun, writeSchedule } from "./backup-tree.js";
-import { exampleConfig } from "./example-config.js";
+import { exampleConfig, loopbackBridge } from "./example-config.js";
 import { waitFor } from "./processes.js";
 import { type Chain, startChain } from "./servers.js";
 
@@ -211,14 +211,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
         backup: { root },
         history: { path: path.join(dir, "history.sqlite") },
         exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 1 },
-        bridge: {
-          listen: { host: "127.0.0.1", port: 0 },
-          auth: { bearerToken: token },
-          outboxPath: path.join(dir, "outbox.sqlite"),
-          coalesceSeconds: 0,
-          smtp: { url: smtp.url },
-          operators: ["ops@stoney-cloud.example"],
-        },
+        bridge: loopbackBridge(dir, token, { url: smtp.url, operators: ["ops@stoney-cloud.example"] }),
       });
       chain = await startChain(dir, config, token, now);
     }, 60_000);

@@ -27,3 +27,17 @@ export function exampleConfig(patch: Raw): Config {
   const raw = merge((parse(readFileSync(file, "utf8")) as Raw) ?? {}, patch);
   return parseConfig(stringify(raw), `${file} (test copy)`, path.dirname(file), {});
 }
+
+/** The bridge of a loopback test: any free port, `token` from Alertmanager, its outbox and mails in `dir`, no coalescing. */
+export const loopbackBridge = (
+  dir: string,
+  token: string,
+  smtp: { url?: string; operators?: string[] } = {},
+): Raw => ({
+  listen: { host: "127.0.0.1", port: 0 },
+  auth: { bearerToken: token },
+  outboxPath: path.join(dir, "outbox.sqlite"),
+  coalesceSeconds: 0,
+  smtp: { url: smtp.url ?? `file:${path.join(dir, "mail")}` },
+  operators: smtp.operators ?? ["ops@example.org"],
+});

@@ -7,7 +7,7 @@ import { type RunningExporter, startExporter } from "../../src/exporter/index.js
 import { createLogger } from "../../src/log.js";
 import { requireBinaries } from "../support/binaries.js";
 import { exampleBackupRoot } from "../support/common.js";
-import { exampleConfig } from "./example-config.js";
+import { exampleConfig, loopbackBridge } from "./example-config.js";
 import { waitFor } from "./processes.js";
 import { query, type RunningDaemon, startAlertmanager, startPrometheus } from "./servers.js";
 
@@ -67,14 +67,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
       instances = exporters.map((e) => new URL(e.url).host);
       const token = "move-test-token";
       const config = exampleConfig({
-        bridge: {
-          listen: { host: "127.0.0.1", port: 0 },
-          auth: { bearerToken: token },
-          outboxPath: path.join(dir, "outbox.sqlite"),
-          coalesceSeconds: 0,
-          smtp: { url: `file:${path.join(dir, "mail")}` },
-          operators: ["ops@example.org"],
-        },
+        bridge: loopbackBridge(dir, token),
       });
       bridge = await startBridge(config, createLogger("silent"));
       alertmanager = await startAlertmanager(path.join(dir, "alertmanager"), {

@@ -4,6 +4,7 @@ import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import type { Config } from "../../src/config/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
 import { createLogger } from "../../src/log.js";
+import { composeServices } from "./compose.js";
 import { type Daemon, freePort, startDaemon, waitFor } from "./processes.js";
 import { alertmanagerConfig, fastRules, prometheusConfig } from "./stack-config.js";
 
@@ -78,6 +79,39 @@ export async function startAlertmanager(
     `${url}/-/ready`,
   );
   return { ...daemon, url, address };
+}
+
+/**
+ * The clustered Alertmanager pair of docker-compose.yml (alertmanager-1 and -2), each with the shipped
+ * configuration and its compose service's own `--cluster.*` flags, the container addresses mapped to
+ * loopback ports. Its members gossip; wait for `cluster.status` "ready" in /api/v2/status where it matters.
+ */
+export async function startAlertmanagerPair(
+  dir: string,
+  options: { webhookUrl: string; token: string; waitSeconds: number },
+): Promise<RunningDaemon[]> {
+  const names = ["alertmanager-1", "alertmanager-2"];
+  const gossip = new Map<string, string>();
+  for (const name of names) gossip.set(name, `127.0.0.1:${await freePort()}`);
+  const clusterFlags = (name: string) =>
+    (composeServices()[name]?.command ?? [])
+      .filter((flag) => flag.startsWith("--cluster."))
+      .map((flag) =>
+        flag
+          .replace(/^(--cluster\.listen-address=)0\.0\.0\.0:9094$/, `$1${gossip.get(name)}`)
+          .replace(/^(--cluster\.peer=)([\w-]+):9094$/, (whole, option: string, peer: string) =>
+            gossip.has(peer) ? `${option}${gossip.get(peer)}` : whole,
+          ),
+      );
+  const pair: RunningDaemon[] = [];
+  try {
+    for (const name of names)
+      pair.push(await startAlertmanager(path.join(dir, name), { ...options, cluster: clusterFlags(name) }));
+  } catch (error) {
+    for (const alertmanager of pair) await alertmanager.stop();
+    throw error;
+  }
+  return pair;
 }
 
 export interface PromResult {
