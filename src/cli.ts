@@ -244,4 +244,11 @@ program
   )
   .action(withConfig((config) => migrateCommand(config)));
 
+// `history | head`: once the reader has left, the rest of the output has nowhere to go; that is
+// the reader's choice, not an error of ours.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
 await program.parseAsync(process.argv);

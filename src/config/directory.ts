@@ -1,6 +1,20 @@
 import { FilterParser } from "ldapts";
 import { z } from "zod";
 
+const fixedOffset = /^[+-](\d{2}):?(\d{2})$/;
+
+/** An IANA zone the runtime knows, or a fixed offset of at most ±14:00 (what sstTimeZoneOffset holds). */
+export function isTimeZone(value: string): boolean {
+  const offset = fixedOffset.exec(value);
+  if (offset) return Number(offset[1]) * 60 + Number(offset[2]) <= 14 * 60 && Number(offset[2]) < 60;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const isFilter = (filter: string): boolean => {
   try {
     FilterParser.parseString(filter);
@@ -132,6 +146,7 @@ export const accountDefaultsSchema = z
     language: z.string().default("en").describe("Language of mails when no entry names one."),
     timeZone: z
       .string()
+      .refine(isTimeZone, "expected an IANA time zone such as Europe/Zurich or an offset such as +01:00")
       .default("Europe/Zurich")
       .describe("Time zone of dates in mails when the person has none (IANA name or `+01:00`)."),
   })

@@ -61,10 +61,16 @@ export function parseConfig(
       document.errors.map((e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}` : ""}: ${e.message}`),
     );
   }
-  const parsed = configSchema.safeParse(document.toJS() ?? {});
+  let raw: { bridge?: { templates?: { selfCareUrl?: unknown } } } | null;
+  try {
+    // The yaml library refuses aliases that expand beyond a hundred-fold (a "billion laughs" file).
+    raw = document.toJS() as typeof raw;
+  } catch (error) {
+    throw new ConfigError(file, [`YAML: ${(error as Error).message}`]);
+  }
+  const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error.issues));
   const config = parsed.data;
-  const raw = document.toJS() as { bridge?: { templates?: { selfCareUrl?: unknown } } } | null;
   // Mails link to the portal unless the operator named another self-care address.
   if (raw?.bridge?.templates?.selfCareUrl === undefined)
     config.bridge.templates.selfCareUrl = config.selfcare.baseUrl ?? selfcareUrl(config.selfcare.listen);

@@ -1,9 +1,10 @@
+import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Outbox } from "../../src/bridge/outbox.js";
-import { runCli as cli, exampleLdif, freePort, smtpSink, tempDir } from "./support.js";
+import { runCli as cli, exampleLdif, freePort, smtpSink, spawnCli, tempDir } from "./support.js";
 
 describe("bridge and history subcommands: operator errors without stack traces", () => {
   const temp = tempDir();
@@ -71,5 +72,67 @@ describe("bridge and history subcommands: operator errors without stack traces",
       "3723702",
     ]);
     expect(empty).toMatchObject({ code: 0, stdout: "nothing recorded for account 3723702\n" });
+  });
+
+  it("history on a file that is no outbox says so in one line", async () => {
+    writeFileSync(path.join(temp.dir, "corrupt.sqlite"), "not a database ".repeat(500));
+    const result = await cli([
+      "history",
+      "--config",
+      config({ outboxPath: "./corrupt.sqlite" }),
+      "--account",
+      "3723702",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^cannot read the outbox .*corrupt\.sqlite: file is not a database$/),
+    ]);
+  });
+
+  it("history into a reader that leaves early (history | head) ends quietly with 0", async () => {
+    const outbox = new Outbox(path.join(temp.dir, "long.sqlite"));
+    const alerts = Array.from({ length: 3000 }, (_, i) => ({
+      status: "firing" as const,
+      labels: { account: "3723702", task: "quota", host: `host${i}` },
+      annotations: {},
+      startsAt: "2026-11-30T10:00:00Z",
+      fingerprint: `fp${i}`,
+    }));
+    outbox.accept(
+      {
+        version: "4",
+        groupKey: "{}",
+        truncatedAlerts: 0,
+        status: "firing",
+        receiver: "bridge",
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: "",
+        alerts,
+      },
+      Date.now(),
+      0,
+    );
+    outbox.close();
+    const { child, exited, stderr } = spawnCli(
+      [
+        "history",
+        "--config",
+        config({ outboxPath: "./long.sqlite" }),
+        "--account",
+        "3723702",
+        "--limit",
+        "3000",
+      ],
+      {},
+      "pipe",
+    );
+    const stdout = child.stdout;
+    if (!stdout) throw new Error("no stdout");
+    await once(stdout, "data");
+    stdout.destroy();
+    expect(await exited).toBe(0);
+    expect(stderr()).toBe("");
   });
 });

@@ -66,9 +66,37 @@ describe("directory configuration", () => {
       "directory:\n  url: ldap://x\n  bindDN: cn=monitor\n",
       "directory.bindPassword: bindDN is set but no password",
     ],
+    [
+      "directory:\n  url: ldap://x\n  defaults:\n    timeZone: Mars/Olympus\n",
+      "directory.defaults.timeZone: expected an IANA time zone",
+    ],
+    ["directory:\n  url: ldap://x\n  defaults:\n    timeZone: '+25:00'\n", "directory.defaults.timeZone"],
+    [
+      // A "billion laughs" file: ten aliases of ten aliases of … nine levels deep.
+      [
+        'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+        ..."bcdefghi"
+          .split("")
+          .map((name, i) => `${name}: &${name} [${Array(10).fill(`*${"abcdefgh"[i]}`).join(", ")}]`),
+        "directory:\n  url: ldap://x",
+      ].join("\n"),
+      "YAML: Excessive alias count indicates a resource exhaustion attack",
+    ],
   ])("rejects %j", (yaml, problem) => {
     expect(problemsOf(yaml).some((p) => p.startsWith(problem))).toBe(true);
   });
+
+  it.each(["Europe/Zurich", "UTC", "America/Argentina/Buenos_Aires", "+01:00", "-0930", "+14:00"])(
+    "takes the time zone %s",
+    (timeZone) => {
+      const config = parseConfig(
+        `directory:\n  url: ldap://x\n  defaults:\n    timeZone: "${timeZone}"\n`,
+        "t.yaml",
+        "/srv",
+      );
+      expect(config.directory.defaults.timeZone).toBe(timeZone);
+    },
+  );
 
   it("takes the bind password from the environment", () => {
     const config = parseConfig("directory:\n  url: ldap://x\n  bindDN: cn=monitor\n", "test.yaml", "/srv", {

@@ -78,6 +78,7 @@ export function runCli(
 export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  stdout: "ignore" | "pipe" = "ignore",
 ): {
   child: ChildProcess;
   exited: Promise<number | null>;
@@ -86,7 +87,7 @@ export function spawnCli(
   const child = spawn(process.execPath, cliArguments(args), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", stdout, "pipe"],
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
