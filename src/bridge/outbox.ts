@@ -123,6 +123,22 @@ ALTER TABLE mails ADD COLUMN refused_since BIGINT;
 ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
 `;
 
+/**
+ * One row per digest sent or being sent: the key (kind, recipient, period) makes it one per period however
+ * many bridges or restarts compose it; the snapshot is what the next period's digest compares with.
+ */
+export const digestsTable = `
+CREATE TABLE digests (
+  kind TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  period TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  mail_id BIGINT NOT NULL REFERENCES mails(id),
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (kind, recipient, period)
+);
+`;
+
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
@@ -142,6 +158,7 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers)",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
+  { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
 ];
 
 /**
@@ -295,6 +312,16 @@ export interface Composition {
   mail?: NewMail;
   itemIds: number[];
   dead: DeadItem[];
+}
+
+/** A digest to send once per (kind, recipient, period). */
+export interface NewDigest {
+  kind: string;
+  /** The recipient's address, lower case. */
+  recipient: string;
+  period: string;
+  snapshot: string;
+  mail: NewMail;
 }
 
 export interface StoredMail {
@@ -612,6 +639,13 @@ export class SqliteOutbox implements OutboxStore {
            AND (@account IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.accounts) WHERE value = @account))`,
       ),
       stats: db.prepare(statsQuery),
+      digestSent: db.prepare("SELECT 1 FROM digests WHERE kind = ? AND recipient = ? AND period = ?"),
+      insertDigest: db.prepare(
+        "INSERT INTO digests (kind, recipient, period, created_at, mail_id, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      previousDigest: db.prepare(
+        "SELECT snapshot FROM digests WHERE kind = ? AND recipient = ? AND period < ? ORDER BY period DESC LIMIT 1",
+      ),
       history: db.prepare(historyQuery((n) => `@p${n}`)),
     };
   }
@@ -825,6 +859,33 @@ export class SqliteOutbox implements OutboxStore {
         return id;
       });
     })();
+  }
+
+  /**
+   * Queue each digest whose (kind, recipient, period) has none yet, with its mail, in one transaction per
+   * digest; returns how many were new. A digest another bridge or an earlier run queued is skipped.
+   */
+  async createDigests(digests: readonly NewDigest[], now: number): Promise<number> {
+    this.statements++;
+    const s = this.sql;
+    let created = 0;
+    for (const digest of digests)
+      this.db
+        .transaction(() => {
+          if (s.digestSent.get(digest.kind, digest.recipient, digest.period) !== undefined) return;
+          const [mailId] = this.createMails([{ mail: digest.mail, itemIds: [] }], now);
+          s.insertDigest.run(digest.kind, digest.recipient, digest.period, now, mailId, digest.snapshot);
+          created += 1;
+        })
+        .immediate();
+    return created;
+  }
+
+  /** The snapshot of the recipient's last digest of this kind before `period`. */
+  async previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined> {
+    this.statements++;
+    return (this.sql.previousDigest.get(kind, recipient, period) as { snapshot: string } | undefined)
+      ?.snapshot;
   }
 
   /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */
