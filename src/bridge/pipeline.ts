@@ -241,7 +241,13 @@ export class Pipeline {
 
   private async prepare(): Promise<boolean> {
     const routed = await this.route(Date.now());
-    const mails = this.coalesce(Date.now());
+    // While routing is behind, a recipient's next item may wait in the backlog longer than the
+    // window: only the maximum hold closes windows until routing has caught up.
+    const behind = routed >= routeBatch;
+    const mails = this.coalesce(
+      Date.now(),
+      behind ? { ...this.window, quietMs: this.window.maxHoldMs } : this.window,
+    );
     if (mails > 0) this.sending.wake();
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
@@ -363,8 +369,8 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  private coalesce(now: number): number {
-    const keys = this.outbox.readyRecipients(now, this.window, recipientsPerRound);
+  private coalesce(now: number, window: CoalescingWindow): number {
+    const keys = this.outbox.readyRecipients(now, window, recipientsPerRound);
     if (keys.length === 0) return 0;
     const dead: DeadItem[] = [];
     const mails = keys.flatMap((key) => {
