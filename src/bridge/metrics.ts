@@ -61,6 +61,14 @@ export function createMetrics(outbox: Outbox) {
     }),
   };
   new Gauge({
+    name: `${prefix}outbox_size_bytes`,
+    help: "Size of the outbox store (finished records are pruned after bridge.retentionDays).",
+    registers,
+    collect() {
+      this.set(outbox.sizeBytes());
+    },
+  });
+  new Gauge({
     name: `${prefix}outbox_pending`,
     help: "Mails waiting to be sent (including those in flight).",
     registers,

@@ -121,6 +121,34 @@ ALTER TABLE mails ADD COLUMN refused_since BIGINT;
 ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
 `;
 
+/** Deleting a parent row checks its children: without these, every pruned mail or notification scans a table. */
+export const retentionIndexes = `
+CREATE INDEX items_mail ON items(mail_id);
+CREATE INDEX alerts_notification ON alerts(notification_id);
+`;
+
+const finalMail = "('sent', 'rejected', 'dead')";
+
+/**
+ * Retention: one statement per table, each deleting at most `limit` rows older than the cutoff that
+ * nothing waits for any more (children first, so every statement is its own small transaction).
+ * `p(n)` writes parameter n in the store's dialect; parameter 1 is the cutoff (ms), 2 the limit.
+ */
+export const pruneStatements = (p: (n: number) => string): string[] => [
+  `DELETE FROM attempts WHERE mail_id IN (SELECT id FROM mails WHERE state IN ${finalMail} AND created_at < ${p(1)} LIMIT ${p(2)})`,
+  `DELETE FROM items WHERE id IN (SELECT i.id FROM items i WHERE i.state IN ('mailed', 'suppressed', 'dead')
+     AND i.created_at < ${p(1)}
+     AND (i.mail_id IS NULL OR EXISTS (SELECT 1 FROM mails m WHERE m.id = i.mail_id AND m.state IN ${finalMail}))
+     LIMIT ${p(2)})`,
+  `DELETE FROM mails WHERE id IN (SELECT m.id FROM mails m WHERE m.state IN ${finalMail} AND m.created_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM items i WHERE i.mail_id = m.id)
+     AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.mail_id = m.id) LIMIT ${p(2)})`,
+  `DELETE FROM alerts WHERE id IN (SELECT a.id FROM alerts a WHERE a.state != 'pending' AND a.received_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM items i WHERE i.alert_id = a.id) LIMIT ${p(2)})`,
+  `DELETE FROM notifications WHERE id IN (SELECT n.id FROM notifications n WHERE n.received_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.notification_id = n.id) LIMIT ${p(2)})`,
+];
+
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
@@ -140,6 +168,7 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers)",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
+  { version: 7, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /**
@@ -557,6 +586,8 @@ export class Outbox {
            AND (@recipient IS NULL OR lower(recipient) = lower(@recipient))
            AND (@account IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.accounts) WHERE value = @account))`,
       ),
+      prune: pruneStatements((n) => (n === 1 ? "@cutoff" : "@limit")).map((sql) => db.prepare(sql)),
+      size: db.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"),
       stats: db.prepare(
         `SELECT
           (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
@@ -849,6 +880,20 @@ export class Outbox {
       queuedItems: row.queued,
       ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
     };
+  }
+
+  /** One small transaction of retention; returns the rows it deleted (0: nothing older is left). */
+  prune(cutoff: number, limit: number): number {
+    for (const statement of this.statements.prune) {
+      const { changes } = statement.run({ cutoff, limit });
+      if (changes > 0) return changes;
+    }
+    return 0;
+  }
+
+  /** The store's size on disk (the database file's pages; the WAL is checkpointed into it). */
+  sizeBytes(): number {
+    return (this.statements.size.get() as { bytes: number }).bytes;
   }
 
   history(account: string, limit: number): HistoryRow[] {

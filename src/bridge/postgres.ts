@@ -11,10 +11,12 @@ import {
   mailColumns,
   mailRetryColumns,
   type OutboxStats,
+  pruneStatements,
   type QueuedItem,
   type RequeueFilter,
   type RoutedItem,
   recipientKey,
+  retentionIndexes,
   type StoredAlert,
   type StoredMail,
   threadOf,
@@ -143,6 +145,7 @@ export const postgresMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
+  { version: 5, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
@@ -625,6 +628,23 @@ export class PostgresOutbox implements OutboxStore {
         outcome.kind === "temporary" ? (outcome.refusedSince ?? null) : null,
       ],
     );
+  }
+
+  async prune(cutoff: number, limit: number): Promise<number> {
+    for (const sql of pruneStatements((n) => `$${n}`)) {
+      const { rowCount } = await this.query(sql, [cutoff, limit]);
+      if (rowCount) return rowCount;
+    }
+    return 0;
+  }
+
+  async sizeBytes(): Promise<number> {
+    const { rows } = await this.query<{ bytes: string }>(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+       WHERE c.relkind = 'r' AND c.relname IN ('notifications', 'alerts', 'items', 'mails', 'attempts')
+         AND c.relnamespace = current_schema()::regnamespace`,
+    );
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   async requeue(filter: RequeueFilter, now: number): Promise<number> {
