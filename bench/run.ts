@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { bridgeSection } from "./bridge.js";
 import { benchExporterSize, type Latencies, median, type SizeResult } from "./exporter.js";
 import { benchRender, type RenderResult } from "./render.js";
+import { selfcareSection } from "./selfcare.js";
 
 /**
  * `npm run bench [-- --accounts 5000,50000]`: prints one table per part. Each part's benchmark is a
@@ -23,14 +24,16 @@ const { values } = parseArgs({
     "keep-tree": { type: "string" },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
-    /** Parts to run, comma separated: render, exporter, bridge (default all). */
-    parts: { type: "string", default: "render,exporter,bridge" },
+    /** Parts to run, comma separated: render, exporter, bridge, selfcare (default all). */
+    parts: { type: "string", default: "render,exporter,bridge,selfcare" },
+    /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
+    "selfcare-accounts": { type: "string", default: "50000" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
+    "npm run bench -- [--parts render,exporter,bridge,selfcare] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
   );
   process.exit(0);
 }
@@ -163,3 +166,5 @@ async function renderTable(): Promise<void> {
 if (parts.has("render")) await renderTable();
 if (parts.has("exporter")) await exporterSection();
 if (parts.has("bridge")) await bridgeSection();
+if (parts.has("selfcare"))
+  await selfcareSection(positive(values["selfcare-accounts"], "selfcare-accounts")[0] ?? 50_000);

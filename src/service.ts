@@ -69,8 +69,8 @@ export async function closeServer(server: Server): Promise<void> {
  * Start the services in order and run until SIGINT/SIGTERM, then close them in reverse order.
  * A service that cannot start stops the ones already started and exits 1 with a one-line reason.
  * SIGHUP reads the configuration again (`load`) and hands it to each service; a configuration that
- * does not load is logged and the running one kept. Reloads run one after the other, never during
- * start or stop.
+ * does not load is logged and the running one kept. Reloads run one after the other, after the
+ * start; none begins once the stop has.
  */
 export async function serveUntilSignal(
   logger: Logger,
@@ -99,6 +99,7 @@ export async function serveUntilSignal(
     logger.level = config.logging.level;
     let failed = false;
     for (const { name, service } of running) {
+      if (stopping) return;
       try {
         await service.reload?.(config);
       } catch (error) {
@@ -135,9 +136,11 @@ export async function serveUntilSignal(
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     logger.info({ signal }, "stopping");
+    // A reload in progress is not waited for (it may wait for a long collection): each service's close
+    // settles its own reload first.
     stopping = true;
-    await reloads;
     for (const { service } of running.reverse()) await service.close();
+    await reloads;
     return 0;
   } finally {
     stopping = true;

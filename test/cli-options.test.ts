@@ -71,37 +71,41 @@ describe("check-config checks what the roles need", () => {
       ...exporterOnly,
       bridge: { smtp: { url: smtp, timeoutMs: 2000 } },
     });
-    const both = await runCli(["check-config"], {}, cwd);
+    const [both, exporter, bridge] = await Promise.all([
+      runCli(["check-config"], {}, cwd),
+      runCli(["check-config", "--role", "exporter"], {}, cwd),
+      runCli(["check-config", "--role", "bridge"], {}, cwd),
+    ]);
     expect(both.stdout).toContain("(roles: exporter, bridge)");
     expect(both.stdout).toMatch(new RegExp(`^mail ${smtp}: FAILED`, "m"));
     expect(both.code).toBe(1);
 
-    const exporter = await runCli(["check-config", "--role", "exporter"], {}, cwd);
     expect(exporter.stdout).toContain("(roles: exporter)");
     expect(exporter.stdout).not.toContain("mail");
     expect(exporter.code).toBe(0);
 
-    const bridge = await runCli(["check-config", "--role", "bridge"], {}, cwd);
     expect(bridge.stdout).not.toContain("backup");
     expect(bridge.code).toBe(1);
-  });
+  }, 120_000);
 
   it("the exporter's check fails when the backup root or a home prefix's target cannot be listed", async () => {
     const missing = path.join(dir, "no-such-root");
     const cwd = folderWithConfig("missing-root", { directory, backup: { root: missing } });
-    const { code, stdout } = await runCli(["check-config"], {}, cwd);
-    expect(stdout).toContain(`backup ${missing}: FAILED: cannot list it (ENOENT)\n`);
-    expect(code).toBe(1);
-
     const prefixed = folderWithConfig("missing-prefix", {
       directory,
       backup: { root: exampleBackupRoot, homePrefixes: [{ from: "/home", to: missing }] },
     });
-    const withPrefix = await runCli(["check-config"], {}, prefixed);
+    const [{ code, stdout }, withPrefix] = await Promise.all([
+      runCli(["check-config"], {}, cwd),
+      runCli(["check-config"], {}, prefixed),
+    ]);
+    expect(stdout).toContain(`backup ${missing}: FAILED: cannot list it (ENOENT)\n`);
+    expect(code).toBe(1);
+
     expect(withPrefix.stdout).toContain(`backup ${exampleBackupRoot}: ok (`);
     expect(withPrefix.stdout).toContain(`backup ${missing}: FAILED: cannot list it (ENOENT)\n`);
     expect(withPrefix.code).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe("log level and format", () => {
@@ -119,27 +123,29 @@ describe("log level and format", () => {
   });
 
   it("STONEY_LOG_LEVEL wins over the file, --log-level over both", async () => {
-    expect(debugLines((await explain([], { STONEY_LOG_LEVEL: "debug" })).stderr)).toHaveLength(1);
-    expect(debugLines((await explain(["--log-level", "debug"])).stderr)).toHaveLength(1);
-    expect(
-      debugLines((await explain(["--log-level", "info"], { STONEY_LOG_LEVEL: "debug" })).stderr),
-    ).toEqual([]);
-  });
+    const [fromEnvironment, fromCommandLine, both] = await Promise.all([
+      explain([], { STONEY_LOG_LEVEL: "debug" }),
+      explain(["--log-level", "debug"]),
+      explain(["--log-level", "info"], { STONEY_LOG_LEVEL: "debug" }),
+    ]);
+    expect(debugLines(fromEnvironment.stderr)).toHaveLength(1);
+    expect(debugLines(fromCommandLine.stderr)).toHaveLength(1);
+    expect(debugLines(both.stderr)).toEqual([]);
+  }, 120_000);
 
   it("logs JSON lines when stderr is not a terminal, pretty lines with --log-format pretty", async () => {
-    const [json] = debugLines((await explain(["--log-level", "debug"])).stderr);
+    const runs = await Promise.all([
+      explain(["--log-level", "debug"]),
+      explain(["--log-level", "debug", "--log-format", "pretty"]),
+      explain(["--log-level", "debug"], { STONEY_LOG_FORMAT: "pretty" }),
+    ]);
+    const [json, pretty, fromEnvironment] = runs.map((run) => debugLines(run.stderr)[0]);
     expect(JSON.parse(json ?? "")).toMatchObject({ level: 20, msg: "directory file loaded" });
-
-    const [pretty] = debugLines((await explain(["--log-level", "debug", "--log-format", "pretty"])).stderr);
     expect(pretty).toMatch(
       /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] DEBUG: directory file loaded \{"file":/,
     );
-
-    const [fromEnvironment] = debugLines(
-      (await explain(["--log-level", "debug"], { STONEY_LOG_FORMAT: "pretty" })).stderr,
-    );
     expect(fromEnvironment).toMatch(/^\[.*\] DEBUG: /);
-  });
+  }, 120_000);
 
   it("an unknown level in the environment is a configuration error naming the variable", async () => {
     const { code, stderr } = await explain([], { STONEY_LOG_LEVEL: "loud" });

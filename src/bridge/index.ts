@@ -137,44 +137,59 @@ export async function startBridge(
   const { server, url } = listening;
   log.info({ url, webhook: `${url}${bridge.webhookPath}` }, "bridge listening");
 
+  /** Apply a new configuration: the webhook at once, the pipeline after its round in progress. */
+  const reload = async (next: Config): Promise<void> => {
+    for (const setting of restartOnly(running, next, {
+      "bridge.listen": (c) => c.bridge.listen,
+      "bridge.outboxPath": (c) => c.bridge.outboxPath,
+    }))
+      log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
+    const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
+    const previousResolver = resolver;
+    if (reopened) resolver = reopened.resolver;
+    let nextPipeline: Pipeline;
+    try {
+      nextPipeline = pipelineFor(next);
+    } catch (error) {
+      resolver = previousResolver;
+      await reopened?.opened?.close();
+      throw error;
+    }
+    replaceHandler(server, appFor(next));
+    await pipeline.stop();
+    pipeline = nextPipeline;
+    pipeline.start();
+    if (reopened) {
+      await directory?.close();
+      directory = reopened.opened;
+    }
+    running = next;
+  };
+  let turns: Promise<void> = Promise.resolve();
+  let closed = false;
+
   return {
     url,
     outbox,
     get pipeline() {
       return pipeline;
     },
-    async reload(next) {
-      for (const setting of restartOnly(running, next, {
-        "bridge.listen": (c) => c.bridge.listen,
-        "bridge.outboxPath": (c) => c.bridge.outboxPath,
-      }))
-        log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
-      const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
-      const previousResolver = resolver;
-      if (reopened) resolver = reopened.resolver;
-      let nextPipeline: Pipeline;
-      try {
-        nextPipeline = pipelineFor(next);
-      } catch (error) {
-        resolver = previousResolver;
-        await reopened?.opened?.close();
-        throw error;
-      }
-      replaceHandler(server, appFor(next));
-      await pipeline.stop();
-      pipeline = nextPipeline;
-      pipeline.start();
-      if (reopened) {
-        await directory?.close();
-        directory = reopened.opened;
-      }
-      running = next;
+    reload(next) {
+      // Reloads and the close take turns, so a pipeline is never started on a closed outbox.
+      const turn = turns.then(() => (closed ? undefined : reload(next)));
+      turns = turn.catch(() => {});
+      return turn;
     },
-    async close() {
-      await closeServer(server);
-      await pipeline.stop();
-      await directory?.close();
-      outbox.close();
+    close() {
+      const turn = turns.then(async () => {
+        closed = true;
+        await closeServer(server);
+        await pipeline.stop();
+        await directory?.close();
+        outbox.close();
+      });
+      turns = turn.catch(() => {});
+      return turn;
     },
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { CoalescingWindow } from "./coalescing.js";
 import type { ThreadRoot } from "./headers.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
@@ -542,9 +543,12 @@ export class Outbox {
       ),
       readyGroups: db.prepare(
         `SELECT recipient_key AS key FROM items WHERE state = 'queued' GROUP BY recipient_key
-         HAVING MIN(created_at) <= ? LIMIT ?`,
+         HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit`,
       ),
-      nextGroup: db.prepare(`SELECT MIN(created_at) AS at FROM items WHERE state = 'queued'`),
+      nextGroup: db.prepare(
+        `SELECT MIN(closes) AS at FROM (SELECT MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) AS closes
+         FROM items WHERE state = 'queued' GROUP BY recipient_key)`,
+      ),
       queuedItems: db.prepare(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry,
            ${threadRootColumns("items")}
@@ -720,8 +724,11 @@ export class Outbox {
   }
 
   /** Recipients whose coalescing window (started by their oldest queued item) has closed. */
-  readyRecipients(closedBefore: number, limit: number): string[] {
-    return (this.statements.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
+  /** Recipients whose coalescing window has closed at `now`, oldest first. */
+  readyRecipients(now: number, window: CoalescingWindow, limit: number): string[] {
+    return (this.statements.readyGroups.all({ ...window, now, limit }) as { key: string }[]).map(
+      (r) => r.key,
+    );
   }
 
   queuedItems(key: string): QueuedItem[] {
@@ -844,12 +851,10 @@ export class Outbox {
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  nextPreparation(coalesceMs: number): number | undefined {
+  nextPreparation(window: CoalescingWindow): number | undefined {
     const alert = this.at(this.statements.nextAlert);
-    const group = this.at(this.statements.nextGroup);
-    const times = [alert, group === undefined ? undefined : group + coalesceMs].filter(
-      (t): t is number => t !== undefined,
-    );
+    const group = (this.statements.nextGroup.get(window) as { at: number | null }).at ?? undefined;
+    const times = [alert, group].filter((t): t is number => t !== undefined);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 

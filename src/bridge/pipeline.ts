@@ -1,6 +1,7 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
+import { type CoalescingWindow, coalescingWindow } from "./coalescing.js";
 import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
@@ -123,6 +124,7 @@ export class Pipeline {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly routeOptions: RouteOptions;
+  private readonly window: CoalescingWindow;
   /** Sends under way, by mail id; never more than the SMTP pool's connections. */
   private readonly inFlight = new Map<number, Promise<void>>();
   /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
@@ -147,18 +149,18 @@ export class Pipeline {
       defaultLanguage: config.templates.defaultLanguage,
       operatorTimeZone: options.operatorTimeZone,
     };
+    this.window = coalescingWindow(config);
   }
 
   start(): void {
     const recovered = this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
-    const coalesceMs = this.options.config.coalesceSeconds * 1000;
     this.running = Promise.all([
       this.loop(
         this.routing,
         () => this.prepare(),
-        () => this.outbox.nextPreparation(coalesceMs),
+        () => this.outbox.nextPreparation(this.window),
       ),
       this.sendLoop(),
       this.pruneLoop(),
@@ -397,10 +399,7 @@ export class Pipeline {
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
   private coalesce(now: number): number {
-    const keys = this.outbox.readyRecipients(
-      now - this.options.config.coalesceSeconds * 1000,
-      recipientsPerRound,
-    );
+    const keys = this.outbox.readyRecipients(now, this.window, recipientsPerRound);
     if (keys.length === 0) return 0;
     const dead: DeadItem[] = [];
     const mails = keys.flatMap((key) => {

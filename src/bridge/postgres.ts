@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../log.js";
+import type { CoalescingWindow } from "./coalescing.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
@@ -488,7 +489,7 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async coalesce(
-    closedBefore: number,
+    window: CoalescingWindow,
     limit: number,
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
@@ -506,9 +507,9 @@ export class PostgresOutbox implements OutboxStore {
            recipient_key, entry, ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
-           HAVING MIN(created_at) <= $1 LIMIT $2)
+           HAVING LEAST(MAX(created_at) + $1, MIN(created_at) + $2) <= $3 LIMIT $4)
          ORDER BY id`,
-        [closedBefore, limit],
+        [window.quietMs, window.maxHoldMs, now, limit],
         client,
       );
       if (rows.length === 0) return 0;
@@ -678,13 +679,16 @@ export class PostgresOutbox implements OutboxStore {
     );
   }
 
-  async nextPreparation(coalesceMs: number): Promise<number | undefined> {
+  async nextPreparation(window: CoalescingWindow): Promise<number | undefined> {
     const { rows } = await this.query<{ alert: number | null; item: number | null }>(
       `SELECT (SELECT MIN(next_attempt_at) FROM alerts WHERE state = 'pending') AS alert,
-         (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS item`,
+         (SELECT MIN(LEAST(newest + $1, oldest + $2)) FROM (
+           SELECT MIN(created_at) AS oldest, MAX(created_at) AS newest FROM items WHERE state = 'queued'
+           GROUP BY recipient_key) AS groups) AS item`,
+      [window.quietMs, window.maxHoldMs],
     );
     const row = rows[0];
-    const times = [row?.alert, row?.item === null || row?.item === undefined ? null : row.item + coalesceMs];
+    const times = [row?.alert, row?.item];
     const due = times.filter((t): t is number => typeof t === "number");
     return due.length > 0 ? Math.min(...due) : undefined;
   }

@@ -1,3 +1,4 @@
+import type { CoalescingWindow } from "./coalescing.js";
 import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
@@ -48,13 +49,13 @@ export interface OutboxStore {
     error: string,
   ): Promise<void>;
   /**
-   * One mail per recipient whose coalescing window (started by their oldest queued item) closed
-   * before `closedBefore`, composed from all the recipient's queued items; never two instances
+   * One mail per recipient whose coalescing window (see CoalescingWindow) closed at `now`,
+   * composed from all the recipient's queued items; never two instances
    * at once, so a recipient gets one mail per window. The composition names the items its mail
    * carries and the dead ones (dead-lettered with their reason). Returns the number of mails created.
    */
   coalesce(
-    closedBefore: number,
+    window: CoalescingWindow,
     limit: number,
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
@@ -75,7 +76,7 @@ export interface OutboxStore {
   /** Readiness: one real write; rejects when the store cannot write. */
   probe(now: number): Promise<void>;
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  nextPreparation(coalesceMs: number): Promise<number | undefined>;
+  nextPreparation(window: CoalescingWindow): Promise<number | undefined>;
   /** When the next pending mail is due (ms), or undefined when none waits. */
   nextSending(): Promise<number | undefined>;
   stats(): Promise<OutboxStats>;

@@ -80,7 +80,16 @@ export const bridgeSchema = z
       .number()
       .nonnegative()
       .default(120)
-      .describe("Mails to one recipient within this window go out as one mail."),
+      .describe(
+        "Coalescing window: a recipient's mail waits until no new problem for them arrived for this long, so a burst's problems go out as one mail (see `coalesceMaxSeconds`). 0: a mail per routing round.",
+      ),
+    coalesceMaxSeconds: z
+      .number()
+      .nonnegative()
+      .default(600)
+      .describe(
+        "The longest a recipient's mail waits for further problems after their first queued one, however often new ones arrive (never less than `coalesceSeconds`).",
+      ),
     smtp: z
       .object({
         url: smtpUrlSchema

@@ -106,6 +106,9 @@ export async function startExporter(
   const { intervalSeconds } = config.exporter;
   log.info({ url, intervalSeconds }, "exporter listening");
   collector.start(intervalSeconds);
+  /** A reload waits for the collection in progress; closing aborts that collection and then the reload. */
+  let closing = false;
+  let reloading: Promise<void> = Promise.resolve();
 
   /** Reopen what changed; a backup reader that cannot open leaves the old one, reopened, and the error. */
   const reopen = async (next: Config): Promise<{ sources: Partial<CollectorSources>; error?: unknown }> => {
@@ -139,18 +142,24 @@ export async function startExporter(
       for (const setting of restartOnly(running, next, { "exporter.listen": (c) => c.exporter.listen }))
         log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
       let failure: unknown;
-      await collector.reconfigure(async () => {
+      const reconfigured = collector.reconfigure(async () => {
+        if (closing) return {};
         const { sources, error } = await reopen(next);
         failure = error;
         return sources;
       });
+      reloading = reconfigured.catch(() => {});
+      await reconfigured;
       if (failure) throw failure;
+      if (closing) return;
       replaceHandler(server, app);
       collector.intervalSeconds = next.exporter.intervalSeconds;
       running = next;
     },
     async close() {
+      closing = true;
       await collector.stop();
+      await reloading;
       await closeServer(server);
       await directory.close();
       reader.close();

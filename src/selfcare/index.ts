@@ -1,4 +1,4 @@
-import { accountHistory, type HistoryRow } from "../bridge/index.js";
+import { accountHistory, type HistoryRow, SchemaVersionError } from "../bridge/index.js";
 import type { Config } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
@@ -31,6 +31,24 @@ export interface RunningSelfcare extends RunningService {
 /** The SQLite store the configuration implies: beside the bridge's outbox, in the same file. */
 export const openSelfcareStore = (config: Config): SelfcareStore =>
   new SqliteSelfcareStore(config.bridge.outboxPath);
+
+/**
+ * The bridge's history read from its outbox file; before the bridge first ran (no outbox yet, or one
+ * of an older schema) there is none to show, which the log says once.
+ */
+function outboxHistory(outboxPath: string, log: Logger): NonNullable<SelfcareParts["history"]> {
+  let warned = false;
+  return async (account, limit) => {
+    try {
+      return accountHistory(outboxPath, account, limit);
+    } catch (error) {
+      if (!(error instanceof SchemaVersionError)) throw error;
+      if (!warned) log.warn({ err: error.message }, "no mail history to show until the bridge has run");
+      warned = true;
+      return [];
+    }
+  };
+}
 
 const exporterUrl = (config: Config): string =>
   config.selfcare.exporterUrl ?? `http://${config.exporter.listen.host}:${config.exporter.listen.port}`;
@@ -65,9 +83,7 @@ export async function startSelfcare(
       exporterUrl(config),
       basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
     );
-  const history =
-    parts.history ??
-    (async (account: string, limit: number) => accountHistory(config.bridge.outboxPath, account, limit));
+  const history = parts.history ?? outboxHistory(config.bridge.outboxPath, log);
   const silences = config.selfcare.alertmanagerUrl
     ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
     : undefined;

@@ -121,6 +121,11 @@ export class LoginThrottle {
   succeed(key: string): void {
     this.failures.delete(key);
   }
+
+  /** Forget failures older than the window, so many distinct uids or addresses do not pile up. */
+  prune(now: number): void {
+    for (const key of [...this.failures.keys()]) this.recent(key, now);
+  }
 }
 
 export type LoginOutcome =
@@ -198,8 +203,9 @@ export class Portal {
     return this.parts.store.deleteSession(session.id);
   }
 
-  /** Sessions idle longer than the timeout are removed (run now and then). */
+  /** Sessions idle longer than the timeout and old login failures are removed (run now and then). */
   purgeSessions(): Promise<number> {
+    this.throttle.prune(Date.now());
     return this.parts.store.deleteIdleSessions(Date.now() - this.idleMs);
   }
 

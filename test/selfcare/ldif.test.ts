@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDirectory, parseLdif } from "../../src/directory/index.js";
 import { createLogger } from "../../src/log.js";
 import { userPasswordMatches } from "../../src/selfcare/directory.js";
+import { explainPersonCommand } from "../../src/selfcare/index.js";
 import { findBinary } from "../support/binaries.js";
 import {
   accountsBase,
@@ -13,6 +14,7 @@ import {
   exampleLdif,
   type Harness,
   login,
+  portalConfig,
   resellersBase,
   startPortal,
   testPersons,
@@ -142,5 +144,38 @@ describe("self-care portal on the LDIF backend", () => {
       source: "reseller",
       resellerUid: "4000003",
     });
+  });
+});
+
+describe("explain --person", () => {
+  const run = async (uid: string) => {
+    const { config, dir } = portalConfig({ url: `file:${exampleLdif}` });
+    const written = { stdout: [] as string[], stderr: [] as string[] };
+    const output = {
+      stdout: { write: (text: string) => written.stdout.push(text) > 0 },
+      stderr: { write: (text: string) => written.stderr.push(text) > 0 },
+    };
+    const code = await explainPersonCommand(config, uid, output);
+    rmSync(dir, { recursive: true, force: true });
+    return { code, stdout: written.stdout.join(""), stderr: written.stderr.join("") };
+  };
+
+  it("prints a reseller contact's resellers and accounts and why", async () => {
+    const { code, stdout } = await run("5000010");
+    expect(code).toBe(0);
+    expect(stdout).toContain("name                 Élodie Dubois");
+    expect(stdout).toContain("resellers (1)");
+    expect(stdout).toContain("4000002  named in sstInformPersonUID");
+    expect(stdout).toContain("accounts (4)");
+    expect(stdout).toMatch(/3723709 +reseller 4000002's contact \(sstInformPersonUID\)/);
+  });
+
+  it("prints why a colleague sees one account, and fails for an unknown person", async () => {
+    expect((await run("5000004")).stdout).toMatch(
+      /accounts \(1\)\n {2}3723701 +allowed \(sstAllowPersonUID\)/,
+    );
+    const unknown = await run("*");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("no person with uid *");
   });
 });

@@ -78,39 +78,57 @@ interface Delivery {
   alerts: { status: string; labels: Record<string, string> }[];
 }
 
+/** A webhook endpoint on loopback standing in for the bridge: it records every notification. */
+async function webhookReceiver() {
+  const deliveries: Delivery[] = [];
+  const server = http.createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on("end", () => {
+      deliveries.push({
+        authorization: request.headers.authorization,
+        ...(JSON.parse(body) as Omit<Delivery, "authorization">),
+      });
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhook`,
+    deliveries,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+const firing = (alertname: string, labels: Record<string, string>) => ({
+  labels: { alertname, ...labels },
+  annotations: { summary: "test" },
+  startsAt: new Date().toISOString(),
+});
+
 describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
   "Alertmanager with the shipped configuration",
   () => {
     let dir: string;
     let alertmanager: Daemon | undefined;
-    let receiver: http.Server;
+    let receiver: Awaited<ReturnType<typeof webhookReceiver>> | undefined;
     let amUrl: string;
-    const deliveries: Delivery[] = [];
+    let deliveries: Delivery[] = [];
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), "stoney-am-"));
-      receiver = http.createServer((request, response) => {
-        let body = "";
-        request.on("data", (chunk: Buffer) => {
-          body += chunk.toString();
-        });
-        request.on("end", () => {
-          deliveries.push({
-            authorization: request.headers.authorization,
-            ...(JSON.parse(body) as Omit<Delivery, "authorization">),
-          });
-          response.end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-      const { port: receiverPort } = receiver.address() as AddressInfo;
+      receiver = await webhookReceiver();
+      deliveries = receiver.deliveries;
       const tokenFile = path.join(dir, "bridge-token");
       writeFileSync(tokenFile, "am-test-token\n");
       const config = path.join(dir, "alertmanager.yml");
       writeFileSync(
         config,
         alertmanagerConfig({
-          webhookUrl: `http://127.0.0.1:${receiverPort}/webhook`,
+          webhookUrl: receiver.url,
           tokenFile,
           waitSeconds: 1,
         }),
@@ -131,16 +149,11 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
 
     afterAll(async () => {
       await alertmanager?.stop();
-      await new Promise((resolve) => receiver?.close(resolve));
+      await receiver?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
     it("holds back warnings the customer need not get, and groups per account and task", async () => {
-      const alert = (alertname: string, labels: Record<string, string>) => ({
-        labels: { alertname, ...labels },
-        annotations: { summary: "test" },
-        startsAt: new Date().toISOString(),
-      });
       const operator = { audience: "operator", task: "monitoring", severity: "critical" };
       const posted = await fetch(`${amUrl}/api/v2/alerts`, {
         method: "POST",
@@ -148,20 +161,20 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
         body: JSON.stringify([
           // The backup server "broken" fails as a whole: its accounts 1, 2 and 3 are marked, and
           // their schedule and failure warnings wait ...
-          alert("StoneyBackupMassFailure", { ...operator, instance: "broken:9851" }),
+          firing("StoneyBackupMassFailure", { ...operator, instance: "broken:9851" }),
           ...["1", "2", "3"].map((account) =>
-            alert("StoneyBackupMassFailureAccount", { audience: "none", task: "hold", account }),
+            firing("StoneyBackupMassFailureAccount", { audience: "none", task: "hold", account }),
           ),
-          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "1", host: "a" }),
-          alert("StoneyBackupUnsuccessful", { task: "unsuccessful", account: "2", host: "a" }),
+          firing("StoneyBackupScheduleMissed", { task: "schedule", account: "1", host: "a" }),
+          firing("StoneyBackupUnsuccessful", { task: "unsuccessful", account: "2", host: "a" }),
           // ... but not their quota warnings.
-          alert("StoneyBackupQuotaWarning", { task: "quota", account: "3" }),
+          firing("StoneyBackupQuotaWarning", { task: "quota", account: "3" }),
           // Account 4 on another server: a host that misses its runs is told that, not also the days
           // without success; its sibling host without planned times is told the days without
           // success, in the same notification.
-          alert("StoneyBackupScheduleMissed", { task: "schedule", account: "4", host: "a" }),
-          alert("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "a" }),
-          alert("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "b" }),
+          firing("StoneyBackupScheduleMissed", { task: "schedule", account: "4", host: "a" }),
+          firing("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "a" }),
+          firing("StoneyBackupTooLongWithoutSuccess", { task: "schedule", account: "4", host: "b" }),
         ]),
       });
       expect(posted.status).toBe(200);
@@ -192,11 +205,13 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
   () => {
     let dir: string;
     let pair: RunningDaemon[] = [];
+    let receiver: Awaited<ReturnType<typeof webhookReceiver>> | undefined;
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(tmpdir(), "stoney-am-pair-"));
+      receiver = await webhookReceiver();
       pair = await startAlertmanagerPair(dir, {
-        webhookUrl: "http://127.0.0.1:9/webhook",
+        webhookUrl: receiver.url,
         token: "pair-token",
         waitSeconds: 1,
       });
@@ -204,6 +219,7 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
 
     afterAll(async () => {
       for (const alertmanager of pair) await alertmanager.stop();
+      await receiver?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -247,6 +263,25 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]))(
         },
         30_000,
       );
+    });
+
+    it("notifies the bridge once for an alert both peers received", { timeout: 60_000 }, async () => {
+      const alert = firing("StoneyBackupQuotaWarning", { task: "quota", severity: "warning", account: "42" });
+      for (const alertmanager of pair) {
+        const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify([alert]),
+        });
+        expect(posted.status).toBe(200);
+      }
+      const ofAccount = () =>
+        (receiver?.deliveries ?? []).filter((d) => d.alerts.some((a) => a.labels.account === "42"));
+      await waitFor("the notification", () => ofAccount().length > 0, 30_000);
+      // The second peer waits --cluster.peer-timeout (15 s) for the first one's entry in the shared
+      // notification log, then stays silent; give it that time and a margin.
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      expect(ofAccount().map((d) => d.receiver)).toEqual(["bridge-customers"]);
     });
   },
 );
