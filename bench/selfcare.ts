@@ -117,6 +117,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
       }
       return result;
     },
+    all: async () => [...states.values()],
   };
   const rows: SelfcareRow[] = [];
   let resellerAccounts = 0;

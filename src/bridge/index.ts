@@ -11,6 +11,7 @@ import {
   ServiceStartError,
   sameSettings,
 } from "../service.js";
+import { DigestScheduler } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
@@ -108,6 +109,15 @@ export async function startBridge(
     );
   };
   let pipeline = pipelineFor(config);
+  /** Digests need the exporter's state; without it there is nothing to report. */
+  const digestsFor = (next: Config): DigestScheduler | undefined => {
+    const status = parts.status ?? exporterStatus(next);
+    const { resellers, customers } = next.bridge.digests;
+    return status && (resellers || customers)
+      ? new DigestScheduler({ config: next.bridge, store: outbox, status, resolver, logger: log })
+      : undefined;
+  };
+  let digests = digestsFor(config);
   if (!parts.status && !exporterStatus(config))
     log.info(
       "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
@@ -116,6 +126,7 @@ export async function startBridge(
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
   pipeline.start();
+  digests?.start();
   const appFor = (next: Config) =>
     createApp({
       config: next.bridge,
@@ -130,6 +141,7 @@ export async function startBridge(
     listening = await listen(appFor(config), bridge.listen);
   } catch (error) {
     await pipeline.stop();
+    await digests?.stop();
     await directory?.close();
     outbox.close();
     throw error;
@@ -159,6 +171,9 @@ export async function startBridge(
     await pipeline.stop();
     pipeline = nextPipeline;
     pipeline.start();
+    await digests?.stop();
+    digests = digestsFor(next);
+    digests?.start();
     if (reopened) {
       await directory?.close();
       directory = reopened.opened;
@@ -185,6 +200,7 @@ export async function startBridge(
         closed = true;
         await closeServer(server);
         await pipeline.stop();
+        await digests?.stop();
         await directory?.close();
         outbox.close();
       });

@@ -126,6 +126,7 @@ ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
 export const retentionIndexes = `
 CREATE INDEX items_mail ON items(mail_id);
 CREATE INDEX alerts_notification ON alerts(notification_id);
+CREATE INDEX digests_mail ON digests(mail_id);
 `;
 
 const finalMail = "('sent', 'rejected', 'dead')";
@@ -136,6 +137,11 @@ const finalMail = "('sent', 'rejected', 'dead')";
  * `p(n)` writes parameter n in the store's dialect; parameter 1 is the cutoff (ms), 2 the limit.
  */
 export const pruneStatements = (p: (n: number) => string): string[] => [
+  // A recipient's latest digest stays: the next period's digest compares with its snapshot.
+  `DELETE FROM digests WHERE (kind, recipient, period) IN (SELECT d.kind, d.recipient, d.period FROM digests d
+     WHERE d.created_at < ${p(1)} AND EXISTS (SELECT 1 FROM digests newer
+       WHERE newer.kind = d.kind AND newer.recipient = d.recipient AND newer.created_at > d.created_at)
+     LIMIT ${p(2)})`,
   `DELETE FROM attempts WHERE mail_id IN (SELECT id FROM mails WHERE state IN ${finalMail} AND created_at < ${p(1)} LIMIT ${p(2)})`,
   `DELETE FROM items WHERE id IN (SELECT i.id FROM items i WHERE i.state IN ('mailed', 'suppressed', 'dead')
      AND i.created_at < ${p(1)}
@@ -143,12 +149,29 @@ export const pruneStatements = (p: (n: number) => string): string[] => [
      LIMIT ${p(2)})`,
   `DELETE FROM mails WHERE id IN (SELECT m.id FROM mails m WHERE m.state IN ${finalMail} AND m.created_at < ${p(1)}
      AND NOT EXISTS (SELECT 1 FROM items i WHERE i.mail_id = m.id)
-     AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.mail_id = m.id) LIMIT ${p(2)})`,
+     AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.mail_id = m.id)
+     AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.mail_id = m.id) LIMIT ${p(2)})`,
   `DELETE FROM alerts WHERE id IN (SELECT a.id FROM alerts a WHERE a.state != 'pending' AND a.received_at < ${p(1)}
      AND NOT EXISTS (SELECT 1 FROM items i WHERE i.alert_id = a.id) LIMIT ${p(2)})`,
   `DELETE FROM notifications WHERE id IN (SELECT n.id FROM notifications n WHERE n.received_at < ${p(1)}
      AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.notification_id = n.id) LIMIT ${p(2)})`,
 ];
+
+/**
+ * One row per digest sent or being sent: the key (kind, recipient, period) makes it one per period however
+ * many bridges or restarts compose it; the snapshot is what the next period's digest compares with.
+ */
+export const digestsTable = `
+CREATE TABLE digests (
+  kind TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  period TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  mail_id BIGINT NOT NULL REFERENCES mails(id),
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (kind, recipient, period)
+);
+`;
 
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
@@ -169,7 +192,8 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers)",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
-  { version: 7, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
+  { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
+  { version: 8, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /**
@@ -323,6 +347,16 @@ export interface Composition {
   mail?: NewMail;
   itemIds: number[];
   dead: DeadItem[];
+}
+
+/** A digest to send once per (kind, recipient, period). */
+export interface NewDigest {
+  kind: string;
+  /** The recipient's address, lower case. */
+  recipient: string;
+  period: string;
+  snapshot: string;
+  mail: NewMail;
 }
 
 export interface StoredMail {
@@ -602,6 +636,13 @@ export class Outbox {
           (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
           (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldestItem`,
       ),
+      digestSent: db.prepare("SELECT 1 FROM digests WHERE kind = ? AND recipient = ? AND period = ?"),
+      insertDigest: db.prepare(
+        "INSERT INTO digests (kind, recipient, period, created_at, mail_id, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      previousDigest: db.prepare(
+        "SELECT snapshot FROM digests WHERE kind = ? AND recipient = ? AND period < ? ORDER BY period DESC LIMIT 1",
+      ),
       history: db.prepare(
         `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
            CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
@@ -795,6 +836,31 @@ export class Outbox {
         return id;
       });
     })();
+  }
+
+  /**
+   * Queue each digest whose (kind, recipient, period) has none yet, with its mail, in one transaction per
+   * digest; returns how many were new. A digest another bridge or an earlier run queued is skipped.
+   */
+  createDigests(digests: readonly NewDigest[], now: number): number {
+    const s = this.statements;
+    let created = 0;
+    for (const digest of digests)
+      this.db
+        .transaction(() => {
+          if (s.digestSent.get(digest.kind, digest.recipient, digest.period) !== undefined) return;
+          const [mailId] = this.createMails([{ mail: digest.mail, itemIds: [] }], now);
+          s.insertDigest.run(digest.kind, digest.recipient, digest.period, now, mailId, digest.snapshot);
+          created += 1;
+        })
+        .immediate();
+    return created;
+  }
+
+  /** The snapshot of the recipient's last digest of this kind before `period`. */
+  previousDigest(kind: string, recipient: string, period: string): string | undefined {
+    return (this.statements.previousDigest.get(kind, recipient, period) as { snapshot: string } | undefined)
+      ?.snapshot;
   }
 
   /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */

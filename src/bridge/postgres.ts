@@ -6,11 +6,13 @@ import { type Migration, type MigrationReport, pendingMigrations } from "./migra
 import {
   type AcceptResult,
   type Composition,
+  digestsTable,
   type HistoryRow,
   historyOutcome,
   type MailRow,
   mailColumns,
   mailRetryColumns,
+  type NewDigest,
   type OutboxStats,
   pruneStatements,
   type QueuedItem,
@@ -146,7 +148,8 @@ export const postgresMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
-  { version: 5, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
+  { version: 5, name: "digests, one per recipient and period", sql: digestsTable },
+  { version: 6, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
@@ -592,6 +595,56 @@ export class PostgresOutbox implements OutboxStore {
       );
       return mails.length;
     });
+  }
+
+  /**
+   * Queue each digest whose (kind, recipient, period) has none yet; when another instance queues the same
+   * digest at the same moment, the key lets one of them through and the other's mail is not kept.
+   */
+  async createDigests(digests: readonly NewDigest[], now: number): Promise<number> {
+    let created = 0;
+    for (const digest of digests)
+      created += await this.transaction(async (client) => {
+        const { mail } = digest;
+        const inserted = await this.query<{ id: number }>(
+          `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, headers,
+             accounts, tasks, state, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $1) RETURNING id`,
+          [
+            now,
+            mail.recipient.address,
+            mail.recipient.audience,
+            mail.recipient.language,
+            `<${randomUUID()}@${this.options.messageDomain}>`,
+            mail.subject,
+            mail.text,
+            mail.html,
+            JSON.stringify(mail.headers ?? {}),
+            JSON.stringify(mail.accounts),
+            JSON.stringify(mail.tasks),
+          ],
+          client,
+        );
+        const mailId = inserted.rows[0]?.id;
+        const claimed = await this.query(
+          `INSERT INTO digests (kind, recipient, period, created_at, mail_id, snapshot)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [digest.kind, digest.recipient, digest.period, now, mailId, digest.snapshot],
+          client,
+        );
+        if (claimed.rowCount === 1) return 1;
+        await this.query("DELETE FROM mails WHERE id = $1", [mailId], client);
+        return 0;
+      });
+    return created;
+  }
+
+  async previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ snapshot: string }>(
+      "SELECT snapshot FROM digests WHERE kind = $1 AND recipient = $2 AND period < $3 ORDER BY period DESC LIMIT 1",
+      [kind, recipient, period],
+    );
+    return rows[0]?.snapshot;
   }
 
   async claimMails(now: number, limit: number): Promise<StoredMail[]> {

@@ -5,6 +5,7 @@ import type {
   AttemptOutcome,
   Composition,
   HistoryRow,
+  NewDigest,
   OutboxStats,
   QueuedItem,
   RequeueFilter,
@@ -60,6 +61,10 @@ export interface OutboxStore {
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
   ): Promise<number>;
+  /** Queue each digest whose (kind, recipient, period) has none yet; returns how many were new. */
+  createDigests(digests: readonly NewDigest[], now: number): Promise<number>;
+  /** The snapshot of the recipient's last digest of this kind before `period`. */
+  previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined>;
   /** Claim due mails for sending (marked `sending`). */
   claimMails(now: number, limit: number): Promise<StoredMail[]>;
   record(attempt: Attempt): Promise<void>;

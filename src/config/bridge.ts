@@ -76,6 +76,36 @@ export const bridgeSchema = z
       .describe(
         "A schedule warning for a computer whose backup is running waits until the run has had this long (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.",
       ),
+    digests: z
+      .object({
+        resellers: z
+          .boolean()
+          .default(true)
+          .describe("A weekly report (the ISO week just ended) to each reseller about all its accounts."),
+        customers: z
+          .boolean()
+          .default(true)
+          .describe(
+            "A monthly report to each customer whose account lists `digest` in `directory.attributes.notices`.",
+          ),
+        hourUtc: z
+          .number()
+          .int()
+          .min(0)
+          .max(23)
+          .default(6)
+          .describe("The hour (UTC) of the first day after the week or month from which its digests go out."),
+        checkSeconds: z
+          .number()
+          .positive()
+          .default(600)
+          .describe("How often the bridge looks whether digests are due (they need the exporter's state)."),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        "Digests from the exporter's state, sent through the outbox: one per recipient and period, however many bridges run.",
+      ),
     coalesceSeconds: z
       .number()
       .nonnegative()

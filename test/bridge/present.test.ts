@@ -44,6 +44,7 @@ const status = (uid: string, overrides: Partial<AccountStatus> = {}): AccountSta
 const fixedStatus = (accounts: AccountStatus[]): AccountStatusSource => ({
   collectedAt: async () => new Date(),
   accounts: async (uids) => new Map(accounts.filter((a) => uids.includes(a.uid)).map((a) => [a.uid, a])),
+  all: async () => accounts,
 });
 
 const stored = (input: Partial<StoredAlert>): StoredAlert => ({
