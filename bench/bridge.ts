@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
 import { directoryResolver, startBridge } from "../src/bridge/index.js";
+import type { SqliteOutbox } from "../src/bridge/outbox.js";
 import { type Config, configSchema } from "../src/config/index.js";
 import { LdapDirectory, openDirectory } from "../src/directory/index.js";
 import { startSlapd } from "../test/support/slapd.js";
@@ -148,7 +149,7 @@ async function runChild(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as Config;
   const logger = pino(
     { level: "info" },
-    pino.destination({ dest: path.join(path.dirname(config.bridge.outboxPath), "bridge.log") }),
+    pino.destination({ dest: path.join(path.dirname(config.bridge.outbox), "bridge.log") }),
   );
   const directory = openDirectory(config.directory, logger);
   const bridge = await startBridge(config, logger, {
@@ -160,7 +161,7 @@ async function runChild(): Promise<void> {
     send({
       type: "stats",
       searches: directory instanceof LdapDirectory ? directory.searches : -1,
-      ...phases(bridge.outbox.db),
+      ...phases((bridge.outbox as SqliteOutbox).db),
       peakRssKiB: process.resourceUsage().maxRSS,
     });
     await bridge.close();
@@ -195,7 +196,7 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
     directory: { ...slapd.configFor() },
     bridge: {
       listen: { port: 0 },
-      outboxPath: path.join(dir, "outbox.sqlite"),
+      outbox: path.join(dir, "outbox.sqlite"),
       coalesceSeconds,
       smtp: { url: `smtp://127.0.0.1:${smtpPort}` },
     },

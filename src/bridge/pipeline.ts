@@ -8,9 +8,7 @@ import type {
   Attempt,
   AttemptOutcome,
   Composition,
-  DeadItem,
   NewMail,
-  Outbox,
   ProblemState,
   QueuedItem,
   RoutedItem,
@@ -27,6 +25,7 @@ import {
   routeAlert,
   routeUndeliverable,
 } from "./route.js";
+import type { OutboxStore } from "./store.js";
 import {
   type MailAudience,
   type RenderedMail,
@@ -134,7 +133,7 @@ export class Pipeline {
   private relayAcceptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly outbox: OutboxStore,
     private readonly resolver: RecipientResolver,
     private readonly mailer: Mailer,
     private readonly templates: TemplateSource,
@@ -152,8 +151,8 @@ export class Pipeline {
     this.window = coalescingWindow(config);
   }
 
-  start(): void {
-    const recovered = this.outbox.recoverInFlight();
+  async start(): Promise<void> {
+    const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
     this.running = Promise.all([
@@ -189,7 +188,7 @@ export class Pipeline {
     const cutoff = now - this.options.config.retentionDays * 86_400_000;
     let deleted = 0;
     while (!this.stopped) {
-      const rows = this.outbox.prune(cutoff, pruneBatch);
+      const rows = await this.outbox.prune(cutoff, pruneBatch);
       if (rows === 0) break;
       deleted += rows;
       await new Promise((resolve) => setImmediate(resolve));
@@ -243,9 +242,9 @@ export class Pipeline {
   }
 
   /** Readiness: the store took a real write and every ended send is recorded. */
-  ready(): boolean {
+  async ready(): Promise<boolean> {
     try {
-      this.outbox.probe(Date.now());
+      await this.outbox.probe(Date.now());
       return this.unrecorded.length === 0;
     } catch {
       return false;
@@ -255,7 +254,7 @@ export class Pipeline {
   private async loop(
     alarm: Alarm,
     round: () => Promise<boolean>,
-    nextDue: () => number | undefined,
+    nextDue: () => Promise<number | undefined>,
   ): Promise<void> {
     while (!this.stopped) {
       let busy = false;
@@ -269,23 +268,23 @@ export class Pipeline {
       }
       if (this.stopped) break;
       if (busy) continue;
-      const next = nextDue();
+      const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
   }
 
   private async prepare(): Promise<boolean> {
     const routed = await this.route(Date.now());
-    const mails = this.coalesce(Date.now());
+    const mails = await this.coalesce(Date.now());
     if (mails > 0) this.sending.wake();
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const due = this.outbox.dueAlerts(now, routeBatch);
+    const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
-    const alerts = this.hold(due, now);
+    const alerts = await this.hold(due, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -310,14 +309,14 @@ export class Pipeline {
           { err: message, alerts: waiting.length, givenUp: undeliverable.length },
           "directory lookup failed: the alerts stay in the outbox and are retried",
         );
-        this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
     const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
+    const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
-      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem);
+      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id));
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
@@ -330,13 +329,13 @@ export class Pipeline {
       );
       routed.push({ alert, items: routeUndeliverable(alert, reason, this.routeOptions) });
     }
-    this.outbox.route(routed, Date.now());
+    await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
   }
 
   /** Schedule warnings about running backups wait for the grace period; the others are returned. */
-  private hold(alerts: readonly StoredAlert[], now: number): StoredAlert[] {
+  private async hold(alerts: readonly StoredAlert[], now: number): Promise<StoredAlert[]> {
     const graceMs = this.options.config.runningGraceSeconds * 1000;
     const until = new Map<StoredAlert, number>();
     for (const alert of alerts) {
@@ -345,7 +344,7 @@ export class Pipeline {
     }
     if (until.size === 0) return [...alerts];
     for (const [alert, due] of until)
-      this.outbox.defer(
+      await this.outbox.defer(
         [alert],
         () => due,
         `held while the backup runs, until ${new Date(due).toISOString()}`,
@@ -381,7 +380,7 @@ export class Pipeline {
     alert: StoredAlert,
     lookup: AccountLookup | undefined,
     present: AccountStatus | undefined,
-    problem: ProblemState,
+    problem: ProblemState | undefined,
   ): RoutedItem[] {
     try {
       const current = { ...alert, annotations: presentAnnotations(alert, present) };
@@ -398,17 +397,8 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  private coalesce(now: number): number {
-    const keys = this.outbox.readyRecipients(now, this.window, recipientsPerRound);
-    if (keys.length === 0) return 0;
-    const dead: DeadItem[] = [];
-    const mails = keys.flatMap((key) => {
-      const composed = this.compose(this.outbox.queuedItems(key));
-      dead.push(...composed.dead);
-      return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
-    });
-    this.outbox.createMails(mails, Date.now(), dead);
-    return mails.length;
+  private coalesce(now: number): Promise<number> {
+    return this.outbox.coalesce(this.window, recipientsPerRound, (items) => this.compose(items), now);
   }
 
   /**
@@ -518,10 +508,10 @@ export class Pipeline {
       let claimed = 0;
       let free = 0;
       try {
-        this.recordLeftovers();
+        await this.recordLeftovers();
         free = slots - this.inFlight.size;
         if (free > 0) {
-          const mails = this.outbox.claimMails(Date.now(), free);
+          const mails = await this.outbox.claimMails(Date.now(), free);
           claimed = mails.length;
           for (const mail of mails) this.startSending(mail);
         }
@@ -531,7 +521,7 @@ export class Pipeline {
         continue;
       }
       if (claimed > 0 && claimed === free) continue;
-      const next = free > 0 ? this.outbox.nextSending() : undefined;
+      const next = free > 0 ? await this.outbox.nextSending().catch(() => undefined) : undefined;
       await this.sending.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
     await this.drain();
@@ -549,7 +539,7 @@ export class Pipeline {
     this.stopping.abort();
     await Promise.all(this.inFlight.values());
     try {
-      this.recordLeftovers();
+      await this.recordLeftovers();
     } catch (error) {
       this.logger.error(
         { err: error, mails: this.unrecorded.map((a) => a.mailId) },
@@ -559,19 +549,19 @@ export class Pipeline {
   }
 
   private startSending(mail: StoredMail): void {
-    const done = this.deliver(mail).then((attempt) => {
-      if (attempt === undefined) this.release(mail.id);
-      else this.recordOrKeep(attempt);
+    const done = this.deliver(mail).then(async (attempt) => {
+      if (attempt === undefined) await this.release(mail.id);
+      else await this.recordOrKeep(attempt);
       this.inFlight.delete(mail.id);
       this.sending.wake();
     });
     this.inFlight.set(mail.id, done);
   }
 
-  private recordOrKeep(attempt: Attempt): void {
+  private async recordOrKeep(attempt: Attempt): Promise<void> {
     if (this.unrecorded.length === 0) {
       try {
-        this.outbox.record(attempt);
+        await this.outbox.record(attempt);
         return;
       } catch (error) {
         this.logger.error(
@@ -584,17 +574,17 @@ export class Pipeline {
   }
 
   /** Record what a full disk refused before; throws while it still refuses. */
-  private recordLeftovers(): void {
+  private async recordLeftovers(): Promise<void> {
     while (this.unrecorded.length > 0) {
       const [attempt] = this.unrecorded;
-      if (attempt) this.outbox.record(attempt);
+      if (attempt) await this.outbox.record(attempt);
       this.unrecorded.shift();
     }
   }
 
-  private release(mailId: number): void {
+  private async release(mailId: number): Promise<void> {
     try {
-      this.outbox.release(mailId);
+      await this.outbox.release(mailId);
     } catch (error) {
       // Still `sending`: the next start sends it again.
       this.logger.warn({ err: error, mail: mailId }, "an interrupted mail could not be put back");

@@ -5,29 +5,36 @@ import type { CoalescingWindow } from "./coalescing.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
+  type Attempt,
   type Composition,
   digestsTable,
+  type HistoryRecord,
   type HistoryRow,
   historyOutcome,
+  historyQuery,
   type MailRow,
   mailColumns,
   mailRetryColumns,
   type NewDigest,
   type OutboxStats,
+  type ProblemState,
   pruneStatements,
   type QueuedItem,
   type RequeueFilter,
   type RoutedItem,
   recipientKey,
   retentionIndexes,
+  type StatsRecord,
   type StoredAlert,
   type StoredMail,
+  statsOf,
+  statsQuery,
   threadOf,
   threadRootColumns,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-import type { Attempt, OutboxStore } from "./store.js";
+import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
@@ -149,7 +156,12 @@ export const postgresMigrations: readonly Migration[] = [
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
   { version: 5, name: "digests, one per recipient and period", sql: digestsTable },
-  { version: 6, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
+  {
+    version: 6,
+    name: "what became of a problem",
+    sql: "CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);",
+  },
+  { version: 7, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
@@ -400,6 +412,24 @@ export class PostgresOutbox implements OutboxStore {
       alerts: notification.alerts.length,
       duplicates: row?.duplicates ?? 0,
     };
+  }
+
+  async problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>> {
+    if (alerts.length === 0) return new Map();
+    const { rows } = await this.query<ProblemState & { id: number }>(
+      `SELECT t.id,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'resolved') AS resolved,
+         EXISTS (SELECT 1 FROM alerts a JOIN items i ON i.alert_id = a.id WHERE a.fingerprint = t.fingerprint
+           AND a.starts_at = t.starts_at AND a.status = 'firing' AND i.state IN ('queued', 'mailed')) AS announced,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'firing' AND a.state = 'pending') AS waiting
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, fingerprint, starts_at)`,
+      [alerts.map((a) => a.id), alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt)],
+    );
+    return new Map(
+      rows.map(({ id, resolved, announced, waiting }) => [id, { resolved, announced, waiting }]),
+    );
   }
 
   async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
@@ -754,63 +784,16 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async stats(): Promise<OutboxStats> {
-    const { rows } = await this.query<{
-      pending: number;
-      oldest: number | null;
-      dead: number;
-      alerts: number;
-      oldest_alert: number | null;
-      queued: number;
-      oldest_item: number | null;
-    }>(
-      `SELECT
-        (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
-        (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-        (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
-        (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
-        (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldest_alert,
-        (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
-        (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldest_item`,
-    );
-    const row = rows[0];
-    const oldest = [row?.oldest, row?.oldest_alert, row?.oldest_item].filter(
-      (t): t is number => typeof t === "number",
-    );
-    return {
-      pendingMails: row?.pending ?? 0,
-      deadLetters: row?.dead ?? 0,
-      pendingAlerts: row?.alerts ?? 0,
-      queuedItems: row?.queued ?? 0,
-      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
-    };
+    const { rows } = await this.query<StatsRecord>(statsQuery);
+    return statsOf(rows[0] as StatsRecord);
   }
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {
-    const { rows } = await this.query<{
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      message_id: string | null;
-      subject: string | null;
-      error: string | null;
-    }>(
-      `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
-         CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-           WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
-         m.message_id, m.subject, m.last_error AS error
-       FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = $1
-       UNION ALL
-       SELECT a.received_at, NULL, NULL, a.task, a.status,
-         CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
-         NULL, NULL, a.last_error
-       FROM alerts a WHERE a.account = $1 AND a.state IN ('duplicate', 'pending')
-       ORDER BY 1 DESC LIMIT $2`,
+    const { rows } = await this.query<HistoryRecord>(
+      historyQuery((n) => `$${n}`),
       [account, limit],
     );
-    return rows.map((row) => historyOutcome({ ...row, messageId: row.message_id }));
+    return rows.map(historyOutcome);
   }
 
   async close(): Promise<void> {

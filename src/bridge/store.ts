@@ -2,11 +2,12 @@ import type { CoalescingWindow } from "./coalescing.js";
 import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
-  AttemptOutcome,
+  Attempt,
   Composition,
   HistoryRow,
   NewDigest,
   OutboxStats,
+  ProblemState,
   QueuedItem,
   RequeueFilter,
   RoutedItem,
@@ -14,14 +15,6 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-
-/** One delivery attempt, recorded the moment it ended. */
-export interface Attempt {
-  mailId: number;
-  outcome: AttemptOutcome;
-  at: number;
-  durationMs: number;
-}
 
 /**
  * The outbox as the bridge's stages see it: a SQLite file for one process, or PostgreSQL shared by
@@ -36,6 +29,8 @@ export interface OutboxStore {
   readonly migration: MigrationReport;
   /** Store one webhook payload; alerts seen within the dedupe window (by any instance) are stored as duplicates. */
   accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult>;
+  /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
+  problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>>;
   /** Claim due alerts for routing. */
   claimAlerts(now: number, limit: number): Promise<StoredAlert[]>;
   /** Write the routing of claimed alerts: their items, and the alerts as routed. */
@@ -90,9 +85,6 @@ export interface OutboxStore {
   readonly statements: number;
   close(): Promise<void>;
 }
-
-/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
-export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
 
 /** The URL without its password, for messages and logs. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

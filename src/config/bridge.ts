@@ -11,6 +11,9 @@ const smtpUrlSchema = z
   .string()
   .regex(/^(smtps?:\/\/.+|file:.+)$/, "expected smtp://, smtps:// or file: (a folder for .eml files)");
 
+/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
+export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
+
 export const bridgeSchema = z
   .object({
     listen: listenSchema(9852, "HTTP listener of the bridge (webhook, metrics, health)."),
@@ -40,10 +43,52 @@ export const bridgeSchema = z
       .positive()
       .default(16 * 1024 * 1024)
       .describe("Larger bodies get 413 (10,000 alerts are about 4.3 MiB)."),
-    outboxPath: z
+    outbox: z
       .string()
+      .min(1)
       .default("./data/outbox.sqlite")
-      .describe("The SQLite outbox (relative to the config file)."),
+      .describe(
+        "The outbox: a SQLite file (relative to the config file) that one bridge process owns, or a `postgres://` URL that several bridge instances share (see docs/ha.md).",
+      ),
+    outboxPath: z
+      .never({ error: "renamed to bridge.outbox (a SQLite file or a postgres:// URL)" })
+      .optional()
+      .describe("Old name of `outbox`: refused with the new name."),
+    postgres: z
+      .object({
+        password: z
+          .string()
+          .optional()
+          .describe(
+            "The PostgreSQL password, inline (prefer the file or `PGPASSWORD`); wins over one in the URL.",
+          ),
+        passwordFile: z
+          .string()
+          .optional()
+          .describe("File holding the PostgreSQL password; `PGPASSWORD` overrides it."),
+        tls: z
+          .object({
+            caFile: z
+              .string()
+              .optional()
+              .describe("CA certificate of the server, when it is not a public one."),
+            rejectUnauthorized: z.boolean().default(true).describe("Check the server's certificate."),
+          })
+          .strict()
+          .optional()
+          .describe("TLS towards PostgreSQL (present: on); `sslmode=` in the URL works too."),
+        leaseSeconds: z
+          .number()
+          .positive()
+          .default(30)
+          .describe(
+            "An instance's claim on alerts and mails, renewed while it lives: a dead instance's work waits this long for another.",
+          ),
+        poolSize: z.number().int().positive().default(10).describe("Connections per bridge instance."),
+      })
+      .strict()
+      .prefault({})
+      .describe("A `postgres://` outbox: password, TLS, leases."),
     migrateAtStart: z
       .boolean()
       .default(true)

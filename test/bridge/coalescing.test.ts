@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { parseNotification } from "../../src/bridge/payload.js";
 import {
   alert,
@@ -26,17 +26,17 @@ const recipient = (address: string) => ({
 
 /** The coalescing stage's view of the outbox, with the clock in the test's hand. */
 function queue(dir: string) {
-  const outbox = new Outbox(path.join(dir, "outbox.sqlite"), { messageDomain: "backup.example" });
+  const outbox = new SqliteOutbox(path.join(dir, "outbox.sqlite"), { messageDomain: "backup.example" });
   let fingerprint = 0;
   /** One routed item for `address`, created at `at` (ms). */
-  const item = (address: string, at: number) => {
+  const item = async (address: string, at: number) => {
     const parsed = parseNotification(
       payload([alert({ task: "monitoring", fingerprint: `f${++fingerprint}` })]),
     );
     if (!parsed.ok) throw new Error(parsed.error);
-    outbox.accept(parsed.value, at, 0);
-    const due = outbox.dueAlerts(at, 10);
-    outbox.route(
+    await outbox.accept(parsed.value, at, 0);
+    const due = await outbox.claimAlerts(at, 10);
+    await outbox.route(
       due.map((a) => ({
         alert: a,
         items: [
@@ -72,40 +72,40 @@ describe("coalescing window", () => {
     return t.dir;
   };
 
-  it("slides with each new item for the recipient: a burst is one mail", () => {
+  it("slides with each new item for the recipient: a burst is one mail", async () => {
     const { outbox, item, ready } = queue(temp());
-    item("a@example.org", 0);
-    item("b@example.org", 1000);
-    item("a@example.org", 4000);
-    item("a@example.org", 8000);
+    await item("a@example.org", 0);
+    await item("b@example.org", 1000);
+    await item("a@example.org", 4000);
+    await item("a@example.org", 8000);
     // b's window closed 5 s after its only item; a's started at 0 but slid to 8 s + 5 s.
     expect(ready(5999)).toEqual([]);
     expect(ready(6000)).toEqual(["b@example.org"]);
     expect(ready(12_999)).toEqual(["b@example.org"]);
     expect(ready(13_000).sort()).toEqual(["a@example.org", "b@example.org"]);
-    expect(outbox.nextPreparation(window)).toBe(6000);
+    expect(await outbox.nextPreparation(window)).toBe(6000);
     expect(outbox.queuedItems("a@example.org|operator|en").map((i) => i.createdAt)).toEqual([0, 4000, 8000]);
-    outbox.close();
+    await outbox.close();
   });
 
-  it("holds no recipient longer than the maximum hold while items keep coming", () => {
+  it("holds no recipient longer than the maximum hold while items keep coming", async () => {
     const { outbox, item, ready } = queue(temp());
-    for (let at = 0; at <= 24_000; at += 4000) item("a@example.org", at);
+    for (let at = 0; at <= 24_000; at += 4000) await item("a@example.org", at);
     // Never 5 s without a new item, so only the hold (20 s after the first) closes the window.
     expect(ready(19_999)).toEqual([]);
     expect(ready(20_000)).toEqual(["a@example.org"]);
-    expect(outbox.nextPreparation(window)).toBe(20_000);
-    outbox.close();
+    expect(await outbox.nextPreparation(window)).toBe(20_000);
+    await outbox.close();
   });
 
-  it("never holds less than the window when the hold is configured shorter", () => {
+  it("never holds less than the window when the hold is configured shorter", async () => {
     const { outbox, item } = queue(temp());
-    item("a@example.org", 0);
-    item("a@example.org", 3000);
+    await item("a@example.org", 0);
+    await item("a@example.org", 3000);
     const short = { quietMs: 5000, maxHoldMs: 5000 };
     expect(outbox.readyRecipients(4999, short, 10)).toEqual([]);
     expect(outbox.readyRecipients(5000, short, 10)).toHaveLength(1);
-    outbox.close();
+    await outbox.close();
   });
 });
 
@@ -146,7 +146,11 @@ describe("coalescing through the bridge (real SMTP server)", () => {
     const received = sink;
     const running = bridge;
     await waitFor("the coalesced mail", () => received.to("ops@backup.example").length > 0, 60_000);
-    await waitFor("nothing left to mail", () => running.outbox.stats().queuedItems === 0, 60_000);
+    await waitFor(
+      "nothing left to mail",
+      async () => (await running.outbox.stats()).queuedItems === 0,
+      60_000,
+    );
     const mails = received.to("ops@backup.example");
     expect(mails).toHaveLength(1);
     for (let i = 0; i < 4; i++) expect(mails[0]?.parsed.text).toContain(`host-${i}`);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
 import { directoryResolver, type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
@@ -29,7 +29,7 @@ function fixture(dir: string, smtp: string): Config {
     exporter: { listen: { port: 0 } },
     bridge: {
       listen: { port: 0 },
-      outboxPath: path.join(dir, "outbox.sqlite"),
+      outbox: path.join(dir, "outbox.sqlite"),
       smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
       templates: { selfCareUrl: "https://selfcare.stoney.example" },
       digests: { hourUtc: 6 },
@@ -65,7 +65,7 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     const directory = openDirectory(config.directory, logger);
     cleanups.push(() => void directory.close());
     const resolver = directoryResolver(directory, config.directory);
-    const options = (store: Outbox) => ({
+    const options = (store: SqliteOutbox) => ({
       config: config.bridge,
       store,
       status: running.status,
@@ -74,18 +74,18 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     });
 
     // The first run dies after its first digest.
-    let outbox = new Outbox(config.bridge.outboxPath);
+    let outbox = new SqliteOutbox(config.bridge.outbox);
     const dying = {
-      createDigests: (digests: Parameters<Outbox["createDigests"]>[0], now: number) => {
-        outbox.createDigests(digests.slice(0, 1), now);
+      createDigests: async (digests: Parameters<SqliteOutbox["createDigests"]>[0], now: number) => {
+        await outbox.createDigests(digests.slice(0, 1), now);
         throw new Error("killed");
       },
       previousDigest: outbox.previousDigest.bind(outbox),
     };
     await expect(queueDueDigests({ ...options(outbox), store: dying }, DUE)).rejects.toThrow("killed");
-    outbox.close();
+    await outbox.close();
 
-    outbox = new Outbox(config.bridge.outboxPath);
+    outbox = new SqliteOutbox(config.bridge.outbox);
     expect(await queueDueDigests(options(outbox), DUE)).toBe(4);
     expect(await queueDueDigests(options(outbox), DUE)).toBe(0);
     expect(await queueDueDigests(options(outbox), DUE - 2 * 3_600_000)).toBe(0);
@@ -99,7 +99,7 @@ describe("digests from the exporter's state (example directory and tree)", () =>
       { kind: "reseller-week", recipient: "support@eclair.example", period: "2026-W48" },
       { kind: "reseller-week", recipient: "support@muster-reseller.example", period: "2026-W48" },
     ]);
-    outbox.close();
+    await outbox.close();
 
     bridge = await startBridge(config, logger, { status: running.status });
     await waitFor("the digests", () => mails.mails.length === 5);
