@@ -275,7 +275,13 @@ export class Pipeline {
 
   private async prepare(): Promise<boolean> {
     const routed = await this.route(Date.now());
-    const mails = await this.coalesce(Date.now());
+    // While routing is behind, a recipient's next item may wait in the backlog longer than the
+    // window: only the maximum hold closes windows until routing has caught up.
+    const behind = routed >= routeBatch;
+    const mails = await this.coalesce(
+      Date.now(),
+      behind ? { ...this.window, quietMs: this.window.maxHoldMs } : this.window,
+    );
     if (mails > 0) this.sending.wake();
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
@@ -397,8 +403,8 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  private coalesce(now: number): Promise<number> {
-    return this.outbox.coalesce(this.window, recipientsPerRound, (items) => this.compose(items), now);
+  private coalesce(now: number, window: CoalescingWindow): Promise<number> {
+    return this.outbox.coalesce(window, recipientsPerRound, (items) => this.compose(items), now);
   }
 
   /**
