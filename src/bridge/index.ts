@@ -45,7 +45,7 @@ export interface BridgeParts {
  * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
  * the state only with basic auth. Undefined when there is neither.
  */
-function exporterStatus(config: Config): AccountStatusSource | undefined {
+export function exporterStatus(config: Config): AccountStatusSource | undefined {
   const auth = config.exporter.basicAuth;
   const { host, port } = config.exporter.listen;
   const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
