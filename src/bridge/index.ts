@@ -20,7 +20,7 @@ import type { MigrationReport } from "./migrations.js";
 import { type HistoryRow, SqliteOutbox } from "./outbox.js";
 import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
-import { PostgresOutbox } from "./postgres.js";
+import { type PostgresConnection, PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
 import { templateSource } from "./templates/index.js";
@@ -45,7 +45,7 @@ export interface BridgeParts {
  * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
  * the state only with basic auth. Undefined when there is neither.
  */
-function exporterStatus(config: Config): AccountStatusSource | undefined {
+export function exporterStatus(config: Config): AccountStatusSource | undefined {
   const auth = config.exporter.basicAuth;
   const { host, port } = config.exporter.listen;
   const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
@@ -225,9 +225,21 @@ export async function openOutbox(
   const messageDomain = mailDomain(bridge.smtp.from);
   if (!isPostgresUrl(bridge.outbox))
     return new SqliteOutbox(bridge.outbox, { messageDomain, exclusive: role.owner, migrate: role.migrate });
-  const { password, tls, leaseSeconds, poolSize } = bridge.postgres;
   return PostgresOutbox.open({
+    ...postgresConnection(bridge),
+    leaseMs: bridge.postgres.leaseSeconds * 1000,
+    messageDomain,
+    migrate: role.migrate,
+    ...(role.logger ? { logger: role.logger } : {}),
+  });
+}
+
+/** The configured PostgreSQL server of a `postgres://` outbox. */
+export function postgresConnection(bridge: BridgeConfig): PostgresConnection {
+  const { password, tls, poolSize } = bridge.postgres;
+  return {
     url: bridge.outbox,
+    poolSize,
     ...(password !== undefined ? { password } : {}),
     ...(tls
       ? {
@@ -237,12 +249,7 @@ export async function openOutbox(
           },
         }
       : {}),
-    leaseMs: leaseSeconds * 1000,
-    poolSize,
-    messageDomain,
-    migrate: role.migrate,
-    ...(role.logger ? { logger: role.logger } : {}),
-  });
+  };
 }
 
 /** What the outbox recorded for one account, newest first (the `history` subcommand). */
@@ -272,5 +279,7 @@ export type { HistoryRow } from "./outbox.js";
 export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
+export type { PostgresConnection } from "./postgres.js";
+export { createPool } from "./postgres.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
 export type { OutboxStore } from "./store.js";

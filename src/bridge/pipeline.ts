@@ -2,7 +2,7 @@ import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { type CoalescingWindow, coalescingWindow } from "./coalescing.js";
-import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
+import { composeMail } from "./compose.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
   Attempt,
@@ -26,13 +26,7 @@ import {
   routeUndeliverable,
 } from "./route.js";
 import type { OutboxStore } from "./store.js";
-import {
-  type MailAudience,
-  type RenderedMail,
-  renderMail,
-  type TemplateSource,
-  toLanguage,
-} from "./templates/index.js";
+import type { TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
 
 export interface PipelineOptions {
@@ -64,14 +58,6 @@ export const reasonLabel = (reason: string): string =>
         .replace(/[0-9]+/g, "")
         .replace(/\s+/g, " ")
         .trim() || "unknown";
-
-/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
-export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
-  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
-  const [account] = accounts;
-  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
-  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
-};
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -416,56 +402,14 @@ export class Pipeline {
   }
 
   private composeMail(items: readonly QueuedItem[]): NewMail {
-    const [first] = items;
-    if (!first) throw new Error("a mail needs at least one item");
-    const { recipient } = first;
-    const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
-    const { selfCareUrl, defaultLanguage } = this.options.config.templates;
-    const [account] = accounts;
-    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
-    const settings =
-      recipient.audience === "customer" && account && accounts.length === 1
-        ? settingsUrl(selfCareUrl, account)
-        : undefined;
-    const rendered = this.render(recipient.audience, items, settings);
-    const tasks = [...new Set(items.map((i) => i.task))];
-    const thread = threadFields(
-      rendered.subject,
-      items.map((i) => i.thread),
-    );
-    const list = listHeaders({
-      audience: recipient.audience,
-      language: toLanguage(recipient.language, defaultLanguage),
-      domain: mailDomain(this.options.config.smtp.from),
-      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    const { config, operatorTimeZone, builtinTemplates } = this.options;
+    return composeMail(items, {
+      config,
+      operatorTimeZone,
+      templates: this.templates,
+      builtinTemplates,
+      logger: this.logger,
     });
-    return {
-      recipient,
-      ...rendered,
-      subject: thread.subject,
-      headers: { ...list, ...thread.headers },
-      accounts,
-      tasks,
-    };
-  }
-
-  private render(audience: MailAudience, items: readonly QueuedItem[], settings?: string): RenderedMail {
-    const [first] = items;
-    const context = {
-      audience,
-      language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
-      timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
-      selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
-      ...(settings ? { settingsUrl: settings } : {}),
-      ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
-    };
-    const entries = items.map((i) => i.entry);
-    try {
-      return renderMail(entries, context, this.templates);
-    } catch (error) {
-      this.logger.warn({ err: error }, "rendering with template overrides failed: built-in templates used");
-      return renderMail(entries, context, this.options.builtinTemplates);
-    }
   }
 
   /**

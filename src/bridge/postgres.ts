@@ -165,15 +165,19 @@ export const postgresMigrations: readonly Migration[] = [
 const migrationLock = 7_305_001;
 const coalescingLock = 7_305_002;
 
-export interface PostgresOptions {
+/** Where and how to connect: the URL, and what the configuration adds to it. */
+export interface PostgresConnection {
   url: string;
   /** Overrides the URL's password (PGPASSWORD, a password file). */
   password?: string;
   /** TLS towards the server; the URL's sslmode works too. */
   tls?: { ca?: string; rejectUnauthorized: boolean };
+  poolSize: number;
+}
+
+export interface PostgresOptions extends PostgresConnection {
   /** How long a claim lasts without being extended; a dead instance's work waits this long. */
   leaseMs: number;
-  poolSize: number;
   messageDomain: string;
   migrate: boolean;
   logger?: Logger;
@@ -221,6 +225,23 @@ interface ItemRow {
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
   attempts`;
 
+/** A connection pool that survives a server restart (the pool replaces the connections it lost). */
+export function createPool(connection: PostgresConnection, logger?: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: connection.url,
+    ...(connection.password !== undefined ? { password: connection.password } : {}),
+    ...(connection.tls ? { ssl: connection.tls } : {}),
+    max: connection.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "stoney-backup-monitor",
+    types,
+  });
+  // Without a listener, an idle connection the server ends would crash the process.
+  pool.on("error", (error) => logger?.warn({ err: error.message }, "PostgreSQL connection lost"));
+  return pool;
+}
+
 export class PostgresOutbox implements OutboxStore {
   readonly where: string;
   migration: MigrationReport = { from: 0, to: 0, applied: [] };
@@ -232,20 +253,7 @@ export class PostgresOutbox implements OutboxStore {
 
   private constructor(private readonly options: PostgresOptions) {
     this.where = redactUrl(options.url);
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      ...(options.password !== undefined ? { password: options.password } : {}),
-      ...(options.tls ? { ssl: options.tls } : {}),
-      max: options.poolSize,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      application_name: "stoney-backup-bridge",
-      types,
-    });
-    // A server restart ends idle connections with an error event; the pool replaces them on demand.
-    this.pool.on("error", (error) =>
-      options.logger?.warn({ err: error.message }, "PostgreSQL connection lost"),
-    );
+    this.pool = createPool(options, options.logger);
     this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, options.leaseMs / 3));
     this.renewal.unref();
   }

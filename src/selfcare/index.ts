@@ -1,12 +1,19 @@
-import { accountHistory, type HistoryRow, SchemaVersionError } from "../bridge/index.js";
+import {
+  accountHistory,
+  createPool,
+  type HistoryRow,
+  postgresConnection,
+  SchemaVersionError,
+} from "../bridge/index.js";
 import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
-import { closeServer, listen, type RunningService, ServiceStartError } from "../service.js";
+import { closeServer, listen, type RunningService } from "../service.js";
 import { openEntrySource } from "./directory.js";
 import { createSelfcareApp } from "./http.js";
 import { Portal } from "./portal.js";
+import { PostgresSelfcareStore } from "./postgres-store.js";
 import { alertmanagerSilences } from "./silences.js";
 import { type SelfcareStore, SqliteSelfcareStore } from "./store.js";
 
@@ -28,12 +35,13 @@ export interface RunningSelfcare extends RunningService {
   portal: Portal;
 }
 
-/** The SQLite store the configuration implies: beside the bridge's outbox, in the same file. */
+/**
+ * The store the configuration implies: in the bridge's outbox, a SQLite file or the PostgreSQL
+ * database of a `postgres://` outbox (shared by every bridge instance and portal).
+ */
 export function openSelfcareStore(config: Config): SelfcareStore {
   if (isPostgresUrl(config.bridge.outbox))
-    throw new ServiceStartError(
-      "the self-care portal keeps its sessions, pauses and audit in a SQLite outbox only; bridge.outbox is a postgres:// URL",
-    );
+    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)));
   return new SqliteSelfcareStore(config.bridge.outbox);
 }
 

@@ -5,20 +5,14 @@ import type { Logger } from "../../log.js";
 import { listHeaders, mailDomain, settingsUrl } from "../headers.js";
 import type { NewDigest, NewMail } from "../outbox.js";
 import type { AccountLookup, RecipientResolver, ResolvedAccount } from "../route.js";
+import type { OutboxStore } from "../store.js";
 import { toLanguage } from "../templates/index.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
 import { lastCompletePeriod, type Period } from "./period.js";
 import { renderCustomerDigest, renderResellerDigest } from "./render.js";
 
-/** Where digests are kept: either outbox store (SQLite answers at once, PostgreSQL with a promise). */
-export interface DigestStore {
-  createDigests(digests: readonly NewDigest[], now: number): number | Promise<number>;
-  previousDigest(
-    kind: string,
-    recipient: string,
-    period: string,
-  ): string | undefined | Promise<string | undefined>;
-}
+/** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
+export type DigestStore = Pick<OutboxStore, "createDigests" | "previousDigest">;
 
 export interface DigestOptions {
   config: BridgeConfig;
