@@ -41,7 +41,8 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]) || !requirePostgre
             listen: { host: "127.0.0.1", port: instance.port },
             auth: { bearerToken: token },
             outbox,
-            postgres: { leaseSeconds: 2, poolSize: 4 },
+            // Long enough that a loaded machine does not let a live instance's claims lapse.
+            postgres: { leaseSeconds: 5, poolSize: 4 },
             coalesceSeconds: 0,
             smtp: { url: sink.url, maxConnections },
             retry: { initialBackoffSeconds: 0.2, maxBackoffSeconds: 1 },
@@ -195,7 +196,8 @@ describe.skipIf(!requireBinaries(["prometheus-alertmanager"]) || !requirePostgre
       // Only mails in flight at the kill go twice (with the same Message-ID), at most one per connection.
       expect(resent).toBeLessThanOrEqual(maxConnections);
       const counts = seen(problems);
-      expect([...counts.values()].filter((n) => n > 2)).toEqual([]);
+      // Beyond the resent mails, no problem reaches anyone twice: routing and coalescing never double.
+      expect([...counts].filter(([, n]) => n > 2).slice(0, 3)).toEqual([]);
       expect([...counts.values()].filter((n) => n === 2).length).toBeLessThanOrEqual(resent * 50);
     }, 120_000);
   },
