@@ -107,8 +107,9 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
     maxSizeBytes: Math.max(100, accounts / 100) * 2 ** 20 * 4,
   });
   const states = syntheticStates(accounts);
+  const collectedAt = new Date();
   const status: AccountStatusSource = {
-    collectedAt: async () => new Date(),
+    collectedAt: async () => collectedAt,
     accounts: async (uids) => {
       const result = new Map<string, AccountStatus>();
       for (const uid of uids) {
