@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
 import { directoryResolver, startBridge } from "../src/bridge/index.js";
+import type { SqliteOutbox } from "../src/bridge/outbox.js";
 import { type Config, configSchema } from "../src/config/index.js";
 import { LdapDirectory, openDirectory } from "../src/directory/index.js";
 import { startSlapd } from "../test/support/slapd.js";
@@ -116,7 +117,7 @@ export function burstPayload(alerts: number) {
   };
 }
 
-type ChildMessage =
+export type ChildMessage =
   | { type: "ready"; url: string }
   | ({ type: "stats"; searches: number; peakRssKiB: number } & Phases);
 
@@ -148,7 +149,7 @@ async function runChild(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as Config;
   const logger = pino(
     { level: "info" },
-    pino.destination({ dest: path.join(path.dirname(config.bridge.outboxPath), "bridge.log") }),
+    pino.destination({ dest: path.join(path.dirname(config.bridge.outbox), "bridge.log") }),
   );
   const directory = openDirectory(config.directory, logger);
   const bridge = await startBridge(config, logger, {
@@ -160,7 +161,7 @@ async function runChild(): Promise<void> {
     send({
       type: "stats",
       searches: directory instanceof LdapDirectory ? directory.searches : -1,
-      ...phases(bridge.outbox.db),
+      ...phases((bridge.outbox as SqliteOutbox).db),
       peakRssKiB: process.resourceUsage().maxRSS,
     });
     await bridge.close();
@@ -170,13 +171,11 @@ async function runChild(): Promise<void> {
   send({ type: "ready", url: bridge.url });
 }
 
-export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<BridgeResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), "stoney-bench-bridge-"));
-  process.stderr.write(`bridge: loading ${alerts} accounts and ${resellers} resellers into slapd ...\n`);
-  const slapd = await startSlapd({ ldif: [generateLdif(alerts, resellers)] });
+/** An SMTP sink on loopback that counts what it is given. */
+export async function countingSink() {
   let delivered = 0;
   let lastDelivery = 0;
-  const sink = new SMTPServer({
+  const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
@@ -189,20 +188,43 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
       });
     },
   });
-  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", () => resolve()));
-  const smtpPort = (sink.server.address() as { port: number }).port;
-  const config = configSchema.parse({
-    directory: { ...slapd.configFor() },
-    bridge: {
-      listen: { port: 0 },
-      outboxPath: path.join(dir, "outbox.sqlite"),
-      coalesceSeconds,
-      smtp: { url: `smtp://127.0.0.1:${smtpPort}` },
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.server.address() as { port: number }).port,
+    get delivered() {
+      return delivered;
     },
-  });
+    /** performance.now() of the last mail taken. */
+    get lastDelivery() {
+      return lastDelivery;
+    },
+    reset() {
+      delivered = 0;
+      lastDelivery = 0;
+    },
+    /**
+     * Until `expected` mails came and then 2 s of quiet (a recipient whose items straddle two windows
+     * gets a second mail), or 10 s of quiet after fewer, or the timeout.
+     */
+    async settled(expected: number, timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      const quiet = () => performance.now() - lastDelivery;
+      while (Date.now() < deadline) {
+        if (delivered >= expected && quiet() > 2000) return;
+        if (delivered > 0 && quiet() > 10_000) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The bridge in a child process (optionally under --cpu-prof); `finish` asks for its stats and ends it. */
+export function forkBridge(config: Config, profileDir?: string) {
   const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(config)], {
     env: { ...process.env, [childFlag]: "1" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: [...process.execArgv, ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [])],
   });
   const next = (type: ChildMessage["type"]) =>
     new Promise<ChildMessage>((resolve, reject) => {
@@ -211,6 +233,42 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
         if (message.type === type) resolve(message);
       });
     });
+  return {
+    child,
+    next,
+    async finish() {
+      const stats = next("stats");
+      child.send({ type: "stats" });
+      return (await stats) as Extract<ChildMessage, { type: "stats" }>;
+    },
+    async exited() {
+      if (child.exitCode === null)
+        await Promise.race([
+          new Promise((resolve) => child.once("exit", resolve)),
+          new Promise((resolve) => setTimeout(resolve, 10_000)),
+        ]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<BridgeResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-bench-bridge-"));
+  process.stderr.write(`bridge: loading ${alerts} accounts and ${resellers} resellers into slapd ...\n`);
+  const slapd = await startSlapd({ ldif: [generateLdif(alerts, resellers)] });
+  const sink = await countingSink();
+  const smtpPort = sink.port;
+  const config = configSchema.parse({
+    directory: { ...slapd.configFor() },
+    bridge: {
+      listen: { port: 0 },
+      outbox: path.join(dir, "outbox.sqlite"),
+      coalesceSeconds,
+      smtp: { url: `smtp://127.0.0.1:${smtpPort}` },
+    },
+  });
+  const bridge = forkBridge(config);
+  const { next } = bridge;
   try {
     const ready = (await next("ready")) as Extract<ChildMessage, { type: "ready" }>;
     const body = JSON.stringify(burstPayload(alerts));
@@ -225,26 +283,17 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
     const acceptMs = performance.now() - started;
     if (response.status !== 200)
       throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
-    const deadline = Date.now() + 300_000;
-    while (delivered < expectedMails && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    // A reseller whose accounts straddle two coalescing windows gets a second mail: wait for quiet.
-    while (performance.now() - lastDelivery < 2000 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
-    const deliverSeconds = (lastDelivery - started) / 1000;
-    const stats = next("stats");
-    child.send({ type: "stats" });
-    const { searches, peakRssKiB, routedSeconds, renderedSeconds, mailRows } = (await stats) as Extract<
-      ChildMessage,
-      { type: "stats" }
-    >;
+    await sink.settled(expectedMails, 300_000);
+    const deliverSeconds = (sink.lastDelivery - started) / 1000;
+    const { searches, peakRssKiB, routedSeconds, renderedSeconds, mailRows } = await bridge.finish();
     return {
       alerts,
       resellers,
       payloadMiB: body.length / 2 ** 20,
       acceptMs,
       deliverSeconds,
-      mails: delivered,
-      mailsPerSecond: delivered / deliverSeconds,
+      mails: sink.delivered,
+      mailsPerSecond: sink.delivered / deliverSeconds,
       routedSeconds,
       renderedSeconds,
       mailRows,
@@ -253,13 +302,8 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
       peakRssMiB: peakRssKiB / 1024,
     };
   } finally {
-    if (child.exitCode === null)
-      await Promise.race([
-        new Promise((resolve) => child.once("exit", resolve)),
-        new Promise((resolve) => setTimeout(resolve, 5000)),
-      ]);
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await new Promise<void>((resolve) => sink.close(() => resolve()));
+    await bridge.exited();
+    await sink.close();
     await slapd.dispose();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -158,7 +158,7 @@ const shortUrl = (url: string): string => {
 };
 
 /** Self time by function, from a V8 .cpuprofile, largest first. */
-function topOfProfile(file: string, count: number): ProfileEntry[] {
+export function topOfProfile(file: string, count: number): ProfileEntry[] {
   const profile = JSON.parse(readFileSync(file, "utf8")) as {
     nodes: {
       id: number;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { bridgeSection } from "./bridge.js";
+import { benchBridgePeer, peerTables } from "./bridge-peer.js";
 import { benchExporterSize, type Latencies, median, type SizeResult } from "./exporter.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { selfcareSection } from "./selfcare.js";
@@ -24,8 +25,10 @@ const { values } = parseArgs({
     "keep-tree": { type: "string" },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
-    /** Parts to run, comma separated: render, exporter, bridge, selfcare (default all). */
-    parts: { type: "string", default: "render,exporter,bridge,selfcare" },
+    /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare (default all). */
+    parts: { type: "string", default: "render,exporter,bridge,peer,selfcare" },
+    /** The peer part also feeds the bridge directly, without Alertmanager. */
+    direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
     "selfcare-accounts": { type: "string", default: "50000" },
     help: { type: "boolean", default: false },
@@ -33,7 +36,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge,selfcare] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
+    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
   );
   process.exit(0);
 }
@@ -166,5 +169,15 @@ async function renderTable(): Promise<void> {
 if (parts.has("render")) await renderTable();
 if (parts.has("exporter")) await exporterSection();
 if (parts.has("bridge")) await bridgeSection();
+if (parts.has("peer"))
+  process.stdout.write(
+    peerTables(
+      await benchBridgePeer({
+        runs: positive(values.runs, "runs")[0] ?? 3,
+        direct: values.direct === true,
+        profile: values.profile === true && values["no-profile"] !== true,
+      }),
+    ),
+  );
 if (parts.has("selfcare"))
   await selfcareSection(positive(values["selfcare-accounts"], "selfcare-accounts")[0] ?? 50_000);

@@ -118,6 +118,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
       }
       return result;
     },
+    all: async () => [...states.values()],
   };
   const rows: SelfcareRow[] = [];
   let resellerAccounts = 0;
@@ -125,7 +126,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
     for (const scopeCacheSeconds of [30, 0]) {
       const config = configSchema.parse({
         directory: { ...slapd.configFor() },
-        bridge: { outboxPath: path.join(dir, `outbox-${scopeCacheSeconds}.sqlite`) },
+        bridge: { outbox: path.join(dir, `outbox-${scopeCacheSeconds}.sqlite`) },
         selfcare: { listen: { port: 0 }, scopeCacheSeconds },
         logging: { level: "warn" },
       });

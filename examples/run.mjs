@@ -31,7 +31,7 @@ const inExamples = (file) => path.resolve(examples, file);
 config.directory.url = `file:${ldif}`;
 config.backup.root = backupRoot;
 config.history.path = inExamples(config.history.path);
-config.bridge.outboxPath = inExamples(config.bridge.outboxPath);
+config.bridge.outbox = inExamples(config.bridge.outbox);
 config.bridge.smtp.url = `file:${inExamples(config.bridge.smtp.url.slice("file:".length))}`;
 const configFile = path.join(work, "config.yaml");
 writeFileSync(

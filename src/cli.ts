@@ -10,6 +10,7 @@ import {
   requeueCommand,
 } from "./bridge/commands.js";
 import { type RunningBridge, startBridge } from "./bridge/index.js";
+import { type PreviewOptions, previewCommand, previewTasks } from "./bridge/preview.js";
 import {
   type Config,
   ConfigError,
@@ -17,6 +18,8 @@ import {
   defaultConfigPaths,
   fileSections,
   findConfigFile,
+  type Language,
+  languages,
   loadConfig,
   loggingEnvironment,
   type Role,
@@ -223,6 +226,56 @@ program
   .action(
     withConfig((config, options: { account: string; limit: string; json?: boolean }) =>
       historyCommand(config, options),
+    ),
+  );
+
+program
+  .command("preview")
+  .description(
+    "print (or write as .eml) the mail the bridge would send: a sample alert or digest, or about a real account",
+  )
+  .addOption(
+    new Option("--task <task>", "the alert's task, or digest").choices(previewTasks).default("quota"),
+  )
+  .addOption(
+    new Option("--status <status>", "firing or resolved").choices(["firing", "resolved"]).default("firing"),
+  )
+  .addOption(new Option("--lang <language>", "language of the mail").choices(languages).default("en"))
+  .addOption(
+    new Option("--audience <audience>", "who reads it")
+      .choices(["customer", "reseller", "operator"])
+      .default("customer"),
+  )
+  .option("--account <uid>", "a real account: names from the directory, facts from the exporter's state")
+  .option("--out <file>", "write the whole message (headers, text and HTML parts) to this .eml file")
+  .option("--html", "print the HTML part instead of the text")
+  .action(
+    withConfig(
+      (
+        config,
+        options: {
+          task: PreviewOptions["task"];
+          status: PreviewOptions["status"];
+          lang: Language;
+          audience: PreviewOptions["audience"];
+          account?: string;
+          out?: string;
+          html?: boolean;
+        },
+      ) =>
+        previewCommand(
+          config,
+          {
+            task: options.task,
+            status: options.status,
+            language: options.lang,
+            audience: options.audience,
+            ...(options.account ? { account: options.account } : {}),
+            ...(options.out ? { out: options.out } : {}),
+            ...(options.html ? { html: true } : {}),
+          },
+          createLogger("warn", config.logging.format),
+        ),
     ),
   );
 

@@ -23,7 +23,7 @@ describe("start: exporter, bridge and portal in one process on the example", () 
       bridge: {
         ...example.bridge,
         listen: { host: "127.0.0.1", port: bridgePort },
-        outboxPath: path.join(dir, "outbox.sqlite"),
+        outbox: path.join(dir, "outbox.sqlite"),
         coalesceSeconds: 0.2,
         smtp: { ...example.bridge.smtp, url: `file:${mailDir}` },
       },

@@ -44,7 +44,7 @@ describe("SIGHUP reloads the configuration of a running bridge", () => {
           bridge: {
             listen: { host: "127.0.0.1", port },
             auth: { bearerToken: token },
-            outboxPath: path.join(dir, "outbox.sqlite"),
+            outbox: path.join(dir, "outbox.sqlite"),
             coalesceSeconds: 0.2,
             smtp: { url: `file:${mailDir}` },
             operators: ["ops@backup.example"],

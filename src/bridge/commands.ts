@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import type { Config } from "../config/index.js";
-import { accountHistory, type HistoryRow, migrateOutbox } from "./index.js";
-import { Outbox, type RequeueFilter } from "./outbox.js";
+import { type Config, isPostgresUrl } from "../config/index.js";
+import { accountHistory, type HistoryRow, migrateOutbox, openOutbox, outboxName } from "./index.js";
+import type { RequeueFilter } from "./outbox.js";
 import { classifySendError, createMailer } from "./transport.js";
 
 /** `history --account <uid>`: what the outbox sent (or did not send, and why) about one account. */
@@ -9,17 +9,17 @@ export async function historyCommand(
   config: Config,
   options: { account: string; limit: string; json?: boolean },
 ): Promise<number> {
-  const file = config.bridge.outboxPath;
-  if (!existsSync(file)) {
-    process.stderr.write(`no outbox at ${file}: the bridge has not run with this configuration\n`);
+  const { bridge } = config;
+  if (!isPostgresUrl(bridge.outbox) && !existsSync(bridge.outbox)) {
+    process.stderr.write(`no outbox at ${bridge.outbox}: the bridge has not run with this configuration\n`);
     return 1;
   }
   const limit = Number.parseInt(options.limit, 10);
   let rows: HistoryRow[];
   try {
-    rows = accountHistory(file, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
+    rows = await accountHistory(bridge, options.account, Number.isFinite(limit) && limit > 0 ? limit : 100);
   } catch (error) {
-    process.stderr.write(`cannot read the outbox ${file}: ${(error as Error).message}\n`);
+    process.stderr.write(`cannot read the outbox ${outboxName(bridge)}: ${(error as Error).message}\n`);
     return 1;
   }
   if (options.json) {
@@ -61,9 +61,9 @@ export async function historyCommand(
 
 /** `migrate`: apply pending outbox schema migrations, for operators who run them apart from the bridge. */
 export async function migrateCommand(config: Config): Promise<number> {
-  const where = config.bridge.outboxPath;
+  const where = outboxName(config.bridge);
   try {
-    const { from, to, applied } = migrateOutbox(where);
+    const { from, to, applied } = await migrateOutbox(config.bridge);
     process.stdout.write(
       applied.length === 0
         ? `outbox ${where}: schema at version ${to}, nothing to do\n`
@@ -113,22 +113,22 @@ export async function requeueCommand(config: Config, options: RequeueOptions): P
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
   }
-  const file = config.bridge.outboxPath;
-  if (!existsSync(file)) {
-    process.stderr.write(`no outbox at ${file}: the bridge has not run with this configuration\n`);
+  const { bridge } = config;
+  if (!isPostgresUrl(bridge.outbox) && !existsSync(bridge.outbox)) {
+    process.stderr.write(`no outbox at ${bridge.outbox}: the bridge has not run with this configuration\n`);
     return 1;
   }
   try {
-    const outbox = new Outbox(file, { migrate: false });
+    const outbox = await openOutbox(bridge, { owner: false, migrate: false });
     try {
-      const count = outbox.requeue(filter, Date.now());
+      const count = await outbox.requeue(filter, Date.now());
       process.stdout.write(`requeued ${count} rejected or dead mail${count === 1 ? "" : "s"}\n`);
     } finally {
-      outbox.close();
+      await outbox.close();
     }
     return 0;
   } catch (error) {
-    process.stderr.write(`cannot requeue in the outbox ${file}: ${(error as Error).message}\n`);
+    process.stderr.write(`cannot requeue in the outbox ${outboxName(bridge)}: ${(error as Error).message}\n`);
     return 1;
   }
 }

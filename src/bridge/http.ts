@@ -3,8 +3,8 @@ import type { BridgeConfig } from "../config/index.js";
 import { basicAuthorized, sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
-import type { Outbox } from "./outbox.js";
 import { parseNotification } from "./payload.js";
+import type { OutboxStore } from "./store.js";
 
 /** True when the request carries one of the configured credentials (or none are configured). */
 function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boolean {
@@ -18,13 +18,13 @@ function authorized(header: string | undefined, auth: BridgeConfig["auth"]): boo
 
 export interface WebhookDeps {
   config: BridgeConfig;
-  outbox: Outbox;
+  outbox: OutboxStore;
   metrics: BridgeMetrics;
   logger: Logger;
   /** Called after a notification is committed, to start processing it. */
   accepted(): void;
   /** Readiness: the outbox can write and the pipeline runs. */
-  ready(): boolean;
+  ready(): Promise<boolean>;
 }
 
 const answer = (res: Response, status: number, error: string) =>
@@ -38,8 +38,8 @@ export function createApp(deps: WebhookDeps): express.Express {
   app.get("/healthz", (_req, res) => {
     res.type("text/plain").send("ok\n");
   });
-  app.get("/readyz", (_req, res) => {
-    if (deps.ready()) res.type("text/plain").send("ready\n");
+  app.get("/readyz", async (_req, res) => {
+    if (await deps.ready()) res.type("text/plain").send("ready\n");
     else res.status(503).type("text/plain").send("outbox not writable\n");
   });
   app.get("/metrics", async (_req, res, next) => {
@@ -76,15 +76,15 @@ export function createApp(deps: WebhookDeps): express.Express {
     requireJson,
     parseJson,
     bodyErrors,
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const parsed = parseNotification(req.body);
       if (!parsed.ok) {
         logger.warn({ error: parsed.error }, "webhook payload rejected");
         return answer(res, 400, parsed.error);
       }
-      let result: ReturnType<Outbox["accept"]>;
+      let result: Awaited<ReturnType<OutboxStore["accept"]>>;
       try {
-        result = outbox.accept(parsed.value, Date.now(), config.dedupeWindowSeconds * 1000);
+        result = await outbox.accept(parsed.value, Date.now(), config.dedupeWindowSeconds * 1000);
       } catch (error) {
         // Alertmanager retries on 5xx, so nothing is lost while the store is broken.
         logger.error({ err: error }, "outbox cannot store the notification");

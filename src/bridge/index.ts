@@ -1,4 +1,5 @@
-import type { Config, DirectoryConfig } from "../config/index.js";
+import { readFileSync } from "node:fs";
+import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
@@ -11,14 +12,17 @@ import {
   ServiceStartError,
   sameSettings,
 } from "../service.js";
+import { DigestScheduler } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
 import type { MigrationReport } from "./migrations.js";
-import { type HistoryRow, Outbox } from "./outbox.js";
+import { type HistoryRow, SqliteOutbox } from "./outbox.js";
 import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
+import { type PostgresConnection, PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
+import { type OutboxStore, redactUrl } from "./store.js";
 import { templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
 
@@ -41,7 +45,7 @@ export interface BridgeParts {
  * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
  * the state only with basic auth. Undefined when there is neither.
  */
-function exporterStatus(config: Config): AccountStatusSource | undefined {
+export function exporterStatus(config: Config): AccountStatusSource | undefined {
   const auth = config.exporter.basicAuth;
   const { host, port } = config.exporter.listen;
   const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
@@ -51,7 +55,7 @@ function exporterStatus(config: Config): AccountStatusSource | undefined {
 }
 
 export interface RunningBridge extends RunningService {
-  outbox: Outbox;
+  outbox: OutboxStore;
   pipeline: Pipeline;
 }
 
@@ -68,15 +72,11 @@ export async function startBridge(
 ): Promise<RunningBridge> {
   const bridge = config.bridge;
   const log = logger.child({ component: "bridge" });
-  let outbox: Outbox;
+  let outbox: OutboxStore;
   try {
-    outbox = new Outbox(bridge.outboxPath, {
-      messageDomain: mailDomain(bridge.smtp.from),
-      exclusive: true,
-      migrate: bridge.migrateAtStart,
-    });
+    outbox = await openOutbox(bridge, { owner: true, migrate: bridge.migrateAtStart, logger: log });
   } catch (error) {
-    throw new ServiceStartError(`cannot open the outbox ${bridge.outboxPath}: ${(error as Error).message}`);
+    throw new ServiceStartError(`cannot open the outbox ${outboxName(bridge)}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
   let running = config;
@@ -108,6 +108,15 @@ export async function startBridge(
     );
   };
   let pipeline = pipelineFor(config);
+  /** Digests need the exporter's state; without it there is nothing to report. */
+  const digestsFor = (next: Config): DigestScheduler | undefined => {
+    const status = parts.status ?? exporterStatus(next);
+    const { resellers, customers } = next.bridge.digests;
+    return status && (resellers || customers)
+      ? new DigestScheduler({ config: next.bridge, store: outbox, status, resolver, logger: log })
+      : undefined;
+  };
+  let digests = digestsFor(config);
   if (!parts.status && !exporterStatus(config))
     log.info(
       "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
@@ -115,7 +124,8 @@ export async function startBridge(
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
 
-  pipeline.start();
+  await pipeline.start();
+  digests?.start();
   const appFor = (next: Config) =>
     createApp({
       config: next.bridge,
@@ -130,8 +140,9 @@ export async function startBridge(
     listening = await listen(appFor(config), bridge.listen);
   } catch (error) {
     await pipeline.stop();
+    await digests?.stop();
     await directory?.close();
-    outbox.close();
+    await outbox.close();
     throw error;
   }
   const { server, url } = listening;
@@ -141,7 +152,8 @@ export async function startBridge(
   const reload = async (next: Config): Promise<void> => {
     for (const setting of restartOnly(running, next, {
       "bridge.listen": (c) => c.bridge.listen,
-      "bridge.outboxPath": (c) => c.bridge.outboxPath,
+      "bridge.outbox": (c) => c.bridge.outbox,
+      "bridge.postgres": (c) => c.bridge.postgres,
     }))
       log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
@@ -158,7 +170,10 @@ export async function startBridge(
     replaceHandler(server, appFor(next));
     await pipeline.stop();
     pipeline = nextPipeline;
-    pipeline.start();
+    await pipeline.start();
+    await digests?.stop();
+    digests = digestsFor(next);
+    digests?.start();
     if (reopened) {
       await directory?.close();
       directory = reopened.opened;
@@ -185,8 +200,9 @@ export async function startBridge(
         closed = true;
         await closeServer(server);
         await pipeline.stop();
+        await digests?.stop();
         await directory?.close();
-        outbox.close();
+        await outbox.close();
       });
       turns = turn.catch(() => {});
       return turn;
@@ -194,20 +210,66 @@ export async function startBridge(
   };
 }
 
+/** The outbox as messages name it: the file, or the URL without its password. */
+export const outboxName = (bridge: BridgeConfig): string =>
+  isPostgresUrl(bridge.outbox) ? redactUrl(bridge.outbox) : bridge.outbox;
+
+/**
+ * Open the configured outbox. The owner (the bridge, `migrate`) holds a SQLite outbox's lock;
+ * readers (`history`) need no lock and never migrate.
+ */
+export async function openOutbox(
+  bridge: BridgeConfig,
+  role: { owner: boolean; migrate: boolean; logger?: Logger },
+): Promise<OutboxStore> {
+  const messageDomain = mailDomain(bridge.smtp.from);
+  if (!isPostgresUrl(bridge.outbox))
+    return new SqliteOutbox(bridge.outbox, { messageDomain, exclusive: role.owner, migrate: role.migrate });
+  return PostgresOutbox.open({
+    ...postgresConnection(bridge),
+    leaseMs: bridge.postgres.leaseSeconds * 1000,
+    messageDomain,
+    migrate: role.migrate,
+    ...(role.logger ? { logger: role.logger } : {}),
+  });
+}
+
+/** The configured PostgreSQL server of a `postgres://` outbox. */
+export function postgresConnection(bridge: BridgeConfig): PostgresConnection {
+  const { password, tls, poolSize } = bridge.postgres;
+  return {
+    url: bridge.outbox,
+    poolSize,
+    ...(password !== undefined ? { password } : {}),
+    ...(tls
+      ? {
+          tls: {
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(tls.caFile ? { ca: readFileSync(tls.caFile, "utf8") } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** What the outbox recorded for one account, newest first (the `history` subcommand). */
-export function accountHistory(outboxPath: string, account: string, limit = 100): HistoryRow[] {
-  const outbox = new Outbox(outboxPath, { migrate: false });
+export async function accountHistory(
+  bridge: BridgeConfig,
+  account: string,
+  limit = 100,
+): Promise<HistoryRow[]> {
+  const outbox = await openOutbox(bridge, { owner: false, migrate: false });
   try {
-    return outbox.history(account, limit);
+    return await outbox.history(account, limit);
   } finally {
-    outbox.close();
+    await outbox.close();
   }
 }
 
-/** Apply pending outbox schema migrations (the `migrate` subcommand); the bridge must not run meanwhile. */
-export function migrateOutbox(outboxPath: string): MigrationReport {
-  const outbox = new Outbox(outboxPath, { exclusive: true, migrate: true });
-  outbox.close();
+/** Apply pending outbox schema migrations (the `migrate` subcommand); a SQLite outbox's bridge must not run meanwhile. */
+export async function migrateOutbox(bridge: BridgeConfig): Promise<MigrationReport> {
+  const outbox = await openOutbox(bridge, { owner: true, migrate: true });
+  await outbox.close();
   return outbox.migration;
 }
 
@@ -217,4 +279,7 @@ export type { HistoryRow } from "./outbox.js";
 export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";
 export { parseNotification } from "./payload.js";
+export type { PostgresConnection } from "./postgres.js";
+export { createPool } from "./postgres.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
+export type { OutboxStore } from "./store.js";

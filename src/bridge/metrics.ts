@@ -1,12 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Outbox } from "./outbox.js";
+import type { OutboxStore } from "./store.js";
 
 const prefix = "stoney_backup_bridge_";
 
 export type BridgeMetrics = ReturnType<typeof createMetrics>;
 
 /** One registry per bridge, so several bridges (tests) never share counters. */
-export function createMetrics(outbox: Outbox) {
+export function createMetrics(outbox: OutboxStore) {
   const registry = new Registry();
   const registers = [registry];
   const stats = () => outbox.stats();
@@ -64,16 +64,16 @@ export function createMetrics(outbox: Outbox) {
     name: `${prefix}outbox_pending`,
     help: "Mails waiting to be sent (including those in flight).",
     registers,
-    collect() {
-      this.set(stats().pendingMails);
+    async collect() {
+      this.set((await stats()).pendingMails);
     },
   });
   new Gauge({
     name: `${prefix}outbox_oldest_pending_age_seconds`,
     help: "Age of the oldest accepted alert or mail not yet delivered; 0 when nothing waits.",
     registers,
-    collect() {
-      const oldest = stats().oldestPendingMs;
+    async collect() {
+      const oldest = (await stats()).oldestPendingMs;
       this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
     },
   });
@@ -81,8 +81,8 @@ export function createMetrics(outbox: Outbox) {
     name: `${prefix}dead_letters`,
     help: "Dead letters in the outbox: undeliverable mails and unrenderable mail items.",
     registers,
-    collect() {
-      this.set(stats().deadLetters);
+    async collect() {
+      this.set((await stats()).deadLetters);
     },
   });
   return metrics;

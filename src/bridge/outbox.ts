@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { CoalescingWindow } from "./coalescing.js";
 import type { ThreadRoot } from "./headers.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
+import type { OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
 /**
@@ -121,6 +123,22 @@ ALTER TABLE mails ADD COLUMN refused_since BIGINT;
 ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
 `;
 
+/**
+ * One row per digest sent or being sent: the key (kind, recipient, period) makes it one per period however
+ * many bridges or restarts compose it; the snapshot is what the next period's digest compares with.
+ */
+export const digestsTable = `
+CREATE TABLE digests (
+  kind TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  period TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  mail_id BIGINT NOT NULL REFERENCES mails(id),
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (kind, recipient, period)
+);
+`;
+
 export const sqliteMigrations: readonly Migration[] = [
   { version: 1, name: "outbox", sql: outboxSchema },
   { version: 2, name: "readiness probe", sql: probes },
@@ -140,6 +158,7 @@ export const sqliteMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers)",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
+  { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
 ];
 
 /**
@@ -295,6 +314,16 @@ export interface Composition {
   dead: DeadItem[];
 }
 
+/** A digest to send once per (kind, recipient, period). */
+export interface NewDigest {
+  kind: string;
+  /** The recipient's address, lower case. */
+  recipient: string;
+  period: string;
+  snapshot: string;
+  mail: NewMail;
+}
+
 export interface StoredMail {
   id: number;
   createdAt: number;
@@ -358,6 +387,52 @@ export interface HistoryRow {
 }
 
 export const recipientKey = (r: MailRecipient) => `${r.address.toLowerCase()}|${r.audience}|${r.language}`;
+
+/** The outbox's counters, one query in both stores' SQL. */
+export const statsQuery = `SELECT
+  (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
+  (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
+  (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
+  (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
+  (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS "oldestAlert",
+  (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
+  (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS "oldestItem"`;
+
+export interface StatsRecord {
+  pending: number;
+  oldest: number | null;
+  dead: number;
+  alerts: number;
+  oldestAlert: number | null;
+  queued: number;
+  oldestItem: number | null;
+}
+
+export const statsOf = (row: StatsRecord): OutboxStats => {
+  const oldest = [row.oldest, row.oldestAlert, row.oldestItem].filter((t): t is number => t !== null);
+  return {
+    pendingMails: row.pending,
+    deadLetters: row.dead,
+    pendingAlerts: row.alerts,
+    queuedItems: row.queued,
+    ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
+  };
+};
+
+/** What the outbox recorded for one account (parameter 1) newest first, at most parameter 2 rows; both stores' SQL. */
+export const historyQuery = (parameter: (n: number) => string) => `
+  SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
+    CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
+      WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
+    m.message_id AS "messageId", m.subject, m.last_error AS error
+  FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ${parameter(1)}
+  UNION ALL
+  SELECT a.received_at, NULL, NULL, a.task, a.status,
+    CASE WHEN a.state = 'duplicate' THEN 'suppressed: duplicate'
+      WHEN a.last_error LIKE 'held %' THEN 'held' ELSE 'waiting for the directory' END,
+    NULL, NULL, a.last_error
+  FROM alerts a WHERE a.account = ${parameter(1)} AND a.state IN ('duplicate', 'pending')
+  ORDER BY 1 DESC LIMIT ${parameter(2)}`;
 
 /** A history row as both stores select it. */
 export interface HistoryRecord {
@@ -443,12 +518,14 @@ export interface RequeueFilter {
   account?: string;
 }
 
-export class Outbox {
+export class SqliteOutbox implements OutboxStore {
   readonly db: Database.Database;
+  readonly where: string;
   readonly migration: MigrationReport;
+  statements = 0;
   private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
-  private readonly statements;
+  private readonly sql;
 
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
@@ -474,8 +551,9 @@ export class Outbox {
     }
     const db = opened;
     this.db = db;
+    this.where = file;
     this.messageDomain = options.messageDomain ?? "stoney-backup-monitor.invalid";
-    this.statements = {
+    this.sql = {
       insertNotification: db.prepare(
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -513,9 +591,12 @@ export class Outbox {
       ),
       readyGroups: db.prepare(
         `SELECT recipient_key AS key FROM items WHERE state = 'queued' GROUP BY recipient_key
-         HAVING MIN(created_at) <= ? LIMIT ?`,
+         HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit`,
       ),
-      nextGroup: db.prepare(`SELECT MIN(created_at) AS at FROM items WHERE state = 'queued'`),
+      nextGroup: db.prepare(
+        `SELECT MIN(closes) AS at FROM (SELECT MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) AS closes
+         FROM items WHERE state = 'queued' GROUP BY recipient_key)`,
+      ),
       queuedItems: db.prepare(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry,
            ${threadRootColumns("items")}
@@ -557,36 +638,22 @@ export class Outbox {
            AND (@recipient IS NULL OR lower(recipient) = lower(@recipient))
            AND (@account IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.accounts) WHERE value = @account))`,
       ),
-      stats: db.prepare(
-        `SELECT
-          (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
-          (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-          (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
-          (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
-          (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldestAlert,
-          (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
-          (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldestItem`,
+      stats: db.prepare(statsQuery),
+      digestSent: db.prepare("SELECT 1 FROM digests WHERE kind = ? AND recipient = ? AND period = ?"),
+      insertDigest: db.prepare(
+        "INSERT INTO digests (kind, recipient, period, created_at, mail_id, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
       ),
-      history: db.prepare(
-        `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
-           CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-             WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
-           m.message_id AS messageId, m.subject, m.last_error AS error
-         FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = ?
-         UNION ALL
-         SELECT a.received_at, NULL, NULL, a.task, a.status,
-           CASE WHEN a.state = 'duplicate' THEN 'suppressed: duplicate'
-             WHEN a.last_error LIKE 'held %' THEN 'held' ELSE 'waiting for the directory' END,
-           NULL, NULL, a.last_error
-         FROM alerts a WHERE a.account = ? AND a.state IN ('duplicate', 'pending')
-         ORDER BY 1 DESC LIMIT ?`,
+      previousDigest: db.prepare(
+        "SELECT snapshot FROM digests WHERE kind = ? AND recipient = ? AND period < ? ORDER BY period DESC LIMIT 1",
       ),
+      history: db.prepare(historyQuery((n) => `@p${n}`)),
     };
   }
 
   /** Store one webhook payload in one transaction; duplicates within the window are stored as such. */
-  accept(notification: Notification, now: number, dedupeWindowMs: number): AcceptResult {
-    const s = this.statements;
+  async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
+    this.statements++;
+    const s = this.sql;
     return this.db.transaction((): AcceptResult => {
       const { lastInsertRowid } = s.insertNotification.run(
         now,
@@ -623,21 +690,26 @@ export class Outbox {
     })();
   }
 
-  /**
-   * What became of one problem (an alert's fingerprint and startsAt) so far: has its resolution arrived,
-   * was its warning queued or mailed to anyone, does a warning of it still wait for routing.
-   */
-  problem(fingerprint: string, startsAt: string): ProblemState {
-    const s = this.statements;
-    return {
-      resolved: s.problemResolved.get(fingerprint, startsAt) !== undefined,
-      announced: s.problemAnnounced.get(fingerprint, startsAt) !== undefined,
-      waiting: s.problemWaiting.get(fingerprint, startsAt) !== undefined,
-    };
+  /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
+  async problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>> {
+    this.statements++;
+    const s = this.sql;
+    return new Map(
+      alerts.map((alert) => [
+        alert.id,
+        {
+          resolved: s.problemResolved.get(alert.fingerprint, alert.startsAt) !== undefined,
+          announced: s.problemAnnounced.get(alert.fingerprint, alert.startsAt) !== undefined,
+          waiting: s.problemWaiting.get(alert.fingerprint, alert.startsAt) !== undefined,
+        },
+      ]),
+    );
   }
 
-  dueAlerts(now: number, limit: number): StoredAlert[] {
-    return (this.statements.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
+  /** Due alerts: with one process there is nothing to lease. */
+  async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
+    this.statements++;
+    return (this.sql.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
       id: row.id,
       receivedAt: row.received_at,
       fingerprint: row.fingerprint,
@@ -653,8 +725,12 @@ export class Outbox {
   }
 
   /** Write the routing of many alerts at once: their items, and the alerts as routed. */
-  route(routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>, now: number): void {
-    const s = this.statements;
+  async route(
+    routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>,
+    now: number,
+  ): Promise<void> {
+    this.statements++;
+    const s = this.sql;
     this.db.transaction(() => {
       for (const { alert, items } of routed) {
         for (const item of items) {
@@ -682,15 +758,41 @@ export class Outbox {
   }
 
   /** The directory could not answer: try these alerts again later. */
-  defer(alerts: readonly StoredAlert[], retryAt: (alert: StoredAlert) => number, error: string): void {
+  async defer(
+    alerts: readonly StoredAlert[],
+    retryAt: (alert: StoredAlert) => number,
+    error: string,
+  ): Promise<void> {
+    this.statements++;
     this.db.transaction(() => {
-      for (const alert of alerts) this.statements.deferAlert.run(retryAt(alert), error, alert.id);
+      for (const alert of alerts) this.sql.deferAlert.run(retryAt(alert), error, alert.id);
     })();
   }
 
-  /** Recipients whose coalescing window (started by their oldest queued item) has closed. */
-  readyRecipients(closedBefore: number, limit: number): string[] {
-    return (this.statements.readyGroups.all(closedBefore, limit) as { key: string }[]).map((r) => r.key);
+  /** One transaction: the recipients whose window closed, their items, their mails. */
+  async coalesce(
+    window: CoalescingWindow,
+    limit: number,
+    compose: (items: readonly QueuedItem[]) => Composition,
+    now: number,
+  ): Promise<number> {
+    this.statements++;
+    return this.db.transaction(() => {
+      const dead: DeadItem[] = [];
+      const mails = this.readyRecipients(now, window, limit).flatMap((key) => {
+        const items = this.queuedItems(key);
+        if (items.length === 0) return [];
+        const composed = compose(items);
+        dead.push(...composed.dead);
+        return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
+      });
+      return this.createMails(mails, now, dead).length;
+    })();
+  }
+
+  /** Recipients whose coalescing window has closed at `now`, oldest first. */
+  readyRecipients(now: number, window: CoalescingWindow, limit: number): string[] {
+    return (this.sql.readyGroups.all({ ...window, now, limit }) as { key: string }[]).map((r) => r.key);
   }
 
   queuedItems(key: string): QueuedItem[] {
@@ -709,7 +811,7 @@ export class Outbox {
       thread_id: string | null;
       thread_subject: string | null;
     };
-    return (this.statements.queuedItems.all(key) as Row[]).map((row) => ({
+    return (this.sql.queuedItems.all(key) as Row[]).map((row) => ({
       id: row.id,
       alertId: row.alert_id,
       createdAt: row.created_at,
@@ -733,7 +835,7 @@ export class Outbox {
     now: number,
     dead: readonly DeadItem[] = [],
   ): number[] {
-    const s = this.statements;
+    const s = this.sql;
     return this.db.transaction(() => {
       for (const { itemId, reason } of dead) s.buryItem.run(reason, itemId);
       return mails.map(({ mail, itemIds }) => {
@@ -759,9 +861,37 @@ export class Outbox {
     })();
   }
 
+  /**
+   * Queue each digest whose (kind, recipient, period) has none yet, with its mail, in one transaction per
+   * digest; returns how many were new. A digest another bridge or an earlier run queued is skipped.
+   */
+  async createDigests(digests: readonly NewDigest[], now: number): Promise<number> {
+    this.statements++;
+    const s = this.sql;
+    let created = 0;
+    for (const digest of digests)
+      this.db
+        .transaction(() => {
+          if (s.digestSent.get(digest.kind, digest.recipient, digest.period) !== undefined) return;
+          const [mailId] = this.createMails([{ mail: digest.mail, itemIds: [] }], now);
+          s.insertDigest.run(digest.kind, digest.recipient, digest.period, now, mailId, digest.snapshot);
+          created += 1;
+        })
+        .immediate();
+    return created;
+  }
+
+  /** The snapshot of the recipient's last digest of this kind before `period`. */
+  async previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined> {
+    this.statements++;
+    return (this.sql.previousDigest.get(kind, recipient, period) as { snapshot: string } | undefined)
+      ?.snapshot;
+  }
+
   /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */
-  claimMails(now: number, limit: number): StoredMail[] {
-    const s = this.statements;
+  async claimMails(now: number, limit: number): Promise<StoredMail[]> {
+    this.statements++;
+    const s = this.sql;
     return this.db.transaction(() => {
       const rows = s.dueMails.all(now, limit) as MailRow[];
       for (const row of rows) s.claimMail.run(row.id);
@@ -770,16 +900,18 @@ export class Outbox {
   }
 
   /** Mails that were being sent when the process died go back to pending. */
-  recoverInFlight(): number {
-    return this.statements.recover.run().changes;
+  async recoverInFlight(): Promise<number> {
+    this.statements++;
+    return this.sql.recover.run().changes;
   }
 
   /**
    * Record one delivery attempt as soon as it ended, in its own transaction: a crash afterwards
    * cannot send that mail again.
    */
-  record(attempt: Attempt): void {
-    const s = this.statements;
+  async record(attempt: Attempt): Promise<void> {
+    this.statements++;
+    const s = this.sql;
     const { mailId, outcome, at, durationMs } = attempt;
     this.db.transaction(() => {
       const response = outcome.kind === "sent" ? outcome.response : outcome.error;
@@ -792,8 +924,9 @@ export class Outbox {
   }
 
   /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
-  requeue(filter: RequeueFilter, now: number): number {
-    return this.statements.requeue.run({
+  async requeue(filter: RequeueFilter, now: number): Promise<number> {
+    this.statements++;
+    return this.sql.requeue.run({
       now,
       since: filter.since ?? null,
       until: filter.until ?? null,
@@ -803,59 +936,47 @@ export class Outbox {
   }
 
   /** A send given up at shutdown: back to pending, not counted as an attempt. */
-  release(mailId: number): void {
-    this.statements.release.run(mailId);
+  async release(mailId: number): Promise<void> {
+    this.statements++;
+    this.sql.release.run(mailId);
   }
 
-  /** Readiness: one real (synced) write; throws when the store cannot write. */
-  probe(now: number): void {
-    this.statements.probe.run(now);
+  /** Readiness: one real (synced) write; rejects when the store cannot write. */
+  async probe(now: number): Promise<void> {
+    this.statements++;
+    this.sql.probe.run(now);
   }
 
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  nextPreparation(coalesceMs: number): number | undefined {
-    const alert = this.at(this.statements.nextAlert);
-    const group = this.at(this.statements.nextGroup);
-    const times = [alert, group === undefined ? undefined : group + coalesceMs].filter(
-      (t): t is number => t !== undefined,
-    );
+  async nextPreparation(window: CoalescingWindow): Promise<number | undefined> {
+    this.statements++;
+    const alert = this.at(this.sql.nextAlert);
+    const group = (this.sql.nextGroup.get(window) as { at: number | null }).at ?? undefined;
+    const times = [alert, group].filter((t): t is number => t !== undefined);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   /** When the next pending mail is due (ms), or undefined when none waits. */
-  nextSending(): number | undefined {
-    return this.at(this.statements.nextMail);
+  async nextSending(): Promise<number | undefined> {
+    this.statements++;
+    return this.at(this.sql.nextMail);
   }
 
   private at(statement: Database.Statement): number | undefined {
     return (statement.get() as { at: number | null }).at ?? undefined;
   }
 
-  stats(): OutboxStats {
-    const row = this.statements.stats.get() as {
-      pending: number;
-      oldest: number | null;
-      dead: number;
-      alerts: number;
-      oldestAlert: number | null;
-      queued: number;
-      oldestItem: number | null;
-    };
-    const oldest = [row.oldest, row.oldestAlert, row.oldestItem].filter((t): t is number => t !== null);
-    return {
-      pendingMails: row.pending,
-      deadLetters: row.dead,
-      pendingAlerts: row.alerts,
-      queuedItems: row.queued,
-      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
-    };
+  async stats(): Promise<OutboxStats> {
+    this.statements++;
+    return statsOf(this.sql.stats.get() as StatsRecord);
   }
 
-  history(account: string, limit: number): HistoryRow[] {
-    return (this.statements.history.all(account, account, limit) as HistoryRecord[]).map(historyOutcome);
+  async history(account: string, limit: number): Promise<HistoryRow[]> {
+    this.statements++;
+    return (this.sql.history.all({ p1: account, p2: limit }) as HistoryRecord[]).map(historyOutcome);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
     this.lock?.close();
   }

@@ -1,15 +1,14 @@
 import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
-import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
+import { type CoalescingWindow, coalescingWindow } from "./coalescing.js";
+import { composeMail } from "./compose.js";
 import type { BridgeMetrics } from "./metrics.js";
 import type {
   Attempt,
   AttemptOutcome,
   Composition,
-  DeadItem,
   NewMail,
-  Outbox,
   ProblemState,
   QueuedItem,
   RoutedItem,
@@ -26,13 +25,8 @@ import {
   routeAlert,
   routeUndeliverable,
 } from "./route.js";
-import {
-  type MailAudience,
-  type RenderedMail,
-  renderMail,
-  type TemplateSource,
-  toLanguage,
-} from "./templates/index.js";
+import type { OutboxStore } from "./store.js";
+import type { TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
 
 export interface PipelineOptions {
@@ -64,14 +58,6 @@ export const reasonLabel = (reason: string): string =>
         .replace(/[0-9]+/g, "")
         .replace(/\s+/g, " ")
         .trim() || "unknown";
-
-/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
-export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
-  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
-  const [account] = accounts;
-  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
-  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
-};
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -119,6 +105,7 @@ export class Pipeline {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly routeOptions: RouteOptions;
+  private readonly window: CoalescingWindow;
   /** Sends under way, by mail id; never more than the SMTP pool's connections. */
   private readonly inFlight = new Map<number, Promise<void>>();
   /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
@@ -128,7 +115,7 @@ export class Pipeline {
   private relayAcceptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly outbox: OutboxStore,
     private readonly resolver: RecipientResolver,
     private readonly mailer: Mailer,
     private readonly templates: TemplateSource,
@@ -143,18 +130,18 @@ export class Pipeline {
       defaultLanguage: config.templates.defaultLanguage,
       operatorTimeZone: options.operatorTimeZone,
     };
+    this.window = coalescingWindow(config);
   }
 
-  start(): void {
-    const recovered = this.outbox.recoverInFlight();
+  async start(): Promise<void> {
+    const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
-    const coalesceMs = this.options.config.coalesceSeconds * 1000;
     this.running = Promise.all([
       this.loop(
         this.routing,
         () => this.prepare(),
-        () => this.outbox.nextPreparation(coalesceMs),
+        () => this.outbox.nextPreparation(this.window),
       ),
       this.sendLoop(),
     ]);
@@ -206,9 +193,9 @@ export class Pipeline {
   }
 
   /** Readiness: the store took a real write and every ended send is recorded. */
-  ready(): boolean {
+  async ready(): Promise<boolean> {
     try {
-      this.outbox.probe(Date.now());
+      await this.outbox.probe(Date.now());
       return this.unrecorded.length === 0;
     } catch {
       return false;
@@ -218,7 +205,7 @@ export class Pipeline {
   private async loop(
     alarm: Alarm,
     round: () => Promise<boolean>,
-    nextDue: () => number | undefined,
+    nextDue: () => Promise<number | undefined>,
   ): Promise<void> {
     while (!this.stopped) {
       let busy = false;
@@ -232,23 +219,29 @@ export class Pipeline {
       }
       if (this.stopped) break;
       if (busy) continue;
-      const next = nextDue();
+      const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
   }
 
   private async prepare(): Promise<boolean> {
     const routed = await this.route(Date.now());
-    const mails = this.coalesce(Date.now());
+    // While routing is behind, a recipient's next item may wait in the backlog longer than the
+    // window: only the maximum hold closes windows until routing has caught up.
+    const behind = routed >= routeBatch;
+    const mails = await this.coalesce(
+      Date.now(),
+      behind ? { ...this.window, quietMs: this.window.maxHoldMs } : this.window,
+    );
     if (mails > 0) this.sending.wake();
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
   /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
   private async route(now: number): Promise<number> {
-    const due = this.outbox.dueAlerts(now, routeBatch);
+    const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
-    const alerts = this.hold(due, now);
+    const alerts = await this.hold(due, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -273,14 +266,14 @@ export class Pipeline {
           { err: message, alerts: waiting.length, givenUp: undeliverable.length },
           "directory lookup failed: the alerts stay in the outbox and are retried",
         );
-        this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
     const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
+    const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const problem = this.outbox.problem(alert.fingerprint, alert.startsAt);
-      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problem);
+      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id));
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
@@ -293,13 +286,13 @@ export class Pipeline {
       );
       routed.push({ alert, items: routeUndeliverable(alert, reason, this.routeOptions) });
     }
-    this.outbox.route(routed, Date.now());
+    await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
   }
 
   /** Schedule warnings about running backups wait for the grace period; the others are returned. */
-  private hold(alerts: readonly StoredAlert[], now: number): StoredAlert[] {
+  private async hold(alerts: readonly StoredAlert[], now: number): Promise<StoredAlert[]> {
     const graceMs = this.options.config.runningGraceSeconds * 1000;
     const until = new Map<StoredAlert, number>();
     for (const alert of alerts) {
@@ -308,7 +301,7 @@ export class Pipeline {
     }
     if (until.size === 0) return [...alerts];
     for (const [alert, due] of until)
-      this.outbox.defer(
+      await this.outbox.defer(
         [alert],
         () => due,
         `held while the backup runs, until ${new Date(due).toISOString()}`,
@@ -344,7 +337,7 @@ export class Pipeline {
     alert: StoredAlert,
     lookup: AccountLookup | undefined,
     present: AccountStatus | undefined,
-    problem: ProblemState,
+    problem: ProblemState | undefined,
   ): RoutedItem[] {
     try {
       const current = { ...alert, annotations: presentAnnotations(alert, present) };
@@ -361,20 +354,8 @@ export class Pipeline {
   }
 
   /** Stage 2: one mail per recipient whose coalescing window has closed, listing all its items. */
-  private coalesce(now: number): number {
-    const keys = this.outbox.readyRecipients(
-      now - this.options.config.coalesceSeconds * 1000,
-      recipientsPerRound,
-    );
-    if (keys.length === 0) return 0;
-    const dead: DeadItem[] = [];
-    const mails = keys.flatMap((key) => {
-      const composed = this.compose(this.outbox.queuedItems(key));
-      dead.push(...composed.dead);
-      return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
-    });
-    this.outbox.createMails(mails, Date.now(), dead);
-    return mails.length;
+  private coalesce(now: number, window: CoalescingWindow): Promise<number> {
+    return this.outbox.coalesce(window, recipientsPerRound, (items) => this.compose(items), now);
   }
 
   /**
@@ -421,56 +402,14 @@ export class Pipeline {
   }
 
   private composeMail(items: readonly QueuedItem[]): NewMail {
-    const [first] = items;
-    if (!first) throw new Error("a mail needs at least one item");
-    const { recipient } = first;
-    const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
-    const { selfCareUrl, defaultLanguage } = this.options.config.templates;
-    const [account] = accounts;
-    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
-    const settings =
-      recipient.audience === "customer" && account && accounts.length === 1
-        ? settingsUrl(selfCareUrl, account)
-        : undefined;
-    const rendered = this.render(recipient.audience, items, settings);
-    const tasks = [...new Set(items.map((i) => i.task))];
-    const thread = threadFields(
-      rendered.subject,
-      items.map((i) => i.thread),
-    );
-    const list = listHeaders({
-      audience: recipient.audience,
-      language: toLanguage(recipient.language, defaultLanguage),
-      domain: mailDomain(this.options.config.smtp.from),
-      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    const { config, operatorTimeZone, builtinTemplates } = this.options;
+    return composeMail(items, {
+      config,
+      operatorTimeZone,
+      templates: this.templates,
+      builtinTemplates,
+      logger: this.logger,
     });
-    return {
-      recipient,
-      ...rendered,
-      subject: thread.subject,
-      headers: { ...list, ...thread.headers },
-      accounts,
-      tasks,
-    };
-  }
-
-  private render(audience: MailAudience, items: readonly QueuedItem[], settings?: string): RenderedMail {
-    const [first] = items;
-    const context = {
-      audience,
-      language: toLanguage(first?.recipient.language, this.options.config.templates.defaultLanguage),
-      timeZone: first?.recipient.timeZone ?? this.options.operatorTimeZone,
-      selfCareUrl: selfCareLink(this.options.config.templates.selfCareUrl, audience, items),
-      ...(settings ? { settingsUrl: settings } : {}),
-      ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
-    };
-    const entries = items.map((i) => i.entry);
-    try {
-      return renderMail(entries, context, this.templates);
-    } catch (error) {
-      this.logger.warn({ err: error }, "rendering with template overrides failed: built-in templates used");
-      return renderMail(entries, context, this.options.builtinTemplates);
-    }
   }
 
   /**
@@ -484,10 +423,10 @@ export class Pipeline {
       let claimed = 0;
       let free = 0;
       try {
-        this.recordLeftovers();
+        await this.recordLeftovers();
         free = slots - this.inFlight.size;
         if (free > 0) {
-          const mails = this.outbox.claimMails(Date.now(), free);
+          const mails = await this.outbox.claimMails(Date.now(), free);
           claimed = mails.length;
           for (const mail of mails) this.startSending(mail);
         }
@@ -497,7 +436,7 @@ export class Pipeline {
         continue;
       }
       if (claimed > 0 && claimed === free) continue;
-      const next = free > 0 ? this.outbox.nextSending() : undefined;
+      const next = free > 0 ? await this.outbox.nextSending().catch(() => undefined) : undefined;
       await this.sending.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
     await this.drain();
@@ -515,7 +454,7 @@ export class Pipeline {
     this.stopping.abort();
     await Promise.all(this.inFlight.values());
     try {
-      this.recordLeftovers();
+      await this.recordLeftovers();
     } catch (error) {
       this.logger.error(
         { err: error, mails: this.unrecorded.map((a) => a.mailId) },
@@ -525,19 +464,19 @@ export class Pipeline {
   }
 
   private startSending(mail: StoredMail): void {
-    const done = this.deliver(mail).then((attempt) => {
-      if (attempt === undefined) this.release(mail.id);
-      else this.recordOrKeep(attempt);
+    const done = this.deliver(mail).then(async (attempt) => {
+      if (attempt === undefined) await this.release(mail.id);
+      else await this.recordOrKeep(attempt);
       this.inFlight.delete(mail.id);
       this.sending.wake();
     });
     this.inFlight.set(mail.id, done);
   }
 
-  private recordOrKeep(attempt: Attempt): void {
+  private async recordOrKeep(attempt: Attempt): Promise<void> {
     if (this.unrecorded.length === 0) {
       try {
-        this.outbox.record(attempt);
+        await this.outbox.record(attempt);
         return;
       } catch (error) {
         this.logger.error(
@@ -550,17 +489,17 @@ export class Pipeline {
   }
 
   /** Record what a full disk refused before; throws while it still refuses. */
-  private recordLeftovers(): void {
+  private async recordLeftovers(): Promise<void> {
     while (this.unrecorded.length > 0) {
       const [attempt] = this.unrecorded;
-      if (attempt) this.outbox.record(attempt);
+      if (attempt) await this.outbox.record(attempt);
       this.unrecorded.shift();
     }
   }
 
-  private release(mailId: number): void {
+  private async release(mailId: number): Promise<void> {
     try {
-      this.outbox.release(mailId);
+      await this.outbox.release(mailId);
     } catch (error) {
       // Still `sending`: the next start sends it again.
       this.logger.warn({ err: error, mail: mailId }, "an interrupted mail could not be put back");

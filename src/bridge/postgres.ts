@@ -1,28 +1,38 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../log.js";
+import type { CoalescingWindow } from "./coalescing.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
+  type Attempt,
   type Composition,
+  digestsTable,
+  type HistoryRecord,
   type HistoryRow,
   historyOutcome,
+  historyQuery,
   type MailRow,
   mailColumns,
   mailRetryColumns,
+  type NewDigest,
   type OutboxStats,
+  type ProblemState,
   type QueuedItem,
   type RequeueFilter,
   type RoutedItem,
   recipientKey,
+  type StatsRecord,
   type StoredAlert,
   type StoredMail,
+  statsOf,
+  statsQuery,
   threadOf,
   threadRootColumns,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-import type { Attempt, OutboxStore } from "./store.js";
+import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 
@@ -143,21 +153,31 @@ export const postgresMigrations: readonly Migration[] = [
     name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
   },
+  { version: 5, name: "digests, one per recipient and period", sql: digestsTable },
+  {
+    version: 6,
+    name: "what became of a problem",
+    sql: "CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);",
+  },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
 const migrationLock = 7_305_001;
 const coalescingLock = 7_305_002;
 
-export interface PostgresOptions {
+/** Where and how to connect: the URL, and what the configuration adds to it. */
+export interface PostgresConnection {
   url: string;
   /** Overrides the URL's password (PGPASSWORD, a password file). */
   password?: string;
   /** TLS towards the server; the URL's sslmode works too. */
   tls?: { ca?: string; rejectUnauthorized: boolean };
+  poolSize: number;
+}
+
+export interface PostgresOptions extends PostgresConnection {
   /** How long a claim lasts without being extended; a dead instance's work waits this long. */
   leaseMs: number;
-  poolSize: number;
   messageDomain: string;
   migrate: boolean;
   logger?: Logger;
@@ -205,6 +225,23 @@ interface ItemRow {
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
   attempts`;
 
+/** A connection pool that survives a server restart (the pool replaces the connections it lost). */
+export function createPool(connection: PostgresConnection, logger?: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: connection.url,
+    ...(connection.password !== undefined ? { password: connection.password } : {}),
+    ...(connection.tls ? { ssl: connection.tls } : {}),
+    max: connection.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "stoney-backup-monitor",
+    types,
+  });
+  // Without a listener, an idle connection the server ends would crash the process.
+  pool.on("error", (error) => logger?.warn({ err: error.message }, "PostgreSQL connection lost"));
+  return pool;
+}
+
 export class PostgresOutbox implements OutboxStore {
   readonly where: string;
   migration: MigrationReport = { from: 0, to: 0, applied: [] };
@@ -216,20 +253,7 @@ export class PostgresOutbox implements OutboxStore {
 
   private constructor(private readonly options: PostgresOptions) {
     this.where = redactUrl(options.url);
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      ...(options.password !== undefined ? { password: options.password } : {}),
-      ...(options.tls ? { ssl: options.tls } : {}),
-      max: options.poolSize,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      application_name: "stoney-backup-bridge",
-      types,
-    });
-    // A server restart ends idle connections with an error event; the pool replaces them on demand.
-    this.pool.on("error", (error) =>
-      options.logger?.warn({ err: error.message }, "PostgreSQL connection lost"),
-    );
+    this.pool = createPool(options, options.logger);
     this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, options.leaseMs / 3));
     this.renewal.unref();
   }
@@ -395,6 +419,24 @@ export class PostgresOutbox implements OutboxStore {
     };
   }
 
+  async problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>> {
+    if (alerts.length === 0) return new Map();
+    const { rows } = await this.query<ProblemState & { id: number }>(
+      `SELECT t.id,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'resolved') AS resolved,
+         EXISTS (SELECT 1 FROM alerts a JOIN items i ON i.alert_id = a.id WHERE a.fingerprint = t.fingerprint
+           AND a.starts_at = t.starts_at AND a.status = 'firing' AND i.state IN ('queued', 'mailed')) AS announced,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = t.fingerprint AND a.starts_at = t.starts_at
+           AND a.status = 'firing' AND a.state = 'pending') AS waiting
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(id, fingerprint, starts_at)`,
+      [alerts.map((a) => a.id), alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt)],
+    );
+    return new Map(
+      rows.map(({ id, resolved, announced, waiting }) => [id, { resolved, announced, waiting }]),
+    );
+  }
+
   async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
     const { rows } = await this.query<AlertRow>(
       `UPDATE alerts SET lease_owner = $1, lease_until = $2::bigint + $3::bigint
@@ -485,7 +527,7 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async coalesce(
-    closedBefore: number,
+    window: CoalescingWindow,
     limit: number,
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
@@ -503,9 +545,9 @@ export class PostgresOutbox implements OutboxStore {
            recipient_key, entry, ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
-           HAVING MIN(created_at) <= $1 LIMIT $2)
+           HAVING LEAST(MAX(created_at) + $1, MIN(created_at) + $2) <= $3 LIMIT $4)
          ORDER BY id`,
-        [closedBefore, limit],
+        [window.quietMs, window.maxHoldMs, now, limit],
         client,
       );
       if (rows.length === 0) return 0;
@@ -590,6 +632,56 @@ export class PostgresOutbox implements OutboxStore {
     });
   }
 
+  /**
+   * Queue each digest whose (kind, recipient, period) has none yet; when another instance queues the same
+   * digest at the same moment, the key lets one of them through and the other's mail is not kept.
+   */
+  async createDigests(digests: readonly NewDigest[], now: number): Promise<number> {
+    let created = 0;
+    for (const digest of digests)
+      created += await this.transaction(async (client) => {
+        const { mail } = digest;
+        const inserted = await this.query<{ id: number }>(
+          `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, headers,
+             accounts, tasks, state, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $1) RETURNING id`,
+          [
+            now,
+            mail.recipient.address,
+            mail.recipient.audience,
+            mail.recipient.language,
+            `<${randomUUID()}@${this.options.messageDomain}>`,
+            mail.subject,
+            mail.text,
+            mail.html,
+            JSON.stringify(mail.headers ?? {}),
+            JSON.stringify(mail.accounts),
+            JSON.stringify(mail.tasks),
+          ],
+          client,
+        );
+        const mailId = inserted.rows[0]?.id;
+        const claimed = await this.query(
+          `INSERT INTO digests (kind, recipient, period, created_at, mail_id, snapshot)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [digest.kind, digest.recipient, digest.period, now, mailId, digest.snapshot],
+          client,
+        );
+        if (claimed.rowCount === 1) return 1;
+        await this.query("DELETE FROM mails WHERE id = $1", [mailId], client);
+        return 0;
+      });
+    return created;
+  }
+
+  async previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined> {
+    const { rows } = await this.query<{ snapshot: string }>(
+      "SELECT snapshot FROM digests WHERE kind = $1 AND recipient = $2 AND period < $3 ORDER BY period DESC LIMIT 1",
+      [kind, recipient, period],
+    );
+    return rows[0]?.snapshot;
+  }
+
   async claimMails(now: number, limit: number): Promise<StoredMail[]> {
     const { rows } = await this.query<MailRow & { next_attempt_at: number }>(
       `UPDATE mails SET state = 'sending', lease_owner = $1, lease_until = $2::bigint + $3::bigint
@@ -658,13 +750,16 @@ export class PostgresOutbox implements OutboxStore {
     );
   }
 
-  async nextPreparation(coalesceMs: number): Promise<number | undefined> {
+  async nextPreparation(window: CoalescingWindow): Promise<number | undefined> {
     const { rows } = await this.query<{ alert: number | null; item: number | null }>(
       `SELECT (SELECT MIN(next_attempt_at) FROM alerts WHERE state = 'pending') AS alert,
-         (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS item`,
+         (SELECT MIN(LEAST(newest + $1, oldest + $2)) FROM (
+           SELECT MIN(created_at) AS oldest, MAX(created_at) AS newest FROM items WHERE state = 'queued'
+           GROUP BY recipient_key) AS groups) AS item`,
+      [window.quietMs, window.maxHoldMs],
     );
     const row = rows[0];
-    const times = [row?.alert, row?.item === null || row?.item === undefined ? null : row.item + coalesceMs];
+    const times = [row?.alert, row?.item];
     const due = times.filter((t): t is number => typeof t === "number");
     return due.length > 0 ? Math.min(...due) : undefined;
   }
@@ -677,63 +772,16 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async stats(): Promise<OutboxStats> {
-    const { rows } = await this.query<{
-      pending: number;
-      oldest: number | null;
-      dead: number;
-      alerts: number;
-      oldest_alert: number | null;
-      queued: number;
-      oldest_item: number | null;
-    }>(
-      `SELECT
-        (SELECT COUNT(*) FROM mails WHERE state IN ('pending', 'sending')) AS pending,
-        (SELECT MIN(created_at) FROM mails WHERE state IN ('pending', 'sending')) AS oldest,
-        (SELECT COUNT(*) FROM mails WHERE state = 'dead') + (SELECT COUNT(*) FROM items WHERE state = 'dead') AS dead,
-        (SELECT COUNT(*) FROM alerts WHERE state = 'pending') AS alerts,
-        (SELECT MIN(received_at) FROM alerts WHERE state = 'pending') AS oldest_alert,
-        (SELECT COUNT(*) FROM items WHERE state = 'queued') AS queued,
-        (SELECT MIN(created_at) FROM items WHERE state = 'queued') AS oldest_item`,
-    );
-    const row = rows[0];
-    const oldest = [row?.oldest, row?.oldest_alert, row?.oldest_item].filter(
-      (t): t is number => typeof t === "number",
-    );
-    return {
-      pendingMails: row?.pending ?? 0,
-      deadLetters: row?.dead ?? 0,
-      pendingAlerts: row?.alerts ?? 0,
-      queuedItems: row?.queued ?? 0,
-      ...(oldest.length > 0 ? { oldestPendingMs: Math.min(...oldest) } : {}),
-    };
+    const { rows } = await this.query<StatsRecord>(statsQuery);
+    return statsOf(rows[0] as StatsRecord);
   }
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {
-    const { rows } = await this.query<{
-      at: number;
-      recipient: string | null;
-      audience: string | null;
-      task: string;
-      status: string;
-      outcome: string;
-      message_id: string | null;
-      subject: string | null;
-      error: string | null;
-    }>(
-      `SELECT i.created_at AS at, COALESCE(m.recipient, i.recipient) AS recipient, i.audience, i.task, i.status,
-         CASE i.state WHEN 'suppressed' THEN 'suppressed: ' || i.reason
-           WHEN 'queued' THEN 'queued' WHEN 'dead' THEN 'dead: ' || i.reason ELSE m.state END AS outcome,
-         m.message_id, m.subject, m.last_error AS error
-       FROM items i LEFT JOIN mails m ON m.id = i.mail_id WHERE i.account = $1
-       UNION ALL
-       SELECT a.received_at, NULL, NULL, a.task, a.status,
-         CASE a.state WHEN 'duplicate' THEN 'suppressed: duplicate' ELSE 'waiting for the directory' END,
-         NULL, NULL, a.last_error
-       FROM alerts a WHERE a.account = $1 AND a.state IN ('duplicate', 'pending')
-       ORDER BY 1 DESC LIMIT $2`,
+    const { rows } = await this.query<HistoryRecord>(
+      historyQuery((n) => `$${n}`),
       [account, limit],
     );
-    return rows.map((row) => historyOutcome({ ...row, messageId: row.message_id }));
+    return rows.map(historyOutcome);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,13 @@
+import type { CoalescingWindow } from "./coalescing.js";
 import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
-  AttemptOutcome,
+  Attempt,
   Composition,
   HistoryRow,
+  NewDigest,
   OutboxStats,
+  ProblemState,
   QueuedItem,
   RequeueFilter,
   RoutedItem,
@@ -12,14 +15,6 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
-
-/** One delivery attempt, recorded the moment it ended. */
-export interface Attempt {
-  mailId: number;
-  outcome: AttemptOutcome;
-  at: number;
-  durationMs: number;
-}
 
 /**
  * The outbox as the bridge's stages see it: a SQLite file for one process, or PostgreSQL shared by
@@ -34,6 +29,8 @@ export interface OutboxStore {
   readonly migration: MigrationReport;
   /** Store one webhook payload; alerts seen within the dedupe window (by any instance) are stored as duplicates. */
   accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult>;
+  /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
+  problems(alerts: readonly StoredAlert[]): Promise<Map<number, ProblemState>>;
   /** Claim due alerts for routing. */
   claimAlerts(now: number, limit: number): Promise<StoredAlert[]>;
   /** Write the routing of claimed alerts: their items, and the alerts as routed. */
@@ -48,17 +45,21 @@ export interface OutboxStore {
     error: string,
   ): Promise<void>;
   /**
-   * One mail per recipient whose coalescing window (started by their oldest queued item) closed
-   * before `closedBefore`, composed from all the recipient's queued items; never two instances
+   * One mail per recipient whose coalescing window (see CoalescingWindow) closed at `now`,
+   * composed from all the recipient's queued items; never two instances
    * at once, so a recipient gets one mail per window. The composition names the items its mail
    * carries and the dead ones (dead-lettered with their reason). Returns the number of mails created.
    */
   coalesce(
-    closedBefore: number,
+    window: CoalescingWindow,
     limit: number,
     compose: (items: readonly QueuedItem[]) => Composition,
     now: number,
   ): Promise<number>;
+  /** Queue each digest whose (kind, recipient, period) has none yet; returns how many were new. */
+  createDigests(digests: readonly NewDigest[], now: number): Promise<number>;
+  /** The snapshot of the recipient's last digest of this kind before `period`. */
+  previousDigest(kind: string, recipient: string, period: string): Promise<string | undefined>;
   /** Claim due mails for sending (marked `sending`). */
   claimMails(now: number, limit: number): Promise<StoredMail[]>;
   record(attempt: Attempt): Promise<void>;
@@ -71,7 +72,7 @@ export interface OutboxStore {
   /** Readiness: one real write; rejects when the store cannot write. */
   probe(now: number): Promise<void>;
   /** When routing or coalescing next has something to do (ms), or undefined when nothing waits. */
-  nextPreparation(coalesceMs: number): Promise<number | undefined>;
+  nextPreparation(window: CoalescingWindow): Promise<number | undefined>;
   /** When the next pending mail is due (ms), or undefined when none waits. */
   nextSending(): Promise<number | undefined>;
   stats(): Promise<OutboxStats>;
@@ -80,9 +81,6 @@ export interface OutboxStore {
   readonly statements: number;
   close(): Promise<void>;
 }
-
-/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
-export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
 
 /** The URL without its password, for messages and logs. */
 export const redactUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

@@ -62,7 +62,7 @@ export function classifySendError(error: unknown): SendError {
   return new SendError(message, code !== undefined && code >= 500 && code < 600, e.command);
 }
 
-const autoHeaders = {
+export const autoHeaders = {
   // RFC 3834: no vacation replies or auto-forward loops; the Microsoft header says the same to Exchange.
   "Auto-Submitted": "auto-generated",
   "X-Auto-Response-Suppress": "All",

@@ -11,6 +11,9 @@ const smtpUrlSchema = z
   .string()
   .regex(/^(smtps?:\/\/.+|file:.+)$/, "expected smtp://, smtps:// or file: (a folder for .eml files)");
 
+/** A `postgres://` or `postgresql://` outbox; anything else is a SQLite file. */
+export const isPostgresUrl = (outbox: string): boolean => /^postgres(ql)?:\/\//i.test(outbox);
+
 export const bridgeSchema = z
   .object({
     listen: listenSchema(9852, "HTTP listener of the bridge (webhook, metrics, health)."),
@@ -40,10 +43,52 @@ export const bridgeSchema = z
       .positive()
       .default(16 * 1024 * 1024)
       .describe("Larger bodies get 413 (10,000 alerts are about 4.3 MiB)."),
-    outboxPath: z
+    outbox: z
       .string()
+      .min(1)
       .default("./data/outbox.sqlite")
-      .describe("The SQLite outbox (relative to the config file)."),
+      .describe(
+        "The outbox: a SQLite file (relative to the config file) that one bridge process owns, or a `postgres://` URL that several bridge instances share (see docs/ha.md).",
+      ),
+    outboxPath: z
+      .never({ error: "renamed to bridge.outbox (a SQLite file or a postgres:// URL)" })
+      .optional()
+      .describe("Old name of `outbox`: refused with the new name."),
+    postgres: z
+      .object({
+        password: z
+          .string()
+          .optional()
+          .describe(
+            "The PostgreSQL password, inline (prefer the file or `PGPASSWORD`); wins over one in the URL.",
+          ),
+        passwordFile: z
+          .string()
+          .optional()
+          .describe("File holding the PostgreSQL password; `PGPASSWORD` overrides it."),
+        tls: z
+          .object({
+            caFile: z
+              .string()
+              .optional()
+              .describe("CA certificate of the server, when it is not a public one."),
+            rejectUnauthorized: z.boolean().default(true).describe("Check the server's certificate."),
+          })
+          .strict()
+          .optional()
+          .describe("TLS towards PostgreSQL (present: on); `sslmode=` in the URL works too."),
+        leaseSeconds: z
+          .number()
+          .positive()
+          .default(30)
+          .describe(
+            "An instance's claim on alerts and mails, renewed while it lives: a dead instance's work waits this long for another.",
+          ),
+        poolSize: z.number().int().positive().default(10).describe("Connections per bridge instance."),
+      })
+      .strict()
+      .prefault({})
+      .describe("A `postgres://` outbox: password, TLS, leases."),
     migrateAtStart: z
       .boolean()
       .default(true)
@@ -69,11 +114,50 @@ export const bridgeSchema = z
       .describe(
         "A schedule warning for a computer whose backup is running waits until the run has had this long (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.",
       ),
+    digests: z
+      .object({
+        resellers: z
+          .boolean()
+          .default(true)
+          .describe("A weekly report (the ISO week just ended) to each reseller about all its accounts."),
+        customers: z
+          .boolean()
+          .default(true)
+          .describe(
+            "A monthly report to each customer whose account lists `digest` in `directory.attributes.notices`.",
+          ),
+        hourUtc: z
+          .number()
+          .int()
+          .min(0)
+          .max(23)
+          .default(6)
+          .describe("The hour (UTC) of the first day after the week or month from which its digests go out."),
+        checkSeconds: z
+          .number()
+          .positive()
+          .default(600)
+          .describe("How often the bridge looks whether digests are due (they need the exporter's state)."),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        "Digests from the exporter's state, sent through the outbox: one per recipient and period, however many bridges run.",
+      ),
     coalesceSeconds: z
       .number()
       .nonnegative()
       .default(120)
-      .describe("Mails to one recipient within this window go out as one mail."),
+      .describe(
+        "Coalescing window: a recipient's mail waits until no new problem for them arrived for this long, so a burst's problems go out as one mail (see `coalesceMaxSeconds`). 0: a mail per routing round.",
+      ),
+    coalesceMaxSeconds: z
+      .number()
+      .nonnegative()
+      .default(600)
+      .describe(
+        "The longest a recipient's mail waits for further problems after their first queued one, however often new ones arrive (never less than `coalesceSeconds`).",
+      ),
     smtp: z
       .object({
         url: smtpUrlSchema

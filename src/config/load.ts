@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse, parseDocument } from "yaml";
 import type { z } from "zod";
 import { type LogFormat, type LogLevel, logFormats, logLevels } from "../log.js";
+import { isPostgresUrl } from "./bridge.js";
 import type { Listen } from "./http.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -26,6 +27,8 @@ export const secretEnvironment = {
   smtpPassword: "STONEY_SMTP_PASSWORD",
   bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
   selfcareBindPassword: "STONEY_SELFCARE_BIND_PASSWORD",
+  /** libpq's own variable, so existing PostgreSQL tooling habits carry over. */
+  postgresPassword: "PGPASSWORD",
 } as const;
 
 /** Environment variables over the file's logging section (the command line's options win over both). */
@@ -84,7 +87,10 @@ export function parseConfig(
   for (const prefix of config.backup.homePrefixes) prefix.to = resolve(prefix.to);
   if (config.backup.quota.source === "repquota" && config.backup.quota.file)
     config.backup.quota.file = resolve(config.backup.quota.file);
-  config.bridge.outboxPath = resolve(config.bridge.outboxPath);
+  const postgresOutbox = isPostgresUrl(config.bridge.outbox);
+  if (!postgresOutbox) config.bridge.outbox = resolve(config.bridge.outbox);
+  const postgresTls = config.bridge.postgres.tls;
+  if (postgresTls?.caFile) postgresTls.caFile = resolve(postgresTls.caFile);
   config.bridge.smtp.url = resolveFileUrl(config.bridge.smtp.url);
   if (config.bridge.templates.overrideDir)
     config.bridge.templates.overrideDir = resolve(config.bridge.templates.overrideDir);
@@ -135,6 +141,14 @@ export function parseConfig(
         auth.basic.passwordFile,
       );
   }
+  const postgres = config.bridge.postgres;
+  if (postgresOutbox)
+    postgres.password = secret(
+      "bridge.postgres.password",
+      postgres.password,
+      postgres.passwordFile,
+      secretEnvironment.postgresPassword,
+    );
   const scrapeAuth = config.exporter.basicAuth;
   if (scrapeAuth)
     scrapeAuth.password = secret("exporter.basicAuth.password", scrapeAuth.password, scrapeAuth.passwordFile);

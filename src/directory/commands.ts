@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { homeOf } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { createLogger } from "../log.js";
 import { describeDirectoryCheck, explainAccounts } from "./explain.js";
@@ -23,7 +24,9 @@ export async function explainCommand(
     createLogger(config.logging.level, config.logging.format),
   );
   try {
-    const { text, unknown } = await explainAccounts(directory, uids, config.directory, config.backup.root);
+    const { text, unknown } = await explainAccounts(directory, uids, config.directory, (account) =>
+      homeOf(account, config.backup),
+    );
     if (text) output.stdout.write(`${text}\n`);
     for (const uid of unknown)
       output.stderr.write(`explain: no account with uid ${uid} in ${config.directory.url}\n`);

@@ -1,6 +1,6 @@
 import type { DirectoryConfig } from "../config/index.js";
 import { type AccountRecipients, lookUpAccounts } from "./lookup.js";
-import type { Directory, Person, Recipient, Reseller } from "./model.js";
+import type { Account, Directory, Person, Recipient, Reseller } from "./model.js";
 import { type EffectiveSetting, settingNames } from "./settings.js";
 
 const iso = (date: Date): string => date.toISOString().replace(/\.000Z$/, "Z");
@@ -67,21 +67,29 @@ function why(recipient: Recipient, found: AccountRecipients): string {
   return `mail of person ${source.uid}, ${role} of reseller ${recipient.resellerUid}; no mail on the reseller entry`;
 }
 
+/** Where the exporter reads an account's home: homeDirectory (maybe under another prefix), else `<root>/<uid>`. */
+export type HomeLocator = (account: Account) => string;
+
+/** The `home` line: homeDirectory, and where the exporter reads it when that differs. */
+function homeLine(account: Account, homeOf: HomeLocator | undefined): string {
+  if (!homeOf) return account.home ?? "(not set)";
+  const read = homeOf(account);
+  if (account.home === undefined) return `${read} (no homeDirectory)`;
+  return read === account.home ? account.home : `${account.home} (read at ${read})`;
+}
+
 /** The text `explain` prints for one account: its directory data, settings with sources, and recipients. */
 export function formatExplanation(
   found: AccountRecipients,
   config: DirectoryConfig,
-  backupRoot?: string,
+  homeOf?: HomeLocator,
 ): string {
   const { account, person, resellers, settings, resolution } = found;
   const lines = [`account ${account.uid}`];
   const field = (label: string, value: string) => lines.push(`  ${label.padEnd(24)} ${value}`);
   field("dn", account.dn);
   field("active", account.active ? "yes" : "no (not monitored)");
-  field(
-    "home",
-    account.home ?? (backupRoot ? `${backupRoot}/${account.uid} (no homeDirectory)` : "(not set)"),
-  );
+  field("home", homeLine(account, homeOf));
   field("mail", list(account.mail));
   field("preferred language", orNone(account.preferredLanguage));
   field(
@@ -144,10 +152,10 @@ export async function explainAccounts(
   directory: Directory,
   uids: readonly string[],
   config: DirectoryConfig,
-  backupRoot?: string,
+  homeOf?: HomeLocator,
 ): Promise<{ text: string; unknown: string[] }> {
   const { found, unknown } = await lookUpAccounts(directory, uids, config);
-  const text = [...found.values()].map((item) => formatExplanation(item, config, backupRoot)).join("\n\n");
+  const text = [...found.values()].map((item) => formatExplanation(item, config, homeOf)).join("\n\n");
   return { text, unknown };
 }
 

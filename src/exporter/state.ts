@@ -53,6 +53,8 @@ export interface AccountStatusSource {
   collectedAt(): Promise<Date | undefined>;
   /** The state of these accounts; accounts the last collection did not cover are absent. */
   accounts(uids: readonly string[]): Promise<Map<string, AccountStatus>>;
+  /** Every account of the last collection (digests), in uid order. */
+  all(): Promise<AccountStatus[]>;
 }
 
 const time = (seconds: number | undefined): string | undefined =>
@@ -158,6 +160,8 @@ export function memoryStatusSource(
       }
       return result;
     },
+    all: async () =>
+      selectSamples(snapshot()?.samples ?? new Map(), { accounts: [], resellers: [] }).map(accountStatus),
   };
 }
 
@@ -203,5 +207,7 @@ export function httpStatusSource(
       }
       return result;
     },
+    all: async () =>
+      [...(await load()).byUid.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)),
   };
 }

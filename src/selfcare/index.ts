@@ -1,5 +1,11 @@
-import { accountHistory, type HistoryRow, SchemaVersionError } from "../bridge/index.js";
-import type { Config } from "../config/index.js";
+import {
+  accountHistory,
+  createPool,
+  type HistoryRow,
+  postgresConnection,
+  SchemaVersionError,
+} from "../bridge/index.js";
+import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
@@ -7,6 +13,7 @@ import { closeServer, listen, type RunningService } from "../service.js";
 import { openEntrySource } from "./directory.js";
 import { createSelfcareApp } from "./http.js";
 import { Portal } from "./portal.js";
+import { PostgresSelfcareStore } from "./postgres-store.js";
 import { alertmanagerSilences } from "./silences.js";
 import { type SelfcareStore, SqliteSelfcareStore } from "./store.js";
 
@@ -28,19 +35,25 @@ export interface RunningSelfcare extends RunningService {
   portal: Portal;
 }
 
-/** The SQLite store the configuration implies: beside the bridge's outbox, in the same file. */
-export const openSelfcareStore = (config: Config): SelfcareStore =>
-  new SqliteSelfcareStore(config.bridge.outboxPath);
+/**
+ * The store the configuration implies: in the bridge's outbox, a SQLite file or the PostgreSQL
+ * database of a `postgres://` outbox (shared by every bridge instance and portal).
+ */
+export function openSelfcareStore(config: Config): SelfcareStore {
+  if (isPostgresUrl(config.bridge.outbox))
+    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)));
+  return new SqliteSelfcareStore(config.bridge.outbox);
+}
 
 /**
  * The bridge's history read from its outbox file; before the bridge first ran (no outbox yet, or one
  * of an older schema) there is none to show, which the log says once.
  */
-function outboxHistory(outboxPath: string, log: Logger): NonNullable<SelfcareParts["history"]> {
+function outboxHistory(bridge: BridgeConfig, log: Logger): NonNullable<SelfcareParts["history"]> {
   let warned = false;
   return async (account, limit) => {
     try {
-      return accountHistory(outboxPath, account, limit);
+      return await accountHistory(bridge, account, limit);
     } catch (error) {
       if (!(error instanceof SchemaVersionError)) throw error;
       if (!warned) log.warn({ err: error.message }, "no mail history to show until the bridge has run");
@@ -83,7 +96,7 @@ export async function startSelfcare(
       exporterUrl(config),
       basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
     );
-  const history = parts.history ?? outboxHistory(config.bridge.outboxPath, log);
+  const history = parts.history ?? outboxHistory(config.bridge, log);
   const silences = config.selfcare.alertmanagerUrl
     ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
     : undefined;

@@ -54,7 +54,7 @@ async function mailsOnlyRecordedAddresses(directory: Record<string, unknown>) {
     );
     expect(sink.mails.every((m) => m.envelopeTo.length === 1)).toBe(true);
     expect(sink.mails.some((m) => m.raw.includes("evil@attacker.example"))).toBe(false);
-    const outcomes = accountHistory(config.bridge.outboxPath, "3723701").map((r) => r.outcome);
+    const outcomes = (await accountHistory(config.bridge, "3723701", 100)).map((r) => r.outcome);
     for (const reason of ignoredReasons) expect(outcomes).toContain(`suppressed: ${reason}`);
 
     const configFile = path.join(temp.dir, "config.json");

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { runCli as cli, exampleLdif, freePort, smtpSink, spawnCli, tempDir } from "./support.js";
 
 describe("bridge and history subcommands: operator errors without stack traces", () => {
@@ -40,11 +40,7 @@ describe("bridge and history subcommands: operator errors without stack traces",
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const result = await cli([
-        "bridge",
-        "--config",
-        config({ listen: { port }, outboxPath: "./busy.sqlite" }),
-      ]);
+      const result = await cli(["bridge", "--config", config({ listen: { port }, outbox: "./busy.sqlite" })]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`bridge: cannot listen on 127.0.0.1:${port}`);
       expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -57,17 +53,17 @@ describe("bridge and history subcommands: operator errors without stack traces",
     const missing = await cli([
       "history",
       "--config",
-      config({ outboxPath: "./none.sqlite" }),
+      config({ outbox: "./none.sqlite" }),
       "--account",
       "3723702",
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no outbox at");
-    new Outbox(path.join(temp.dir, "empty.sqlite")).close();
+    await new SqliteOutbox(path.join(temp.dir, "empty.sqlite")).close();
     const empty = await cli([
       "history",
       "--config",
-      config({ outboxPath: "./empty.sqlite" }),
+      config({ outbox: "./empty.sqlite" }),
       "--account",
       "3723702",
     ]);
@@ -79,7 +75,7 @@ describe("bridge and history subcommands: operator errors without stack traces",
     const result = await cli([
       "history",
       "--config",
-      config({ outboxPath: "./corrupt.sqlite" }),
+      config({ outbox: "./corrupt.sqlite" }),
       "--account",
       "3723702",
     ]);
@@ -90,7 +86,7 @@ describe("bridge and history subcommands: operator errors without stack traces",
   });
 
   it("history into a reader that leaves early (history | head) ends quietly with 0", async () => {
-    const outbox = new Outbox(path.join(temp.dir, "long.sqlite"));
+    const outbox = new SqliteOutbox(path.join(temp.dir, "long.sqlite"));
     const alerts = Array.from({ length: 3000 }, (_, i) => ({
       status: "firing" as const,
       labels: { account: "3723702", task: "quota", host: `host${i}` },
@@ -98,7 +94,7 @@ describe("bridge and history subcommands: operator errors without stack traces",
       startsAt: "2026-11-30T10:00:00Z",
       fingerprint: `fp${i}`,
     }));
-    outbox.accept(
+    await outbox.accept(
       {
         version: "4",
         groupKey: "{}",
@@ -114,17 +110,9 @@ describe("bridge and history subcommands: operator errors without stack traces",
       Date.now(),
       0,
     );
-    outbox.close();
+    await outbox.close();
     const { child, exited, stderr } = spawnCli(
-      [
-        "history",
-        "--config",
-        config({ outboxPath: "./long.sqlite" }),
-        "--account",
-        "3723702",
-        "--limit",
-        "3000",
-      ],
+      ["history", "--config", config({ outbox: "./long.sqlite" }), "--account", "3723702", "--limit", "3000"],
       {},
       "pipe",
     );

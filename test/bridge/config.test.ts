@@ -21,9 +21,36 @@ describe("bridge configuration", () => {
 
   it("resolves the outbox, the file: mail folder and the template folder against the config file", () => {
     const { bridge } = parse("  smtp:\n    url: file:mail\n  templates:\n    overrideDir: templates\n");
-    expect(bridge.outboxPath).toBe("/etc/stoney/data/outbox.sqlite");
+    expect(bridge.outbox).toBe("/etc/stoney/data/outbox.sqlite");
     expect(bridge.smtp.url).toBe("file:/etc/stoney/mail");
     expect(bridge.templates.overrideDir).toBe("/etc/stoney/templates");
+  });
+
+  it("takes a postgres:// outbox as it is, its password from PGPASSWORD, else the file, else inline", () => {
+    const url = "postgres://bridge@db.example:5432/stoney?sslmode=require";
+    const text = (postgres: string) =>
+      `directory:\n  url: file:./directory.ldif\nbridge:\n  outbox: ${url}\n  postgres:\n${postgres}`;
+    const inline = parseConfig(text("    password: inline\n"), "test.yaml", "/etc/stoney", {}).bridge;
+    expect(inline.outbox).toBe(url);
+    expect(inline.postgres).toMatchObject({ password: "inline", leaseSeconds: 30 });
+    const env = parseConfig(text("    password: inline\n"), "test.yaml", "/etc/stoney", {
+      PGPASSWORD: "env",
+    });
+    expect(env.bridge.postgres.password).toBe("env");
+    expect(() => parseConfig(text("    passwordFile: /nonexistent/pg\n"), "test.yaml", "/etc", {})).toThrow(
+      /bridge.postgres.passwordFile: cannot read/,
+    );
+    // A SQLite outbox ignores PostgreSQL's variable, even an empty one.
+    const sqlite = parseConfig("directory:\n  url: file:./d.ldif\n", "test.yaml", "/etc/stoney", {
+      PGPASSWORD: "",
+    });
+    expect(sqlite.bridge.outbox).toBe("/etc/stoney/data/outbox.sqlite");
+  });
+
+  it("names the new key when a configuration still says outboxPath", () => {
+    expect(() => parse("  outboxPath: ./outbox.sqlite\n")).toThrow(
+      "bridge.outboxPath: renamed to bridge.outbox (a SQLite file or a postgres:// URL)",
+    );
   });
 
   it("rejects other mail URLs and operator entries that are not addresses", () => {

@@ -47,7 +47,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
           directory: { ...slapd.configFor(), cacheTtlSeconds: 0 },
           bridge: {
             listen: { host: "127.0.0.1", port },
-            outboxPath: "./outbox.sqlite",
+            outbox: "./outbox.sqlite",
             coalesceSeconds: 0.2,
             smtp: { url: sink.url, maxConnections: 2 },
             retry: { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.5 },

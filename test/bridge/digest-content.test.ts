@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { conditionOf, digestOf, snapshotOf } from "../../src/bridge/digests/content.js";
 import { lastCompletePeriod } from "../../src/bridge/digests/period.js";
+import { renderCustomerDigest } from "../../src/bridge/digests/render.js";
 import type { AccountStatus, HostStatus } from "../../src/exporter/index.js";
 
 const NOW = Date.parse("2026-12-01T07:00:00Z");
@@ -101,5 +102,27 @@ describe("digest content", () => {
       outdated: ["nas"],
     });
     expect(digestOf(now, undefined, NOW).runs).toBeUndefined();
+  });
+});
+
+describe("digest texts", () => {
+  it("tell a customer how often the computers were backed up, in each language", () => {
+    const digest = {
+      accounts: [],
+      counts: { failing: 0, warning: 0, never: 0, healthy: 0 },
+      computers: 3,
+      runs: 87,
+    };
+    const period = lastCompletePeriod("month", NOW);
+    const last = { ...digest, lastSuccessMs: Date.parse("2026-11-30T19:40:00Z") };
+    const render = (language: "en" | "de" | "fr", d: typeof digest = last) =>
+      renderCustomerDigest(d, { language, timeZone: "Europe/Zurich", period }).text;
+    expect(render("en")).toContain("Your 3 computers were backed up 87 times, last on 30 November 2026.");
+    expect(render("de")).toContain("Ihre 3 Computer wurden 87 Mal gesichert, zuletzt am 30. November 2026.");
+    expect(render("fr")).toContain(
+      "Vos 3 ordinateurs ont été sauvegardés 87 fois, la dernière fois le 30 novembre 2026.",
+    );
+    expect(render("en", { ...last, computers: 1, runs: 1 })).toContain("Your computer was backed up 1 time");
+    expect(render("en", { ...digest, runs: 0 })).toContain("No backup has been received yet.");
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { Outbox, sqliteMigrations } from "../../src/bridge/outbox.js";
+import { SqliteOutbox as Outbox, sqliteMigrations } from "../../src/bridge/outbox.js";
 import { exampleLdif, runCli, tempDir } from "./support.js";
 
 describe("outbox schema migrations (SQLite)", () => {
@@ -14,7 +14,10 @@ describe("outbox schema migrations (SQLite)", () => {
     const configPath = file(`${path.basename(outboxPath)}.yaml`);
     writeFileSync(
       configPath,
-      JSON.stringify({ directory: { url: `file:${exampleLdif}` }, bridge: { outboxPath, ...bridge } }),
+      JSON.stringify({
+        directory: { url: `file:${exampleLdif}` },
+        bridge: { outbox: outboxPath, ...bridge },
+      }),
     );
     return configPath;
   };

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { backoffMs, reasonLabel } from "../../src/bridge/pipeline.js";
 import {
   alert,
@@ -14,6 +14,7 @@ import {
   type SmtpSink,
   sleep,
   smtpSink,
+  sqliteOf,
   tempDir,
   testConfig,
   waitFor,
@@ -52,7 +53,7 @@ describe("bridge pipeline", () => {
       payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
     );
     const running = bridge;
-    await waitFor("a dead letter", () => running.outbox.stats().deadLetters === 1);
+    await waitFor("a dead letter", async () => (await running.outbox.stats()).deadLetters === 1);
     const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
     expect(metrics).toContain("stoney_backup_bridge_dead_letters 1");
     expect(metrics).toContain("stoney_backup_bridge_dead_letters_total 1");
@@ -63,7 +64,7 @@ describe("bridge pipeline", () => {
     const dir = temp();
     sink = await smtpSink();
     const config = testConfig({ dir, bridge: { smtp: { url: sink.url } } });
-    const outbox = new Outbox(config.bridge.outboxPath, { messageDomain: "backup.example" });
+    const outbox = new SqliteOutbox(config.bridge.outbox, { messageDomain: "backup.example" });
     const [id] = outbox.createMails(
       [
         {
@@ -85,9 +86,9 @@ describe("bridge pipeline", () => {
       ],
       Date.now(),
     );
-    const [claimed] = outbox.claimMails(Date.now(), 10);
+    const [claimed] = await outbox.claimMails(Date.now(), 10);
     expect(claimed?.id).toBe(id);
-    outbox.close();
+    await outbox.close();
 
     bridge = await startBridge(config, captureLogger("fatal").logger);
     const received = sink;
@@ -187,11 +188,11 @@ describe("bridge pipeline", () => {
       payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
     );
     const running = bridge;
-    await waitFor("routing", () => running.outbox.stats().pendingAlerts === 0);
+    await waitFor("routing", async () => (await running.outbox.stats()).pendingAlerts === 0);
     await sleep(300);
-    const rows = bridge.outbox.db.prepare("SELECT state, reason FROM items").all();
+    const rows = sqliteOf(bridge).prepare("SELECT state, reason FROM items").all();
     expect(rows).toEqual([{ state: "suppressed", reason: "no operator address configured" }]);
-    expect(bridge.outbox.stats().pendingMails).toBe(0);
+    expect((await bridge.outbox.stats()).pendingMails).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { accountHistory, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import type { Notification } from "../../src/bridge/payload.js";
 import {
   alert,
@@ -10,6 +10,7 @@ import {
   quotaAnnotations,
   type SmtpSink,
   smtpSink,
+  sqliteOf,
   tempDir,
   testConfig,
   waitFor,
@@ -91,7 +92,7 @@ describe("bridge poison alerts", () => {
     await waitFor("the hostile alerts' mails", () => smtp.to("juerg.mueller@example.ch").length === 1);
     await waitFor("Anna's mail", () => smtp.to("anna@example.co.uk").length === 1);
     expect(text(smtp, "anna@example.co.uk")).not.toMatch(/1e300|Invalid/);
-    expect(running.outbox.stats().deadLetters).toBe(0);
+    expect((await running.outbox.stats()).deadLetters).toBe(0);
   });
 
   it("dead-letters an item no template can render and mails the others of its recipient", async () => {
@@ -109,14 +110,14 @@ describe("bridge poison alerts", () => {
         annotations: { summary: "still mailed" },
       }),
     ]) as unknown as Notification;
-    running.outbox.accept(broken, Date.now(), 0);
-    running.outbox.accept(good, Date.now(), 0);
+    await running.outbox.accept(broken, Date.now(), 0);
+    await running.outbox.accept(good, Date.now(), 0);
     running.pipeline.wake();
 
     await waitFor("the operator mail", () => smtp.to("ops@backup.example").length === 1);
     expect(text(smtp, "ops@backup.example")).toContain("still mailed");
-    await waitFor("the dead letter", () => running.outbox.stats().deadLetters === 1);
-    const item = running.outbox.db.prepare("SELECT state, reason FROM items WHERE state = 'dead'").get() as {
+    await waitFor("the dead letter", async () => (await running.outbox.stats()).deadLetters === 1);
+    const item = sqliteOf(running).prepare("SELECT state, reason FROM items WHERE state = 'dead'").get() as {
       reason: string;
     };
     expect(item.reason).toMatch(/^cannot render: /);
@@ -138,8 +139,8 @@ describe("bridge poison alerts", () => {
     const notice = text(smtp, "ops@backup.example");
     expect(notice).toContain("Not delivered to the customer or reseller: the directory look-up failed");
     expect(notice).toContain("3723707");
-    expect(running.outbox.stats().pendingAlerts).toBe(0);
-    expect(accountHistory(running.outbox.db.name, "3723707")[0]).toMatchObject({
+    expect((await running.outbox.stats()).pendingAlerts).toBe(0);
+    expect((await running.outbox.history("3723707", 100))[0]).toMatchObject({
       recipient: "ops@backup.example",
       outcome: "sent",
     });

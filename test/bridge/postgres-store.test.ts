@@ -122,8 +122,8 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
       dead: [],
     });
     const created = await Promise.all([
-      b.coalesce(Date.now(), 100, compose, Date.now()),
-      c.coalesce(Date.now(), 100, compose, Date.now()),
+      b.coalesce({ quietMs: 0, maxHoldMs: 0 }, 100, compose, Date.now()),
+      c.coalesce({ quietMs: 0, maxHoldMs: 0 }, 100, compose, Date.now()),
     ]);
     expect(created.reduce((x, y) => x + y, 0)).toBe(1);
 

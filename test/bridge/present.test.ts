@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { accountHistory, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import type { StoredAlert } from "../../src/bridge/outbox.js";
 import { heldUntil, presentAnnotations } from "../../src/bridge/present.js";
 import type { AccountStatus, AccountStatusSource } from "../../src/exporter/index.js";
@@ -44,6 +44,7 @@ const status = (uid: string, overrides: Partial<AccountStatus> = {}): AccountSta
 const fixedStatus = (accounts: AccountStatus[]): AccountStatusSource => ({
   collectedAt: async () => new Date(),
   accounts: async (uids) => new Map(accounts.filter((a) => uids.includes(a.uid)).map((a) => [a.uid, a])),
+  all: async () => accounts,
 });
 
 const stored = (input: Partial<StoredAlert>): StoredAlert => ({
@@ -114,8 +115,8 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
     return { url: `${bridge.url}/webhook`, bridge, mails: sink };
   };
 
-  const settled = (b: RunningBridge) => {
-    const s = b.outbox.stats();
+  const settled = async (b: RunningBridge) => {
+    const s = await b.outbox.stats();
     return s.pendingAlerts === 0 && s.queuedItems === 0 && s.pendingMails === 0;
   };
 
@@ -166,18 +167,21 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
     const { url, bridge: b, mails } = await start({ runningGraceSeconds: 10 });
     const solved = running("s1", 2);
     await post(url, payload([solved]));
-    await waitFor("held", () =>
-      accountHistory(b.outbox.db.name, "3723707").some((r) => r.outcome.startsWith("held (")),
+    await waitFor("held", async () =>
+      (await b.outbox.history("3723707", 100)).some((r) => r.outcome.startsWith("held (")),
     );
     await post(url, payload([{ ...solved, status: "resolved", endsAt: "2026-11-26T11:30:00Z" }]));
     const stuck = running("s2", 9);
     await post(url, payload([stuck]));
-    await waitFor("the warning after the grace period", () => settled(b) && mails.mails.length === 2);
+    await waitFor(
+      "the warning after the grace period",
+      async () => (await settled(b)) && mails.mails.length === 2,
+    );
     expect(mails.mails.map((m) => m.parsed.subject)).toEqual([
       "Backup 3723707: no successful backup for at least 1 day",
       "Backup 3723707: no successful backup for at least 1 day",
     ]);
-    const outcomes = accountHistory(b.outbox.db.name, "3723707").map((r) => `${r.status} ${r.outcome}`);
+    const outcomes = (await b.outbox.history("3723707", 100)).map((r) => `${r.status} ${r.outcome}`);
     expect(outcomes).toContain("firing suppressed: solved before its warning was mailed");
     expect(outcomes).toContain("resolved suppressed: solved before its warning was mailed");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { selfCareLink } from "../../src/bridge/compose.js";
 import type { QueuedItem } from "../../src/bridge/outbox.js";
-import { selfCareLink } from "../../src/bridge/pipeline.js";
 
 const item = (account: string | undefined): QueuedItem => ({
   id: 1,

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import type { SqliteOutbox } from "../../src/bridge/outbox.js";
 import {
   alert,
   captureLogger,
@@ -14,6 +15,7 @@ import {
   type SmtpSink,
   smtpSink,
   spawnCli,
+  sqliteOf,
   tempDir,
   testConfig,
   waitFor,
@@ -54,12 +56,12 @@ describe("bridge sending", () => {
     const running = bridge;
     await post(`${running.url}/webhook`, payload([operatorAlert()]));
     await waitFor("the stalled mail in flight", () =>
-      running.outbox.db.prepare("SELECT 1 FROM mails WHERE state = 'sending'").get(),
+      sqliteOf(running).prepare("SELECT 1 FROM mails WHERE state = 'sending'").get(),
     );
 
     // Mails created after the stalled one (another routing round) still go out while it hangs.
     const others = addresses(12);
-    running.outbox.createMails(
+    (running.outbox as SqliteOutbox).createMails(
       others.map((address) => ({
         mail: {
           recipient: { address, audience: "operator", language: "en", timeZone: "UTC" },
@@ -75,7 +77,7 @@ describe("bridge sending", () => {
     );
     await waitFor("every other recipient's mail", () => others.every((a) => smtp.to(a).length === 1));
     expect(smtp.to("stalled@backup.example")).toHaveLength(0);
-    const states = running.outbox.db.prepare("SELECT state, COUNT(*) AS n FROM mails GROUP BY state").all();
+    const states = sqliteOf(running).prepare("SELECT state, COUNT(*) AS n FROM mails GROUP BY state").all();
     expect(states).toEqual([
       { state: "sending", n: 1 },
       { state: "sent", n: 12 },
@@ -85,7 +87,7 @@ describe("bridge sending", () => {
     await waitFor("the stalled mail after all", () => smtp.to("stalled@backup.example").length === 1);
     await waitFor(
       "every mail recorded as sent",
-      () => running.outbox.db.prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
+      () => sqliteOf(running).prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
     );
   });
 
@@ -105,7 +107,7 @@ describe("bridge sending", () => {
     const running = bridge;
     await post(`${running.url}/webhook`, payload([operatorAlert()]));
     await waitFor("a timed-out attempt", () =>
-      running.outbox.db.prepare("SELECT response FROM attempts WHERE outcome = 'temporary'").get(),
+      sqliteOf(running).prepare("SELECT response FROM attempts WHERE outcome = 'temporary'").get(),
     );
     expect(addresses(6).every((a) => smtp.to(a).length === 1)).toBe(true);
     release();
@@ -126,7 +128,7 @@ describe("bridge sending", () => {
     expect(await ready()).toBe(200);
 
     // A full disk as SQLite reports it, for the attempt records and the readiness probe only.
-    const db = running.outbox.db;
+    const db = sqliteOf(running);
     db.exec(`CREATE TEMP TRIGGER full_attempts BEFORE INSERT ON attempts
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     db.exec(`CREATE TEMP TRIGGER full_probes BEFORE INSERT ON probes
@@ -161,7 +163,7 @@ describe("bridge sending", () => {
         directory: { url: `file:${exampleLdif}` },
         bridge: {
           listen: { host: "127.0.0.1", port },
-          outboxPath: "./outbox.sqlite",
+          outbox: "./outbox.sqlite",
           coalesceSeconds: 0,
           smtp: { url: smtp.url, maxConnections: connections },
           retry: { initialBackoffSeconds: 0.1, maxBackoffSeconds: 0.5 },
@@ -229,12 +231,12 @@ describe("bridge relay faults", () => {
   };
   const attempts = (running: RunningBridge, outcome: string) =>
     (
-      running.outbox.db.prepare("SELECT COUNT(*) AS n FROM attempts WHERE outcome = ?").get(outcome) as {
+      sqliteOf(running).prepare("SELECT COUNT(*) AS n FROM attempts WHERE outcome = ?").get(outcome) as {
         n: number;
       }
     ).n;
   const states = (running: RunningBridge) =>
-    running.outbox.db.prepare("SELECT recipient, state FROM mails ORDER BY recipient").all();
+    sqliteOf(running).prepare("SELECT recipient, state FROM mails ORDER BY recipient").all();
 
   it("delivers every mail after a relay answered 550 to every recipient for a while", async () => {
     const operators = addresses(6);
@@ -268,7 +270,7 @@ describe("bridge relay faults", () => {
     smtp.rejected.add("refused@backup.example");
     await post(`${running.url}/webhook`, payload([operatorAlert()]));
     await waitFor("the refused recipient rejected", () =>
-      running.outbox.db.prepare("SELECT 1 FROM mails WHERE state = 'rejected'").get(),
+      sqliteOf(running).prepare("SELECT 1 FROM mails WHERE state = 'rejected'").get(),
     );
     expect(states(running)).toEqual([
       { recipient: "ops0@backup.example", state: "sent" },
@@ -277,12 +279,12 @@ describe("bridge relay faults", () => {
       { recipient: "refused@backup.example", state: "rejected" },
     ]);
 
-    const configFile = path.join(path.dirname(config.bridge.outboxPath), "config.json");
+    const configFile = path.join(path.dirname(config.bridge.outbox), "config.json");
     writeFileSync(
       configFile,
       JSON.stringify({
         directory: { url: `file:${exampleLdif}` },
-        bridge: { outboxPath: config.bridge.outboxPath },
+        bridge: { outbox: config.bridge.outbox },
       }),
     );
     const bad = await runCli(["requeue", "--config", configFile, "--since", "yesterday"]);

@@ -18,7 +18,7 @@ describe("a SQLite outbox serves one process", () => {
       file,
       JSON.stringify({
         directory: { url: `file:${exampleLdif}` },
-        bridge: { listen: { host: "127.0.0.1", port }, outboxPath: "./outbox.sqlite" },
+        bridge: { listen: { host: "127.0.0.1", port }, outbox: "./outbox.sqlite" },
         logging: { level: "warn" },
       }),
     );
@@ -57,5 +57,5 @@ describe("a SQLite outbox serves one process", () => {
     const after = await runCli(["migrate", "--config", configFile(firstPort)]);
     expect(after).toMatchObject({ code: 0 });
     expect(after.stdout).toMatch(/schema at version \d+, nothing to do/);
-  });
+  }, 90_000);
 });

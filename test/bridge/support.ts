@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import type Database from "better-sqlite3";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
+import type { RunningBridge } from "../../src/bridge/index.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
@@ -165,7 +168,7 @@ export function testConfig(input: {
     directory: { url: `file:${exampleLdif}`, cacheTtlSeconds: 0, ...input.directory },
     bridge: {
       listen: { port: 0 },
-      outboxPath: path.join(input.dir, "outbox.sqlite"),
+      outbox: path.join(input.dir, "outbox.sqlite"),
       coalesceSeconds: 0.2,
       dedupeWindowSeconds: 3600,
       operators: ["ops@backup.example"],
@@ -256,6 +259,13 @@ export async function post(
     parsed = { text };
   }
   return { status: response.status, body: parsed };
+}
+
+/** The SQLite database under a bridge's outbox, for tests that look at its rows. */
+export function sqliteOf(bridge: RunningBridge): Database.Database {
+  if (!(bridge.outbox instanceof SqliteOutbox))
+    throw new Error(`not a SQLite outbox: ${bridge.outbox.where}`);
+  return bridge.outbox.db;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { alert, captureLogger, payload, post, tempDir, testConfig } from "./support.js";
+import { alert, captureLogger, payload, post, sqliteOf, tempDir, testConfig } from "./support.js";
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -30,7 +30,9 @@ describe("webhook answers", () => {
     const answer = await post(url, body);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: "accepted", alerts: 1, duplicates: 0 });
-    const stored = bridge?.outbox.db.prepare("SELECT COUNT(*) AS n FROM alerts").get() as { n: number };
+    const stored = (bridge && sqliteOf(bridge))?.prepare("SELECT COUNT(*) AS n FROM alerts").get() as {
+      n: number;
+    };
     expect(stored.n).toBe(1);
   });
 
@@ -86,10 +88,10 @@ describe("webhook answers", () => {
 
   it("answers 503 when the outbox cannot write, so Alertmanager retries", async () => {
     const url = await start();
-    bridge?.outbox.db.pragma("query_only = ON");
+    (bridge && sqliteOf(bridge))?.pragma("query_only = ON");
     expect((await post(url, payload([alert()]))).status).toBe(503);
     expect((await fetch(`${bridge?.url}/readyz`)).status).toBe(503);
-    bridge?.outbox.db.pragma("query_only = OFF");
+    (bridge && sqliteOf(bridge))?.pragma("query_only = OFF");
     expect((await post(url, payload([alert()]))).status).toBe(200);
     expect((await fetch(`${bridge?.url}/readyz`)).status).toBe(200);
   });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseConfig } from "../../src/config/index.js";
+import { runCli } from "../support/common.js";
 import type { Series } from "./exposition.js";
 import {
   exampleBackupRoot,
@@ -44,18 +45,14 @@ describe("backup.homePrefixes: the homes mounted under another prefix than the d
       (line, uid: string) => `${line}\nhomeDirectory: /home/${uid}`,
     ),
   );
-  const config = (homePrefixes: unknown[]) =>
-    parseConfig(
-      stringify({
-        directory: { url: `file:${ldif}` },
-        backup: { root: path.join(dir, "no-fallback-root"), homePrefixes },
-        history: { path: path.join(tempDir(), "history.sqlite") },
-        exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 3600 },
-      }),
-      "test config",
-      dir,
-      {},
-    );
+  const configText = (homePrefixes: unknown[]) =>
+    stringify({
+      directory: { url: `file:${ldif}` },
+      backup: { root: path.join(dir, "no-fallback-root"), homePrefixes },
+      history: { path: path.join(tempDir(), "history.sqlite") },
+      exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 3600 },
+    });
+  const config = (homePrefixes: unknown[]) => parseConfig(configText(homePrefixes), "test config", dir, {});
 
   it("reads every home through the rewrite: the same metrics as on the example tree", async () => {
     const expected = accountSeries(await scrapeOnce());
@@ -67,5 +64,15 @@ describe("backup.homePrefixes: the homes mounted under another prefix than the d
   it("finds no host without the rewrite (the homes are not where the directory says)", async () => {
     const series = await scrapeOnce(config([]));
     expect(series.find((s) => s.name === "stoney_backup_collector_hosts")?.value).toBe(0);
+  });
+
+  it("explain shows the directory's homeDirectory and where the exporter reads it", async () => {
+    const configFile = path.join(dir, "config.yaml");
+    writeFileSync(configFile, configText([{ from: "/home", to: mounted }]));
+    const { code, stdout } = await runCli(["--config", configFile, "explain", "3723701"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(`^  home +/home/3723701 \\(read at ${path.join(mounted, "3723701")}\\)$`, "m"),
+    );
   });
 });

@@ -169,10 +169,10 @@ describe.runIf(enabled)("self-care portal in Chromium", () => {
       ),
     });
     await waitFor("the unpaused account's mail", () => smtp.to("backup@alpenblick.example").length > 0);
-    await waitFor("the paused account's suppression", () =>
-      harness.outbox
-        .history("3723702", 10)
-        .some((row) => row.outcome.startsWith("suppressed: paused by 5000001")),
+    await waitFor("the paused account's suppression", async () =>
+      (await harness.outbox.history("3723702", 10)).some((row) =>
+        row.outcome.startsWith("suppressed: paused by 5000001"),
+      ),
     );
     expect(smtp.to("juerg.mueller@example.ch")).toHaveLength(0);
     await page.reload();

@@ -40,7 +40,7 @@ describe.runIf(enabled)("a pause in the portal", () => {
     config.selfcare.scopeCacheSeconds = 0;
     config.selfcare.alertmanagerUrl = alertmanager.url;
     const logger = createLogger("fatal");
-    store = new SqliteSelfcareStore(config.bridge.outboxPath);
+    store = new SqliteSelfcareStore(config.bridge.outbox);
     bridge = await startBridge(config, logger, {
       pauses: (accounts, at) => store.activePauses(accounts, at),
     });
@@ -86,8 +86,8 @@ describe.runIf(enabled)("a pause in the portal", () => {
     });
     expect(posted.status).toBe(200);
     await waitFor("the unpaused account's mail", () => smtp.to("backup@alpenblick.example").length > 0);
-    const paused = await waitFor("the paused account's history", () => {
-      const rows = bridge.outbox.history("3723702", 10);
+    const paused = await waitFor("the paused account's history", async () => {
+      const rows = await bridge.outbox.history("3723702", 10);
       return rows.length >= 2 ? rows : undefined;
     });
     expect(paused.map((row) => row.outcome)).toEqual([

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "ldapts";
 import { stringify } from "yaml";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { Outbox } from "../../src/bridge/outbox.js";
+import { type OutboxStore, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, parseConfig } from "../../src/config/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
 import { createLogger } from "../../src/log.js";
@@ -70,7 +70,7 @@ export interface Harness {
   exporter: RunningExporter;
   store: SqliteSelfcareStore;
   /** The bridge's outbox: of the running bridge when one was asked for. */
-  outbox: Pick<Outbox, "history">;
+  outbox: OutboxStore;
   bridge?: RunningBridge;
   close(): Promise<void>;
 }
@@ -86,7 +86,7 @@ export function portalConfig(
     backup: { root: exampleBackupRoot },
     history: { path: path.join(dir, "history.sqlite") },
     exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 3600 },
-    bridge: { outboxPath: path.join(dir, "outbox.sqlite"), ...extra.bridge },
+    bridge: { outbox: path.join(dir, "outbox.sqlite"), ...extra.bridge },
     selfcare: { listen: { host: "127.0.0.1", port: 0 }, scopeCacheSeconds: 0, ...extra.selfcare },
     logging: { level: "fatal" },
   };
@@ -110,14 +110,14 @@ export async function startPortal(
   const logger = createLogger("fatal");
   const exporter = await startExporter(config, logger, { now: () => NOW });
   await exporter.collect();
-  const store = new SqliteSelfcareStore(config.bridge.outboxPath);
+  const store = new SqliteSelfcareStore(config.bridge.outbox);
   const bridge = extra.bridge
     ? await startBridge(config, logger, {
         pauses: (accounts, at) => store.activePauses(accounts, at),
         status: exporter.status,
       })
     : undefined;
-  const outbox = bridge?.outbox ?? new Outbox(config.bridge.outboxPath);
+  const outbox = bridge?.outbox ?? new SqliteOutbox(config.bridge.outbox);
   const portal = await startSelfcare(config, logger, {
     store,
     status: exporter.status,
@@ -135,7 +135,7 @@ export async function startPortal(
       await bridge?.close();
       await exporter.close();
       await store.close();
-      if (!bridge) outbox.close();
+      if (!bridge) await outbox.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -169,8 +169,10 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
     let chain: Chain | undefined;
 
     /** Mails sent per account, as "audience recipient task status" lines; each checked against the SMTP server. */
-    const sent = (account: string): string[] => {
-      const rows = (chain?.bridge.outbox.history(account, 1000) ?? []).filter((r) => r.outcome === "sent");
+    const sent = async (account: string): Promise<string[]> => {
+      const rows = ((await chain?.bridge.outbox.history(account, 1000)) ?? []).filter(
+        (r) => r.outcome === "sent",
+      );
       return rows.map((row) => {
         const delivered = smtp?.mails.some(
           (m) =>
@@ -184,16 +186,19 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
     const waitForMails = (expected: Record<string, string[]>) =>
       waitFor(
         `mails ${JSON.stringify(expected)}`,
-        async () =>
-          Object.entries(expected).every(([account, lines]) =>
-            lines.every((line) => sent(account).includes(line)),
-          )
-            ? true
-            : undefined,
+        async () => {
+          for (const [account, lines] of Object.entries(expected)) {
+            const got = await sent(account);
+            if (!lines.every((line) => got.includes(line))) return undefined;
+          }
+          return true;
+        },
         60_000,
         250,
-      ).catch((error: Error) => {
-        const got = Object.fromEntries(Object.keys(expected).map((a) => [a, sent(a)]));
+      ).catch(async (error: Error) => {
+        const got = Object.fromEntries(
+          await Promise.all(Object.keys(expected).map(async (a) => [a, await sent(a)])),
+        );
         throw new Error(
           `${error.message}\ngot: ${JSON.stringify(got, null, 2)}\nalertmanager:\n${chain?.alertmanager.output()}`,
         );
@@ -239,13 +244,13 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
       // Let late or duplicate notifications arrive before comparing exactly.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       for (const [account, lines] of Object.entries(expected))
-        expect(sent(account).sort(), account).toEqual(lines.sort());
+        expect((await sent(account)).sort(), account).toEqual(lines.sort());
       expect(smtp?.to(zoe).every((m) => !`${m.parsed.subject} ${m.parsed.text}`.includes("3723703"))).toBe(
         true,
       );
       // Healthy accounts produce no mail at all.
       for (const account of ["3723701", "3723707", "3723709", "3723710"])
-        expect(sent(account), account).toEqual([]);
+        expect(await sent(account), account).toEqual([]);
     }, 90_000);
 
     it("sends the resolved mails once the customers fixed their backups", async () => {
@@ -255,7 +260,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager", "slap
         "3723703": [`reseller ${muster} unsuccessful resolved`],
         "3723704": [`customer ${zoe} schedule resolved`, `reseller ${eclair} schedule resolved`],
       });
-      expect(sent("3723703").filter((line) => line.startsWith("customer"))).toEqual([]);
+      expect((await sent("3723703")).filter((line) => line.startsWith("customer"))).toEqual([]);
     }, 90_000);
   },
 );

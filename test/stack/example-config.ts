@@ -36,7 +36,7 @@ export const loopbackBridge = (
 ): Raw => ({
   listen: { host: "127.0.0.1", port: 0 },
   auth: { bearerToken: token },
-  outboxPath: path.join(dir, "outbox.sqlite"),
+  outbox: path.join(dir, "outbox.sqlite"),
   coalesceSeconds: 0,
   smtp: { url: smtp.url ?? `file:${path.join(dir, "mail")}` },
   operators: smtp.operators ?? ["ops@example.org"],

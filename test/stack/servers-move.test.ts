@@ -121,15 +121,15 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
       );
       expect(before?.labels).not.toHaveProperty("instance");
       // What the bridge did about the account's failure: one warning per recipient (sent or suppressed).
-      const told = () =>
-        (bridge?.outbox.history(account, 1000) ?? [])
+      const told = async () =>
+        ((await bridge?.outbox.history(account, 1000)) ?? [])
           .filter((row) => row.task === "unsuccessful")
           .map((row) => `${row.audience} ${row.recipient} ${row.status} ${row.outcome}`)
           .sort();
       const warned = await waitFor(
         "the bridge's warning, routed and sent",
-        () => {
-          const rows = told();
+        async () => {
+          const rows = await told();
           return (
             rows.some((row) => row.endsWith(" sent")) && !rows.some((row) => row.includes("waiting")) && rows
           );
@@ -162,7 +162,7 @@ describe.skipIf(!requireBinaries(["prometheus", "prometheus-alertmanager"]))(
       // Alertmanager's group interval (1 s here) passed several times: a changed alert would have been
       // notified by now, as "resolved" plus a new warning.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      expect(told()).toEqual(warned);
+      expect(await told()).toEqual(warned);
     }, 120_000);
   },
 );

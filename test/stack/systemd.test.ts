@@ -66,7 +66,7 @@ describe("the systemd unit", () => {
       expect(`-${config.backup.root}`).toBe(one("ReadOnlyPaths"));
       const state = `/var/lib/${one("StateDirectory")}/`;
       expect(config.history.path.startsWith(state)).toBe(true);
-      expect(config.bridge.outboxPath.startsWith(state)).toBe(true);
+      expect(config.bridge.outbox.startsWith(state)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

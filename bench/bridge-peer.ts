@@ -1,0 +1,351 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { type Config, configSchema } from "../src/config/index.js";
+import { startDaemon } from "../test/stack/processes.js";
+import { freePort } from "../test/support/common.js";
+import { startSlapd } from "../test/support/slapd.js";
+import { countingSink, forkBridge, generateLdif } from "./bridge.js";
+import { median, type ProfileEntry, topOfProfile } from "./exporter.js";
+
+/**
+ * The bridge against its peer, Alertmanager's own email receiver, on one burst: 10,000 alerts for
+ * 2,000 accounts (a quota alert per account and two hosts each with a missed schedule and a failed
+ * backup), grouped by account and task as the shipped route does: 6,000 groups, so 6,000 mails from
+ * Alertmanager or 6,000 webhook payloads to the bridge, which coalesces them per recipient (one mail
+ * per customer, one per reseller). Each case runs against a fresh real `prometheus-alertmanager`
+ * and the same SMTP sink; time runs from the first alert posted to the last mail taken.
+ */
+
+const accounts = 2000;
+const resellers = 200;
+const windowSeconds = 5;
+const groups = accounts * 3;
+
+export type PeerCase = "alertmanager email" | "bridge via alertmanager" | "bridge direct";
+
+export interface PeerRun {
+  case: PeerCase;
+  run: number;
+  seconds: number;
+  mails: number;
+  /** 1-minute load average at the start and at the end of the run. */
+  load: [number, number];
+}
+
+/** The burst as Alertmanager's API takes it. */
+export function burstAlerts(now = Date.now()) {
+  const startsAt = new Date(now - 3600_000).toISOString();
+  const endsAt = new Date(now + 3600_000).toISOString();
+  const alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }> = [];
+  for (let a = 0; a < accounts; a++) {
+    const account = String(3000000 + a);
+    alerts.push({
+      labels: { alertname: "StoneyBackupQuotaWarning", task: "quota", severity: "warning", account },
+      annotations: {
+        summary: `Backup account ${account} uses 93% of its quota`,
+        used_ratio: "0.9300",
+        used_bytes: "9990000000",
+        quota_bytes: "10737418240",
+        warning_ratio: "0.8500",
+      },
+    });
+    for (const host of [`pc-${a}`, `nas-${a}`]) {
+      alerts.push({
+        labels: {
+          alertname: "StoneyBackupScheduleMissed",
+          task: "schedule",
+          severity: "warning",
+          account,
+          host,
+        },
+        annotations: {
+          summary: `Backup of ${host} (account ${account}) missed 3 planned runs`,
+          missed_schedules: "3",
+          threshold: "2",
+          last_success_timestamp: "1763667000",
+        },
+      });
+      alerts.push({
+        labels: {
+          alertname: "StoneyBackupUnsuccessful",
+          task: "unsuccessful",
+          severity: "warning",
+          account,
+          host,
+        },
+        annotations: {
+          summary: `Backup of ${host} (account ${account}) failed 2 times in a row`,
+          consecutive_failures: "2",
+          threshold: "1",
+          last_success_timestamp: "1763667000",
+        },
+      });
+    }
+  }
+  return alerts.map((alert) => ({
+    ...alert,
+    startsAt,
+    endsAt,
+    generatorURL: "http://prometheus.example/graph",
+  }));
+}
+
+type Receiver = { email: { smarthost: string } } | { webhook: { url: string } };
+
+function alertmanagerYaml(receiver: Receiver): string {
+  const target =
+    "email" in receiver
+      ? `    email_configs:
+      - to: "{{ .CommonLabels.account }}@customer.example"
+        from: alertmanager@backup.example
+        smarthost: ${receiver.email.smarthost}
+        require_tls: false
+        send_resolved: false`
+      : `    webhook_configs:
+      - url: ${receiver.webhook.url}
+        send_resolved: false
+        max_alerts: 0`;
+  return `route:
+  receiver: peer
+  group_by: [account, task]
+  group_wait: ${windowSeconds}s
+  group_interval: 5m
+  repeat_interval: 24h
+receivers:
+  - name: peer
+${target}
+`;
+}
+
+async function startAlertmanager(dir: string, receiver: Receiver) {
+  mkdirSync(dir, { recursive: true });
+  const config = path.join(dir, "alertmanager.yml");
+  writeFileSync(config, alertmanagerYaml(receiver));
+  const address = `127.0.0.1:${await freePort()}`;
+  const daemon = await startDaemon(
+    "prometheus-alertmanager",
+    [
+      `--config.file=${config}`,
+      `--storage.path=${path.join(dir, "data")}`,
+      `--web.listen-address=${address}`,
+      "--cluster.listen-address=",
+      "--log.level=error",
+    ],
+    `http://${address}/-/ready`,
+  );
+  return { ...daemon, url: `http://${address}` };
+}
+
+/** Post the burst to Alertmanager in chunks of 1,000, as several Prometheus servers would. */
+async function postAlerts(url: string): Promise<void> {
+  const alerts = burstAlerts();
+  for (let i = 0; i < alerts.length; i += 1000) {
+    const response = await fetch(`${url}/api/v2/alerts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(alerts.slice(i, i + 1000)),
+    });
+    if (!response.ok) throw new Error(`alertmanager answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/** What Alertmanager would post to the bridge: one payload per (account, task) group, 16 at a time. */
+async function postPayloads(webhookUrl: string): Promise<void> {
+  const byGroup = new Map<string, ReturnType<typeof burstAlerts>>();
+  for (const alert of burstAlerts()) {
+    const key = `${alert.labels.account}|${alert.labels.task}`;
+    byGroup.set(key, [...(byGroup.get(key) ?? []), alert]);
+  }
+  const payloads = [...byGroup.values()].map((alerts) => {
+    const [first] = alerts;
+    const groupLabels = { account: first?.labels.account ?? "", task: first?.labels.task ?? "" };
+    return JSON.stringify({
+      version: "4",
+      groupKey: `{}:{account="${groupLabels.account}", task="${groupLabels.task}"}`,
+      truncatedAlerts: 0,
+      status: "firing",
+      receiver: "peer",
+      groupLabels,
+      commonLabels: groupLabels,
+      commonAnnotations: {},
+      externalURL: "http://alertmanager.example",
+      alerts: alerts.map((a) => ({
+        ...a,
+        status: "firing",
+        fingerprint: `${a.labels.account}-${a.labels.task}-${a.labels.host ?? ""}`,
+      })),
+    });
+  });
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < payloads.length; i = next++) {
+      const response = await fetch(webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: payloads[i],
+      });
+      if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+export interface PeerResult {
+  runs: PeerRun[];
+  profile?: ProfileEntry[];
+}
+
+/** `runs` runs of each case, alternating; the last bridge-via-Alertmanager run is profiled when asked. */
+export async function benchBridgePeer(options: {
+  runs: number;
+  direct: boolean;
+  profile: boolean;
+}): Promise<PeerResult> {
+  const root = mkdtempSync(path.join(tmpdir(), "stoney-bench-peer-"));
+  process.stderr.write(`bridge vs alertmanager: loading ${accounts} accounts into slapd ...\n`);
+  const slapd = await startSlapd({ ldif: [generateLdif(accounts, resellers)] });
+  const sink = await countingSink();
+  const smarthost = `127.0.0.1:${sink.port}`;
+  const runs: PeerRun[] = [];
+  const profileDir = path.join(root, "profile");
+  let profile: ProfileEntry[] | undefined;
+  const cases: PeerCase[] = [
+    "alertmanager email",
+    "bridge via alertmanager",
+    ...(options.direct ? ["bridge direct" as const] : []),
+  ];
+  try {
+    for (let run = 1; run <= options.runs; run++)
+      for (const kind of cases) {
+        const dir = path.join(root, `${kind.replaceAll(" ", "-")}-${run}`);
+        mkdirSync(dir);
+        const profiled = options.profile && kind === "bridge via alertmanager" && run === options.runs;
+        process.stderr.write(
+          `bridge vs alertmanager: ${kind}, run ${run}${profiled ? " (profiled)" : ""} ...\n`,
+        );
+        sink.reset();
+        const load = loadavg()[0] ?? 0;
+        let seconds: number;
+        if (kind === "alertmanager email") {
+          const am = await startAlertmanager(path.join(dir, "am"), { email: { smarthost } });
+          try {
+            const started = performance.now();
+            await postAlerts(am.url);
+            await sink.settled(groups, 240_000);
+            seconds = (sink.lastDelivery - started) / 1000;
+          } finally {
+            await am.stop();
+          }
+        } else {
+          if (profiled) mkdirSync(profileDir);
+          const config: Config = configSchema.parse({
+            directory: { ...slapd.configFor() },
+            bridge: {
+              listen: { host: "127.0.0.1", port: 0 },
+              outboxPath: path.join(dir, "outbox.sqlite"),
+              coalesceSeconds: windowSeconds,
+              smtp: { url: `smtp://${smarthost}` },
+            },
+          });
+          const bridge = forkBridge(config, profiled ? profileDir : undefined);
+          try {
+            const ready = (await bridge.next("ready")) as { url: string };
+            const webhook = `${ready.url}/webhook`;
+            const am =
+              kind === "bridge via alertmanager"
+                ? await startAlertmanager(path.join(dir, "am"), { webhook: { url: webhook } })
+                : undefined;
+            try {
+              const started = performance.now();
+              if (am) await postAlerts(am.url);
+              else await postPayloads(webhook);
+              await sink.settled(accounts + resellers, 240_000);
+              seconds = (sink.lastDelivery - started) / 1000;
+            } finally {
+              await am?.stop();
+            }
+            await bridge.finish();
+          } finally {
+            await bridge.exited();
+          }
+          if (profiled) {
+            // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
+            const [file] = readdirSync(profileDir)
+              .filter((name) => name.endsWith(".cpuprofile"))
+              .map((name) => path.join(profileDir, name))
+              .sort((a, b) => statSync(b).size - statSync(a).size);
+            if (file) profile = topOfProfile(file, 15);
+          }
+        }
+        const result: PeerRun = {
+          case: kind,
+          run,
+          seconds,
+          mails: sink.delivered,
+          load: [load, loadavg()[0] ?? 0],
+        };
+        process.stderr.write(`${JSON.stringify(result)}\n`);
+        runs.push(result);
+      }
+    return { runs, ...(profile ? { profile } : {}) };
+  } finally {
+    await sink.close();
+    await slapd.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+
+export function peerTables(result: PeerResult): string {
+  const { runs } = result;
+  const perMail = (r: PeerRun) => r.seconds / r.mails;
+  const lines = [
+    `\n## bridge vs Alertmanager's email receiver (${accounts * 5} alerts, ${accounts} accounts, ${groups} groups; group_wait and coalesceSeconds ${windowSeconds} s)\n`,
+    "| case | run | load 1 min (start / end) | last mail s | mails | mails/s | ms per mail |",
+    "|---|---:|---|---:|---:|---:|---:|",
+    ...runs.map(
+      (r) =>
+        `| ${r.case} | ${r.run} | ${fixed(r.load[0], 1)} / ${fixed(r.load[1], 1)} | ${fixed(r.seconds, 1)} | ${r.mails} | ${fixed(r.mails / r.seconds, 0)} | ${fixed(perMail(r) * 1000, 2)} |`,
+    ),
+  ];
+  const am = runs.filter((r) => r.case === "alertmanager email");
+  const row = (name: string, target: string, values: number[], digits = 2) =>
+    values.length === 0
+      ? []
+      : [
+          `| ${name} | ${fixed(Math.min(...values), digits)} | ${fixed(median(values), digits)} | ${fixed(Math.max(...values), digits)} | ${target} |`,
+        ];
+  const ratios = (kind: PeerCase) =>
+    runs
+      .filter((r) => r.case === kind)
+      .flatMap((r) => {
+        const peer = am.find((a) => a.run === r.run);
+        return peer ? [perMail(r) / perMail(peer)] : [];
+      });
+  const seconds = (kind: PeerCase) => runs.filter((r) => r.case === kind).map((r) => r.seconds);
+  lines.push(
+    "\nRatios (each run against Alertmanager's run of the same round):\n",
+    "| figure | min | median | max | target |",
+    "|---|---:|---:|---:|---|",
+    ...row(
+      "per-mail time, bridge via Alertmanager / Alertmanager email",
+      "≤ 1",
+      ratios("bridge via alertmanager"),
+    ),
+    ...row("per-mail time, bridge direct / Alertmanager email", "", ratios("bridge direct")),
+    ...row("last mail s, bridge via Alertmanager", "< 30", seconds("bridge via alertmanager"), 1),
+    ...row("last mail s, Alertmanager email", "", seconds("alertmanager email"), 1),
+    ...row("last mail s, bridge direct", "", seconds("bridge direct"), 1),
+  );
+  if (result.profile)
+    lines.push(
+      "\nCPU profile of the bridge in the last run via Alertmanager (self time, main thread):\n",
+      "| % | function |",
+      "|---:|---|",
+      ...result.profile.map((entry) => `| ${fixed(entry.percent, 1)} | \`${entry.name}\` |`),
+    );
+  return `${lines.join("\n")}\n`;
+}

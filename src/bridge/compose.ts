@@ -1,0 +1,92 @@
+import type { BridgeConfig } from "../config/index.js";
+import type { Logger } from "../log.js";
+import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
+import type { NewMail, QueuedItem } from "./outbox.js";
+import {
+  type MailAudience,
+  type RenderedMail,
+  renderMail,
+  type TemplateSource,
+  toLanguage,
+} from "./templates/index.js";
+
+export interface ComposeOptions {
+  config: BridgeConfig;
+  /** Time zone of operator mails (the directory's default zone). */
+  operatorTimeZone: string;
+  templates: TemplateSource;
+  /** Built-in templates only: the last resort when an override breaks rendering. */
+  builtinTemplates: TemplateSource;
+  logger: Logger;
+}
+
+/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
+export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
+  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
+  const [account] = accounts;
+  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
+  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
+};
+
+function render(
+  audience: MailAudience,
+  items: readonly QueuedItem[],
+  settings: string | undefined,
+  options: ComposeOptions,
+): RenderedMail {
+  const [first] = items;
+  const { templates } = options.config;
+  const context = {
+    audience,
+    language: toLanguage(first?.recipient.language, templates.defaultLanguage),
+    timeZone: first?.recipient.timeZone ?? options.operatorTimeZone,
+    selfCareUrl: selfCareLink(templates.selfCareUrl, audience, items),
+    ...(settings ? { settingsUrl: settings } : {}),
+    ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
+  };
+  const entries = items.map((i) => i.entry);
+  try {
+    return renderMail(entries, context, options.templates);
+  } catch (error) {
+    options.logger.warn({ err: error }, "rendering with template overrides failed: built-in templates used");
+    return renderMail(entries, context, options.builtinTemplates);
+  }
+}
+
+/**
+ * The mail to one recipient listing all its items: rendered in the recipient's language, answering the
+ * first mail of each problem it continues, with the list headers. Pure apart from the fallback notice;
+ * the pipeline and `preview` compose the same way.
+ */
+export function composeMail(items: readonly QueuedItem[], options: ComposeOptions): NewMail {
+  const [first] = items;
+  if (!first) throw new Error("a mail needs at least one item");
+  const { recipient } = first;
+  const accounts = [...new Set(items.flatMap((i) => (i.account ? [i.account] : [])))];
+  const { selfCareUrl, defaultLanguage } = options.config.templates;
+  const [account] = accounts;
+  const settings =
+    recipient.audience === "customer" && account && accounts.length === 1
+      ? settingsUrl(selfCareUrl, account)
+      : undefined;
+  const rendered = render(recipient.audience, items, settings, options);
+  const thread = threadFields(
+    rendered.subject,
+    items.map((i) => i.thread),
+  );
+  const list = listHeaders({
+    audience: recipient.audience,
+    language: toLanguage(recipient.language, defaultLanguage),
+    domain: mailDomain(options.config.smtp.from),
+    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
+    ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+  });
+  return {
+    recipient,
+    ...rendered,
+    subject: thread.subject,
+    headers: { ...list, ...thread.headers },
+    accounts,
+    tasks: [...new Set(items.map((i) => i.task))],
+  };
+}

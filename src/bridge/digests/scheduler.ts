@@ -1,0 +1,204 @@
+import type { BridgeConfig } from "../../config/index.js";
+import type { Recipient } from "../../directory/index.js";
+import type { AccountStatus, AccountStatusSource } from "../../exporter/index.js";
+import type { Logger } from "../../log.js";
+import { listHeaders, mailDomain, settingsUrl } from "../headers.js";
+import type { NewDigest, NewMail } from "../outbox.js";
+import type { AccountLookup, RecipientResolver, ResolvedAccount } from "../route.js";
+import type { OutboxStore } from "../store.js";
+import { toLanguage } from "../templates/index.js";
+import { digestOf, type Snapshot, snapshotOf } from "./content.js";
+import { lastCompletePeriod, type Period } from "./period.js";
+import { renderCustomerDigest, renderResellerDigest } from "./render.js";
+
+/** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
+export type DigestStore = Pick<OutboxStore, "createDigests" | "previousDigest">;
+
+export interface DigestOptions {
+  config: BridgeConfig;
+  store: DigestStore;
+  status: AccountStatusSource;
+  resolver: RecipientResolver;
+  logger: Logger;
+  /** `kind|period` done in this process: later rounds skip them instead of composing them again. */
+  done?: Set<string>;
+}
+
+const kinds = [
+  { kind: "reseller-week", period: "week", audience: "reseller" },
+  { kind: "customer-month", period: "month", audience: "customer" },
+] as const;
+type Kind = (typeof kinds)[number];
+
+const personName = (resolved: ResolvedAccount | undefined): string | undefined => {
+  const name = [resolved?.person?.givenName, resolved?.person?.surname].filter(Boolean).join(" ");
+  return name === "" ? undefined : name;
+};
+
+interface Addressee {
+  recipient: Recipient;
+  accounts: AccountStatus[];
+  name?: string;
+}
+
+/** Who gets which kind of digest about which accounts, by the directory's rules (warnings flags, addresses). */
+function addressees(
+  kind: Kind,
+  statuses: readonly AccountStatus[],
+  lookup: AccountLookup,
+): Map<string, Addressee> {
+  const byAddress = new Map<string, Addressee>();
+  for (const status of statuses) {
+    const resolved = lookup.found.get(status.uid);
+    if (!resolved) continue;
+    if (kind.audience === "customer" && !resolved.account.notices?.includes("digest")) continue;
+    for (const recipient of resolved.resolution.recipients) {
+      if (recipient.audience !== kind.audience) continue;
+      const key = recipient.address.toLowerCase();
+      const entry = byAddress.get(key) ?? {
+        recipient,
+        accounts: [],
+        ...(kind.audience === "customer" && personName(resolved) ? { name: personName(resolved) } : {}),
+      };
+      if (!entry.accounts.includes(status)) entry.accounts.push(status);
+      byAddress.set(key, entry);
+    }
+  }
+  return byAddress;
+}
+
+/**
+ * Compose every digest due at `now` (the week or month that ended before it, from `digests.hourUtc` on)
+ * and queue those not queued before; returns how many mails were queued. Pure apart from the store,
+ * the exporter's state and the directory, so a test runs one round at a chosen `now`.
+ */
+export async function queueDueDigests(options: DigestOptions, now: number): Promise<number> {
+  const { config, store, status, resolver } = options;
+  const due = kinds.flatMap((kind) => {
+    const wanted = kind.audience === "reseller" ? config.digests.resellers : config.digests.customers;
+    const period = lastCompletePeriod(kind.period, now);
+    const ready = now >= period.endMs + config.digests.hourUtc * 3_600_000;
+    return wanted && ready && !options.done?.has(`${kind.kind}|${period.key}`) ? [{ kind, period }] : [];
+  });
+  if (due.length === 0) return 0;
+  // Conditions are told as of the collection the state comes from, the moment its facts were true.
+  const collectedAt = (await status.collectedAt())?.getTime();
+  if (collectedAt === undefined) return 0;
+  const statuses = await status.all();
+  if (statuses.length === 0) return 0;
+  const lookup = await resolver(statuses.map((s) => s.uid));
+  let queued = 0;
+  for (const { kind, period } of due) {
+    const digests: NewDigest[] = [];
+    for (const [address, addressee] of addressees(kind, statuses, lookup)) {
+      const previousText = await store.previousDigest(kind.kind, address, period.key);
+      const previous = previousText === undefined ? undefined : (JSON.parse(previousText) as Snapshot);
+      const names = new Map(
+        addressee.accounts.flatMap((a) => {
+          const name = personName(lookup.found.get(a.uid));
+          return name ? [[a.uid, name] as const] : [];
+        }),
+      );
+      const digest = digestOf(addressee.accounts, previous, collectedAt, names);
+      digests.push({
+        kind: kind.kind,
+        recipient: address,
+        period: period.key,
+        snapshot: JSON.stringify(snapshotOf(addressee.accounts)),
+        mail: composeDigest(config, kind, period, addressee, digest),
+      });
+    }
+    queued += await store.createDigests(digests, now);
+    options.done?.add(`${kind.kind}|${period.key}`);
+  }
+  return queued;
+}
+
+function composeDigest(
+  config: BridgeConfig,
+  kind: Kind,
+  period: Period,
+  addressee: Addressee,
+  digest: ReturnType<typeof digestOf>,
+): NewMail {
+  const { recipient, accounts } = addressee;
+  const language = toLanguage(recipient.language, config.templates.defaultLanguage);
+  const [only] = accounts;
+  const settings =
+    kind.audience === "customer"
+      ? accounts.length === 1 && only
+        ? settingsUrl(config.templates.selfCareUrl, only.uid)
+        : config.templates.selfCareUrl
+      : undefined;
+  const context = {
+    language,
+    timeZone: recipient.timeZone,
+    period,
+    ...(addressee.name ? { recipientName: addressee.name } : {}),
+    ...(settings ? { settingsUrl: settings } : {}),
+  };
+  const rendered =
+    kind.audience === "reseller"
+      ? renderResellerDigest(digest, context)
+      : renderCustomerDigest(digest, context);
+  return {
+    recipient: {
+      address: recipient.address,
+      audience: kind.audience,
+      language,
+      timeZone: recipient.timeZone,
+      ...(addressee.name ? { name: addressee.name } : {}),
+    },
+    ...rendered,
+    headers: listHeaders({
+      audience: "digest",
+      language,
+      domain: mailDomain(config.smtp.from),
+      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    }),
+    accounts: accounts.map((a) => a.uid),
+    tasks: ["digest"],
+  };
+}
+
+/** Runs a digest round every `digests.checkSeconds` until stopped; each (kind, period) once per process. */
+export class DigestScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  private readonly options: DigestOptions;
+
+  constructor(options: DigestOptions) {
+    this.options = { ...options, done: new Set() };
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.round().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.options.config.digests.checkSeconds * 1000);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async round(): Promise<void> {
+    try {
+      const queued = await queueDueDigests(this.options, Date.now());
+      if (queued > 0) this.options.logger.info({ digests: queued }, "digests queued");
+    } catch (error) {
+      // The exporter or the directory cannot answer: the next round tries again; nothing was half done.
+      this.options.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "digests not queued this round; trying again",
+      );
+    }
+  }
+}

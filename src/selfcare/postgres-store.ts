@@ -1,0 +1,221 @@
+import type pg from "pg";
+import type { AuditEntry, NewPause, Pause, SelfcareStore, Session } from "./store.js";
+
+const schema = `
+CREATE TABLE IF NOT EXISTS selfcare_sessions (
+  id TEXT PRIMARY KEY,
+  person_uid TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  language TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS selfcare_sessions_seen ON selfcare_sessions(last_seen_at);
+CREATE TABLE IF NOT EXISTS selfcare_pauses (
+  id BIGSERIAL PRIMARY KEY,
+  account TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  until BIGINT NOT NULL,
+  comment TEXT,
+  silence_id TEXT,
+  ended_at BIGINT,
+  ended_by TEXT
+);
+CREATE INDEX IF NOT EXISTS selfcare_pauses_account ON selfcare_pauses(account, until);
+CREATE TABLE IF NOT EXISTS selfcare_audit (
+  id BIGSERIAL PRIMARY KEY,
+  at BIGINT NOT NULL,
+  person_uid TEXT NOT NULL,
+  target TEXT NOT NULL,
+  action TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT
+);
+CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
+`;
+
+interface PauseRow {
+  id: number;
+  account: string;
+  created_by: string;
+  created_at: number;
+  until: number;
+  comment: string | null;
+  silence_id: string | null;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+const toPause = (row: PauseRow): Pause => ({
+  id: row.id,
+  account: row.account,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  until: row.until,
+  ...(row.comment !== null ? { comment: row.comment } : {}),
+  ...(row.silence_id !== null ? { silenceId: row.silence_id } : {}),
+  ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
+  ...(row.ended_by !== null ? { endedBy: row.ended_by } : {}),
+});
+
+const pauseColumns = "id, account, created_by, created_at, until, comment, silence_id, ended_at, ended_by";
+
+/**
+ * Sessions, pauses and audit in the PostgreSQL database of a `postgres://` outbox, so every bridge
+ * instance and portal sees the same pauses and sessions. The pool must parse BIGINT as numbers
+ * (the bridge's `createPool` does).
+ */
+export class PostgresSelfcareStore implements SelfcareStore {
+  private readonly tables: Promise<unknown>;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.tables = pool.query(schema);
+    // A failure is reported by the first call that waits for the tables.
+    this.tables.catch(() => undefined);
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    await this.tables;
+    return (await this.pool.query<R>(text, values)).rows;
+  }
+
+  async createSession(session: Session): Promise<void> {
+    await this.query(
+      `INSERT INTO selfcare_sessions (id, person_uid, csrf_token, language, created_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        session.id,
+        session.personUid,
+        session.csrfToken,
+        session.language,
+        session.createdAt,
+        session.lastSeenAt,
+      ],
+    );
+  }
+
+  async session(id: string): Promise<Session | undefined> {
+    const [row] = await this.query<{
+      id: string;
+      person_uid: string;
+      csrf_token: string;
+      language: string;
+      created_at: number;
+      last_seen_at: number;
+    }>(
+      "SELECT id, person_uid, csrf_token, language, created_at, last_seen_at FROM selfcare_sessions WHERE id = $1",
+      [id],
+    );
+    return row
+      ? {
+          id: row.id,
+          personUid: row.person_uid,
+          csrfToken: row.csrf_token,
+          language: row.language,
+          createdAt: row.created_at,
+          lastSeenAt: row.last_seen_at,
+        }
+      : undefined;
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.query("UPDATE selfcare_sessions SET last_seen_at = $1 WHERE id = $2", [at, id]);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.query("DELETE FROM selfcare_sessions WHERE id = $1", [id]);
+  }
+
+  async deleteIdleSessions(before: number): Promise<number> {
+    await this.tables;
+    return (
+      (await this.pool.query("DELETE FROM selfcare_sessions WHERE last_seen_at < $1", [before])).rowCount ?? 0
+    );
+  }
+
+  async addPause(pause: NewPause): Promise<Pause> {
+    const [row] = await this.query<PauseRow>(
+      `INSERT INTO selfcare_pauses (account, created_by, created_at, until, comment) VALUES ($1, $2, $3, $4, $5)
+       RETURNING ${pauseColumns}`,
+      [pause.account, pause.createdBy, pause.createdAt, pause.until, pause.comment ?? null],
+    );
+    return toPause(row as PauseRow);
+  }
+
+  async setPauseSilence(id: number, silenceId: string): Promise<void> {
+    await this.query("UPDATE selfcare_pauses SET silence_id = $1 WHERE id = $2", [silenceId, id]);
+  }
+
+  async endPause(account: string, id: number, by: string, at: number): Promise<Pause | undefined> {
+    const [row] = await this.query<PauseRow>(
+      `UPDATE selfcare_pauses SET ended_at = $1, ended_by = $2
+       WHERE id = $3 AND account = $4 AND ended_at IS NULL AND until > $1 RETURNING ${pauseColumns}`,
+      [at, by, id, account],
+    );
+    return row ? toPause(row) : undefined;
+  }
+
+  async pauses(account: string, limit: number): Promise<Pause[]> {
+    const rows = await this.query<PauseRow>(
+      `SELECT ${pauseColumns} FROM selfcare_pauses WHERE account = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [account, limit],
+    );
+    return rows.map(toPause);
+  }
+
+  /** One query for all accounts: the longest-lasting pause in force for each. */
+  async activePauses(accounts: readonly string[], at: number): Promise<Map<string, Pause>> {
+    if (accounts.length === 0) return new Map();
+    const rows = await this.query<PauseRow>(
+      `SELECT DISTINCT ON (account) ${pauseColumns} FROM selfcare_pauses
+       WHERE account = ANY($1::text[]) AND ended_at IS NULL AND created_at <= $2 AND until > $2
+       ORDER BY account, until DESC`,
+      [[...new Set(accounts)], at],
+    );
+    return new Map(rows.map((row) => [row.account, toPause(row)]));
+  }
+
+  async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.query(
+      `INSERT INTO selfcare_audit (at, person_uid, target, action, old_value, new_value)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [
+        entries.map((e) => e.at),
+        entries.map((e) => e.personUid),
+        entries.map((e) => e.target),
+        entries.map((e) => e.action),
+        entries.map((e) => e.oldValue ?? null),
+        entries.map((e) => e.newValue ?? null),
+      ],
+    );
+  }
+
+  async audit(target: string, limit: number): Promise<AuditEntry[]> {
+    const rows = await this.query<{
+      at: number;
+      person_uid: string;
+      target: string;
+      action: string;
+      old_value: string | null;
+      new_value: string | null;
+    }>(
+      `SELECT at, person_uid, target, action, old_value, new_value FROM selfcare_audit
+       WHERE target = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+      [target, limit],
+    );
+    return rows.map((row) => ({
+      at: row.at,
+      personUid: row.person_uid,
+      target: row.target,
+      action: row.action,
+      ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
+      ...(row.new_value !== null ? { newValue: row.new_value } : {}),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

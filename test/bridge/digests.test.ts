@@ -1,0 +1,138 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
+import { directoryResolver, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
+import { type Config, configSchema } from "../../src/config/index.js";
+import { openDirectory } from "../../src/directory/index.js";
+import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
+import { exampleBackupRoot } from "../support/common.js";
+import { captureLogger, exampleLdif, type SmtpSink, smtpSink, tempDir, waitFor } from "./support.js";
+
+/** The example tree as the exporter sees it on this day; the digests are composed five days later. */
+const COLLECTED = new Date("2026-11-26T12:00:00Z");
+const DUE = Date.parse("2026-12-01T07:00:00Z");
+
+/** The example directory, where Anna (3723707) and Jürg (3723702) asked for the monthly digest. */
+function fixture(dir: string, smtp: string): Config {
+  const ldif = readFileSync(exampleLdif, "utf8").replace(
+    /^(uid: (3723707|3723702))$/gm,
+    "$1\nsstNotificationWarning: digest",
+  );
+  const file = path.join(dir, "directory.ldif");
+  writeFileSync(file, ldif);
+  return configSchema.parse({
+    directory: { url: `file:${file}`, cacheTtlSeconds: 0 },
+    backup: { root: exampleBackupRoot },
+    history: { path: path.join(dir, "history.sqlite") },
+    exporter: { listen: { port: 0 } },
+    bridge: {
+      listen: { port: 0 },
+      outbox: path.join(dir, "outbox.sqlite"),
+      smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
+      templates: { selfCareUrl: "https://selfcare.stoney.example" },
+      digests: { hourUtc: 6 },
+    },
+    logging: { level: "fatal" },
+  });
+}
+
+describe("digests from the exporter's state (example directory and tree)", () => {
+  let exporter: RunningExporter | undefined;
+  let bridge: RunningBridge | undefined;
+  let sink: SmtpSink | undefined;
+  const cleanups: Array<() => void> = [];
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+    await exporter?.close();
+    exporter = undefined;
+    await sink?.stop();
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  it("queues one digest per recipient and period, also when a run died in the middle, and sends each once", async () => {
+    const temp = tempDir();
+    cleanups.push(temp.remove);
+    const mails = await smtpSink();
+    sink = mails;
+    const config = fixture(temp.dir, mails.url);
+    const { logger } = captureLogger("fatal");
+    const running = await startExporter(config, logger, { now: () => COLLECTED });
+    exporter = running;
+    await running.collect();
+    const directory = openDirectory(config.directory, logger);
+    cleanups.push(() => void directory.close());
+    const resolver = directoryResolver(directory, config.directory);
+    const options = (store: SqliteOutbox) => ({
+      config: config.bridge,
+      store,
+      status: running.status,
+      resolver,
+      logger,
+    });
+
+    // The first run dies after its first digest.
+    let outbox = new SqliteOutbox(config.bridge.outbox);
+    const dying = {
+      createDigests: async (digests: Parameters<SqliteOutbox["createDigests"]>[0], now: number) => {
+        await outbox.createDigests(digests.slice(0, 1), now);
+        throw new Error("killed");
+      },
+      previousDigest: outbox.previousDigest.bind(outbox),
+    };
+    await expect(queueDueDigests({ ...options(outbox), store: dying }, DUE)).rejects.toThrow("killed");
+    await outbox.close();
+
+    outbox = new SqliteOutbox(config.bridge.outbox);
+    expect(await queueDueDigests(options(outbox), DUE)).toBe(4);
+    expect(await queueDueDigests(options(outbox), DUE)).toBe(0);
+    expect(await queueDueDigests(options(outbox), DUE - 2 * 3_600_000)).toBe(0);
+    const keys = outbox.db
+      .prepare("SELECT kind, recipient, period FROM digests ORDER BY kind, recipient")
+      .all();
+    expect(keys).toEqual([
+      { kind: "customer-month", recipient: "anna.smith@example.org", period: "2026-11" },
+      { kind: "customer-month", recipient: "anna@example.co.uk", period: "2026-11" },
+      { kind: "customer-month", recipient: "juerg.mueller@example.ch", period: "2026-11" },
+      { kind: "reseller-week", recipient: "support@eclair.example", period: "2026-W48" },
+      { kind: "reseller-week", recipient: "support@muster-reseller.example", period: "2026-W48" },
+    ]);
+    await outbox.close();
+
+    bridge = await startBridge(config, logger, { status: running.status });
+    await waitFor("the digests", () => mails.mails.length === 5);
+    const mail = (to: string) => mails.to(to)[0]?.parsed;
+
+    const muster = mail("support@muster-reseller.example");
+    expect(muster?.subject).toBe("Wöchentlicher Backup-Bericht 2026-W48: 4 Konten, 1 mit Fehlern");
+    expect(muster?.text).toContain("Guten Tag,");
+    expect(muster?.text).toContain("1 in Ordnung, 1 mit Warnung, 1 mit Fehlern, 1 nie benutzt.");
+    const rows = (muster?.text ?? "").split("\n").filter((l) => /^\d{7} /.test(l));
+    expect(rows.map((r) => r.split(/\s{2,}/).slice(0, 5))).toEqual([
+      ["3723703", "Zoë Lefèvre", "1", "keine", "Fehler"],
+      ["3723702", "Jürg Müller", "1", "26. November 2026", "Warnung"],
+      ["3723706", "0", "keine", "nie benutzt"],
+      ["3723701", "Jürg Müller", "1", "25. November 2026", "in Ordnung"],
+    ]);
+    expect(muster?.html).toContain("<th");
+    expect(muster?.headers.get("content-language")).toBe("de");
+    expect(muster?.headers.get("list")).toMatchObject({ id: { id: "digest.stoney-backup.stoney.example" } });
+
+    const eclair = mail("support@eclair.example");
+    expect(eclair?.subject).toBe("Rapport hebdomadaire des sauvegardes 2026-W48 : 4 comptes, 2 en échec");
+    expect(eclair?.text).toContain("mac-mini: Sepiola Online Backup Client 2.4.0");
+    expect(eclair?.html).toContain('<td style="padding:2px 8px">3723709</td>');
+
+    const anna = mail("anna@example.co.uk");
+    expect(anna?.subject).toBe("Your online backup in November 2026");
+    expect(anna?.text).toContain("Hello Anna Smith,");
+    expect(anna?.text).toContain("Your 2 computers were last backed up on 25 November 2026.");
+    expect(anna?.text).toContain("* Account 3723707: all backups fine.");
+    expect(anna?.headers.get("list")).toMatchObject({
+      unsubscribe: { url: "https://selfcare.stoney.example/accounts/3723707/settings" },
+    });
+    expect(mail("juerg.mueller@example.ch")?.subject).toBe("Ihr Online-Backup im November 2026");
+  });
+});

@@ -1,0 +1,92 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPool } from "../../src/bridge/index.js";
+import { PostgresSelfcareStore } from "../../src/selfcare/postgres-store.js";
+import { type SelfcareStore, SqliteSelfcareStore } from "../../src/selfcare/store.js";
+import { tempDir } from "../bridge/support.js";
+import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
+
+const withPostgres = requirePostgres();
+
+describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
+  const temp = tempDir();
+  let server: Postgres | undefined;
+  const stores: Array<[string, SelfcareStore]> = [];
+  beforeAll(async () => {
+    stores.push(["sqlite", new SqliteSelfcareStore(path.join(temp.dir, "outbox.sqlite"))]);
+    if (withPostgres) {
+      server = await startPostgres();
+      const url = await server.createDatabase("selfcare");
+      stores.push(["postgres", new PostgresSelfcareStore(createPool({ url, poolSize: 2 }))]);
+    }
+  });
+  afterAll(async () => {
+    for (const [, store] of stores) await store.close();
+    await server?.dispose();
+    temp.remove();
+  });
+
+  it("keeps sessions, pauses and the audit trail", async () => {
+    const answers = [];
+    for (const [, store] of stores) {
+      await store.createSession({
+        id: "s1",
+        personUid: "5000001",
+        csrfToken: "t",
+        language: "de",
+        createdAt: 1,
+        lastSeenAt: 1,
+      });
+      await store.touchSession("s1", 50);
+      const session = await store.session("s1");
+      const short = await store.addPause({
+        account: "3723702",
+        createdBy: "5000001",
+        createdAt: 10,
+        until: 100,
+      });
+      await store.addPause({
+        account: "3723702",
+        createdBy: "5000001",
+        createdAt: 10,
+        until: 200,
+        comment: "away",
+      });
+      await store.setPauseSilence(short.id, "silence-1");
+      const ended = await store.endPause("3723702", short.id, "5000002", 20);
+      const notTwice = await store.endPause("3723702", short.id, "5000002", 21);
+      const active = await store.activePauses(["3723702", "3723702", "3723703"], 30);
+      await store.appendAudit([
+        {
+          at: 5,
+          personUid: "5000001",
+          target: "3723702",
+          action: "threshold",
+          oldValue: "90",
+          newValue: "80",
+        },
+        { at: 6, personUid: "5000001", target: "3723702", action: "warnings", newValue: "off" },
+      ]);
+      const idle = await store.deleteIdleSessions(60);
+      answers.push({
+        session,
+        ended: { ...ended, id: 0 },
+        notTwice,
+        active: [...active.entries()].map(([account, pause]) => [account, pause.until, pause.comment]),
+        pauses: (await store.pauses("3723702", 10)).map((p) => [p.until, p.silenceId, p.endedBy]),
+        audit: await store.audit("3723702", 10),
+        idle,
+        gone: await store.session("s1"),
+      });
+    }
+    const [sqlite] = answers;
+    expect(sqlite).toMatchObject({
+      session: { personUid: "5000001", lastSeenAt: 50 },
+      ended: { endedAt: 20, endedBy: "5000002", silenceId: "silence-1" },
+      active: [["3723702", 200, "away"]],
+      idle: 1,
+    });
+    expect(sqlite?.audit.map((a) => a.action)).toEqual(["warnings", "threshold"]);
+    for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
+  });
+});
