@@ -61,6 +61,14 @@ export function createMetrics(outbox: OutboxStore) {
     }),
   };
   new Gauge({
+    name: `${prefix}outbox_size_bytes`,
+    help: "Size of the outbox store (finished records are pruned after bridge.retentionDays).",
+    registers,
+    async collect() {
+      this.set(await outbox.sizeBytes());
+    },
+  });
+  new Gauge({
     name: `${prefix}outbox_pending`,
     help: "Mails waiting to be sent (including those in flight).",
     registers,

@@ -123,6 +123,41 @@ ALTER TABLE mails ADD COLUMN refused_since BIGINT;
 ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
 `;
 
+/** Deleting a parent row checks its children: without these, every pruned mail or notification scans a table. */
+export const retentionIndexes = `
+CREATE INDEX items_mail ON items(mail_id);
+CREATE INDEX alerts_notification ON alerts(notification_id);
+CREATE INDEX digests_mail ON digests(mail_id);
+`;
+
+const finalMail = "('sent', 'rejected', 'dead')";
+
+/**
+ * Retention: one statement per table, each deleting at most `limit` rows older than the cutoff that
+ * nothing waits for any more (children first, so every statement is its own small transaction).
+ * `p(n)` writes parameter n in the store's dialect; parameter 1 is the cutoff (ms), 2 the limit.
+ */
+export const pruneStatements = (p: (n: number) => string): string[] => [
+  // A recipient's latest digest stays: the next period's digest compares with its snapshot.
+  `DELETE FROM digests WHERE (kind, recipient, period) IN (SELECT d.kind, d.recipient, d.period FROM digests d
+     WHERE d.created_at < ${p(1)} AND EXISTS (SELECT 1 FROM digests newer
+       WHERE newer.kind = d.kind AND newer.recipient = d.recipient AND newer.created_at > d.created_at)
+     LIMIT ${p(2)})`,
+  `DELETE FROM attempts WHERE mail_id IN (SELECT id FROM mails WHERE state IN ${finalMail} AND created_at < ${p(1)} LIMIT ${p(2)})`,
+  `DELETE FROM items WHERE id IN (SELECT i.id FROM items i WHERE i.state IN ('mailed', 'suppressed', 'dead')
+     AND i.created_at < ${p(1)}
+     AND (i.mail_id IS NULL OR EXISTS (SELECT 1 FROM mails m WHERE m.id = i.mail_id AND m.state IN ${finalMail}))
+     LIMIT ${p(2)})`,
+  `DELETE FROM mails WHERE id IN (SELECT m.id FROM mails m WHERE m.state IN ${finalMail} AND m.created_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM items i WHERE i.mail_id = m.id)
+     AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.mail_id = m.id)
+     AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.mail_id = m.id) LIMIT ${p(2)})`,
+  `DELETE FROM alerts WHERE id IN (SELECT a.id FROM alerts a WHERE a.state != 'pending' AND a.received_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM items i WHERE i.alert_id = a.id) LIMIT ${p(2)})`,
+  `DELETE FROM notifications WHERE id IN (SELECT n.id FROM notifications n WHERE n.received_at < ${p(1)}
+     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.notification_id = n.id) LIMIT ${p(2)})`,
+];
+
 /**
  * One row per digest sent or being sent: the key (kind, recipient, period) makes it one per period however
  * many bridges or restarts compose it; the snapshot is what the next period's digest compares with.
@@ -159,6 +194,7 @@ export const sqliteMigrations: readonly Migration[] = [
     sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
   },
   { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
+  { version: 8, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /**
@@ -526,11 +562,18 @@ export class SqliteOutbox implements OutboxStore {
   private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
   private readonly sql;
+  /** Writes waiting for the next group commit. */
+  private readonly group: Array<{
+    write: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
-   * per transaction, and the accept path is one transaction per payload.
+   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one: see
+   * `groupCommit`.
    */
   constructor(file: string, options: OutboxOptions = {}) {
     const memory = file === ":memory:";
@@ -638,6 +681,8 @@ export class SqliteOutbox implements OutboxStore {
            AND (@recipient IS NULL OR lower(recipient) = lower(@recipient))
            AND (@account IS NULL OR EXISTS (SELECT 1 FROM json_each(mails.accounts) WHERE value = @account))`,
       ),
+      prune: pruneStatements((n) => (n === 1 ? "@cutoff" : "@limit")).map((sql) => db.prepare(sql)),
+      size: db.prepare("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"),
       stats: db.prepare(statsQuery),
       digestSent: db.prepare("SELECT 1 FROM digests WHERE kind = ? AND recipient = ? AND period = ?"),
       insertDigest: db.prepare(
@@ -651,10 +696,42 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   /** Store one webhook payload in one transaction; duplicates within the window are stored as such. */
+  /**
+   * Writes that arrive in one turn of the event loop (webhooks of a burst, sends ending together)
+   * commit in one transaction, one fsync for all; each runs in a savepoint of its own, so one that
+   * fails fails alone, and none resolves before the commit is durable.
+   */
+  private groupCommit<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.group.length === 0) setImmediate(() => this.commitGroup());
+      this.group.push({ write, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private commitGroup(): void {
+    const writes = this.group.splice(0);
+    const settle: Array<() => void> = [];
+    try {
+      this.db.transaction(() => {
+        for (const { write, resolve, reject } of writes)
+          try {
+            const value = this.db.transaction(write)();
+            settle.push(() => resolve(value));
+          } catch (error) {
+            settle.push(() => reject(error));
+          }
+      })();
+    } catch (error) {
+      for (const { reject } of writes) reject(error);
+      return;
+    }
+    for (const done of settle) done();
+  }
+
   async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
     this.statements++;
     const s = this.sql;
-    return this.db.transaction((): AcceptResult => {
+    return this.groupCommit((): AcceptResult => {
       const { lastInsertRowid } = s.insertNotification.run(
         now,
         notification.groupKey,
@@ -687,7 +764,7 @@ export class SqliteOutbox implements OutboxStore {
         );
       }
       return { notificationId, alerts: notification.alerts.length, duplicates };
-    })();
+    });
   }
 
   /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
@@ -913,14 +990,14 @@ export class SqliteOutbox implements OutboxStore {
     this.statements++;
     const s = this.sql;
     const { mailId, outcome, at, durationMs } = attempt;
-    this.db.transaction(() => {
+    await this.groupCommit(() => {
       const response = outcome.kind === "sent" ? outcome.response : outcome.error;
       s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
       if (outcome.kind === "temporary")
         s.retryMail.run(outcome.retryAt, outcome.error, outcome.refusedSince ?? null, mailId);
       else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
       else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
-    })();
+    });
   }
 
   /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
@@ -969,6 +1046,22 @@ export class SqliteOutbox implements OutboxStore {
   async stats(): Promise<OutboxStats> {
     this.statements++;
     return statsOf(this.sql.stats.get() as StatsRecord);
+  }
+
+  /** One small transaction of retention; returns the rows it deleted (0: nothing older is left). */
+  async prune(cutoff: number, limit: number): Promise<number> {
+    for (const statement of this.sql.prune) {
+      this.statements++;
+      const { changes } = statement.run({ cutoff, limit });
+      if (changes > 0) return changes;
+    }
+    return 0;
+  }
+
+  /** The store's size on disk (the database file's pages; the WAL is checkpointed into it). */
+  async sizeBytes(): Promise<number> {
+    this.statements++;
+    return (this.sql.size.get() as { bytes: number }).bytes;
   }
 
   async history(account: string, limit: number): Promise<HistoryRow[]> {

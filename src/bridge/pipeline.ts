@@ -46,6 +46,9 @@ const routeBatch = 1000;
 const recipientsPerRound = 1000;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
+/** Retention runs at start and then hourly, deleting at most this many rows per transaction. */
+const pruneIntervalMs = 3600_000;
+const pruneBatch = 500;
 /** At shutdown, mails in flight get this long to finish before their connections are closed. */
 const stopGraceMs = 5000;
 
@@ -102,6 +105,7 @@ class Alarm {
 export class Pipeline {
   private readonly routing = new Alarm();
   private readonly sending = new Alarm();
+  private readonly pruning = new Alarm();
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly routeOptions: RouteOptions;
@@ -144,6 +148,7 @@ export class Pipeline {
         () => this.outbox.nextPreparation(this.window),
       ),
       this.sendLoop(),
+      this.pruneLoop(),
     ]);
   }
 
@@ -156,8 +161,38 @@ export class Pipeline {
     this.stopped = true;
     this.routing.wake();
     this.sending.wake();
+    this.pruning.wake();
     await this.running;
     this.mailer.close();
+  }
+
+  /**
+   * Retention: delete finished records older than `retentionDays`, one small transaction per batch
+   * and a turn of the event loop between batches, so webhooks and sends never wait behind it.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    const cutoff = now - this.options.config.retentionDays * 86_400_000;
+    let deleted = 0;
+    while (!this.stopped) {
+      const rows = await this.outbox.prune(cutoff, pruneBatch);
+      if (rows === 0) break;
+      deleted += rows;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (deleted > 0)
+      this.logger.info({ rows: deleted, before: new Date(cutoff).toISOString() }, "outbox pruned");
+    return deleted;
+  }
+
+  private async pruneLoop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.prune();
+      } catch (error) {
+        this.logger.warn({ err: error }, "outbox retention failed; trying again later");
+      }
+      await this.pruning.sleep(pruneIntervalMs);
+    }
   }
 
   /**

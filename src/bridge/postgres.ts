@@ -18,10 +18,12 @@ import {
   type NewDigest,
   type OutboxStats,
   type ProblemState,
+  pruneStatements,
   type QueuedItem,
   type RequeueFilter,
   type RoutedItem,
   recipientKey,
+  retentionIndexes,
   type StatsRecord,
   type StoredAlert,
   type StoredMail,
@@ -159,6 +161,7 @@ export const postgresMigrations: readonly Migration[] = [
     name: "what became of a problem",
     sql: "CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);",
   },
+  { version: 7, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
 ];
 
 /** Advisory lock keys (any constants, unique within this program). */
@@ -717,6 +720,23 @@ export class PostgresOutbox implements OutboxStore {
         outcome.kind === "temporary" ? (outcome.refusedSince ?? null) : null,
       ],
     );
+  }
+
+  async prune(cutoff: number, limit: number): Promise<number> {
+    for (const sql of pruneStatements((n) => `$${n}`)) {
+      const { rowCount } = await this.query(sql, [cutoff, limit]);
+      if (rowCount) return rowCount;
+    }
+    return 0;
+  }
+
+  async sizeBytes(): Promise<number> {
+    const { rows } = await this.query<{ bytes: string }>(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+       WHERE c.relkind = 'r' AND c.relname IN ('notifications', 'alerts', 'items', 'mails', 'attempts')
+         AND c.relnamespace = current_schema()::regnamespace`,
+    );
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   async requeue(filter: RequeueFilter, now: number): Promise<number> {

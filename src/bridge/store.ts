@@ -63,6 +63,10 @@ export interface OutboxStore {
   /** Claim due mails for sending (marked `sending`). */
   claimMails(now: number, limit: number): Promise<StoredMail[]>;
   record(attempt: Attempt): Promise<void>;
+  /** One small transaction of retention (rows older than `cutoff` nothing waits for); returns rows deleted. */
+  prune(cutoff: number, limit: number): Promise<number>;
+  /** The store's size in bytes, for the `outbox_size_bytes` metric. */
+  sizeBytes(): Promise<number>;
   /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
   requeue(filter: RequeueFilter, now: number): Promise<number>;
   /** A send given up at shutdown: back to pending, not counted as an attempt. */

@@ -93,6 +93,13 @@ export const bridgeSchema = z
       .boolean()
       .default(true)
       .describe("Apply pending outbox schema migrations when the bridge starts; false: only `migrate` does."),
+    retentionDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe(
+        "Finished outbox records (mails sent, rejected or dead, their attempts, items and alerts) older than this are deleted, in small transactions, and no longer show in `history`.",
+      ),
     dedupeWindowSeconds: z
       .number()
       .nonnegative()

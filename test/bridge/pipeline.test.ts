@@ -196,6 +196,52 @@ describe("bridge pipeline", () => {
   });
 });
 
+describe("outbox retention", () => {
+  it("prunes finished records after retentionDays in small batches, keeps what still waits, and reports the size", async () => {
+    const temp = tempDir();
+    const sink = await smtpSink();
+    const operators = Array.from({ length: 3 }, (_, i) => `ops${i}@backup.example`);
+    const config = testConfig({
+      dir: temp.dir,
+      bridge: { smtp: { url: sink.url }, operators, retentionDays: 90 },
+    });
+    const bridge = await startBridge(config, captureLogger("fatal").logger);
+    try {
+      const alerts = Array.from({ length: 700 }, () =>
+        alert({ task: "monitoring", labels: { audience: "operator" } }),
+      );
+      await post(`${bridge.url}/webhook`, payload(alerts));
+      await waitFor("the operators' mails", () => sink.mails.length === 3);
+      const db = sqliteOf(bridge);
+      await waitFor(
+        "mails recorded",
+        () => db.prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
+      );
+      // Waiting work is never pruned, however old: an alert still waiting for the directory.
+      db.prepare("UPDATE alerts SET state = 'pending', next_attempt_at = ? WHERE id = 1").run(
+        Date.now() + 3600_000,
+      );
+      db.prepare("DELETE FROM items WHERE alert_id = 1").run();
+      const count = (table: string) =>
+        (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+      expect(Number(/stoney_backup_bridge_outbox_size_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+
+      expect(await bridge.pipeline.prune(Date.now() + 89 * 86_400_000)).toBe(0);
+      const deleted = await bridge.pipeline.prune(Date.now() + 91 * 86_400_000);
+      // 3 attempts, 699 × 3 items, 3 mails, 699 alerts: batches of at most 500 rows.
+      expect(deleted).toBe(3 + 699 * 3 + 3 + 699);
+      expect(["attempts", "items", "mails"].map(count)).toEqual([0, 0, 0]);
+      expect(count("alerts")).toBe(1);
+      expect(count("notifications")).toBe(1);
+    } finally {
+      await bridge.close();
+      await sink.stop();
+      temp.remove();
+    }
+  });
+});
+
 describe("pipeline helpers", () => {
   it("back off exponentially up to the maximum", () => {
     const retry = { initialBackoffSeconds: 30, maxBackoffSeconds: 3600, maxAgeHours: 24 };

@@ -143,5 +143,17 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
     });
     expect(await b.stats()).toMatchObject({ pendingMails: 0, pendingAlerts: 0, queuedItems: 0 });
     expect((await b.history("3723702", 100)).filter((r) => r.outcome === "sent")).toHaveLength(50);
+
+    // Retention: nothing is young enough to stay once the cutoff is in the future.
+    expect(await b.sizeBytes()).toBeGreaterThan(0);
+    let deleted = 0;
+    for (
+      let rows = await b.prune(Date.now() + 1000, 20);
+      rows > 0;
+      rows = await b.prune(Date.now() + 1000, 20)
+    )
+      deleted += rows;
+    expect(deleted).toBeGreaterThan(100);
+    expect(await b.history("3723702", 100)).toEqual([]);
   });
 });
