@@ -244,7 +244,7 @@ export async function benchBridgePeer(options: {
             directory: { ...slapd.configFor() },
             bridge: {
               listen: { host: "127.0.0.1", port: 0 },
-              outboxPath: path.join(dir, "outbox.sqlite"),
+              outbox: path.join(dir, "outbox.sqlite"),
               coalesceSeconds: windowSeconds,
               smtp: { url: `smtp://${smarthost}` },
             },

@@ -7,8 +7,8 @@ import type Database from "better-sqlite3";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
 import { directoryResolver, startBridge } from "../src/bridge/index.js";
-import type { SqliteOutbox } from "../src/bridge/outbox.js";
-import { type Config, configSchema } from "../src/config/index.js";
+import { SqliteOutbox } from "../src/bridge/outbox.js";
+import { type Config, configSchema, isPostgresUrl } from "../src/config/index.js";
 import { LdapDirectory, openDirectory } from "../src/directory/index.js";
 import { startSlapd } from "../test/support/slapd.js";
 
@@ -119,7 +119,7 @@ export function burstPayload(alerts: number) {
 
 export type ChildMessage =
   | { type: "ready"; url: string }
-  | ({ type: "stats"; searches: number; peakRssKiB: number } & Phases);
+  | ({ type: "stats"; searches: number; peakRssKiB: number; statements: number } & Phases);
 
 interface Phases {
   routedSeconds: number;
@@ -149,7 +149,12 @@ async function runChild(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "{}") as Config;
   const logger = pino(
     { level: "info" },
-    pino.destination({ dest: path.join(path.dirname(config.bridge.outbox), "bridge.log") }),
+    pino.destination({
+      dest: path.join(
+        isPostgresUrl(config.bridge.outbox) ? tmpdir() : path.dirname(config.bridge.outbox),
+        "bridge.log",
+      ),
+    }),
   );
   const directory = openDirectory(config.directory, logger);
   const bridge = await startBridge(config, logger, {
@@ -161,8 +166,11 @@ async function runChild(): Promise<void> {
     send({
       type: "stats",
       searches: directory instanceof LdapDirectory ? directory.searches : -1,
-      ...phases((bridge.outbox as SqliteOutbox).db),
+      ...(bridge.outbox instanceof SqliteOutbox
+        ? phases(bridge.outbox.db)
+        : { routedSeconds: Number.NaN, renderedSeconds: Number.NaN, mailRows: Number.NaN }),
       peakRssKiB: process.resourceUsage().maxRSS,
+      statements: bridge.outbox.statements,
     });
     await bridge.close();
     await directory.close();

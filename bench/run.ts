@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { bridgeSection } from "./bridge.js";
 import { benchBridgePeer, peerTables } from "./bridge-peer.js";
 import { benchExporterSize, type Latencies, median, type SizeResult } from "./exporter.js";
+import { benchHa, haTable } from "./ha.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { selfcareSection } from "./selfcare.js";
 
@@ -25,8 +26,8 @@ const { values } = parseArgs({
     "keep-tree": { type: "string" },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
-    /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare (default all). */
-    parts: { type: "string", default: "render,exporter,bridge,peer,selfcare" },
+    /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
+    parts: { type: "string", default: "render,exporter,bridge,peer,selfcare,ha" },
     /** The peer part also feeds the bridge directly, without Alertmanager. */
     direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
+    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
   );
   process.exit(0);
 }
@@ -181,3 +182,4 @@ if (parts.has("peer"))
   );
 if (parts.has("selfcare"))
   await selfcareSection(positive(values["selfcare-accounts"], "selfcare-accounts")[0] ?? 50_000);
+if (parts.has("ha")) process.stdout.write(haTable(await benchHa()));

@@ -562,11 +562,18 @@ export class SqliteOutbox implements OutboxStore {
   private readonly lock: Database.Database | undefined;
   private readonly messageDomain: string;
   private readonly sql;
+  /** Writes waiting for the next group commit. */
+  private readonly group: Array<{
+    write: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
-   * per transaction, and the accept path is one transaction per payload.
+   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one: see
+   * `groupCommit`.
    */
   constructor(file: string, options: OutboxOptions = {}) {
     const memory = file === ":memory:";
@@ -689,10 +696,42 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   /** Store one webhook payload in one transaction; duplicates within the window are stored as such. */
+  /**
+   * Writes that arrive in one turn of the event loop (webhooks of a burst, sends ending together)
+   * commit in one transaction, one fsync for all; each runs in a savepoint of its own, so one that
+   * fails fails alone, and none resolves before the commit is durable.
+   */
+  private groupCommit<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.group.length === 0) setImmediate(() => this.commitGroup());
+      this.group.push({ write, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private commitGroup(): void {
+    const writes = this.group.splice(0);
+    const settle: Array<() => void> = [];
+    try {
+      this.db.transaction(() => {
+        for (const { write, resolve, reject } of writes)
+          try {
+            const value = this.db.transaction(write)();
+            settle.push(() => resolve(value));
+          } catch (error) {
+            settle.push(() => reject(error));
+          }
+      })();
+    } catch (error) {
+      for (const { reject } of writes) reject(error);
+      return;
+    }
+    for (const done of settle) done();
+  }
+
   async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
     this.statements++;
     const s = this.sql;
-    return this.db.transaction((): AcceptResult => {
+    return this.groupCommit((): AcceptResult => {
       const { lastInsertRowid } = s.insertNotification.run(
         now,
         notification.groupKey,
@@ -725,7 +764,7 @@ export class SqliteOutbox implements OutboxStore {
         );
       }
       return { notificationId, alerts: notification.alerts.length, duplicates };
-    })();
+    });
   }
 
   /** What became of each alert's problem (its fingerprint and startsAt) so far, by alert id. */
@@ -951,14 +990,14 @@ export class SqliteOutbox implements OutboxStore {
     this.statements++;
     const s = this.sql;
     const { mailId, outcome, at, durationMs } = attempt;
-    this.db.transaction(() => {
+    await this.groupCommit(() => {
       const response = outcome.kind === "sent" ? outcome.response : outcome.error;
       s.insertAttempt.run(mailId, at, Math.round(durationMs), outcome.kind, response);
       if (outcome.kind === "temporary")
         s.retryMail.run(outcome.retryAt, outcome.error, outcome.refusedSince ?? null, mailId);
       else if (outcome.kind === "sent") s.finishMail.run("sent", at, null, mailId);
       else s.finishMail.run(outcome.kind, at, outcome.error, mailId);
-    })();
+    });
   }
 
   /** Rejected and dead mails matching the filter go back to pending, due now; returns how many. */
