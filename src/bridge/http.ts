@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { BridgeConfig } from "../config/index.js";
+import { type BridgeConfig, dedupeWindowMs } from "../config/index.js";
 import { basicAuthorized, sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { BridgeMetrics } from "./metrics.js";
@@ -84,7 +84,7 @@ export function createApp(deps: WebhookDeps): express.Express {
       }
       let result: Awaited<ReturnType<OutboxStore["accept"]>>;
       try {
-        result = await outbox.accept(parsed.value, Date.now(), config.dedupeWindowSeconds * 1000);
+        result = await outbox.accept(parsed.value, Date.now(), dedupeWindowMs(config, parsed.value.receiver));
       } catch (error) {
         // Alertmanager retries on 5xx, so nothing is lost while the store is broken.
         logger.error({ err: error }, "outbox cannot store the notification");

@@ -8,8 +8,8 @@ import type { Logger } from "../log.js";
 import { composeMail } from "./compose.js";
 import { digestOf } from "./digests/content.js";
 import { lastCompletePeriod } from "./digests/period.js";
-import { renderCustomerDigest, renderResellerDigest } from "./digests/render.js";
-import { listHeaders, mailDomain, settingsUrl } from "./headers.js";
+import { composeDigest, digestKinds } from "./digests/scheduler.js";
+import { mailDomain } from "./headers.js";
 import { directoryResolver, exporterStatus } from "./index.js";
 import type { NewMail, QueuedItem, StoredAlert } from "./outbox.js";
 import { presentAnnotations } from "./present.js";
@@ -196,36 +196,24 @@ function previewDigest(config: Config, options: PreviewOptions, now: number): Ne
     ["3723703", "Zoë Lefèvre"],
   ]);
   const digest = digestOf(accounts, previous, now, names);
-  const { selfCareUrl } = config.bridge.templates;
-  const settings = options.audience === "customer" ? settingsUrl(selfCareUrl, healthy.uid) : undefined;
-  const context = {
+  const [kind] = digestKinds.filter(
+    (k) => k.audience === (options.audience === "customer" ? "customer" : "reseller"),
+  );
+  if (!kind) throw new Error("no digest kind");
+  const recipient = {
+    address: `${options.audience}@example.org`,
+    audience: kind.audience,
     language: options.language,
     timeZone: config.directory.defaults.timeZone,
+    source: { kind: "person" as const, uid: "sample" },
+  };
+  return composeDigest(
+    config.bridge,
+    kind,
     period,
-    ...(options.audience === "customer" ? { recipientName: sampleNames[options.language] } : {}),
-    ...(settings ? { settingsUrl: settings } : {}),
-  };
-  const rendered =
-    options.audience === "customer"
-      ? renderCustomerDigest(digest, context)
-      : renderResellerDigest(digest, context);
-  return {
-    recipient: {
-      address: `${options.audience}@example.org`,
-      audience: options.audience,
-      language: options.language,
-      timeZone: context.timeZone,
-    },
-    ...rendered,
-    headers: listHeaders({
-      audience: "digest",
-      language: options.language,
-      domain: mailDomain(config.bridge.smtp.from),
-      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
-    }),
-    accounts: accounts.map((a) => a.uid),
-    tasks: ["digest"],
-  };
+    { recipient, accounts, name: sampleNames[options.language] },
+    digest,
+  );
 }
 
 /** The mail the bridge would send, from a sample alert (or digest) or a real account. */

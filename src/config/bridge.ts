@@ -100,12 +100,25 @@ export const bridgeSchema = z
       .describe(
         "Finished outbox records (mails sent, rejected or dead, their attempts, items and alerts) older than this are deleted, in small transactions, and no longer show in `history`.",
       ),
+    repeatIntervalSeconds: z
+      .number()
+      .positive()
+      .default(14_400)
+      .describe(
+        "Alertmanager's `repeat_interval` for the bridge's receivers (Alertmanager's default, 4 h): an alert already mailed is mailed again as a reminder once this long has passed; a sooner repeat (a group change, an HA replica, a retry) is a duplicate.",
+      ),
+    repeatIntervals: z
+      .record(z.string(), z.number().positive())
+      .default({})
+      .describe(
+        "`repeat_interval` in seconds per Alertmanager receiver name, for routes that set their own (e.g. `bridge-customers: 86400`).",
+      ),
     dedupeWindowSeconds: z
       .number()
       .nonnegative()
-      .default(3600)
+      .optional()
       .describe(
-        "The same alert notification (fingerprint, status, startsAt) within this window sends no second mail.",
+        "Overrides the window the repeat intervals give: the same alert notification (fingerprint, status, startsAt) within this window sends no second mail.",
       ),
     exporterUrl: z
       .string()
@@ -291,3 +304,14 @@ export const bridgeSchema = z
   .describe("The Alertmanager webhook and mail sender.");
 
 export type BridgeConfig = z.infer<typeof bridgeSchema>;
+
+/**
+ * How long a repeat of an already mailed alert is a duplicate, for a notification of `receiver`: the
+ * receiver's repeat_interval less a little slack (Alertmanager repeats at the first group_interval
+ * tick after it, never sooner), unless dedupeWindowSeconds says otherwise.
+ */
+export function dedupeWindowMs(config: BridgeConfig, receiver: string): number {
+  if (config.dedupeWindowSeconds !== undefined) return config.dedupeWindowSeconds * 1000;
+  const repeatMs = (config.repeatIntervals[receiver] ?? config.repeatIntervalSeconds) * 1000;
+  return repeatMs - Math.min(60_000, repeatMs / 10);
+}

@@ -138,6 +138,16 @@ export function selectSamples(
 export function memoryStatusSource(
   snapshot: () => { collectedAt: Date; samples: ReadonlyMap<string, AccountSample> } | undefined,
 ): AccountStatusSource {
+  // Each sample's JSON state is built once, on first use: an overview of thousands of accounts asks often.
+  const converted = new WeakMap<AccountSample, AccountStatus>();
+  const statusOf = (sample: AccountSample): AccountStatus => {
+    let status = converted.get(sample);
+    if (!status) {
+      status = accountStatus(sample);
+      converted.set(sample, status);
+    }
+    return status;
+  };
   return {
     collectedAt: async () => snapshot()?.collectedAt,
     accounts: async (uids) => {
@@ -146,7 +156,7 @@ export function memoryStatusSource(
       if (!samples) return result;
       for (const uid of uids) {
         const sample = samples.get(uid);
-        if (sample) result.set(uid, accountStatus(sample));
+        if (sample) result.set(uid, statusOf(sample));
       }
       return result;
     },

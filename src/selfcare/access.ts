@@ -102,19 +102,33 @@ export class PortalAccess {
 
   /**
    * A logged-in person's scope, computed at most once per cache period; undefined once the person is
-   * gone, inactive or no longer allowed to use the portal (their sessions then end).
+   * gone, inactive or no longer allowed to use the portal (their sessions then end). Once the period
+   * is over the next request starts a new computation and, while it runs (a reseller's thousands of
+   * accounts take a while), gets the previous scope; it is never more than two periods old.
    */
   scope(personUid: string): Promise<Scope | undefined> {
+    const now = Date.now();
     const cached = this.scopes.get(personUid);
-    if (cached && cached.expires > Date.now()) return cached.scope;
+    if (cached && cached.expires > now) return cached.scope;
     const scope = this.person(personUid).then((person) =>
       typeof person === "object" && person.active && person.useSelfcare
         ? this.computeScope(person)
         : undefined,
     );
-    this.scopes.set(personUid, { scope, expires: Date.now() + this.scopeCacheMs });
-    scope.catch(() => this.scopes.delete(personUid));
-    return scope;
+    const entry = { scope, expires: now + this.scopeCacheMs };
+    const previous = cached && cached.expires + this.scopeCacheMs > now ? cached : undefined;
+    if (!previous) {
+      this.scopes.set(personUid, entry);
+      scope.catch(() => this.scopes.delete(personUid));
+      return scope;
+    }
+    // Refreshing: keep answering with the previous scope until the new one is there.
+    previous.expires = now + this.scopeCacheMs;
+    scope.then(
+      () => this.scopes.set(personUid, entry),
+      () => this.scopes.delete(personUid),
+    );
+    return previous.scope;
   }
 
   private async computeScope(person: PortalPerson): Promise<Scope> {

@@ -57,11 +57,6 @@ export function userPasswordMatches(stored: string, password: string): boolean {
   return false;
 }
 
-/** `{SSHA}` of a password with a random salt, for demo directories and tests. */
-export function sshaPassword(password: string, salt: Buffer): string {
-  return `{SSHA}${Buffer.concat([sha1(Buffer.from(password, "utf8"), salt), salt]).toString("base64")}`;
-}
-
 /**
  * The LDIF backend: searches evaluate the filters on the file (re-read when it changes), passwords are
  * checked against `userPassword`, and writes append change records to the file, which the monitor's
@@ -74,7 +69,12 @@ export function ldifEntrySource(file: string, passwordAttribute: string): EntryS
       throw new DirectoryError(`directory: cannot read ${file}: ${error.code}`, { cause: error });
     });
     if (cached?.mtimeMs === info.mtimeMs && cached.size === info.size) return cached;
-    const entries = parseLdif(await readFile(file));
+    let entries: DirectoryEntry[];
+    try {
+      entries = parseLdif(await readFile(file));
+    } catch (error) {
+      throw new DirectoryError(`directory: ${file}: ${(error as Error).message}`, { cause: error });
+    }
     cached = {
       mtimeMs: info.mtimeMs,
       size: info.size,

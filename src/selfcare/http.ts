@@ -368,6 +368,21 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     return typeof saved === "string" && keys[saved] ? { kind: "ok", key: keys[saved] } : undefined;
   };
 
+  /** A settings form's values; out of bounds, the form again with the reasons (400) and undefined. */
+  const formValues = (req: Request, res: Response, target: { kind: "account" | "reseller"; uid: string }) => {
+    const submitted = formSettings(req.body ?? {});
+    const parsed = settingsSchema.safeParse(submitted);
+    if (parsed.success) return parsed.data as SettingValues;
+    const context = page(res);
+    context.notice = { kind: "error", text: invalidText(context.language, parsed.error.issues) };
+    const own = submitted as Partial<Record<SettingName, boolean | number>>;
+    res
+      .status(400)
+      .type("html")
+      .send(settingsPage(context, { ...target, own }));
+    return undefined;
+  };
+
   app.post("/logout", form, requirePageSession, async (_req, res) => {
     await portal.logout(auth(res).session);
     res.set("Set-Cookie", cookie(cookieName, "", 0));
@@ -394,17 +409,9 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
   });
   app.post("/accounts/:uid/settings", form, requirePageSession, async (req, res) => {
     const uid = accountParam(req, res);
-    const parsed = settingsSchema.safeParse(formSettings(req.body ?? {}));
-    if (!parsed.success) {
-      const context = page(res);
-      context.notice = { kind: "error", text: invalidText(context.language, parsed.error.issues) };
-      const own = formSettings(req.body ?? {}) as Partial<Record<SettingName, boolean | number>>;
-      return void res
-        .status(400)
-        .type("html")
-        .send(settingsPage(context, { kind: "account", uid, own }));
-    }
-    const changes = await portal.updateAccountSettings(auth(res).scope, uid, parsed.data as SettingValues);
+    const values = formValues(req, res, { kind: "account", uid });
+    if (!values) return;
+    const changes = await portal.updateAccountSettings(auth(res).scope, uid, values);
     res.redirect(
       303,
       `/accounts/${encodeURIComponent(uid)}?done=${changes.length > 0 ? "settings" : "unchanged"}`,
@@ -445,17 +452,9 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const scope = auth(res).scope;
     const resellerUid = String(req.params.uid);
     portal.authoriseReseller(scope, resellerUid);
-    const parsed = settingsSchema.safeParse(formSettings(req.body ?? {}));
-    if (!parsed.success) {
-      const context = page(res);
-      context.notice = { kind: "error", text: invalidText(context.language, parsed.error.issues) };
-      const own = formSettings(req.body ?? {}) as Partial<Record<SettingName, boolean | number>>;
-      return void res
-        .status(400)
-        .type("html")
-        .send(settingsPage(context, { kind: "reseller", uid: resellerUid, own }));
-    }
-    const changes = await portal.updateResellerSettings(scope, resellerUid, parsed.data as SettingValues);
+    const values = formValues(req, res, { kind: "reseller", uid: resellerUid });
+    if (!values) return;
+    const changes = await portal.updateResellerSettings(scope, resellerUid, values);
     res.redirect(
       303,
       `/resellers/${encodeURIComponent(resellerUid)}/settings?done=${changes.length > 0 ? "settings" : "unchanged"}`,

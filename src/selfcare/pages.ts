@@ -1,6 +1,6 @@
 import type { HistoryRow } from "../bridge/index.js";
 import type { Language, SettingBounds } from "../config/index.js";
-import type { EffectiveSetting, Recipient, Reseller, SettingName } from "../directory/index.js";
+import type { EffectiveSetting, Recipient, SettingName } from "../directory/index.js";
 import type { AccountStatus, HostStatus } from "../exporter/index.js";
 import type { Grant } from "./access.js";
 import { formats, type MessageKey, type Translate, translator } from "./i18n.js";
@@ -8,7 +8,7 @@ import type { AccountDetails, Overview, Problem } from "./portal.js";
 import type { AuditEntry, Pause } from "./store.js";
 
 /** HTML-escaped text; `Html` values are trusted markup built by these functions. */
-export class Html {
+class Html {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
@@ -32,7 +32,7 @@ const render = (part: Part): string =>
         : escapeHtml(String(part));
 
 /** A template literal whose interpolations are escaped unless they are Html. */
-export const html = (strings: TemplateStringsArray, ...parts: Part[]): Html =>
+const html = (strings: TemplateStringsArray, ...parts: Part[]): Html =>
   new Html(
     strings.reduce((out, text, index) => out + text + (index < parts.length ? render(parts[index]) : ""), ""),
   );
@@ -59,7 +59,7 @@ const settingOrder: readonly SettingName[] = [
 const csrfField = (context: PageContext) =>
   html`<input type="hidden" name="_csrf" value="${context.csrfToken}">`;
 
-export function layout(context: PageContext, title: string, main: Html): string {
+function layout(context: PageContext, title: string, main: Html): string {
   const t = translator(context.language);
   const nav = context.personName
     ? html`<nav aria-label="${t("title")}"><a href="/accounts">${t("nav.accounts")}</a>
@@ -383,8 +383,6 @@ export const ownSettings = (settings: Record<SettingName, EffectiveSetting<boole
       settings[name].source === "account" ? [[name, settings[name].value]] : [],
     ),
   ) as Partial<Record<SettingName, boolean | number>>;
-
-export const resellerOwnSettings = (reseller: Reseller) => ({ ...reseller.settings });
 
 export const stylesheet = `:root{font-family:system-ui,sans-serif;line-height:1.4;color:#1a1a1a;background:#fff}
 body{margin:0 auto;max-width:80rem;padding:0 1rem 2rem}

@@ -141,6 +141,7 @@ export class Portal {
   readonly access: PortalAccess;
   private readonly throttle: LoginThrottle;
   private readonly idleMs: number;
+  private readonly rows = new WeakMap<Scope, { collectedAt: number; rows: OverviewRow[] }>();
 
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
@@ -213,15 +214,38 @@ export class Portal {
     return this.access.scope(session.personUid);
   }
 
-  /** The accounts of a scope with their state, problems first, filtered, searched and paged. */
-  async overview(scope: Scope, query: OverviewQuery): Promise<Overview> {
+  /**
+   * A scope's accounts with their state, problems first; computed once per scope and collection (the
+   * state changes only when the exporter collects), so paging through thousands of accounts is cheap.
+   */
+  private async sortedRows(scope: Scope): Promise<OverviewRow[]> {
+    const collectedAt = (await this.collectedAt())?.getTime() ?? 0;
+    const cached = this.rows.get(scope);
+    if (cached && cached.collectedAt === collectedAt) return cached.rows;
     const uids = [...scope.accounts.keys()];
     const states = await this.states(uids);
-    const search = query.search?.trim().toLowerCase() ?? "";
-    let rows: OverviewRow[] = uids.map((uid) => {
+    const rows: OverviewRow[] = uids.map((uid) => {
       const status = states.get(uid);
       return { uid, ...(status ? { status } : {}), problems: problemsOf(status) };
     });
+    const weight = (row: OverviewRow) => (row.problems[0] === "unknown" ? 0.5 : row.problems.length);
+    rows.sort((a, b) => weight(b) - weight(a) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    this.rows.set(scope, { collectedAt, rows });
+    return rows;
+  }
+
+  private async collectedAt(): Promise<Date | undefined> {
+    try {
+      return await this.parts.status.collectedAt();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The accounts of a scope with their state, problems first, filtered, searched and paged. */
+  async overview(scope: Scope, query: OverviewQuery): Promise<Overview> {
+    const search = query.search?.trim().toLowerCase() ?? "";
+    let rows = await this.sortedRows(scope);
     if (search)
       rows = rows.filter(
         (row) =>
@@ -229,20 +253,18 @@ export class Portal {
           row.status?.hosts.some((host) => host.host.toLowerCase().includes(search)),
       );
     if (query.problemsOnly) rows = rows.filter((row) => row.problems.length > 0);
-    const weight = (row: OverviewRow) => (row.problems[0] === "unknown" ? 0.5 : row.problems.length);
-    rows.sort((a, b) => weight(b) - weight(a) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const pageSize = Math.min(query.pageSize ?? this.config.selfcare.pageSize, 1000);
     const pages = Math.max(1, Math.ceil(rows.length / pageSize));
     const page = Math.min(Math.max(1, query.page ?? 1), pages);
-    const shown = rows.slice((page - 1) * pageSize, page * pageSize);
+    const pageRows = rows.slice((page - 1) * pageSize, page * pageSize);
     const pauses = await this.parts.store.activePauses(
-      shown.map((row) => row.uid),
+      pageRows.map((row) => row.uid),
       Date.now(),
     );
-    for (const row of shown) {
+    const shown = pageRows.map((row) => {
       const pause = pauses.get(row.uid);
-      if (pause) row.pause = pause;
-    }
+      return pause ? { ...row, pause } : row;
+    });
     return { total: rows.length, page, pages, pageSize, rows: shown };
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { alert, captureLogger, payload, post, sqliteOf, tempDir, testConfig } from "./support.js";
+import { alert, captureLogger, payload, post, sleep, sqliteOf, tempDir, testConfig } from "./support.js";
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -116,5 +116,19 @@ describe("webhook answers", () => {
       "directory_errors_total",
     ])
       expect(metrics).toContain(`# TYPE stoney_backup_bridge_${name} `);
+  });
+
+  it("takes a repeat within the receiver's repeat_interval as a duplicate and a later one as a reminder", async () => {
+    const url = await start({ dedupeWindowSeconds: undefined, repeatIntervals: { "stoney-bridge": 1.5 } });
+    const body = payload([alert({ account: "3723702", task: "quota", fingerprint: "repeated" })]);
+    expect((await post(url, body)).body).toMatchObject({ duplicates: 0 });
+    // A group change or an HA replica within the interval: no second mail.
+    expect((await post(url, body)).body).toMatchObject({ duplicates: 1 });
+    // Another receiver keeps the default interval (4 h).
+    const other = { ...body, receiver: "operators" };
+    expect((await post(url, other)).body).toMatchObject({ duplicates: 1 });
+    await sleep(1600);
+    expect((await post(url, body)).body).toMatchObject({ duplicates: 0 });
+    expect((await post(url, other)).body).toMatchObject({ duplicates: 1 });
   });
 });

@@ -24,18 +24,18 @@ export interface DigestOptions {
   done?: Set<string>;
 }
 
-const kinds = [
+export const digestKinds = [
   { kind: "reseller-week", period: "week", audience: "reseller" },
   { kind: "customer-month", period: "month", audience: "customer" },
 ] as const;
-type Kind = (typeof kinds)[number];
+export type DigestKind = (typeof digestKinds)[number];
 
 const personName = (resolved: ResolvedAccount | undefined): string | undefined => {
   const name = [resolved?.person?.givenName, resolved?.person?.surname].filter(Boolean).join(" ");
   return name === "" ? undefined : name;
 };
 
-interface Addressee {
+export interface Addressee {
   recipient: Recipient;
   accounts: AccountStatus[];
   name?: string;
@@ -43,7 +43,7 @@ interface Addressee {
 
 /** Who gets which kind of digest about which accounts, by the directory's rules (warnings flags, addresses). */
 function addressees(
-  kind: Kind,
+  kind: DigestKind,
   statuses: readonly AccountStatus[],
   lookup: AccountLookup,
 ): Map<string, Addressee> {
@@ -74,7 +74,7 @@ function addressees(
  */
 export async function queueDueDigests(options: DigestOptions, now: number): Promise<number> {
   const { config, store, status, resolver } = options;
-  const due = kinds.flatMap((kind) => {
+  const due = digestKinds.flatMap((kind) => {
     const wanted = kind.audience === "reseller" ? config.digests.resellers : config.digests.customers;
     const period = lastCompletePeriod(kind.period, now);
     const ready = now >= period.endMs + config.digests.hourUtc * 3_600_000;
@@ -114,9 +114,10 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   return queued;
 }
 
-function composeDigest(
+/** The digest mail to one addressee: rendered in its language, with the digest list headers. */
+export function composeDigest(
   config: BridgeConfig,
-  kind: Kind,
+  kind: DigestKind,
   period: Period,
   addressee: Addressee,
   digest: ReturnType<typeof digestOf>,
