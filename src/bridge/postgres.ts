@@ -245,6 +245,10 @@ export function createPool(connection: PostgresConnection, logger?: Logger): pg.
   return pool;
 }
 
+/** A dedupe key only matters within the dedupe window (hours); past the retention age it only takes space. */
+const pruneDedupeKeys =
+  "DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE seen_at < $1 LIMIT $2)";
+
 export class PostgresOutbox implements OutboxStore {
   readonly where: string;
   migration: MigrationReport = { from: 0, to: 0, applied: [] };
@@ -723,7 +727,7 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async prune(cutoff: number, limit: number): Promise<number> {
-    for (const sql of pruneStatements((n) => `$${n}`)) {
+    for (const sql of [...pruneStatements((n) => `$${n}`), pruneDedupeKeys]) {
       const { rowCount } = await this.query(sql, [cutoff, limit]);
       if (rowCount) return rowCount;
     }

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SchemaVersionError } from "../../src/bridge/migrations.js";
 import type { QueuedItem } from "../../src/bridge/outbox.js";
@@ -146,6 +147,16 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
 
     // Retention: nothing is young enough to stay once the cutoff is in the future.
     expect(await b.sizeBytes()).toBeGreaterThan(0);
+    const dedupeKeys = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return Number((await client.query("SELECT COUNT(*) AS n FROM dedupe_keys")).rows[0].n);
+      } finally {
+        await client.end();
+      }
+    };
+    expect(await dedupeKeys()).toBeGreaterThan(0);
     let deleted = 0;
     for (
       let rows = await b.prune(Date.now() + 1000, 20);
@@ -155,5 +166,6 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
       deleted += rows;
     expect(deleted).toBeGreaterThan(100);
     expect(await b.history("3723702", 100)).toEqual([]);
+    expect(await dedupeKeys()).toBe(0);
   });
 });
