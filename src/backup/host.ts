@@ -292,7 +292,7 @@ function readFacts(
 export function observeHost(
   folder: HostFolder,
   now: Date,
-  rules: HostRules,
+  rules: Pick<HostRules, "clockSkewToleranceSeconds">,
   context?: ParseContext,
 ): HostObservation {
   const errors: string[] = [];

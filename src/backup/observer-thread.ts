@@ -1,0 +1,17 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { AccountObserver, type ObserverSettings } from "./observer.js";
+import type { ObserverRequest, ObserverResponse } from "./observer-pool.js";
+
+/** A reader thread: one AccountObserver for its share of the accounts (see observer-pool.ts). */
+const observer = new AccountObserver(workerData as ObserverSettings);
+const port = parentPort;
+port?.on("message", (request: ObserverRequest) => {
+  if (request.type === "collection") observer.nextCollection(request.recall);
+  else {
+    const response: ObserverResponse = {
+      id: request.id,
+      observation: observer.observe(request.uid, request.home, new Date(request.now)),
+    };
+    port.postMessage(response);
+  }
+});
