@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { shareValues } from "./host.js";
 import { type AccountObservation, AccountObserver, type ObserverSettings, timedOut } from "./observer.js";
 
 /** Reads and parses homes for the collections, in reader threads or on the calling thread. */
@@ -70,6 +71,7 @@ class ReaderThread {
       if (!pending) return;
       this.#pending.delete(response.id);
       clearTimeout(pending.timer);
+      response.observation.hosts.forEach(shareValues);
       pending.resolve(response.observation);
     });
     const failed = (reason: string) => {
