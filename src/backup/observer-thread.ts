@@ -7,11 +7,13 @@ const observer = new AccountObserver(workerData as ObserverSettings);
 const port = parentPort;
 port?.on("message", (request: ObserverRequest) => {
   if (request.type === "collection") observer.nextCollection(request.recall);
-  else {
-    const response: ObserverResponse = {
-      id: request.id,
-      observation: observer.observe(request.uid, request.home, new Date(request.now)),
-    };
-    port.postMessage(response);
-  }
+  else
+    port.postMessage(
+      request.accounts.map(
+        ({ id, uid, home, now }): ObserverResponse => ({
+          id,
+          observation: observer.observe(uid, home, new Date(now)),
+        }),
+      ),
+    );
 });

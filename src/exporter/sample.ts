@@ -114,8 +114,19 @@ export const scheduleLabels = (schedule: Schedule): ScheduleLabels => {
 
 const toNumber = (setting: ResolvedSetting): number => Number(setting.value);
 
+const settingKey = (setting: ResolvedSetting) =>
+  `${setting.value}|${setting.source ?? ""}|${setting.resellerUid ?? ""}`;
+
 /** Most accounts inherit the same settings from the same reseller: one object for each distinct set. */
-const sharedSettings = new SharedValues<ExportedSettings>(10_000);
+const sharedSettings = new SharedValues<ExportedSettings>(10_000, (settings) =>
+  [
+    settingKey(settings.warnings),
+    settingKey(settings.quotaWarningPercent),
+    settingKey(settings.missedBackupsThreshold),
+    settingKey(settings.missedDaysThreshold),
+    settingKey(settings.failuresThreshold),
+  ].join("\n"),
+);
 
 const hostSample = (host: HostState, now: Date): HostSample => {
   const lastSuccessSeconds = seconds(host.lastSuccess);
