@@ -41,7 +41,7 @@ function queue(dir: string) {
     );
   };
   const ready = (now: number) =>
-    outbox.readyRecipients(now, window, 100).map((key) => key.slice(0, key.indexOf("|")));
+    [...outbox.readyItems(now, window, 100).keys()].map((key) => key.slice(0, key.indexOf("|")));
   return { outbox, item, ready };
 }
 
@@ -58,7 +58,8 @@ describe("coalescing window", () => {
     expect(ready(12_999)).toEqual(["b@example.org"]);
     expect(ready(13_000).sort()).toEqual(["a@example.org", "b@example.org"]);
     expect(await outbox.nextPreparation(window)).toBe(6000);
-    expect(outbox.queuedItems("a@example.org|operator|en").map((i) => i.createdAt)).toEqual([0, 4000, 8000]);
+    const items = outbox.readyItems(13_000, window, 100).get("a@example.org|operator|en") ?? [];
+    expect(items.map((i) => i.createdAt)).toEqual([0, 4000, 8000]);
     await outbox.close();
   });
 
@@ -77,8 +78,8 @@ describe("coalescing window", () => {
     await item("a@example.org", 0);
     await item("a@example.org", 3000);
     const short = { quietMs: 5000, maxHoldMs: 5000 };
-    expect(outbox.readyRecipients(4999, short, 10)).toEqual([]);
-    expect(outbox.readyRecipients(5000, short, 10)).toHaveLength(1);
+    expect(outbox.readyItems(4999, short, 10).size).toBe(0);
+    expect(outbox.readyItems(5000, short, 10).size).toBe(1);
     await outbox.close();
   });
 });
