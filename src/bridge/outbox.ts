@@ -8,6 +8,7 @@ import { type Migration, type MigrationReport, pendingMigrations } from "./migra
 import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
+import { WalSync } from "./wal-sync.js";
 
 /**
  * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
@@ -611,6 +612,8 @@ export class SqliteOutbox implements OutboxStore {
   readonly migration: MigrationReport;
   statements = 0;
   private readonly lock: Database.Database | undefined;
+  /** The group commit's fsync, off the event loop (none for an outbox in memory). */
+  private readonly wal: WalSync | undefined;
   private readonly messageDomain: string;
   private readonly sql;
   /** Writes waiting for the next group commit. */
@@ -623,8 +626,9 @@ export class SqliteOutbox implements OutboxStore {
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
-   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one: see
-   * `groupCommit`, and the writes a power cut may take back at no cost skip theirs: see `withoutSync`.
+   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one, run on the
+   * thread pool: see `groupCommit`; and the writes a power cut may take back at no cost skip theirs: see
+   * `withoutSync`.
    */
   constructor(file: string, options: OutboxOptions = {}) {
     const memory = file === ":memory:";
@@ -633,11 +637,13 @@ export class SqliteOutbox implements OutboxStore {
     let opened: Database.Database | undefined;
     try {
       opened = new Database(file);
-      opened.pragma("journal_mode = WAL");
+      const wal = opened.pragma("journal_mode = WAL", { simple: true }) === "wal";
       opened.pragma("synchronous = FULL");
       opened.pragma("busy_timeout = 5000");
       opened.pragma("foreign_keys = ON");
       this.migration = migrateSqlite(opened, options.migrate ?? true);
+      // Opening and migrating made the WAL file, which stays while this connection is open.
+      this.wal = wal ? new WalSync(`${file}-wal`) : undefined;
     } catch (error) {
       opened?.close();
       this.lock?.close();
@@ -750,7 +756,9 @@ export class SqliteOutbox implements OutboxStore {
   /**
    * Writes that arrive in one turn of the event loop (webhooks of a burst, sends ending together)
    * commit in one transaction, one fsync for all; each runs in a savepoint of its own, so one that
-   * fails fails alone, and none resolves before the commit is durable.
+   * fails fails alone, and none resolves before the commit is durable. The fsync is the WAL's, on the
+   * thread pool: while the disk syncs, the event loop takes the next webhooks, whose commits share the
+   * next fsync.
    */
   private groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -778,21 +786,30 @@ export class SqliteOutbox implements OutboxStore {
   private commitGroup(): void {
     const writes = this.group.splice(0);
     const settle: Array<() => void> = [];
+    const all = () => {
+      for (const { write, resolve, reject } of writes)
+        try {
+          const value = this.db.transaction(write)();
+          settle.push(() => resolve(value));
+        } catch (error) {
+          settle.push(() => reject(error));
+        }
+    };
     try {
-      this.db.transaction(() => {
-        for (const { write, resolve, reject } of writes)
-          try {
-            const value = this.db.transaction(write)();
-            settle.push(() => resolve(value));
-          } catch (error) {
-            settle.push(() => reject(error));
-          }
-      })();
+      if (this.wal) this.withoutSync(all);
+      else this.db.transaction(all)();
     } catch (error) {
       for (const { reject } of writes) reject(error);
       return;
     }
-    for (const done of settle) done();
+    const done = () => {
+      for (const result of settle) result();
+    };
+    if (!this.wal) done();
+    else
+      this.wal.synced().then(done, (error) => {
+        for (const { reject } of writes) reject(error);
+      });
   }
 
   async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
@@ -1101,6 +1118,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async close(): Promise<void> {
+    await this.wal?.close();
     this.db.close();
     this.lock?.close();
   }
