@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { type Config, configSchema } from "../src/config/index.js";
 import { startDaemon } from "../test/stack/processes.js";
 import { freePort } from "../test/support/common.js";
 import { startSlapd } from "../test/support/slapd.js";
-import { countingSink, forkBridge, generateLdif } from "./bridge.js";
+import { type ChildMessage, countingSink, forkBridge, generateLdif } from "./bridge.js";
 import { median, type ProfileEntry, topOfProfile } from "./exporter.js";
 
 /**
@@ -31,6 +33,62 @@ export interface PeerRun {
   mails: number;
   /** 1-minute load average at the start and at the end of the run. */
   load: [number, number];
+  /** The bridge's stages, from its outbox (bridge cases). */
+  phases?: BridgePhases;
+  /** CPU seconds (user + system) of each process during the run. */
+  cpu: { alertmanager?: number; bridge?: number };
+}
+
+/** Seconds from the burst's first post until the last of each: what the bridge spent its time on. */
+export interface BridgePhases {
+  accepted: number;
+  routed: number;
+  composed: number;
+  sent: number;
+}
+
+/** The phases from a stopped bridge's outbox file; `started` is the burst's first post (Unix ms). */
+function outboxPhases(file: string, started: number): BridgePhases {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT (SELECT MAX(received_at) FROM notifications) AS accepted,
+          (SELECT MAX(created_at) FROM items) AS routed,
+          (SELECT MAX(created_at) FROM mails) AS composed,
+          (SELECT MAX(finished_at) FROM mails WHERE state = 'sent') AS sent`,
+      )
+      .get() as Record<keyof BridgePhases, number | null>;
+    const at = (ms: number | null) => (ms === null ? Number.NaN : (ms - started) / 1000);
+    return {
+      accepted: at(row.accepted),
+      routed: at(row.routed),
+      composed: at(row.composed),
+      sent: at(row.sent),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A process's CPU seconds so far (utime + stime from /proc), NaN when it cannot be read. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The burst as Alertmanager's API takes it. */
@@ -228,13 +286,17 @@ export async function benchBridgePeer(options: {
         sink.reset();
         const load = loadavg()[0] ?? 0;
         let seconds: number;
+        let phases: BridgePhases | undefined;
+        const cpu: PeerRun["cpu"] = {};
         if (kind === "alertmanager email") {
           const am = await startAlertmanager(path.join(dir, "am"), { email: { smarthost } });
           try {
+            const amCpu = processCpuSeconds(am.pid);
             const started = performance.now();
             await postAlerts(am.url);
             await sink.settled(groups, 240_000);
             seconds = (sink.lastDelivery - started) / 1000;
+            cpu.alertmanager = processCpuSeconds(am.pid) - amCpu;
           } finally {
             await am.stop();
           }
@@ -250,26 +312,32 @@ export async function benchBridgePeer(options: {
             },
           });
           const bridge = forkBridge(config, profiled ? profileDir : undefined);
+          let startedAt = Date.now();
           try {
-            const ready = (await bridge.next("ready")) as { url: string };
+            const ready = (await bridge.next("ready")) as Extract<ChildMessage, { type: "ready" }>;
             const webhook = `${ready.url}/webhook`;
             const am =
               kind === "bridge via alertmanager"
                 ? await startAlertmanager(path.join(dir, "am"), { webhook: { url: webhook } })
                 : undefined;
             try {
+              const amCpu = processCpuSeconds(am?.pid);
               const started = performance.now();
+              startedAt = Date.now();
               if (am) await postAlerts(am.url);
               else await postPayloads(webhook);
               await sink.settled(accounts + resellers, 240_000);
               seconds = (sink.lastDelivery - started) / 1000;
+              if (am) cpu.alertmanager = processCpuSeconds(am.pid) - amCpu;
             } finally {
               await am?.stop();
             }
-            await bridge.finish();
+            // Since ready: the burst and the quiet wait after it (under --cpu-prof when profiled).
+            cpu.bridge = (await bridge.finish()).cpuSeconds - ready.cpuSeconds;
           } finally {
             await bridge.exited();
           }
+          phases = outboxPhases(config.bridge.outbox, startedAt);
           if (profiled) {
             // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
             const [file] = readdirSync(profileDir)
@@ -285,6 +353,8 @@ export async function benchBridgePeer(options: {
           seconds,
           mails: sink.delivered,
           load: [load, loadavg()[0] ?? 0],
+          ...(phases ? { phases } : {}),
+          cpu,
         };
         process.stderr.write(`${JSON.stringify(result)}\n`);
         runs.push(result);
@@ -326,6 +396,27 @@ export function peerTables(result: PeerResult): string {
         return peer ? [perMail(r) / perMail(peer)] : [];
       });
   const seconds = (kind: PeerCase) => runs.filter((r) => r.case === kind).map((r) => r.seconds);
+  const lastMailRatios = runs
+    .filter((r) => r.case === "bridge via alertmanager")
+    .flatMap((r) => {
+      const peer = am.find((a) => a.run === r.run);
+      return peer ? [r.seconds / peer.seconds] : [];
+    });
+  const cpuOf = (kind: PeerCase, process: keyof PeerRun["cpu"]) =>
+    runs
+      .filter((r) => r.case === kind)
+      .flatMap((r) => (r.cpu[process] === undefined ? [] : [r.cpu[process]]));
+  const optional = (n: number | undefined, digits: number) =>
+    n === undefined || Number.isNaN(n) ? "–" : fixed(n, digits);
+  lines.push(
+    "\nWhere the time goes (seconds from the first alert posted; the bridge's from its outbox) and CPU seconds (user + system) during the run:\n",
+    "| case | run | last payload accepted | last item routed | last mail composed | last mail sent | bridge CPU s | Alertmanager CPU s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...runs.map(
+      (r) =>
+        `| ${r.case} | ${r.run} | ${optional(r.phases?.accepted, 1)} | ${optional(r.phases?.routed, 1)} | ${optional(r.phases?.composed, 1)} | ${optional(r.phases?.sent, 1)} | ${optional(r.cpu.bridge, 1)} | ${optional(r.cpu.alertmanager, 1)} |`,
+    ),
+  );
   lines.push(
     "\nRatios (each run against Alertmanager's run of the same round):\n",
     "| figure | min | median | max | target |",
@@ -335,10 +426,19 @@ export function peerTables(result: PeerResult): string {
       "≤ 1",
       ratios("bridge via alertmanager"),
     ),
+    ...row("last mail, bridge via Alertmanager / Alertmanager email", "", lastMailRatios),
     ...row("per-mail time, bridge direct / Alertmanager email", "", ratios("bridge direct")),
     ...row("last mail s, bridge via Alertmanager", "< 30", seconds("bridge via alertmanager"), 1),
     ...row("last mail s, Alertmanager email", "", seconds("alertmanager email"), 1),
     ...row("last mail s, bridge direct", "", seconds("bridge direct"), 1),
+    ...row("CPU s, bridge (via Alertmanager)", "", cpuOf("bridge via alertmanager", "bridge"), 1),
+    ...row("CPU s, Alertmanager (email receiver)", "", cpuOf("alertmanager email", "alertmanager"), 1),
+    ...row(
+      "CPU s, Alertmanager (webhook to the bridge)",
+      "",
+      cpuOf("bridge via alertmanager", "alertmanager"),
+      1,
+    ),
   );
   if (result.profile)
     lines.push(

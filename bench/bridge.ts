@@ -117,9 +117,21 @@ export function burstPayload(alerts: number) {
   };
 }
 
+/** The process's CPU time so far (user + system, all threads), seconds. */
+export const cpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
 export type ChildMessage =
-  | { type: "ready"; url: string }
-  | ({ type: "stats"; searches: number; peakRssKiB: number; statements: number } & Phases);
+  | { type: "ready"; url: string; cpuSeconds: number }
+  | ({
+      type: "stats";
+      searches: number;
+      peakRssKiB: number;
+      statements: number;
+      cpuSeconds: number;
+    } & Phases);
 
 interface Phases {
   routedSeconds: number;
@@ -165,6 +177,7 @@ async function runChild(): Promise<void> {
     if (message.type !== "stats") return;
     send({
       type: "stats",
+      cpuSeconds: cpuSeconds(),
       searches: directory instanceof LdapDirectory ? directory.searches : -1,
       ...(bridge.outbox instanceof SqliteOutbox
         ? phases(bridge.outbox.db)
@@ -176,7 +189,7 @@ async function runChild(): Promise<void> {
     await directory.close();
     process.exit(0);
   });
-  send({ type: "ready", url: bridge.url });
+  send({ type: "ready", url: bridge.url, cpuSeconds: cpuSeconds() });
 }
 
 /** An SMTP sink on loopback that counts what it is given. */

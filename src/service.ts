@@ -22,9 +22,16 @@ export class ServiceStartError extends Error {
   override name = "ServiceStartError";
 }
 
+/**
+ * Connections waiting for accept(): Node's default of 511 overflows when Alertmanager flushes thousands
+ * of groups at once, and every dropped SYN waits a second or more for its retransmission. Linux caps
+ * it at net.core.somaxconn, which is what Go servers (Alertmanager, Prometheus) ask for.
+ */
+const listenBacklog = 65_535;
+
 /** Listen on the configured address; a taken port becomes a ServiceStartError naming the address. */
 export async function listen(app: Express, address: Listen): Promise<{ server: Server; url: string }> {
-  const server = app.listen(address.port, address.host);
+  const server = app.listen(address.port, address.host, listenBacklog);
   try {
     await once(server, "listening");
   } catch (error) {

@@ -8,6 +8,7 @@ import { type Migration, type MigrationReport, pendingMigrations } from "./migra
 import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
+import { WalSync } from "./wal-sync.js";
 
 /**
  * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
@@ -195,6 +196,12 @@ export const sqliteMigrations: readonly Migration[] = [
   },
   { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
   { version: 8, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
+  {
+    version: 9,
+    name: "pending alerts in routing order",
+    // Without it the planner walks the whole table in id order rather than sort the due alerts.
+    sql: "CREATE INDEX alerts_due ON alerts(id) WHERE state = 'pending';",
+  },
 ];
 
 /**
@@ -218,6 +225,51 @@ export const threadOf = (row: {
   thread_subject: string | null;
 }): { thread?: ThreadRoot } =>
   row.thread_id !== null ? { thread: { messageId: row.thread_id, subject: row.thread_subject ?? "" } } : {};
+
+/** A queued item as both stores select it: its columns and its thread root's. */
+export interface ItemRecord {
+  id: number;
+  alert_id: number;
+  created_at: number;
+  account: string | null;
+  task: string;
+  audience: MailAudience;
+  recipient: string;
+  language: string;
+  time_zone: string;
+  recipient_name: string | null;
+  recipient_key: string;
+  entry: string;
+  thread_id: string | null;
+  thread_subject: string | null;
+}
+
+/** Queued item rows (in id order) as each recipient's items, by recipient key. */
+export function itemsByRecipient(rows: readonly ItemRecord[]): Map<string, QueuedItem[]> {
+  const groups = new Map<string, QueuedItem[]>();
+  for (const row of rows) {
+    const item: QueuedItem = {
+      id: row.id,
+      alertId: row.alert_id,
+      createdAt: row.created_at,
+      ...(row.account !== null ? { account: row.account } : {}),
+      task: row.task,
+      recipient: {
+        address: row.recipient,
+        audience: row.audience,
+        language: row.language,
+        timeZone: row.time_zone,
+        ...(row.recipient_name ? { name: row.recipient_name } : {}),
+      },
+      entry: JSON.parse(row.entry) as MailEntry,
+      ...threadOf(row),
+    };
+    const group = groups.get(row.recipient_key);
+    if (group) group.push(item);
+    else groups.set(row.recipient_key, [item]);
+  }
+  return groups;
+}
 
 export interface OutboxOptions {
   /** The domain of generated Message-IDs. */
@@ -560,6 +612,8 @@ export class SqliteOutbox implements OutboxStore {
   readonly migration: MigrationReport;
   statements = 0;
   private readonly lock: Database.Database | undefined;
+  /** The group commit's fsync, off the event loop (none for an outbox in memory). */
+  private readonly wal: WalSync | undefined;
   private readonly messageDomain: string;
   private readonly sql;
   /** Writes waiting for the next group commit. */
@@ -572,8 +626,9 @@ export class SqliteOutbox implements OutboxStore {
   /**
    * WAL with synchronous=FULL: a 200 to Alertmanager means the notification survives a power
    * loss, not only a process crash (NORMAL could lose the last commits); the cost is one fsync
-   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one: see
-   * `groupCommit`.
+   * per transaction, so the writes of a burst (accepted payloads, recorded sends) share one, run on the
+   * thread pool: see `groupCommit`; and the writes a power cut may take back at no cost skip theirs: see
+   * `withoutSync`.
    */
   constructor(file: string, options: OutboxOptions = {}) {
     const memory = file === ":memory:";
@@ -582,11 +637,13 @@ export class SqliteOutbox implements OutboxStore {
     let opened: Database.Database | undefined;
     try {
       opened = new Database(file);
-      opened.pragma("journal_mode = WAL");
+      const wal = opened.pragma("journal_mode = WAL", { simple: true }) === "wal";
       opened.pragma("synchronous = FULL");
       opened.pragma("busy_timeout = 5000");
       opened.pragma("foreign_keys = ON");
       this.migration = migrateSqlite(opened, options.migrate ?? true);
+      // Opening and migrating made the WAL file, which stays while this connection is open.
+      this.wal = wal ? new WalSync(`${file}-wal`) : undefined;
     } catch (error) {
       opened?.close();
       this.lock?.close();
@@ -632,18 +689,18 @@ export class SqliteOutbox implements OutboxStore {
         `INSERT INTO items (alert_id, created_at, account, task, status, audience, recipient, language, time_zone,
           recipient_name, recipient_key, entry, state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      readyGroups: db.prepare(
-        `SELECT recipient_key AS key FROM items WHERE state = 'queued' GROUP BY recipient_key
-         HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit`,
-      ),
+
       nextGroup: db.prepare(
         `SELECT MIN(closes) AS at FROM (SELECT MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) AS closes
          FROM items WHERE state = 'queued' GROUP BY recipient_key)`,
       ),
-      queuedItems: db.prepare(
-        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name, entry,
-           ${threadRootColumns("items")}
-         FROM items WHERE state = 'queued' AND recipient_key = ? ORDER BY id`,
+      readyItems: db.prepare(
+        `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
+           recipient_key, entry, ${threadRootColumns("items")}
+         FROM items WHERE state = 'queued' AND recipient_key IN (
+           SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
+           HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit)
+         ORDER BY id`,
       ),
       insertMail: db.prepare(
         `INSERT INTO mails (created_at, recipient, audience, language, message_id, subject, text, html, headers,
@@ -699,7 +756,9 @@ export class SqliteOutbox implements OutboxStore {
   /**
    * Writes that arrive in one turn of the event loop (webhooks of a burst, sends ending together)
    * commit in one transaction, one fsync for all; each runs in a savepoint of its own, so one that
-   * fails fails alone, and none resolves before the commit is durable.
+   * fails fails alone, and none resolves before the commit is durable. The fsync is the WAL's, on the
+   * thread pool: while the disk syncs, the event loop takes the next webhooks, whose commits share the
+   * next fsync.
    */
   private groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -708,24 +767,49 @@ export class SqliteOutbox implements OutboxStore {
     });
   }
 
+  /**
+   * One transaction whose loss in a power cut costs a repeat and nothing else, committed without an fsync
+   * of its own: routing (its alerts are still pending, and are routed again) and claiming mails (a claim
+   * lost leaves the mail pending, which is what recovery makes of every claim at the next start). The WAL
+   * is synced in order, so the next durable commit (an accept, new mails, a recorded send) syncs it too:
+   * nothing durable ever depends on it being lost, as mails are created and sends recorded durably.
+   */
+  private withoutSync<T>(write: () => T): T {
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.db.transaction(write)();
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
   private commitGroup(): void {
     const writes = this.group.splice(0);
     const settle: Array<() => void> = [];
+    const all = () => {
+      for (const { write, resolve, reject } of writes)
+        try {
+          const value = this.db.transaction(write)();
+          settle.push(() => resolve(value));
+        } catch (error) {
+          settle.push(() => reject(error));
+        }
+    };
     try {
-      this.db.transaction(() => {
-        for (const { write, resolve, reject } of writes)
-          try {
-            const value = this.db.transaction(write)();
-            settle.push(() => resolve(value));
-          } catch (error) {
-            settle.push(() => reject(error));
-          }
-      })();
+      if (this.wal) this.withoutSync(all);
+      else this.db.transaction(all)();
     } catch (error) {
       for (const { reject } of writes) reject(error);
       return;
     }
-    for (const done of settle) done();
+    const done = () => {
+      for (const result of settle) result();
+    };
+    if (!this.wal) done();
+    else
+      this.wal.synced().then(done, (error) => {
+        for (const { reject } of writes) reject(error);
+      });
   }
 
   async accept(notification: Notification, now: number, dedupeWindowMs: number): Promise<AcceptResult> {
@@ -808,7 +892,7 @@ export class SqliteOutbox implements OutboxStore {
   ): Promise<void> {
     this.statements++;
     const s = this.sql;
-    this.db.transaction(() => {
+    this.withoutSync(() => {
       for (const { alert, items } of routed) {
         for (const item of items) {
           const r = item.kind === "queued" ? item.recipient : undefined;
@@ -831,7 +915,7 @@ export class SqliteOutbox implements OutboxStore {
         }
         s.routeAlert.run(alert.id);
       }
-    })();
+    });
   }
 
   /** The directory could not answer: try these alerts again later. */
@@ -856,9 +940,7 @@ export class SqliteOutbox implements OutboxStore {
     this.statements++;
     return this.db.transaction(() => {
       const dead: DeadItem[] = [];
-      const mails = this.readyRecipients(now, window, limit).flatMap((key) => {
-        const items = this.queuedItems(key);
-        if (items.length === 0) return [];
+      const mails = [...this.readyItems(now, window, limit).values()].flatMap((items) => {
         const composed = compose(items);
         dead.push(...composed.dead);
         return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
@@ -867,43 +949,9 @@ export class SqliteOutbox implements OutboxStore {
     })();
   }
 
-  /** Recipients whose coalescing window has closed at `now`, oldest first. */
-  readyRecipients(now: number, window: CoalescingWindow, limit: number): string[] {
-    return (this.sql.readyGroups.all({ ...window, now, limit }) as { key: string }[]).map((r) => r.key);
-  }
-
-  queuedItems(key: string): QueuedItem[] {
-    type Row = {
-      id: number;
-      alert_id: number;
-      created_at: number;
-      account: string | null;
-      task: string;
-      audience: MailAudience;
-      recipient: string;
-      language: string;
-      time_zone: string;
-      recipient_name: string | null;
-      entry: string;
-      thread_id: string | null;
-      thread_subject: string | null;
-    };
-    return (this.sql.queuedItems.all(key) as Row[]).map((row) => ({
-      id: row.id,
-      alertId: row.alert_id,
-      createdAt: row.created_at,
-      ...(row.account !== null ? { account: row.account } : {}),
-      task: row.task,
-      recipient: {
-        address: row.recipient,
-        audience: row.audience,
-        language: row.language,
-        timeZone: row.time_zone,
-        ...(row.recipient_name ? { name: row.recipient_name } : {}),
-      },
-      entry: JSON.parse(row.entry) as MailEntry,
-      ...threadOf(row),
-    }));
+  /** The queued items of each recipient whose coalescing window has closed at `now`, by recipient key. */
+  readyItems(now: number, window: CoalescingWindow, limit: number): Map<string, QueuedItem[]> {
+    return itemsByRecipient(this.sql.readyItems.all({ ...window, now, limit }) as ItemRecord[]);
   }
 
   /** Create mails and attach their items, and dead-letter the items no mail can carry, all in one transaction. */
@@ -969,11 +1017,11 @@ export class SqliteOutbox implements OutboxStore {
   async claimMails(now: number, limit: number): Promise<StoredMail[]> {
     this.statements++;
     const s = this.sql;
-    return this.db.transaction(() => {
+    return this.withoutSync(() => {
       const rows = s.dueMails.all(now, limit) as MailRow[];
       for (const row of rows) s.claimMail.run(row.id);
       return rows.map(toStoredMail);
-    })();
+    });
   }
 
   /** Mails that were being sent when the process died go back to pending. */
@@ -1070,6 +1118,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async close(): Promise<void> {
+    await this.wal?.close();
     this.db.close();
     this.lock?.close();
   }

@@ -46,6 +46,12 @@ const routeBatch = 1000;
 const recipientsPerRound = 1000;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
+/**
+ * The least time from one preparation round to the next. Alertmanager posts a burst's groups one by one,
+ * and a round (a claim, a directory look-up, the coalescing queries) costs about the same for one alert as
+ * for a hundred: what arrives meanwhile waits at most this long, against windows of seconds.
+ */
+const gatherMs = 100;
 /** Retention runs at start and then hourly, deleting at most this many rows per transaction. */
 const pruneIntervalMs = 3600_000;
 const pruneBatch = 500;
@@ -106,6 +112,8 @@ export class Pipeline {
   private readonly routing = new Alarm();
   private readonly sending = new Alarm();
   private readonly pruning = new Alarm();
+  /** Only the stop ends a round's gathering time early. */
+  private readonly gathering = new Alarm();
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly routeOptions: RouteOptions;
@@ -162,6 +170,7 @@ export class Pipeline {
     this.routing.wake();
     this.sending.wake();
     this.pruning.wake();
+    this.gathering.wake();
     await this.running;
     this.mailer.close();
   }
@@ -243,6 +252,7 @@ export class Pipeline {
     nextDue: () => Promise<number | undefined>,
   ): Promise<void> {
     while (!this.stopped) {
+      const started = performance.now();
       let busy = false;
       try {
         busy = await round();
@@ -256,6 +266,8 @@ export class Pipeline {
       if (busy) continue;
       const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
+      const gathering = gatherMs - (performance.now() - started);
+      if (gathering > 0 && !this.stopped) await this.gathering.sleep(gathering);
     }
   }
 

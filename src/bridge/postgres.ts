@@ -12,6 +12,8 @@ import {
   type HistoryRow,
   historyOutcome,
   historyQuery,
+  type ItemRecord,
+  itemsByRecipient,
   type MailRow,
   mailColumns,
   mailRetryColumns,
@@ -29,14 +31,12 @@ import {
   type StoredMail,
   statsOf,
   statsQuery,
-  threadOf,
   threadRootColumns,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
-import type { MailAudience, MailEntry } from "./templates/index.js";
 
 /**
  * The outbox in PostgreSQL, shared by several bridge instances. The tables mirror the SQLite outbox,
@@ -206,23 +206,6 @@ interface AlertRow {
   labels: string;
   annotations: string;
   attempts: number;
-}
-
-interface ItemRow {
-  id: number;
-  alert_id: number;
-  created_at: number;
-  account: string | null;
-  task: string;
-  audience: MailAudience;
-  recipient: string;
-  language: string;
-  time_zone: string;
-  recipient_name: string | null;
-  recipient_key: string;
-  entry: string;
-  thread_id: string | null;
-  thread_subject: string | null;
 }
 
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
@@ -547,7 +530,7 @@ export class PostgresOutbox implements OutboxStore {
       );
       // Another instance is composing mails right now; its round covers these recipients.
       if (!locked.rows[0]?.locked) return 0;
-      const { rows } = await this.query<ItemRow>(
+      const { rows } = await this.query<ItemRecord>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
            recipient_key, entry, ${threadRootColumns("items")}
          FROM items WHERE state = 'queued' AND recipient_key IN (
@@ -558,27 +541,7 @@ export class PostgresOutbox implements OutboxStore {
         client,
       );
       if (rows.length === 0) return 0;
-      const groups = new Map<string, QueuedItem[]>();
-      for (const row of rows) {
-        const group = groups.get(row.recipient_key) ?? [];
-        group.push({
-          id: row.id,
-          alertId: row.alert_id,
-          createdAt: row.created_at,
-          ...(row.account !== null ? { account: row.account } : {}),
-          task: row.task,
-          recipient: {
-            address: row.recipient,
-            audience: row.audience,
-            language: row.language,
-            timeZone: row.time_zone,
-            ...(row.recipient_name ? { name: row.recipient_name } : {}),
-          },
-          entry: JSON.parse(row.entry) as MailEntry,
-          ...threadOf(row),
-        });
-        groups.set(row.recipient_key, group);
-      }
+      const groups = itemsByRecipient(rows);
       const composed = [...groups.values()].map((items) => compose(items));
       const dead = composed.flatMap((c) => c.dead);
       if (dead.length > 0)

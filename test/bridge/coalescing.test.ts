@@ -1,28 +1,12 @@
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { describe, expect, it } from "vitest";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { parseNotification } from "../../src/bridge/payload.js";
-import {
-  alert,
-  captureLogger,
-  payload,
-  post,
-  type SmtpSink,
-  sleep,
-  smtpSink,
-  tempDir,
-  testConfig,
-  waitFor,
-} from "./support.js";
+import { alert, bridgeFixture, operatorRecipient, payload, post, sleep, waitFor } from "./support.js";
+
+const bridges = bridgeFixture();
 
 const window = { quietMs: 5000, maxHoldMs: 20_000 };
-const recipient = (address: string) => ({
-  address,
-  audience: "operator" as const,
-  language: "en",
-  timeZone: "UTC",
-});
 
 /** The coalescing stage's view of the outbox, with the clock in the test's hand. */
 function queue(dir: string) {
@@ -42,7 +26,7 @@ function queue(dir: string) {
         items: [
           {
             kind: "queued" as const,
-            recipient: recipient(address),
+            recipient: operatorRecipient(address),
             entry: {
               task: a.task,
               status: a.status,
@@ -57,23 +41,13 @@ function queue(dir: string) {
     );
   };
   const ready = (now: number) =>
-    outbox.readyRecipients(now, window, 100).map((key) => key.slice(0, key.indexOf("|")));
+    [...outbox.readyItems(now, window, 100).keys()].map((key) => key.slice(0, key.indexOf("|")));
   return { outbox, item, ready };
 }
 
 describe("coalescing window", () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const temp = () => {
-    const t = tempDir();
-    cleanups.push(t.remove);
-    return t.dir;
-  };
-
   it("slides with each new item for the recipient: a burst is one mail", async () => {
-    const { outbox, item, ready } = queue(temp());
+    const { outbox, item, ready } = queue(bridges.temp());
     await item("a@example.org", 0);
     await item("b@example.org", 1000);
     await item("a@example.org", 4000);
@@ -84,12 +58,13 @@ describe("coalescing window", () => {
     expect(ready(12_999)).toEqual(["b@example.org"]);
     expect(ready(13_000).sort()).toEqual(["a@example.org", "b@example.org"]);
     expect(await outbox.nextPreparation(window)).toBe(6000);
-    expect(outbox.queuedItems("a@example.org|operator|en").map((i) => i.createdAt)).toEqual([0, 4000, 8000]);
+    const items = outbox.readyItems(13_000, window, 100).get("a@example.org|operator|en") ?? [];
+    expect(items.map((i) => i.createdAt)).toEqual([0, 4000, 8000]);
     await outbox.close();
   });
 
   it("holds no recipient longer than the maximum hold while items keep coming", async () => {
-    const { outbox, item, ready } = queue(temp());
+    const { outbox, item, ready } = queue(bridges.temp());
     for (let at = 0; at <= 24_000; at += 4000) await item("a@example.org", at);
     // Never 5 s without a new item, so only the hold (20 s after the first) closes the window.
     expect(ready(19_999)).toEqual([]);
@@ -99,36 +74,19 @@ describe("coalescing window", () => {
   });
 
   it("never holds less than the window when the hold is configured shorter", async () => {
-    const { outbox, item } = queue(temp());
+    const { outbox, item } = queue(bridges.temp());
     await item("a@example.org", 0);
     await item("a@example.org", 3000);
     const short = { quietMs: 5000, maxHoldMs: 5000 };
-    expect(outbox.readyRecipients(4999, short, 10)).toEqual([]);
-    expect(outbox.readyRecipients(5000, short, 10)).toHaveLength(1);
+    expect(outbox.readyItems(4999, short, 10).size).toBe(0);
+    expect(outbox.readyItems(5000, short, 10).size).toBe(1);
     await outbox.close();
   });
 });
 
 describe("coalescing through the bridge (real SMTP server)", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  let remove = () => {};
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    remove();
-  });
-
   it("mails alerts that keep arriving within the window as one mail, even when they span more than one window", async () => {
-    const temp = tempDir();
-    remove = temp.remove;
-    sink = await smtpSink();
-    const config = testConfig({
-      dir: temp.dir,
-      bridge: { coalesceSeconds: 5, coalesceMaxSeconds: 60, smtp: { url: sink.url } },
-    });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
+    const { bridge, sink } = await bridges.start({ bridge: { coalesceSeconds: 5, coalesceMaxSeconds: 60 } });
     // Four alerts 2 s apart: 6 s from the first to the last, longer than the 5 s window.
     for (let i = 0; i < 4; i++) {
       if (i > 0) await sleep(2000);

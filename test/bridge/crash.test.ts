@@ -13,7 +13,7 @@ import {
   runCli,
   type SmtpSink,
   smtpSink,
-  spawnCli,
+  spawnBridge,
   tempDir,
   waitFor,
 } from "./support.js";
@@ -56,18 +56,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
           logging: { level: "warn" },
         }),
       );
-      const startChild = async () => {
-        const { child, stderr } = spawnCli(["bridge", "--config", configFile]);
-        children.push(child);
-        await waitFor(
-          "the bridge to listen",
-          async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
-          30_000,
-        ).catch((error: Error) => {
-          throw new Error(`${error.message}; stderr: ${stderr()}`);
-        });
-        return child;
-      };
+      const startChild = async () => (await spawnBridge(configFile, port, children)).child;
 
       const url = `http://127.0.0.1:${port}/webhook`;
       const first = await startChild();

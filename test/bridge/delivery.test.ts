@@ -1,29 +1,21 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { simpleParser } from "mailparser";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
 import {
   alert,
-  captureLogger,
+  bridgeFixture,
   payload,
   post,
   quotaAnnotations,
   type SmtpSink,
+  settled,
   sleep,
-  smtpSink,
   sqliteOf,
-  tempDir,
-  testConfig,
   waitFor,
 } from "./support.js";
-
-const settled = async (bridge: RunningBridge) => {
-  const s = await bridge.outbox.stats();
-  return s.pendingAlerts === 0 && s.queuedItems === 0 && s.pendingMails === 0;
-};
 
 const subjects = (sink: SmtpSink, address: string) => sink.to(address).map((m) => m.parsed.subject);
 
@@ -32,8 +24,6 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
   () => {
     let slapd: Slapd;
     let sink: SmtpSink;
-    let bridge: RunningBridge | undefined;
-    let remove = () => {};
 
     beforeAll(async () => {
       slapd = await startSlapd();
@@ -41,28 +31,20 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
     afterAll(async () => {
       await slapd?.dispose();
     });
-    afterEach(async () => {
-      await bridge?.close();
-      bridge = undefined;
-      await sink?.stop();
-      remove();
-    });
+    const bridges = bridgeFixture();
 
     const start = async (
       bridgeConfig: Record<string, unknown> = {},
       sinkOptions: { started?: boolean } = {},
     ) => {
-      const temp = tempDir();
-      remove = temp.remove;
-      sink = await smtpSink(sinkOptions);
-      const config = testConfig({
-        dir: temp.dir,
+      const started = await bridges.start({
+        bridge: bridgeConfig,
+        sink: sinkOptions,
         directory: { ...slapd.configFor(), cacheTtlSeconds: 0, connectTimeoutMs: 1000, timeoutMs: 2000 },
-        bridge: { ...bridgeConfig, smtp: { url: sink.url, ...(bridgeConfig.smtp as object) } },
+        log: "info",
       });
-      const log = captureLogger("info");
-      bridge = await startBridge(config, log.logger);
-      return { url: `${bridge.url}/webhook`, bridge, lines: log.lines, dir: temp.dir };
+      sink = started.sink;
+      return started;
     };
 
     it("mails every recipient branch once, coalesced per recipient, in the recipient's language", async () => {
@@ -264,26 +246,18 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
     });
 
     it("writes .eml files atomically with the file: transport", async () => {
-      const temp = tempDir();
-      const mailDir = path.join(temp.dir, "eml");
-      try {
-        const { url, bridge } = await start({ smtp: { url: `file:${mailDir}` } });
-        await post(
-          url,
-          payload([alert({ account: "3723702", task: "quota", annotations: quotaAnnotations })]),
-        );
-        await waitFor("files", async () => (await settled(bridge)) && readdirSync(mailDir).length === 2);
-        const files = readdirSync(mailDir);
-        expect(files.every((f) => f.endsWith(".eml"))).toBe(true);
-        const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(path.join(mailDir, f)))));
-        expect(mails.map((m) => m.to && !Array.isArray(m.to) && m.to.text).sort()).toEqual([
-          "juerg.mueller@example.ch",
-          "support@muster-reseller.example",
-        ]);
-        expect(mails[0]?.headers.get("auto-submitted")).toBe("auto-generated");
-      } finally {
-        temp.remove();
-      }
+      const mailDir = path.join(bridges.temp(), "eml");
+      const { url, bridge } = await start({ smtp: { url: `file:${mailDir}` } });
+      await post(url, payload([alert({ account: "3723702", task: "quota", annotations: quotaAnnotations })]));
+      await waitFor("files", async () => (await settled(bridge)) && readdirSync(mailDir).length === 2);
+      const files = readdirSync(mailDir);
+      expect(files.every((f) => f.endsWith(".eml"))).toBe(true);
+      const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(path.join(mailDir, f)))));
+      expect(mails.map((m) => m.to && !Array.isArray(m.to) && m.to.text).sort()).toEqual([
+        "juerg.mueller@example.ch",
+        "support@muster-reseller.example",
+      ]);
+      expect(mails[0]?.headers.get("auto-submitted")).toBe("auto-generated");
     });
   },
 );

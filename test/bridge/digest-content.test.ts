@@ -39,20 +39,20 @@ const account = (uid: string, overrides: Partial<AccountStatus> = {}): AccountSt
 
 describe("digest periods", () => {
   it("take the last complete ISO week and calendar month, in UTC", () => {
-    expect(lastCompletePeriod("week", NOW)).toEqual({
-      kind: "week",
-      key: "2026-W48",
-      startMs: Date.parse("2026-11-23T00:00:00Z"),
-      endMs: Date.parse("2026-11-30T00:00:00Z"),
+    const period = (kind: "week" | "month", key: string, start: string, end: string) => ({
+      kind,
+      key,
+      startMs: Date.parse(start),
+      endMs: Date.parse(end),
     });
+    expect(lastCompletePeriod("week", NOW)).toEqual(
+      period("week", "2026-W48", "2026-11-23T00:00:00Z", "2026-11-30T00:00:00Z"),
+    );
     expect(lastCompletePeriod("week", Date.parse("2027-01-03T23:00:00Z")).key).toBe("2026-W52");
     expect(lastCompletePeriod("week", Date.parse("2026-01-05T00:00:00Z")).key).toBe("2026-W01");
-    expect(lastCompletePeriod("month", NOW)).toEqual({
-      kind: "month",
-      key: "2026-11",
-      startMs: Date.parse("2026-11-01T00:00:00Z"),
-      endMs: Date.parse("2026-12-01T00:00:00Z"),
-    });
+    expect(lastCompletePeriod("month", NOW)).toEqual(
+      period("month", "2026-11", "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+    );
     expect(lastCompletePeriod("month", Date.parse("2026-01-15T00:00:00Z")).key).toBe("2025-12");
   });
 });

@@ -1,14 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
-import { directoryResolver, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { directoryResolver } from "../../src/bridge/index.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
-import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
+import { startExporter } from "../../src/exporter/index.js";
 import { exampleBackupRoot } from "../support/common.js";
-import { captureLogger, exampleLdif, type SmtpSink, smtpSink, tempDir, waitFor } from "./support.js";
+import { bridgeFixture, captureLogger, exampleLdif, waitFor } from "./support.js";
 
 /** The example tree as the exporter sees it on this day; the digests are composed five days later. */
 const COLLECTED = new Date("2026-11-26T12:00:00Z");
@@ -39,31 +39,18 @@ function fixture(dir: string, smtp: string): Config {
 }
 
 describe("digests from the exporter's state (example directory and tree)", () => {
-  let exporter: RunningExporter | undefined;
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await exporter?.close();
-    exporter = undefined;
-    await sink?.stop();
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
+  const bridges = bridgeFixture();
 
   it("queues one digest per recipient and period, also when a run died in the middle, and sends each once", async () => {
-    const temp = tempDir();
-    cleanups.push(temp.remove);
-    const mails = await smtpSink();
-    sink = mails;
-    const config = fixture(temp.dir, mails.url);
+    const dir = bridges.temp();
+    const mails = await bridges.sink();
+    const config = fixture(dir, mails.url);
     const { logger } = captureLogger("fatal");
     const running = await startExporter(config, logger, { now: () => COLLECTED });
-    exporter = running;
+    bridges.defer(() => running.close());
     await running.collect();
     const directory = openDirectory(config.directory, logger);
-    cleanups.push(() => void directory.close());
+    bridges.defer(() => directory.close());
     const resolver = directoryResolver(directory, config.directory);
     const options = (store: SqliteOutbox) => ({
       config: config.bridge,
@@ -101,7 +88,7 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     ]);
     await outbox.close();
 
-    bridge = await startBridge(config, logger, { status: running.status });
+    await bridges.startWith(config, logger, { status: running.status });
     await waitFor("the digests", () => mails.mails.length === 5);
     const mail = (to: string) => mails.to(to)[0]?.parsed;
 

@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { parseNotification } from "../../src/bridge/payload.js";
-import { alert, payload, tempDir } from "./support.js";
+import { alert, operatorMail, payload, tempDir } from "./support.js";
 
 const notification = (fingerprint: string) => {
   const parsed = parseNotification(payload([alert({ task: "monitoring", fingerprint })]));
@@ -41,5 +41,37 @@ describe("SQLite outbox group commit", () => {
       { fingerprint: "b", state: "pending" },
     ]);
     await outbox.close();
+  });
+
+  it("keeps every other commit synced: the writes that skip their fsync leave the outbox at synchronous FULL", async () => {
+    const temp = tempDir();
+    remove = temp.remove;
+    const outbox = new SqliteOutbox(path.join(temp.dir, "outbox.sqlite"));
+    const now = Date.now();
+    await Promise.all([outbox.accept(notification("a"), now, 0), outbox.accept(notification("b"), now, 0)]);
+    const due = await outbox.claimAlerts(now, 10);
+    await outbox.route(
+      due.map((a) => ({ alert: a, items: [] })),
+      now,
+    );
+    outbox.createMails([operatorMail("ops@backup.example", "disk full")], now);
+    expect(await outbox.claimMails(now, 10)).toHaveLength(1);
+    // 2 is FULL: every commit but those of the group commit and of the two cheap writes syncs at once.
+    expect(outbox.db.pragma("synchronous", { simple: true })).toBe(2);
+    await outbox.close();
+  });
+
+  it("closes only after the sync of the last accepted payloads, which are all there at the next start", async () => {
+    const temp = tempDir();
+    remove = temp.remove;
+    const file = path.join(temp.dir, "outbox.sqlite");
+    const outbox = new SqliteOutbox(file);
+    const accepted = ["a", "b", "c"].map((f) => outbox.accept(notification(f), Date.now(), 0));
+    await new Promise((resolve) => setImmediate(resolve));
+    await outbox.close();
+    expect((await Promise.all(accepted)).map((r) => r.alerts)).toEqual([1, 1, 1]);
+    const reopened = new SqliteOutbox(file);
+    expect(reopened.db.prepare("SELECT COUNT(*) AS n FROM alerts").get()).toEqual({ n: 3 });
+    await reopened.close();
   });
 });

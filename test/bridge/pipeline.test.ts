@@ -1,53 +1,36 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { describe, expect, it } from "vitest";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { backoffMs, reasonLabel } from "../../src/bridge/pipeline.js";
 import {
   alert,
+  bridgeFixture,
   captureLogger,
   freePort,
+  operatorMail,
   payload,
   post,
   quotaAnnotations,
-  type SmtpSink,
   sleep,
-  smtpSink,
   sqliteOf,
-  tempDir,
   testConfig,
   waitFor,
 } from "./support.js";
 
+const bridges = bridgeFixture();
+
 /** These tests use the LDIF directory backend (examples/directory.ldif): real code, no server needed. */
 describe("bridge pipeline", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    sink = undefined;
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const temp = () => {
-    const t = tempDir();
-    cleanups.push(t.remove);
-    return t.dir;
-  };
-
   it("dead-letters a mail that cannot be delivered within maxAgeHours", async () => {
-    const dir = temp();
     const config = testConfig({
-      dir,
+      dir: bridges.temp(),
       bridge: {
         smtp: { url: `smtp://127.0.0.1:${await freePort()}`, timeoutMs: 1000 },
         retry: { maxAgeHours: 0.5 / 3600 },
       },
     });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
+    const bridge = await bridges.startWith(config);
     await post(
       `${bridge.url}/webhook`,
       payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
@@ -61,56 +44,35 @@ describe("bridge pipeline", () => {
   });
 
   it("sends mails that were in flight at a crash again, with the same Message-ID", async () => {
-    const dir = temp();
-    sink = await smtpSink();
-    const config = testConfig({ dir, bridge: { smtp: { url: sink.url } } });
+    const sink = await bridges.sink();
+    const config = testConfig({ dir: bridges.temp(), bridge: { smtp: { url: sink.url } } });
     const outbox = new SqliteOutbox(config.bridge.outbox, { messageDomain: "backup.example" });
-    const [id] = outbox.createMails(
-      [
-        {
-          mail: {
-            recipient: {
-              address: "ops@backup.example",
-              audience: "operator",
-              language: "en",
-              timeZone: "UTC",
-            },
-            subject: "in flight",
-            text: "text",
-            html: "<p>html</p>",
-            accounts: [],
-            tasks: ["monitoring"],
-          },
-          itemIds: [],
-        },
-      ],
-      Date.now(),
-    );
+    const [id] = outbox.createMails([operatorMail("ops@backup.example", "in flight")], Date.now());
     const [claimed] = await outbox.claimMails(Date.now(), 10);
     expect(claimed?.id).toBe(id);
     await outbox.close();
 
-    bridge = await startBridge(config, captureLogger("fatal").logger);
+    await bridges.startWith(config);
     const received = sink;
     await waitFor("the resent mail", () => received.mails.length === 1);
     expect(received.mails[0]?.parsed.messageId).toBe(claimed?.messageId);
   });
 
   it("sends with a broken override using the built-in template, and logs it", async () => {
-    const dir = temp();
+    const dir = bridges.temp();
     const overrides = path.join(dir, "templates");
     mkdirSync(overrides);
     writeFileSync(
       path.join(overrides, "en.yaml"),
       'subject.quota.firing: "Quota {{usedPercent}} {{unknownThing}"\n',
     );
-    sink = await smtpSink();
+    const sink = await bridges.sink();
     const config = testConfig({
       dir,
       bridge: { smtp: { url: sink.url }, templates: { overrideDir: overrides } },
     });
     const log = captureLogger("warn");
-    bridge = await startBridge(config, log.logger);
+    const bridge = await bridges.startWith(config, log.logger);
     await post(
       `${bridge.url}/webhook`,
       payload([alert({ account: "3723707", task: "quota", annotations: quotaAnnotations })]),
@@ -123,12 +85,10 @@ describe("bridge pipeline", () => {
 
   it("speaks STARTTLS (requireTLS) with authentication, and smtps://", async () => {
     for (const tls of ["starttls", "implicit"] as const) {
-      sink = await smtpSink({ tls, auth: { username: "bridge", password: "mail-secret" } });
-      const config = testConfig({
-        dir: temp(),
+      const { bridge, sink } = await bridges.start({
+        sink: { tls, auth: { username: "bridge", password: "mail-secret" } },
         bridge: {
           smtp: {
-            url: sink.url,
             requireTLS: tls === "starttls",
             username: "bridge",
             password: "mail-secret",
@@ -136,7 +96,6 @@ describe("bridge pipeline", () => {
           },
         },
       });
-      bridge = await startBridge(config, captureLogger("fatal").logger);
       await post(
         `${bridge.url}/webhook`,
         payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
@@ -144,20 +103,12 @@ describe("bridge pipeline", () => {
       const received = sink;
       await waitFor(`a mail over ${tls}`, () => received.mails.length === 1);
       expect(received.mails[0]).toMatchObject({ secure: true, user: "bridge" });
-      await bridge.close();
-      bridge = undefined;
-      await sink.stop();
-      sink = undefined;
+      await bridges.close();
     }
   });
 
   it("delivers hostile label values harmlessly: no injected headers, escaped HTML", async () => {
-    const dir = temp();
-    sink = await smtpSink();
-    bridge = await startBridge(
-      testConfig({ dir, bridge: { smtp: { url: sink.url } } }),
-      captureLogger("fatal").logger,
-    );
+    const { bridge, sink } = await bridges.start();
     const hostile = alert({
       task: "monitoring\r\nBcc: victim@example.org",
       labels: { audience: "operator", host: '<img src=x onerror="alert(1)">' },
@@ -181,8 +132,7 @@ describe("bridge pipeline", () => {
   });
 
   it("records operator alerts as suppressed when no operator address is configured", async () => {
-    const dir = temp();
-    bridge = await startBridge(testConfig({ dir, bridge: { operators: [] } }), captureLogger("fatal").logger);
+    const bridge = await bridges.startWith(testConfig({ dir: bridges.temp(), bridge: { operators: [] } }));
     await post(
       `${bridge.url}/webhook`,
       payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
@@ -198,47 +148,35 @@ describe("bridge pipeline", () => {
 
 describe("outbox retention", () => {
   it("prunes finished records after retentionDays in small batches, keeps what still waits, and reports the size", async () => {
-    const temp = tempDir();
-    const sink = await smtpSink();
     const operators = Array.from({ length: 3 }, (_, i) => `ops${i}@backup.example`);
-    const config = testConfig({
-      dir: temp.dir,
-      bridge: { smtp: { url: sink.url }, operators, retentionDays: 90 },
-    });
-    const bridge = await startBridge(config, captureLogger("fatal").logger);
-    try {
-      const alerts = Array.from({ length: 700 }, () =>
-        alert({ task: "monitoring", labels: { audience: "operator" } }),
-      );
-      await post(`${bridge.url}/webhook`, payload(alerts));
-      await waitFor("the operators' mails", () => sink.mails.length === 3);
-      const db = sqliteOf(bridge);
-      await waitFor(
-        "mails recorded",
-        () => db.prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
-      );
-      // Waiting work is never pruned, however old: an alert still waiting for the directory.
-      db.prepare("UPDATE alerts SET state = 'pending', next_attempt_at = ? WHERE id = 1").run(
-        Date.now() + 3600_000,
-      );
-      db.prepare("DELETE FROM items WHERE alert_id = 1").run();
-      const count = (table: string) =>
-        (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-      const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
-      expect(Number(/stoney_backup_bridge_outbox_size_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    const { bridge, sink } = await bridges.start({ bridge: { operators, retentionDays: 90 } });
+    const alerts = Array.from({ length: 700 }, () =>
+      alert({ task: "monitoring", labels: { audience: "operator" } }),
+    );
+    await post(`${bridge.url}/webhook`, payload(alerts));
+    await waitFor("the operators' mails", () => sink.mails.length === 3);
+    const db = sqliteOf(bridge);
+    await waitFor(
+      "mails recorded",
+      () => db.prepare("SELECT 1 FROM mails WHERE state != 'sent'").get() === undefined,
+    );
+    // Waiting work is never pruned, however old: an alert still waiting for the directory.
+    db.prepare("UPDATE alerts SET state = 'pending', next_attempt_at = ? WHERE id = 1").run(
+      Date.now() + 3600_000,
+    );
+    db.prepare("DELETE FROM items WHERE alert_id = 1").run();
+    const count = (table: string) =>
+      (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(Number(/stoney_backup_bridge_outbox_size_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
 
-      expect(await bridge.pipeline.prune(Date.now() + 89 * 86_400_000)).toBe(0);
-      const deleted = await bridge.pipeline.prune(Date.now() + 91 * 86_400_000);
-      // 3 attempts, 699 × 3 items, 3 mails, 699 alerts: batches of at most 500 rows.
-      expect(deleted).toBe(3 + 699 * 3 + 3 + 699);
-      expect(["attempts", "items", "mails"].map(count)).toEqual([0, 0, 0]);
-      expect(count("alerts")).toBe(1);
-      expect(count("notifications")).toBe(1);
-    } finally {
-      await bridge.close();
-      await sink.stop();
-      temp.remove();
-    }
+    expect(await bridge.pipeline.prune(Date.now() + 89 * 86_400_000)).toBe(0);
+    const deleted = await bridge.pipeline.prune(Date.now() + 91 * 86_400_000);
+    // 3 attempts, 699 × 3 items, 3 mails, 699 alerts: batches of at most 500 rows.
+    expect(deleted).toBe(3 + 699 * 3 + 3 + 699);
+    expect(["attempts", "items", "mails"].map(count)).toEqual([0, 0, 0]);
+    expect(count("alerts")).toBe(1);
+    expect(count("notifications")).toBe(1);
   });
 });
 

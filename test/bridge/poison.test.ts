@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { describe, expect, it } from "vitest";
 import type { Notification } from "../../src/bridge/payload.js";
 import {
   alert,
-  captureLogger,
+  bridgeFixture,
   freePort,
   payload,
   post,
   quotaAnnotations,
   type SmtpSink,
-  smtpSink,
   sqliteOf,
-  tempDir,
-  testConfig,
   waitFor,
 } from "./support.js";
 
@@ -24,34 +20,10 @@ const text = (sink: SmtpSink, address: string) =>
 
 /** Hostile or broken alert values against the whole pipeline (LDIF directory, real SMTP server). */
 describe("bridge poison alerts", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    sink = undefined;
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
-  const start = async (bridgeConfig: Record<string, unknown> = {}, directory?: Record<string, unknown>) => {
-    const temp = tempDir();
-    cleanups.push(temp.remove);
-    const smtp = await smtpSink();
-    sink = smtp;
-    const log = captureLogger("warn");
-    const config = testConfig({
-      dir: temp.dir,
-      bridge: { ...bridgeConfig, smtp: { url: smtp.url } },
-      ...(directory ? { directory } : {}),
-    });
-    const running = await startBridge(config, log.logger);
-    bridge = running;
-    return { running, smtp, lines: log.lines, url: `${running.url}/webhook` };
-  };
+  const bridges = bridgeFixture();
 
   it("mails the good alert behind a far-future startsAt and a 1e300 annotation", async () => {
-    const { running, smtp, lines, url } = await start();
+    const { bridge: running, sink: smtp, lines, url } = await bridges.start({ log: "warn" });
     const hostile = payload([
       // Jürg's zone is +01:00: this instant plus one hour is past the last date JavaScript knows.
       alert({
@@ -96,7 +68,7 @@ describe("bridge poison alerts", () => {
   });
 
   it("dead-letters an item no template can render and mails the others of its recipient", async () => {
-    const { running, smtp } = await start();
+    const { bridge: running, sink: smtp } = await bridges.start({ log: "warn" });
     // Stored by an older bridge that checked nothing: an annotation that is not even a string.
     const broken = {
       ...payload([alert({ task: "monitoring", labels: { audience: "operator" } })]),
@@ -127,10 +99,11 @@ describe("bridge poison alerts", () => {
   });
 
   it("gives an alert whose directory look-up keeps failing to the operators after retry.maxAgeHours", async () => {
-    const { running, smtp } = await start(
-      { retry: { maxAgeHours: 0.5 / 3600 } },
-      { url: `ldap://127.0.0.1:${await freePort()}`, connectTimeoutMs: 200, timeoutMs: 200 },
-    );
+    const { bridge: running, sink: smtp } = await bridges.start({
+      bridge: { retry: { maxAgeHours: 0.5 / 3600 } },
+      directory: { url: `ldap://127.0.0.1:${await freePort()}`, connectTimeoutMs: 200, timeoutMs: 200 },
+      log: "warn",
+    });
     await post(
       `${running.url}/webhook`,
       payload([alert({ account: "3723707", task: "quota", annotations: quotaAnnotations })]),

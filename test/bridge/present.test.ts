@@ -1,20 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { describe, expect, it } from "vitest";
 import type { StoredAlert } from "../../src/bridge/outbox.js";
 import { heldUntil, presentAnnotations } from "../../src/bridge/present.js";
 import type { AccountStatus, AccountStatusSource } from "../../src/exporter/index.js";
-import {
-  alert,
-  captureLogger,
-  payload,
-  post,
-  quotaAnnotations,
-  type SmtpSink,
-  smtpSink,
-  tempDir,
-  testConfig,
-  waitFor,
-} from "./support.js";
+import { alert, bridgeFixture, payload, post, quotaAnnotations, settled, waitFor } from "./support.js";
 
 const status = (uid: string, overrides: Partial<AccountStatus> = {}): AccountStatus => ({
   uid,
@@ -96,29 +84,7 @@ describe("what resolved mails say", () => {
 });
 
 describe("bridge: the present in resolved mails, the grace of running backups", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  let remove = () => {};
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    remove();
-  });
-
-  const start = async (bridgeConfig: Record<string, unknown>, source?: AccountStatusSource) => {
-    const temp = tempDir();
-    remove = temp.remove;
-    sink = await smtpSink();
-    const config = testConfig({ dir: temp.dir, bridge: { ...bridgeConfig, smtp: { url: sink.url } } });
-    bridge = await startBridge(config, captureLogger("fatal").logger, source ? { status: source } : {});
-    return { url: `${bridge.url}/webhook`, bridge, mails: sink };
-  };
-
-  const settled = async (b: RunningBridge) => {
-    const s = await b.outbox.stats();
-    return s.pendingAlerts === 0 && s.queuedItems === 0 && s.pendingMails === 0;
-  };
+  const bridges = bridgeFixture();
 
   it("says the current usage in a resolved quota mail, or nothing numeric without the exporter's state", async () => {
     const firing = alert({
@@ -128,7 +94,7 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
       fingerprint: "q1",
     });
     const resolved = { ...firing, status: "resolved", endsAt: "2026-11-26T11:30:00Z" };
-    const { url, mails } = await start({}, fixedStatus([status("3723707")]));
+    const { url, sink: mails } = await bridges.start({ parts: { status: fixedStatus([status("3723707")]) } });
     await post(url, payload([firing]));
     await waitFor("warning", () => mails.to("anna@example.co.uk").length === 1);
     await post(url, payload([resolved]));
@@ -136,15 +102,12 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
     const text = mails.to("anna@example.co.uk")[1]?.parsed.text ?? "";
     expect(text).toContain("Storage used now: 5.0 GiB of 10.0 GiB (50%).");
     expect(text).not.toContain("97");
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    remove();
+    await bridges.close();
 
-    const without = await start({});
+    const without = await bridges.start();
     await post(without.url, payload([{ ...resolved, fingerprint: "q2" }]));
-    await waitFor("resolution", () => without.mails.to("anna@example.co.uk").length === 1);
-    const bare = without.mails.to("anna@example.co.uk")[0]?.parsed.text ?? "";
+    await waitFor("resolution", () => without.sink.to("anna@example.co.uk").length === 1);
+    const bare = without.sink.to("anna@example.co.uk")[0]?.parsed.text ?? "";
     expect(bare).toContain("Storage back below the warning level");
     expect(bare).not.toMatch(/GiB|%/);
   });
@@ -164,7 +127,7 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
         fingerprint,
       });
     // Held 8 s: its resolution arrives long before. Held 1 s: its run never ends, the warning goes out.
-    const { url, bridge: b, mails } = await start({ runningGraceSeconds: 10 });
+    const { url, bridge: b, sink: mails } = await bridges.start({ bridge: { runningGraceSeconds: 10 } });
     const solved = running("s1", 2);
     await post(url, payload([solved]));
     await waitFor("held", async () =>

@@ -1,23 +1,20 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { describe, expect, it } from "vitest";
+import type { RunningBridge } from "../../src/bridge/index.js";
 import type { SqliteOutbox } from "../../src/bridge/outbox.js";
 import {
   alert,
-  captureLogger,
+  bridgeFixture,
   exampleLdif,
   freePort,
+  operatorMail,
   payload,
   post,
   runCli,
-  type SmtpSink,
-  smtpSink,
-  spawnCli,
+  spawnBridge,
   sqliteOf,
-  tempDir,
-  testConfig,
   waitFor,
 } from "./support.js";
 
@@ -25,35 +22,24 @@ const operatorAlert = () => alert({ task: "monitoring", labels: { audience: "ope
 const addresses = (n: number, prefix = "ops") =>
   Array.from({ length: n }, (_, i) => `${prefix}${i}@backup.example`);
 
+const bridges = bridgeFixture();
+
 /** The send stage against a real SMTP server: outcomes recorded per mail, stalls and crashes bounded. */
 describe("bridge sending", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  const cleanups: Array<() => void | Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    sink = undefined;
-  });
-  const temp = () => {
-    const t = tempDir();
-    cleanups.push(t.remove);
-    return t.dir;
+  /** A bridge whose SMTP server holds the mails to stalled@backup.example until `release` or the test's end. */
+  const startStalled = async (bridge: Record<string, unknown>) => {
+    const started = await bridges.start({ bridge });
+    const release = started.sink.hold("stalled@backup.example");
+    // Deferred after the bridge started, so released before it closes: the close waits for mails in flight.
+    bridges.defer(release);
+    return { running: started.bridge, smtp: started.sink, release };
   };
 
   it("delivers other recipients while one recipient's SMTP transaction hangs", async () => {
-    const smtp = await smtpSink();
-    sink = smtp;
-    const release = smtp.hold("stalled@backup.example");
-    cleanups.push(release);
-    const config = testConfig({
-      dir: temp(),
-      bridge: { smtp: { url: smtp.url, maxConnections: 3 }, operators: ["stalled@backup.example"] },
+    const { running, smtp, release } = await startStalled({
+      smtp: { maxConnections: 3 },
+      operators: ["stalled@backup.example"],
     });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
-    const running = bridge;
     await post(`${running.url}/webhook`, payload([operatorAlert()]));
     await waitFor("the stalled mail in flight", () =>
       sqliteOf(running).prepare("SELECT 1 FROM mails WHERE state = 'sending'").get(),
@@ -62,17 +48,7 @@ describe("bridge sending", () => {
     // Mails created after the stalled one (another routing round) still go out while it hangs.
     const others = addresses(12);
     (running.outbox as SqliteOutbox).createMails(
-      others.map((address) => ({
-        mail: {
-          recipient: { address, audience: "operator", language: "en", timeZone: "UTC" },
-          subject: "after the stalled one",
-          text: "text",
-          html: "<p>html</p>",
-          accounts: [],
-          tasks: ["monitoring"],
-        },
-        itemIds: [],
-      })),
+      others.map((address) => operatorMail(address, "after the stalled one")),
       Date.now(),
     );
     await waitFor("every other recipient's mail", () => others.every((a) => smtp.to(a).length === 1));
@@ -92,19 +68,10 @@ describe("bridge sending", () => {
   });
 
   it("gives a mail that stalls past smtp.mailTimeoutMs back for a retry, and sends the rest", async () => {
-    const smtp = await smtpSink();
-    sink = smtp;
-    const release = smtp.hold("stalled@backup.example");
-    cleanups.push(release);
-    const config = testConfig({
-      dir: temp(),
-      bridge: {
-        smtp: { url: smtp.url, maxConnections: 2, mailTimeoutMs: 1000 },
-        operators: ["stalled@backup.example", ...addresses(6)],
-      },
+    const { running, smtp, release } = await startStalled({
+      smtp: { maxConnections: 2, mailTimeoutMs: 1000 },
+      operators: ["stalled@backup.example", ...addresses(6)],
     });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
-    const running = bridge;
     await post(`${running.url}/webhook`, payload([operatorAlert()]));
     await waitFor("a timed-out attempt", () =>
       sqliteOf(running).prepare("SELECT response FROM attempts WHERE outcome = 'temporary'").get(),
@@ -118,44 +85,38 @@ describe("bridge sending", () => {
   });
 
   it("sends nothing twice while the store cannot record outcomes, and /readyz says so", async () => {
-    const smtp = await smtpSink();
-    sink = smtp;
-    const log = captureLogger("error");
-    const config = testConfig({
-      dir: temp(),
-      bridge: { smtp: { url: smtp.url, maxConnections: 2 }, operators: addresses(5) },
+    const { bridge, sink, lines } = await bridges.start({
+      bridge: { smtp: { maxConnections: 2 }, operators: addresses(5) },
+      log: "error",
     });
-    bridge = await startBridge(config, log.logger);
-    const running = bridge;
-    const ready = async () => (await fetch(`${running.url}/readyz`)).status;
+    const ready = async () => (await fetch(`${bridge.url}/readyz`)).status;
     expect(await ready()).toBe(200);
 
     // A full disk as SQLite reports it, for the attempt records and the readiness probe only.
-    const db = sqliteOf(running);
+    const db = sqliteOf(bridge);
     db.exec(`CREATE TEMP TRIGGER full_attempts BEFORE INSERT ON attempts
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     db.exec(`CREATE TEMP TRIGGER full_probes BEFORE INSERT ON probes
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     expect(await ready()).toBe(503);
-    await post(`${running.url}/webhook`, payload([operatorAlert()]));
-    await waitFor("the first mails accepted", () => smtp.mails.length === 2);
-    await waitFor("recording retried", () => log.lines.length >= 3);
+    await post(`${bridge.url}/webhook`, payload([operatorAlert()]));
+    await waitFor("the first mails accepted", () => sink.mails.length === 2);
+    await waitFor("recording retried", () => lines.length >= 3);
     // Two recipients got their mail; the other three wait until the outcomes are recorded.
-    expect(smtp.mails).toHaveLength(2);
+    expect(sink.mails).toHaveLength(2);
 
     db.exec("DROP TRIGGER full_attempts; DROP TRIGGER full_probes");
     const sent = () =>
       (db.prepare("SELECT COUNT(*) AS n FROM mails WHERE state = 'sent'").get() as { n: number }).n;
     await waitFor("every mail recorded as sent", () => sent() === 5);
-    expect(smtp.mails).toHaveLength(5);
-    expect(new Set(smtp.mails.map((m) => m.envelopeTo[0])).size).toBe(5);
+    expect(sink.mails).toHaveLength(5);
+    expect(new Set(sink.mails.map((m) => m.envelopeTo[0])).size).toBe(5);
     expect(await ready()).toBe(200);
   });
 
   it("resends at most the mails in flight (the SMTP connections) after a kill -9", async () => {
-    const smtp = await smtpSink();
-    sink = smtp;
-    const dir = temp();
+    const smtp = await bridges.sink();
+    const dir = bridges.temp();
     const port = await freePort();
     const connections = 2;
     const operators = addresses(40);
@@ -176,21 +137,10 @@ describe("bridge sending", () => {
       }),
     );
     const children: ChildProcess[] = [];
-    cleanups.push(() => {
+    bridges.defer(() => {
       for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     });
-    const startChild = async () => {
-      const { child, exited, stderr } = spawnCli(["bridge", "--config", configFile]);
-      children.push(child);
-      await waitFor(
-        "the bridge to listen",
-        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
-        30_000,
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}; stderr: ${stderr()}`);
-      });
-      return { child, exited };
-    };
+    const startChild = () => spawnBridge(configFile, port, children);
 
     const first = await startChild();
     const killAfter = 10;
@@ -213,24 +163,9 @@ describe("bridge sending", () => {
 });
 
 describe("bridge relay faults", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    sink = undefined;
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  });
   const start = async (operators: string[]) => {
-    const temp = tempDir();
-    cleanups.push(temp.remove);
-    const smtp = await smtpSink();
-    sink = smtp;
-    const config = testConfig({ dir: temp.dir, bridge: { smtp: { url: smtp.url }, operators } });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
-    return { running: bridge, smtp, config };
+    const { bridge, sink, config } = await bridges.start({ bridge: { operators } });
+    return { running: bridge, smtp: sink, config };
   };
   const attempts = (running: RunningBridge, outcome: string) =>
     (

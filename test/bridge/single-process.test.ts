@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { exampleLdif, freePort, runCli, spawnCli, tempDir, waitFor } from "./support.js";
+import { exampleLdif, freePort, runCli, spawnBridge, tempDir } from "./support.js";
 
 describe("a SQLite outbox serves one process", () => {
   const temp = tempDir();
@@ -27,15 +27,7 @@ describe("a SQLite outbox serves one process", () => {
 
   it("refuses a second bridge on the same file, while history and the first bridge go on", async () => {
     const firstPort = await freePort();
-    const first = spawnCli(["bridge", "--config", configFile(firstPort)]);
-    children.push(first.child);
-    await waitFor(
-      "the first bridge to listen",
-      async () => (await fetch(`http://127.0.0.1:${firstPort}/healthz`).catch(() => undefined))?.ok,
-      30_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; stderr: ${first.stderr()}`);
-    });
+    const first = await spawnBridge(configFile(firstPort), firstPort, children);
 
     const second = await runCli(["bridge", "--config", configFile(await freePort())]);
     expect(second.code).toBe(1);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,14 +7,15 @@ import type Database from "better-sqlite3";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
-import type { RunningBridge } from "../../src/bridge/index.js";
-import { SqliteOutbox } from "../../src/bridge/outbox.js";
+import { afterEach } from "vitest";
+import { type BridgeParts, type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { type MailRecipient, type NewMail, SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import type { Logger } from "../../src/log.js";
 
 export { exampleLdif, freePort, repoRoot, runCli, spawnCli, waitFor } from "../support/common.js";
 
-import { exampleLdif, freePort } from "../support/common.js";
+import { exampleLdif, freePort, spawnCli, waitFor } from "../support/common.js";
 
 export const tempDir = (): { dir: string; remove(): void } => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));
@@ -180,6 +182,97 @@ export function testConfig(input: {
   });
 }
 
+/** A bridge started by a {@link bridgeFixture}, with what tests look at. */
+export interface TestBridge {
+  bridge: RunningBridge;
+  sink: SmtpSink;
+  /** The bridge's webhook. */
+  url: string;
+  config: Config;
+  dir: string;
+  /** The bridge's log lines at the chosen level and above. */
+  lines: Array<Record<string, unknown>>;
+}
+
+/**
+ * Folders, SMTP sinks and bridges one test starts, stopped after it in the reverse order (an
+ * `afterEach` of the block that calls this): a teardown deferred after a bridge started runs
+ * before that bridge closes.
+ */
+export function bridgeFixture() {
+  const teardowns: Array<() => unknown> = [];
+  /** Stops everything started so far; a test that starts again afterwards gets fresh ones. */
+  const close = async () => {
+    for (const teardown of teardowns.splice(0).reverse()) await teardown();
+  };
+  afterEach(close);
+  const defer = (teardown: () => unknown) => {
+    teardowns.push(teardown);
+  };
+  const temp = (): string => {
+    const t = tempDir();
+    defer(t.remove);
+    return t.dir;
+  };
+  const sink = async (options?: Parameters<typeof smtpSink>[0]): Promise<SmtpSink> => {
+    const started = await smtpSink(options);
+    defer(() => started.stop());
+    return started;
+  };
+  const startWith = async (
+    config: Config,
+    logger: Logger = captureLogger("fatal").logger,
+    parts: BridgeParts = {},
+  ): Promise<RunningBridge> => {
+    const bridge = await startBridge(config, logger, parts);
+    defer(() => bridge.close());
+    return bridge;
+  };
+  /** A bridge on a fresh folder mailing to a fresh SMTP sink; `bridge` (its `smtp` too) and `directory` merge over {@link testConfig}. */
+  const start = async (
+    input: {
+      bridge?: Record<string, unknown>;
+      directory?: Record<string, unknown>;
+      sink?: Parameters<typeof smtpSink>[0];
+      log?: string;
+      parts?: BridgeParts;
+    } = {},
+  ): Promise<TestBridge> => {
+    const dir = temp();
+    const smtp = await sink(input.sink);
+    const bridgeConfig = input.bridge ?? {};
+    const config = testConfig({
+      dir,
+      directory: input.directory,
+      bridge: { ...bridgeConfig, smtp: { url: smtp.url, ...(bridgeConfig.smtp as object) } },
+    });
+    const log = captureLogger(input.log ?? "fatal");
+    const bridge = await startWith(config, log.logger, input.parts);
+    return { bridge, sink: smtp, url: `${bridge.url}/webhook`, config, dir, lines: log.lines };
+  };
+  return { temp, sink, start, startWith, defer, close };
+}
+
+/** Nothing left to route, coalesce or send. */
+export const settled = async (bridge: RunningBridge): Promise<boolean> => {
+  const s = await bridge.outbox.stats();
+  return s.pendingAlerts === 0 && s.queuedItems === 0 && s.pendingMails === 0;
+};
+
+/** `bridge --config <file>` as a child process (put in `children` for the test's clean-up), once /healthz on `port` answers. */
+export async function spawnBridge(configFile: string, port: number, children: ChildProcess[]) {
+  const { child, exited, stderr } = spawnCli(["bridge", "--config", configFile]);
+  children.push(child);
+  await waitFor(
+    "the bridge to listen",
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok,
+    30_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; stderr: ${stderr()}`);
+  });
+  return { child, exited };
+}
+
 /** A logger whose lines the test can read. */
 export function captureLogger(level = "info"): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
@@ -267,6 +360,27 @@ export function sqliteOf(bridge: RunningBridge): Database.Database {
     throw new Error(`not a SQLite outbox: ${bridge.outbox.where}`);
   return bridge.outbox.db;
 }
+
+/** An English operator in UTC, as the routing stage makes recipients. */
+export const operatorRecipient = (address: string): MailRecipient => ({
+  address,
+  audience: "operator",
+  language: "en",
+  timeZone: "UTC",
+});
+
+/** A plain operator mail with no items behind it, for tests that put mails straight into an outbox. */
+export const operatorMail = (address: string, subject: string): { mail: NewMail; itemIds: number[] } => ({
+  mail: {
+    recipient: operatorRecipient(address),
+    subject,
+    text: "text",
+    html: "<p>html</p>",
+    accounts: [],
+    tasks: ["monitoring"],
+  },
+  itemIds: [],
+});
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

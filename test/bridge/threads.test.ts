@@ -1,47 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import {
-  alert,
-  captureLogger,
-  payload,
-  post,
-  quotaAnnotations,
-  type SmtpSink,
-  smtpSink,
-  tempDir,
-  testConfig,
-  waitFor,
-} from "./support.js";
+import { describe, expect, it } from "vitest";
+import { alert, bridgeFixture, payload, post, quotaAnnotations, waitFor } from "./support.js";
 
 const header = (mail: { parsed: { headers: Map<string, unknown> } } | undefined, name: string) =>
   mail?.parsed.headers.get(name);
 
 /** Mails parsed by mailparser, as a mail client sees them: one conversation per problem. */
 describe("mail threads and list headers", () => {
-  let bridge: RunningBridge | undefined;
-  let sink: SmtpSink | undefined;
-  let remove = () => {};
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    await sink?.stop();
-    remove();
-  });
-
+  const bridges = bridgeFixture();
   const start = async (templates: Record<string, unknown>) => {
-    const temp = tempDir();
-    remove = temp.remove;
-    sink = await smtpSink();
-    const config = testConfig({
-      dir: temp.dir,
-      bridge: {
-        dedupeWindowSeconds: 0,
-        smtp: { url: sink.url, from: "Backup <backup@stoney.example>" },
-        templates,
-      },
+    const { url, sink } = await bridges.start({
+      bridge: { dedupeWindowSeconds: 0, smtp: { from: "Backup <backup@stoney.example>" }, templates },
     });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
-    return { url: `${bridge.url}/webhook`, mails: sink };
+    return { url, mails: sink };
   };
 
   it("answers the first mail with the reminder and the resolution, and links the account's settings", async () => {

@@ -1,24 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { alert, captureLogger, payload, post, sleep, sqliteOf, tempDir, testConfig } from "./support.js";
+import { describe, expect, it } from "vitest";
+import type { RunningBridge } from "../../src/bridge/index.js";
+import { alert, bridgeFixture, payload, post, sleep, sqliteOf, testConfig } from "./support.js";
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 describe("webhook answers", () => {
   let bridge: RunningBridge | undefined;
-  let remove = () => {};
-  afterEach(async () => {
-    await bridge?.close();
-    bridge = undefined;
-    remove();
-  });
+  const bridges = bridgeFixture();
 
   const start = async (bridgeConfig: Record<string, unknown> = {}) => {
-    const temp = tempDir();
-    remove = temp.remove;
-    const config = testConfig({ dir: temp.dir, bridge: bridgeConfig });
-    bridge = await startBridge(config, captureLogger("fatal").logger);
+    bridge = await bridges.startWith(testConfig({ dir: bridges.temp(), bridge: bridgeConfig }));
     return `${bridge.url}/webhook`;
   };
 

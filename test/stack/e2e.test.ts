@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SmtpSink, smtpSink } from "../bridge/support.js";
 import { requireBinaries } from "../support/binaries.js";
 import { type Slapd, startSlapd } from "../support/slapd.js";
-import { perl, sepiola, writeRun, writeSchedule } from "./backup-tree.js";
+import {
+  type Client as BackupClient,
+  perl,
+  type Schedule,
+  sepiola,
+  writeRun,
+  writeSchedule,
+} from "./backup-tree.js";
 import { exampleConfig, loopbackBridge } from "./example-config.js";
 import { waitFor } from "./processes.js";
 import { type Chain, startChain } from "./servers.js";
@@ -25,79 +32,70 @@ const eclair = "support@eclair.example"; // reseller 4000002's contact person
 const juerg = "juerg.mueller@example.ch"; // customer of 3723702
 const zoe = "zoe.lefevre@example.fr"; // customer of 3723703 (opted out) and 3723704
 
+/** A host's schedule and one run of it, both written by `client`. */
+function writeHost(
+  root: string,
+  account: string,
+  host: string,
+  schedule: Schedule,
+  client: BackupClient,
+  run: { id: number; start: string; end: string; success: boolean },
+) {
+  writeSchedule(root, account, host, schedule, client);
+  writeRun(root, account, host, { ...run, client });
+}
+
 /** The tree: 02 over quota (directory sizes), 03 failing, 04 missed its schedule, 05 old client, 06 never used, the rest healthy. */
 function generateTree(root: string) {
   const daily = (hour: number, minute: number, offset = "+01:00") =>
     ({ kind: "daily", hour, minute, offset }) as const;
-  writeSchedule(root, "3723701", "EMPFANG-PC", daily(19, 30), sepiola());
-  writeRun(root, "3723701", "EMPFANG-PC", {
+  writeHost(root, "3723701", "EMPFANG-PC", daily(19, 30), sepiola(), {
     id: 101,
     start: "2026-11-25T19:30:02+01:00",
     end: "2026-11-25T19:52:10+01:00",
     success: true,
-    client: sepiola(),
   });
-  writeSchedule(root, "3723702", "fileserver", daily(2, 15), perl);
-  writeRun(root, "3723702", "fileserver", {
+  writeHost(root, "3723702", "fileserver", daily(2, 15), perl, {
     id: 201,
     start: "2026-11-26T02:15:03+01:00",
     end: "2026-11-26T02:41:00+01:00",
     success: true,
-    client: perl,
   });
-  writeSchedule(root, "3723703", "nas", daily(0, 30), perl);
-  writeRun(root, "3723703", "nas", {
+  writeHost(root, "3723703", "nas", daily(0, 30), perl, {
     id: 301,
     start: "2026-11-26T00:30:05+01:00",
     end: "2026-11-26T00:52:40+01:00",
     success: false,
-    client: perl,
   });
-  writeSchedule(root, "3723704", "MacBook-Zoe", daily(20, 0), sepiola("2.6.1", "MacOSX"));
-  writeRun(root, "3723704", "MacBook-Zoe", {
+  writeHost(root, "3723704", "MacBook-Zoe", daily(20, 0), sepiola("2.6.1", "MacOSX"), {
     id: 401,
     start: "2026-11-20T20:00:03+01:00",
     end: "2026-11-20T20:12:10+01:00",
     success: true,
-    client: sepiola("2.6.1", "MacOSX"),
   });
-  writeSchedule(
-    root,
-    "3723705",
-    "mac-mini",
-    { kind: "after_startup", minutes: 15 },
-    sepiola("2.4.0", "MacOSX"),
-  );
-  writeRun(root, "3723705", "mac-mini", {
+  writeHost(root, "3723705", "mac-mini", { kind: "after_startup", minutes: 15 }, sepiola("2.4.0", "MacOSX"), {
     id: 501,
     start: "2026-11-26T08:16:40+01:00",
     end: "2026-11-26T08:40:00+01:00",
     success: true,
-    client: sepiola("2.4.0", "MacOSX"),
   });
-  writeSchedule(root, "3723707", "laptop", daily(18, 0, "+00:00"), sepiola("2.6.1", "Linux"));
-  writeRun(root, "3723707", "laptop", {
+  writeHost(root, "3723707", "laptop", daily(18, 0, "+00:00"), sepiola("2.6.1", "Linux"), {
     id: 701,
     start: "2026-11-25T18:00:05+00:00",
     end: "2026-11-25T18:20:00+00:00",
     success: true,
-    client: sepiola("2.6.1", "Linux"),
   });
-  writeSchedule(root, "3723709", "werkstatt", { kind: "none" }, sepiola("2.6.1", "Linux"));
-  writeRun(root, "3723709", "werkstatt", {
+  writeHost(root, "3723709", "werkstatt", { kind: "none" }, sepiola("2.6.1", "Linux"), {
     id: 901,
     start: "2026-11-24T10:00:00+01:00",
     end: "2026-11-24T10:30:00+01:00",
     success: true,
-    client: sepiola("2.6.1", "Linux"),
   });
-  writeSchedule(root, "3723710", "kasse", daily(19, 0), sepiola());
-  writeRun(root, "3723710", "kasse", {
+  writeHost(root, "3723710", "kasse", daily(19, 0), sepiola(), {
     id: 1001,
     start: "2026-11-25T19:00:00+01:00",
     end: "2026-11-25T19:10:00+01:00",
     success: true,
-    client: sepiola(),
   });
 }
 
@@ -133,27 +131,17 @@ async function fixEverything(root: string, slapd: Slapd) {
     success: true,
     client: sepiola("2.6.1", "MacOSX"),
   });
-  writeSchedule(
-    root,
-    "3723705",
-    "mac-mini",
-    { kind: "after_startup", minutes: 15 },
-    sepiola("2.6.1", "MacOSX"),
-  );
-  writeRun(root, "3723705", "mac-mini", {
+  writeHost(root, "3723705", "mac-mini", { kind: "after_startup", minutes: 15 }, sepiola("2.6.1", "MacOSX"), {
     id: 502,
     start: "2026-11-26T09:16:40+01:00",
     end: "2026-11-26T09:30:00+01:00",
     success: true,
-    client: sepiola("2.6.1", "MacOSX"),
   });
-  writeSchedule(root, "3723706", "pc", { kind: "after_startup", minutes: 10 }, sepiola());
-  writeRun(root, "3723706", "pc", {
+  writeHost(root, "3723706", "pc", { kind: "after_startup", minutes: 10 }, sepiola(), {
     id: 601,
     start: "2026-11-26T09:00:00+01:00",
     end: "2026-11-26T09:30:00+01:00",
     success: true,
-    client: sepiola(),
   });
 }
 

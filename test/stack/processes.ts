@@ -26,6 +26,8 @@ export function runBinary(name: string, args: string[], cwd = repoRoot): Promise
 }
 
 export interface Daemon {
+  /** The process id (for its CPU time in /proc). */
+  readonly pid: number | undefined;
   /** Everything the process wrote to stdout and stderr so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startDaemon(name: string, args: string[], readyUrl: string
     output += chunk.toString();
   });
   const daemon: Daemon = {
+    pid: child.pid,
     output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
