@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +20,8 @@ import { accountsBase, generateServer } from "./synthetic.js";
 
 interface Collection {
   seconds: number;
+  /** CPU time of the whole process (every thread) during the collection. */
+  cpuSeconds: number;
   accounts: number;
   hosts: number;
   bytes: number;
@@ -31,8 +33,21 @@ type CaseMessage =
   | { type: "report"; maxRssBytes: number };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const caseScript = path.join(here, "exporter-case.ts");
+const caseScript = path.join(here, "exporter-case.mjs");
 const staticScript = path.join(here, "static-server.ts");
+
+/** The exporter runs the built code, as the service does: build it once before the first run. */
+export function buildExporter(): void {
+  process.stderr.write("exporter: building dist/ ...\n");
+  execFileSync(
+    process.execPath,
+    [path.join(here, "..", "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: path.join(here, ".."),
+      stdio: "inherit",
+    },
+  );
+}
 
 /** Latencies of one kind of scrape, in milliseconds. */
 export interface Latencies {
@@ -43,13 +58,16 @@ export interface Latencies {
 
 /** One exporter process against its floors, measured side by side. */
 export interface RunResult {
-  concurrency: number;
+  /** backup.readerThreads: file-system calls in flight. */
+  threads: number;
   load: { mean: number; max: number };
   floorFilesSeconds: number;
   floorLdapSeconds: number;
   coldSeconds: number;
+  coldCpuSeconds: number;
   /** Median of the warm collections. */
   warmSeconds: number;
+  warmCpuSeconds: number;
   exported: number;
   hosts: number;
   gzip: Latencies;
@@ -74,14 +92,16 @@ export interface SizeResult {
   ldapEntries: number;
   files: number;
   runs: RunResult[];
-  profile?: ProfileEntry[];
+  /** The profiled run's main thread, and its busiest reader thread. */
+  profile?: { main: ProfileEntry[]; reader?: ProfileEntry[] };
 }
 
 export interface ExporterBenchOptions {
   runs: number;
   /** Warm collections per run (after the cold one). */
   warmCollections: number;
-  concurrencies: number[];
+  /** backup.readerThreads values to measure. */
+  threads: number[];
   profile: boolean;
   heapMiB?: number;
   /** Keep the synthetic server in this folder between benchmarks (else a temporary one, removed). */
@@ -211,7 +231,7 @@ async function measureFloor(
 async function runOnce(
   bench: Bench,
   options: ExporterBenchOptions,
-  concurrency: number,
+  threads: number,
   profileDir?: string,
 ): Promise<RunResult & { fileCount: number; entries: number }> {
   const historyPath = path.join(bench.root, "history.sqlite");
@@ -221,24 +241,21 @@ async function runOnce(
     configFile,
     stringify({
       directory: { ...bench.slapd.configFor(), pageSize: bench.pageSize },
-      backup: { root: bench.backupRoot },
+      backup: { root: bench.backupRoot, readerThreads: threads },
       history: { path: historyPath },
-      exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 1, concurrency },
+      exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 1 },
       logging: { level: "info" },
     }),
   );
   const { value, load } = await withLoad(async () => {
     const before = await measureFloor(bench);
     const execArgv = [
-      ...process.execArgv,
       ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ];
-    // As many file-system calls in flight as accounts: libuv's pool (4 threads by default) bounds them.
     const child = fork(caseScript, [configFile], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       execArgv,
-      env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, Math.min(concurrency, 1024))) },
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const failed = exited.then((code) => Promise.reject(new Error(`exporter run exited with ${code}`)));
@@ -262,6 +279,7 @@ async function runOnce(
       // Cold, then the warm collections timed without scrapes in between.
       while (collections.length < 1 + options.warmCollections) await nextCollection();
       const warm = collections.slice(1).map((c) => c.seconds);
+      const warmCpu = collections.slice(1).map((c) => c.cpuSeconds);
       const gzipBody = (await scrape(url, true, true)).body as Buffer;
       const plainBody = (await scrape(url, false, true)).body as Buffer;
       writeFileSync(path.join(bench.root, "body.gz"), gzipBody);
@@ -303,11 +321,13 @@ async function runOnce(
       const after = await measureFloor(bench);
       const last = collections.at(-1) as Collection;
       return {
-        concurrency,
+        threads,
         floorFilesSeconds: (before.files + after.files) / 2,
         floorLdapSeconds: (before.ldap + after.ldap) / 2,
         coldSeconds: (collections[0] as Collection).seconds,
+        coldCpuSeconds: (collections[0] as Collection).cpuSeconds,
         warmSeconds: median(warm),
+        warmCpuSeconds: median(warmCpu),
         exported: last.accounts,
         hosts: last.hosts,
         gzip: latencies(times.gzip),
@@ -373,18 +393,18 @@ export async function benchExporterSize(
     let entries = 0;
     // The last run is profiled (--cpu-prof costs a few per cent; a run more would cost minutes).
     const profileDir = path.join(root, "profile");
-    const last = { concurrency: options.concurrencies.at(-1), run: options.runs };
-    for (const concurrency of options.concurrencies)
+    const last = { threads: options.threads.at(-1), run: options.runs };
+    for (const threads of options.threads)
       for (let run = 1; run <= options.runs; run++) {
-        const profiled = options.profile && concurrency === last.concurrency && run === last.run;
+        const profiled = options.profile && threads === last.threads && run === last.run;
         process.stderr.write(
-          `exporter: ${accounts} accounts, concurrency ${concurrency}, run ${run}${profiled ? " (profiled)" : ""} ...\n`,
+          `exporter: ${accounts} accounts, ${threads} reader thread(s), run ${run}${profiled ? " (profiled)" : ""} ...\n`,
         );
         if (profiled) {
           rmSync(profileDir, { recursive: true, force: true });
           mkdirSync(profileDir);
         }
-        const result = await runOnce(bench, options, concurrency, profiled ? profileDir : undefined);
+        const result = await runOnce(bench, options, threads, profiled ? profileDir : undefined);
         const floor = result.floorFilesSeconds + result.floorLdapSeconds;
         process.stderr.write(
           `  floor ${floor.toFixed(2)} s, cold ${result.coldSeconds.toFixed(2)} s, warm ${result.warmSeconds.toFixed(2)} s, gzip p99 ${result.gzip.p99.toFixed(0)} ms (static ${result.staticGzip.p99.toFixed(0)}), plain p99 ${result.plain.p99.toFixed(0)} ms (static ${result.staticPlain.p99.toFixed(0)}), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, SIGTERM ${result.stopSeconds.toFixed(2)} s, load ${result.load.mean.toFixed(1)}\n`,
@@ -393,14 +413,20 @@ export async function benchExporterSize(
         entries = result.entries;
         runs.push(result);
       }
-    let profile: ProfileEntry[] | undefined;
+    let profile: SizeResult["profile"];
     if (options.profile) {
-      // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
-      const [file] = readdirSync(profileDir)
-        .filter((name) => name.endsWith(".cpuprofile"))
+      // One profile per thread, CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main one.
+      const files = readdirSync(profileDir).filter((name) => name.endsWith(".cpuprofile"));
+      const main = files.find((name) => name.split(".")[4] === "0");
+      const [reader] = files
+        .filter((name) => name !== main)
         .map((name) => path.join(profileDir, name))
         .sort((a, b) => statSync(b).size - statSync(a).size);
-      if (file) profile = topOfProfile(file, 15);
+      if (main)
+        profile = {
+          main: topOfProfile(path.join(profileDir, main), 15),
+          ...(reader ? { reader: topOfProfile(reader, 10) } : {}),
+        };
     }
     return {
       accounts,

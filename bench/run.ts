@@ -1,7 +1,14 @@
 import { parseArgs } from "node:util";
 import { bridgeSection } from "./bridge.js";
 import { benchBridgePeer, peerTables } from "./bridge-peer.js";
-import { benchExporterSize, type Latencies, median, type SizeResult } from "./exporter.js";
+import {
+  benchExporterSize,
+  buildExporter,
+  type Latencies,
+  median,
+  type ProfileEntry,
+  type SizeResult,
+} from "./exporter.js";
 import { benchHa, haTable } from "./ha.js";
 import { benchRender, type RenderResult } from "./render.js";
 import { selfcareSection } from "./selfcare.js";
@@ -17,8 +24,8 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     /** Warm collections per run. */
     collections: { type: "string", default: "3" },
-    /** exporter.concurrency values to measure, comma separated. */
-    concurrency: { type: "string", default: "16" },
+    /** backup.readerThreads values to measure (file-system calls in flight), comma separated. */
+    "reader-threads": { type: "string", default: "2" },
     /** The last run of each size under --cpu-prof, for the profile's top entries. */
     profile: { type: "boolean", default: true },
     "no-profile": { type: "boolean", default: false },
@@ -37,7 +44,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--concurrency 4,16,64] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
+    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
   );
   process.exit(0);
 }
@@ -63,22 +70,21 @@ function exporterTables(result: SizeResult): string {
   const lines = [
     `\n## exporter: ${result.accounts} accounts (${first?.exported} exported, ${first?.hosts} hosts, ${result.files} client files, ${result.ldapEntries} directory entries)\n`,
     `Floor: the ${result.fileReader} reader of every client file plus one paged ldapsearch of all accounts on slapd, measured before and after each run (mean).\n`,
-    "| run | concurrency | load 1 min (mean / max) | floor files s | floor LDAP s | cold s | warm s | gzip scrape p50 / p99 ms (static) | plain scrape p50 / p99 ms (static) | body MiB gzip / plain | peak RSS MiB | SIGTERM to exit s |",
+    "| run | reader threads | load 1 min (mean / max) | floor files s | floor LDAP s | cold s (CPU s) | warm s (CPU s) | gzip scrape p50 / p99 ms (static) | plain scrape p50 / p99 ms (static) | body MiB gzip / plain | peak RSS MiB | SIGTERM to exit s |",
     "|---:|---:|---|---:|---:|---:|---:|---|---|---|---:|---:|",
     ...runs.map(
       (r, i) =>
-        `| ${i + 1} | ${r.concurrency} | ${fixed(r.load.mean, 1)} / ${fixed(r.load.max, 1)} | ${fixed(r.floorFilesSeconds, 2)} | ${fixed(r.floorLdapSeconds, 2)} | ${fixed(r.coldSeconds, 2)} | ${fixed(r.warmSeconds, 2)} | ${ms(r.gzip)} (${ms(r.staticGzip)}) | ${ms(r.plain)} (${ms(r.staticPlain)}) | ${mib(r.gzipBytes)} / ${mib(r.plainBytes)} | ${fixed(r.peakRssMiB, 0)} | ${fixed(r.stopSeconds, 2)} |`,
+        `| ${i + 1} | ${r.threads} | ${fixed(r.load.mean, 1)} / ${fixed(r.load.max, 1)} | ${fixed(r.floorFilesSeconds, 2)} | ${fixed(r.floorLdapSeconds, 2)} | ${fixed(r.coldSeconds, 2)} (${fixed(r.coldCpuSeconds, 1)}) | ${fixed(r.warmSeconds, 2)} (${fixed(r.warmCpuSeconds, 1)}) | ${ms(r.gzip)} (${ms(r.staticGzip)}) | ${ms(r.plain)} (${ms(r.staticPlain)}) | ${mib(r.gzipBytes)} / ${mib(r.plainBytes)} | ${fixed(r.peakRssMiB, 0)} | ${fixed(r.stopSeconds, 2)} |`,
     ),
   ];
-  const concurrencies = [...new Set(runs.map((r) => r.concurrency))];
-  for (const concurrency of concurrencies) {
-    const these = runs.filter((r) => r.concurrency === concurrency);
+  for (const threads of new Set(runs.map((r) => r.threads))) {
+    const these = runs.filter((r) => r.threads === threads);
     const row = (name: string, target: string, value: (r: (typeof runs)[number]) => number, digits = 2) => {
       const all = these.map(value);
       return `| ${name} | ${fixed(Math.min(...all), digits)} | ${fixed(median(all), digits)} | ${fixed(Math.max(...all), digits)} | ${target} |`;
     };
     lines.push(
-      `\nRatios over ${these.length} run(s) at concurrency ${concurrency}:\n`,
+      `\nRatios over ${these.length} run(s) with ${threads} reader thread(s):\n`,
       "| ratio | min | median | max | target |",
       "|---|---:|---:|---:|---|",
       row("warm collection / floor", "≤ 3", (r) => r.warmSeconds / floor(r)),
@@ -95,13 +101,14 @@ function exporterTables(result: SizeResult): string {
       row("SIGTERM in a collection to exit, s", "≤ 2", (r) => r.stopSeconds),
     );
   }
-  if (result.profile)
-    lines.push(
-      "\nCPU profile of the last run (self time, main thread, whole run):\n",
-      "| % | function |",
-      "|---:|---|",
-      ...result.profile.map((entry) => `| ${fixed(entry.percent, 1)} | \`${entry.name}\` |`),
-    );
+  const profileTable = (title: string, entries: ProfileEntry[]) => [
+    `\nCPU profile of the last run (self time, ${title}, whole run):\n`,
+    "| % | function |",
+    "|---:|---|",
+    ...entries.map((entry) => `| ${fixed(entry.percent, 1)} | \`${entry.name}\` |`),
+  ];
+  if (result.profile) lines.push(...profileTable("main thread", result.profile.main));
+  if (result.profile?.reader) lines.push(...profileTable("busiest reader thread", result.profile.reader));
   return `${lines.join("\n")}\n`;
 }
 
@@ -136,12 +143,13 @@ function growthTable(results: SizeResult[]): string {
 }
 
 async function exporterSection(): Promise<void> {
+  buildExporter();
   const results: SizeResult[] = [];
   for (const accounts of sizes) {
     const result = await benchExporterSize(accounts, {
       runs: positive(values.runs, "runs")[0] ?? 3,
       warmCollections: positive(values.collections, "collections")[0] ?? 3,
-      concurrencies: positive(values.concurrency, "concurrency"),
+      threads: positive(values["reader-threads"], "reader-threads"),
       profile: values.profile === true && values["no-profile"] !== true,
       ...(values["exporter-heap-mib"] === undefined ? {} : { heapMiB: Number(values["exporter-heap-mib"]) }),
       ...(values["keep-tree"] === undefined ? {} : { keepDir: values["keep-tree"] }),

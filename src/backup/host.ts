@@ -1,4 +1,5 @@
 import type { BackupConfig } from "../config/index.js";
+import { SharedValues } from "../shared-values.js";
 import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
@@ -78,17 +79,14 @@ class CachedListing {
 
 const KINDS = Object.keys(CLIENT_FILES) as ClientFileKind[];
 
-/** The few distinct schedules, shared by every cached file that names them. */
-const schedules = new Map<string, Schedule>();
-const MAX_INTERNED_SCHEDULES = 10_000;
+const schedules = new SharedValues<Schedule>(10_000);
+const clients = new SharedValues<ClientInfo>(10_000);
 
-function internSchedule(schedule: Schedule | undefined): Schedule | undefined {
-  if (!schedule) return undefined;
-  const key = JSON.stringify(schedule);
-  const known = schedules.get(key);
-  if (known) return known;
-  if (schedules.size < MAX_INTERNED_SCHEDULES) schedules.set(key, schedule);
-  return schedule;
+/** The observation with its schedule and client replaced by the shared objects of the same value. */
+export function shareValues(observation: HostObservation): HostObservation {
+  if (observation.schedule) observation.schedule = schedules.share(observation.schedule);
+  if (observation.client) observation.client = clients.share(observation.client);
+  return observation;
 }
 
 type ParsedFile = Partial<RunEnded> & { schedule?: Schedule; client?: ClientInfo };
@@ -216,8 +214,8 @@ export class ParsedFileCache {
           result.value.id,
           result.value.dateText,
           result.value.success,
-          internSchedule(result.value.schedule),
-          result.value.client,
+          result.value.schedule && schedules.share(result.value.schedule),
+          result.value.client && clients.share(result.value.client),
         )
       : new CachedFile(flatStamp, result.error, undefined, undefined, undefined, undefined, undefined);
     entry[kind] = file;
@@ -292,7 +290,7 @@ function readFacts(
 export function observeHost(
   folder: HostFolder,
   now: Date,
-  rules: HostRules,
+  rules: Pick<HostRules, "clockSkewToleranceSeconds">,
   context?: ParseContext,
 ): HostObservation {
   const errors: string[] = [];

@@ -4,10 +4,11 @@ import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
 import type { Logger } from "../log.js";
 import { HistoryStore } from "./history.js";
-import { hostState, observeHost, ParsedFileCache } from "./host.js";
+import { hostState } from "./host.js";
 import type { AccountState, HostState } from "./model.js";
+import { createObservers } from "./observer-pool.js";
 import { createQuotaSource } from "./quota.js";
-import { type ClientFileKind, isUnsafeEntryName, readAccountTree, type TreeReading } from "./tree.js";
+import { isUnsafeEntryName } from "./tree.js";
 
 /** Reads every account's home into an AccountState; the exporter's only input from the backup server. */
 export interface BackupReader {
@@ -15,7 +16,7 @@ export interface BackupReader {
   prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -79,39 +80,8 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
   const backup = config.backup;
   const history = HistoryStore.open(config.history.path, logger);
   const quota = createQuotaSource(backup.quota, logger);
-  const parsed = new ParsedFileCache();
+  const observers = createObservers({ ...backup, timeoutMs: backup.accountTimeoutMs }, backup.readerThreads);
   let collections = 0;
-
-  async function readTree(uid: string, home: string): Promise<TreeReading> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<TreeReading>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({
-          hosts: [],
-          errors: [`reading ${home} took longer than ${backup.accountTimeoutMs} ms; aborted`],
-        });
-      }, backup.accountTimeoutMs);
-    });
-    const isKnown = (host: string, kind: ClientFileKind, stamp: string) =>
-      parsed.knows(uid, host, kind, stamp);
-    const holds = (host: string, kind: ClientFileKind) => parsed.holds(uid, host, kind);
-    const recall = parsed.recallFor(uid);
-    const reading = readAccountTree(home, { ...backup, isKnown, holds, recall }, controller.signal).catch(
-      (error: unknown): TreeReading => ({
-        hosts: [],
-        errors: controller.signal.aborted
-          ? []
-          : [`reading ${home} failed (${(error as NodeJS.ErrnoException).code ?? String(error)})`],
-      }),
-    );
-    try {
-      return await Promise.race([reading, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   async function readAccount(account: Account, now: Date): Promise<AccountState> {
     if (account.home === undefined && isUnsafeEntryName(Buffer.from(account.uid)))
@@ -122,14 +92,11 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     const home = homeOf(account, backup);
     if (backup.onlyAccountsWithHome && (await homeIsElsewhere(home)))
       return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
-    const tree = await readTree(account.uid, home);
-    if (tree.listing) parsed.rememberListing(account.uid, tree.listing.stamp, tree.listing.entries);
-    const errors = [...tree.errors];
-    const hosts = tree.hosts.map((folder) => {
-      const observation = observeHost(folder, now, backup, { account: account.uid, cache: parsed });
-      parsed.rememberFolder(account.uid, folder);
-      const seed = account.lastSuccessfulBackup.get(folder.host);
-      const record = history.observe(account.uid, folder.host, observation.finishedRun, now, seed);
+    const observed = await observers.observe(account.uid, home, now);
+    const errors = [...observed.errors];
+    const hosts = observed.hosts.map((observation) => {
+      const seed = account.lastSuccessfulBackup.get(observation.host);
+      const record = history.observe(account.uid, observation.host, observation.finishedRun, now, seed);
       return hostState(observation, record, now, backup, seed);
     });
     const measured = await quota.quotaFor(account, home, now);
@@ -148,7 +115,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       try {
         history.flush();
         // Now and then every file is looked at, also in folders that did not change: one rewritten in place.
-        parsed.nextCollection(collections % backup.recheckEveryCollections !== 0);
+        observers.nextCollection(collections % backup.recheckEveryCollections !== 0);
         collections += 1;
         await quota.prepare(now, signal);
       } catch (error) {
@@ -168,9 +135,10 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         return emptyState(account, `reading the account failed: ${reason}`);
       }
     },
-    close() {
+    async close() {
       quota.close();
       history.close();
+      await observers.close();
     },
   };
 }

@@ -128,6 +128,15 @@ export const backupSchema = z
       .describe(
         "Time allowed for reading one home; after it the account is reported with no hosts and the error `reading <home> took longer than … ms; aborted`.",
       ),
+    readerThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(2)
+      .describe(
+        "Threads that walk the homes and parse the client files, each with one file-system call in flight and the parsed files of its share of the accounts (about 10 MiB each, plus that share). On network storage, where every call is a round trip, more threads (e.g. 16) overlap the round trips. `0`: on the main thread (small servers, tests).",
+      ),
     recheckEveryCollections: z
       .number()
       .int()

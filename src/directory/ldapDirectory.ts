@@ -181,12 +181,22 @@ export class LdapDirectory implements Directory {
   }
 
   async listAccounts(signal?: AbortSignal): Promise<Account[]> {
-    if (this.allAccounts && this.allAccounts.expires > Date.now()) return this.allAccounts.accounts;
+    const accounts: Account[] = [];
+    await this.eachAccountPage(async (page) => {
+      accounts.push(...page);
+    }, signal);
+    return accounts;
+  }
+
+  async eachAccountPage(onPage: (accounts: Account[]) => Promise<void>, signal?: AbortSignal): Promise<void> {
+    if (this.allAccounts && this.allAccounts.expires > Date.now()) return onPage(this.allAccounts.accounts);
     const { base, filter } = this.config.accounts;
-    const accounts = await this.withClient(
+    // Only where configured: a collection that reused the last list would miss accounts added since.
+    const reuse = this.config.accountListCacheSeconds;
+    const kept: Account[] = [];
+    await this.withClient(
       `searching all accounts in ${base}`,
       async (client) => {
-        const found: Account[] = [];
         for await (const page of client.searchPaginated(base, {
           scope: "sub",
           filter,
@@ -195,20 +205,19 @@ export class LdapDirectory implements Directory {
         })) {
           signal?.throwIfAborted();
           this.searches++;
-          for (const entry of page.searchEntries)
-            found.push(toAccount(toEntry(entry as Record<string, unknown> & { dn: string }), this.names));
+          const accounts = page.searchEntries.map((entry) =>
+            toAccount(toEntry(entry as Record<string, unknown> & { dn: string }), this.names),
+          );
+          // Not put into the look-up cache: a collection's 50,000 accounts would stay referenced for its TTL,
+          // for look-ups by uid that the exporter never makes (the bridge has a directory of its own).
+          for (const account of accounts) this.report(account.dn, account.notes);
+          if (reuse > 0) kept.push(...accounts);
+          await onPage(accounts);
         }
-        return found;
       },
       signal,
     );
-    // Not put into the look-up cache: a collection's 50,000 accounts would stay referenced for its TTL,
-    // for look-ups by uid that the exporter never makes (the bridge has a directory of its own).
-    for (const account of accounts) this.report(account.dn, account.notes);
-    // Only where configured: a collection that reused the last list would miss accounts added since.
-    const reuse = this.config.accountListCacheSeconds;
-    if (reuse > 0) this.allAccounts = { accounts, expires: Date.now() + reuse * 1000 };
-    return accounts;
+    if (reuse > 0) this.allAccounts = { accounts: kept, expires: Date.now() + reuse * 1000 };
   }
 
   /** Look up uids in batches of OR-filters, through the cache; unknown uids are remembered as absent. */

@@ -9,7 +9,7 @@ import { type AccountSample, accountSample, type ExportedSettings } from "./samp
 import type { ErrorStage, SelfMetrics } from "./self-metrics.js";
 
 /** What the collector needs of the directory. */
-export type AccountDirectory = Pick<Directory, "listAccounts" | "getResellers">;
+export type AccountDirectory = Pick<Directory, "eachAccountPage" | "getResellers">;
 
 /** What the collector needs of the backup reader (`readAccount` never rejects by contract; a rejection is still survived). */
 export interface AccountStateReader {
@@ -197,6 +197,7 @@ export class Collector {
   async #collect(): Promise<boolean> {
     const { metrics, logger } = this.options;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const now = this.#now();
     const signal = this.#stopping.signal;
     try {
@@ -206,12 +207,15 @@ export class Collector {
       metrics.lastSuccess.set(this.#now().getTime() / 1000);
       metrics.accounts.set(snapshot.accounts);
       metrics.hosts.set(snapshot.hosts);
+      const cpu = process.cpuUsage(cpuBefore);
       logger.info(
         {
           accounts: snapshot.accounts,
           hosts: snapshot.hosts,
           bytes: snapshot.body.bytes,
           seconds: (performance.now() - started) / 1000,
+          // The whole process, reader threads included: beside `seconds`, how much of a collection is waiting.
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
         },
         "collection done",
       );
@@ -239,22 +243,10 @@ export class Collector {
 
   async #gather(now: Date, signal: AbortSignal): Promise<Snapshot> {
     const { directory, reader, settings, metrics, logger, concurrency } = this.options;
-    const listed = await stageOf("directory", () => untilAborted(directory.listAccounts(signal), signal));
-    // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
-    const byUid = new Map<string, Account>();
-    for (const account of listed)
-      if (account.active && !byUid.has(account.uid)) byUid.set(account.uid, account);
-    const accounts = [...byUid.values()];
-    const resellerUids = [...new Set(accounts.flatMap((a) => a.resellerUids))];
-    const resellers =
-      resellerUids.length > 0
-        ? await stageOf("directory", () => untilAborted(directory.getResellers(resellerUids), signal))
-        : new Map<string, Reseller>();
     await stageOf("backup", () => untilAborted(reader.prepareCollection(now, signal), signal));
-
     const samples: AccountSample[] = [];
     const failed: string[] = [];
-    await forEachLimited(accounts, concurrency, signal, async (account) => {
+    const readAccount = async (account: Account, resellers: ReadonlyMap<string, Reseller>) => {
       try {
         const state = await reader.readAccount(account, now);
         if (state.elsewhere) return;
@@ -268,7 +260,46 @@ export class Collector {
         failed.push(account.uid);
         logger.debug({ account: account.uid, err: error }, "account skipped");
       }
-    });
+    };
+    // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
+    const seen = new Set<string>();
+    const resellers = new Map<string, Reseller>();
+    const askedResellers = new Set<string>();
+    const readPage = async (page: Account[]) => {
+      const accounts = page.filter((account) => {
+        if (!account.active || seen.has(account.uid)) return false;
+        seen.add(account.uid);
+        return true;
+      });
+      const missing = [...new Set(accounts.flatMap((account) => account.resellerUids))].filter(
+        (uid) => !askedResellers.has(uid),
+      );
+      for (const uid of missing) askedResellers.add(uid);
+      if (missing.length > 0)
+        for (const [uid, reseller] of await stageOf("directory", () =>
+          untilAborted(directory.getResellers(missing), signal),
+        ))
+          resellers.set(uid, reseller);
+      await forEachLimited(accounts, concurrency, signal, (account) => readAccount(account, resellers));
+    };
+    // Each page is read while the next one is searched, and only a page or two of accounts are held.
+    let reading: Promise<void> = Promise.resolve();
+    const listing = stageOf("directory", () =>
+      untilAborted(
+        directory.eachAccountPage(async (page) => {
+          await reading;
+          reading = readPage(page);
+          reading.catch(() => undefined);
+        }, signal),
+        signal,
+      ),
+    );
+    try {
+      await listing;
+    } finally {
+      await reading.catch(() => undefined);
+    }
+    await reading;
     if (failed.length > 0) {
       metrics.errors.inc({ stage: "account" }, failed.length);
       logger.warn({ count: failed.length, accounts: failed.slice(0, 10) }, "accounts with errors");

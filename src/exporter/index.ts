@@ -99,7 +99,7 @@ export async function startExporter(
     listening = await listen(appWith(credentials), config.exporter.listen);
   } catch (error) {
     await directory.close();
-    reader.close();
+    await reader.close();
     throw error;
   }
   const { server, url } = listening;
@@ -117,7 +117,7 @@ export async function startExporter(
       : openDirectory(next.directory, log);
     if (!sameSettings([running.backup, running.history], [next.backup, next.history])) {
       // The history batches its writes in memory: the old store is closed before the file is opened again.
-      reader.close();
+      await reader.close();
       try {
         reader = createBackupReader(next, log);
       } catch (error) {
@@ -162,7 +162,7 @@ export async function startExporter(
       await reloading;
       await closeServer(server);
       await directory.close();
-      reader.close();
+      await reader.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AccountState, ClientInfo, HostState, RunStatus, Schedule } from "../backup/model.js";
+import { SharedValues } from "../shared-values.js";
 
 /** One effective setting as the directory module resolves it (account → reseller → configuration). */
 interface ResolvedSetting {
@@ -113,6 +114,20 @@ export const scheduleLabels = (schedule: Schedule): ScheduleLabels => {
 
 const toNumber = (setting: ResolvedSetting): number => Number(setting.value);
 
+const settingKey = (setting: ResolvedSetting) =>
+  `${setting.value}|${setting.source ?? ""}|${setting.resellerUid ?? ""}`;
+
+/** Most accounts inherit the same settings from the same reseller: one object for each distinct set. */
+const sharedSettings = new SharedValues<ExportedSettings>(10_000, (settings) =>
+  [
+    settingKey(settings.warnings),
+    settingKey(settings.quotaWarningPercent),
+    settingKey(settings.missedBackupsThreshold),
+    settingKey(settings.missedDaysThreshold),
+    settingKey(settings.failuresThreshold),
+  ].join("\n"),
+);
+
 const hostSample = (host: HostState, now: Date): HostSample => {
   const lastSuccessSeconds = seconds(host.lastSuccess);
   return {
@@ -150,5 +165,5 @@ export const accountSample = (state: AccountState, settings: ExportedSettings, n
   neverUsed: state.neverUsed,
   createdSeconds: seconds(state.account.createdAt),
   hosts: state.hosts.map((host) => hostSample(host, now)),
-  settings,
+  settings: sharedSettings.share(settings),
 });

@@ -16,6 +16,7 @@ describe("backup and history configuration", () => {
       maxFileBytes: 65536,
       maxHostsPerAccount: 50,
       accountTimeoutMs: 10000,
+      readerThreads: 2,
       recheckEveryCollections: 10,
       maxRunSeconds: 86400,
       clockSkewToleranceSeconds: 21600,

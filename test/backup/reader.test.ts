@@ -15,8 +15,8 @@ function testConfig(root: string, backup: Record<string, unknown> = {}): Config 
 }
 
 const readers: BackupReader[] = [];
-afterEach(() => {
-  for (const reader of readers.splice(0)) reader.close();
+afterEach(async () => {
+  for (const reader of readers.splice(0)) await reader.close();
 });
 const open = (config: Config) => {
   const reader = createBackupReader(config, capturingLogger().logger);
@@ -180,7 +180,7 @@ describe("history through the reader", () => {
     let reader = open(config);
     for (let i = 0; i < 100; i += 1) await reader.readAccount(owner, NOW);
     expect(only((await reader.readAccount(owner, NOW)).hosts).consecutiveFailures).toBe(1);
-    reader.close();
+    await reader.close();
     readers.splice(readers.indexOf(reader), 1);
 
     reader = open(config);

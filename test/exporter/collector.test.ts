@@ -86,6 +86,35 @@ describe("collector", () => {
     ).toBe(1);
   });
 
+  it("reads each page of accounts while the directory sends the next, each uid and reseller once", async () => {
+    const { directory, reader, collector, scrape } = setUp();
+    directory.pageSize = 2;
+    directory.accounts = [
+      account("1", { resellerUids: ["r1"] }),
+      account("2", { resellerUids: ["r2"] }),
+      account("3", { resellerUids: ["r1", "r3"] }),
+      account("1", { resellerUids: ["r9"] }),
+      account("5", { resellerUids: ["r2"] }),
+    ];
+    const startedAtPage: number[] = [];
+    const pages = directory.eachAccountPage.bind(directory);
+    directory.eachAccountPage = (onPage) =>
+      pages(async (page) => {
+        startedAtPage.push(reader.started);
+        await onPage(page);
+      });
+    expect(await collector.collect()).toBe(true);
+    expect(directory.resellerRequests).toEqual([["r1", "r2"], ["r3"]]);
+    // Reading starts before the listing ends; the third page waits until the first one has been read.
+    expect(startedAtPage).toHaveLength(3);
+    expect(startedAtPage[0]).toBe(0);
+    expect(startedAtPage[2]).toBeGreaterThanOrEqual(2);
+    const series = await scrape();
+    expect(seriesValue(series, "stoney_backup_collector_accounts")).toBe(4);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "1", reseller: "r1" })).toBe(1);
+    expect(seriesValue(series, "stoney_backup_account_info", { account: "5", reseller: "r2" })).toBe(1);
+  });
+
   it("counts an account the reader could only partly read, and still exports what it read", async () => {
     const { directory, reader, collector, scrape } = setUp();
     directory.accounts = [account("1")];

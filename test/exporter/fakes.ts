@@ -24,6 +24,8 @@ export class FakeDirectory implements AccountDirectory {
   unreachable = false;
   listCalls = 0;
   resellerRequests: string[][] = [];
+  /** Accounts per page of eachAccountPage. */
+  pageSize = 500;
 
   async listAccounts(): Promise<Account[]> {
     this.listCalls++;
@@ -31,6 +33,12 @@ export class FakeDirectory implements AccountDirectory {
     // A macrotask, so overlapping collections would be visible.
     await new Promise((resolve) => setTimeout(resolve, 5));
     return this.accounts;
+  }
+
+  async eachAccountPage(onPage: (accounts: Account[]) => Promise<void>): Promise<void> {
+    const accounts = await this.listAccounts();
+    for (let i = 0; i < accounts.length; i += this.pageSize)
+      await onPage(accounts.slice(i, i + this.pageSize));
   }
 
   async getResellers(uids: readonly string[]): Promise<Map<string, Reseller>> {
