@@ -135,7 +135,7 @@ export const backupSchema = z
       .max(64)
       .default(2)
       .describe(
-        "Threads that walk the homes and parse the client files, each with one file-system call in flight and the parsed files of its share of the accounts (about 10 MiB each, plus that share). On network storage, where every call is a round trip, more threads (e.g. 16) overlap the round trips. `0`: on the main thread (small servers, tests).",
+        "Threads that walk the homes and parse the client files, each with one file-system call in flight and the parsed files of its share of the accounts (about 20 MiB each, plus that share). On network storage, where every call is a round trip, more threads (e.g. 16) overlap the round trips. `0`: on the main thread (small servers, tests).",
       ),
     recheckEveryCollections: z
       .number()
