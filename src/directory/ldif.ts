@@ -35,7 +35,11 @@ const attributeName = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)*)(?:;[A-Za-z0-9-]+
 const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Lower-cased attribute type without options: `mail;lang-de` and `Mail` both become `mail`. */
-export const attributeKey = (name: string): string => (name.split(";")[0] ?? name).toLowerCase();
+/** Attribute names as keys: options (`;lang-de`, `;binary`) dropped, lower case. */
+export const attributeKey = (name: string): string => {
+  const options = name.indexOf(";");
+  return (options < 0 ? name : name.slice(0, options)).toLowerCase();
+};
 
 const LF = 0x0a;
 const CR = 0x0d;
