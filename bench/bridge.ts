@@ -224,14 +224,14 @@ export async function countingSink() {
       lastDelivery = 0;
     },
     /**
-     * Until `expected` mails came and then 2 s of quiet (a recipient whose items straddle two windows
-     * gets a second mail), or 10 s of quiet after fewer, or the timeout.
+     * Until `expected` mails came and then `quietMs` of quiet (a recipient whose items straddle two
+     * windows gets a second mail, a window later), or 10 s of quiet after fewer, or the timeout.
      */
-    async settled(expected: number, timeoutMs: number): Promise<void> {
+    async settled(expected: number, timeoutMs: number, quietMs = 2000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       const quiet = () => performance.now() - lastDelivery;
       while (Date.now() < deadline) {
-        if (delivered >= expected && quiet() > 2000) return;
+        if (delivered >= expected && quiet() > quietMs) return;
         if (delivered > 0 && quiet() > 10_000) return;
         await new Promise((r) => setTimeout(r, 50));
       }
