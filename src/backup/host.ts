@@ -1,5 +1,5 @@
 import type { BackupConfig } from "../config/index.js";
-import { SharedValues } from "../shared-values.js";
+import { SharedValues } from "../interned-values.js";
 import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";

@@ -1,5 +1,5 @@
 import type { AccountState, ClientInfo, HostState, RunStatus, Schedule } from "../backup/model.js";
-import { SharedValues } from "../shared-values.js";
+import { SharedValues } from "../interned-values.js";
 
 /** One effective setting as the directory module resolves it (account → reseller → configuration). */
 interface ResolvedSetting {
