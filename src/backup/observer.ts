@@ -1,6 +1,6 @@
 import type { BackupConfig } from "../config/index.js";
 import { type HostObservation, observeHost, ParsedFileCache } from "./host.js";
-import { readAccountTree, TimeUp } from "./tree.js";
+import { code, readAccountTree, TimeUp } from "./tree.js";
 
 /** What reading and parsing a home needs of the configuration. */
 export type ObserverSettings = Pick<
@@ -15,9 +15,9 @@ export type ObserverSettings = Pick<
 export interface AccountObservation {
   hosts: HostObservation[];
   errors: string[];
+  /** The home does not exist (see TreeReading). */
+  homeMissing?: true;
 }
-
-const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
 /**
  * Reads homes and parses their client files, keeping what it parsed between collections (see
@@ -55,7 +55,9 @@ export class AccountObserver {
         cache.rememberFolder(uid, folder);
         return observation;
       });
-      return { hosts, errors: tree.errors };
+      return tree.homeMissing
+        ? { hosts, errors: tree.errors, homeMissing: true }
+        : { hosts, errors: tree.errors };
     } catch (error) {
       if (error instanceof TimeUp) return timedOut(home, settings.timeoutMs);
       return { hosts: [], errors: [`reading ${home} failed (${code(error)})`] };

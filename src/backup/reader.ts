@@ -1,4 +1,3 @@
-import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
@@ -61,13 +60,6 @@ export function isNeverUsed(
   );
 }
 
-/** No such home on this server (ENOENT): with several servers, the account is another one's. */
-const homeIsElsewhere = (home: string): Promise<boolean> =>
-  lstat(home).then(
-    () => false,
-    (error: NodeJS.ErrnoException) => error.code === "ENOENT",
-  );
-
 const emptyState = (account: Account, error: string): AccountState => ({
   account,
   hosts: [],
@@ -90,9 +82,10 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         `uid ${JSON.stringify(account.uid)} cannot name a home below ${backup.root}`,
       );
     const home = homeOf(account, backup);
-    if (backup.onlyAccountsWithHome && (await homeIsElsewhere(home)))
-      return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
     const observed = await observers.observe(account.uid, home, now);
+    // No such home on this server: with several servers, the account is another one's.
+    if (backup.onlyAccountsWithHome && observed.homeMissing)
+      return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
     const errors = [...observed.errors];
     const hosts = observed.hosts.map((observation) => {
       const seed = account.lastSuccessfulBackup.get(observation.host);

@@ -54,6 +54,8 @@ export interface TreeReading {
   errors: string[];
   /** The incoming folder as listed now (not when the listing was recalled), to be recalled next time. */
   listing?: { stamp: string; entries: string };
+  /** The home itself does not exist (with several servers: another server's account). */
+  homeMissing?: true;
 }
 
 /**
@@ -127,7 +129,8 @@ const checkTime = (deadline: number) => {
   if (performance.now() > deadline) throw new TimeUp("the account's time is up");
 };
 
-const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
+/** The errno code of a file-system error (ENOENT, ELOOP, ...), or the error as text. */
+export const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
 const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 
@@ -251,24 +254,26 @@ function componentsOf(name: string): Buffer[] | undefined {
   return parts.includes("..") ? undefined : parts.map((part) => Buffer.from(part));
 }
 
-/** Why the incoming folder cannot be listed, for an error that names what the operator sees. */
-function incomingProblem(home: string, incomingDir: string, error: unknown): string | undefined {
+/** Why the incoming folder cannot be listed, as the reading of a home without hosts. */
+function incomingProblem(home: string, incomingDir: string, error: unknown): TreeReading {
+  const problem = (text: string): TreeReading => ({ hosts: [], errors: [text] });
   let homeStats: Stats;
   try {
     homeStats = statSync(home);
   } catch (statError) {
-    return `home ${home} cannot be read (${code(statError)})`;
+    const reading = problem(`home ${home} cannot be read (${code(statError)})`);
+    return code(statError) === "ENOENT" ? { ...reading, homeMissing: true } : reading;
   }
-  if (!homeStats.isDirectory()) return `home ${home} is not a directory`;
+  if (!homeStats.isDirectory()) return problem(`home ${home} is not a directory`);
   // A home without incoming/ belongs to an account whose clients never uploaded anything: not an error.
-  if (code(error) === "ENOENT") return undefined;
+  if (code(error) === "ENOENT") return { hosts: [], errors: [] };
   let stats: Stats | undefined;
   try {
     stats = lstatOrUndefined(path.join(home, incomingDir));
   } catch {}
-  if (stats?.isSymbolicLink()) return `${incomingDir} is a symbolic link; not read`;
-  if (stats && !stats.isDirectory()) return `${incomingDir} is not a directory`;
-  return `${incomingDir} cannot be read (${code(error)})`;
+  if (stats?.isSymbolicLink()) return problem(`${incomingDir} is a symbolic link; not read`);
+  if (stats && !stats.isDirectory()) return problem(`${incomingDir} is not a directory`);
+  return problem(`${incomingDir} cannot be read (${code(error)})`);
 }
 
 /** An entry of the incoming folder: its name and what the listing said it is. */
@@ -357,8 +362,7 @@ export function readAccountTree(home: string, options: TreeOptions, deadline = I
       try {
         fd = incoming.fd();
       } catch (error) {
-        const problem = incomingProblem(home, options.incomingDir, error);
-        return { hosts: [], errors: problem ? [problem] : [] };
+        return incomingProblem(home, options.incomingDir, error);
       }
       const listed = fstatSync(fd);
       const dirents = readdirSync(pinned(fd), { encoding: "buffer", withFileTypes: true });

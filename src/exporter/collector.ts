@@ -246,7 +246,11 @@ export class Collector {
     await stageOf("backup", () => untilAborted(reader.prepareCollection(now, signal), signal));
     const samples: AccountSample[] = [];
     const failed: string[] = [];
-    const readAccount = async (account: Account, resellers: ReadonlyMap<string, Reseller>) => {
+    // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
+    const seen = new Set<string>();
+    const resellers = new Map<string, Reseller>();
+    const askedResellers = new Set<string>();
+    const readAccount = async (account: Account) => {
       try {
         const state = await reader.readAccount(account, now);
         if (state.elsewhere) return;
@@ -261,10 +265,6 @@ export class Collector {
         logger.debug({ account: account.uid, err: error }, "account skipped");
       }
     };
-    // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
-    const seen = new Set<string>();
-    const resellers = new Map<string, Reseller>();
-    const askedResellers = new Set<string>();
     const readPage = async (page: Account[]) => {
       const accounts = page.filter((account) => {
         if (!account.active || seen.has(account.uid)) return false;
@@ -280,7 +280,7 @@ export class Collector {
           untilAborted(directory.getResellers(missing), signal),
         ))
           resellers.set(uid, reseller);
-      await forEachLimited(accounts, concurrency, signal, (account) => readAccount(account, resellers));
+      await forEachLimited(accounts, concurrency, signal, readAccount);
     };
     // Each page is read while the next one is searched, and only a page or two of accounts are held.
     let reading: Promise<void> = Promise.resolve();
