@@ -26,7 +26,8 @@ export interface ScheduleFile {
 type XmlNode = Record<string, unknown>;
 
 // Every element becomes an array so that repeated elements are detected instead of silently merged, and
-// entities stay unexpanded (a DOCTYPE is refused before parsing anyway).
+// entities stay unexpanded (a DOCTYPE is refused before parsing anyway). Without `jPath: false` the parser
+// builds each element's path as a string for the callbacks: a quarter of the parsing time, for nothing here.
 const parser = new XMLParser({
   ignoreAttributes: true,
   ignoreDeclaration: true,
@@ -35,6 +36,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: () => true,
+  jPath: false,
 });
 
 const PREDEFINED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
