@@ -12,7 +12,6 @@ import {
   type FileReading,
   type FolderRecall,
   type HostFolder,
-  mtimeOfStamp,
 } from "./tree.js";
 import { isClientOutdated } from "./version.js";
 
@@ -49,6 +48,8 @@ interface FileFacts {
 class CachedFile {
   constructor(
     readonly stamp: string,
+    /** The file's mtime in milliseconds when it was read (a Date would take three times the memory). */
+    readonly mtimeMs: number,
     readonly error: string | undefined,
     readonly id: string | undefined,
     readonly dateText: string | undefined,
@@ -135,7 +136,7 @@ export class ParsedFileCache {
   }
 
   rememberListing(account: string, stamp: string, entries: string): void {
-    this.#listings.set(detach(account), new CachedListing(detach(stamp), detach(entries), this.#generation));
+    this.#listings.set(detach(account), new CachedListing(stamp, detach(entries), this.#generation));
   }
 
   #recallHost(account: string, host: string, stamp: string): Record<ClientFileKind, FileReading> | undefined {
@@ -147,7 +148,7 @@ export class ParsedFileCache {
     for (const [bit, kind] of KINDS.entries()) {
       const file = entry[kind];
       if (entry.missing & (1 << bit)) files[kind] = { kind: "missing" };
-      else if (file) files[kind] = { kind: "unchanged", mtime: mtimeOfStamp(file.stamp), stamp: file.stamp };
+      else if (file) files[kind] = { kind: "unchanged", mtime: new Date(file.mtimeMs), stamp: file.stamp };
       else return undefined;
     }
     return files;
@@ -171,7 +172,7 @@ export class ParsedFileCache {
       }
     }
     entry.missing = missing;
-    entry.folderStamp = detach(folder.folderStamp);
+    entry.folderStamp = folder.folderStamp;
   }
 
   knows(account: string, host: string, kind: ClientFileKind, stamp: string): boolean {
@@ -196,20 +197,21 @@ export class ParsedFileCache {
     host: string,
     kind: ClientFileKind,
     stamp: string,
+    mtime: Date,
     result: Result<ParsedFile>,
   ): CachedFile {
     const key = ParsedFileCache.#key(account, host);
     let entry = this.#hosts.get(key);
     if (!entry) {
       entry = new CachedHost(this.#generation);
-      // Keys and stamps are built by concatenation (a stamp of five numbers is a dozen heap objects): kept flat.
+      // Keys are built by concatenation (a tree of heap objects in V8): kept flat. Stamps are flat already.
       this.#hosts.set(detach(key), entry);
     }
-    const flatStamp = detach(stamp);
     entry.generation = this.#generation;
     const file = result.ok
       ? new CachedFile(
-          flatStamp,
+          stamp,
+          mtime.getTime(),
           undefined,
           result.value.id,
           result.value.dateText,
@@ -217,7 +219,16 @@ export class ParsedFileCache {
           result.value.schedule && schedules.share(result.value.schedule),
           result.value.client && clients.share(result.value.client),
         )
-      : new CachedFile(flatStamp, result.error, undefined, undefined, undefined, undefined, undefined);
+      : new CachedFile(
+          stamp,
+          mtime.getTime(),
+          result.error,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+        );
     entry[kind] = file;
     return file;
   }
@@ -270,7 +281,7 @@ function readFacts(
   } else {
     const result = PARSERS[kind](reading.file.text);
     mtime = reading.file.mtime;
-    if (context) context.cache.set(context.account, folder.host, kind, reading.stamp, result);
+    if (context) context.cache.set(context.account, folder.host, kind, reading.stamp, mtime, result);
     if (!result.ok) {
       errors.push(`${name}: ${result.error}`);
       return undefined;

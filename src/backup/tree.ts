@@ -132,13 +132,55 @@ const checkTime = (deadline: number) => {
 /** The errno code of a file-system error (ENOENT, ELOOP, ...), or the error as text. */
 export const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 
-const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+const stampFields = new Float64Array(5);
+const stampWords = new Uint32Array(stampFields.buffer);
+
+/**
+ * A 64-bit hash of numbers as a string of four UTF-16 code units. Stamps are held for every client file and
+ * folder between collections (at 50,000 accounts 390,000 of them): written out in decimal each took 72 bytes,
+ * this takes 24. Two stamps of different numbers are equal with a probability of 2^-64, far below that of the
+ * folder and file changes that the numbers themselves cannot tell apart.
+ */
+function hashOf(count: number): string {
+  let a = 0x9e3779b9;
+  let b = 0x85ebca6b;
+  for (let i = 0; i < count * 2; i++) {
+    const word = stampWords[i] as number;
+    a = Math.imul(a ^ word, 0xcc9e2d51);
+    a = Math.imul((a << 15) | (a >>> 17), 0x1b873593);
+    b = Math.imul(b ^ word, 0x27d4eb2f);
+    b = Math.imul((b << 13) | (b >>> 19), 0x165667b1);
+  }
+  // Final avalanche of both lanes (murmur3's fmix), each mixed with the other.
+  for (const lane of [0, 1]) {
+    let h = lane === 0 ? a ^ b : b ^ Math.imul(a, 0x85ebca77);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    if (lane === 0) a = h;
+    else b = h;
+  }
+  return String.fromCharCode(a >>> 16, a & 0xffff, b >>> 16, b & 0xffff);
+}
+
+/** A file's stamp: the same file (device, inode) with the same size, mtime and ctime. */
+const stampOf = (stats: Stats) => {
+  stampFields[0] = stats.dev;
+  stampFields[1] = stats.ino;
+  stampFields[2] = stats.size;
+  stampFields[3] = stats.mtimeMs;
+  stampFields[4] = stats.ctimeMs;
+  return hashOf(5);
+};
 
 /** A folder's stamp: the same folder (device, inode) with the same entries (mtime, ctime). */
-const folderStampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.mtimeMs}:${stats.ctimeMs}`;
-
-/** The mtime a file stamp (see stampOf) records. */
-export const mtimeOfStamp = (stamp: string): Date => new Date(Number(stamp.split(":")[3]));
+const folderStampOf = (stats: Stats) => {
+  stampFields[0] = stats.dev;
+  stampFields[1] = stats.ino;
+  stampFields[2] = stats.mtimeMs;
+  stampFields[3] = stats.ctimeMs;
+  return hashOf(4);
+};
 
 function lstatOrUndefined(target: Buffer | string): Stats | undefined {
   try {
