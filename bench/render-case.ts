@@ -14,7 +14,6 @@ const host = (a: number, h: number): HostSample => ({
   lastStartSeconds: now - 86_400 - a,
   lastEndSeconds: now - 85_000 - a,
   lastSuccessSeconds: a % 5 === 0 ? undefined : now - 85_000 - a,
-  lastSuccessAgeSeconds: a % 5 === 0 ? undefined : 85_000 + a,
   status: a % 5 === 0 ? "failed" : "success",
   consecutiveFailures: a % 5 === 0 ? 2 : 0,
   successfulRuns: 30,
@@ -53,7 +52,7 @@ const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
 
 const rssBefore = process.memoryUsage().rss;
 const started = performance.now();
-const body = await compressBody(renderText(samples));
+const body = await compressBody(renderText(samples, new Date(now * 1000)));
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(
   `${JSON.stringify({

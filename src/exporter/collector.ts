@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import { type CompressedBody, compressBody } from "./body.js";
 import type { Family } from "./families.js";
 import { renderText } from "./render-text.js";
-import { type AccountSample, accountSample, type ExportedSettings } from "./sample.js";
+import { type AccountSample, accountSample, type ExportedSettings, reuseUnchanged } from "./sample.js";
 import type { ErrorStage, SelfMetrics } from "./self-metrics.js";
 
 /** What the collector needs of the directory. */
@@ -245,6 +245,7 @@ export class Collector {
     const { directory, reader, settings, metrics, logger, concurrency } = this.options;
     await stageOf("backup", () => untilAborted(reader.prepareCollection(now, signal), signal));
     const samples: AccountSample[] = [];
+    const previous = this.#snapshot?.samples;
     const failed: string[] = [];
     // A uid listed twice (two entries, or two bases) would make duplicate series, which Prometheus rejects.
     const seen = new Set<string>();
@@ -255,7 +256,8 @@ export class Collector {
         const state = await reader.readAccount(account, now);
         if (state.elsewhere) return;
         const accountResellers = account.resellerUids.flatMap((uid) => resellers.get(uid) ?? []);
-        samples.push(accountSample(state, settings(account, accountResellers), now));
+        const sample = accountSample(state, settings(account, accountResellers));
+        samples.push(reuseUnchanged(previous?.get(account.uid), sample));
         if (state.errors.length > 0) {
           failed.push(account.uid);
           logger.debug({ account: account.uid, errors: state.errors }, "account read with errors");
@@ -307,7 +309,7 @@ export class Collector {
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
     const body = await stageOf("render", () =>
-      compressBody(abortable(renderText(samples, undefined, this.options.families), signal)),
+      compressBody(abortable(renderText(samples, now, undefined, this.options.families), signal)),
     );
     const byAccount = new Map(samples.map((sample) => [sample.uid, sample]));
     return { body, accounts: samples.length, hosts, collectedAt: now, samples: byAccount };

@@ -21,7 +21,8 @@ interface AccountFamily extends FamilyBase {
 
 interface HostFamily extends FamilyBase {
   scope: "host";
-  value: (host: HostSample) => number | undefined;
+  /** `collectedSeconds`: when the collection started, for values relative to it (a sample holds none). */
+  value: (host: HostSample, collectedSeconds: number) => number | undefined;
   labels?: (host: HostSample) => readonly string[];
 }
 
@@ -122,7 +123,8 @@ export const families: readonly Family[] = [
   host(
     "stoney_backup_last_success_age_seconds",
     "Seconds from the last successful backup run to the collection.",
-    (h) => h.lastSuccessAgeSeconds,
+    (h, collectedSeconds) =>
+      h.lastSuccessSeconds === undefined ? undefined : collectedSeconds - h.lastSuccessSeconds,
   ),
   host(
     "stoney_backup_last_run_status",

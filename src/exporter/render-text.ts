@@ -25,9 +25,11 @@ const extraLabels = (family: Family, values: readonly string[]): string => {
 /**
  * Render the per-account metric families in the text format, family by family, as chunks of about
  * `chunkChars` characters, so a caller can compress while rendering and never hold the whole body.
+ * `collectedAt` is when the collection started (ages are counted to it).
  */
 export function* renderText(
   samples: readonly AccountSample[],
+  collectedAt: Date,
   chunkChars = 256 * 1024,
   rendered: readonly Family[] = families,
 ): Generator<string> {
@@ -35,6 +37,7 @@ export function* renderText(
   const hostLabels = samples.map((a, i) =>
     a.hosts.map((h) => `${accountLabels[i]},host="${escapeLabelValue(h.host)}"`),
   );
+  const collectedSeconds = collectedAt.getTime() / 1000;
   let out = "";
   for (const family of rendered) {
     const { name } = family;
@@ -50,7 +53,7 @@ export function* renderText(
         const labels = hostLabels[i] as string[];
         for (let j = 0; j < account.hosts.length; j++) {
           const host = account.hosts[j] as (typeof account.hosts)[number];
-          const value = family.value(host);
+          const value = family.value(host, collectedSeconds);
           if (value === undefined) continue;
           const extra = family.labels ? extraLabels(family, family.labels(host)) : "";
           out += `${name}{${labels[j]}${extra}} ${formatValue(value)}\n`;

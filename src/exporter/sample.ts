@@ -35,7 +35,6 @@ export interface HostSample {
   lastStartSeconds?: number;
   lastEndSeconds?: number;
   lastSuccessSeconds?: number;
-  lastSuccessAgeSeconds?: number;
   status: RunStatus;
   consecutiveFailures: number;
   successfulRuns: number;
@@ -128,30 +127,25 @@ const sharedSettings = new SharedValues<ExportedSettings>(10_000, (settings) =>
   ].join("\n"),
 );
 
-const hostSample = (host: HostState, now: Date): HostSample => {
-  const lastSuccessSeconds = seconds(host.lastSuccess);
-  return {
-    host: host.host,
-    lastStartSeconds: seconds(host.lastStart?.at),
-    lastEndSeconds: seconds(host.lastEnd?.at),
-    lastSuccessSeconds,
-    lastSuccessAgeSeconds:
-      lastSuccessSeconds === undefined ? undefined : now.getTime() / 1000 - lastSuccessSeconds,
-    status: host.status,
-    consecutiveFailures: host.consecutiveFailures,
-    successfulRuns: host.successfulRuns,
-    missedSchedules: host.missedSchedules,
-    nextScheduleSeconds: seconds(host.nextSchedule),
-    schedule: host.schedule === undefined ? undefined : sharedScheduleLabels(host.schedule),
-    client: host.client,
-    clientOutdated: host.clientOutdated,
-    clockSkewed: host.clockSkewed,
-    metadataErrors: host.errors.length,
-  };
-};
+const hostSample = (host: HostState): HostSample => ({
+  host: host.host,
+  lastStartSeconds: seconds(host.lastStart?.at),
+  lastEndSeconds: seconds(host.lastEnd?.at),
+  lastSuccessSeconds: seconds(host.lastSuccess),
+  status: host.status,
+  consecutiveFailures: host.consecutiveFailures,
+  successfulRuns: host.successfulRuns,
+  missedSchedules: host.missedSchedules,
+  nextScheduleSeconds: seconds(host.nextSchedule),
+  schedule: host.schedule === undefined ? undefined : sharedScheduleLabels(host.schedule),
+  client: host.client,
+  clientOutdated: host.clientOutdated,
+  clockSkewed: host.clockSkewed,
+  metadataErrors: host.errors.length,
+});
 
 /** Reduce one account's state and effective settings to the values the metric contract publishes. */
-export const accountSample = (state: AccountState, settings: ExportedSettings, now: Date): AccountSample => ({
+export const accountSample = (state: AccountState, settings: ExportedSettings): AccountSample => ({
   uid: state.account.uid,
   resellers: state.account.resellerUids.join(","),
   warningsEnabled: settings.warnings.value === true,
@@ -164,6 +158,33 @@ export const accountSample = (state: AccountState, settings: ExportedSettings, n
   failuresThreshold: toNumber(settings.failuresThreshold),
   neverUsed: state.neverUsed,
   createdSeconds: seconds(state.account.createdAt),
-  hosts: state.hosts.map((host) => hostSample(host, now)),
+  hosts: state.hosts.map(hostSample),
   settings: sharedSettings.share(settings),
 });
+
+/** Whether two samples hold the same values apart from `except` (nested objects are shared: compared by identity). */
+function sameValues<T extends object>(a: T, b: T, except?: keyof T): boolean {
+  const keys = Object.keys(a) as (keyof T)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (key !== except && a[key] !== b[key]) return false;
+  return true;
+}
+
+/**
+ * `next` with every host sample that equals the previous collection's replaced by that one, and the previous
+ * account sample itself when nothing changed. Most hosts do not change from one collection to the next, so
+ * the new snapshot shares them with the one still served, instead of holding a second copy of all of them
+ * until it replaces it (at 50,000 accounts about 30 MB).
+ */
+export function reuseUnchanged(previous: AccountSample | undefined, next: AccountSample): AccountSample {
+  if (!previous) return next;
+  let hostsChanged = previous.hosts.length !== next.hosts.length;
+  const hosts = next.hosts.map((host, i) => {
+    const before = previous.hosts[i];
+    if (before && sameValues(before, host)) return before;
+    hostsChanged = true;
+    return host;
+  });
+  if (!hostsChanged && sameValues(previous, next, "hosts")) return previous;
+  return { ...next, hosts: hostsChanged ? hosts : previous.hosts };
+}

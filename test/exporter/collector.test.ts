@@ -216,4 +216,55 @@ describe("collector", () => {
     expect(reader.started).toBeLessThan(100);
     expect(reader.inFlight).toBe(0);
   });
+
+  it("shares unchanged samples with the snapshot it replaces and counts ages to each collection", async () => {
+    const directory = new FakeDirectory();
+    const reader = new FakeReader();
+    let clock = now;
+    const collector = new Collector({
+      directory,
+      reader,
+      settings,
+      metrics: createSelfMetrics(),
+      logger: pino({ level: "silent" }),
+      concurrency: 2,
+      now: () => clock,
+    });
+    directory.accounts = [account("1"), account("2")];
+    const lastSuccess = new Date(now.getTime() - 3600_000);
+    const state = (status: "success" | "failed") => ({
+      hosts: [host("pc", { status: "success", lastSuccess }), host("laptop", { status })],
+      quota: {},
+      neverUsed: false,
+      errors: [],
+    });
+    reader.states.set("1", state("success"));
+    reader.states.set("2", state("success"));
+    expect(await collector.collect()).toBe(true);
+    const first = collector.snapshot?.samples;
+
+    clock = new Date(now.getTime() + 60_000);
+    reader.states.set("2", state("failed"));
+    expect(await collector.collect()).toBe(true);
+    const second = collector.snapshot?.samples;
+    expect(second?.get("1")).toBe(first?.get("1"));
+    expect(second?.get("2")).not.toBe(first?.get("2"));
+    expect(second?.get("2")?.hosts[0]).toBe(first?.get("2")?.hosts[0]);
+    expect(second?.get("2")?.hosts[1]).not.toBe(first?.get("2")?.hosts[1]);
+
+    const body = collector.snapshot?.body;
+    const series = parseExposition(
+      body ? gunzipSync(Buffer.concat(gzipParts(body, ""))).toString("utf8") : "",
+    );
+    expect(seriesValue(series, "stoney_backup_last_success_age_seconds", { account: "1", host: "pc" })).toBe(
+      3660,
+    );
+    expect(
+      seriesValue(series, "stoney_backup_last_run_status", {
+        account: "2",
+        host: "laptop",
+        status: "failed",
+      }),
+    ).toBe(1);
+  });
 });

@@ -12,7 +12,7 @@ import { account, host, settings } from "./fakes.js";
 
 const now = new Date("2026-11-26T12:00:00Z");
 const render = (samples: AccountSample[], rendered = families) =>
-  [...renderText(samples, 64, rendered)].join("");
+  [...renderText(samples, now, 64, rendered)].join("");
 
 const awkwardHost = 'büro "pc"\\share\nline two \ufffd';
 const samples = [
@@ -45,12 +45,10 @@ const samples = [
       errors: [],
     },
     settings(account("3723707"), []),
-    now,
   ),
   accountSample(
     { account: account("3723706"), hosts: [], quota: {}, neverUsed: true, errors: [] },
     settings(account("3723706", { settings: { warnings: false, quotaWarningPercent: 90 } }), []),
-    now,
   ),
 ];
 
@@ -168,14 +166,14 @@ describe("compressed body", () => {
     "# HELP stoney_backup_collector_up x\n# TYPE stoney_backup_collector_up gauge\nstoney_backup_collector_up 1\n";
 
   it("joins the cached body and the scrape-time tail into one gzip member", async () => {
-    const compressed = await compressBody(renderText(samples, 64));
+    const compressed = await compressBody(renderText(samples, now, 64));
     expect(compressed.bytes).toBe(Buffer.byteLength(body));
     const gzip = Buffer.concat(gzipParts(compressed, tail));
     expect(zlib.gunzipSync(gzip).toString("utf8")).toBe(body + tail);
   });
 
   it("inflates the cached body for plain scrapes, segment by segment", async () => {
-    const compressed = await compressBody(renderText(samples, 64), 100);
+    const compressed = await compressBody(renderText(samples, now, 64), 100);
     expect(compressed.segments.length).toBeGreaterThan(3);
     expect(zlib.gunzipSync(Buffer.concat(gzipParts(compressed, tail))).toString("utf8")).toBe(body + tail);
     const target = new PassThrough();
