@@ -15,6 +15,20 @@ export interface HostHistory {
   firstSeen: Date;
 }
 
+/** A host of an account as a collection saw it (see HistoryStore.observeAccount). */
+export interface SeenHost {
+  host: string;
+  run: FinishedRun | undefined;
+  /** The directory's last success of the host, for a host seen for the first time. */
+  seedLastSuccess?: Date | undefined;
+}
+
+/** The histories of the hosts seen, in their order, and whether any host of the account ever ran. */
+export interface AccountHistory {
+  hosts: HostHistory[];
+  everRan: boolean;
+}
+
 /** A finished run as read from `backupEnded.xml`. */
 export interface FinishedRun {
   key: string;
@@ -31,6 +45,7 @@ interface Row {
 }
 
 interface StoredRow {
+  host: string;
   last_run_key: string | null;
   consecutive_failures: number;
   successful_runs: number;
@@ -75,8 +90,7 @@ export class HistoryStore {
   private readonly pending = new Map<string, Map<string, Row>>();
   private pendingRows = 0;
   private readonly upsert: Database.Statement;
-  private readonly select: Database.Statement<[string, string], StoredRow>;
-  private readonly anyRun: Database.Statement<[string], unknown>;
+  private readonly select: Database.Statement<[string], StoredRow>;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -90,11 +104,9 @@ export class HistoryStore {
       ON CONFLICT (account, host) DO UPDATE SET last_run_key = excluded.last_run_key,
         consecutive_failures = excluded.consecutive_failures, successful_runs = excluded.successful_runs,
         last_success_ms = excluded.last_success_ms`);
+    // One query per account, not one per host and one more for everRan: a collection observes every host.
     this.select = db.prepare(
-      "SELECT last_run_key, consecutive_failures, successful_runs, last_success_ms, first_seen_ms FROM host_history WHERE account = ? AND host = ?",
-    );
-    this.anyRun = db.prepare(
-      "SELECT 1 FROM host_history WHERE account = ? AND (last_run_key IS NOT NULL OR last_success_ms IS NOT NULL) LIMIT 1",
+      "SELECT host, last_run_key, consecutive_failures, successful_runs, last_success_ms, first_seen_ms FROM host_history WHERE account = ?",
     );
   }
 
@@ -130,38 +142,52 @@ export class HistoryStore {
     now: Date,
     seedLastSuccess?: Date,
   ): HostHistory {
-    let row = this.pending.get(account)?.get(host) ?? this.stored(account, host);
-    let changed = false;
-    if (!row) {
-      row = {
-        lastRunKey: undefined,
-        consecutiveFailures: 0,
-        successfulRuns: 0,
-        lastSuccessMs: seedLastSuccess?.getTime(),
-        firstSeenMs: now.getTime(),
-      };
-      changed = true;
-    }
-    if (run && run.key !== row.lastRunKey) {
-      row.lastRunKey = run.key;
-      if (run.success) {
-        row.consecutiveFailures = 0;
-        row.successfulRuns += 1;
-        row.lastSuccessMs = Math.max(row.lastSuccessMs ?? -Infinity, run.endedAt.getTime());
-      } else {
-        row.consecutiveFailures += 1;
-      }
-      changed = true;
-    }
-    if (changed) this.markChanged(account, host, row);
-    return toHistory(row);
+    return this.observeAccount(account, [{ host, run, seedLastSuccess }], now).hosts[0] as HostHistory;
   }
 
   /** Whether any host of the account, present or gone, ever finished a run or has a known success. */
   everRan(account: string): boolean {
-    for (const row of this.pending.get(account)?.values() ?? [])
-      if (row.lastRunKey !== undefined || row.lastSuccessMs !== undefined) return true;
-    return this.anyRun.get(account) !== undefined;
+    return this.observeAccount(account, [], new Date()).everRan;
+  }
+
+  /**
+   * `observe` for the hosts of one account seen in a collection, in their order, and `everRan` after
+   * them, from one read of the account's rows.
+   */
+  observeAccount(account: string, seen: readonly SeenHost[], now: Date): AccountHistory {
+    const rows = this.rowsOf(account);
+    const hosts = seen.map(({ host, run, seedLastSuccess }) => {
+      let row = rows.get(host);
+      let changed = false;
+      if (!row) {
+        row = {
+          lastRunKey: undefined,
+          consecutiveFailures: 0,
+          successfulRuns: 0,
+          lastSuccessMs: seedLastSuccess?.getTime(),
+          firstSeenMs: now.getTime(),
+        };
+        rows.set(host, row);
+        changed = true;
+      }
+      if (run && run.key !== row.lastRunKey) {
+        row.lastRunKey = run.key;
+        if (run.success) {
+          row.consecutiveFailures = 0;
+          row.successfulRuns += 1;
+          row.lastSuccessMs = Math.max(row.lastSuccessMs ?? -Infinity, run.endedAt.getTime());
+        } else {
+          row.consecutiveFailures += 1;
+        }
+        changed = true;
+      }
+      if (changed) this.markChanged(account, host, row);
+      return toHistory(row);
+    });
+    let everRan = false;
+    for (const row of rows.values())
+      if (row.lastRunKey !== undefined || row.lastSuccessMs !== undefined) everRan = true;
+    return { hosts, everRan };
   }
 
   /** Write pending changes in one transaction; on failure they stay pending for the next attempt. */
@@ -198,17 +224,19 @@ export class HistoryStore {
     this.db.close();
   }
 
-  private stored(account: string, host: string): Row | undefined {
-    const stored = this.select.get(account, host);
-    return stored
-      ? {
-          lastRunKey: stored.last_run_key ?? undefined,
-          consecutiveFailures: stored.consecutive_failures,
-          successfulRuns: stored.successful_runs,
-          lastSuccessMs: stored.last_success_ms ?? undefined,
-          firstSeenMs: stored.first_seen_ms,
-        }
-      : undefined;
+  /** The account's rows: those written, then the changes not written yet over them. */
+  private rowsOf(account: string): Map<string, Row> {
+    const rows = new Map<string, Row>();
+    for (const stored of this.select.all(account))
+      rows.set(stored.host, {
+        lastRunKey: stored.last_run_key ?? undefined,
+        consecutiveFailures: stored.consecutive_failures,
+        successfulRuns: stored.successful_runs,
+        lastSuccessMs: stored.last_success_ms ?? undefined,
+        firstSeenMs: stored.first_seen_ms,
+      });
+    for (const [host, row] of this.pending.get(account) ?? []) rows.set(host, row);
+    return rows;
   }
 
   private markChanged(account: string, host: string, row: Row): void {

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
 import type { Logger } from "../log.js";
-import { HistoryStore } from "./history.js";
+import { HistoryStore, type HostHistory } from "./history.js";
 import { hostState } from "./host.js";
 import type { AccountState, HostState } from "./model.js";
 import { createObservers } from "./observer-pool.js";
@@ -87,18 +87,22 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     if (backup.onlyAccountsWithHome && observed.homeMissing)
       return { account, hosts: [], quota: {}, neverUsed: false, errors: [], elsewhere: true };
     const errors = [...observed.errors];
-    const hosts = observed.hosts.map((observation) => {
-      const seed = account.lastSuccessfulBackup.get(observation.host);
-      const record = history.observe(account.uid, observation.host, observation.finishedRun, now, seed);
-      return hostState(observation, record, now, backup, seed);
-    });
+    const seen = observed.hosts.map((observation) => ({
+      host: observation.host,
+      run: observation.finishedRun,
+      seedLastSuccess: account.lastSuccessfulBackup.get(observation.host),
+    }));
+    const recorded = history.observeAccount(account.uid, seen, now);
+    const hosts = observed.hosts.map((observation, i) =>
+      hostState(observation, recorded.hosts[i] as HostHistory, now, backup, seen[i]?.seedLastSuccess),
+    );
     const measured = await quota.quotaFor(account, home, now);
     if (measured.error) errors.push(measured.error);
     return {
       account,
       hosts,
       quota: measured.quota,
-      neverUsed: isNeverUsed(account, hosts, history.everRan(account.uid), now, backup.neverUsedAfterDays),
+      neverUsed: isNeverUsed(account, hosts, recorded.everRan, now, backup.neverUsedAfterDays),
       errors,
     };
   }

@@ -96,6 +96,34 @@ describe("run history", () => {
     store.close();
   });
 
+  it("observes the hosts of an account together, written or not, and tells whether a gone host ever ran", () => {
+    const file = path.join(tempDir(), "history.sqlite");
+    const { logger } = capturingLogger();
+    let store = HistoryStore.open(file, logger);
+    store.observe("1", "old", run("1", true), now);
+    store.flush();
+    const seen = [
+      { host: "pc", run: undefined },
+      { host: "laptop", run: run("2", false) },
+    ];
+    const first = store.observeAccount("1", seen, now);
+    expect(first.hosts.map((h) => [h.consecutiveFailures, h.firstSeen])).toEqual([
+      [0, now],
+      [1, now],
+    ]);
+    expect(first.everRan).toBe(true);
+    const later = new Date("2026-11-26T13:00:00Z");
+    expect(store.observeAccount("1", seen, later).hosts[1]?.consecutiveFailures).toBe(1);
+    expect(store.observeAccount("2", [{ host: "idle", run: undefined }], now).everRan).toBe(false);
+    store.close();
+    store = HistoryStore.open(file, logger);
+    const reopened = store.observeAccount("1", [{ host: "laptop", run: run("2", false) }], later);
+    expect(reopened.hosts).toEqual([
+      { consecutiveFailures: 1, successfulRuns: 0, firstSeen: now, lastRunKey: run("2", false).key },
+    ]);
+    store.close();
+  });
+
   it("rebuilds a corrupt store with a clear log line and keeps the broken file aside", () => {
     const dir = tempDir();
     const file = path.join(dir, "history.sqlite");
