@@ -14,9 +14,9 @@ export const exporterSchema = z
       .int()
       .positive()
       .max(256)
-      .default(16)
+      .default(64)
       .describe(
-        "Accounts in progress at once during a collection: queued to the reader threads (`backup.readerThreads`), then their history, quota and metrics. More than the reader threads, so that none waits for work.",
+        "Accounts in progress at once during a collection: queued to the reader threads (`backup.readerThreads`), then their history, quota and metrics. Well above the reader threads: none waits for work, and the accounts sent to a reader in one message are many.",
       ),
     deprecatedMetrics: z
       .boolean()
