@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { directorySchema } from "../src/config/directory.js";
 import { type Slapd, startSlapd } from "../test/support/slapd.js";
 import { type FileFloor, ldapFloor, prepareFileFloor } from "./floor.js";
 import { accountsBase, generateServer } from "./synthetic.js";
@@ -386,7 +387,8 @@ export async function benchExporterSize(
       fileFloor: prepareFileFloor(root),
       attributes: ["uid", "homeDirectory", "sstIsActive", "objectClass", "sstQuota"],
       filter: "(|(objectClass=sstBackup)(objectClass=sstBackupMonitorSettings))",
-      pageSize: 500,
+      // The exporter's default, for its collections and the LDAP floor alike.
+      pageSize: directorySchema.parse({ url: slapd.url }).pageSize,
     };
     const runs: RunResult[] = [];
     let files = 0;

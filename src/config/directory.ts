@@ -201,9 +201,9 @@ export const directorySchema = z
       .int()
       .positive()
       .max(10_000)
-      .default(500)
+      .default(100)
       .describe(
-        "Page size of the paged search of all accounts (RFC 2696); keep it at or under the server's size limit.",
+        "Page size of the paged search of all accounts (RFC 2696); keep it at or under the server's size limit. A page is held until its accounts are read: at 500, a page outlived the young generation and a warm collection of 50,000 accounts cost about a fifth more CPU in garbage collection.",
       ),
     // 200 keeps a look-up of many accounts (accounts, resellers, persons) under one search per 50 accounts.
     batchSize: z

@@ -20,7 +20,7 @@ describe("directory configuration", () => {
     expect(config.directory).toMatchObject({
       url: "file:/srv/monitor/directory.ldif",
       startTLS: false,
-      pageSize: 500,
+      pageSize: 100,
       batchSize: 200,
       cacheTtlSeconds: 60,
       accountListCacheSeconds: 0,
