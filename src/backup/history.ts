@@ -104,7 +104,7 @@ export class HistoryStore {
       ON CONFLICT (account, host) DO UPDATE SET last_run_key = excluded.last_run_key,
         consecutive_failures = excluded.consecutive_failures, successful_runs = excluded.successful_runs,
         last_success_ms = excluded.last_success_ms`);
-    // One query per account, not one per host and one more for everRan: a collection observes every host.
+    // One query per account, not one per host and one more to tell whether it ever ran.
     this.select = db.prepare(
       "SELECT host, last_run_key, consecutive_failures, successful_runs, last_success_ms, first_seen_ms FROM host_history WHERE account = ?",
     );
@@ -132,27 +132,10 @@ export class HistoryStore {
   }
 
   /**
-   * Record what was seen of a host now and return its history. A run is counted once, by its key; a host
-   * seen for the first time starts with the directory's last success (`seedLastSuccess`), if any.
-   */
-  observe(
-    account: string,
-    host: string,
-    run: FinishedRun | undefined,
-    now: Date,
-    seedLastSuccess?: Date,
-  ): HostHistory {
-    return this.observeAccount(account, [{ host, run, seedLastSuccess }], now).hosts[0] as HostHistory;
-  }
-
-  /** Whether any host of the account, present or gone, ever finished a run or has a known success. */
-  everRan(account: string): boolean {
-    return this.observeAccount(account, [], new Date()).everRan;
-  }
-
-  /**
-   * `observe` for the hosts of one account seen in a collection, in their order, and `everRan` after
-   * them, from one read of the account's rows.
+   * Record what was seen of an account's hosts now and return their histories, in their order, from one
+   * read of the account's rows. A run is counted once, by its key; a host seen for the first time starts
+   * with the directory's last success (`seedLastSuccess`), if any. `everRan`: whether any host of the
+   * account, present or gone, ever finished a run or has a known success.
    */
   observeAccount(account: string, seen: readonly SeenHost[], now: Date): AccountHistory {
     const rows = this.rowsOf(account);
@@ -184,9 +167,9 @@ export class HistoryStore {
       if (changed) this.markChanged(account, host, row);
       return toHistory(row);
     });
-    let everRan = false;
-    for (const row of rows.values())
-      if (row.lastRunKey !== undefined || row.lastSuccessMs !== undefined) everRan = true;
+    const everRan = [...rows.values()].some(
+      (row) => row.lastRunKey !== undefined || row.lastSuccessMs !== undefined,
+    );
     return { hosts, everRan };
   }
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { HistoryStore } from "../../src/backup/history.js";
+import { type FinishedRun, HistoryStore, type HostHistory } from "../../src/backup/history.js";
 import { capturingLogger, tempDir } from "./support.js";
 
 const now = new Date("2026-11-26T12:00:00Z");
@@ -12,27 +12,38 @@ const run = (id: string, success: boolean, endedAt = "2026-11-25T18:47:45Z") => 
   endedAt: new Date(endedAt),
 });
 
+/** What a collection that sees only this host of the account records. */
+const observe = (
+  store: HistoryStore,
+  account: string,
+  host: string,
+  seenRun: FinishedRun | undefined,
+  at: Date,
+  seedLastSuccess?: Date,
+) => store.observeAccount(account, [{ host, run: seenRun, seedLastSuccess }], at).hosts[0] as HostHistory;
+const everRan = (store: HistoryStore, account: string) => store.observeAccount(account, [], now).everRan;
+
 describe("run history", () => {
   it("counts each run once however often it is read, and across restarts", () => {
     const file = path.join(tempDir(), "data/history.sqlite");
     const { logger, lines } = capturingLogger();
     let store = HistoryStore.open(file, logger);
     expect(lines().some((line) => line.msg === "history store does not exist yet; creating it")).toBe(true);
-    for (let i = 0; i < 100; i += 1) store.observe("3723703", "nas", run("1", false), now);
-    expect(store.observe("3723703", "nas", run("1", false), now)).toMatchObject({ consecutiveFailures: 1 });
+    for (let i = 0; i < 100; i += 1) observe(store, "3723703", "nas", run("1", false), now);
+    expect(observe(store, "3723703", "nas", run("1", false), now)).toMatchObject({ consecutiveFailures: 1 });
     store.close();
 
     store = HistoryStore.open(file, logger);
-    expect(store.observe("3723703", "nas", run("1", false), now)).toMatchObject({
+    expect(observe(store, "3723703", "nas", run("1", false), now)).toMatchObject({
       consecutiveFailures: 1,
       lastRunKey: "1@2026-11-25T18:47:45Z",
     });
-    expect(store.observe("3723703", "nas", run("2", false), now).consecutiveFailures).toBe(2);
+    expect(observe(store, "3723703", "nas", run("2", false), now).consecutiveFailures).toBe(2);
     store.close();
 
     store = HistoryStore.open(file, logger);
-    for (let i = 0; i < 100; i += 1) store.observe("3723703", "nas", run("2", false), now);
-    expect(store.observe("3723703", "nas", run("3", false), now).consecutiveFailures).toBe(3);
+    for (let i = 0; i < 100; i += 1) observe(store, "3723703", "nas", run("2", false), now);
+    expect(observe(store, "3723703", "nas", run("3", false), now).consecutiveFailures).toBe(3);
     store.close();
   });
 
@@ -47,13 +58,13 @@ describe("run history", () => {
       .run();
     old.close();
     let store = HistoryStore.open(file, capturingLogger().logger);
-    expect(store.observe("3723701", "pc", run("old", true), now).successfulRuns).toBe(0);
-    for (let i = 0; i < 3; i += 1) store.observe("3723701", "pc", run("1", true), now);
-    store.observe("3723701", "pc", run("2", false), now);
-    expect(store.observe("3723701", "pc", run("3", true), now).successfulRuns).toBe(2);
+    expect(observe(store, "3723701", "pc", run("old", true), now).successfulRuns).toBe(0);
+    for (let i = 0; i < 3; i += 1) observe(store, "3723701", "pc", run("1", true), now);
+    observe(store, "3723701", "pc", run("2", false), now);
+    expect(observe(store, "3723701", "pc", run("3", true), now).successfulRuns).toBe(2);
     store.close();
     store = HistoryStore.open(file, capturingLogger().logger);
-    expect(store.observe("3723701", "pc", run("4", true), now).successfulRuns).toBe(3);
+    expect(observe(store, "3723701", "pc", run("4", true), now).successfulRuns).toBe(3);
     store.close();
   });
 
@@ -61,12 +72,12 @@ describe("run history", () => {
     const file = path.join(tempDir(), "history.sqlite");
     const { logger } = capturingLogger();
     let store = HistoryStore.open(file, logger);
-    store.observe("1", "pc", run("10", true, "2026-11-20T19:00:00Z"), now);
+    observe(store, "1", "pc", run("10", true, "2026-11-20T19:00:00Z"), now);
     store.close();
     store = HistoryStore.open(file, logger);
-    const after = store.observe("1", "pc", run("11", false, "2026-11-21T19:00:00Z"), now);
+    const after = observe(store, "1", "pc", run("11", false, "2026-11-21T19:00:00Z"), now);
     expect(after).toMatchObject({ consecutiveFailures: 1, lastSuccess: new Date("2026-11-20T19:00:00Z") });
-    expect(store.observe("1", "pc", run("12", true, "2026-11-22T19:00:00Z"), now)).toMatchObject({
+    expect(observe(store, "1", "pc", run("12", true, "2026-11-22T19:00:00Z"), now)).toMatchObject({
       consecutiveFailures: 0,
       lastSuccess: new Date("2026-11-22T19:00:00Z"),
     });
@@ -77,22 +88,22 @@ describe("run history", () => {
     const { logger } = capturingLogger();
     const store = HistoryStore.open(":memory:", logger);
     const seed = new Date("2026-11-01T03:00:00Z");
-    expect(store.observe("1", "new", undefined, now, seed)).toEqual({
+    expect(observe(store, "1", "new", undefined, now, seed)).toEqual({
       consecutiveFailures: 0,
       successfulRuns: 0,
       firstSeen: now,
       lastSuccess: seed,
     });
     const later = new Date("2026-11-27T12:00:00Z");
-    expect(store.observe("1", "new", undefined, later, new Date("2026-11-27T00:00:00Z"))).toEqual({
+    expect(observe(store, "1", "new", undefined, later, new Date("2026-11-27T00:00:00Z"))).toEqual({
       consecutiveFailures: 0,
       successfulRuns: 0,
       firstSeen: now,
       lastSuccess: seed,
     });
-    expect(store.everRan("1")).toBe(true);
-    store.observe("2", "idle", undefined, now);
-    expect(store.everRan("2")).toBe(false);
+    expect(everRan(store, "1")).toBe(true);
+    observe(store, "2", "idle", undefined, now);
+    expect(everRan(store, "2")).toBe(false);
     store.close();
   });
 
@@ -100,7 +111,7 @@ describe("run history", () => {
     const file = path.join(tempDir(), "history.sqlite");
     const { logger } = capturingLogger();
     let store = HistoryStore.open(file, logger);
-    store.observe("1", "old", run("1", true), now);
+    observe(store, "1", "old", run("1", true), now);
     store.flush();
     const seen = [
       { host: "pc", run: undefined },
@@ -134,7 +145,7 @@ describe("run history", () => {
     expect(line?.msg).toMatch(/history store is corrupt or unreadable: moved aside and rebuilt empty/);
     expect(line?.path).toBe(file);
     expect(existsSync(line?.movedTo as string)).toBe(true);
-    expect(store.observe("1", "pc", run("1", false), now).consecutiveFailures).toBe(1);
+    expect(observe(store, "1", "pc", run("1", false), now).consecutiveFailures).toBe(1);
     store.close();
     expect(readdirSync(dir).filter((name) => name.includes(".corrupt-"))).toHaveLength(1);
     const reopened = new Database(file, { readonly: true });
@@ -147,7 +158,7 @@ describe("run history", () => {
     const file = path.join(tempDir(), "history.sqlite");
     const { logger } = capturingLogger();
     const store = HistoryStore.open(file, logger);
-    for (let i = 0; i < 2500; i += 1) store.observe(String(i), "pc", run(String(i), i % 2 === 0), now);
+    for (let i = 0; i < 2500; i += 1) observe(store, String(i), "pc", run(String(i), i % 2 === 0), now);
     store.flush();
     const reader = new Database(file, { readonly: true });
     expect(reader.prepare("SELECT count(*) FROM host_history").pluck().get()).toBe(2500);
@@ -158,17 +169,17 @@ describe("run history", () => {
   it("writes changes shortly after they happen, and nothing when nothing changed", async () => {
     const file = path.join(tempDir(), "history.sqlite");
     const store = HistoryStore.open(file, capturingLogger().logger);
-    store.observe("1", "pc", run("1", false), now);
+    observe(store, "1", "pc", run("1", false), now);
     await new Promise((resolve) => setTimeout(resolve, 600));
     const other = new Database(file);
     expect(other.prepare("SELECT consecutive_failures FROM host_history").pluck().get()).toBe(1);
     // data_version changes for this connection whenever another connection commits a write.
     const version = () => other.pragma("data_version", { simple: true });
     const before = version();
-    for (let i = 0; i < 100; i += 1) store.observe("1", "pc", run("1", false), now);
+    for (let i = 0; i < 100; i += 1) observe(store, "1", "pc", run("1", false), now);
     store.flush();
     expect(version()).toBe(before);
-    store.observe("1", "pc", run("2", false), now);
+    observe(store, "1", "pc", run("2", false), now);
     store.flush();
     expect(version()).not.toBe(before);
     expect(other.prepare("SELECT consecutive_failures FROM host_history").pluck().get()).toBe(2);
