@@ -151,17 +151,18 @@ function hashOf(count: number): string {
     b = Math.imul(b ^ word, 0x27d4eb2f);
     b = Math.imul((b << 13) | (b >>> 19), 0x165667b1);
   }
-  // Final avalanche of both lanes (murmur3's fmix), each mixed with the other.
-  for (const lane of [0, 1]) {
-    let h = lane === 0 ? a ^ b : b ^ Math.imul(a, 0x85ebca77);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h ^= h >>> 16;
-    if (lane === 0) a = h;
-    else b = h;
-  }
-  return String.fromCharCode(a >>> 16, a & 0xffff, b >>> 16, b & 0xffff);
+  // Both lanes end with murmur3's final avalanche, each mixed with the other.
+  const high = avalanche(a ^ b);
+  const low = avalanche(b ^ Math.imul(high, 0x85ebca77));
+  return String.fromCharCode(high >>> 16, high & 0xffff, low >>> 16, low & 0xffff);
 }
+
+/** murmur3's fmix32. */
+const avalanche = (h: number): number => {
+  const mixed = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  const again = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
+  return again ^ (again >>> 16);
+};
 
 /** A file's stamp: the same file (device, inode) with the same size, mtime and ctime. */
 const stampOf = (stats: Stats) => {

@@ -281,6 +281,26 @@ describe("hostile account tree", () => {
     expect(again).toMatchObject({ kind: "read", file: { text: expect.stringContaining("<success>0") } });
   });
 
+  it("gives files of the same folder and the same times stamps of their own", async () => {
+    const home = tempDir();
+    const names = ["a.xml", "b.xml", "c.xml"];
+    const metadata = makeHost(
+      home,
+      "pc",
+      Object.fromEntries(names.map((name, i) => [name, ENDED.repeat(i + 1)])),
+    );
+    const at = new Date("2026-11-26T10:00:00Z");
+    for (const name of names) utimesSync(path.join(metadata, name), at, at);
+    const stamps = names.map((name) => {
+      const reading = readClientFile(path.join(metadata, name), 4096);
+      if (reading.kind !== "read") throw new Error(reading.kind);
+      return reading.stamp;
+    });
+    expect(new Set(stamps).size).toBe(names.length);
+    const again = readClientFile(path.join(metadata, "a.xml"), 4096);
+    expect(again.kind === "read" && again.stamp).toBe(stamps[0]);
+  });
+
   it("stops when the account's time is up", async () => {
     const home = tempDir();
     makeHost(home, "a");
