@@ -266,5 +266,13 @@ describe("collector", () => {
         status: "failed",
       }),
     ).toBe(1);
+
+    // Only the account's own values changed: a new account sample, the hosts as they were.
+    reader.states.set("1", { ...state("success"), quota: { quotaBytes: 1000, usedBytes: 10, ratio: 0.01 } });
+    expect(await collector.collect()).toBe(true);
+    const third = collector.snapshot?.samples;
+    expect(third?.get("1")).not.toBe(second?.get("1"));
+    expect(third?.get("1")?.usedBytes).toBe(10);
+    expect(third?.get("1")?.hosts).toBe(second?.get("1")?.hosts);
   });
 });
