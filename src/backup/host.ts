@@ -208,27 +208,17 @@ export class ParsedFileCache {
       this.#hosts.set(detach(key), entry);
     }
     entry.generation = this.#generation;
-    const file = result.ok
-      ? new CachedFile(
-          stamp,
-          mtime.getTime(),
-          undefined,
-          result.value.id,
-          result.value.dateText,
-          result.value.success,
-          result.value.schedule && schedules.share(result.value.schedule),
-          result.value.client && clients.share(result.value.client),
-        )
-      : new CachedFile(
-          stamp,
-          mtime.getTime(),
-          result.error,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-        );
+    const value = result.ok ? result.value : undefined;
+    const file = new CachedFile(
+      stamp,
+      mtime.getTime(),
+      result.ok ? undefined : result.error,
+      value?.id,
+      value?.dateText,
+      value?.success,
+      value?.schedule && schedules.share(value.schedule),
+      value?.client && clients.share(value.client),
+    );
     entry[kind] = file;
     return file;
   }
