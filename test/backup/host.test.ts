@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hostState, observeHost, ParsedFileCache, runStatus } from "../../src/backup/host.js";
 import { compareVersions, isClientOutdated } from "../../src/backup/index.js";
+import { fail } from "../../src/backup/result.js";
 import type { FileReading, HostFolder } from "../../src/backup/tree.js";
 import { NOW } from "./support.js";
 
@@ -17,8 +19,13 @@ const client = (version: string) =>
 const file = (text: string, mtime: string): FileReading => ({
   kind: "read",
   file: { text, mtime: new Date(mtime) },
-  stamp: `${text.length}:${mtime}`,
+  stamp: stampOf(`${text.length}:${mtime}`),
 });
+/** A stamp of the tree's shape (four code units) for a test file. */
+function stampOf(seed: string): string {
+  const digest = createHash("sha256").update(seed).digest();
+  return String.fromCharCode(...[0, 2, 4, 6].map((at) => digest.readUInt16BE(at)));
+}
 const missing: FileReading = { kind: "missing" };
 
 describe("client versions", () => {
@@ -122,7 +129,7 @@ describe("parse cache", () => {
       files: { started: missing, ended: file(ended, "2026-11-25T09:00:05Z"), scheduler: missing },
     };
     const first = observeHost(read, NOW, rules, { account: "1", cache });
-    const stamp = `${ended.length}:2026-11-25T09:00:05Z`;
+    const stamp = stampOf(`${ended.length}:2026-11-25T09:00:05Z`);
     expect(cache.knows("1", "pc", "ended", stamp)).toBe(true);
     const unchanged: HostFolder = {
       host: "pc",
@@ -140,6 +147,93 @@ describe("parse cache", () => {
     expect(cache.size).toBe(1);
     cache.nextCollection();
     expect(cache.size).toBe(0);
+  });
+
+  it("keeps each file's values and rejections apart, also in a slot that a gone host left", () => {
+    const cache = new ParsedFileCache();
+    const started = `<backup_started><startdate>2026-11-25T09:00:00+01:00</startdate><id>8</id>${client("2.6.1")}</backup_started>`;
+    const gone: HostFolder = {
+      host: "old",
+      files: {
+        started: file(started, "2026-11-25T08:00:05Z"),
+        ended: file(ended, "2026-11-25T09:00:05Z"),
+        scheduler: missing,
+      },
+    };
+    observeHost(gone, NOW, rules, { account: "1", cache });
+    cache.nextCollection();
+    cache.nextCollection();
+    const folder: HostFolder = {
+      host: "new",
+      files: {
+        started: file(started, "2026-11-25T08:00:05Z"),
+        ended: missing,
+        scheduler: file("<scheduler>", "2026-11-25T07:00:05Z"),
+      },
+    };
+    const first = observeHost(folder, NOW, rules, { account: "1", cache });
+    expect(cache.size).toBe(1);
+    expect(cache.holds("1", "new", "ended")).toBe(false);
+    expect(cache.holds("1", "old", "started")).toBe(false);
+    const unchanged = (reading: FileReading): FileReading =>
+      reading.kind === "read"
+        ? { kind: "unchanged", mtime: reading.file.mtime, stamp: reading.stamp }
+        : reading;
+    const again = observeHost(
+      {
+        host: "new",
+        files: {
+          started: unchanged(folder.files.started),
+          ended: missing,
+          scheduler: unchanged(folder.files.scheduler),
+        },
+      },
+      NOW,
+      rules,
+      { account: "1", cache },
+    );
+    expect(again).toEqual(first);
+    expect(again.lastStart).toEqual({ at: new Date("2026-11-25T08:00:00Z"), id: "8" });
+    expect(again.client?.version).toBe("2.6.1");
+    expect(again.errors).toEqual([expect.stringMatching(/^scheduler\.xml: not well-formed XML/)]);
+  });
+
+  it("recalls a host's files by its folder stamp, and only files it holds with their stamps", () => {
+    const cache = new ParsedFileCache();
+    const folder: HostFolder = {
+      host: "pc",
+      files: { started: missing, ended: file(ended, "2026-11-25T09:00:05Z"), scheduler: missing },
+      folderStamp: stampOf("folder 1"),
+    };
+    observeHost(folder, NOW, rules, { account: "1", cache });
+    cache.rememberFolder("1", folder);
+    const ended1 = folder.files.ended.kind === "read" ? folder.files.ended.stamp : "";
+    expect(cache.recallFor("1").host("pc", stampOf("folder 1"))).toEqual({
+      started: missing,
+      ended: { kind: "unchanged", mtime: new Date("2026-11-25T09:00:05Z"), stamp: ended1 },
+      scheduler: missing,
+    });
+    expect(cache.recallFor("1").host("pc", stampOf("folder 2"))).toBeUndefined();
+    cache.rememberFolder("1", {
+      ...folder,
+      files: {
+        ...folder.files,
+        scheduler: { kind: "error", error: "scheduler.xml cannot be read (EACCES)" },
+      },
+      folderStamp: stampOf("folder 2"),
+    });
+    expect(cache.recallFor("1").host("pc", stampOf("folder 1"))).toBeUndefined();
+    cache.nextCollection(false);
+    cache.rememberFolder("1", folder);
+    expect(cache.recallFor("1").host("pc", stampOf("folder 1"))).toBeUndefined();
+  });
+
+  it("refuses a stamp that is not of the tree's shape", () => {
+    const cache = new ParsedFileCache();
+    expect(() => cache.knows("1", "pc", "ended", "12:34")).toThrow(/four code units/);
+    expect(() => cache.set("1", "pc", "ended", "12:34", new Date(), fail("unread"))).toThrow(
+      /four code units/,
+    );
   });
 });
 
