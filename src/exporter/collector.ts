@@ -69,19 +69,34 @@ const stageOf = async <T>(stage: FailedStage, work: () => Promise<T>): Promise<T
   }
 };
 
-/** Run `work` over `items` with at most `limit` in flight; once `signal` fires no item starts and it rejects. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  signal: AbortSignal,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal.aborted) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  signal.throwIfAborted();
+/**
+ * At most `limit` tasks in flight, across pages: `start` waits for a free place and starts a task without
+ * waiting for it. With one limit per page, each page drained to nothing before the next one started, and
+ * the readers idled at every page's end.
+ */
+class InFlight {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #tasks = new Set<Promise<void>>();
+  constructor(private readonly limit: number) {}
+
+  /** Once a place is free, start `task` (which must not reject); rejects instead once `signal` has fired. */
+  async start(task: () => Promise<void>, signal: AbortSignal): Promise<void> {
+    while (this.#running >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    signal.throwIfAborted();
+    this.#running += 1;
+    const running = task().finally(() => {
+      this.#running -= 1;
+      this.#tasks.delete(running);
+      this.#waiting.shift()?.();
+    });
+    this.#tasks.add(running);
+  }
+
+  /** Resolves once every task started has ended. */
+  async drained(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+  }
 }
 
 /** `work`, or a rejection as soon as `signal` fires (the work itself may go on; its outcome is dropped). */
@@ -282,9 +297,10 @@ export class Collector {
           untilAborted(directory.getResellers(missing), signal),
         ))
           resellers.set(uid, reseller);
-      await forEachLimited(accounts, concurrency, signal, readAccount);
+      for (const account of accounts) await inFlight.start(() => readAccount(account), signal);
     };
     // Each page is read while the next one is searched, and only a page or two of accounts are held.
+    const inFlight = new InFlight(concurrency);
     let reading: Promise<void> = Promise.resolve();
     const listing = stageOf("directory", () =>
       untilAborted(
@@ -300,6 +316,7 @@ export class Collector {
       await listing;
     } finally {
       await reading.catch(() => undefined);
+      await inFlight.drained();
     }
     await reading;
     if (failed.length > 0) {

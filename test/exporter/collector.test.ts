@@ -188,6 +188,15 @@ describe("collector", () => {
     expect(collector.snapshot?.accounts).toBe(20);
   });
 
+  it("keeps `concurrency` accounts in flight across page ends", async () => {
+    const { directory, reader, collector } = setUp(3);
+    directory.pageSize = 2;
+    directory.accounts = Array.from({ length: 20 }, (_, i) => account(String(i)));
+    expect(await collector.collect()).toBe(true);
+    expect(reader.maxInFlight).toBe(3);
+    expect(collector.snapshot?.accounts).toBe(20);
+  });
+
   it("collects in the background every interval until stopped", async () => {
     const { directory, collector } = setUp();
     collector.start(0.05);
