@@ -128,6 +128,7 @@ const serve = (parts: readonly Part[]) => () =>
       logger,
       [storeService, ...parts.map((name) => ({ name, start: starters[name] }))],
       () => readConfig(file),
+      config,
     );
   });
 

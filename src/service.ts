@@ -53,6 +53,9 @@ export function replaceHandler(server: Server, app: RequestListener): void {
 /** Two pieces of configuration are the same when they serialise the same. */
 export const sameSettings = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** What a service logs (with `setting`) for a changed setting that only a restart applies. */
+export const restartNeeded = "a restart is needed to apply this setting; the running value is kept";
+
 /** The names of the settings that differ between two configurations, of those only a restart applies. */
 export function restartOnly(
   before: Config,
@@ -77,12 +80,14 @@ export async function closeServer(server: Server): Promise<void> {
  * A service that cannot start stops the ones already started and exits 1 with a one-line reason.
  * SIGHUP reads the configuration again (`load`) and hands it to each service; a configuration that
  * does not load is logged and the running one kept. Reloads run one after the other, after the
- * start; none begins once the stop has.
+ * start; none begins once the stop has. The log level follows the file; its format stays the one
+ * `initial` started with.
  */
 export async function serveUntilSignal(
   logger: Logger,
   services: ReadonlyArray<{ name: string; start: () => Promise<RunningService> }>,
   load: () => Config,
+  initial: Config,
 ): Promise<number> {
   const running: { name: string; service: RunningService }[] = [];
   let started: () => void = () => {};
@@ -103,6 +108,8 @@ export async function serveUntilSignal(
       );
       return;
     }
+    for (const setting of restartOnly(initial, config, { "logging.format": (c) => c.logging.format }))
+      logger.warn({ setting }, restartNeeded);
     logger.level = config.logging.level;
     let failed = false;
     for (const { name, service } of running) {

@@ -184,3 +184,42 @@ describe("SIGHUP reloads the configuration of a running exporter", () => {
     expect(await cli.exited, cli.stderr()).toBe(0);
   });
 });
+
+describe("SIGHUP on a running portal", () => {
+  it("names the settings that only a restart applies and keeps serving with the running ones", async () => {
+    const port = await freePort();
+    const configFile = path.join(dir, "selfcare.yaml");
+    const write = (pageSize: number, format: string) =>
+      writeFileSync(
+        configFile,
+        stringify({
+          directory: { url: `file:${exampleLdif}` },
+          bridge: { outbox: path.join(dir, "selfcare-outbox.sqlite") },
+          selfcare: { listen: { host: "127.0.0.1", port }, pageSize },
+          logging: { level: "info", format },
+        }),
+      );
+    write(50, "json");
+    const cli = spawnCli(["--config", configFile, "selfcare"]);
+    try {
+      const login = `http://127.0.0.1:${port}/login`;
+      await waitFor("the portal", async () => (await fetch(login).catch(() => undefined))?.ok);
+      write(20, "pretty");
+      await hangUp(cli, "configuration reloaded");
+      const warned = logged(
+        cli.stderr(),
+        "a restart is needed to apply this setting; the running value is kept",
+      );
+      expect(warned.map((line) => line.setting).sort()).toEqual(["logging.format", "selfcare"]);
+      expect((await fetch(login)).status).toBe(200);
+      write(50, "json");
+      await hangUp(cli, "configuration reloaded");
+      expect(
+        logged(cli.stderr(), "a restart is needed to apply this setting; the running value is kept"),
+      ).toHaveLength(2);
+    } finally {
+      cli.child.kill("SIGTERM");
+    }
+    expect(await cli.exited, cli.stderr()).toBe(0);
+  });
+});

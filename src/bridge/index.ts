@@ -8,6 +8,7 @@ import {
   listen,
   type RunningService,
   replaceHandler,
+  restartNeeded,
   restartOnly,
   ServiceStartError,
   sameSettings,
@@ -155,7 +156,7 @@ export async function startBridge(
       "bridge.outbox": (c) => c.bridge.outbox,
       "bridge.postgres": (c) => c.bridge.postgres,
     }))
-      log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
+      log.warn({ setting }, restartNeeded);
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
     const previousResolver = resolver;
     if (reopened) resolver = reopened.resolver;

@@ -7,6 +7,7 @@ import {
   listen,
   type RunningService,
   replaceHandler,
+  restartNeeded,
   restartOnly,
   sameSettings,
 } from "../service.js";
@@ -140,7 +141,7 @@ export async function startExporter(
     async reload(next) {
       const app = appWith(scrapeCredentials(next));
       for (const setting of restartOnly(running, next, { "exporter.listen": (c) => c.exporter.listen }))
-        log.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
+        log.warn({ setting }, restartNeeded);
       let failure: unknown;
       const reconfigured = collector.reconfigure(async () => {
         if (closing) return {};
