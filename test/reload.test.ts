@@ -29,6 +29,16 @@ async function hangUp(
   return waitFor(message, () => logged(cli.stderr(), message)[before]);
 }
 
+const restartNeeded = "a restart is needed to apply this setting; the running value is kept";
+
+/** Rewrite the file with `write`, send SIGHUP, and return the restart warnings of that reload. */
+async function hangUpWith(cli: ReturnType<typeof spawnCli>, write: () => void) {
+  const before = logged(cli.stderr(), restartNeeded).length;
+  write();
+  await hangUp(cli, "configuration reloaded");
+  return logged(cli.stderr(), restartNeeded).slice(before);
+}
+
 describe("SIGHUP reloads the configuration of a running bridge", () => {
   it("answers a webhook in flight, applies the new token and templates, and keeps them over an invalid file", async () => {
     const port = await freePort();
@@ -173,6 +183,17 @@ describe("SIGHUP reloads the configuration of a running exporter", () => {
         );
       });
 
+      const moved = await hangUpWith(cli, () =>
+        write({
+          intervalSeconds: 0.2,
+          deprecatedMetrics: false,
+          basicAuth: { username: "prometheus", password: "scrape-secret" },
+          listen: { host: "127.0.0.1", port: port + 1 },
+        }),
+      );
+      expect(moved.map((line) => line.setting)).toEqual(["exporter.listen"]);
+      expect((await fetch(metrics, { headers: { authorization } })).status).toBe(200);
+
       write({ concurrency: 0 });
       const failure = await hangUp(cli, "configuration reload failed: the running configuration is kept");
       expect(failure?.problems).toEqual(["exporter.concurrency: Too small: expected number to be >0"]);
@@ -189,7 +210,7 @@ describe("SIGHUP on a running portal", () => {
   it("names the settings that only a restart applies and keeps serving with the running ones", async () => {
     const port = await freePort();
     const configFile = path.join(dir, "selfcare.yaml");
-    const write = (pageSize: number, format: string) =>
+    const write = (pageSize: number, format: string) => () =>
       writeFileSync(
         configFile,
         stringify({
@@ -199,24 +220,15 @@ describe("SIGHUP on a running portal", () => {
           logging: { level: "info", format },
         }),
       );
-    write(50, "json");
+    write(50, "json")();
     const cli = spawnCli(["--config", configFile, "selfcare"]);
     try {
       const login = `http://127.0.0.1:${port}/login`;
       await waitFor("the portal", async () => (await fetch(login).catch(() => undefined))?.ok);
-      write(20, "pretty");
-      await hangUp(cli, "configuration reloaded");
-      const warned = logged(
-        cli.stderr(),
-        "a restart is needed to apply this setting; the running value is kept",
-      );
+      const warned = await hangUpWith(cli, write(20, "pretty"));
       expect(warned.map((line) => line.setting).sort()).toEqual(["logging.format", "selfcare"]);
       expect((await fetch(login)).status).toBe(200);
-      write(50, "json");
-      await hangUp(cli, "configuration reloaded");
-      expect(
-        logged(cli.stderr(), "a restart is needed to apply this setting; the running value is kept"),
-      ).toHaveLength(2);
+      expect(await hangUpWith(cli, write(50, "json"))).toEqual([]);
     } finally {
       cli.child.kill("SIGTERM");
     }

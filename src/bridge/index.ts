@@ -151,7 +151,8 @@ export async function startBridge(
 
   /** Apply a new configuration: the webhook at once, the pipeline after its round in progress. */
   const reload = async (next: Config): Promise<void> => {
-    for (const setting of restartOnly(running, next, {
+    // Against the start: those settings still run as they were then.
+    for (const setting of restartOnly(config, next, {
       "bridge.listen": (c) => c.bridge.listen,
       "bridge.outbox": (c) => c.bridge.outbox,
       "bridge.postgres": (c) => c.bridge.postgres,

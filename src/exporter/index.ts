@@ -140,7 +140,8 @@ export async function startExporter(
     status: memoryStatusSource(() => collector.snapshot),
     async reload(next) {
       const app = appWith(scrapeCredentials(next));
-      for (const setting of restartOnly(running, next, { "exporter.listen": (c) => c.exporter.listen }))
+      // Against the start: the socket still listens where it did then.
+      for (const setting of restartOnly(config, next, { "exporter.listen": (c) => c.exporter.listen }))
         log.warn({ setting }, restartNeeded);
       let failure: unknown;
       const reconfigured = collector.reconfigure(async () => {
