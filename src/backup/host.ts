@@ -3,7 +3,14 @@ import { SharedValues } from "../interned-values.js";
 import { parseClientDate } from "./dates.js";
 import type { FinishedRun, HostHistory } from "./history.js";
 import type { ClientInfo, HostState, RunStatus, Schedule } from "./model.js";
-import { detach, parseBackupEnded, parseBackupStarted, parseSchedule, type RunEnded } from "./parse.js";
+import {
+  detach,
+  parseBackupEnded,
+  parseBackupStarted,
+  parsedOncePerText,
+  parseSchedule,
+  type RunEnded,
+} from "./parse.js";
 import { fail, ok, type Result } from "./result.js";
 import { countMissed, nextPlanned } from "./schedule.js";
 import {
@@ -346,10 +353,11 @@ export interface ParseContext {
   cache: ParsedFileCache;
 }
 
+// Run files hold their own id and date, so only scheduler files repeat from host to host.
 const PARSERS: Record<ClientFileKind, (text: string) => Result<ParsedFile>> = {
   started: parseBackupStarted,
   ended: parseBackupEnded,
-  scheduler: parseSchedule,
+  scheduler: parsedOncePerText(parseSchedule, 2048),
 };
 
 function readFacts(

@@ -204,6 +204,26 @@ export function parseBackupEnded(xml: string): Result<RunEnded> {
   return ok({ ...run.value, success: success.value === "1" });
 }
 
+/**
+ * `parse` that keeps the results of the last `limit` distinct texts it was given (the oldest goes first).
+ * A scheduler file follows from the schedule and the client's version, so the hosts of a server have
+ * few distinct ones: each is parsed once, not once per host.
+ */
+export function parsedOncePerText<T>(
+  parse: (text: string) => Result<T>,
+  limit: number,
+): (text: string) => Result<T> {
+  const results = new Map<string, Result<T>>();
+  return (text) => {
+    const known = results.get(text);
+    if (known) return known;
+    const result = parse(text);
+    if (results.size >= limit) results.delete(results.keys().next().value as string);
+    results.set(text, result);
+    return result;
+  };
+}
+
 const SCHEDULE_KINDS = ["no_schedule", "backup_after_startup", "custom_online_backup"] as const;
 
 /** `scheduler.xml`: root `online_backup_schedule` with exactly one of the three schedule kinds. */

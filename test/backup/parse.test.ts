@@ -11,6 +11,7 @@ import {
   parseSchedule,
   parseUtcOffset,
 } from "../../src/backup/index.js";
+import { parsedOncePerText } from "../../src/backup/parse.js";
 import { samplesDir } from "./support.js";
 
 const sample = (dir: string, file: string) => readFileSync(path.join(samplesDir, dir, file), "utf8");
@@ -284,5 +285,29 @@ describe("fuzzing", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("parsedOncePerText", () => {
+  it("parses each distinct text once, keeps the last `limit` of them and gives the same result as parsing", () => {
+    const texts: string[] = [];
+    const counted = (text: string) => {
+      texts.push(text);
+      return parseSchedule(text);
+    };
+    const parse = parsedOncePerText(counted, 2);
+    const weekdays = sample("sepiola-weekdays", "scheduler.xml");
+    const daily = sample("perl-daily", "scheduler.xml");
+    const first = parse(weekdays);
+    expect(first).toEqual(parseSchedule(weekdays));
+    expect(parse(weekdays)).toBe(first);
+    expect(parse("<online_backup_schedule>")).toEqual(parseSchedule("<online_backup_schedule>"));
+    expect(parse(daily).ok).toBe(true);
+    expect(texts).toEqual([weekdays, "<online_backup_schedule>", daily]);
+    // Three distinct texts with room for two: the oldest was dropped and is parsed again.
+    expect(parse(weekdays)).toEqual(first);
+    expect(texts).toHaveLength(4);
+    expect(parse(daily)).toBe(parse(daily));
+    expect(texts).toHaveLength(4);
   });
 });
