@@ -133,6 +133,28 @@ describe("SIGHUP reloads the configuration of a running bridge", () => {
       const subjects = delivered.map((mail) => mail.subject);
       expect(subjects.filter((subject) => subject === "after the reload").length).toBe(delivered.length - 1);
 
+      // An override broken by the edit keeps the running overrides instead of the built-in texts.
+      writeFileSync(
+        path.join(templates, "en.yaml"),
+        stringify({ "subject.generic.firing": "needs {{nosuchvalue}}", "subject.coalesced.firing": "fine" }),
+      );
+      const refused = await hangUp(
+        cli,
+        "configuration reload failed: the service keeps its running configuration",
+      );
+      expect(refused).toMatchObject({ level: 50, service: "bridge" });
+      expect(String(refused?.reason)).toContain(
+        "en.yaml subject.generic.firing: unknown placeholder {{nosuchvalue}}",
+      );
+      const before = delivered.length;
+      expect(await post("after", "with the running templates")).toBe(200);
+      const later = await waitFor("the mail after the refused reload", async () => {
+        const all = await mails();
+        return all.length > before ? all : undefined;
+      });
+      const newest = later.find((mail) => (mail.text ?? "").includes("with the running templates"));
+      expect(newest?.subject).toBe("after the reload");
+
       writeFileSync(configFile, "bridge: [unclosed\n");
       const failure = await hangUp(cli, "configuration reload failed: the running configuration is kept");
       expect(failure).toMatchObject({ level: 50, file: configFile });

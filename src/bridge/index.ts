@@ -90,13 +90,14 @@ export async function startBridge(
   const first = openResolver(config);
   directory = first.opened;
   let resolver = first.resolver;
-  const pipelineFor = (next: Config): Pipeline => {
+  /** With `reloading`, template overrides with a problem refuse the reload (the running ones stay). */
+  const pipelineFor = (next: Config, reloading = false): Pipeline => {
     const status = parts.status ?? exporterStatus(next);
     return new Pipeline(
       outbox,
       resolver,
       createMailer(next.bridge.smtp),
-      templateSource(next.bridge.templates.overrideDir, log),
+      templateSource(next.bridge.templates.overrideDir, log, reloading),
       metrics,
       log,
       {
@@ -163,7 +164,7 @@ export async function startBridge(
     if (reopened) resolver = reopened.resolver;
     let nextPipeline: Pipeline;
     try {
-      nextPipeline = pipelineFor(next);
+      nextPipeline = pipelineFor(next, true);
     } catch (error) {
       resolver = previousResolver;
       await reopened?.opened?.close();

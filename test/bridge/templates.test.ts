@@ -7,6 +7,7 @@ import {
   type MailEntry,
   placeholders,
   renderMail,
+  TemplateOverrideError,
   templateKeys,
   templateSource,
   toLanguage,
@@ -183,6 +184,10 @@ describe("template overrides", () => {
     ).toBe(true);
     expect(renderMail([entry()], context({ language: "de" }), source).subject).toBe(
       "Backup 3723702: Speicher zu 97% belegt",
+    );
+    expect(() => templateSource(temp.dir, logger, true)).toThrow(TemplateOverrideError);
+    expect(() => templateSource(temp.dir, logger, true)).toThrow(
+      /en\.yaml subject\.schedule\.firing: unknown placeholder \{\{nosuchvalue\}\}.*de\.yaml: /,
     );
   });
 });

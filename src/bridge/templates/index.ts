@@ -3,4 +3,4 @@ export { placeholders, templateKeys } from "./catalog.js";
 export { formatDate, toLanguage } from "./format.js";
 export type { MailContext, MailEntry, RenderedMail, TemplateSource } from "./render.js";
 export { headerValue, renderMail, templateTask } from "./render.js";
-export { builtinCatalogs, loadOverrides, templateSource } from "./source.js";
+export { builtinCatalogs, TemplateOverrideError, templateSource } from "./source.js";

@@ -29,43 +29,83 @@ function overrideProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Why (part of) a template override file cannot be used. */
+export interface OverrideProblem {
+  file: string;
+  /** The template key, when one key is concerned. */
+  key?: string;
+  problem: string;
+}
+
 /**
  * Read `<dir>/<language>.yaml` (a map of template key → string or list of strings). Anything
- * unusable is logged and skipped, so a broken override means the built-in template, never a lost mail.
+ * unusable is skipped and listed in `problems`, so a broken override means the built-in template,
+ * never a lost mail.
  */
-export function loadOverrides(dir: string, logger: Logger): Partial<Record<Language, Partial<Catalog>>> {
+function loadOverrides(dir: string): {
+  overrides: Partial<Record<Language, Partial<Catalog>>>;
+  problems: OverrideProblem[];
+} {
   const overrides: Partial<Record<Language, Partial<Catalog>>> = {};
+  const problems: OverrideProblem[] = [];
   for (const language of languages) {
     const file = path.join(dir, `${language}.yaml`);
     let document: unknown;
     try {
       document = parse(readFileSync(file, "utf8"));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-        logger.warn({ file, err: String(error) }, "template override file ignored: using built-in templates");
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") problems.push({ file, problem: String(error) });
       continue;
     }
     if (document === null || document === undefined) continue;
     if (typeof document !== "object" || Array.isArray(document)) {
-      logger.warn({ file }, "template override file ignored: expected a map of template keys");
+      problems.push({ file, problem: "expected a map of template keys" });
       continue;
     }
     const catalog: Partial<Catalog> = {};
     for (const [key, value] of Object.entries(document)) {
       const problem = keys.has(key) ? overrideProblem(value) : "unknown template key";
       if (problem) {
-        logger.warn({ file, key, problem }, "template override ignored: using the built-in template");
+        problems.push({ file, key, problem });
         continue;
       }
       catalog[key as TemplateKey] = typeof value === "string" ? [value] : (value as string[]);
     }
     overrides[language] = catalog;
   }
-  return overrides;
+  return { overrides, problems };
 }
 
-export function templateSource(overrideDir: string | undefined, logger: Logger): TemplateSource {
-  const overrides = overrideDir ? loadOverrides(overrideDir, logger) : {};
+/** Template overrides that cannot all be used, where that must stop a reload. */
+export class TemplateOverrideError extends Error {
+  constructor(readonly problems: readonly OverrideProblem[]) {
+    super(
+      `template overrides not usable: ${problems
+        .map(({ file, key, problem }) => `${path.basename(file)}${key ? ` ${key}` : ""}: ${problem}`)
+        .join("; ")}`,
+    );
+  }
+}
+
+/**
+ * The templates with the overrides of `overrideDir`. An override with a problem is logged and the
+ * built-in template used for its key; with `refuseProblems` (a reload, where the running overrides
+ * are better than the built-in texts) it throws TemplateOverrideError instead.
+ */
+export function templateSource(
+  overrideDir: string | undefined,
+  logger: Logger,
+  refuseProblems = false,
+): TemplateSource {
+  const { overrides, problems } = overrideDir ? loadOverrides(overrideDir) : { overrides: {}, problems: [] };
+  if (refuseProblems && problems.length > 0) throw new TemplateOverrideError(problems);
+  for (const { file, key, problem } of problems)
+    logger.warn(
+      { file, ...(key ? { key } : {}), problem },
+      key
+        ? "template override ignored: using the built-in template"
+        : "template override file ignored: using built-in templates",
+    );
   return {
     override: (language, key) => overrides[language]?.[key],
     builtin: (language, key) => builtinCatalogs[language][key],
