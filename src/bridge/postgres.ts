@@ -212,9 +212,24 @@ const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, 
   attempts`;
 
 /** A connection pool that survives a server restart (the pool replaces the connections it lost). */
+/** The URL parameters by which node-postgres sets up TLS itself. */
+const URL_TLS_PARAMETERS = ["ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"];
+
+/**
+ * The URL without its TLS parameters when TLS is configured: node-postgres lets them replace the
+ * configured options, so `sslmode=verify-full` beside a configured CA dropped the CA.
+ */
+function connectionString(connection: PostgresConnection): string {
+  if (!connection.tls) return connection.url;
+  const url = new URL(connection.url);
+  if (!URL_TLS_PARAMETERS.some((name) => url.searchParams.has(name))) return connection.url;
+  for (const name of URL_TLS_PARAMETERS) url.searchParams.delete(name);
+  return url.toString();
+}
+
 export function createPool(connection: PostgresConnection, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: connection.url,
+    connectionString: connectionString(connection),
     ...(connection.password !== undefined ? { password: connection.password } : {}),
     ...(connection.tls ? { ssl: connection.tls } : {}),
     max: connection.poolSize,

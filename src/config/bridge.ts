@@ -76,7 +76,9 @@ export const bridgeSchema = z
           })
           .strict()
           .optional()
-          .describe("TLS towards PostgreSQL (present: on); `sslmode=` in the URL works too."),
+          .describe(
+            "TLS towards PostgreSQL (present: on). Without it, `sslmode=` in the URL works too; with it, the URL's ssl parameters are ignored.",
+          ),
         leaseSeconds: z
           .number()
           .positive()

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -53,6 +61,8 @@ export interface PostgresOptions {
   durable?: boolean;
   /** Extra `postgres -c` settings. */
   settings?: Record<string, string>;
+  /** Serve TLS with this certificate and key (PEM), and accept loopback connections only over TLS. */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -66,10 +76,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const data = path.join(dir, "data");
   const logFile = path.join(dir, "server.log");
   const asRoot = process.getuid?.() === 0;
+  const owner = { uid: 0, gid: 0 };
   if (asRoot) {
-    const { stdout } = await run("id", ["-u", "postgres"]);
-    const { stdout: group } = await run("id", ["-g", "postgres"]);
-    chownSync(dir, Number(stdout.trim()), Number(group.trim()));
+    owner.uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
+    owner.gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
+    chownSync(dir, owner.uid, owner.gid);
   }
   const pgRun = (tool: string, args: string[]) =>
     asRoot
@@ -82,6 +93,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     unix_socket_directories: dir,
     max_connections: "100",
     ...(options.durable ? {} : { fsync: "off", synchronous_commit: "off", full_page_writes: "off" }),
+    ...(options.tls ? { ssl: "on" } : {}),
     ...options.settings,
   };
   const serverOptions = Object.entries(settings)
@@ -90,6 +102,19 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const log = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
 
   await pgRun("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  if (options.tls) {
+    // The server reads its key only when no one else can (0600, owned by its user).
+    const files = { "server.crt": options.tls.cert, "server.key": options.tls.key };
+    for (const [name, text] of Object.entries(files)) {
+      const file = path.join(data, name);
+      writeFileSync(file, text, { mode: 0o600 });
+      if (asRoot) chownSync(file, owner.uid, owner.gid);
+    }
+    writeFileSync(
+      path.join(data, "pg_hba.conf"),
+      "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+    );
+  }
   const start = async () => {
     try {
       await pgRun("pg_ctl", ["-D", data, "-l", logFile, "-o", serverOptions, "-w", "-t", "30", "start"]);
@@ -110,7 +135,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     url,
     port,
     async createDatabase(name) {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({
+        connectionString: url,
+        ...(options.tls ? { ssl: { rejectUnauthorized: false } } : {}),
+      });
       await client.connect();
       try {
         await client.query(`CREATE DATABASE "${name}"`);
