@@ -211,7 +211,6 @@ interface AlertRow {
 const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
   attempts`;
 
-/** A connection pool that survives a server restart (the pool replaces the connections it lost). */
 /** The URL parameters by which node-postgres sets up TLS itself. */
 const URL_TLS_PARAMETERS = ["ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"];
 
@@ -227,6 +226,7 @@ function connectionString(connection: PostgresConnection): string {
   return url.toString();
 }
 
+/** A connection pool that survives a server restart (the pool replaces the connections it lost). */
 export function createPool(connection: PostgresConnection, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: connectionString(connection),
