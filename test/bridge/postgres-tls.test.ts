@@ -1,56 +1,12 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, postgresConnection } from "../../src/bridge/index.js";
 import { PostgresOutbox } from "../../src/bridge/postgres.js";
 import { configSchema } from "../../src/config/index.js";
+import { createCertificates } from "../support/certificates.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
-
-/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
-function certificates(dir: string) {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...key,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=test CA",
-  );
-  openssl("req", ...key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-  writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.crt",
-    "-days",
-    "2",
-    "-extfile",
-    "san.ext",
-  );
-  return {
-    caFile: file("ca.crt"),
-    cert: readFileSync(file("server.crt"), "utf8"),
-    key: readFileSync(file("server.key"), "utf8"),
-  };
-}
 
 describe.skipIf(!requirePostgres())("PostgreSQL outbox over TLS", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-pg-tls-"));
@@ -63,9 +19,11 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox over TLS", () => {
     );
 
   beforeAll(async () => {
-    const made = certificates(dir);
+    const made = await createCertificates(dir);
     caFile = made.caFile;
-    server = await startPostgres({ tls: made });
+    server = await startPostgres({
+      tls: { cert: readFileSync(made.certFile, "utf8"), key: readFileSync(made.keyFile, "utf8") },
+    });
     url = await server.createDatabase("outbox_tls");
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { DirectoryConfig } from "../../src/config/index.js";
 import { findBinary } from "./binaries.js";
+import { createCertificates } from "./certificates.js";
 
 const run = promisify(execFile);
 
@@ -97,56 +98,6 @@ userPassword: ${portalPassword}
  * stoney schemas, and the given LDIF (file paths, or LDIF text when the string has a newline)
  * loaded with slapadd before the start. Default: `examples/directory.ldif`.
  */
-/** A throw-away CA and a server certificate for 127.0.0.1. */
-async function createCertificates(
-  dir: string,
-): Promise<{ caFile: string; certFile: string; keyFile: string }> {
-  const file = (name: string) => path.join(dir, name);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await run("openssl", [
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    file("ca.key"),
-    "-out",
-    file("ca.pem"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=stoney test CA",
-  ]);
-  await run("openssl", [
-    "req",
-    ...ec,
-    "-keyout",
-    file("server.key"),
-    "-out",
-    file("server.csr"),
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
-  writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  await run("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    file("server.csr"),
-    "-CA",
-    file("ca.pem"),
-    "-CAkey",
-    file("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    file("server.pem"),
-    "-days",
-    "2",
-    "-extfile",
-    file("server.ext"),
-  ]);
-  return { caFile: file("ca.pem"), certFile: file("server.pem"), keyFile: file("server.key") };
-}
-
 export async function startSlapd(
   options: {
     ldif?: string[];
