@@ -5,7 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Client } from "ldapts";
+import { Attribute, Change, Client, InsufficientAccessError } from "ldapts";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../../src/config/index.js";
@@ -30,6 +30,7 @@ describe("docker-compose.yml", () => {
         "mailpit",
         "openldap",
         "prometheus",
+        "selfcare",
       ].sort(),
     );
   });
@@ -41,6 +42,7 @@ describe("docker-compose.yml", () => {
     expect(published).toMatchObject({
       exporter: [9851],
       bridge: [9852],
+      selfcare: [9853],
       prometheus: [9090],
       "alertmanager-1": [9093],
       "alertmanager-2": [9095],
@@ -56,6 +58,7 @@ describe("docker-compose.yml", () => {
     const needs: Record<string, string[]> = {
       exporter: ["openldap"],
       bridge: ["openldap", "mailpit"],
+      selfcare: ["openldap", "exporter", "bridge"],
       "alertmanager-1": ["bridge"],
       "alertmanager-2": ["bridge"],
       prometheus: ["exporter", "bridge", "alertmanager-1", "alertmanager-2"],
@@ -75,6 +78,7 @@ describe("docker-compose.yml", () => {
     const readiness: Record<string, string> = {
       exporter: "http://127.0.0.1:9851/readyz",
       bridge: "http://127.0.0.1:9852/readyz",
+      selfcare: "http://127.0.0.1:9853/healthz",
       "alertmanager-1": "http://127.0.0.1:9093/-/ready",
       "alertmanager-2": "http://127.0.0.1:9093/-/ready",
       prometheus: "http://127.0.0.1:9090/-/ready",
@@ -86,7 +90,7 @@ describe("docker-compose.yml", () => {
       if (readiness[name]) expect(test.at(-1), name).toBe(readiness[name]);
     }
     // The image has no curl or wget: the monitor's services use the script the image ships.
-    for (const name of ["exporter", "bridge"])
+    for (const name of ["exporter", "bridge", "selfcare"])
       expect(services[name]?.healthcheck?.test.slice(1, 3)).toEqual(["node", "healthcheck.mjs"]);
   });
 
@@ -106,8 +110,8 @@ describe("docker-compose.yml", () => {
     ).toEqual(["alertmanager-1:9093", "alertmanager-2:9093"]);
   });
 
-  it("builds the exporter and the bridge from this repository and runs their subcommands", () => {
-    for (const name of ["exporter", "bridge"]) {
+  it("builds the exporter, the bridge and the portal from this repository and runs their subcommands", () => {
+    for (const name of ["exporter", "bridge", "selfcare"]) {
       expect(services[name]?.build).toBe(".");
       expect(services[name]?.command?.at(-1)).toBe(name);
     }
@@ -162,8 +166,14 @@ describe("docker-compose.yml", () => {
       expect(services[name]?.volumes).toContain(
         "./deploy/secrets/bridge-token:/etc/alertmanager/secrets/bridge-token:ro",
       );
-    const ldapPassword = readFileSync(path.join(repoRoot, "deploy/ldap/monitor.ldif"), "utf8");
-    expect(ldapPassword).toContain(`userPassword: ${config.directory.bindPassword}`);
+    const accounts = readFileSync(path.join(repoRoot, "deploy/ldap/monitor.ldif"), "utf8");
+    expect(accounts).toContain(`userPassword: ${config.directory.bindPassword}`);
+    // The portal writes settings with an account of its own, reads the exporter's state from its service
+    // and links the mails to the published port.
+    expect(accounts).toContain(`dn: ${config.selfcare.bindDN}`);
+    expect(accounts).toContain(`userPassword: ${config.selfcare.bindPassword}`);
+    expect(config.selfcare.exporterUrl).toBe("http://exporter:9851");
+    expect(config.selfcare.baseUrl).toBe("http://localhost:9853");
   });
 
   it("points Prometheus and the Grafana datasource at the compose services", () => {
@@ -241,7 +251,7 @@ describe("the image's health check script", () => {
 });
 
 describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("the compose OpenLDAP service's files", () => {
-  it("load the schemas and the example directory, and let the monitor bind and read the accounts", async () => {
+  it("load the schemas and the example directory, let the monitor read, the portal write settings and people log in", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "stoney-compose-ldap-"));
     let slapd: ChildProcess | undefined;
     try {
@@ -298,6 +308,36 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("the compose OpenLDAP se
       );
       expect(entries.map((e) => e.uid).sort()).toContain("3723701");
       expect(entries.length).toBeGreaterThanOrEqual(10);
+
+      // The portal's account changes a setting; the monitor's may not; a customer logs in with the demo password.
+      const account = `uid=3723701,${config.directory.accounts.base}`;
+      const setting = new Attribute({ type: "sstNotificationWarningLevel", values: ["80"] });
+      const modify = async (dn: string, password: string) => {
+        const writer = new Client({ url: `ldap://127.0.0.1:${port}` });
+        try {
+          await writer.bind(dn, password);
+          await writer.modify(account, new Change({ operation: "replace", modification: setting }));
+        } finally {
+          await writer.unbind();
+        }
+      };
+      await expect(
+        modify(config.directory.bindDN ?? "", config.directory.bindPassword ?? ""),
+      ).rejects.toBeInstanceOf(InsufficientAccessError);
+      await modify(config.selfcare.bindDN ?? "", config.selfcare.bindPassword ?? "");
+      const reader = new Client({ url: `ldap://127.0.0.1:${port}` });
+      try {
+        await reader.bind(config.directory.bindDN ?? "", config.directory.bindPassword ?? "");
+        const { searchEntries } = await reader.search(account, {
+          scope: "base",
+          attributes: ["sstNotificationWarningLevel"],
+        });
+        expect(searchEntries[0]?.sstNotificationWarningLevel).toBe("80");
+        await reader.unbind();
+        await reader.bind(`uid=5000001,ou=people,dc=stoney-cloud,dc=org`, "demo-customer");
+      } finally {
+        await reader.unbind();
+      }
     } finally {
       if (slapd && slapd.exitCode === null) {
         const exited = once(slapd, "exit");
