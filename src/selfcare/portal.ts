@@ -95,36 +95,36 @@ export function problemsOf(status: AccountStatus | undefined): Problem[] {
   return order.filter((problem) => problems.has(problem));
 }
 
-/** Login throttling: failures per key (a uid, an address) within a sliding window. */
+/**
+ * Login throttling: failures per key (a uid, an address) within a sliding window, kept in the store, so
+ * portals sharing one (PostgreSQL, or one SQLite file) count a guesser's failures together.
+ */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
   constructor(
+    private readonly store: Pick<
+      SelfcareStore,
+      "loginFailures" | "addLoginFailure" | "clearLoginFailures" | "deleteLoginFailures"
+    >,
     private readonly maxFailures: number,
     private readonly windowMs: number,
   ) {}
 
-  private recent(key: string, now: number): number[] {
-    const kept = (this.failures.get(key) ?? []).filter((at) => at > now - this.windowMs);
-    if (kept.length > 0) this.failures.set(key, kept);
-    else this.failures.delete(key);
-    return kept;
+  async blocked(keys: readonly string[], now: number): Promise<boolean> {
+    const failures = await this.store.loginFailures(keys, now - this.windowMs);
+    return keys.some((key) => (failures.get(key) ?? 0) >= this.maxFailures);
   }
 
-  blocked(keys: readonly string[], now: number): boolean {
-    return keys.some((key) => this.recent(key, now).length >= this.maxFailures);
+  fail(keys: readonly string[], now: number): Promise<void> {
+    return this.store.addLoginFailure(keys, now);
   }
 
-  fail(keys: readonly string[], now: number): void {
-    for (const key of keys) this.failures.set(key, [...this.recent(key, now), now]);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
+  succeed(key: string): Promise<void> {
+    return this.store.clearLoginFailures(key);
   }
 
   /** Forget failures older than the window, so many distinct uids or addresses do not pile up. */
-  prune(now: number): void {
-    for (const key of [...this.failures.keys()]) this.recent(key, now);
+  async prune(now: number): Promise<void> {
+    await this.store.deleteLoginFailures(now - this.windowMs);
   }
 }
 
@@ -146,7 +146,11 @@ export class Portal {
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
     this.access = new PortalAccess(parts.source, directory, selfcare.scopeCacheSeconds * 1000);
-    this.throttle = new LoginThrottle(selfcare.throttle.maxFailures, selfcare.throttle.windowSeconds * 1000);
+    this.throttle = new LoginThrottle(
+      parts.store,
+      selfcare.throttle.maxFailures,
+      selfcare.throttle.windowSeconds * 1000,
+    );
     this.idleMs = selfcare.session.idleMinutes * 60_000;
   }
 
@@ -159,17 +163,17 @@ export class Portal {
     const now = Date.now();
     const keys = [`uid:${uid.toLowerCase()}`, `address:${address}`];
     const log = this.parts.logger;
-    if (this.throttle.blocked(keys, now)) {
+    if (await this.throttle.blocked(keys, now)) {
       log.warn({ audit: "login", uid, address, outcome: "throttled" }, "login refused: too many failures");
       return { ok: false, throttled: true, reason: "throttled" };
     }
     const result = await this.access.login(uid, password);
     if (!result.ok) {
-      this.throttle.fail(keys, now);
+      await this.throttle.fail(keys, now);
       log.warn({ audit: "login", uid, address, outcome: result.reason }, "login failed");
       return { ok: false, throttled: false, reason: result.reason };
     }
-    this.throttle.succeed(keys[0] ?? "");
+    await this.throttle.succeed(keys[0] ?? "");
     const token = newToken();
     const session: Session = {
       id: hashToken(token),
@@ -205,8 +209,8 @@ export class Portal {
   }
 
   /** Sessions idle longer than the timeout and old login failures are removed (run now and then). */
-  purgeSessions(): Promise<number> {
-    this.throttle.prune(Date.now());
+  async purgeSessions(): Promise<number> {
+    await this.throttle.prune(Date.now());
     return this.parts.store.deleteIdleSessions(Date.now() - this.idleMs);
   }
 

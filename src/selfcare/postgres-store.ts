@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS selfcare_audit (
   new_value TEXT
 );
 CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
+CREATE TABLE IF NOT EXISTS selfcare_login_failures (
+  key TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
 `;
 
 interface PauseRow {
@@ -213,6 +218,33 @@ export class PostgresSelfcareStore implements SelfcareStore {
       ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
       ...(row.new_value !== null ? { newValue: row.new_value } : {}),
     }));
+  }
+
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
+    const rows = await this.query<{ key: string; failures: number }>(
+      `SELECT key, COUNT(*)::int AS failures FROM selfcare_login_failures
+       WHERE key = ANY($1) AND at >= $2 GROUP BY key`,
+      [[...new Set(keys)], since],
+    );
+    return new Map(rows.map((row) => [row.key, row.failures]));
+  }
+
+  async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
+    await this.query("INSERT INTO selfcare_login_failures (key, at) SELECT unnest($1::text[]), $2", [
+      [...keys],
+      at,
+    ]);
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.query("DELETE FROM selfcare_login_failures WHERE key = $1", [key]);
+  }
+
+  async deleteLoginFailures(before: number): Promise<number> {
+    await this.tables;
+    return (
+      (await this.pool.query("DELETE FROM selfcare_login_failures WHERE at < $1", [before])).rowCount ?? 0
+    );
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,13 @@ export interface SelfcareStore {
   appendAudit(entries: readonly AuditEntry[]): Promise<void>;
   /** The audit trail of one target, newest first. */
   audit(target: string, limit: number): Promise<AuditEntry[]>;
+
+  /** Failed logins since `since` of each of these keys (a uid, a client address); keys without any are left out. */
+  loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>>;
+  addLoginFailure(keys: readonly string[], at: number): Promise<void>;
+  clearLoginFailures(key: string): Promise<void>;
+  /** Remove failures from before `before`; returns how many. */
+  deleteLoginFailures(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,6 +106,11 @@ CREATE TABLE IF NOT EXISTS selfcare_audit (
   new_value TEXT
 );
 CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
+CREATE TABLE IF NOT EXISTS selfcare_login_failures (
+  key TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
 `;
 
 interface PauseRow {
@@ -176,6 +188,14 @@ export class SqliteSelfcareStore implements SelfcareStore {
         `SELECT at, person_uid, target, action, old_value, new_value FROM selfcare_audit
          WHERE target = ? ORDER BY at DESC, id DESC LIMIT ?`,
       ),
+      loginFailures: db
+        .prepare<[string, number], number>(
+          "SELECT COUNT(*) FROM selfcare_login_failures WHERE key = ? AND at >= ?",
+        )
+        .pluck(),
+      addLoginFailure: db.prepare("INSERT INTO selfcare_login_failures (key, at) VALUES (?, ?)"),
+      clearLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE key = ?"),
+      deleteLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE at < ?"),
     };
   }
 
@@ -283,6 +303,29 @@ export class SqliteSelfcareStore implements SelfcareStore {
       ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
       ...(row.new_value !== null ? { newValue: row.new_value } : {}),
     }));
+  }
+
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const key of new Set(keys)) {
+      const count = this.statements.loginFailures.get(key, since) ?? 0;
+      if (count > 0) counts.set(key, count);
+    }
+    return counts;
+  }
+
+  async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const key of keys) this.statements.addLoginFailure.run(key, at);
+    })();
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    this.statements.clearLoginFailures.run(key);
+  }
+
+  async deleteLoginFailures(before: number): Promise<number> {
+    return this.statements.deleteLoginFailures.run(before).changes;
   }
 
   async close(): Promise<void> {

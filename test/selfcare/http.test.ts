@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.js";
+import { startSelfcare } from "../../src/selfcare/index.js";
 import { hashToken } from "../../src/selfcare/portal.js";
 import { requireBinaries } from "../support/binaries.js";
 import { exampleLdif, type Slapd, startSlapd } from "../support/slapd.js";
@@ -108,6 +110,29 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         expect((await post({ uid, password: "no" }, address)).status).toBe(401);
       expect((await post(demo.reseller, address)).status).toBe(429);
       expect((await post(demo.reseller, { "x-forwarded-for": "192.0.2.31" })).status).toBe(200);
+    });
+
+    it("counts failures together with another portal on the same store", async () => {
+      const other = await startSelfcare(harness.config, createLogger("fatal"), {
+        store: harness.store,
+        status: harness.exporter.status,
+      });
+      try {
+        const postTo = (base: string, credentials: unknown, address: string) =>
+          fetch(`${base}/api/v1/session`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-forwarded-for": address },
+            body: JSON.stringify(credentials),
+          });
+        const person = { uid: "5000023", password: "shared-throttle-secret" };
+        const wrong = { uid: person.uid, password: "no" };
+        expect((await postTo(url, wrong, "192.0.2.41")).status).toBe(401);
+        expect((await postTo(other.url, wrong, "192.0.2.42")).status).toBe(401);
+        expect((await postTo(url, wrong, "192.0.2.43")).status).toBe(401);
+        expect((await postTo(other.url, person, "192.0.2.44")).status).toBe(429);
+      } finally {
+        await other.close();
+      }
     });
 
     it("ends an idle session: the next request is 401 and the session is gone from the store", async () => {

@@ -27,7 +27,7 @@ export const demo = {
   reseller: { uid: "5000010", password: "demo-reseller" },
 } as const;
 
-/** Persons the tests add: inactive, self-care off, one only the throttling test uses. */
+/** Persons the tests add: inactive, self-care off, two only the throttling tests use. */
 export const testPersons = `dn: uid=5000020,${people}
 objectClass: top
 objectClass: sstPerson
@@ -62,6 +62,17 @@ mail: theo@example.ch
 preferredLanguage: en-GB
 sstTimeZoneOffset: +01:00
 userPassword: throttle-secret
+
+dn: uid=5000023,${people}
+objectClass: top
+objectClass: sstPerson
+uid: 5000023
+givenName: Tessa
+sn: Rottle
+mail: tessa@example.ch
+preferredLanguage: en-GB
+sstTimeZoneOffset: +01:00
+userPassword: shared-throttle-secret
 `;
 
 export interface Harness {
