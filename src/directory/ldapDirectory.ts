@@ -199,14 +199,6 @@ export class LdapDirectory implements Directory {
     return result.searchEntries.map((entry) => toEntry(entry as Record<string, unknown> & { dn: string }));
   }
 
-  async listAccounts(signal?: AbortSignal): Promise<Account[]> {
-    const accounts: Account[] = [];
-    await this.eachAccountPage(async (page) => {
-      accounts.push(...page);
-    }, signal);
-    return accounts;
-  }
-
   async eachAccountPage(onPage: (accounts: Account[]) => Promise<void>, signal?: AbortSignal): Promise<void> {
     if (this.allAccounts && this.allAccounts.expires > Date.now()) return onPage(this.allAccounts.accounts);
     const { base, filter } = this.config.accounts;

@@ -93,7 +93,6 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
   };
 
   return {
-    listAccounts: async () => [...(await load()).accounts.values()],
     eachAccountPage: async (onPage) => onPage([...(await load()).accounts.values()]),
     getAccounts: async (uids) => pick((await load()).accounts, uids),
     getPersons: async (uids) => pick((await load()).persons, uids),

@@ -76,11 +76,10 @@ export interface Reseller {
 
 /** One directory backend (LDAP or LDIF file); every method may reject with a DirectoryError. */
 export interface Directory {
-  /** Every account (paged on LDAP); `signal` ends a search in flight. */
-  listAccounts(signal?: AbortSignal): Promise<Account[]>;
   /**
    * Every account, a page at a time as the directory sends them: the next page is asked for once `onPage`
    * of this one has resolved, so a caller that reads accounts holds a page or two, not all of them.
+   * `signal` ends a search in flight.
    */
   eachAccountPage(onPage: (accounts: Account[]) => Promise<void>, signal?: AbortSignal): Promise<void>;
   /** Accounts by uid (batched on LDAP); unknown uids are absent from the map. */

@@ -6,6 +6,7 @@ import { directorySchema } from "../../src/config/directory.js";
 import { type Directory, DirectoryError, lookUpAccounts, openDirectory } from "../../src/directory/index.js";
 import { createLogger } from "../../src/log.js";
 import { exampleLdif } from "../support/slapd.js";
+import { allAccounts } from "./allAccounts.js";
 import {
   exampleRecipients,
   exampleSettings,
@@ -26,7 +27,7 @@ describe("LDIF directory", () => {
   const directory = openDirectory(config, logger);
 
   it("lists the example accounts and nothing else", async () => {
-    const accounts = await directory.listAccounts();
+    const accounts = await allAccounts(directory);
     expect(accounts.map((account) => account.uid).sort()).toEqual(exampleUids);
   });
 
@@ -51,7 +52,7 @@ describe("LDIF directory", () => {
 
   it("applies the configured bases and filters", async () => {
     const filtered = open(exampleLdif, { accounts: { filter: "(sstBackupWarningOn=TRUE)" } });
-    expect((await filtered.listAccounts()).map((a) => a.uid).sort()).toEqual([
+    expect((await allAccounts(filtered)).map((a) => a.uid).sort()).toEqual([
       "3723701",
       "3723705",
       "3723706",
@@ -59,7 +60,7 @@ describe("LDIF directory", () => {
       "3723709",
     ]);
     const elsewhere = open(exampleLdif, { accounts: { base: "ou=people,dc=stoney-cloud,dc=org" } });
-    expect(await elsewhere.listAccounts()).toEqual([]);
+    expect(await allAccounts(elsewhere)).toEqual([]);
   });
 
   it("re-reads the file when it changes", async () => {
@@ -87,9 +88,7 @@ mail: new@alpenblick.example
   it("reports LDIF errors with the file and line number", async () => {
     const file = path.join(dir, "broken.ldif");
     writeFileSync(file, "dn: dc=example\ndc: example\n\ndn: uid=1,dc=example\nuid 1\n");
-    const error = await open(file)
-      .listAccounts()
-      .catch((e: unknown) => e);
+    const error = await allAccounts(open(file)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DirectoryError);
     expect((error as Error).message).toBe(
       `directory: ${file}: line 5: expected "attribute: value", got "uid 1"`,
