@@ -99,6 +99,9 @@ class InFlight {
   }
 }
 
+/** Resolves after the event loop has served what is waiting (scrapes). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** `work`, or a rejection as soon as `signal` fires (the work itself may go on; its outcome is dropped). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   work.catch(() => undefined);
@@ -324,10 +327,14 @@ export class Collector {
       logger.warn({ count: failed.length, accounts: failed.slice(0, 10) }, "accounts with errors");
     }
     samples.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    // Sorting, rendering and indexing 100,000 samples take tens of milliseconds each: scrapes get a turn
+    // in between instead of waiting for all of them.
+    await nextTurn();
     const hosts = samples.reduce((sum, s) => sum + s.hosts.length, 0);
     const body = await stageOf("render", () =>
       compressBody(abortable(renderText(samples, now, undefined, this.options.families), signal)),
     );
+    await nextTurn();
     const byAccount = new Map(samples.map((sample) => [sample.uid, sample]));
     return { body, accounts: samples.length, hosts, collectedAt: now, samples: byAccount };
   }

@@ -33,10 +33,16 @@ export function* renderText(
   chunkChars = 256 * 1024,
   rendered: readonly Family[] = families,
 ): Generator<string> {
-  const accountLabels = samples.map((a) => `account="${escapeLabelValue(a.uid)}"`);
-  const hostLabels = samples.map((a, i) =>
-    a.hosts.map((h) => `${accountLabels[i]},host="${escapeLabelValue(h.host)}"`),
-  );
+  // Built when first rendered, not all before the first chunk: at 100,000 accounts that took 130 ms in
+  // one piece, and scrapes waited for it; this way the work falls between the chunks.
+  const accountLabels: string[] = new Array(samples.length);
+  const hostLabels: string[][] = new Array(samples.length);
+  const accountLabel = (i: number, account: AccountSample): string =>
+    (accountLabels[i] ??= `account="${escapeLabelValue(account.uid)}"`);
+  const hostLabelsOf = (i: number, account: AccountSample): string[] =>
+    (hostLabels[i] ??= account.hosts.map(
+      (h) => `${accountLabel(i, account)},host="${escapeLabelValue(h.host)}"`,
+    ));
   const collectedSeconds = collectedAt.getTime() / 1000;
   let out = "";
   for (const family of rendered) {
@@ -48,9 +54,9 @@ export function* renderText(
         const value = family.value(account);
         if (value === undefined) continue;
         const extra = family.labels ? extraLabels(family, family.labels(account)) : "";
-        out += `${name}{${accountLabels[i]}${extra}} ${formatValue(value)}\n`;
+        out += `${name}{${accountLabel(i, account)}${extra}} ${formatValue(value)}\n`;
       } else {
-        const labels = hostLabels[i] as string[];
+        const labels = hostLabelsOf(i, account);
         for (let j = 0; j < account.hosts.length; j++) {
           const host = account.hosts[j] as (typeof account.hosts)[number];
           const value = family.value(host, collectedSeconds);
