@@ -132,11 +132,14 @@ export class PostgresSelfcareStore implements SelfcareStore {
     await this.query("DELETE FROM selfcare_sessions WHERE id = $1", [id]);
   }
 
-  async deleteIdleSessions(before: number): Promise<number> {
+  /** Run a DELETE; how many rows it removed. */
+  private async deleted(text: string, values: unknown[]): Promise<number> {
     await this.tables;
-    return (
-      (await this.pool.query("DELETE FROM selfcare_sessions WHERE last_seen_at < $1", [before])).rowCount ?? 0
-    );
+    return (await this.pool.query(text, values)).rowCount ?? 0;
+  }
+
+  deleteIdleSessions(before: number): Promise<number> {
+    return this.deleted("DELETE FROM selfcare_sessions WHERE last_seen_at < $1", [before]);
   }
 
   async addPause(pause: NewPause): Promise<Pause> {
@@ -240,11 +243,8 @@ export class PostgresSelfcareStore implements SelfcareStore {
     await this.query("DELETE FROM selfcare_login_failures WHERE key = $1", [key]);
   }
 
-  async deleteLoginFailures(before: number): Promise<number> {
-    await this.tables;
-    return (
-      (await this.pool.query("DELETE FROM selfcare_login_failures WHERE at < $1", [before])).rowCount ?? 0
-    );
+  deleteLoginFailures(before: number): Promise<number> {
+    return this.deleted("DELETE FROM selfcare_login_failures WHERE at < $1", [before]);
   }
 
   async close(): Promise<void> {
