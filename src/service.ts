@@ -53,18 +53,19 @@ export function replaceHandler(server: Server, app: RequestListener): void {
 /** Two pieces of configuration are the same when they serialise the same. */
 export const sameSettings = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** What a service logs (with `setting`) for a changed setting that only a restart applies. */
-export const restartNeeded = "a restart is needed to apply this setting; the running value is kept";
-
-/** The names of the settings that differ between two configurations, of those only a restart applies. */
-export function restartOnly(
-  before: Config,
-  after: Config,
+/**
+ * Warn about each of `settings` that differs between the configuration a service started with and the
+ * one it is reloading: only a restart applies them, and the running values stay.
+ */
+export function warnRestartOnly(
+  logger: Logger,
+  started: Config,
+  next: Config,
   settings: Record<string, (config: Config) => unknown>,
-): string[] {
-  return Object.entries(settings)
-    .filter(([, read]) => !sameSettings(read(before), read(after)))
-    .map(([name]) => name);
+): void {
+  for (const [setting, read] of Object.entries(settings))
+    if (!sameSettings(read(started), read(next)))
+      logger.warn({ setting }, "a restart is needed to apply this setting; the running value is kept");
 }
 
 /** Stop accepting requests, let running ones finish, then drop the keep-alive connections. */
@@ -108,8 +109,7 @@ export async function serveUntilSignal(
       );
       return;
     }
-    for (const setting of restartOnly(initial, config, { "logging.format": (c) => c.logging.format }))
-      logger.warn({ setting }, restartNeeded);
+    warnRestartOnly(logger, initial, config, { "logging.format": (c) => c.logging.format });
     logger.level = config.logging.level;
     let failed = false;
     for (const { name, service } of running) {

@@ -8,10 +8,9 @@ import {
   listen,
   type RunningService,
   replaceHandler,
-  restartNeeded,
-  restartOnly,
   ServiceStartError,
   sameSettings,
+  warnRestartOnly,
 } from "../service.js";
 import { DigestScheduler } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
@@ -153,12 +152,11 @@ export async function startBridge(
   /** Apply a new configuration: the webhook at once, the pipeline after its round in progress. */
   const reload = async (next: Config): Promise<void> => {
     // Against the start: those settings still run as they were then.
-    for (const setting of restartOnly(config, next, {
+    warnRestartOnly(log, config, next, {
       "bridge.listen": (c) => c.bridge.listen,
       "bridge.outbox": (c) => c.bridge.outbox,
       "bridge.postgres": (c) => c.bridge.postgres,
-    }))
-      log.warn({ setting }, restartNeeded);
+    });
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
     const previousResolver = resolver;
     if (reopened) resolver = reopened.resolver;

@@ -7,9 +7,8 @@ import {
   listen,
   type RunningService,
   replaceHandler,
-  restartNeeded,
-  restartOnly,
   sameSettings,
+  warnRestartOnly,
 } from "../service.js";
 import { Collector, type CollectorSources } from "./collector.js";
 import { exportedFamilies } from "./families.js";
@@ -141,8 +140,7 @@ export async function startExporter(
     async reload(next) {
       const app = appWith(scrapeCredentials(next));
       // Against the start: the socket still listens where it did then.
-      for (const setting of restartOnly(config, next, { "exporter.listen": (c) => c.exporter.listen }))
-        log.warn({ setting }, restartNeeded);
+      warnRestartOnly(log, config, next, { "exporter.listen": (c) => c.exporter.listen });
       let failure: unknown;
       const reconfigured = collector.reconfigure(async () => {
         if (closing) return {};

@@ -9,7 +9,7 @@ import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.j
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
-import { closeServer, listen, type RunningService, restartNeeded, restartOnly } from "../service.js";
+import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
 import { openEntrySource } from "./directory.js";
 import { createSelfcareApp } from "./http.js";
 import { Portal } from "./portal.js";
@@ -132,12 +132,11 @@ export async function startSelfcare(
     portal,
     // The portal is built once from its settings and the directory's: a change waits for a restart.
     async reload(next) {
-      for (const setting of restartOnly(config, next, {
+      warnRestartOnly(log, config, next, {
         selfcare: (c) => c.selfcare,
         directory: (c) => c.directory,
         "bridge.templates": (c) => c.bridge.templates,
-      }))
-        log.warn({ setting }, restartNeeded);
+      });
     },
     async close() {
       clearInterval(purge);
