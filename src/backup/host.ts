@@ -69,6 +69,8 @@ const highWord = (stamp: string) => ((stamp.charCodeAt(0) << 16) | stamp.charCod
 const lowWord = (stamp: string) => ((stamp.charCodeAt(2) << 16) | stamp.charCodeAt(3)) >>> 0;
 const stampOfWords = (high: number, low: number) =>
   String.fromCharCode(high >>> 16, high & 0xffff, low >>> 16, low & 0xffff);
+/** Where a slot's stamp `index` (a file kind, or FILES for the folder) starts in the stamp column. */
+const stampOffset = (slot: number, index: number) => (slot * (FILES + 1) + index) * STAMP_WORDS;
 
 class CachedListing {
   constructor(
@@ -161,18 +163,18 @@ export class ParsedFileCache {
   }
 
   #holdsStamp(slot: number, index: number, stamp: string): boolean {
-    const at = (slot * (FILES + 1) + index) * STAMP_WORDS;
+    const at = stampOffset(slot, index);
     return this.#stamps[at] === highWord(stamp) && this.#stamps[at + 1] === lowWord(stamp);
   }
 
   #setStamp(slot: number, index: number, stamp: string): void {
-    const at = (slot * (FILES + 1) + index) * STAMP_WORDS;
+    const at = stampOffset(slot, index);
     this.#stamps[at] = highWord(stamp);
     this.#stamps[at + 1] = lowWord(stamp);
   }
 
   #stampAt(slot: number, index: number): string {
-    const at = (slot * (FILES + 1) + index) * STAMP_WORDS;
+    const at = stampOffset(slot, index);
     return stampOfWords(this.#stamps[at] as number, this.#stamps[at + 1] as number);
   }
 
@@ -300,11 +302,10 @@ export class ParsedFileCache {
     if (value?.success !== undefined)
       flags |= (1 << (SUCCESS_KNOWN + k)) | (value.success ? 1 << (SUCCESS + k) : 0);
     this.#flags[slot] = flags;
-    this.#texts[file] = result.ok
-      ? value?.id !== undefined && value.dateText !== undefined
-        ? detach(`${value.id}\u0000${value.dateText}`)
-        : undefined
-      : detach(result.error);
+    if (!result.ok) this.#texts[file] = detach(result.error);
+    else if (value?.id !== undefined && value.dateText !== undefined)
+      this.#texts[file] = detach(`${value.id}\u0000${value.dateText}`);
+    else this.#texts[file] = undefined;
     this.#schedules[file] = value?.schedule && schedules.share(value.schedule);
     this.#clients[file] = value?.client && clients.share(value.client);
   }
@@ -329,7 +330,7 @@ export class ParsedFileCache {
     };
     this.#generations = grown(this.#generations, new Uint32Array(capacity));
     this.#flags = grown(this.#flags, new Uint16Array(capacity));
-    this.#stamps = grown(this.#stamps, new Uint32Array(capacity * (FILES + 1) * STAMP_WORDS));
+    this.#stamps = grown(this.#stamps, new Uint32Array(stampOffset(capacity, 0)));
     this.#mtimes = grown(this.#mtimes, new Float64Array(capacity * FILES));
     for (const column of [this.#texts, this.#clients, this.#schedules])
       while (column.length < capacity * FILES) column.push(undefined);
