@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,9 +21,7 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox over TLS", () => {
   beforeAll(async () => {
     const made = await createCertificates(dir);
     caFile = made.caFile;
-    server = await startPostgres({
-      tls: { cert: readFileSync(made.certFile, "utf8"), key: readFileSync(made.keyFile, "utf8") },
-    });
+    server = await startPostgres({ tls: made });
     url = await server.createDatabase("outbox_tls");
   });
   afterAll(async () => {

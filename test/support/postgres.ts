@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import {
+  chmodSync,
   chownSync,
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -61,8 +63,8 @@ export interface PostgresOptions {
   durable?: boolean;
   /** Extra `postgres -c` settings. */
   settings?: Record<string, string>;
-  /** Serve TLS with this certificate and key (PEM), and accept loopback connections only over TLS. */
-  tls?: { cert: string; key: string };
+  /** Serve TLS with this certificate and key (PEM files), and accept loopback connections only over TLS. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /**
@@ -104,10 +106,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   await pgRun("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   if (options.tls) {
     // The server reads its key only when no one else can (0600, owned by its user).
-    const files = { "server.crt": options.tls.cert, "server.key": options.tls.key };
-    for (const [name, text] of Object.entries(files)) {
+    const files = { "server.crt": options.tls.certFile, "server.key": options.tls.keyFile };
+    for (const [name, source] of Object.entries(files)) {
       const file = path.join(data, name);
-      writeFileSync(file, text, { mode: 0o600 });
+      copyFileSync(source, file);
+      chmodSync(file, 0o600);
       if (asRoot) chownSync(file, owner.uid, owner.gid);
     }
     writeFileSync(
