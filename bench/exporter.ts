@@ -105,6 +105,8 @@ export interface ExporterBenchOptions {
   threads: number[];
   profile: boolean;
   heapMiB?: number;
+  /** Further flags for the exporter's node, as an operator would start it (e.g. `--single-threaded-gc`). */
+  nodeFlags?: string[];
   /** Keep the synthetic server in this folder between benchmarks (else a temporary one, removed). */
   keepDir?: string;
 }
@@ -252,6 +254,7 @@ async function runOnce(
     const before = await measureFloor(bench);
     const execArgv = [
       ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
+      ...(options.nodeFlags ?? []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ];
     const child = fork(caseScript, [configFile], {

@@ -33,6 +33,8 @@ const { values } = parseArgs({
     "keep-tree": { type: "string" },
     /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
     "exporter-heap-mib": { type: "string" },
+    /** Further flags for the exporter case's node, separated by spaces (e.g. `--single-threaded-gc`). */
+    "exporter-node-flags": { type: "string" },
     /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
     parts: { type: "string", default: "render,exporter,bridge,peer,selfcare,ha" },
     /** The peer part also feeds the bridge directly, without Alertmanager. */
@@ -44,7 +46,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N]\n",
+    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -153,8 +155,13 @@ async function exporterSection(): Promise<void> {
       profile: values.profile === true && values["no-profile"] !== true,
       ...(values["exporter-heap-mib"] === undefined ? {} : { heapMiB: Number(values["exporter-heap-mib"]) }),
       ...(values["keep-tree"] === undefined ? {} : { keepDir: values["keep-tree"] }),
+      ...(values["exporter-node-flags"] === undefined
+        ? {}
+        : { nodeFlags: values["exporter-node-flags"].split(" ").filter((flag) => flag !== "") }),
     });
     results.push(result);
+    if (values["exporter-node-flags"] !== undefined)
+      process.stdout.write(`\nThe exporter ran as \`node ${values["exporter-node-flags"]}\`.\n`);
     process.stdout.write(exporterTables(result));
   }
   process.stdout.write(growthTable(results));
