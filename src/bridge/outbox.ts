@@ -546,7 +546,7 @@ export const historyOutcome = (row: HistoryRecord): HistoryRow => ({
   ...(row.subject ? { subject: row.subject } : {}),
 });
 
-interface AlertRow {
+export interface AlertRow {
   id: number;
   received_at: number;
   fingerprint: string;
@@ -559,6 +559,24 @@ interface AlertRow {
   annotations: string;
   attempts: number;
 }
+
+/** The columns of {@link AlertRow}, for either store's claim. */
+export const alertColumns =
+  "id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations, attempts";
+
+export const toStoredAlert = (row: AlertRow): StoredAlert => ({
+  id: row.id,
+  receivedAt: row.received_at,
+  fingerprint: row.fingerprint,
+  status: row.status,
+  startsAt: row.starts_at,
+  ...(row.ends_at ? { endsAt: row.ends_at } : {}),
+  ...(row.account !== null ? { account: row.account } : {}),
+  task: row.task,
+  labels: JSON.parse(row.labels) as Record<string, string>,
+  annotations: JSON.parse(row.annotations) as Record<string, string>,
+  attempts: row.attempts,
+});
 
 export interface MailRow {
   id: number;
@@ -677,8 +695,7 @@ export class SqliteOutbox implements OutboxStore {
           labels, annotations, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       dueAlerts: db.prepare(
-        `SELECT id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations, attempts
-         FROM alerts WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+        `SELECT ${alertColumns} FROM alerts WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
       ),
       nextAlert: db.prepare(`SELECT MIN(next_attempt_at) AS at FROM alerts WHERE state = 'pending'`),
       routeAlert: db.prepare(`UPDATE alerts SET state = 'routed', last_error = NULL WHERE id = ?`),
@@ -870,19 +887,7 @@ export class SqliteOutbox implements OutboxStore {
   /** Due alerts: with one process there is nothing to lease. */
   async claimAlerts(now: number, limit: number): Promise<StoredAlert[]> {
     this.statements++;
-    return (this.sql.dueAlerts.all(now, limit) as AlertRow[]).map((row) => ({
-      id: row.id,
-      receivedAt: row.received_at,
-      fingerprint: row.fingerprint,
-      status: row.status,
-      startsAt: row.starts_at,
-      ...(row.ends_at ? { endsAt: row.ends_at } : {}),
-      ...(row.account !== null ? { account: row.account } : {}),
-      task: row.task,
-      labels: JSON.parse(row.labels) as Record<string, string>,
-      annotations: JSON.parse(row.annotations) as Record<string, string>,
-      attempts: row.attempts,
-    }));
+    return (this.sql.dueAlerts.all(now, limit) as AlertRow[]).map(toStoredAlert);
   }
 
   /** Write the routing of many alerts at once: their items, and the alerts as routed. */

@@ -5,7 +5,9 @@ import type { CoalescingWindow } from "./coalescing.js";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
+  type AlertRow,
   type Attempt,
+  alertColumns,
   type Composition,
   digestsTable,
   type HistoryRecord,
@@ -32,6 +34,7 @@ import {
   statsOf,
   statsQuery,
   threadRootColumns,
+  toStoredAlert,
   toStoredMail,
 } from "./outbox.js";
 import type { Notification } from "./payload.js";
@@ -193,23 +196,6 @@ const types = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
-
-interface AlertRow {
-  id: number;
-  received_at: number;
-  fingerprint: string;
-  status: "firing" | "resolved";
-  starts_at: string;
-  ends_at: string | null;
-  account: string | null;
-  task: string;
-  labels: string;
-  annotations: string;
-  attempts: number;
-}
-
-const alertColumns = `id, received_at, fingerprint, status, starts_at, ends_at, account, task, labels, annotations,
-  attempts`;
 
 /** The URL parameters by which node-postgres sets up TLS itself. */
 const URL_TLS_PARAMETERS = ["ssl", "sslmode", "sslrootcert", "sslcert", "sslkey"];
@@ -450,21 +436,7 @@ export class PostgresOutbox implements OutboxStore {
        RETURNING ${alertColumns}`,
       [this.owner, now, this.options.leaseMs, limit],
     );
-    return rows
-      .sort((a, b) => a.id - b.id)
-      .map((row) => ({
-        id: row.id,
-        receivedAt: row.received_at,
-        fingerprint: row.fingerprint,
-        status: row.status,
-        startsAt: row.starts_at,
-        ...(row.ends_at ? { endsAt: row.ends_at } : {}),
-        ...(row.account !== null ? { account: row.account } : {}),
-        task: row.task,
-        labels: JSON.parse(row.labels) as Record<string, string>,
-        annotations: JSON.parse(row.annotations) as Record<string, string>,
-        attempts: row.attempts,
-      }));
+    return rows.sort((a, b) => a.id - b.id).map(toStoredAlert);
   }
 
   /** One statement: items are written only for alerts this instance still holds. */

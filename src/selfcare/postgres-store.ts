@@ -1,70 +1,15 @@
 import type pg from "pg";
-import type { AuditEntry, NewPause, Pause, SelfcareStore, Session } from "./store.js";
-
-const schema = `
-CREATE TABLE IF NOT EXISTS selfcare_sessions (
-  id TEXT PRIMARY KEY,
-  person_uid TEXT NOT NULL,
-  csrf_token TEXT NOT NULL,
-  language TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_seen_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_sessions_seen ON selfcare_sessions(last_seen_at);
-CREATE TABLE IF NOT EXISTS selfcare_pauses (
-  id BIGSERIAL PRIMARY KEY,
-  account TEXT NOT NULL,
-  created_by TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  until BIGINT NOT NULL,
-  comment TEXT,
-  silence_id TEXT,
-  ended_at BIGINT,
-  ended_by TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_pauses_account ON selfcare_pauses(account, until);
-CREATE TABLE IF NOT EXISTS selfcare_audit (
-  id BIGSERIAL PRIMARY KEY,
-  at BIGINT NOT NULL,
-  person_uid TEXT NOT NULL,
-  target TEXT NOT NULL,
-  action TEXT NOT NULL,
-  old_value TEXT,
-  new_value TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
-CREATE TABLE IF NOT EXISTS selfcare_login_failures (
-  key TEXT NOT NULL,
-  at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
-`;
-
-interface PauseRow {
-  id: number;
-  account: string;
-  created_by: string;
-  created_at: number;
-  until: number;
-  comment: string | null;
-  silence_id: string | null;
-  ended_at: number | null;
-  ended_by: string | null;
-}
-
-const toPause = (row: PauseRow): Pause => ({
-  id: row.id,
-  account: row.account,
-  createdBy: row.created_by,
-  createdAt: row.created_at,
-  until: row.until,
-  ...(row.comment !== null ? { comment: row.comment } : {}),
-  ...(row.silence_id !== null ? { silenceId: row.silence_id } : {}),
-  ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
-  ...(row.ended_by !== null ? { endedBy: row.ended_by } : {}),
-});
-
-const pauseColumns = "id, account, created_by, created_at, until, comment, silence_id, ended_at, ended_by";
+import {
+  type AuditEntry,
+  type NewPause,
+  type Pause,
+  type PauseRow,
+  pauseColumns,
+  type SelfcareStore,
+  type Session,
+  selfcareSchema,
+  toPause,
+} from "./store.js";
 
 /**
  * Sessions, pauses and audit in the PostgreSQL database of a `postgres://` outbox, so every bridge
@@ -75,7 +20,7 @@ export class PostgresSelfcareStore implements SelfcareStore {
   private readonly tables: Promise<unknown>;
 
   constructor(private readonly pool: pg.Pool) {
-    this.tables = pool.query(schema);
+    this.tables = pool.query(selfcareSchema({ integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" }));
     // A failure is reported by the first call that waits for the tables.
     this.tables.catch(() => undefined);
   }

@@ -74,31 +74,35 @@ export interface SelfcareStore {
   close(): Promise<void>;
 }
 
-const schema = `
+/**
+ * The self-care tables in either store's SQL: `integer` for times, `serial` for an id that numbers
+ * itself (SQLite and PostgreSQL spell both differently).
+ */
+export const selfcareSchema = (types: { integer: string; serial: string }) => `
 CREATE TABLE IF NOT EXISTS selfcare_sessions (
   id TEXT PRIMARY KEY,
   person_uid TEXT NOT NULL,
   csrf_token TEXT NOT NULL,
   language TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  last_seen_at INTEGER NOT NULL
+  created_at ${types.integer} NOT NULL,
+  last_seen_at ${types.integer} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS selfcare_sessions_seen ON selfcare_sessions(last_seen_at);
 CREATE TABLE IF NOT EXISTS selfcare_pauses (
-  id INTEGER PRIMARY KEY,
+  id ${types.serial},
   account TEXT NOT NULL,
   created_by TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  until INTEGER NOT NULL,
+  created_at ${types.integer} NOT NULL,
+  until ${types.integer} NOT NULL,
   comment TEXT,
   silence_id TEXT,
-  ended_at INTEGER,
+  ended_at ${types.integer},
   ended_by TEXT
 );
 CREATE INDEX IF NOT EXISTS selfcare_pauses_account ON selfcare_pauses(account, until);
 CREATE TABLE IF NOT EXISTS selfcare_audit (
-  id INTEGER PRIMARY KEY,
-  at INTEGER NOT NULL,
+  id ${types.serial},
+  at ${types.integer} NOT NULL,
   person_uid TEXT NOT NULL,
   target TEXT NOT NULL,
   action TEXT NOT NULL,
@@ -108,12 +112,12 @@ CREATE TABLE IF NOT EXISTS selfcare_audit (
 CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
 CREATE TABLE IF NOT EXISTS selfcare_login_failures (
   key TEXT NOT NULL,
-  at INTEGER NOT NULL
+  at ${types.integer} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
 `;
 
-interface PauseRow {
+export interface PauseRow {
   id: number;
   account: string;
   created_by: string;
@@ -125,7 +129,7 @@ interface PauseRow {
   ended_by: string | null;
 }
 
-const toPause = (row: PauseRow): Pause => ({
+export const toPause = (row: PauseRow): Pause => ({
   id: row.id,
   account: row.account,
   createdBy: row.created_by,
@@ -137,7 +141,8 @@ const toPause = (row: PauseRow): Pause => ({
   ...(row.ended_by !== null ? { endedBy: row.ended_by } : {}),
 });
 
-const pauseColumns = "id, account, created_by, created_at, until, comment, silence_id, ended_at, ended_by";
+export const pauseColumns =
+  "id, account, created_by, created_at, until, comment, silence_id, ended_at, ended_by";
 
 /**
  * The SQLite store, in the bridge's outbox file by default: the bridge reads the pauses there while
@@ -152,7 +157,7 @@ export class SqliteSelfcareStore implements SelfcareStore {
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(schema);
+    this.db.exec(selfcareSchema({ integer: "INTEGER", serial: "INTEGER PRIMARY KEY" }));
     const db = this.db;
     this.statements = {
       insertSession: db.prepare(
