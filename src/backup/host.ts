@@ -354,7 +354,7 @@ export interface ParseContext {
   cache: ParsedFileCache;
 }
 
-// Run files hold their own id and date, so only scheduler files repeat from host to host.
+// Scheduler files repeat from host to host as they are; run files repeat but for their values (see parse.ts).
 const PARSERS: Record<ClientFileKind, (text: string) => Result<ParsedFile>> = {
   started: parseBackupStarted,
   ended: parseBackupEnded,

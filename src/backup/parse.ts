@@ -23,7 +23,10 @@ export interface ScheduleFile {
   client?: ClientInfo;
 }
 
-type XmlNode = Record<string, unknown>;
+export type XmlNode = Record<string, unknown>;
+
+/** A document's root element, checked to be named `rootName`. */
+export type RootParser = (xml: unknown, rootName: string) => Result<XmlNode>;
 
 // Every element becomes an array so that repeated elements are detected instead of silently merged, and
 // entities stay unexpanded (a DOCTYPE is refused before parsing anyway). Without `jPath: false` the parser
@@ -51,7 +54,7 @@ function decodeText(raw: string): string {
 }
 
 /** Parse a document and return its root element, checking the root's name. */
-function parseRoot(xml: unknown, rootName: string): Result<XmlNode> {
+export const parseRoot: RootParser = (xml, rootName) => {
   if (typeof xml !== "string") return fail("not a text document");
   if (xml.length > MAX_DOCUMENT_CHARS) return fail(`document of ${xml.length} characters is too large`);
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return fail("document type declarations are not accepted");
@@ -74,7 +77,7 @@ function parseRoot(xml: unknown, rootName: string): Result<XmlNode> {
   const [root] = nodes;
   if (!isNode(root)) return fail(`<${rootName}> has no child elements`);
   return ok(root);
-}
+};
 
 const isNode = (value: unknown): value is XmlNode =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -185,15 +188,68 @@ function runOf(root: XmlNode, rootName: string, dateName: string): Result<RunSta
   });
 }
 
+const MASK_START = "\uE000";
+const MASK_END = "\uE001";
+/** A value that touches markup on both sides and holds only letters, digits and `: + . -`. */
+const MASKABLE = />([0-9A-Za-z:+.-]{1,64})</g;
+const MASK = /\uE000(\d+)\uE001/g;
+
+/** `node` with each mask in its strings replaced by the value it stands for. */
+function unmasked(node: unknown, values: readonly string[]): unknown {
+  if (typeof node === "string")
+    return node.includes(MASK_START)
+      ? node.replace(MASK, (_, i: string) => values[Number(i)] as string)
+      : node;
+  if (Array.isArray(node)) return node.map((item) => unmasked(item, values));
+  if (isNode(node))
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, unmasked(value, values)]));
+  return node;
+}
+
+/**
+ * `parse` for documents that differ only in short values: run files of one client differ from host to
+ * host in their dates, id and result alone. Each such value is masked (`\uE000n\uE001`, the n-th), so the
+ * documents of one shape are one text, parsed once; the last `limit` shapes per root name are kept. A
+ * masked value touches markup on both sides and holds no markup, space or entity, so the masked text is
+ * well-formed exactly when the document is, and its tree holds each mask where the document's holds the
+ * value. A document that holds a mask character, or whose shape does not parse, is parsed as it is.
+ */
+export function parsedOncePerShape(parse: RootParser, limit: number): RootParser {
+  const shapes = new Map<string, Map<string, Result<XmlNode>>>();
+  return (xml, rootName) => {
+    if (typeof xml !== "string" || xml.length > MAX_DOCUMENT_CHARS) return parse(xml, rootName);
+    if (xml.includes(MASK_START) || xml.includes(MASK_END)) return parse(xml, rootName);
+    const values: string[] = [];
+    const shape = xml.replace(
+      MASKABLE,
+      (_, value: string) => `>${MASK_START}${values.push(value) - 1}${MASK_END}<`,
+    );
+    let known = shapes.get(rootName);
+    if (!known) {
+      known = new Map();
+      shapes.set(rootName, known);
+    }
+    let root = known.get(shape);
+    if (!root) {
+      root = parse(shape, rootName);
+      if (known.size >= limit) known.delete(known.keys().next().value as string);
+      known.set(shape, root);
+    }
+    return root.ok ? ok(unmasked(root.value, values) as XmlNode) : parse(xml, rootName);
+  };
+}
+
+const runRoot = parsedOncePerShape(parseRoot, 256);
+
 /** `backupStarted.xml`: root `backup_started` with `startdate`, `id`, `client`. */
 export function parseBackupStarted(xml: string): Result<RunStarted> {
-  const root = parseRoot(xml, "backup_started");
+  const root = runRoot(xml, "backup_started");
   return root.ok ? runOf(root.value, "backup_started", "startdate") : root;
 }
 
 /** `backupEnded.xml`: root `backup_ended` with `enddate`, `id`, `success` (`1` or `0`), `client`. */
 export function parseBackupEnded(xml: string): Result<RunEnded> {
-  const root = parseRoot(xml, "backup_ended");
+  const root = runRoot(xml, "backup_ended");
   if (!root.ok) return root;
   const run = runOf(root.value, "backup_ended", "enddate");
   if (!run.ok) return run;

@@ -11,7 +11,7 @@ import {
   parseSchedule,
   parseUtcOffset,
 } from "../../src/backup/index.js";
-import { parsedOncePerText } from "../../src/backup/parse.js";
+import { parsedOncePerShape, parsedOncePerText, parseRoot, type RootParser } from "../../src/backup/parse.js";
 import { samplesDir } from "./support.js";
 
 const sample = (dir: string, file: string) => readFileSync(path.join(samplesDir, dir, file), "utf8");
@@ -309,5 +309,116 @@ describe("parsedOncePerText", () => {
     expect(texts).toHaveLength(4);
     expect(parse(daily)).toBe(parse(daily));
     expect(texts).toHaveLength(4);
+  });
+});
+
+describe("parsedOncePerShape", () => {
+  const counting = () => {
+    const parsed: string[] = [];
+    const parse: RootParser = (xml, rootName) => {
+      parsed.push(String(xml));
+      return parseRoot(xml, rootName);
+    };
+    return { parsed, parse };
+  };
+  const ended = sample("sepiola-weekdays", "backupEnded.xml");
+  const otherRun = ended
+    .replace(/<id>[^<]*<\/id>/, "<id>4711</id>")
+    .replace(/<enddate>[^<]*<\/enddate>/, "<enddate>2026-11-30T23:59:59+01:00</enddate>")
+    .replace(/<success>[^<]*<\/success>/, "<success>0</success>");
+
+  it("parses the documents of one shape once, each with its own values, and keeps the last `limit` shapes", () => {
+    const { parsed, parse } = counting();
+    const shared = parsedOncePerShape(parse, 2);
+    expect(otherRun).not.toBe(ended);
+    expect(shared(ended, "backup_ended")).toEqual(parseRoot(ended, "backup_ended"));
+    expect(shared(otherRun, "backup_ended")).toEqual(parseRoot(otherRun, "backup_ended"));
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).not.toContain("4711");
+    // The same shape under another root name is another question: it fails, and the document is parsed.
+    expect(shared(ended, "backup_started")).toEqual(parseRoot(ended, "backup_started"));
+    expect(parsed).toHaveLength(3);
+    shared(sample("sepiola-weekdays", "backupStarted.xml"), "backup_started");
+    expect(parsed).toHaveLength(4);
+    const perl = sample("perl-daily", "backupEnded.xml");
+    shared(perl, "backup_ended");
+    expect(parsed).toHaveLength(5);
+    // Two backup_ended shapes with room for two: both are still known.
+    shared(otherRun, "backup_ended");
+    shared(perl, "backup_ended");
+    expect(parsed).toHaveLength(5);
+    // A third one drops the oldest, which is parsed again.
+    shared(sample("perl-daily", "backupStarted.xml"), "backup_ended");
+    expect(parsed).toHaveLength(7);
+    shared(ended, "backup_ended");
+    expect(parsed).toHaveLength(8);
+  });
+
+  it("answers a document whose shape does not parse, or that holds a mask character, with its own parse", () => {
+    const { parsed, parse } = counting();
+    const shared = parsedOncePerShape(parse, 8);
+    const broken = ended.replace("</backup_ended>", "");
+    expect(shared(broken, "backup_ended")).toEqual(parseRoot(broken, "backup_ended"));
+    expect(parsed.at(-1)).toBe(broken);
+    const masked = ended.replace("<id>", "<id>\uE0000\uE001");
+    expect(shared(masked, "backup_ended")).toEqual(parseRoot(masked, "backup_ended"));
+    expect(parsed.at(-1)).toBe(masked);
+  });
+
+  it("gives what parsing gives, for mutated samples and changed values", () => {
+    const shared = parsedOncePerShape(parseRoot, 64);
+    const texts = allSamples.map((s) => s.text);
+    const roots = ["backup_started", "backup_ended", "online_backup_schedule"];
+    const valueCharacters = "0123456789AZaz:+.- <>&;\uE000";
+    const mutation = fc.record({
+      sample: fc.nat({ max: texts.length - 1 }),
+      root: fc.nat({ max: roots.length - 1 }),
+      at: fc.nat(),
+      cut: fc.nat({ max: 12 }),
+      insert: fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom(
+          "<",
+          ">",
+          "</",
+          "/>",
+          "&",
+          "&amp;",
+          "&#x41;",
+          "<![CDATA[>1<]]>",
+          "]]>",
+          "<!-- >2< -->",
+          "<?pi >3<?>",
+          "<id>5</id>",
+          "<__proto__>6</__proto__>",
+          '<a b=">7<"/>',
+          " ",
+          "\uFEFF",
+        ),
+      ),
+      value: fc.record({
+        nth: fc.nat(),
+        text: fc.string({ unit: fc.constantFrom(...valueCharacters), minLength: 0, maxLength: 70 }),
+      }),
+    });
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
+        for (const m of mutations) {
+          const text = texts[m.sample] as string;
+          const values = [...text.matchAll(/>([^<>]+)</g)];
+          const chosen = values[m.value.nth % values.length];
+          const revalued =
+            chosen?.index === undefined
+              ? text
+              : `${text.slice(0, chosen.index + 1)}${m.value.text}${text.slice(chosen.index + 1 + (chosen[1] ?? "").length)}`;
+          const position = m.at % (revalued.length + 1);
+          const mutated = revalued.slice(0, position) + m.insert + revalued.slice(position + m.cut);
+          const rootName = roots[m.root] as string;
+          for (const document of [revalued, mutated])
+            expect(shared(document, rootName)).toEqual(parseRoot(document, rootName));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
