@@ -105,9 +105,19 @@ export function isUnsafeEntryName(name: Uint8Array): boolean {
   return text.length === 0 || text === "." || text === ".." || text.includes("/") || text.includes("\0");
 }
 
-const SLASH = Buffer.from("/");
-const join = (...parts: Uint8Array[]) =>
-  Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [SLASH, part])));
+/** The parts joined by `/`, as bytes (a host folder's name is any bytes); a few paths per host, so no arrays. */
+function join(...parts: Uint8Array[]): Buffer {
+  let length = parts.length - 1;
+  for (const part of parts) length += part.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = 0;
+  parts.forEach((part, i) => {
+    if (i > 0) joined[offset++] = 0x2f;
+    joined.set(part, offset);
+    offset += part.length;
+  });
+  return joined;
+}
 
 /**
  * The tree is read with synchronous calls: each one costs the main thread a few microseconds, where the
