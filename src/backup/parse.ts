@@ -188,6 +188,13 @@ function runOf(root: XmlNode, rootName: string, dateName: string): Result<RunSta
   });
 }
 
+/** Keep `value` under `key` and return it; past `limit` entries the oldest goes (a bounded memo). */
+function remember<V>(memo: Map<string, V>, key: string, value: V, limit: number): V {
+  if (memo.size >= limit) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
 const MASK_START = "\uE000";
 const MASK_END = "\uE001";
 /** A value that touches markup on both sides and holds only letters, digits and `: + . -`. */
@@ -224,17 +231,9 @@ export function parsedOncePerShape(parse: RootParser, limit: number): RootParser
       MASKABLE,
       (_, value: string) => `>${MASK_START}${values.push(value) - 1}${MASK_END}<`,
     );
-    let known = shapes.get(rootName);
-    if (!known) {
-      known = new Map();
-      shapes.set(rootName, known);
-    }
-    let root = known.get(shape);
-    if (!root) {
-      root = parse(shape, rootName);
-      if (known.size >= limit) known.delete(known.keys().next().value as string);
-      known.set(shape, root);
-    }
+    const known = shapes.get(rootName) ?? new Map<string, Result<XmlNode>>();
+    shapes.set(rootName, known);
+    const root = known.get(shape) ?? remember(known, shape, parse(shape, rootName), limit);
     return root.ok ? ok(unmasked(root.value, values) as XmlNode) : parse(xml, rootName);
   };
 }
@@ -270,14 +269,7 @@ export function parsedOncePerText<T>(
   limit: number,
 ): (text: string) => Result<T> {
   const results = new Map<string, Result<T>>();
-  return (text) => {
-    const known = results.get(text);
-    if (known) return known;
-    const result = parse(text);
-    if (results.size >= limit) results.delete(results.keys().next().value as string);
-    results.set(text, result);
-    return result;
-  };
+  return (text) => results.get(text) ?? remember(results, text, parse(text), limit);
 }
 
 const SCHEDULE_KINDS = ["no_schedule", "backup_after_startup", "custom_online_backup"] as const;
