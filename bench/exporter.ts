@@ -104,7 +104,6 @@ export interface ExporterBenchOptions {
   /** backup.readerThreads values to measure. */
   threads: number[];
   profile: boolean;
-  heapMiB?: number;
   /** Further flags for the exporter's node, as an operator would start it (e.g. `--single-threaded-gc`). */
   nodeFlags?: string[];
   /** Keep the synthetic server in this folder between benchmarks (else a temporary one, removed). */
@@ -253,7 +252,6 @@ async function runOnce(
   const { value, load } = await withLoad(async () => {
     const before = await measureFloor(bench);
     const execArgv = [
-      ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
       ...(options.nodeFlags ?? []),
       ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
     ];

@@ -31,9 +31,7 @@ const { values } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     /** Keep the synthetic servers in this folder and reuse them (generating 50,000 homes takes minutes). */
     "keep-tree": { type: "string" },
-    /** V8 old-space limit of the exporter case (`--max-old-space-size`), as an operator would set it. */
-    "exporter-heap-mib": { type: "string" },
-    /** Further flags for the exporter case's node, separated by spaces (e.g. `--single-threaded-gc`). */
+    /** Flags for the exporter case's node, separated by spaces, as an operator would set them (e.g. `--max-old-space-size=256`). */
     "exporter-node-flags": { type: "string" },
     /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
     parts: { type: "string", default: "render,exporter,bridge,peer,selfcare,ha" },
@@ -46,7 +44,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-heap-mib N] [--exporter-node-flags "--flag ..."]\n',
+    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -153,7 +151,6 @@ async function exporterSection(): Promise<void> {
       warmCollections: positive(values.collections, "collections")[0] ?? 3,
       threads: positive(values["reader-threads"], "reader-threads"),
       profile: values.profile === true && values["no-profile"] !== true,
-      ...(values["exporter-heap-mib"] === undefined ? {} : { heapMiB: Number(values["exporter-heap-mib"]) }),
       ...(values["keep-tree"] === undefined ? {} : { keepDir: values["keep-tree"] }),
       ...(values["exporter-node-flags"] === undefined
         ? {}
