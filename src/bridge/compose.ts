@@ -43,6 +43,7 @@ function render(
     selfCareUrl: selfCareLink(templates.selfCareUrl, audience, items),
     ...(settings ? { settingsUrl: settings } : {}),
     ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
+    stillOpen: items.flatMap((i) => i.stillOpen ?? []),
   };
   const entries = items.map((i) => i.entry);
   try {

@@ -2,38 +2,18 @@ import { describe, expect, it } from "vitest";
 import type { StoredAlert } from "../../src/bridge/outbox.js";
 import { heldUntil, presentVerdict } from "../../src/bridge/present.js";
 import type { AccountStatus, AccountStatusSource } from "../../src/exporter/index.js";
-import { alert, bridgeFixture, payload, post, quotaAnnotations, settled, sleep, waitFor } from "./support.js";
-
-const status = (uid: string, overrides: Partial<AccountStatus> = {}): AccountStatus => ({
-  uid,
-  resellers: [],
-  neverUsed: false,
-  quota: { quotaBytes: 10737418240, usedBytes: 5368709120, usedRatio: 0.5, warningRatio: 0.9 },
-  settings: {} as AccountStatus["settings"],
-  hosts: [
-    {
-      host: "pc",
-      status: "success",
-      running: false,
-      lastSuccess: "2026-11-26T19:45:00.000Z",
-      missedRuns: 0,
-      consecutiveFailures: 0,
-      successfulRuns: 12,
-      clientOutdated: false,
-      clockSkewed: false,
-      metadataErrors: 0,
-      client: { identifier: "Sepiola Online Backup Client", version: "2.7.1", operatingSystem: "Windows" },
-    },
-  ],
-  ...overrides,
-});
-
-/** The exporter's state as the bridge reads it, here from a fixed map instead of an exporter. */
-const fixedStatus = (accounts: AccountStatus[]): AccountStatusSource => ({
-  collectedAt: async () => new Date(),
-  accounts: async (uids) => new Map(accounts.filter((a) => uids.includes(a.uid)).map((a) => [a.uid, a])),
-  all: async () => accounts,
-});
+import {
+  accountStatus,
+  alert,
+  bridgeFixture,
+  fixedStatusSource,
+  payload,
+  post,
+  quotaAnnotations,
+  settled,
+  sleep,
+  waitFor,
+} from "./support.js";
 
 const stored = (input: Partial<StoredAlert>): StoredAlert => ({
   id: 1,
@@ -51,7 +31,7 @@ const stored = (input: Partial<StoredAlert>): StoredAlert => ({
 
 describe("what resolved mails say", () => {
   it("replaces the last firing values of a resolved alert with the exporter's present state", () => {
-    expect(presentVerdict(stored({}), status("3723707"))).toEqual({
+    expect(presentVerdict(stored({}), accountStatus("3723707"))).toEqual({
       kind: "confirmed",
       annotations: {
         used_bytes: "5368709120",
@@ -60,11 +40,11 @@ describe("what resolved mails say", () => {
         warning_ratio: "0.9",
       },
     });
-    expect(presentVerdict(stored({ task: "schedule" }), status("3723707"))).toEqual({
+    expect(presentVerdict(stored({ task: "schedule" }), accountStatus("3723707"))).toEqual({
       kind: "confirmed",
       annotations: { last_success_timestamp: String(Date.parse("2026-11-26T19:45:00Z") / 1000) },
     });
-    expect(presentVerdict(stored({ task: "upgrade" }), status("3723707"))).toEqual({
+    expect(presentVerdict(stored({ task: "upgrade" }), accountStatus("3723707"))).toEqual({
       kind: "confirmed",
       annotations: { client_identifier: "Sepiola Online Backup Client", client_version: "2.7.1" },
     });
@@ -82,7 +62,7 @@ describe("what resolved mails say", () => {
 
   it("never calls a problem solved that the present state still shows", () => {
     const full = (usedRatio: number, warningRatio: number) =>
-      status("3723707", {
+      accountStatus("3723707", {
         quota: { quotaBytes: 10737418240, usedBytes: 10415295693, usedRatio, warningRatio },
       });
     expect(presentVerdict(stored({}), full(0.97, 0.9))).toEqual({
@@ -104,9 +84,9 @@ describe("what resolved mails say", () => {
       startsAt: "2026-11-27T10:00:00Z",
       annotations: { missed_schedules: "5", threshold: "2" },
     });
-    const host = status("3723707").hosts[0];
+    const host = accountStatus("3723707").hosts[0];
     const stale = (missedBackupsThreshold: number) =>
-      status("3723707", {
+      accountStatus("3723707", {
         settings: { missedBackupsThreshold: { value: missedBackupsThreshold } } as AccountStatus["settings"],
         hosts: host ? [{ ...host, lastSuccess: "2026-11-24T19:45:00.000Z", missedRuns: 5 }] : [],
       });
@@ -125,11 +105,11 @@ describe("what resolved mails say", () => {
       kind: "unconfirmed",
       annotations: {},
     });
-    const outdated = status("3723707", { hosts: host ? [{ ...host, clientOutdated: true }] : [] });
+    const outdated = accountStatus("3723707", { hosts: host ? [{ ...host, clientOutdated: true }] : [] });
     expect(presentVerdict(stored({ task: "upgrade" }), outdated).kind).toBe("persists");
-    expect(presentVerdict(stored({ task: "nobackup" }), status("3723707", { neverUsed: true })).kind).toBe(
-      "persists",
-    );
+    expect(
+      presentVerdict(stored({ task: "nobackup" }), accountStatus("3723707", { neverUsed: true })).kind,
+    ).toBe("persists");
   });
 
   it("holds schedule warnings about a running backup until the run had the grace period", () => {
@@ -157,7 +137,9 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
       fingerprint: "q1",
     });
     const resolved = { ...firing, status: "resolved", endsAt: "2026-11-26T11:30:00Z" };
-    const { url, sink: mails } = await bridges.start({ parts: { status: fixedStatus([status("3723707")]) } });
+    const { url, sink: mails } = await bridges.start({
+      parts: { status: fixedStatusSource([accountStatus("3723707")]) },
+    });
     await post(url, payload([firing]));
     await waitFor("warning", () => mails.to("anna@example.co.uk").length === 1);
     await post(url, payload([resolved]));
@@ -206,7 +188,7 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
   }
 
   const fullQuota = (usedRatio: number, warningRatio: number): AccountStatus =>
-    status("3723702", {
+    accountStatus("3723702", {
       quota: {
         quotaBytes: 10737418240,
         usedBytes: Math.round(usedRatio * 10737418240),
@@ -267,8 +249,8 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
       startsAt: "2026-11-30T06:00:00Z",
       fingerprint: "fr-s",
     });
-    const host = status("3723704").hosts[0];
-    const behind = status("3723704", {
+    const host = accountStatus("3723704").hosts[0];
+    const behind = accountStatus("3723704", {
       settings: { missedBackupsThreshold: { value: 2 } } as AccountStatus["settings"],
       hosts: host
         ? [{ ...host, host: "MacBook-Zoe", lastSuccess: "2026-11-26T20:00:00.000Z", missedRuns: 5 }]
