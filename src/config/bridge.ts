@@ -274,6 +274,13 @@ export const bridgeSchema = z
       .strict()
       .prefault({})
       .describe("Backoff of mail retries, also used while the directory cannot answer."),
+    replyTo: z
+      .string()
+      .email()
+      .optional()
+      .describe(
+        "The operator's support address: the `Reply-To` of customer and reseller mails and digests, so a reply reaches a human. A customer whose account's reseller has its own `mail` in the directory gets that address instead. Absent: no `Reply-To` (replies go to `smtp.from`).",
+      ),
     operators: z
       .array(z.string().email())
       .default([])

@@ -34,6 +34,8 @@ export interface MailEntry {
    * checked. Absent: the state shows it solved.
    */
   resolution?: "changed" | "unconfirmed";
+  /** Where this recipient's replies should go instead of the operator's support address (the reseller's, for its customers). */
+  support?: string;
 }
 
 export interface MailContext {
