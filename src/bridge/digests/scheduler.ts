@@ -9,7 +9,7 @@ import type { OutboxStore } from "../store.js";
 import { toLanguage } from "../templates/index.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
 import { lastCompletePeriod, type Period } from "./period.js";
-import { renderCustomerDigest, renderResellerDigest } from "./render.js";
+import { type DigestPeriod, renderCustomerDigest, renderResellerDigest } from "./render.js";
 
 /** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
 export type DigestStore = Pick<OutboxStore, "createDigests" | "previousDigest">;
@@ -104,8 +104,14 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         kind: kind.kind,
         recipient: address,
         period: period.key,
-        snapshot: JSON.stringify(snapshotOf(addressee.accounts)),
-        mail: composeDigest(config, kind, period, addressee, digest),
+        snapshot: JSON.stringify(snapshotOf(addressee.accounts, collectedAt)),
+        mail: composeDigest(
+          config,
+          kind,
+          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs },
+          addressee,
+          digest,
+        ),
       });
     }
     queued += await store.createDigests(digests, now);
@@ -118,7 +124,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
 export function composeDigest(
   config: BridgeConfig,
   kind: DigestKind,
-  period: Period,
+  period: DigestPeriod,
   addressee: Addressee,
   digest: ReturnType<typeof digestOf>,
 ): NewMail {
