@@ -33,6 +33,7 @@ function fixture(dir: string, smtp: string): Config {
       smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
       templates: { selfCareUrl: "https://selfcare.stoney.example" },
       digests: { hourUtc: 6 },
+      replyTo: "support@stoney.example",
     },
     logging: { level: "fatal" },
   });
@@ -111,6 +112,7 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     ]);
     expect(muster?.html).toContain("<th");
     expect(muster?.headers.get("content-language")).toBe("de");
+    expect(muster?.replyTo?.value.map((v) => v.address)).toEqual(["support@stoney.example"]);
     expect(muster?.headers.get("list")).toMatchObject({ id: { id: "digest.stoney-backup.stoney.example" } });
 
     const eclair = mail("support@eclair.example");
