@@ -8,7 +8,7 @@ import type { AccountLookup, RecipientResolver, ResolvedAccount } from "../route
 import type { OutboxStore } from "../store.js";
 import { toLanguage } from "../templates/index.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
-import { lastCompletePeriod, type Period } from "./period.js";
+import { lastCompletePeriod } from "./period.js";
 import { type DigestPeriod, renderCustomerDigest, renderResellerDigest } from "./render.js";
 
 /** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
