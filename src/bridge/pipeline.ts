@@ -28,6 +28,7 @@ import {
 import type { OutboxStore } from "./store.js";
 import type { TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
+import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   builtinTemplates: TemplateSource;
   /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
   pauses?: PauseSource;
+  /** Addresses that unsubscribed (one-click links in mails); without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
 }
@@ -67,11 +70,13 @@ export const stalledAfterRounds = 3;
 export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
-    : reason
-        .replace(/"(?:[^"\\]|\\.)*"/g, "")
-        .replace(/[0-9]+/g, "")
-        .replace(/\s+/g, " ")
-        .trim() || "unknown";
+    : reason.startsWith("unsubscribed: ")
+      ? "unsubscribed"
+      : reason
+          .replace(/"(?:[^"\\]|\\.)*"/g, "")
+          .replace(/[0-9]+/g, "")
+          .replace(/\s+/g, " ")
+          .trim() || "unknown";
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -378,6 +383,8 @@ export class Pipeline {
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
       };
     });
+    const unsubscribed = await this.unsubscribed(routed.flatMap((r) => r.items));
+    for (const r of routed) r.items = applyUnsubscriptions(r.items, r.alert.account, unsubscribed);
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
         { alert: alert.id, account: alert.account, task: alert.task, reason },
@@ -465,6 +472,19 @@ export class Pipeline {
     const accounts = [...new Set(alerts.flatMap((a) => (a.account === undefined ? [] : [a.account])))];
     if (!this.options.pauses || accounts.length === 0) return new Map();
     return this.options.pauses(accounts, Date.now());
+  }
+
+  /** The unsubscriptions of these items' recipients; a store that cannot answer fails the round, so nobody unsubscribed is mailed. */
+  private async unsubscribed(items: readonly RoutedItem[]): Promise<Unsubscription[]> {
+    const addresses = [
+      ...new Set(
+        items.flatMap((i) =>
+          i.kind === "queued" && i.recipient.audience !== "operator" ? [i.recipient.address] : [],
+        ),
+      ),
+    ];
+    if (!this.options.unsubscriptions || addresses.length === 0) return [];
+    return this.options.unsubscriptions(addresses);
   }
 
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
