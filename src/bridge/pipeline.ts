@@ -58,6 +58,11 @@ const pruneIntervalMs = 3600_000;
 const pruneBatch = 500;
 /** At shutdown, mails in flight get this long to finish before their connections are closed. */
 const stopGraceMs = 5000;
+/**
+ * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
+ * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
+ */
+export const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
@@ -126,6 +131,9 @@ export class Pipeline {
   private readonly stopping = new AbortController();
   /** When the relay last took a mail (ms): evidence that a refused recipient is refused for itself. */
   private relayAcceptedAt = Number.NEGATIVE_INFINITY;
+  /** Rounds failed in a row, and since when and why they keep failing once they count as stalled. */
+  private failedRounds = 0;
+  private stalled: { since: number; error: string } | undefined;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -237,14 +245,56 @@ export class Pipeline {
     };
   }
 
-  /** Readiness: the store took a real write and every ended send is recorded. */
-  async ready(): Promise<boolean> {
+  /**
+   * Readiness: why this instance cannot work now, or undefined when it can: the store takes a real
+   * write, every ended send is recorded, and the rounds do not keep failing.
+   */
+  async notReady(): Promise<string | undefined> {
     try {
       await this.outbox.probe(Date.now());
-      return this.unrecorded.length === 0;
-    } catch {
-      return false;
+    } catch (error) {
+      return `outbox not writable: ${errorText(error)}`;
     }
+    if (this.unrecorded.length > 0) return `${this.unrecorded.length} sent mails not recorded yet`;
+    if (this.stalled)
+      return `routing rounds failing since ${new Date(this.stalled.since).toISOString()}: ${this.stalled.error}`;
+    return undefined;
+  }
+
+  /**
+   * A round failed: its claims go back to the store at once, so an instance that keeps failing holds
+   * no work; after {@link stalledAfterRounds} in a row it reports not ready, until a round succeeds.
+   */
+  private async roundFailed(error: unknown): Promise<void> {
+    this.metrics.pipelineRoundsFailed.inc();
+    this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+    try {
+      await this.outbox.abandonClaims();
+    } catch (releaseError) {
+      this.logger.warn(
+        { err: releaseError },
+        "the failed round's claims could not be given back: they lapse",
+      );
+    }
+    this.failedRounds++;
+    if (this.failedRounds < stalledAfterRounds || this.stalled) return;
+    this.stalled = { since: Date.now(), error: errorText(error) };
+    this.metrics.pipelineStalled.set(1);
+    this.logger.error(
+      { err: error, rounds: this.failedRounds },
+      "bridge pipeline cannot make progress: not ready, and its alerts are left to other instances",
+    );
+  }
+
+  private roundSucceeded(): void {
+    this.failedRounds = 0;
+    if (!this.stalled) return;
+    this.logger.warn(
+      { since: new Date(this.stalled.since).toISOString() },
+      "bridge pipeline rounds succeed again",
+    );
+    this.stalled = undefined;
+    this.metrics.pipelineStalled.set(0);
   }
 
   private async loop(
@@ -259,10 +309,11 @@ export class Pipeline {
         busy = await round();
       } catch (error) {
         // Whatever broke (a full disk, a locked outbox), the work stays in the outbox: pause, then retry.
-        this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+        await this.roundFailed(error);
         await alarm.sleep(maxIdleMs);
         continue;
       }
+      this.roundSucceeded();
       if (this.stopped) break;
       if (busy) continue;
       const next = await nextDue().catch(() => undefined);
