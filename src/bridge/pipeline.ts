@@ -19,6 +19,7 @@ import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import { heldUntil, needsPresentState, type PresentVerdict, presentVerdict } from "./present.js";
 import {
   type AccountLookup,
+  lookUpBisecting,
   needsDirectory,
   type RecipientResolver,
   type RouteOptions,
@@ -340,7 +341,10 @@ export class Pipeline {
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
-  /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
+  /**
+   * Stage 1: route due alerts; one batched directory lookup for all their accounts, bisected when it
+   * fails, so that the alerts of an account whose look-up fails wait alone.
+   */
   private async route(now: number): Promise<number> {
     const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
@@ -348,31 +352,23 @@ export class Pipeline {
     const alerts = await this.holdContradicted(present, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
-    let ready: StoredAlert[] = alerts;
-    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    /** Why the look-up of an account failed, by uid. */
+    let failed = new Map<string, string>();
     if (uids.length > 0) {
       try {
-        lookup = await this.resolver(uids);
+        const bisected = await lookUpBisecting(this.resolver, uids);
+        lookup = bisected;
+        failed = bisected.failed;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const retry = this.options.config.retry;
-        const maxAgeMs = retry.maxAgeHours * 3600_000;
-        const waiting = alerts.filter((a) => needsDirectory(a) && now - a.receivedAt < maxAgeMs);
-        ready = alerts.filter((a) => !needsDirectory(a));
-        for (const alert of alerts)
-          if (needsDirectory(alert) && now - alert.receivedAt >= maxAgeMs)
-            undeliverable.push({
-              alert,
-              reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
-            });
-        this.metrics.directoryErrors.inc();
-        this.logger.warn(
-          { err: message, alerts: waiting.length, givenUp: undeliverable.length },
-          "directory lookup failed: the alerts stay in the outbox and are retried",
-        );
-        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        const message = errorText(error);
+        failed = new Map(uids.map((uid) => [uid, message]));
       }
     }
+    const lookUpFailed = (alert: StoredAlert): alert is StoredAlert & { account: string } =>
+      needsDirectory(alert) && failed.has(alert.account);
+    const ready = alerts.filter((alert) => !lookUpFailed(alert));
+    const undeliverable =
+      failed.size > 0 ? await this.waitForDirectory(alerts.filter(lookUpFailed), failed, now) : [];
     const paused = await this.pausedAccounts(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
@@ -395,6 +391,44 @@ export class Pipeline {
     await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
+  }
+
+  /**
+   * Alerts whose account's look-up failed wait with the `retry.*` backoff; those waiting longer than
+   * `retry.maxAgeHours` are returned, to go to the operators as undeliverable.
+   */
+  private async waitForDirectory(
+    alerts: ReadonlyArray<StoredAlert & { account: string }>,
+    failed: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<Array<{ alert: StoredAlert; reason: string }>> {
+    const retry = this.options.config.retry;
+    const maxAgeMs = retry.maxAgeHours * 3600_000;
+    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    const waiting = new Map<string, StoredAlert[]>();
+    for (const alert of alerts) {
+      const message = failed.get(alert.account) ?? "";
+      if (now - alert.receivedAt >= maxAgeMs)
+        undeliverable.push({
+          alert,
+          reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
+        });
+      else waiting.set(message, [...(waiting.get(message) ?? []), alert]);
+    }
+    this.metrics.directoryErrors.inc();
+    this.logger.warn(
+      {
+        err: [...waiting.keys()].join("; "),
+        accounts: [...failed.keys()].slice(0, 10),
+        failedAccounts: failed.size,
+        alerts: alerts.length - undeliverable.length,
+        givenUp: undeliverable.length,
+      },
+      "directory lookup failed: the alerts of these accounts stay in the outbox and are retried",
+    );
+    for (const [message, group] of waiting)
+      await this.outbox.defer(group, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+    return undeliverable;
   }
 
   /** Schedule warnings about running backups wait for the grace period; the others are returned. */
