@@ -1,11 +1,20 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { HistoryRow } from "../bridge/index.js";
 import type { Config } from "../config/index.js";
-import { type AccountRecipients, type Directory, lookUpAccounts } from "../directory/index.js";
+import {
+  type AccountRecipients,
+  type Directory,
+  type EffectiveSetting,
+  effectiveSettings,
+  lookUpAccounts,
+  type SettingName,
+  settingNames,
+} from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
+import type { MessageKey } from "./i18n.js";
 import { newSettingsEntry, planSettingsChange, type SettingValues } from "./settings.js";
 import type { Silences } from "./silences.js";
 import type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
@@ -41,6 +50,8 @@ export interface OverviewQuery {
 }
 
 export interface Overview {
+  /** When the exporter collected the state shown; undefined before its first collection. */
+  collectedAt?: Date;
   total: number;
   page: number;
   pages: number;
@@ -62,11 +73,21 @@ export interface AccountDetails {
   editableResellers: string[];
 }
 
-/** A write the portal refused; `status` is the HTTP status it maps to. */
+/** A settings form's data: the entry's own values, and for each setting what applies without it. */
+export interface SettingsForm {
+  own: Partial<Record<SettingName, boolean | number>>;
+  inherited: Record<SettingName, EffectiveSetting<boolean | number>>;
+}
+
+/**
+ * A request the portal refused; `status` is the HTTP status it maps to, `message` the API's (English)
+ * reason, `page` what the pages say instead in the person's language.
+ */
 export class PortalError extends Error {
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 502,
     message: string,
+    readonly page?: { key: MessageKey; values?: Record<string, string | number> },
   ) {
     super(message);
     this.name = "PortalError";
@@ -269,7 +290,15 @@ export class Portal {
       const pause = pauses.get(row.uid);
       return pause ? { ...row, pause } : row;
     });
-    return { total: rows.length, page, pages, pageSize, rows: shown };
+    const collectedAt = await this.collectedAt();
+    return {
+      ...(collectedAt ? { collectedAt } : {}),
+      total: rows.length,
+      page,
+      pages,
+      pageSize,
+      rows: shown,
+    };
   }
 
   /** Everything about one account of the scope; 403 for any other uid, before anything is read. */
@@ -331,6 +360,28 @@ export class Portal {
     const account = (await this.parts.directory.getAccounts([uid])).get(uid);
     if (!account) throw new PortalError(404, `account ${uid} is not in the directory`);
     return this.writeSettings(scope, account.dn, uid, values);
+  }
+
+  /** An account's own settings and, for each, what applies when it has none (its resellers', else the configuration's). */
+  async accountSettings(scope: Scope, uid: string): Promise<SettingsForm> {
+    this.authorise(scope, uid);
+    const { defaults, resellerMail } = this.config.directory;
+    const found = (await lookUpAccounts(this.parts.directory, [uid], { defaults, resellerMail })).found.get(
+      uid,
+    );
+    if (!found) throw new PortalError(404, `account ${uid} is not in the directory`);
+    return {
+      own: found.account.settings,
+      inherited: effectiveSettings({ ...found.account, settings: {} }, found.resellers, defaults),
+    };
+  }
+
+  /** The configuration's defaults: what applies to a reseller's accounts where its settings entry has no value. */
+  configDefaults(): SettingsForm["inherited"] {
+    const { defaults } = this.config.directory;
+    return Object.fromEntries(
+      settingNames.map((name) => [name, { value: defaults[name], source: "config" }]),
+    ) as SettingsForm["inherited"];
   }
 
   /** A reseller's defaults for all its accounts, in its settings entry (created when missing). */
@@ -411,10 +462,11 @@ export class Portal {
     this.authorise(scope, uid);
     const now = Date.now();
     const maxDays = this.config.selfcare.bounds.pauseDays;
+    const page = { key: "error.pauseDay", values: { max: maxDays } } as const;
     if (Number.isNaN(until.getTime()) || until.getTime() <= now)
-      throw new PortalError(400, "the pause must end in the future");
+      throw new PortalError(400, "the pause must end in the future", page);
     if (until.getTime() > now + maxDays * 86_400_000)
-      throw new PortalError(400, `a pause lasts at most ${maxDays} days`);
+      throw new PortalError(400, `a pause lasts at most ${maxDays} days`, page);
     const pause = await this.parts.store.addPause({
       account: uid,
       createdBy: scope.person.uid,

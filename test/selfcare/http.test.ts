@@ -191,6 +191,24 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       expect(searched.accounts.map((a) => a.uid)).toEqual(["3723710"]);
     });
 
+    it("refuses a page or page size that is not a whole number in range, saying which, instead of a default", async () => {
+      const reseller = await login(url, demo.reseller);
+      const cases: [string, string][] = [
+        ["pageSize=0", "pageSize must be a whole number from 1 to 1000"],
+        ["pageSize=1001", "pageSize must be a whole number from 1 to 1000"],
+        ["pageSize=2.5", "pageSize must be a whole number from 1 to 1000"],
+        ["page=abc", "page must be a whole number from 1"],
+        ["page=0", "page must be a whole number from 1"],
+        ["page=-1", "page must be a whole number from 1"],
+      ];
+      for (const [query, reason] of cases) {
+        const response = await reseller.call("GET", `/api/v1/accounts?${query}`);
+        expect(response.status, query).toBe(400);
+        expect(((await response.json()) as { error: string }).error, query).toContain(reason);
+      }
+      expect((await reseller.call("GET", "/api/v1/accounts?page=1&pageSize=1000")).status).toBe(200);
+    });
+
     it("shows an account with its state, settings and their sources, recipients and why", async () => {
       const customer = await login(url, demo.customer);
       const response = await customer.call("GET", "/api/v1/accounts/3723702");
@@ -344,7 +362,7 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
   });
 
   describe("pauses", () => {
-    it("pauses an account until a date and ends the pause early", async () => {
+    it("pauses an account until the end of a day in the person's zone, in RFC 3339, and ends the pause early", async () => {
       const customer = await login(url, demo.customer);
       const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
       const created = await customer.call("POST", "/api/v1/accounts/3723709/pauses", {
@@ -352,12 +370,25 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         comment: "holidays",
       });
       expect(created.status).toBe(201);
-      const pause = (await created.json()) as { id: number; createdBy: string };
+      const pause = (await created.json()) as {
+        id: number;
+        createdBy: string;
+        until: string;
+        createdAt: string;
+      };
       expect(pause.createdBy).toBe("5000001");
+      // Jürg Müller's sstTimeZoneOffset is +01:00: his day ends at 22:59:59 UTC.
+      const end = `${until}T22:59:59.000Z`;
+      expect(pause.until).toBe(end);
+      expect(pause.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       const list = (await (await customer.call("GET", "/api/v1/accounts")).json()) as {
         accounts: { uid: string; pausedUntil?: string }[];
       };
-      expect(list.accounts.find((a) => a.uid === "3723709")?.pausedUntil).toBe(`${until}T23:59:59.000Z`);
+      expect(list.accounts.find((a) => a.uid === "3723709")?.pausedUntil).toBe(end);
+      const listed = (await (await customer.call("GET", "/api/v1/accounts/3723709/pauses")).json()) as {
+        pauses: { id: number; until: string }[];
+      };
+      expect(listed.pauses.find((p) => p.id === pause.id)?.until).toBe(end);
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(true);
       expect((await customer.call("DELETE", `/api/v1/accounts/3723709/pauses/${pause.id}`)).status).toBe(200);
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(false);
