@@ -172,10 +172,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       return void res.status(400).json({ error: 'expected {"uid": ..., "password": ...}' });
     const outcome = await portal.login(parsed.data.uid, parsed.data.password, req.ip ?? "");
     if (!outcome.ok) {
-      if (outcome.throttled)
+      if (outcome.retryAfterMs !== undefined)
         return void res
           .status(429)
-          .set("Retry-After", String(selfcare.throttle.windowSeconds))
+          .set("Retry-After", retryAfter(outcome.retryAfterMs))
           .json({ error: "too many failed logins; try again later" });
       return void res.status(401).json({ error: "uid or password wrong" });
     }
@@ -350,13 +350,11 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const parsed = loginSchema.safeParse({ uid: req.body.uid ?? "", password: req.body.password ?? "" });
     if (!parsed.success) return showLogin(req, res, 401, "login.failed");
     const outcome = await portal.login(parsed.data.uid, parsed.data.password, req.ip ?? "");
-    if (!outcome.ok)
-      return showLogin(
-        req,
-        res,
-        outcome.throttled ? 429 : 401,
-        outcome.throttled ? "login.throttled" : "login.failed",
-      );
+    if (!outcome.ok) {
+      if (outcome.retryAfterMs === undefined) return showLogin(req, res, 401, "login.failed");
+      res.set("Retry-After", retryAfter(outcome.retryAfterMs));
+      return showLogin(req, res, 429, "login.throttled");
+    }
     res.set("Set-Cookie", [cookie(cookieName, outcome.token), cookie(loginCookie, "", 0)]);
     res.redirect(303, "/accounts");
   });
@@ -558,6 +556,9 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
   });
   return app;
 }
+
+/** Retry-After in whole seconds, rounded up so a client that waits it is let in. */
+const retryAfter = (ms: number) => String(Math.ceil(ms / 1000));
 
 const pageText = (language: Language, key: MessageKey): string => translator(language)(key);
 

@@ -18,6 +18,7 @@ import type { MessageKey } from "./i18n.js";
 import { newSettingsEntry, planSettingsChange, type SettingValues } from "./settings.js";
 import type { Silences } from "./silences.js";
 import type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
+import { LoginThrottle } from "./throttle.js";
 
 /** What the portal needs around it; each part is replaceable (tests, `start` in one process, `selfcare` alone). */
 export interface PortalParts {
@@ -116,44 +117,12 @@ export function problemsOf(status: AccountStatus | undefined): Problem[] {
   return order.filter((problem) => problems.has(problem));
 }
 
-/**
- * Login throttling: failures per key (a uid, an address) within a sliding window, kept in the store, so
- * portals sharing one (PostgreSQL, or one SQLite file) count a guesser's failures together.
- */
-export class LoginThrottle {
-  constructor(
-    private readonly store: Pick<
-      SelfcareStore,
-      "loginFailures" | "addLoginFailure" | "clearLoginFailures" | "deleteLoginFailures"
-    >,
-    private readonly maxFailures: number,
-    private readonly windowMs: number,
-  ) {}
-
-  async blocked(keys: readonly string[], now: number): Promise<boolean> {
-    const failures = await this.store.loginFailures(keys, now - this.windowMs);
-    return keys.some((key) => (failures.get(key) ?? 0) >= this.maxFailures);
-  }
-
-  fail(keys: readonly string[], now: number): Promise<void> {
-    return this.store.addLoginFailure(keys, now);
-  }
-
-  succeed(key: string): Promise<void> {
-    return this.store.clearLoginFailures(key);
-  }
-
-  /** Forget failures older than the window, so many distinct uids or addresses do not pile up. */
-  async prune(now: number): Promise<void> {
-    await this.store.deleteLoginFailures(now - this.windowMs);
-  }
-}
-
 export type LoginOutcome =
   | { ok: true; token: string; session: Session }
   | {
       ok: false;
-      throttled: boolean;
+      /** When throttled: how long (ms) to wait before the next try. */
+      retryAfterMs?: number;
       reason: LoginFailure | "throttled";
     };
 
@@ -167,11 +136,7 @@ export class Portal {
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
     this.access = new PortalAccess(parts.source, directory, selfcare.scopeCacheSeconds * 1000);
-    this.throttle = new LoginThrottle(
-      parts.store,
-      selfcare.throttle.maxFailures,
-      selfcare.throttle.windowSeconds * 1000,
-    );
+    this.throttle = new LoginThrottle(parts.store, selfcare.throttle);
     this.idleMs = selfcare.session.idleMinutes * 60_000;
   }
 
@@ -179,22 +144,25 @@ export class Portal {
     return this.parts.config;
   }
 
-  /** Log in; failures are counted per uid and per client address, and only the log says why. */
+  /** Log in; failures slow further tries of the uid from that address (see throttle.ts), and only the log says why. */
   async login(uid: string, password: string, address: string): Promise<LoginOutcome> {
     const now = Date.now();
-    const keys = [`uid:${uid.toLowerCase()}`, `address:${address}`];
     const log = this.parts.logger;
-    if (await this.throttle.blocked(keys, now)) {
-      log.warn({ audit: "login", uid, address, outcome: "throttled" }, "login refused: too many failures");
-      return { ok: false, throttled: true, reason: "throttled" };
+    const wait = await this.throttle.wait(uid, address, now);
+    if (wait > 0) {
+      log.warn(
+        { audit: "login", uid, address, outcome: "throttled", waitMs: wait },
+        "login refused: too many failures",
+      );
+      return { ok: false, retryAfterMs: wait, reason: "throttled" };
     }
     const result = await this.access.login(uid, password);
     if (!result.ok) {
-      await this.throttle.fail(keys, now);
+      await this.throttle.fail(uid, address, now);
       log.warn({ audit: "login", uid, address, outcome: result.reason }, "login failed");
-      return { ok: false, throttled: false, reason: result.reason };
+      return { ok: false, reason: result.reason };
     }
-    await this.throttle.succeed(keys[0] ?? "");
+    await this.throttle.succeed(uid, address);
     const token = newToken();
     const session: Session = {
       id: hashToken(token),
