@@ -61,7 +61,7 @@ const stopGraceMs = 5000;
  * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
  * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
  */
-export const stalledAfterRounds = 3;
+const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
