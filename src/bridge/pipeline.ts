@@ -154,6 +154,8 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
+    // A reload starts a new pipeline: it is not stalled until its own rounds fail.
+    this.metrics.pipelineStalled.set(0);
     const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
