@@ -213,6 +213,7 @@ function previewDigest(config: Config, options: PreviewOptions, now: number): Ne
     period,
     { recipient, accounts, name: sampleNames[options.language] },
     digest,
+    now,
   );
 }
 
@@ -239,6 +240,7 @@ export async function previewMail(
       templates: templateSource(config.bridge.templates.overrideDir, logger),
       builtinTemplates: templateSource(undefined, logger),
       logger,
+      now,
     });
   } finally {
     await directory?.close();
