@@ -233,6 +233,8 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
     );
     await waitFor("the reseller's mail", () => smtp.to(reseller).length >= 4);
     expect(smtp.to(customer)).toHaveLength(mailsBefore);
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toMatch(/^stoney_backup_bridge_mails_suppressed_total\{reason="unsubscribed"\} [1-9]/m);
 
     // explain shows it, with its id.
     const explained = output();
