@@ -175,6 +175,7 @@ export function composeDigest(
       audience: "digest",
       language,
       domain: mailDomain(config.smtp.from),
+      replyTo: config.replyTo,
       ...(unsubscribe ? { unsubscribe } : {}),
     }),
     accounts: accounts.map((a) => a.uid),
