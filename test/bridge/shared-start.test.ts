@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import type { Config } from "../../src/config/index.js";
-import { openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
+import { bridgePartsOf, openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import {
   alert,
@@ -30,7 +30,7 @@ async function startInstance(config: Config): Promise<Instance> {
   const store = openSelfcareStore(config);
   try {
     const bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
+      ...bridgePartsOf(store),
     });
     return { bridge, store, lines };
   } catch (error) {

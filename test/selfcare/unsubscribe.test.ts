@@ -8,6 +8,7 @@ import type { Config } from "../../src/config/index.js";
 import { explainCommand } from "../../src/directory/commands.js";
 import { createLogger } from "../../src/log.js";
 import {
+  bridgePartsOf,
   explainUnsubscriptions,
   type RunningSelfcare,
   resubscribeCommand,
@@ -83,8 +84,7 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
     const logger = createLogger("fatal");
     store = new SqliteSelfcareStore(config.bridge.outbox);
     bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
-      unsubscriptions: (addresses) => store.activeUnsubscriptions(addresses),
+      ...bridgePartsOf(store),
     });
     portal = await startSelfcare(config, logger, {
       store,
