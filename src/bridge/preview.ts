@@ -220,6 +220,7 @@ function previewDigest(config: Config, options: PreviewOptions, now: number): Ne
     { ...period, asOfMs: now, sinceMs: period.startMs },
     { recipient, accounts, name: sampleNames[options.language] },
     digest,
+    now,
   );
 }
 
@@ -246,6 +247,7 @@ export async function previewMail(
       templates: templateSource(config.bridge.templates.overrideDir, logger),
       builtinTemplates: templateSource(undefined, logger),
       logger,
+      now,
     });
   } finally {
     await directory?.close();
