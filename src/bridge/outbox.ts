@@ -54,6 +54,22 @@ export const threadRootColumns = (items: string): string =>
     )
     .join(",\n");
 
+/**
+ * For a queued resolution: the firing entries of the other problems its recipient was mailed about in the
+ * same mails as this one, not solved since (no resolution routed), one per line (JSON has no raw line
+ * breaks). `concat` is the store's string aggregate of an expression with a line break between values.
+ */
+export const stillOpenColumn = (items: string, concat: (expression: string) => string): string =>
+  `CASE WHEN ${items}.status = 'resolved' THEN (SELECT ${concat("oi.entry")} FROM alerts this
+     JOIN alerts a ON a.fingerprint = this.fingerprint AND a.starts_at = this.starts_at
+     JOIN items i ON i.alert_id = a.id AND i.recipient_key = ${items}.recipient_key AND i.mail_id IS NOT NULL
+     JOIN items oi ON oi.mail_id = i.mail_id AND oi.status = 'firing'
+     JOIN alerts o ON o.id = oi.alert_id
+     WHERE this.id = ${items}.alert_id
+       AND NOT (o.fingerprint = this.fingerprint AND o.starts_at = this.starts_at)
+       AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.fingerprint = o.fingerprint AND r.status = 'resolved'
+         AND r.starts_at = o.starts_at AND r.state = 'routed')) END AS still_open`;
+
 /** The thread root columns of a queued item row, as the item's `thread`. */
 export const threadOf = (row: {
   thread_id: string | null;
@@ -77,6 +93,7 @@ export interface ItemRecord {
   entry: string;
   thread_id: string | null;
   thread_subject: string | null;
+  still_open: string | null;
 }
 
 /** Queued item rows (in id order) as each recipient's items, by recipient key. */
@@ -98,6 +115,9 @@ export function itemsByRecipient(rows: readonly ItemRecord[]): Map<string, Queue
       },
       entry: JSON.parse(row.entry) as MailEntry,
       ...threadOf(row),
+      ...(row.still_open
+        ? { stillOpen: row.still_open.split("\n").map((entry) => JSON.parse(entry) as MailEntry) }
+        : {}),
     };
     const group = groups.get(row.recipient_key);
     if (group) group.push(item);
@@ -181,6 +201,8 @@ export interface QueuedItem {
   task: string;
   recipient: MailRecipient;
   entry: MailEntry;
+  /** For a resolution: the other problems of the mails it continues, still open. */
+  stillOpen?: MailEntry[];
 }
 
 export interface NewMail {
@@ -524,7 +546,8 @@ export class SqliteOutbox implements OutboxStore {
       ),
       readyItems: db.prepare(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry, ${threadRootColumns("items")}
+           recipient_key, entry, ${threadRootColumns("items")},
+           ${stillOpenColumn("items", (e) => `group_concat(${e}, char(10))`)}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit)

@@ -16,7 +16,7 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
-import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
+import { heldUntil, needsPresentState, type PresentVerdict, presentVerdict } from "./present.js";
 import {
   type AccountLookup,
   lookUpBisecting,
@@ -29,6 +29,7 @@ import {
 import type { OutboxStore } from "./store.js";
 import type { TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
+import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -38,6 +39,8 @@ export interface PipelineOptions {
   builtinTemplates: TemplateSource;
   /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
   pauses?: PauseSource;
+  /** Addresses that unsubscribed (one-click links in mails); without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
 }
@@ -68,11 +71,13 @@ export const stalledAfterRounds = 3;
 export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
-    : reason
-        .replace(/"(?:[^"\\]|\\.)*"/g, "")
-        .replace(/[0-9]+/g, "")
-        .replace(/\s+/g, " ")
-        .trim() || "unknown";
+    : reason.startsWith("unsubscribed: ")
+      ? "unsubscribed"
+      : reason
+          .replace(/"(?:[^"\\]|\\.)*"/g, "")
+          .replace(/[0-9]+/g, "")
+          .replace(/\s+/g, " ")
+          .trim() || "unknown";
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -343,7 +348,8 @@ export class Pipeline {
   private async route(now: number): Promise<number> {
     const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
-    const alerts = await this.hold(due, now);
+    const present = await this.presentState(await this.hold(due, now));
+    const alerts = await this.holdContradicted(present, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     /** Why the look-up of an account failed, by uid. */
@@ -363,16 +369,18 @@ export class Pipeline {
     const ready = alerts.filter((alert) => !lookUpFailed(alert));
     const undeliverable =
       failed.size > 0 ? await this.waitForDirectory(alerts.filter(lookUpFailed), failed, now) : [];
-    const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id));
+      const verdict = present.get(alert) ?? presentVerdict(alert, undefined);
+      const items = this.routeOne(alert, lookup, verdict, problems.get(alert.id));
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
       };
     });
+    const unsubscribed = await this.unsubscribed(routed.flatMap((r) => r.items));
+    for (const r of routed) r.items = applyUnsubscriptions(r.items, r.alert.account, unsubscribed);
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
         { alert: alert.id, account: alert.account, task: alert.task, reason },
@@ -441,20 +449,56 @@ export class Pipeline {
     return alerts.filter((alert) => !until.has(alert));
   }
 
-  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
-  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+  /**
+   * What each alert's mail may say of the present: the exporter's state of the accounts of resolved
+   * alerts is read once per round; when it cannot be read, those mails say only what is certain.
+   */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<StoredAlert, PresentVerdict>> {
     const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
     const source = this.options.status;
-    if (!source || uids.length === 0) return new Map();
-    try {
-      return await source.accounts(uids);
-    } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        "exporter state not readable: resolved mails say nothing numeric",
-      );
-      return new Map();
+    let states = new Map<string, AccountStatus>();
+    if (source && uids.length > 0) {
+      try {
+        states = await source.accounts(uids);
+      } catch (error) {
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "exporter state not readable: resolved mails say only that the problem is no longer reported",
+        );
+      }
     }
+    return new Map(
+      alerts.map((alert) => [alert, presentVerdict(alert, states.get(alert.account ?? ""))] as const),
+    );
+  }
+
+  /**
+   * A resolution the present state contradicts waits (recorded as `held (…)` in the history) and is
+   * checked again; after `resolvedHold.maxHours` it is routed, and routing mails it to nobody.
+   * Returns the alerts to route now.
+   */
+  private async holdContradicted(
+    verdicts: ReadonlyMap<StoredAlert, PresentVerdict>,
+    now: number,
+  ): Promise<StoredAlert[]> {
+    const { recheckSeconds, maxHours } = this.options.config.resolvedHold;
+    const ready: StoredAlert[] = [];
+    for (const [alert, verdict] of verdicts) {
+      if (verdict.kind !== "persists" || now - alert.receivedAt >= maxHours * 3600_000) {
+        ready.push(alert);
+        continue;
+      }
+      this.logger.info(
+        { alert: alert.id, account: alert.account, task: alert.task, why: verdict.why },
+        "resolution held: the exporter's state still shows the problem",
+      );
+      await this.outbox.defer(
+        [alert],
+        () => now + recheckSeconds * 1000,
+        `held until the exporter's state shows the problem solved: ${verdict.why}`,
+      );
+    }
+    return ready;
   }
 
   /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
@@ -464,16 +508,40 @@ export class Pipeline {
     return this.options.pauses(accounts, Date.now());
   }
 
+  /** The unsubscriptions of these items' recipients; a store that cannot answer fails the round, so nobody unsubscribed is mailed. */
+  private async unsubscribed(items: readonly RoutedItem[]): Promise<Unsubscription[]> {
+    const addresses = [
+      ...new Set(
+        items.flatMap((i) =>
+          i.kind === "queued" && i.recipient.audience !== "operator" ? [i.recipient.address] : [],
+        ),
+      ),
+    ];
+    if (!this.options.unsubscriptions || addresses.length === 0) return [];
+    return this.options.unsubscriptions(addresses);
+  }
+
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
   private routeOne(
     alert: StoredAlert,
     lookup: AccountLookup | undefined,
-    present: AccountStatus | undefined,
+    verdict: PresentVerdict,
     problem: ProblemState | undefined,
   ): RoutedItem[] {
     try {
-      const current = { ...alert, annotations: presentAnnotations(alert, present) };
-      return routeAlert(current, lookup, this.routeOptions, problem);
+      const annotations = verdict.kind === "persists" ? {} : verdict.annotations;
+      const items = routeAlert({ ...alert, annotations }, lookup, this.routeOptions, problem);
+      if (verdict.kind === "persists") {
+        const reason = `the exporter's state still shows the problem after ${this.options.config.resolvedHold.maxHours} h: ${verdict.why}`;
+        return items.map((item) =>
+          item.kind === "queued"
+            ? { kind: "suppressed", audience: item.recipient.audience, reason, entry: item.entry }
+            : item,
+        );
+      }
+      if (verdict.kind === "confirmed") return items;
+      const resolution = verdict.kind;
+      return items.map((item) => ({ ...item, entry: { ...item.entry, resolution } }));
     } catch (error) {
       const reason = `routing failed: ${errorText(error)}`;
       this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");

@@ -31,6 +31,7 @@ import {
   type StoredMail,
   statsOf,
   statsQuery,
+  stillOpenColumn,
   threadRootColumns,
   toStoredAlert,
   toStoredMail,
@@ -388,7 +389,8 @@ export class PostgresOutbox implements OutboxStore {
       if (!locked.rows[0]?.locked) return 0;
       const { rows } = await this.query<ItemRecord>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry, ${threadRootColumns("items")}
+           recipient_key, entry, ${threadRootColumns("items")},
+           ${stillOpenColumn("items", (e) => `string_agg(${e}, chr(10))`)}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING LEAST(MAX(created_at) + $1, MIN(created_at) + $2) <= $3 LIMIT $4)

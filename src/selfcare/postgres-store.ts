@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Stream, Unsubscription } from "../bridge/unsubscribe.js";
 import { untilDone } from "../store/migrations.js";
 import { migratePostgres } from "../store/postgres.js";
 import {
@@ -10,6 +11,10 @@ import {
   type SelfcareStore,
   type Session,
   toPause,
+  toUnsubscription,
+  type UnsubscriptionRow,
+  unsubscribeInsert,
+  unsubscriptionColumns,
 } from "./store.js";
 
 /**
@@ -170,6 +175,44 @@ export class PostgresSelfcareStore implements SelfcareStore {
       ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
       ...(row.new_value !== null ? { newValue: row.new_value } : {}),
     }));
+  }
+
+  async unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }> {
+    const key = address.toLowerCase();
+    await this.schema();
+    const { rowCount } = await this.pool.query(
+      unsubscribeInsert((n) => `$${n}`),
+      [key, stream, at, by],
+    );
+    const [row] = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = $1 AND stream = $2 AND ended_at IS NULL`,
+      [key, stream],
+    );
+    return { unsubscription: toUnsubscription(row as UnsubscriptionRow), created: (rowCount ?? 0) > 0 };
+  }
+
+  async endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined> {
+    const [row] = await this.query<UnsubscriptionRow>(
+      `UPDATE selfcare_unsubscriptions SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL
+       RETURNING ${unsubscriptionColumns}`,
+      [at, by, id],
+    );
+    return row ? toUnsubscription(row) : undefined;
+  }
+
+  async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions
+       WHERE address = ANY($1::text[]) AND ended_at IS NULL ORDER BY id`,
+      [[...new Set(addresses.map((a) => a.toLowerCase()))]],
+    );
+    return rows.map(toUnsubscription);
   }
 
   async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
