@@ -90,16 +90,16 @@ describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
     for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
   });
 
-  it("counts login failures per key since a time, clears one key and drops old failures", async () => {
+  it("counts login failures per key since a time with the latest, clears keys and drops old failures", async () => {
     const answers = [];
     for (const [, store] of stores) {
       await store.addLoginFailure(["uid:a", "address:1"], 10);
       await store.addLoginFailure(["uid:a", "address:2"], 20);
-      await store.addLoginFailure(["uid:b", "address:1"], 30);
+      await store.addLoginFailure(["uid:b", "address:1", "uid:b|address:1"], 30);
       const since15 = await store.loginFailures(["uid:a", "uid:b", "address:1", "address:9"], 15);
       const all = await store.loginFailures(["uid:a", "uid:a", "address:1"], 0);
-      await store.clearLoginFailures("uid:b");
-      const cleared = await store.loginFailures(["uid:b", "address:1"], 0);
+      await store.clearLoginFailures(["uid:b", "uid:b|address:1"]);
+      const cleared = await store.loginFailures(["uid:b", "uid:b|address:1", "address:1"], 0);
       const dropped = await store.deleteLoginFailures(20);
       const left = await store.loginFailures(["uid:a", "address:1", "address:2"], 0);
       answers.push({ since15, all, cleared, dropped, left });
@@ -107,20 +107,20 @@ describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
     const [sqlite] = answers;
     expect(sqlite).toEqual({
       since15: new Map([
-        ["uid:a", 1],
-        ["uid:b", 1],
-        ["address:1", 1],
+        ["uid:a", { count: 1, last: 20 }],
+        ["uid:b", { count: 1, last: 30 }],
+        ["address:1", { count: 1, last: 30 }],
       ]),
       all: new Map([
-        ["uid:a", 2],
-        ["address:1", 2],
+        ["uid:a", { count: 2, last: 20 }],
+        ["address:1", { count: 2, last: 30 }],
       ]),
-      cleared: new Map([["address:1", 2]]),
+      cleared: new Map([["address:1", { count: 2, last: 30 }]]),
       dropped: 2,
       left: new Map([
-        ["uid:a", 1],
-        ["address:1", 1],
-        ["address:2", 1],
+        ["uid:a", { count: 1, last: 20 }],
+        ["address:1", { count: 1, last: 30 }],
+        ["address:2", { count: 1, last: 20 }],
       ]),
     });
     for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
