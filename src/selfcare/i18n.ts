@@ -122,7 +122,7 @@ const en = {
   "error.internal": "Something went wrong. Please try again later.",
   "overview.collected": "Data collected {when}.",
   "overview.notCollected": "No data collected yet.",
-  "overview.stateOf": "State",
+  "overview.stateOf": "At a glance",
   "glance.ok": "All fine",
   "glance.problem": "Needs attention",
   "glance.unknown": "No data yet",
@@ -299,7 +299,7 @@ const de: Messages = {
   "error.internal": "Etwas ist schiefgegangen. Bitte versuchen Sie es später wieder.",
   "overview.collected": "Daten erfasst {when}.",
   "overview.notCollected": "Noch keine Daten erfasst.",
-  "overview.stateOf": "Zustand",
+  "overview.stateOf": "Auf einen Blick",
   "glance.ok": "Alles in Ordnung",
   "glance.problem": "Braucht Aufmerksamkeit",
   "glance.unknown": "Noch keine Daten",
@@ -473,7 +473,7 @@ const fr: Messages = {
   "error.internal": "Une erreur s’est produite. Veuillez réessayer plus tard.",
   "overview.collected": "Données relevées {when}.",
   "overview.notCollected": "Aucune donnée relevée pour l’instant.",
-  "overview.stateOf": "État",
+  "overview.stateOf": "En bref",
   "glance.ok": "Tout va bien",
   "glance.problem": "À vérifier",
   "glance.unknown": "Pas encore de données",
@@ -525,7 +525,8 @@ const fr: Messages = {
   "audit.other": "modification",
 };
 
-const catalogs: Record<Language, Messages> = { en, de, fr };
+/** Every portal text per language (the tests check rendered pages against them). */
+export const catalogs: Record<Language, Messages> = { en, de, fr };
 
 /** A translator for one language: `t("overview.count", { total: 3 })`. */
 export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
