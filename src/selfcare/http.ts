@@ -416,7 +416,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const invalid = invalidSettings(parsed.error.issues);
     context.notice = { kind: "error", text: invalidText(context.language, invalid, selfcare.bounds) };
     return target.form().then((form) => {
-      const own = submitted as Partial<Record<SettingName, boolean | number>>;
+      // An emptied field (null) shows as empty again, with what applies then.
+      const own = Object.fromEntries(
+        Object.entries(submitted).filter(([, value]) => value !== null),
+      ) as Partial<Record<SettingName, boolean | number>>;
       res
         .status(400)
         .type("html")

@@ -335,6 +335,11 @@ describe.runIf(enabled)("self-care portal in Chromium", () => {
         );
         expect(notice).toMatch(/50\D+99/);
         expect(await page.locator("#quotaWarningPercent[aria-invalid=true]").count()).toBe(1);
+        // The other fields were left empty: they still say what applies.
+        expect(await page.locator("#failuresThreshold").inputValue()).toBe("");
+        expect(await page.locator("#failuresThreshold-inherited").textContent()).toMatch(
+          { de: /^Gilt jetzt: 1, /, en: /^In effect: 1, /, fr: /^En vigueur\u202f: 1, / }[login.language],
+        );
         await expectFits(page, 390);
         expect(await untranslated(page, login.language)).toEqual([]);
         await expectAccessible(page);
