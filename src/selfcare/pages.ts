@@ -501,7 +501,12 @@ ${target.kind === "reseller" ? html`<h2>${t("account.audit")}</h2>${auditTable(t
   );
 }
 
-export function pausePage(context: PageContext, uid: string, defaultUntil: string, maxUntil: string): string {
+/** The pause form; `days` are calendar days in the person's zone: the one proposed, the first and the last allowed. */
+export function pausePage(
+  context: PageContext,
+  uid: string,
+  days: { proposed: string; first: string; last: string },
+): string {
   const t = translator(context.language);
   const path = `/accounts/${encodeURIComponent(uid)}`;
   return layout(
@@ -511,7 +516,7 @@ export function pausePage(context: PageContext, uid: string, defaultUntil: strin
 <form method="post" action="${path}/pauses" class="pause">
 ${csrfField(context)}
 <p><label for="until">${t("pause.until")}</label>
-<input id="until" name="until" type="date" required value="${defaultUntil}" min="${defaultUntil}" max="${maxUntil}"></p>
+<input id="until" name="until" type="date" required value="${days.proposed}" min="${days.first}" max="${days.last}"></p>
 <p><label for="comment">${t("pause.comment")}</label>
 <input id="comment" name="comment" maxlength="200"></p>
 <p><button type="submit">${t("pause.save")}</button></p>
