@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
 import type { NewMail, QueuedItem } from "./outbox.js";
 import {
+  type ClientFacts,
   type MailAudience,
   type RenderedMail,
   renderMail,
@@ -18,15 +19,11 @@ export interface ComposeOptions {
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
   logger: Logger;
+  /** Minimum versions and download pages of backup clients, for upgrade mails. */
+  clients?: ClientFacts;
+  /** When the mail is written (ms); default now. */
+  now?: number;
 }
-
-/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
-export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
-  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
-  const [account] = accounts;
-  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
-  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
-};
 
 function render(
   audience: MailAudience,
@@ -40,7 +37,9 @@ function render(
     audience,
     language: toLanguage(first?.recipient.language, templates.defaultLanguage),
     timeZone: first?.recipient.timeZone ?? options.operatorTimeZone,
-    selfCareUrl: selfCareLink(templates.selfCareUrl, audience, items),
+    selfCareUrl: templates.selfCareUrl,
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.now === undefined ? {} : { now: options.now }),
     ...(settings ? { settingsUrl: settings } : {}),
     ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
   };

@@ -23,7 +23,7 @@ import { Pipeline } from "./pipeline.js";
 import { type PostgresConnection, PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
-import { templateSource } from "./templates/index.js";
+import { type ClientFacts, templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
 
 /** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
@@ -53,6 +53,12 @@ export function exporterStatus(config: Config): AccountStatusSource | undefined 
   if (!url) return undefined;
   return httpStatusSource(url, auth ? { username: auth.username, password: auth.password ?? "" } : undefined);
 }
+
+/** What upgrade mails say about clients: the exporter's minimum versions (same configuration) and the download pages. */
+export const clientFacts = (config: Config): ClientFacts => ({
+  minimumVersions: config.backup.minimumClientVersions,
+  downloads: config.bridge.templates.clientDownloads,
+});
 
 export interface RunningBridge extends RunningService {
   outbox: OutboxStore;
@@ -103,6 +109,7 @@ export async function startBridge(
         config: next.bridge,
         operatorTimeZone: next.directory.defaults.timeZone,
         builtinTemplates: templateSource(undefined, log),
+        clients: clientFacts(next),
         ...(parts.pauses ? { pauses: parts.pauses } : {}),
         ...(status ? { status } : {}),
       },

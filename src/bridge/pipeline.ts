@@ -26,7 +26,7 @@ import {
   routeUndeliverable,
 } from "./route.js";
 import type { OutboxStore } from "./store.js";
-import type { TemplateSource } from "./templates/index.js";
+import type { ClientFacts, TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
 
 export interface PipelineOptions {
@@ -39,6 +39,8 @@ export interface PipelineOptions {
   pauses?: PauseSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
+  /** Minimum versions and download pages of backup clients, for upgrade mails. */
+  clients?: ClientFacts;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -449,10 +451,11 @@ export class Pipeline {
   }
 
   private composeMail(items: readonly QueuedItem[]): NewMail {
-    const { config, operatorTimeZone, builtinTemplates } = this.options;
+    const { config, operatorTimeZone, builtinTemplates, clients } = this.options;
     return composeMail(items, {
       config,
       operatorTimeZone,
+      ...(clients ? { clients } : {}),
       templates: this.templates,
       builtinTemplates,
       logger: this.logger,

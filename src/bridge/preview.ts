@@ -10,7 +10,7 @@ import { digestOf } from "./digests/content.js";
 import { lastCompletePeriod } from "./digests/period.js";
 import { composeDigest, digestKinds } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
-import { directoryResolver, exporterStatus } from "./index.js";
+import { clientFacts, directoryResolver, exporterStatus } from "./index.js";
 import type { NewMail, QueuedItem, StoredAlert } from "./outbox.js";
 import { presentAnnotations } from "./present.js";
 import { templateSource } from "./templates/index.js";
@@ -105,6 +105,7 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
   const uid = options.account ?? SAMPLE_ACCOUNT;
   let name = sampleNames[options.language];
   let address = `${options.audience}@example.org`;
+  let contact = "customer@example.org";
   let timeZone = config.directory.defaults.timeZone;
   let state = sampleStatus(uid, now);
   if (options.account && sources.directory) {
@@ -113,6 +114,8 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
     const person = [resolved?.person?.givenName, resolved?.person?.surname].filter(Boolean).join(" ");
     if (person) name = person;
     const recipient = resolved?.resolution.recipients.find((r) => r.audience === options.audience);
+    const customer = resolved?.resolution.recipients.find((r) => r.audience === "customer");
+    if (customer) contact = customer.address;
     if (recipient) {
       address = recipient.address;
       timeZone = recipient.timeZone;
@@ -156,7 +159,7 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
       annotations: presentAnnotations(alert, state),
       startsAt: alert.startsAt,
       ...(alert.endsAt ? { endsAt: alert.endsAt } : {}),
-      ...(options.audience === "customer" ? {} : { customerName: name }),
+      ...(options.audience === "customer" ? {} : { customerName: name, customerContact: contact }),
     },
   };
   return item;
@@ -239,6 +242,8 @@ export async function previewMail(
       templates: templateSource(config.bridge.templates.overrideDir, logger),
       builtinTemplates: templateSource(undefined, logger),
       logger,
+      clients: clientFacts(config),
+      now,
     });
   } finally {
     await directory?.close();

@@ -100,7 +100,7 @@ describe("bridge: the present in resolved mails, the grace of running backups", 
     await post(url, payload([resolved]));
     await waitFor("resolution", () => mails.to("anna@example.co.uk").length === 2);
     const text = mails.to("anna@example.co.uk")[1]?.parsed.text ?? "";
-    expect(text).toContain("Storage used now: 5.0 GiB of 10.0 GiB (50%).");
+    expect(text).toContain("Storage used now: 5 GiB of 10 GiB (50%).");
     expect(text).not.toContain("97");
     await bridges.close();
 

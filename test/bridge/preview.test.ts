@@ -68,7 +68,7 @@ describe("preview", () => {
       "reseller",
     ]);
     expect(printed.code, printed.stderr).toBe(0);
-    expect(printed.stdout).toContain("Subject: Sauvegarde 3723702 : espace occupé à 97");
+    expect(printed.stdout).toContain("Subject: Sauvegarde 3723702\u202f: espace occupé à 97");
     const out = path.join(temp.dir, "digest.eml");
     const written = await runCli([
       "preview",
