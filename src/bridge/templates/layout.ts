@@ -47,6 +47,8 @@ export interface HtmlMail {
   /** Anything after the cards: a table, a summary; already HTML. */
   after?: readonly string[];
   footer: readonly string[];
+  /** Room for a table of many columns on a wide screen (the reseller digest). */
+  wide?: boolean;
 }
 
 const font =
@@ -56,19 +58,20 @@ const style = `
 body{margin:0;padding:0;width:100%;-webkit-text-size-adjust:100%;}
 a{color:#1a56b8;}
 .sbm-text{overflow-wrap:anywhere;word-break:break-word;}
-@media (max-width:600px){
+@media (max-width:700px){
   .sbm-outer{padding:12px 8px!important;}
   .sbm-card{padding:16px!important;}
   .sbm-stack,.sbm-stack tbody,.sbm-stack tr,.sbm-stack td{display:block!important;width:auto!important;}
   .sbm-stack thead{display:none!important;}
   .sbm-stack tr{border-top:1px solid #d9dde3;padding:8px 0;}
-  .sbm-stack td{border:0!important;padding:2px 0!important;}
+  .sbm-stack td{border:0!important;padding:2px 0 2px 10px!important;}
+  .sbm-stack td:empty{display:none!important;}
   .sbm-stack td[data-label]::before{content:attr(data-label);font-weight:600;}
 }
 @media (prefers-color-scheme:dark){
   .sbm-body,.sbm-outer{background:#121417!important;}
   .sbm-card{background:#1e2227!important;color:#e6e8eb!important;}
-  .sbm-muted{color:#a7adb5!important;}
+  .sbm-muted{color:#a7adb5!important;border-color:#3a4048!important;}
   .sbm-section{background:#252a30!important;}
   .sbm-stack th,.sbm-stack td{border-color:#3a4048!important;}
   a{color:#8ab4f8!important;}
@@ -104,7 +107,7 @@ export function mailHtml(mail: HtmlMail): string {
     `<body class="sbm-body" style="margin:0;padding:0;background:#eef0f3">`,
     `<div style="display:none;max-height:0;overflow:hidden;opacity:0;mso-hide:all">${escapeHtml(mail.preheader)}${preheaderFiller}</div>`,
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse"><tr><td class="sbm-outer" align="center" style="padding:24px 12px;background:#eef0f3">`,
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;border-collapse:collapse"><tr><td class="sbm-card sbm-text" style="background:#ffffff;color:#1f2328;border-radius:8px;padding:24px;font-family:${font};font-size:16px;line-height:1.5;text-align:left">`,
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:${mail.wide ? 760 : 600}px;border-collapse:collapse"><tr><td class="sbm-card sbm-text" style="background:#ffffff;color:#1f2328;border-radius:8px;padding:24px;font-family:${font};font-size:16px;line-height:1.5;text-align:left">`,
     paragraph(mail.greeting),
     ...mail.intro.map(paragraph),
     ...mail.cards.map(card),
@@ -119,23 +122,24 @@ export function mailHtml(mail: HtmlMail): string {
 /** A table that is a table on a wide screen and one block per row on a phone, each cell with its column's name. */
 export function stackingTable(
   columns: readonly string[],
-  rows: readonly { cells: readonly string[]; tone?: Tone }[],
+  /** `link`: the page the row's first cell (its name) opens. */
+  rows: readonly { cells: readonly string[]; tone?: Tone; link?: string }[],
   language: Language,
 ): string {
   const colon = language === "fr" ? "\u202f: " : ": ";
   const th = columns
     .map(
       (c) =>
-        `<th scope="col" style="text-align:left;padding:6px 8px;border-bottom:2px solid #d9dde3;font-size:13px">${escapeHtml(c)}</th>`,
+        `<th scope="col" style="text-align:left;padding:6px 8px;border-bottom:2px solid #d9dde3;font-size:13px;overflow-wrap:normal;word-break:normal">${escapeHtml(c)}</th>`,
     )
     .join("");
   const tr = rows
     .map(
       (r) =>
-        `<tr>${r.cells
+        `<tr${r.tone ? ` style="border-left:4px solid ${toneColour[r.tone]}"` : ""}>${r.cells
           .map(
             (cell, i) =>
-              `<td${cell === "" ? "" : ` data-label="${escapeHtml(`${columns[i] ?? ""}${colon}`)}"`} style="padding:6px 8px;border-bottom:1px solid #d9dde3;vertical-align:top${i === 0 && r.tone ? `;border-left:4px solid ${toneColour[r.tone]}` : ""}">${escapeHtml(cell)}</td>`,
+              `<td${cell === "" ? "" : ` data-label="${escapeHtml(`${columns[i] ?? ""}${colon}`)}"`} style="padding:6px 8px;border-bottom:1px solid #d9dde3;vertical-align:top;overflow-wrap:normal;word-break:normal${i === 0 ? ";white-space:nowrap" : ""}">${i === 0 && r.link ? `<a href="${escapeHtml(r.link)}">${escapeHtml(cell)}</a>` : escapeHtml(cell)}</td>`,
           )
           .join("")}</tr>`,
     )
