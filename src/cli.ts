@@ -29,8 +29,11 @@ import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 import { type RunningExporter, startExporter } from "./exporter/index.js";
 import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
 import {
+  existingSelfcareStore,
   explainPersonCommand,
+  explainUnsubscriptions,
   openSelfcareStore,
+  resubscribeCommand,
   type SelfcareStore,
   startSelfcare,
 } from "./selfcare/index.js";
@@ -102,9 +105,10 @@ const serve = (parts: readonly Part[]) => () =>
         return exporter;
       },
       bridge: async () => {
-        const pauses = sharedStore();
+        const selfcare = sharedStore();
         bridge = await startBridge(config, logger, {
-          pauses: (accounts, at) => pauses.activePauses(accounts, at),
+          pauses: (accounts, at) => selfcare.activePauses(accounts, at),
+          unsubscriptions: (addresses) => selfcare.activeUnsubscriptions(addresses),
           ...(exporter ? { status: exporter.status } : {}),
         });
         return bridge;
@@ -192,7 +196,33 @@ program
         process.stderr.write("explain: name account uids, or --person <uid>\n");
         return 2;
       }
-      return explainCommand(config, uids);
+      const store = existingSelfcareStore(config);
+      try {
+        return await explainCommand(config, uids, undefined, store && explainUnsubscriptions(store));
+      } finally {
+        await store?.close();
+      }
+    }),
+  );
+
+program
+  .command("resubscribe")
+  .description(
+    "undo an unsubscription (made through the link in a mail; `explain` shows their ids): the address gets those mails again",
+  )
+  .argument("<id>", "the unsubscription's id")
+  .action(
+    withConfig(async (config, id: string) => {
+      const store = existingSelfcareStore(config);
+      if (!store) {
+        process.stderr.write(`resubscribe: no outbox at ${config.bridge.outbox}: nobody unsubscribed\n`);
+        return 1;
+      }
+      try {
+        return await resubscribeCommand(store, Number(id));
+      } finally {
+        await store.close();
+      }
     }),
   );
 

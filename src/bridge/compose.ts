@@ -10,6 +10,7 @@ import {
   type TemplateSource,
   toLanguage,
 } from "./templates/index.js";
+import { unsubscribeUrl } from "./unsubscribe.js";
 
 export interface ComposeOptions {
   config: BridgeConfig;
@@ -21,9 +22,27 @@ export interface ComposeOptions {
   logger: Logger;
   /** Minimum versions and download pages of backup clients, for upgrade mails. */
   clients?: ClientFacts;
-  /** When the mail is written (ms); default now. */
+  /**
+   * When the mail is composed (Unix ms): "for 3 days" counts to it, and its unsubscribe link works for
+   * `unsubscribe.linkDays` from then. Default now.
+   */
   now?: number;
 }
+
+/**
+ * Where replies to a customer's or reseller's mail go: the reseller's support address when every item
+ * names the same one, else the operator's; operators' own mails have none.
+ */
+export const replyAddress = (
+  audience: MailAudience,
+  items: readonly QueuedItem[],
+  operatorSupport: string | undefined,
+): string | undefined => {
+  if (audience === "operator") return undefined;
+  const named = new Set(items.map((i) => i.entry.support));
+  const [only] = named;
+  return named.size === 1 && only !== undefined ? only : operatorSupport;
+};
 
 function render(
   audience: MailAudience,
@@ -42,6 +61,7 @@ function render(
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(settings ? { settingsUrl: settings } : {}),
     ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
+    stillOpen: items.flatMap((i) => i.stillOpen ?? []),
   };
   const entries = items.map((i) => i.entry);
   try {
@@ -73,12 +93,22 @@ export function composeMail(items: readonly QueuedItem[], options: ComposeOption
     rendered.subject,
     items.map((i) => i.thread),
   );
+  // Operators cannot unsubscribe from the alerts they run the service with.
+  const unsubscribe =
+    recipient.audience === "operator"
+      ? undefined
+      : unsubscribeUrl(
+          options.config,
+          recipient.address,
+          account !== undefined && accounts.length === 1 ? `alerts:${account}` : "alerts",
+          options.now ?? Date.now(),
+        );
   const list = listHeaders({
     audience: recipient.audience,
     language: toLanguage(recipient.language, defaultLanguage),
     domain: mailDomain(options.config.smtp.from),
-    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
-    ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    replyTo: replyAddress(recipient.audience, items, options.config.replyTo),
+    ...(unsubscribe ? { unsubscribe } : {}),
   });
   return {
     recipient,

@@ -23,8 +23,8 @@ export interface WebhookDeps {
   logger: Logger;
   /** Called after a notification is committed, to start processing it. */
   accepted(): void;
-  /** Readiness: the outbox can write and the pipeline runs. */
-  ready(): Promise<boolean>;
+  /** Readiness: why the instance cannot work now (the outbox cannot write, the pipeline is stuck), or undefined. */
+  notReady(): Promise<string | undefined>;
 }
 
 const answer = (res: Response, status: number, error: string) =>
@@ -39,8 +39,9 @@ export function createApp(deps: WebhookDeps): express.Express {
     res.type("text/plain").send("ok\n");
   });
   app.get("/readyz", async (_req, res) => {
-    if (await deps.ready()) res.type("text/plain").send("ready\n");
-    else res.status(503).type("text/plain").send("outbox not writable\n");
+    const reason = await deps.notReady();
+    if (reason === undefined) res.type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send(`not ready: ${reason}\n`);
   });
   app.get("/metrics", async (_req, res, next) => {
     try {
@@ -90,6 +91,11 @@ export function createApp(deps: WebhookDeps): express.Express {
         logger.error({ err: error }, "outbox cannot store the notification");
         return answer(res, 503, "outbox cannot store the notification; retry later");
       }
+      if (parsed.refused.length > 0)
+        logger.warn(
+          { refused: parsed.refused, groupKey: parsed.value.groupKey },
+          "webhook alerts refused for their recipients: they go to the operators as undeliverable",
+        );
       if (parsed.notes.length > 0)
         logger.warn(
           { notes: parsed.notes, groupKey: parsed.value.groupKey },
@@ -108,11 +114,8 @@ export function createApp(deps: WebhookDeps): express.Express {
         "accepted",
       );
       deps.accepted();
-      res.json({
-        status: "accepted",
-        ...result,
-        ...(parsed.notes.length > 0 ? { notes: parsed.notes } : {}),
-      });
+      const notes = [...parsed.refused, ...parsed.notes];
+      res.json({ status: "accepted", ...result, ...(notes.length > 0 ? { notes } : {}) });
     },
   );
 

@@ -12,11 +12,11 @@ import {
   sameSettings,
   warnRestartOnly,
 } from "../service.js";
+import type { MigrationReport } from "../store/migrations.js";
 import { DigestScheduler } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
-import type { MigrationReport } from "./migrations.js";
 import { type HistoryRow, SqliteOutbox } from "./outbox.js";
 import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
@@ -25,6 +25,7 @@ import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
 import { type ClientFacts, templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
+import type { UnsubscriptionSource } from "./unsubscribe.js";
 
 /** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
 export const directoryResolver =
@@ -37,6 +38,8 @@ export interface BridgeParts {
   resolver?: RecipientResolver;
   /** Paused accounts, whose customer and reseller mails are suppressed. */
   pauses?: PauseSource;
+  /** Addresses unsubscribed through the one-click links of mails (the self-care store's). */
+  unsubscriptions?: UnsubscriptionSource;
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
 }
@@ -111,6 +114,7 @@ export async function startBridge(
         builtinTemplates: templateSource(undefined, log),
         clients: clientFacts(next),
         ...(parts.pauses ? { pauses: parts.pauses } : {}),
+        ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         ...(status ? { status } : {}),
       },
     );
@@ -121,7 +125,14 @@ export async function startBridge(
     const status = parts.status ?? exporterStatus(next);
     const { resellers, customers } = next.bridge.digests;
     return status && (resellers || customers)
-      ? new DigestScheduler({ config: next.bridge, store: outbox, status, resolver, logger: log })
+      ? new DigestScheduler({
+          config: next.bridge,
+          store: outbox,
+          status,
+          resolver,
+          logger: log,
+          ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
+        })
       : undefined;
   };
   let digests = digestsFor(config);
@@ -141,7 +152,7 @@ export async function startBridge(
       metrics,
       logger: log,
       accepted: () => pipeline.wake(),
-      ready: () => pipeline.ready(),
+      notReady: () => pipeline.notReady(),
     });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
@@ -281,8 +292,8 @@ export async function migrateOutbox(bridge: BridgeConfig): Promise<MigrationRepo
   return outbox.migration;
 }
 
-export type { MigrationReport } from "./migrations.js";
-export { SchemaVersionError } from "./migrations.js";
+export type { MigrationReport } from "../store/migrations.js";
+export { SchemaVersionError } from "../store/migrations.js";
 export type { HistoryRow } from "./outbox.js";
 export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";
@@ -291,3 +302,15 @@ export type { PostgresConnection } from "./postgres.js";
 export { createPool } from "./postgres.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
 export type { OutboxStore } from "./store.js";
+export {
+  type ClaimCheck,
+  checkClaim,
+  isStream,
+  type Stream,
+  streamAccount,
+  streamText,
+  type UnsubscribeClaim,
+  type Unsubscription,
+  type UnsubscriptionSource,
+  unsubscribedReason,
+} from "./unsubscribe.js";

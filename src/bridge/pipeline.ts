@@ -16,9 +16,10 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
-import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
+import { heldUntil, needsPresentState, type PresentVerdict, presentVerdict } from "./present.js";
 import {
   type AccountLookup,
+  lookUpBisecting,
   needsDirectory,
   type RecipientResolver,
   type RouteOptions,
@@ -28,6 +29,7 @@ import {
 import type { OutboxStore } from "./store.js";
 import type { ClientFacts, TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
+import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -37,6 +39,8 @@ export interface PipelineOptions {
   builtinTemplates: TemplateSource;
   /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
   pauses?: PauseSource;
+  /** Addresses that unsubscribed (one-click links in mails); without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
   /** Minimum versions and download pages of backup clients, for upgrade mails. */
@@ -59,16 +63,23 @@ const pruneIntervalMs = 3600_000;
 const pruneBatch = 500;
 /** At shutdown, mails in flight get this long to finish before their connections are closed. */
 const stopGraceMs = 5000;
+/**
+ * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
+ * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
+ */
+export const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
-    : reason
-        .replace(/"(?:[^"\\]|\\.)*"/g, "")
-        .replace(/[0-9]+/g, "")
-        .replace(/\s+/g, " ")
-        .trim() || "unknown";
+    : reason.startsWith("unsubscribed: ")
+      ? "unsubscribed"
+      : reason
+          .replace(/"(?:[^"\\]|\\.)*"/g, "")
+          .replace(/[0-9]+/g, "")
+          .replace(/\s+/g, " ")
+          .trim() || "unknown";
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -127,6 +138,9 @@ export class Pipeline {
   private readonly stopping = new AbortController();
   /** When the relay last took a mail (ms): evidence that a refused recipient is refused for itself. */
   private relayAcceptedAt = Number.NEGATIVE_INFINITY;
+  /** Rounds failed in a row, and since when and why they keep failing once they count as stalled. */
+  private failedRounds = 0;
+  private stalled: { since: number; error: string } | undefined;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -238,14 +252,56 @@ export class Pipeline {
     };
   }
 
-  /** Readiness: the store took a real write and every ended send is recorded. */
-  async ready(): Promise<boolean> {
+  /**
+   * Readiness: why this instance cannot work now, or undefined when it can: the store takes a real
+   * write, every ended send is recorded, and the rounds do not keep failing.
+   */
+  async notReady(): Promise<string | undefined> {
     try {
       await this.outbox.probe(Date.now());
-      return this.unrecorded.length === 0;
-    } catch {
-      return false;
+    } catch (error) {
+      return `outbox not writable: ${errorText(error)}`;
     }
+    if (this.unrecorded.length > 0) return `${this.unrecorded.length} sent mails not recorded yet`;
+    if (this.stalled)
+      return `routing rounds failing since ${new Date(this.stalled.since).toISOString()}: ${this.stalled.error}`;
+    return undefined;
+  }
+
+  /**
+   * A round failed: its claims go back to the store at once, so an instance that keeps failing holds
+   * no work; after {@link stalledAfterRounds} in a row it reports not ready, until a round succeeds.
+   */
+  private async roundFailed(error: unknown): Promise<void> {
+    this.metrics.pipelineRoundsFailed.inc();
+    this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+    try {
+      await this.outbox.abandonClaims();
+    } catch (releaseError) {
+      this.logger.warn(
+        { err: releaseError },
+        "the failed round's claims could not be given back: they lapse",
+      );
+    }
+    this.failedRounds++;
+    if (this.failedRounds < stalledAfterRounds || this.stalled) return;
+    this.stalled = { since: Date.now(), error: errorText(error) };
+    this.metrics.pipelineStalled.set(1);
+    this.logger.error(
+      { err: error, rounds: this.failedRounds },
+      "bridge pipeline cannot make progress: not ready, and its alerts are left to other instances",
+    );
+  }
+
+  private roundSucceeded(): void {
+    this.failedRounds = 0;
+    if (!this.stalled) return;
+    this.logger.warn(
+      { since: new Date(this.stalled.since).toISOString() },
+      "bridge pipeline rounds succeed again",
+    );
+    this.stalled = undefined;
+    this.metrics.pipelineStalled.set(0);
   }
 
   private async loop(
@@ -260,10 +316,11 @@ export class Pipeline {
         busy = await round();
       } catch (error) {
         // Whatever broke (a full disk, a locked outbox), the work stays in the outbox: pause, then retry.
-        this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+        await this.roundFailed(error);
         await alarm.sleep(maxIdleMs);
         continue;
       }
+      this.roundSucceeded();
       if (this.stopped) break;
       if (busy) continue;
       const next = await nextDue().catch(() => undefined);
@@ -286,48 +343,46 @@ export class Pipeline {
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
-  /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
+  /**
+   * Stage 1: route due alerts; one batched directory lookup for all their accounts, bisected when it
+   * fails, so that the alerts of an account whose look-up fails wait alone.
+   */
   private async route(now: number): Promise<number> {
     const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
-    const alerts = await this.hold(due, now);
+    const present = await this.presentState(await this.hold(due, now));
+    const alerts = await this.holdContradicted(present, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
-    let ready: StoredAlert[] = alerts;
-    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    /** Why the look-up of an account failed, by uid. */
+    let failed = new Map<string, string>();
     if (uids.length > 0) {
       try {
-        lookup = await this.resolver(uids);
+        const bisected = await lookUpBisecting(this.resolver, uids);
+        lookup = bisected;
+        failed = bisected.failed;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const retry = this.options.config.retry;
-        const maxAgeMs = retry.maxAgeHours * 3600_000;
-        const waiting = alerts.filter((a) => needsDirectory(a) && now - a.receivedAt < maxAgeMs);
-        ready = alerts.filter((a) => !needsDirectory(a));
-        for (const alert of alerts)
-          if (needsDirectory(alert) && now - alert.receivedAt >= maxAgeMs)
-            undeliverable.push({
-              alert,
-              reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
-            });
-        this.metrics.directoryErrors.inc();
-        this.logger.warn(
-          { err: message, alerts: waiting.length, givenUp: undeliverable.length },
-          "directory lookup failed: the alerts stay in the outbox and are retried",
-        );
-        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        const message = errorText(error);
+        failed = new Map(uids.map((uid) => [uid, message]));
       }
     }
-    const present = await this.presentState(ready);
+    const lookUpFailed = (alert: StoredAlert): alert is StoredAlert & { account: string } =>
+      needsDirectory(alert) && failed.has(alert.account);
+    const ready = alerts.filter((alert) => !lookUpFailed(alert));
+    const undeliverable =
+      failed.size > 0 ? await this.waitForDirectory(alerts.filter(lookUpFailed), failed, now) : [];
     const paused = await this.pausedAccounts(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id));
+      const verdict = present.get(alert) ?? presentVerdict(alert, undefined);
+      const items = this.routeOne(alert, lookup, verdict, problems.get(alert.id));
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
       };
     });
+    const unsubscribed = await this.unsubscribed(routed.flatMap((r) => r.items));
+    for (const r of routed) r.items = applyUnsubscriptions(r.items, r.alert.account, unsubscribed);
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
         { alert: alert.id, account: alert.account, task: alert.task, reason },
@@ -338,6 +393,44 @@ export class Pipeline {
     await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
+  }
+
+  /**
+   * Alerts whose account's look-up failed wait with the `retry.*` backoff; those waiting longer than
+   * `retry.maxAgeHours` are returned, to go to the operators as undeliverable.
+   */
+  private async waitForDirectory(
+    alerts: ReadonlyArray<StoredAlert & { account: string }>,
+    failed: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<Array<{ alert: StoredAlert; reason: string }>> {
+    const retry = this.options.config.retry;
+    const maxAgeMs = retry.maxAgeHours * 3600_000;
+    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    const waiting = new Map<string, StoredAlert[]>();
+    for (const alert of alerts) {
+      const message = failed.get(alert.account) ?? "";
+      if (now - alert.receivedAt >= maxAgeMs)
+        undeliverable.push({
+          alert,
+          reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
+        });
+      else waiting.set(message, [...(waiting.get(message) ?? []), alert]);
+    }
+    this.metrics.directoryErrors.inc();
+    this.logger.warn(
+      {
+        err: [...waiting.keys()].join("; "),
+        accounts: [...failed.keys()].slice(0, 10),
+        failedAccounts: failed.size,
+        alerts: alerts.length - undeliverable.length,
+        givenUp: undeliverable.length,
+      },
+      "directory lookup failed: the alerts of these accounts stay in the outbox and are retried",
+    );
+    for (const [message, group] of waiting)
+      await this.outbox.defer(group, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+    return undeliverable;
   }
 
   /** Schedule warnings about running backups wait for the grace period; the others are returned. */
@@ -358,20 +451,56 @@ export class Pipeline {
     return alerts.filter((alert) => !until.has(alert));
   }
 
-  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
-  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+  /**
+   * What each alert's mail may say of the present: the exporter's state of the accounts of resolved
+   * alerts is read once per round; when it cannot be read, those mails say only what is certain.
+   */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<StoredAlert, PresentVerdict>> {
     const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
     const source = this.options.status;
-    if (!source || uids.length === 0) return new Map();
-    try {
-      return await source.accounts(uids);
-    } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        "exporter state not readable: resolved mails say nothing numeric",
-      );
-      return new Map();
+    let states = new Map<string, AccountStatus>();
+    if (source && uids.length > 0) {
+      try {
+        states = await source.accounts(uids);
+      } catch (error) {
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "exporter state not readable: resolved mails say only that the problem is no longer reported",
+        );
+      }
     }
+    return new Map(
+      alerts.map((alert) => [alert, presentVerdict(alert, states.get(alert.account ?? ""))] as const),
+    );
+  }
+
+  /**
+   * A resolution the present state contradicts waits (recorded as `held (…)` in the history) and is
+   * checked again; after `resolvedHold.maxHours` it is routed, and routing mails it to nobody.
+   * Returns the alerts to route now.
+   */
+  private async holdContradicted(
+    verdicts: ReadonlyMap<StoredAlert, PresentVerdict>,
+    now: number,
+  ): Promise<StoredAlert[]> {
+    const { recheckSeconds, maxHours } = this.options.config.resolvedHold;
+    const ready: StoredAlert[] = [];
+    for (const [alert, verdict] of verdicts) {
+      if (verdict.kind !== "persists" || now - alert.receivedAt >= maxHours * 3600_000) {
+        ready.push(alert);
+        continue;
+      }
+      this.logger.info(
+        { alert: alert.id, account: alert.account, task: alert.task, why: verdict.why },
+        "resolution held: the exporter's state still shows the problem",
+      );
+      await this.outbox.defer(
+        [alert],
+        () => now + recheckSeconds * 1000,
+        `held until the exporter's state shows the problem solved: ${verdict.why}`,
+      );
+    }
+    return ready;
   }
 
   /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
@@ -381,16 +510,40 @@ export class Pipeline {
     return this.options.pauses(accounts, Date.now());
   }
 
+  /** The unsubscriptions of these items' recipients; a store that cannot answer fails the round, so nobody unsubscribed is mailed. */
+  private async unsubscribed(items: readonly RoutedItem[]): Promise<Unsubscription[]> {
+    const addresses = [
+      ...new Set(
+        items.flatMap((i) =>
+          i.kind === "queued" && i.recipient.audience !== "operator" ? [i.recipient.address] : [],
+        ),
+      ),
+    ];
+    if (!this.options.unsubscriptions || addresses.length === 0) return [];
+    return this.options.unsubscriptions(addresses);
+  }
+
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */
   private routeOne(
     alert: StoredAlert,
     lookup: AccountLookup | undefined,
-    present: AccountStatus | undefined,
+    verdict: PresentVerdict,
     problem: ProblemState | undefined,
   ): RoutedItem[] {
     try {
-      const current = { ...alert, annotations: presentAnnotations(alert, present) };
-      return routeAlert(current, lookup, this.routeOptions, problem);
+      const annotations = verdict.kind === "persists" ? {} : verdict.annotations;
+      const items = routeAlert({ ...alert, annotations }, lookup, this.routeOptions, problem);
+      if (verdict.kind === "persists") {
+        const reason = `the exporter's state still shows the problem after ${this.options.config.resolvedHold.maxHours} h: ${verdict.why}`;
+        return items.map((item) =>
+          item.kind === "queued"
+            ? { kind: "suppressed", audience: item.recipient.audience, reason, entry: item.entry }
+            : item,
+        );
+      }
+      if (verdict.kind === "confirmed") return items;
+      const resolution = verdict.kind;
+      return items.map((item) => ({ ...item, entry: { ...item.entry, resolution } }));
     } catch (error) {
       const reason = `routing failed: ${errorText(error)}`;
       this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");

@@ -18,6 +18,7 @@ import {
   pausePage,
   settingsPage,
   stylesheet,
+  unsubscribePage,
 } from "./pages.js";
 import { type Portal, PortalError } from "./portal.js";
 import { type SettingValues, settingValuesSchema } from "./settings.js";
@@ -252,6 +253,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       pauses: details.pauses,
       ...(details.activePause ? { activePause: details.activePause } : {}),
       audit: details.audit,
+      unsubscriptions: details.unsubscriptions,
     });
   });
   api.put("/accounts/:uid/settings", requireApiSession, async (req, res) => {
@@ -272,6 +274,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
   api.delete("/accounts/:uid/pauses/:id", requireApiSession, async (req, res) => {
     const uid = accountParam(req, res);
     res.json(await portal.endPause(auth(res).scope, uid, Number(req.params.id)));
+  });
+  api.delete("/accounts/:uid/unsubscriptions/:id", requireApiSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    res.json(await portal.endUnsubscription(auth(res).scope, uid, Number(req.params.id)));
   });
   api.get("/resellers/:uid/settings", requireApiSession, async (req, res) => {
     const { reseller, audit } = await portal.resellerSettings(auth(res).scope, String(req.params.uid));
@@ -364,6 +370,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       unchanged: "settings.unchanged",
       paused: "pause.saved",
       ended: "pause.ended",
+      resubscribed: "unsubscribe.resubscribed",
     };
     return typeof saved === "string" && keys[saved] ? { kind: "ok", key: keys[saved] } : undefined;
   };
@@ -436,6 +443,66 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     await portal.endPause(auth(res).scope, uid, Number(req.params.id));
     res.redirect(303, `/accounts/${encodeURIComponent(uid)}?done=ended`);
   });
+  app.post("/accounts/:uid/unsubscriptions/:id/end", form, requirePageSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    await portal.endUnsubscription(auth(res).scope, uid, Number(req.params.id));
+    res.redirect(303, `/accounts/${encodeURIComponent(uid)}?done=resubscribed`);
+  });
+
+  // One-click unsubscribing (RFC 8058): the signed token is the authentication, so neither a session
+  // nor a CSRF token is asked for. A GET only asks (link scanners follow links); a POST with
+  // `List-Unsubscribe=One-Click` (form-urlencoded or multipart, as mail clients send it) unsubscribes.
+  const unsubscribeContext = (req: Request) =>
+    context(undefined, undefined, acceptLanguage(req.get("accept-language"), defaultLanguage));
+  /** The link's claim, or the page saying why it does not work (400) and undefined. */
+  const linkClaim = (req: Request, res: Response) => {
+    const check = portal.checkUnsubscribeLink(String(req.params.token));
+    if (check.ok) return check.claim;
+    res
+      .status(400)
+      .type("html")
+      .send(
+        unsubscribePage(unsubscribeContext(req), {
+          kind: "refused",
+          why: check.reason === "expired" ? "expired" : "invalid",
+        }),
+      );
+    return undefined;
+  };
+  app.get("/unsubscribe/:token", (req, res) => {
+    const claim = linkClaim(req, res);
+    if (!claim) return;
+    res.type("html").send(
+      unsubscribePage(unsubscribeContext(req), {
+        kind: "confirm",
+        token: String(req.params.token),
+        address: claim.address,
+        stream: claim.stream,
+      }),
+    );
+  });
+  app.post("/unsubscribe/:token", express.raw({ type: () => true, limit: "4kb" }), async (req, res) => {
+    const claim = linkClaim(req, res);
+    if (!claim) return;
+    if (!(await isOneClick(req))) {
+      const page = unsubscribeContext(req);
+      page.notice = { kind: "error", text: pageText(page.language, "unsubscribe.confirm") };
+      const confirm = { token: String(req.params.token), address: claim.address, stream: claim.stream };
+      return void res
+        .status(400)
+        .type("html")
+        .send(unsubscribePage(page, { kind: "confirm", ...confirm }));
+    }
+    const unsubscription = await portal.unsubscribe(claim);
+    res.type("html").send(
+      unsubscribePage(unsubscribeContext(req), {
+        kind: "done",
+        address: unsubscription.address,
+        stream: unsubscription.stream,
+      }),
+    );
+  });
+
   app.get("/resellers/:uid/settings", requirePageSession, async (req, res) => {
     const { reseller, audit } = await portal.resellerSettings(auth(res).scope, String(req.params.uid));
     res
@@ -504,6 +571,21 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
 }
 
 const pageText = (language: Language, key: MessageKey): string => translator(language)(key);
+
+/** Whether a raw request body is RFC 8058's `List-Unsubscribe=One-Click`, form-urlencoded or multipart. */
+async function isOneClick(req: Request): Promise<boolean> {
+  const body: unknown = req.body;
+  if (!Buffer.isBuffer(body)) return false;
+  try {
+    const fields = await new Response(body, {
+      headers: { "content-type": req.get("content-type") ?? "application/x-www-form-urlencoded" },
+    }).formData();
+    return fields.get("List-Unsubscribe") === "One-Click";
+  } catch {
+    // Neither form encoding, or a malformed one.
+    return false;
+  }
+}
 
 const invalidText = (language: Language, issues: z.core.$ZodIssue[]): string =>
   translator(language)("error.invalid", { problems: issues.map((issue) => issue.message).join("; ") });

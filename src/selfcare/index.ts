@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import {
   accountHistory,
   createPool,
@@ -18,7 +19,7 @@ import { alertmanagerSilences } from "./silences.js";
 import { type SelfcareStore, SqliteSelfcareStore } from "./store.js";
 
 export type { Grant, PortalPerson, Scope } from "./access.js";
-export { explainPersonCommand } from "./explain.js";
+export { explainPersonCommand, explainUnsubscriptions, resubscribeCommand } from "./explain.js";
 export type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
 export { SqliteSelfcareStore } from "./store.js";
 
@@ -40,10 +41,17 @@ export interface RunningSelfcare extends RunningService {
  * database of a `postgres://` outbox (shared by every bridge instance and portal).
  */
 export function openSelfcareStore(config: Config): SelfcareStore {
+  const migrate = config.bridge.migrateAtStart;
   if (isPostgresUrl(config.bridge.outbox))
-    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)));
-  return new SqliteSelfcareStore(config.bridge.outbox);
+    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)), { migrate });
+  return new SqliteSelfcareStore(config.bridge.outbox, { migrate });
 }
+
+/** The self-care store for a command that only reads or undoes: none while a SQLite outbox does not exist yet. */
+export const existingSelfcareStore = (config: Config): SelfcareStore | undefined =>
+  isPostgresUrl(config.bridge.outbox) || existsSync(config.bridge.outbox)
+    ? openSelfcareStore(config)
+    : undefined;
 
 /**
  * The bridge's history read from its outbox file; before the bridge first ran (no outbox yet, or one

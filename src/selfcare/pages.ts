@@ -1,4 +1,5 @@
 import type { HistoryRow } from "../bridge/index.js";
+import { type Stream, streamAccount, type Unsubscription } from "../bridge/unsubscribe.js";
 import type { Language, SettingBounds } from "../config/index.js";
 import type { EffectiveSetting, Recipient, SettingName } from "../directory/index.js";
 import type { AccountStatus, HostStatus } from "../exporter/index.js";
@@ -231,6 +232,74 @@ ${history.map((h) => html`<tr><td>${when(h.at)}</td><td>${h.task} (${h.status})<
 </tbody></table>`;
 }
 
+/** The mails a stream stands for, as a recipient reads it. */
+const streamName = (t: Translate, stream: Stream): string => {
+  const uid = streamAccount(stream);
+  return uid !== undefined
+    ? t("stream.account", { uid })
+    : t(stream === "alerts" ? "stream.alerts" : "stream.digest");
+};
+
+function unsubscriptionTable(
+  t: Translate,
+  context: PageContext,
+  path: string,
+  unsubscriptions: readonly Unsubscription[],
+  when: (v: number) => string,
+) {
+  if (unsubscriptions.length === 0) return "";
+  return html`<h3>${t("account.unsubscribed")}</h3>
+<table><thead><tr><th scope="col">${t("col.recipient")}</th><th scope="col">${t("col.mails")}</th><th scope="col">${t("col.since")}</th><th scope="col"><span class="visually-hidden">${t("account.resubscribe")}</span></th></tr></thead><tbody>
+${unsubscriptions.map(
+  (u) =>
+    html`<tr><td>${u.address}</td><td>${streamName(t, u.stream)}</td><td>${when(u.createdAt)}</td><td><form method="post" action="${path}/unsubscriptions/${u.id}/end">${csrfField(context)}<button type="submit">${t("account.resubscribe")}</button></form></td></tr>`,
+)}</tbody></table>`;
+}
+
+/**
+ * The page of a one-click unsubscribe link: the question with its button (a GET changes nothing, as
+ * link scanners follow links), what happened, or why the link does not work.
+ */
+export function unsubscribePage(
+  context: PageContext,
+  state:
+    | { kind: "confirm"; token: string; address: string; stream: Stream }
+    | { kind: "done"; address: string; stream: Stream }
+    | { kind: "refused"; why: "expired" | "invalid" },
+): string {
+  const t = translator(context.language);
+  if (state.kind === "refused")
+    return layout(
+      context,
+      t("unsubscribe.heading"),
+      html`<h1>${t("unsubscribe.heading")}</h1>
+<p role="alert">${t(state.why === "expired" ? "unsubscribe.expired" : "unsubscribe.invalid")}</p>
+<p><a href="/login">${t("login.heading")}</a></p>`,
+    );
+  const values = { address: state.address, stream: streamName(t, state.stream) };
+  if (state.kind === "done")
+    return layout(
+      context,
+      t("unsubscribe.doneHeading"),
+      html`<h1>${t("unsubscribe.doneHeading")}</h1>
+<p>${t("unsubscribe.done", values)}</p>
+<p>${t("unsubscribe.undo")}</p>
+<p><a href="/login">${t("login.heading")}</a></p>`,
+    );
+  // The action is the token itself, relative to this page: it works under any path prefix of the portal.
+  return layout(
+    context,
+    t("unsubscribe.heading"),
+    html`<h1>${t("unsubscribe.heading")}</h1>
+<p>${t("unsubscribe.question", values)}</p>
+<p>${t("unsubscribe.why")}</p>
+<form method="post" action="${state.token}" class="unsubscribe">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<p><button type="submit">${t("unsubscribe.button")}</button></p>
+</form>`,
+  );
+}
+
 export function accountPage(context: PageContext, details: AccountDetails): string {
   const t = translator(context.language);
   const f = formats(context.language, context.timeZone);
@@ -254,7 +323,8 @@ ${settingOrder.map((name) => {
 ${found.resolution.recipients.map((r) => html`<tr><td>${r.address}</td><td>${t(`audience.${r.audience}` as MessageKey)}</td><td>${recipientWhy(t, r)}</td></tr>`)}
 </tbody></table>`
       }
-${found.resolution.notInformed.length > 0 ? html`<h3>${t("account.notInformed")}</h3><ul>${found.resolution.notInformed.map((n) => html`<li>${t(`audience.${n.audience}` as MessageKey)} ${n.uid}: ${n.reason}</li>`)}</ul>` : ""}`
+${found.resolution.notInformed.length > 0 ? html`<h3>${t("account.notInformed")}</h3><ul>${found.resolution.notInformed.map((n) => html`<li>${t(`audience.${n.audience}` as MessageKey)} ${n.uid}: ${n.reason}</li>`)}</ul>` : ""}
+${unsubscriptionTable(t, context, path, details.unsubscriptions, f.dateTime)}`
     : "";
   const pauses =
     details.pauses.length === 0

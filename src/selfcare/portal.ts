@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { HistoryRow } from "../bridge/index.js";
+import {
+  accountStreams,
+  type ClaimCheck,
+  checkClaim,
+  type Stream,
+  streamAccount,
+  type UnsubscribeClaim,
+  type Unsubscription,
+} from "../bridge/unsubscribe.js";
 import type { Config } from "../config/index.js";
 import { type AccountRecipients, type Directory, lookUpAccounts } from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
@@ -58,6 +67,8 @@ export interface AccountDetails {
   pauses: Pause[];
   activePause?: Pause;
   audit: AuditEntry[];
+  /** Unsubscriptions in force of this account's recipients from mails about it (or from digests). */
+  unsubscriptions: Unsubscription[];
   /** Resellers of this account whose defaults this person may edit. */
   editableResellers: string[];
 }
@@ -71,6 +82,34 @@ export class PortalError extends Error {
     super(message);
     this.name = "PortalError";
   }
+}
+
+/** The audit trail an address's choices go to when they are not about one account. */
+const addressTarget = (address: string): string => `mail:${address}`;
+
+/** An unsubscription from one account's alerts is in that account's trail; others in the address's. */
+const auditTarget = (u: Pick<Unsubscription, "address" | "stream">): string =>
+  streamAccount(u.stream) ?? addressTarget(u.address);
+
+/** Undo an unsubscription in force, audited as done by `by`; undefined when there is none with this id. */
+export async function resubscribe(
+  store: Pick<SelfcareStore, "endUnsubscription" | "appendAudit">,
+  id: number,
+  by: string,
+  now: number,
+): Promise<Unsubscription | undefined> {
+  const ended = await store.endUnsubscription(id, by, now);
+  if (ended)
+    await store.appendAudit([
+      {
+        at: now,
+        personUid: by,
+        target: auditTarget(ended),
+        action: "unsubscribe undone",
+        oldValue: ended.stream,
+      },
+    ]);
+  return ended;
 }
 
 export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
@@ -279,7 +318,7 @@ export class Portal {
       ...this.config.directory,
       directory: this.parts.directory,
     };
-    const [lookup, states, history, pauses, audit] = await Promise.all([
+    const [lookup, states, history, pauses, accountAudit] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
       this.states([uid]),
       this.parts.history(uid, 50),
@@ -287,6 +326,7 @@ export class Portal {
       this.parts.store.audit(uid, 50),
     ]);
     const found = lookup.found.get(uid);
+    const { unsubscriptions, audit } = await this.recipientsChoices(uid, found, accountAudit);
     const status = states.get(uid);
     const now = Date.now();
     const activePause = pauses.find((p) => p.endedAt === undefined && p.createdAt <= now && p.until > now);
@@ -300,8 +340,87 @@ export class Portal {
       pauses,
       ...(activePause ? { activePause } : {}),
       audit,
+      unsubscriptions,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
     };
+  }
+
+  /**
+   * What the account's recipients chose: their unsubscriptions from mails about this account (or from
+   * digests), and the audit of those not about this account alone merged into the account's trail.
+   */
+  private async recipientsChoices(
+    uid: string,
+    found: AccountRecipients | undefined,
+    accountAudit: AuditEntry[],
+  ): Promise<{ unsubscriptions: Unsubscription[]; audit: AuditEntry[] }> {
+    const addresses = [...new Set((found?.resolution.recipients ?? []).map((r) => r.address.toLowerCase()))];
+    if (addresses.length === 0) return { unsubscriptions: [], audit: accountAudit };
+    const [active, ...trails] = await Promise.all([
+      this.parts.store.activeUnsubscriptions(addresses),
+      ...addresses.map((address) => this.parts.store.audit(addressTarget(address), 20)),
+    ]);
+    const relevant = new Set<Stream>(accountStreams(uid));
+    return {
+      unsubscriptions: active.filter((u) => relevant.has(u.stream)),
+      audit: [...accountAudit, ...trails.flat()].sort((a, b) => b.at - a.at).slice(0, 50),
+    };
+  }
+
+  /**
+   * A one-click unsubscribe link (`/unsubscribe/<token>`) as it stands: the signature checked with
+   * `bridge.unsubscribe.secret`; 404 when no key is configured (no mail carries such links then).
+   */
+  checkUnsubscribeLink(token: string, now = Date.now()): ClaimCheck {
+    const secret = this.config.bridge.unsubscribe.secret;
+    if (!secret) throw new PortalError(404, "unsubscribe links are not configured");
+    return checkClaim(secret, token, now);
+  }
+
+  /**
+   * Unsubscribe the address a valid link names from its stream, and audit it (by the address itself).
+   * Pressing the link again changes nothing and answers the same.
+   */
+  async unsubscribe(claim: UnsubscribeClaim, now = Date.now()): Promise<Unsubscription> {
+    const { address, stream } = claim;
+    const { unsubscription, created } = await this.parts.store.unsubscribe(address, stream, address, now);
+    if (created) {
+      await this.parts.store.appendAudit([
+        {
+          at: now,
+          personUid: unsubscription.address,
+          target: auditTarget(unsubscription),
+          action: "unsubscribe",
+          newValue: stream,
+        },
+      ]);
+      this.parts.logger.info(
+        { audit: "unsubscribe", address: unsubscription.address, stream },
+        "unsubscribed through the link of a mail",
+      );
+    }
+    return unsubscription;
+  }
+
+  /** Undo an unsubscription of one of the account's recipients from mails about it (or from digests). */
+  async endUnsubscription(scope: Scope, uid: string, id: number): Promise<Unsubscription> {
+    this.authorise(scope, uid);
+    const details = await this.account(scope, uid);
+    if (!details.unsubscriptions.some((u) => u.id === id))
+      throw new PortalError(404, `no unsubscription ${id} of a recipient of account ${uid}`);
+    const ended = await resubscribe(this.parts.store, id, scope.person.uid, Date.now());
+    if (!ended) throw new PortalError(404, `unsubscription ${id} has ended already`);
+    this.parts.logger.info(
+      {
+        audit: "unsubscribe",
+        person: scope.person.uid,
+        address: ended.address,
+        stream: ended.stream,
+        outcome: "undone",
+      },
+      "unsubscription undone in the portal",
+    );
+    return ended;
   }
 
   /** The exporter's state of these accounts; when it cannot be read the pages show "no data yet". */

@@ -1,4 +1,7 @@
 import type pg from "pg";
+import type { Stream, Unsubscription } from "../bridge/unsubscribe.js";
+import { untilDone } from "../store/migrations.js";
+import { migratePostgres } from "../store/postgres.js";
 import {
   type AuditEntry,
   type NewPause,
@@ -7,26 +10,32 @@ import {
   pauseColumns,
   type SelfcareStore,
   type Session,
-  selfcareSchema,
   toPause,
+  toUnsubscription,
+  type UnsubscriptionRow,
+  unsubscribeInsert,
+  unsubscriptionColumns,
 } from "./store.js";
 
 /**
  * Sessions, pauses and audit in the PostgreSQL database of a `postgres://` outbox, so every bridge
  * instance and portal sees the same pauses and sessions. The pool must parse BIGINT as numbers
- * (the bridge's `createPool` does).
+ * (the bridge's `createPool` does). The database's migrations (`src/store/postgres.ts`) make the
+ * tables: the first query checks them, or applies them under the migration lock when `migrate` is set,
+ * and a check that failed (the database was down) is made again by the next query.
  */
 export class PostgresSelfcareStore implements SelfcareStore {
-  private readonly tables: Promise<unknown>;
+  private readonly schema: () => Promise<unknown>;
 
-  constructor(private readonly pool: pg.Pool) {
-    this.tables = pool.query(selfcareSchema({ integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" }));
-    // A failure is reported by the first call that waits for the tables.
-    this.tables.catch(() => undefined);
+  constructor(
+    private readonly pool: pg.Pool,
+    options: { migrate?: boolean } = {},
+  ) {
+    this.schema = untilDone(() => migratePostgres(pool, options.migrate ?? true));
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
-    await this.tables;
+    await this.schema();
     return (await this.pool.query<R>(text, values)).rows;
   }
 
@@ -79,7 +88,7 @@ export class PostgresSelfcareStore implements SelfcareStore {
 
   /** Run a DELETE; how many rows it removed. */
   private async deleted(text: string, values: unknown[]): Promise<number> {
-    await this.tables;
+    await this.schema();
     return (await this.pool.query(text, values)).rowCount ?? 0;
   }
 
@@ -166,6 +175,44 @@ export class PostgresSelfcareStore implements SelfcareStore {
       ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
       ...(row.new_value !== null ? { newValue: row.new_value } : {}),
     }));
+  }
+
+  async unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }> {
+    const key = address.toLowerCase();
+    await this.schema();
+    const { rowCount } = await this.pool.query(
+      unsubscribeInsert((n) => `$${n}`),
+      [key, stream, at, by],
+    );
+    const [row] = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = $1 AND stream = $2 AND ended_at IS NULL`,
+      [key, stream],
+    );
+    return { unsubscription: toUnsubscription(row as UnsubscriptionRow), created: (rowCount ?? 0) > 0 };
+  }
+
+  async endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined> {
+    const [row] = await this.query<UnsubscriptionRow>(
+      `UPDATE selfcare_unsubscriptions SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL
+       RETURNING ${unsubscriptionColumns}`,
+      [at, by, id],
+    );
+    return row ? toUnsubscription(row) : undefined;
+  }
+
+  async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions
+       WHERE address = ANY($1::text[]) AND ended_at IS NULL ORDER BY id`,
+      [[...new Set(addresses.map((a) => a.toLowerCase()))]],
+    );
+    return rows.map(toUnsubscription);
   }
 
   async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {

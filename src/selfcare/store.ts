@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { Stream, Unsubscription } from "../bridge/unsubscribe.js";
+import { migrateSqlite } from "../store/sqlite.js";
 
 /** A logged-in person. The cookie carries a random token; the store keeps only its SHA-256 (`id`). */
 export interface Session {
@@ -65,6 +67,21 @@ export interface SelfcareStore {
   /** The audit trail of one target, newest first. */
   audit(target: string, limit: number): Promise<AuditEntry[]>;
 
+  /**
+   * Unsubscribe an address (stored in lower case) from a stream; `created` is false when it was
+   * unsubscribed already (the earlier record is returned).
+   */
+  unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }>;
+  /** Undo an unsubscription in force; undefined when there is none with this id. */
+  endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined>;
+  /** The unsubscriptions in force of these addresses (any case). */
+  activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]>;
+
   /** Failed logins since `since` of each of these keys (a uid, a client address); keys without any are left out. */
   loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>>;
   addLoginFailure(keys: readonly string[], at: number): Promise<void>;
@@ -74,48 +91,32 @@ export interface SelfcareStore {
   close(): Promise<void>;
 }
 
-/**
- * The self-care tables in either store's SQL: `integer` for times, `serial` for an id that numbers
- * itself (SQLite and PostgreSQL spell both differently).
- */
-export const selfcareSchema = (types: { integer: string; serial: string }) => `
-CREATE TABLE IF NOT EXISTS selfcare_sessions (
-  id TEXT PRIMARY KEY,
-  person_uid TEXT NOT NULL,
-  csrf_token TEXT NOT NULL,
-  language TEXT NOT NULL,
-  created_at ${types.integer} NOT NULL,
-  last_seen_at ${types.integer} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_sessions_seen ON selfcare_sessions(last_seen_at);
-CREATE TABLE IF NOT EXISTS selfcare_pauses (
-  id ${types.serial},
-  account TEXT NOT NULL,
-  created_by TEXT NOT NULL,
-  created_at ${types.integer} NOT NULL,
-  until ${types.integer} NOT NULL,
-  comment TEXT,
-  silence_id TEXT,
-  ended_at ${types.integer},
-  ended_by TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_pauses_account ON selfcare_pauses(account, until);
-CREATE TABLE IF NOT EXISTS selfcare_audit (
-  id ${types.serial},
-  at ${types.integer} NOT NULL,
-  person_uid TEXT NOT NULL,
-  target TEXT NOT NULL,
-  action TEXT NOT NULL,
-  old_value TEXT,
-  new_value TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
-CREATE TABLE IF NOT EXISTS selfcare_login_failures (
-  key TEXT NOT NULL,
-  at ${types.integer} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
-`;
+export interface UnsubscriptionRow {
+  id: number;
+  address: string;
+  stream: string;
+  created_at: number;
+  created_by: string;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+export const toUnsubscription = (row: UnsubscriptionRow): Unsubscription => ({
+  id: row.id,
+  address: row.address,
+  stream: row.stream as Stream,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
+  ...(row.ended_by !== null ? { endedBy: row.ended_by } : {}),
+});
+
+export const unsubscriptionColumns = "id, address, stream, created_at, created_by, ended_at, ended_by";
+
+/** The insert both stores run: nothing when the address is unsubscribed from the stream already. */
+export const unsubscribeInsert = (p: (n: number) => string) =>
+  `INSERT INTO selfcare_unsubscriptions (address, stream, created_at, created_by) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
+   ON CONFLICT (address, stream) WHERE ended_at IS NULL DO NOTHING`;
 
 export interface PauseRow {
   id: number;
@@ -146,18 +147,25 @@ export const pauseColumns =
 
 /**
  * The SQLite store, in the bridge's outbox file by default: the bridge reads the pauses there while
- * routing, so a pause written by the portal takes effect at the next routing round.
+ * routing, so a pause written by the portal takes effect at the next routing round. The file's
+ * migrations (`src/store/sqlite.ts`) make its tables; whichever of the portal and the bridge opens the
+ * file first applies them, or with `migrate: false` finds them applied (else it refuses the file).
  */
 export class SqliteSelfcareStore implements SelfcareStore {
   private readonly db: Database.Database;
   private readonly statements;
 
-  constructor(file: string) {
+  constructor(file: string, options: { migrate?: boolean } = {}) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(selfcareSchema({ integer: "INTEGER", serial: "INTEGER PRIMARY KEY" }));
+    try {
+      migrateSqlite(this.db, options.migrate ?? true);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     const db = this.db;
     this.statements = {
       insertSession: db.prepare(
@@ -192,6 +200,19 @@ export class SqliteSelfcareStore implements SelfcareStore {
       audit: db.prepare(
         `SELECT at, person_uid, target, action, old_value, new_value FROM selfcare_audit
          WHERE target = ? ORDER BY at DESC, id DESC LIMIT ?`,
+      ),
+      unsubscribe: db.prepare(unsubscribeInsert(() => "?")),
+      activeUnsubscription: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = ? AND stream = ? AND ended_at IS NULL`,
+      ),
+      endUnsubscription: db.prepare(
+        `UPDATE selfcare_unsubscriptions SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
+      ),
+      unsubscription: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE id = ?`,
+      ),
+      activeUnsubscriptions: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = ? AND ended_at IS NULL ORDER BY id`,
       ),
       loginFailures: db
         .prepare<[string, number], number>(
@@ -308,6 +329,31 @@ export class SqliteSelfcareStore implements SelfcareStore {
       ...(row.old_value !== null ? { oldValue: row.old_value } : {}),
       ...(row.new_value !== null ? { newValue: row.new_value } : {}),
     }));
+  }
+
+  async unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }> {
+    const key = address.toLowerCase();
+    const { changes } = this.statements.unsubscribe.run(key, stream, at, by);
+    const row = this.statements.activeUnsubscription.get(key, stream) as UnsubscriptionRow;
+    return { unsubscription: toUnsubscription(row), created: changes > 0 };
+  }
+
+  async endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined> {
+    const { changes } = this.statements.endUnsubscription.run(at, by, id);
+    return changes > 0
+      ? toUnsubscription(this.statements.unsubscription.get(id) as UnsubscriptionRow)
+      : undefined;
+  }
+
+  async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
+    return [...new Set(addresses.map((a) => a.toLowerCase()))].flatMap((address) =>
+      (this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[]).map(toUnsubscription),
+    );
   }
 
   async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {

@@ -7,6 +7,12 @@ import type { NewDigest, NewMail } from "../outbox.js";
 import type { AccountLookup, RecipientResolver, ResolvedAccount } from "../route.js";
 import type { OutboxStore } from "../store.js";
 import { toLanguage } from "../templates/index.js";
+import {
+  type UnsubscriptionSource,
+  unsubscribedReason,
+  unsubscribeUrl,
+  unsubscriptionFor,
+} from "../unsubscribe.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
 import { lastCompletePeriod, type Period } from "./period.js";
 import { renderCustomerDigest, renderResellerDigest } from "./render.js";
@@ -20,6 +26,8 @@ export interface DigestOptions {
   status: AccountStatusSource;
   resolver: RecipientResolver;
   logger: Logger;
+  /** Addresses that unsubscribed from digests get none; without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** `kind|period` done in this process: later rounds skip them instead of composing them again. */
   done?: Set<string>;
 }
@@ -90,7 +98,17 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   let queued = 0;
   for (const { kind, period } of due) {
     const digests: NewDigest[] = [];
-    for (const [address, addressee] of addressees(kind, statuses, lookup)) {
+    const byAddress = addressees(kind, statuses, lookup);
+    const unsubscribed = (await options.unsubscriptions?.([...byAddress.keys()])) ?? [];
+    for (const [address, addressee] of byAddress) {
+      const unsubscription = unsubscriptionFor(unsubscribed, address, undefined);
+      if (unsubscription) {
+        options.logger.info(
+          { digest: kind.kind, period: period.key, reason: unsubscribedReason(unsubscription) },
+          "digest not sent: its recipient unsubscribed",
+        );
+        continue;
+      }
       const previousText = await store.previousDigest(kind.kind, address, period.key);
       const previous = previousText === undefined ? undefined : (JSON.parse(previousText) as Snapshot);
       const names = new Map(
@@ -105,7 +123,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         recipient: address,
         period: period.key,
         snapshot: JSON.stringify(snapshotOf(addressee.accounts)),
-        mail: composeDigest(config, kind, period, addressee, digest),
+        mail: composeDigest(config, kind, period, addressee, digest, now),
       });
     }
     queued += await store.createDigests(digests, now);
@@ -121,6 +139,7 @@ export function composeDigest(
   period: Period,
   addressee: Addressee,
   digest: ReturnType<typeof digestOf>,
+  now: number = Date.now(),
 ): NewMail {
   const { recipient, accounts } = addressee;
   const language = toLanguage(recipient.language, config.templates.defaultLanguage);
@@ -139,6 +158,7 @@ export function composeDigest(
     ...(addressee.name ? { recipientName: addressee.name } : {}),
     ...(settings ? { settingsUrl: settings } : {}),
   };
+  const unsubscribe = unsubscribeUrl(config, recipient.address, "digest", now);
   const rendered =
     kind.audience === "reseller"
       ? renderResellerDigest(digest, context)
@@ -156,7 +176,8 @@ export function composeDigest(
       audience: "digest",
       language,
       domain: mailDomain(config.smtp.from),
-      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+      replyTo: config.replyTo,
+      ...(unsubscribe ? { unsubscribe } : {}),
     }),
     accounts: accounts.map((a) => a.uid),
     tasks: ["digest"],

@@ -8,6 +8,10 @@ export const templateTasks: readonly TemplateTask[] = [...tasks, "generic"];
 const mailAudiences: readonly MailAudience[] = ["customer", "reseller", "operator"];
 const statuses: readonly AlertStatus[] = ["firing", "resolved"];
 
+/** Tasks whose warning an account's setting can end (a threshold raised or switched off) without solving it. */
+export type ChangeableTask = "quota" | "schedule" | "unsuccessful";
+export const changeableTasks: readonly ChangeableTask[] = ["quota", "schedule", "unsuccessful"];
+
 /**
  * Every template is a list of `{{placeholder}}` strings. Keys starting with `subject.`, `title.`,
  * `greeting.`, `heading.`, `since.`, `ask.` or `button.` are alternatives: the first one whose
@@ -32,7 +36,11 @@ export type TemplateKey =
   | "label.steps"
   | "button.account"
   | "link.account"
-  | `footer.${MailAudience}`;
+  | `footer.${MailAudience}`
+  | `${"subject" | "title" | "facts"}.${ChangeableTask}.changed`
+  | `${"subject" | "title" | "facts"}.unconfirmed`
+  | "intro.partial"
+  | "intro.stillOpen";
 
 export type Catalog = Record<TemplateKey, readonly string[]>;
 
@@ -56,6 +64,14 @@ export const templateKeys: readonly TemplateKey[] = [
   "button.account",
   "link.account",
   ...mailAudiences.map((a) => `footer.${a}` as const),
+  ...changeableTasks.flatMap((t) =>
+    (["subject", "title", "facts"] as const).map((kind) => `${kind}.${t}.changed` as const),
+  ),
+  "subject.unconfirmed",
+  "title.unconfirmed",
+  "facts.unconfirmed",
+  "intro.partial",
+  "intro.stillOpen",
 ];
 
 /** Every value a template may use; documented in docs/bridge.md (Template keys). */

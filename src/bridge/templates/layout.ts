@@ -40,7 +40,8 @@ export interface HtmlMail {
   title: string;
   /** The line mail clients show after the subject in the inbox (plain text). */
   preheader: string;
-  /** Already escaped HTML paragraphs. */
+  /** Already escaped HTML paragraphs: a first line in bold before the greeting, then the greeting. */
+  lead?: readonly string[];
   greeting: string;
   intro: readonly string[];
   cards: readonly HtmlCard[];
@@ -81,7 +82,7 @@ a{color:#1a56b8;}
 /** Mail clients show the start of the body in the inbox; this hides the rest of it from that line. */
 const preheaderFiller = "&#847;&zwnj;&nbsp;".repeat(40);
 
-function section(s: HtmlSection): string {
+export function sectionHtml(s: HtmlSection): string {
   const lines = s.lines.map((l) => `<p style="margin:6px 0 0">${l}</p>`).join("");
   const steps = s.steps?.length
     ? `<ol style="margin:10px 0 0;padding-left:22px">${s.steps.map((step) => `<li style="margin:4px 0">${step}</li>`).join("")}</ol>`
@@ -93,7 +94,7 @@ function card(c: HtmlCard): string {
   const button = c.button
     ? `<p style="margin:4px 0 20px"><a class="sbm-button" href="${escapeHtml(c.button.href)}" style="display:inline-block;background:#1a56b8;color:#ffffff;text-decoration:none;font-weight:600;padding:12px 22px;border-radius:6px">${c.button.label}</a></p>`
     : "";
-  return `${c.sections.map(section).join("")}${button}`;
+  return `${c.sections.map(sectionHtml).join("")}${button}`;
 }
 
 export function mailHtml(mail: HtmlMail): string {
@@ -108,6 +109,7 @@ export function mailHtml(mail: HtmlMail): string {
     `<div style="display:none;max-height:0;overflow:hidden;opacity:0;mso-hide:all">${escapeHtml(mail.preheader)}${preheaderFiller}</div>`,
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse"><tr><td class="sbm-outer" align="center" style="padding:24px 12px;background:#eef0f3">`,
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:${mail.wide ? 760 : 600}px;border-collapse:collapse"><tr><td class="sbm-card sbm-text" style="background:#ffffff;color:#1f2328;border-radius:8px;padding:24px;font-family:${font};font-size:16px;line-height:1.5;text-align:left">`,
+    ...(mail.lead ?? []).map((lead) => paragraph(`<strong>${lead}</strong>`)),
     paragraph(mail.greeting),
     ...mail.intro.map(paragraph),
     ...mail.cards.map(card),

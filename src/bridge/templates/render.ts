@@ -2,6 +2,8 @@ import type { Language } from "../../config/index.js";
 import { alertTime, annotationInstant, annotationNumber } from "../alert-values.js";
 import {
   type AlertStatus,
+  type ChangeableTask,
+  changeableTasks,
   type MailAudience,
   type Placeholder,
   type TemplateKey,
@@ -10,7 +12,7 @@ import {
   type Values,
 } from "./catalog.js";
 import { formatDate, formatGiB, formatPercent, formatSince } from "./format.js";
-import { type HtmlCard, type HtmlSection, mailHtml, type Tone } from "./layout.js";
+import { type HtmlCard, type HtmlSection, mailHtml, sectionHtml, type Tone } from "./layout.js";
 import { fill } from "./message.js";
 
 /** One problem listed in a mail: an alert as seen by one recipient. */
@@ -29,6 +31,14 @@ export interface MailEntry {
   unknownAccount?: boolean;
   /** Why the alert's own recipients could not be mailed; the operators get it instead. */
   undeliverable?: string;
+  /**
+   * How a resolved problem's mail may speak of it, from the exporter's present state (see present.ts):
+   * `changed`, no longer warned about because a setting changed; `unconfirmed`, the state could not be
+   * checked. Absent: the state shows it solved.
+   */
+  resolution?: "changed" | "unconfirmed";
+  /** Where this recipient's replies should go instead of the operator's support address (the reseller's, for its customers). */
+  support?: string;
 }
 
 /** What the upgrade mail needs about backup clients, by client identifier. */
@@ -52,6 +62,8 @@ export interface MailContext {
   settingsUrl?: string;
   /** Name used in the greeting of customer mails. */
   recipientName?: string;
+  /** Problems mailed before in the conversations this mail continues, not solved yet. */
+  stillOpen?: readonly MailEntry[];
 }
 
 export interface RenderedMail {
@@ -192,6 +204,35 @@ class Renderer {
   }
 }
 
+/** One problem (an alert's labels and startsAt), to tell entries about the same problem apart. */
+const problemKey = (entry: MailEntry): string => `${JSON.stringify(entry.labels)} ${entry.startsAt}`;
+
+/** The keys of an entry's subject, title and facts: by its status, and for resolutions by what the present showed. */
+function entryKeys(
+  entry: MailEntry,
+  task: TemplateTask,
+): { subject: TemplateKey; title: TemplateKey; facts: TemplateKey } {
+  if (entry.status === "resolved" && entry.resolution === "unconfirmed")
+    return { subject: "subject.unconfirmed", title: "title.unconfirmed", facts: "facts.unconfirmed" };
+  if (
+    entry.status === "resolved" &&
+    entry.resolution === "changed" &&
+    (changeableTasks as readonly string[]).includes(task)
+  ) {
+    const changeable = task as ChangeableTask;
+    return {
+      subject: `subject.${changeable}.changed`,
+      title: `title.${changeable}.changed`,
+      facts: `facts.${changeable}.changed`,
+    };
+  }
+  return {
+    subject: `subject.${task}.${entry.status}`,
+    title: `title.${task}.${entry.status}`,
+    facts: `facts.${task}.${entry.status}`,
+  };
+}
+
 /** Header values never carry line breaks (no header injection), whatever a template or label says. */
 export const headerValue = (text: string): string =>
   text.replace(controlCharacters, " ").trim().slice(0, 250);
@@ -218,9 +259,12 @@ export function renderMail(
   const blocks = entries.map((entry) => {
     const task = templateTask(entry.task);
     const values = entryValues(entry, context);
-    values.title = r.choice(`title.${task}.${entry.status}`, values).text;
+    const keys = entryKeys(entry, task);
+    // An unconfirmed resolution names the problem as it was reported: "No longer reported: storage almost full".
+    if (keys.title === "title.unconfirmed") values.title = r.choice(`title.${task}.firing`, values).text;
+    values.title = r.choice(keys.title, values).text;
     const heading = r.choice(`heading.${context.audience}`, values);
-    const facts = r.lines(`facts.${task}.${entry.status}`, values);
+    const facts = r.lines(keys.facts, values);
     if (entry.unknownAccount) facts.unshift(...r.lines("facts.unknownAccount", values));
     if (entry.undeliverable) facts.unshift(...r.lines("facts.undeliverable", values));
     const firing = entry.status === "firing";
@@ -236,15 +280,31 @@ export function renderMail(
         : context.audience === "reseller"
           ? [r.choice(`ask.${task}`, values)].filter((p) => p.text !== "")
           : [];
-    return { entry, task, values, heading, facts, steps };
+    return { entry, task, keys, values, heading, facts, steps };
+  });
+
+  // Problems of the conversations this mail continues that are still open, named without their old
+  // figures (those were true when they were mailed, not necessarily now).
+  const inMail = new Set(entries.map(problemKey));
+  const open = [
+    ...new Map((context.stillOpen ?? []).map((entry) => [problemKey(entry), entry])).values(),
+  ].filter((entry) => !inMail.has(problemKey(entry)));
+  const openHeadings = open.map((entry) => {
+    const values = entryValues({ ...entry, annotations: {} }, context);
+    values.title = r.choice(`title.${templateTask(entry.task)}.firing`, values).text;
+    return r.choice(`heading.${context.audience}`, values);
   });
 
   const firing = entries.filter((e) => e.status === "firing").length;
   const solved = entries.length - firing;
+  const partial =
+    solved > 0 && firing + open.length > 0
+      ? r.lines("intro.partial", { solved: String(solved), problems: String(firing + open.length) })
+      : [];
   let subject: Part;
   const [first] = blocks;
   if (blocks.length === 1 && first) {
-    subject = r.choice(`subject.${first.task}.${first.entry.status}`, first.values);
+    subject = r.choice(first.keys.subject, first.values);
   } else {
     const counts: Values = {
       ...base,
@@ -275,7 +335,10 @@ export function renderMail(
   const intro = r.lines(`intro.${context.audience}`, base);
   const footer = r.lines(`footer.${context.audience}`, base);
 
+  const stillOpen = open.length > 0 ? r.lines("intro.stillOpen", base) : [];
+
   const text = [
+    ...partial.flatMap((p) => [p.text, ""]),
     greeting.text,
     "",
     ...intro.map((p) => p.text),
@@ -291,6 +354,9 @@ export function renderMail(
       ]),
       ...(links[i]?.link.flatMap((l) => [l.text, ""]) ?? []),
     ]),
+    ...(openHeadings.length > 0
+      ? [...stillOpen.map((p) => p.text), ...openHeadings.map((h) => `* ${h.text}`), ""]
+      : []),
     "-- ",
     ...footer.map((p) => p.text),
     "",
@@ -298,7 +364,9 @@ export function renderMail(
 
   const tone = (b: (typeof blocks)[number]): Tone =>
     b.entry.status === "resolved"
-      ? "solved"
+      ? b.entry.resolution
+        ? "info"
+        : "solved"
       : b.task === "generic"
         ? "info"
         : b.entry.labels.severity === "critical" || b.task === "unsuccessful" || b.task === "schedule"
@@ -321,10 +389,23 @@ export function renderMail(
   const html = mailHtml({
     language: context.language,
     title: subject.text,
-    preheader: blocks.map((b) => b.values.title).join(" · "),
+    // A partial resolution's first line says what is solved and what is still open, also in the inbox.
+    preheader:
+      partial.length > 0
+        ? partial.map((p) => p.text).join(" ")
+        : blocks.map((b) => b.values.title).join(" · "),
+    lead: partial.map((p) => p.html),
     greeting: greeting.html,
     intro: intro.map((p) => p.html),
     cards: htmlCards,
+    ...(openHeadings.length > 0
+      ? {
+          after: [
+            ...stillOpen.map((p) => `<p style="margin:8px 0 10px">${p.html}</p>`),
+            ...openHeadings.map((h) => sectionHtml({ tone: "warning", heading: h.html, lines: [] })),
+          ],
+        }
+      : {}),
     footer: footer.map((p) => p.html),
   });
 
