@@ -36,10 +36,9 @@ describe.skipIf(!requireBinaries(["spamassassin"]))("SpamAssassin on the sample 
       ),
     ];
     expect(reports).toHaveLength(files.length);
-    const scores = Object.fromEntries(
-      reports.map((r, i) => [files[i], { score: Number(r[1]), tests: (r[2] ?? "").replace(/\s+/g, "") }]),
-    );
-    for (const [file, { score, tests }] of Object.entries(scores))
-      expect(score, `${file}: ${tests}`).toBeLessThan(1.0);
+    reports.forEach((report, i) => {
+      const tests = (report[2] ?? "").replace(/\s+/g, "");
+      expect(Number(report[1]), `${files[i]}: ${tests}`).toBeLessThan(1.0);
+    });
   }, 300_000);
 });
