@@ -38,6 +38,20 @@ describe("preview", () => {
           }
   });
 
+  it("goes on in lower case after the German greeting, in the digests too", async () => {
+    for (const audience of ["customer", "reseller"] as const) {
+      const mail = await previewMail(
+        config,
+        { task: "digest", status: "firing", language: "de", audience },
+        quiet,
+        NOW,
+      );
+      const [greeting, , first] = mail.text.split("\n");
+      expect(greeting, audience).toMatch(/^Guten Tag.*,$/);
+      expect(first, audience).toMatch(/^so /);
+    }
+  });
+
   it("uses a real account's names from the directory", async () => {
     const mail = await previewMail(
       config,

@@ -76,7 +76,7 @@ const de: DigestCatalog = {
   reseller: {
     subject:
       "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
-    intro: "So standen die Sicherungen der Konten Ihrer Kundinnen und Kunden am Ende der Woche {{period}}.",
+    intro: "so standen die Sicherungen der Konten Ihrer Kundinnen und Kunden am Ende der Woche {{period}}.",
     counts:
       "{{healthy, plural, other {# in Ordnung}}}, {{warning, plural, other {# mit Warnung}}}, {{failing, plural, other {# mit Fehlern}}}, {{never, plural, other {# nie benutzt}}}.",
     outdated:
@@ -97,7 +97,7 @@ const de: DigestCatalog = {
   },
   customer: {
     subject: "Ihr Online-Backup im {{month}}",
-    intro: "So lief Ihr Online-Backup im {{month}}.",
+    intro: "so lief Ihr Online-Backup im {{month}}.",
     summary:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     lastOnly:

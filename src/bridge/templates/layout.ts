@@ -75,6 +75,7 @@ a{color:#1a56b8;}
   .sbm-muted{color:#a7adb5!important;border-color:#3a4048!important;}
   .sbm-section{background:#252a30!important;}
   .sbm-stack th,.sbm-stack td{border-color:#3a4048!important;}
+  .sbm-stack tr{border-top-color:#3a4048!important;}
   a{color:#8ab4f8!important;}
   a.sbm-button{background:#8ab4f8!important;color:#0b1a33!important;}
 }`;
