@@ -27,7 +27,7 @@ import {
   routeUndeliverable,
 } from "./route.js";
 import type { OutboxStore } from "./store.js";
-import type { TemplateSource } from "./templates/index.js";
+import type { ClientFacts, TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
 import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
@@ -43,6 +43,8 @@ export interface PipelineOptions {
   unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
+  /** Minimum versions and download pages of backup clients, for upgrade mails. */
+  clients?: ClientFacts;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -65,7 +67,7 @@ const stopGraceMs = 5000;
  * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
  * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
  */
-export const stalledAfterRounds = 3;
+const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
@@ -160,6 +162,8 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
+    // A reload starts a new pipeline: it is not stalled until its own rounds fail.
+    this.metrics.pipelineStalled.set(0);
     const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
@@ -602,10 +606,11 @@ export class Pipeline {
   }
 
   private composeMail(items: readonly QueuedItem[]): NewMail {
-    const { config, operatorTimeZone, builtinTemplates } = this.options;
+    const { config, operatorTimeZone, builtinTemplates, clients } = this.options;
     return composeMail(items, {
       config,
       operatorTimeZone,
+      ...(clients ? { clients } : {}),
       templates: this.templates,
       builtinTemplates,
       logger: this.logger,

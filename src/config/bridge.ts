@@ -84,7 +84,7 @@ export const bridgeSchema = z
           .positive()
           .default(30)
           .describe(
-            "An instance's claim on alerts and mails, renewed while it lives: a dead instance's work waits this long for another.",
+            "An instance's claim on alerts and mails, renewed only while the work it covers goes on: a dead or stuck instance's work waits at most this long for another.",
           ),
         poolSize: z.number().int().positive().default(10).describe("Connections per bridge instance."),
       })
@@ -325,6 +325,12 @@ export const bridgeSchema = z
           .default("https://selfcare.example.org/backup")
           .describe(
             "Link in every customer and reseller mail (a mail about one account links to `<selfCareUrl>/accounts/<uid>`); absent: the self-care portal, `selfcare.baseUrl` or else its listen address.",
+          ),
+        clientDownloads: z
+          .record(z.string(), z.url({ protocol: /^https?$/ }))
+          .default({})
+          .describe(
+            "Download page per backup client identifier (as in `backup.minimumClientVersions`), linked in upgrade mails next to the installed and the minimum version; a client not listed links to the account's page in the portal.",
           ),
         defaultLanguage: z
           .enum(languages)
