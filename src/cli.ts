@@ -29,6 +29,7 @@ import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 import { type RunningExporter, startExporter } from "./exporter/index.js";
 import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
 import {
+  bridgePartsOf,
   existingSelfcareStore,
   explainPersonCommand,
   explainUnsubscriptions,
@@ -103,10 +104,8 @@ const serve = (parts: readonly Role[]) => () =>
         return exporter;
       },
       bridge: async () => {
-        const selfcare = sharedStore();
         bridge = await startBridge(config, logger, {
-          pauses: (accounts, at) => selfcare.activePauses(accounts, at),
-          unsubscriptions: (addresses) => selfcare.activeUnsubscriptions(addresses),
+          ...bridgePartsOf(sharedStore()),
           ...(exporter ? { status: exporter.status } : {}),
         });
         return bridge;

@@ -359,9 +359,10 @@ export class SqliteSelfcareStore implements SelfcareStore {
   }
 
   async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
-    return [...new Set(addresses.map((a) => a.toLowerCase()))].flatMap((address) =>
-      (this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[]).map(toUnsubscription),
-    );
+    return [...new Set(addresses.map((a) => a.toLowerCase()))]
+      .flatMap((address) => this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[])
+      .sort((a, b) => a.id - b.id)
+      .map(toUnsubscription);
   }
 
   async loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import { createPool, PostgresOutbox } from "../../src/bridge/postgres.js";
 import type { Config } from "../../src/config/index.js";
-import { openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
+import { bridgePartsOf, openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
 import { PostgresSelfcareStore } from "../../src/selfcare/postgres-store.js";
 import type { Migration } from "../../src/store/migrations.js";
 import { postgresMigrations } from "../../src/store/postgres.js";
@@ -35,7 +35,7 @@ async function startInstance(config: Config): Promise<Instance> {
   const store = openSelfcareStore(config);
   try {
     const bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
+      ...bridgePartsOf(store),
     });
     return { bridge, store, lines };
   } catch (error) {

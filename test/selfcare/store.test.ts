@@ -125,4 +125,70 @@ describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
     });
     for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
   });
+
+  it("keeps one unsubscription in force per address and stream, whatever the case, until it is undone", async () => {
+    const answers = [];
+    for (const [, store] of stores) {
+      const first = await store.unsubscribe("Anna@Example.co.uk", "alerts:3723707", "anna@example.co.uk", 10);
+      const again = await store.unsubscribe("anna@example.co.uk", "alerts:3723707", "anna@example.co.uk", 20);
+      await store.unsubscribe("anna@example.co.uk", "digest", "anna@example.co.uk", 30);
+      await store.unsubscribe("other@example.org", "alerts", "other@example.org", 40);
+      const active = await store.activeUnsubscriptions(["ANNA@example.co.uk", "nobody@example.org"]);
+      const ended = await store.endUnsubscription(first.unsubscription.id, "5000001", 50);
+      const notTwice = await store.endUnsubscription(first.unsubscription.id, "5000001", 60);
+      const renewed = await store.unsubscribe(
+        "anna@example.co.uk",
+        "alerts:3723707",
+        "anna@example.co.uk",
+        70,
+      );
+      const after = await store.activeUnsubscriptions(["anna@example.co.uk", "other@example.org"]);
+      const withoutIds = <T extends { id: number }>({ id: _, ...rest }: T) => rest;
+      answers.push({
+        first: { created: first.created, ...withoutIds(first.unsubscription) },
+        again: { created: again.created, createdAt: again.unsubscription.createdAt },
+        active: active.map(withoutIds),
+        ended: ended && withoutIds(ended),
+        notTwice,
+        renewed: { created: renewed.created, createdAt: renewed.unsubscription.createdAt },
+        after: after.map((u) => [u.address, u.stream, u.createdAt]),
+      });
+    }
+    const [sqlite] = answers;
+    expect(sqlite).toEqual({
+      first: {
+        created: true,
+        address: "anna@example.co.uk",
+        stream: "alerts:3723707",
+        createdAt: 10,
+        createdBy: "anna@example.co.uk",
+      },
+      again: { created: false, createdAt: 10 },
+      active: [
+        {
+          address: "anna@example.co.uk",
+          stream: "alerts:3723707",
+          createdAt: 10,
+          createdBy: "anna@example.co.uk",
+        },
+        { address: "anna@example.co.uk", stream: "digest", createdAt: 30, createdBy: "anna@example.co.uk" },
+      ],
+      ended: {
+        address: "anna@example.co.uk",
+        stream: "alerts:3723707",
+        createdAt: 10,
+        createdBy: "anna@example.co.uk",
+        endedAt: 50,
+        endedBy: "5000001",
+      },
+      notTwice: undefined,
+      renewed: { created: true, createdAt: 70 },
+      after: [
+        ["anna@example.co.uk", "digest", 30],
+        ["other@example.org", "alerts", 40],
+        ["anna@example.co.uk", "alerts:3723707", 70],
+      ],
+    });
+    for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
+  });
 });
