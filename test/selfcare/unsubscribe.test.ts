@@ -313,5 +313,15 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
       ["operator", "unsubscribe undone"],
     ]);
     expect(await unsubscriptions()).toEqual([]);
+    // The page of an account the address gets mail about shows that trail too.
+    const owner = await login(portal.url, demo.customer);
+    const details = (await (await owner.call("GET", "/api/v1/accounts/3723702")).json()) as {
+      audit: { personUid: string; action: string; oldValue?: string }[];
+    };
+    expect(details.audit[0]).toMatchObject({
+      personUid: "operator",
+      action: "unsubscribe undone",
+      oldValue: "alerts",
+    });
   });
 });
