@@ -87,7 +87,7 @@ describe("preview", () => {
     expect(written.code, written.stderr).toBe(0);
     const parsed = await simpleParser(readFileSync(out));
     expect(parsed.subject).toMatch(
-      /^Rapport hebdomadaire des sauvegardes \d{4}-W\d{2} : 4 comptes, 1 en échec$/,
+      /^Rapport hebdomadaire des sauvegardes \d{1,2}[^:W]*–[^:W]*\d{4} : 4 comptes, 1 en échec$/,
     );
     expect(parsed.html).toContain("<table");
     expect(parsed.text).toContain("Compte");
