@@ -24,6 +24,7 @@ import {
   testConfig,
   waitFor,
 } from "../bridge/support.js";
+import { openChromium, requireChromium, screenshot, seriousViolations } from "../support/browser.js";
 import { demo, login } from "./support.js";
 
 const secret = "the key of the one-click links in this test, 48 chars";
@@ -324,4 +325,29 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
       oldValue: "alerts",
     });
   });
+
+  it.runIf(requireChromium())(
+    "in Chromium the question is accessible, and pressing its button unsubscribes",
+    async () => {
+      const link = `/unsubscribe/${signClaim(secret, { address: customer, stream: "digest", expires: Date.now() + 86_400_000 })}`;
+      const window = await openChromium("de-CH");
+      try {
+        const page = window.context.pages()[0] ?? (await window.context.newPage());
+        await page.goto(`${portal.url}${link}`);
+        expect(await page.locator("h1").textContent()).toBe("Diese E-Mails abbestellen?");
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, "selfcare-unsubscribe-question");
+        expect(await unsubscriptions()).toEqual([]);
+        await Promise.all([page.waitForLoadState("load"), page.locator("form.unsubscribe button").click()]);
+        await page.locator("h1", { hasText: "Abbestellt" }).waitFor();
+        expect(await page.locator("main").textContent()).toContain(
+          `${customer} erhält die Backup-Berichte (die Wochen- oder Monatsübersicht) nicht mehr.`,
+        );
+        await screenshot(page, "selfcare-unsubscribe-done");
+      } finally {
+        await window.close();
+      }
+      expect(await unsubscriptions()).toMatchObject([{ address: customer, stream: "digest" }]);
+    },
+  );
 });
