@@ -205,6 +205,16 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
       `suppressed: unsubscribed: ${reseller} from alerts of account 3723702 on ${new Date().toISOString().slice(0, 10)}`,
     );
     expect(rows.map((r) => r.recipient)).toContain(customer);
+    // The customer neither sees nor undoes the reseller's choice.
+    const owner = await login(portal.url, demo.customer);
+    const details = (await (await owner.call("GET", "/api/v1/accounts/3723702")).json()) as {
+      unsubscriptions: unknown[];
+    };
+    expect(details.unsubscriptions).toEqual([]);
+    expect((await owner.call("DELETE", `/api/v1/accounts/3723702/unsubscriptions/${made?.id}`)).status).toBe(
+      404,
+    );
+    expect(await unsubscriptions()).toHaveLength(1);
     if (made) await store.endUnsubscription(made.id, "test", Date.now());
   });
 
@@ -300,17 +310,17 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
   });
 
   it("lets the operator undo an unsubscription from every account's alerts with resubscribe", async () => {
-    const { unsubscription } = await store.unsubscribe(reseller, "alerts", reseller, Date.now());
+    const { unsubscription } = await store.unsubscribe(customer, "alerts", customer, Date.now());
     const rows = await quotaAlert();
     expect(rows.map((r) => r.outcome)).toContainEqual(
       expect.stringMatching(
-        /^suppressed: unsubscribed: support@muster-reseller\.example from alerts about every account on /,
+        /^suppressed: unsubscribed: juerg\.mueller@example\.ch from alerts about every account on /,
       ),
     );
     const command = output();
     expect(await resubscribeCommand(store, unsubscription.id, command)).toBe(0);
-    expect(command.text.stdout).toBe(`${reseller} receives alerts about every account again\n`);
-    expect((await store.audit(`mail:${reseller}`, 10)).map((a) => [a.personUid, a.action])).toEqual([
+    expect(command.text.stdout).toBe(`${customer} receives alerts about every account again\n`);
+    expect((await store.audit(`mail:${customer}`, 10)).map((a) => [a.personUid, a.action])).toEqual([
       ["operator", "unsubscribe undone"],
     ]);
     expect(await unsubscriptions()).toEqual([]);
