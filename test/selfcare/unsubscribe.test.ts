@@ -2,18 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import type { RunningBridge } from "../../src/bridge/index.js";
 import { signClaim } from "../../src/bridge/unsubscribe.js";
 import type { Config } from "../../src/config/index.js";
 import { explainCommand } from "../../src/directory/commands.js";
-import { createLogger } from "../../src/log.js";
 import {
-  bridgePartsOf,
   explainUnsubscriptions,
   type RunningSelfcare,
   resubscribeCommand,
-  SqliteSelfcareStore,
-  startSelfcare,
+  type SqliteSelfcareStore,
 } from "../../src/selfcare/index.js";
 import {
   alert,
@@ -25,7 +22,7 @@ import {
   waitFor,
 } from "../bridge/support.js";
 import { openChromium, requireChromium, screenshot, seriousViolations } from "../support/browser.js";
-import { demo, login } from "./support.js";
+import { type BridgeAndPortal, demo, login, startBridgeAndPortal } from "./support.js";
 
 const secret = "the key of the one-click links in this test, 48 chars";
 const base = "https://selfcare.stoney.example";
@@ -63,6 +60,7 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
   let dir: string;
   let smtp: SmtpSink;
   let config: Config;
+  let running: BridgeAndPortal;
   let bridge: RunningBridge;
   let portal: RunningSelfcare;
   let store: SqliteSelfcareStore;
@@ -80,22 +78,11 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
         unsubscribe: { secret },
       },
     });
-    config.selfcare.listen.port = 0;
-    config.selfcare.scopeCacheSeconds = 0;
-    const logger = createLogger("fatal");
-    store = new SqliteSelfcareStore(config.bridge.outbox);
-    bridge = await startBridge(config, logger, {
-      ...bridgePartsOf(store),
-    });
-    portal = await startSelfcare(config, logger, {
-      store,
-      history: async (account, limit) => bridge.outbox.history(account, limit),
-    });
+    running = await startBridgeAndPortal(config);
+    ({ bridge, portal, store } = running);
   });
   afterAll(async () => {
-    await portal?.close();
-    await bridge?.close();
-    await store?.close();
+    await running?.close();
     await smtp?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
