@@ -556,7 +556,7 @@ a:focus,button:focus,input:focus,select:focus,main:focus{outline:3px solid #1a5f
 table{border-collapse:collapse;width:100%;margin-bottom:1rem}
 th,td{border:1px solid #c0c0c0;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 thead th{background:#f0f0f0}
-.glance{margin:0;font-weight:bold;white-space:nowrap}
+.glance{margin:0;font-weight:bold}
 .glance .icon{display:inline-block;min-width:1.2em;text-align:center}
 .glance.ok{color:#1d6b1d}
 .glance.problem{color:#a40000}
@@ -577,7 +577,7 @@ label.check{min-width:0;white-space:nowrap}
 .pager{display:flex;gap:2rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 button{padding:.25rem .75rem}
-input,select{max-width:100%}
+input,select,meter{max-width:100%}
 @media (max-width:48rem){
 label{display:block;min-width:0}
 label.check{display:inline-block}
