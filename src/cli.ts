@@ -29,6 +29,7 @@ import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 import { type RunningExporter, startExporter } from "./exporter/index.js";
 import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
 import {
+  bridgePartsOf,
   existingSelfcareStore,
   explainPersonCommand,
   explainUnsubscriptions,
@@ -79,15 +80,13 @@ const withConfig =
   (...args: A): Promise<void> =>
     exitingOnConfigError(() => action(readConfig(configFile()), ...args));
 
-type Part = Role | "selfcare";
-
 /**
  * Run the exporter, the bridge and the self-care portal (or some of them) until SIGINT/SIGTERM. In
  * one process the portal reads the exporter's state and the bridge's history in memory; the
  * bridge and the portal share one self-care store (pauses), opened first and closed last. SIGHUP
  * reloads the configuration file.
  */
-const serve = (parts: readonly Part[]) => () =>
+const serve = (parts: readonly Role[]) => () =>
   exitingOnConfigError(() => {
     const file = configFile();
     const config = readConfig(file);
@@ -99,16 +98,14 @@ const serve = (parts: readonly Part[]) => () =>
     };
     let exporter: RunningExporter | undefined;
     let bridge: RunningBridge | undefined;
-    const starters: Record<Part, () => Promise<RunningService>> = {
+    const starters: Record<Role, () => Promise<RunningService>> = {
       exporter: async () => {
         exporter = await startExporter(config, logger);
         return exporter;
       },
       bridge: async () => {
-        const selfcare = sharedStore();
         bridge = await startBridge(config, logger, {
-          pauses: (accounts, at) => selfcare.activePauses(accounts, at),
-          unsubscriptions: (addresses) => selfcare.activeUnsubscriptions(addresses),
+          ...bridgePartsOf(sharedStore()),
           ...(exporter ? { status: exporter.status } : {}),
         });
         return bridge;
@@ -162,7 +159,7 @@ program
   .addOption(
     new Option(
       "--role <role...>",
-      "roles to check (default: those whose sections the file sets: exporter for exporter, backup or history; bridge for bridge; both when it sets none)",
+      "roles to check (default: those whose sections the file sets: exporter for exporter, backup or history; bridge for bridge; selfcare for selfcare; exporter and bridge when it sets none)",
     ).choices(roles),
   )
   .action((options: { role?: Role[] }) =>

@@ -67,7 +67,7 @@ const stopGraceMs = 5000;
  * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
  * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
  */
-export const stalledAfterRounds = 3;
+const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
@@ -162,6 +162,8 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
+    // A reload starts a new pipeline: it is not stalled until its own rounds fail.
+    this.metrics.pipelineStalled.set(0);
     const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");

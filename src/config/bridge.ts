@@ -84,7 +84,7 @@ export const bridgeSchema = z
           .positive()
           .default(30)
           .describe(
-            "An instance's claim on alerts and mails, renewed while it lives: a dead instance's work waits this long for another.",
+            "An instance's claim on alerts and mails, renewed only while the work it covers goes on: a dead or stuck instance's work waits at most this long for another.",
           ),
         poolSize: z.number().int().positive().default(10).describe("Connections per bridge instance."),
       })

@@ -23,6 +23,7 @@ export function formatPersonScope(person: PortalPerson, scope: Scope | undefined
   field("dn", person.dn);
   field("name", person.name ?? "(not set)");
   field("preferred language", person.preferredLanguage ?? "(not set)");
+  field("time zone", person.timeZone);
   field("active", person.active ? "yes" : "no: cannot log in");
   field("self-care", person.useSelfcare ? "allowed" : "no (sstUseSelfcare FALSE): cannot log in");
   if (!scope) return lines.join("\n");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import {
   accountHistory,
+  type BridgeParts,
   createPool,
   type HistoryRow,
   postgresConnection,
@@ -46,6 +47,14 @@ export function openSelfcareStore(config: Config): SelfcareStore {
     return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)), { migrate });
   return new SqliteSelfcareStore(config.bridge.outbox, { migrate });
 }
+
+/** What the bridge reads of the self-care store while routing: the pauses and the unsubscriptions in force. */
+export const bridgePartsOf = (
+  store: Pick<SelfcareStore, "activePauses" | "activeUnsubscriptions">,
+): Required<Pick<BridgeParts, "pauses" | "unsubscriptions">> => ({
+  pauses: (accounts, at) => store.activePauses(accounts, at),
+  unsubscriptions: (addresses) => store.activeUnsubscriptions(addresses),
+});
 
 /** The self-care store for a command that only reads or undoes: none while a SQLite outbox does not exist yet. */
 export const existingSelfcareStore = (config: Config): SelfcareStore | undefined =>

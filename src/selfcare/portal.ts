@@ -10,14 +10,24 @@ import {
   type Unsubscription,
 } from "../bridge/unsubscribe.js";
 import type { Config } from "../config/index.js";
-import { type AccountRecipients, type Directory, lookUpAccounts } from "../directory/index.js";
+import {
+  type AccountRecipients,
+  type Directory,
+  type EffectiveSetting,
+  effectiveSettings,
+  lookUpAccounts,
+  type SettingName,
+  settingNames,
+} from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
+import type { MessageKey } from "./i18n.js";
 import { newSettingsEntry, planSettingsChange, type SettingValues } from "./settings.js";
 import type { Silences } from "./silences.js";
 import type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
+import { LoginThrottle } from "./throttle.js";
 
 /** What the portal needs around it; each part is replaceable (tests, `start` in one process, `selfcare` alone). */
 export interface PortalParts {
@@ -50,6 +60,8 @@ export interface OverviewQuery {
 }
 
 export interface Overview {
+  /** When the exporter collected the state shown; undefined before its first collection. */
+  collectedAt?: Date;
   total: number;
   page: number;
   pages: number;
@@ -73,11 +85,21 @@ export interface AccountDetails {
   editableResellers: string[];
 }
 
-/** A write the portal refused; `status` is the HTTP status it maps to. */
+/** A settings form's data: the entry's own values, and for each setting what applies without it. */
+export interface SettingsForm {
+  own: Partial<Record<SettingName, boolean | number>>;
+  inherited: Record<SettingName, EffectiveSetting<boolean | number>>;
+}
+
+/**
+ * A request the portal refused; `status` is the HTTP status it maps to, `message` the API's (English)
+ * reason, `page` what the pages say instead in the person's language.
+ */
 export class PortalError extends Error {
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 502,
     message: string,
+    readonly page?: { key: MessageKey; values?: Record<string, string | number> },
   ) {
     super(message);
     this.name = "PortalError";
@@ -134,44 +156,12 @@ export function problemsOf(status: AccountStatus | undefined): Problem[] {
   return order.filter((problem) => problems.has(problem));
 }
 
-/**
- * Login throttling: failures per key (a uid, an address) within a sliding window, kept in the store, so
- * portals sharing one (PostgreSQL, or one SQLite file) count a guesser's failures together.
- */
-export class LoginThrottle {
-  constructor(
-    private readonly store: Pick<
-      SelfcareStore,
-      "loginFailures" | "addLoginFailure" | "clearLoginFailures" | "deleteLoginFailures"
-    >,
-    private readonly maxFailures: number,
-    private readonly windowMs: number,
-  ) {}
-
-  async blocked(keys: readonly string[], now: number): Promise<boolean> {
-    const failures = await this.store.loginFailures(keys, now - this.windowMs);
-    return keys.some((key) => (failures.get(key) ?? 0) >= this.maxFailures);
-  }
-
-  fail(keys: readonly string[], now: number): Promise<void> {
-    return this.store.addLoginFailure(keys, now);
-  }
-
-  succeed(key: string): Promise<void> {
-    return this.store.clearLoginFailures(key);
-  }
-
-  /** Forget failures older than the window, so many distinct uids or addresses do not pile up. */
-  async prune(now: number): Promise<void> {
-    await this.store.deleteLoginFailures(now - this.windowMs);
-  }
-}
-
 export type LoginOutcome =
   | { ok: true; token: string; session: Session }
   | {
       ok: false;
-      throttled: boolean;
+      /** When throttled: how long (ms) to wait before the next try. */
+      retryAfterMs?: number;
       reason: LoginFailure | "throttled";
     };
 
@@ -185,11 +175,7 @@ export class Portal {
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
     this.access = new PortalAccess(parts.source, directory, selfcare.scopeCacheSeconds * 1000);
-    this.throttle = new LoginThrottle(
-      parts.store,
-      selfcare.throttle.maxFailures,
-      selfcare.throttle.windowSeconds * 1000,
-    );
+    this.throttle = new LoginThrottle(parts.store, selfcare.throttle);
     this.idleMs = selfcare.session.idleMinutes * 60_000;
   }
 
@@ -197,22 +183,25 @@ export class Portal {
     return this.parts.config;
   }
 
-  /** Log in; failures are counted per uid and per client address, and only the log says why. */
+  /** Log in; failures slow further tries of the uid from that address (see throttle.ts), and only the log says why. */
   async login(uid: string, password: string, address: string): Promise<LoginOutcome> {
     const now = Date.now();
-    const keys = [`uid:${uid.toLowerCase()}`, `address:${address}`];
     const log = this.parts.logger;
-    if (await this.throttle.blocked(keys, now)) {
-      log.warn({ audit: "login", uid, address, outcome: "throttled" }, "login refused: too many failures");
-      return { ok: false, throttled: true, reason: "throttled" };
+    const wait = await this.throttle.wait(uid, address, now);
+    if (wait > 0) {
+      log.warn(
+        { audit: "login", uid, address, outcome: "throttled", waitMs: wait },
+        "login refused: too many failures",
+      );
+      return { ok: false, retryAfterMs: wait, reason: "throttled" };
     }
     const result = await this.access.login(uid, password);
     if (!result.ok) {
-      await this.throttle.fail(keys, now);
+      await this.throttle.fail(uid, address, now);
       log.warn({ audit: "login", uid, address, outcome: result.reason }, "login failed");
-      return { ok: false, throttled: false, reason: result.reason };
+      return { ok: false, reason: result.reason };
     }
-    await this.throttle.succeed(keys[0] ?? "");
+    await this.throttle.succeed(uid, address);
     const token = newToken();
     const session: Session = {
       id: hashToken(token),
@@ -308,7 +297,15 @@ export class Portal {
       const pause = pauses.get(row.uid);
       return pause ? { ...row, pause } : row;
     });
-    return { total: rows.length, page, pages, pageSize, rows: shown };
+    const collectedAt = await this.collectedAt();
+    return {
+      ...(collectedAt ? { collectedAt } : {}),
+      total: rows.length,
+      page,
+      pages,
+      pageSize,
+      rows: shown,
+    };
   }
 
   /** Everything about one account of the scope; 403 for any other uid, before anything is read. */
@@ -452,6 +449,28 @@ export class Portal {
     return this.writeSettings(scope, account.dn, uid, values);
   }
 
+  /** An account's own settings and, for each, what applies when it has none (its resellers', else the configuration's). */
+  async accountSettings(scope: Scope, uid: string): Promise<SettingsForm> {
+    this.authorise(scope, uid);
+    const { defaults, resellerMail } = this.config.directory;
+    const found = (await lookUpAccounts(this.parts.directory, [uid], { defaults, resellerMail })).found.get(
+      uid,
+    );
+    if (!found) throw new PortalError(404, `account ${uid} is not in the directory`);
+    return {
+      own: found.account.settings,
+      inherited: effectiveSettings({ ...found.account, settings: {} }, found.resellers, defaults),
+    };
+  }
+
+  /** The configuration's defaults: what applies to a reseller's accounts where its settings entry has no value. */
+  configDefaults(): SettingsForm["inherited"] {
+    const { defaults } = this.config.directory;
+    return Object.fromEntries(
+      settingNames.map((name) => [name, { value: defaults[name], source: "config" }]),
+    ) as SettingsForm["inherited"];
+  }
+
   /** A reseller's defaults for all its accounts, in its settings entry (created when missing). */
   async resellerSettings(scope: Scope, resellerUid: string) {
     this.authoriseReseller(scope, resellerUid);
@@ -530,10 +549,11 @@ export class Portal {
     this.authorise(scope, uid);
     const now = Date.now();
     const maxDays = this.config.selfcare.bounds.pauseDays;
+    const page = { key: "error.pauseDay", values: { max: maxDays } } as const;
     if (Number.isNaN(until.getTime()) || until.getTime() <= now)
-      throw new PortalError(400, "the pause must end in the future");
+      throw new PortalError(400, "the pause must end in the future", page);
     if (until.getTime() > now + maxDays * 86_400_000)
-      throw new PortalError(400, `a pause lasts at most ${maxDays} days`);
+      throw new PortalError(400, `a pause lasts at most ${maxDays} days`, page);
     const pause = await this.parts.store.addPause({
       account: uid,
       createdBy: scope.person.uid,

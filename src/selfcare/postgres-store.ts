@@ -4,6 +4,7 @@ import { untilDone } from "../store/migrations.js";
 import { migratePostgres } from "../store/postgres.js";
 import {
   type AuditEntry,
+  type LoginFailures,
   type NewPause,
   type Pause,
   type PauseRow,
@@ -215,13 +216,13 @@ export class PostgresSelfcareStore implements SelfcareStore {
     return rows.map(toUnsubscription);
   }
 
-  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
-    const rows = await this.query<{ key: string; failures: number }>(
-      `SELECT key, COUNT(*)::int AS failures FROM selfcare_login_failures
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>> {
+    const rows = await this.query<{ key: string; count: number; last: number }>(
+      `SELECT key, COUNT(*)::int AS count, MAX(at) AS last FROM selfcare_login_failures
        WHERE key = ANY($1) AND at >= $2 GROUP BY key`,
       [[...new Set(keys)], since],
     );
-    return new Map(rows.map((row) => [row.key, row.failures]));
+    return new Map(rows.map((row) => [row.key, { count: row.count, last: Number(row.last) }]));
   }
 
   async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
@@ -231,8 +232,8 @@ export class PostgresSelfcareStore implements SelfcareStore {
     ]);
   }
 
-  async clearLoginFailures(key: string): Promise<void> {
-    await this.query("DELETE FROM selfcare_login_failures WHERE key = $1", [key]);
+  async clearLoginFailures(keys: readonly string[]): Promise<void> {
+    await this.query("DELETE FROM selfcare_login_failures WHERE key = ANY($1)", [[...keys]]);
   }
 
   deleteLoginFailures(before: number): Promise<number> {

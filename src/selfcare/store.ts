@@ -42,6 +42,13 @@ export interface AuditEntry {
   newValue?: string;
 }
 
+/** A key's failed logins within the throttle's window. */
+export interface LoginFailures {
+  count: number;
+  /** The latest, Unix ms. */
+  last: number;
+}
+
 /**
  * What the portal keeps besides the directory: sessions, pauses and the audit trail. Promise-returning
  * so a networked backend (PostgreSQL) fits behind the same interface.
@@ -82,10 +89,13 @@ export interface SelfcareStore {
   /** The unsubscriptions in force of these addresses (any case). */
   activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]>;
 
-  /** Failed logins since `since` of each of these keys (a uid, a client address); keys without any are left out. */
-  loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>>;
+  /**
+   * Failed logins since `since` of each of these keys (a uid, a client address, a uid from an address):
+   * how many and the latest; keys without any are left out.
+   */
+  loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>>;
   addLoginFailure(keys: readonly string[], at: number): Promise<void>;
-  clearLoginFailures(key: string): Promise<void>;
+  clearLoginFailures(keys: readonly string[]): Promise<void>;
   /** Remove failures from before `before`; returns how many. */
   deleteLoginFailures(before: number): Promise<number>;
   close(): Promise<void>;
@@ -214,11 +224,9 @@ export class SqliteSelfcareStore implements SelfcareStore {
       activeUnsubscriptions: db.prepare(
         `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = ? AND ended_at IS NULL ORDER BY id`,
       ),
-      loginFailures: db
-        .prepare<[string, number], number>(
-          "SELECT COUNT(*) FROM selfcare_login_failures WHERE key = ? AND at >= ?",
-        )
-        .pluck(),
+      loginFailures: db.prepare<[string, number], { count: number; last: number | null }>(
+        "SELECT COUNT(*) AS count, MAX(at) AS last FROM selfcare_login_failures WHERE key = ? AND at >= ?",
+      ),
       addLoginFailure: db.prepare("INSERT INTO selfcare_login_failures (key, at) VALUES (?, ?)"),
       clearLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE key = ?"),
       deleteLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE at < ?"),
@@ -351,18 +359,19 @@ export class SqliteSelfcareStore implements SelfcareStore {
   }
 
   async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
-    return [...new Set(addresses.map((a) => a.toLowerCase()))].flatMap((address) =>
-      (this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[]).map(toUnsubscription),
-    );
+    return [...new Set(addresses.map((a) => a.toLowerCase()))]
+      .flatMap((address) => this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[])
+      .sort((a, b) => a.id - b.id)
+      .map(toUnsubscription);
   }
 
-  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>> {
+    const failures = new Map<string, LoginFailures>();
     for (const key of new Set(keys)) {
-      const count = this.statements.loginFailures.get(key, since) ?? 0;
-      if (count > 0) counts.set(key, count);
+      const row = this.statements.loginFailures.get(key, since);
+      if (row && row.count > 0 && row.last !== null) failures.set(key, { count: row.count, last: row.last });
     }
-    return counts;
+    return failures;
   }
 
   async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
@@ -371,8 +380,10 @@ export class SqliteSelfcareStore implements SelfcareStore {
     })();
   }
 
-  async clearLoginFailures(key: string): Promise<void> {
-    this.statements.clearLoginFailures.run(key);
+  async clearLoginFailures(keys: readonly string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const key of keys) this.statements.clearLoginFailures.run(key);
+    })();
   }
 
   async deleteLoginFailures(before: number): Promise<number> {

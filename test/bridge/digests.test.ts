@@ -49,6 +49,7 @@ function fixture(dir: string, smtp: string): Config {
       templates: { selfCareUrl: "https://selfcare.stoney.example" },
       unsubscribe: { secret },
       digests: { hourUtc: 6 },
+      replyTo: "support@stoney.example",
     },
     logging: { level: "fatal" },
   });
@@ -109,8 +110,14 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     const mail = (to: string) => mails.to(to)[0]?.parsed;
 
     const muster = mail("support@muster-reseller.example");
-    expect(muster?.subject).toBe("Wöchentlicher Backup-Bericht 2026-W48: 4 Konten, 1 mit Fehlern");
+    expect(muster?.subject).toBe(
+      "Wöchentlicher Backup-Bericht 23.–29. November 2026: 4 Konten, 1 mit Fehlern",
+    );
     expect(muster?.text).toContain("Guten Tag,");
+    // The week it covers, and when the facts it tells were true: the state collected on the 26th.
+    expect(muster?.text).toContain(
+      "Die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom 23.–29. November 2026, Stand 26. November 2026 um 13:00 MEZ.",
+    );
     expect(muster?.text).toContain("1 in Ordnung, 1 mit Warnung, 1 mit Fehlern, 1 nie benutzt.");
     const rows = (muster?.text ?? "").split("\n").filter((l) => /^\d{7} /.test(l));
     expect(rows.map((r) => r.split(/\s{2,}/).slice(0, 5))).toEqual([
@@ -121,11 +128,12 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     ]);
     expect(muster?.html).toContain("<th");
     expect(muster?.headers.get("content-language")).toBe("de");
+    expect(muster?.replyTo?.value.map((v) => v.address)).toEqual(["support@stoney.example"]);
     expect(muster?.headers.get("list")).toMatchObject({ id: { id: "digest.stoney-backup.stoney.example" } });
 
     const eclair = mail("support@eclair.example");
     expect(eclair?.subject).toBe(
-      "Rapport hebdomadaire des sauvegardes 2026-W48\u202f: 4 comptes, 2 en échec",
+      "Rapport hebdomadaire des sauvegardes 23–29 novembre 2026\u202f: 4 comptes, 2 en échec",
     );
     expect(eclair?.text).toContain("mac-mini: Sepiola Online Backup Client 2.4.0");
     expect(eclair?.html).toContain('href="https://selfcare.stoney.example/accounts/3723709">3723709</a>');
@@ -133,6 +141,9 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     const anna = mail("anna@example.co.uk");
     expect(anna?.subject).toBe("Your online backup in November 2026");
     expect(anna?.text).toContain("Hello Anna Smith,");
+    expect(anna?.text).toContain(
+      "Here is how your online backup did in November 2026, as of 26 November 2026 at 12:00 (UTC+00:00).",
+    );
     expect(anna?.text).toContain("Your 2 computers were last backed up on 25 November 2026.");
     expect(anna?.text).toContain("* Account 3723707: all backups fine.");
     expect(linkClaim(anna?.headers)).toEqual({ address: "anna@example.co.uk", stream: "digest" });

@@ -8,6 +8,7 @@ import type { Config } from "../../src/config/index.js";
 import { explainCommand } from "../../src/directory/commands.js";
 import { createLogger } from "../../src/log.js";
 import {
+  bridgePartsOf,
   explainUnsubscriptions,
   type RunningSelfcare,
   resubscribeCommand,
@@ -83,8 +84,7 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
     const logger = createLogger("fatal");
     store = new SqliteSelfcareStore(config.bridge.outbox);
     bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
-      unsubscriptions: (addresses) => store.activeUnsubscriptions(addresses),
+      ...bridgePartsOf(store),
     });
     portal = await startSelfcare(config, logger, {
       store,
@@ -233,6 +233,8 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
     );
     await waitFor("the reseller's mail", () => smtp.to(reseller).length >= 4);
     expect(smtp.to(customer)).toHaveLength(mailsBefore);
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toMatch(/^stoney_backup_bridge_mails_suppressed_total\{reason="unsubscribed"\} [1-9]/m);
 
     // explain shows it, with its id.
     const explained = output();

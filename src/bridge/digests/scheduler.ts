@@ -14,8 +14,8 @@ import {
   unsubscriptionFor,
 } from "../unsubscribe.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
-import { lastCompletePeriod, type Period } from "./period.js";
-import { renderCustomerDigest, renderResellerDigest } from "./render.js";
+import { lastCompletePeriod } from "./period.js";
+import { type DigestPeriod, renderCustomerDigest, renderResellerDigest } from "./render.js";
 
 /** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
 export type DigestStore = Pick<OutboxStore, "createDigests" | "previousDigest">;
@@ -122,8 +122,15 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         kind: kind.kind,
         recipient: address,
         period: period.key,
-        snapshot: JSON.stringify(snapshotOf(addressee.accounts)),
-        mail: composeDigest(config, kind, period, addressee, digest, now),
+        snapshot: JSON.stringify(snapshotOf(addressee.accounts, collectedAt)),
+        mail: composeDigest(
+          config,
+          kind,
+          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs },
+          addressee,
+          digest,
+          now,
+        ),
       });
     }
     queued += await store.createDigests(digests, now);
@@ -136,7 +143,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
 export function composeDigest(
   config: BridgeConfig,
   kind: DigestKind,
-  period: Period,
+  period: DigestPeriod,
   addressee: Addressee,
   digest: ReturnType<typeof digestOf>,
   now: number = Date.now(),
