@@ -80,13 +80,11 @@ export function formats(language: Language, timeZone: string) {
     timeStyle: "short",
     timeZone: zone,
   });
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: zone });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   const instant = (value: string | number | Date) => new Date(value).getTime();
   return {
     dateTime: (value: string | number | Date) => dateTime.format(shift(instant(value))),
-    date: (value: string | number | Date) => date.format(shift(instant(value))),
     /** "2 days ago", "in 3 hours", "now", relative to `now`. */
     relative: (value: string | number | Date, now: number) => {
       const difference = instant(value) - now;

@@ -84,8 +84,8 @@ const de: DigestCatalog = {
     subject:
       "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
     intro:
-      "die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom {{period}}, Stand {{asOf}}.",
-    change: "«Änderung» vergleicht den belegten Speicher mit dem vorigen Bericht, Stand {{since}}.",
+      "so standen die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom {{period}}, Stand {{asOf}}.",
+    change: "„Änderung“ vergleicht den belegten Speicher mit dem vorigen Bericht, Stand {{since}}.",
     counts:
       "{{healthy, plural, other {# in Ordnung}}}, {{warning, plural, other {# mit Warnung}}}, {{failing, plural, other {# mit Fehlern}}}, {{never, plural, other {# nie benutzt}}}.",
     outdated:
@@ -131,7 +131,8 @@ const fr: DigestCatalog = {
   reseller: {
     subject:
       "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
-    intro: "Les sauvegardes des comptes de vos clients pendant la semaine du {{period}}, état au {{asOf}}.",
+    intro:
+      "Voici l’état des sauvegardes des comptes de vos clients pendant la semaine du {{period}}, état au {{asOf}}.",
     change: "« Évolution » compare l’espace occupé avec le rapport précédent, état au {{since}}.",
     counts:
       "{{healthy, plural, one {# en ordre} other {# en ordre}}}, {{warning, plural, one {# avec un avertissement} other {# avec un avertissement}}}, {{failing, plural, one {# en échec} other {# en échec}}}, {{never, plural, one {# jamais utilisé} other {# jamais utilisés}}}.",
@@ -234,13 +235,6 @@ const periodName = (period: Period, language: Language): string =>
         new Date(period.startMs),
       );
 
-const conditionTone: Record<Condition, Tone> = {
-  healthy: "solved",
-  warning: "warning",
-  failing: "failing",
-  never: "info",
-};
-
 /** When the digest's facts are from, and since when it counts: in the recipient's time zone. */
 const periodTimes = (context: DigestContext): Values => ({
   asOf: formatDate(new Date(context.period.asOfMs), context.language, context.timeZone, true),
@@ -249,6 +243,13 @@ const periodTimes = (context: DigestContext): Values => ({
       ? undefined
       : formatDate(new Date(context.period.sinceMs), context.language, context.timeZone, true),
 });
+
+const conditionTone: Record<Condition, Tone> = {
+  healthy: "solved",
+  warning: "warning",
+  failing: "failing",
+  never: "info",
+};
 
 /** The weekly reseller digest: counts, outdated clients, and one table row per account. */
 export function renderResellerDigest(digest: Digest, context: DigestContext): RenderedMail {
