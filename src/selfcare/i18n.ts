@@ -122,6 +122,44 @@ const en = {
   "error.invalid": "Please check the values: {problems}",
   "error.csrf": "The form was too old or not ours. Please try again.",
   "error.internal": "Something went wrong. Please try again later.",
+  "history.heading": "Backups of the last {days} days",
+  "history.timeline": "{host}: each day of the last {days} days",
+  "history.summary":
+    "{succeeded} days with a successful backup, {failed} with a failed one, {missed} missed, {unknown} days without data.",
+  "history.legend": "Legend",
+  "history.table": "Show as a table",
+  "history.noSchedule":
+    "This computer has no fixed backup times: days without a backup are not counted as missed.",
+  "day.succeeded": "succeeded",
+  "day.failed": "failed",
+  "day.missed": "missed",
+  "day.running": "running",
+  "day.unknown": "no data (the monitor was not collecting)",
+  "day.idle": "nothing planned",
+  "durations.title": "{host}: how long the last {count} backups took",
+  "durations.summary": "The longest took {longest}, the last {last}.",
+  "durations.longest": "longest: {duration}",
+  "durations.none": "No finished backup with a known start recorded yet.",
+  "duration.hm": "{h} h {m} min",
+  "duration.ms": "{m} min {s} s",
+  "col.day": "Day",
+  "col.started": "Started",
+  "col.ended": "Ended",
+  "col.duration": "Duration",
+  "col.result": "Result",
+  "col.used": "Used",
+  "col.quotaSize": "Quota",
+  "usage.heading": "Storage",
+  "usage.title": "Storage used over the last {days} days",
+  "usage.summary": "{used} of {quota} used.",
+  "usage.summaryNoQuota": "{used} used.",
+  "usage.forecast":
+    "At this rate your storage will be full around {date}. Delete old data or ask for more storage before then.",
+  "usage.full":
+    "Your storage is full. New backups cannot be stored: delete old data or ask for more storage.",
+  "usage.noForecast": "Your storage is not growing: no date when it will be full.",
+  "usage.noData": "No storage usage recorded yet.",
+  "usage.quota": "quota {quota}",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -249,6 +287,44 @@ const de: Messages = {
   "error.invalid": "Bitte prüfen Sie die Werte: {problems}",
   "error.csrf": "Das Formular war zu alt oder nicht von uns. Bitte versuchen Sie es noch einmal.",
   "error.internal": "Etwas ist schiefgegangen. Bitte versuchen Sie es später wieder.",
+  "history.heading": "Sicherungen der letzten {days} Tage",
+  "history.timeline": "{host}: jeder Tag der letzten {days} Tage",
+  "history.summary":
+    "{succeeded} Tage mit erfolgreicher Sicherung, {failed} mit fehlgeschlagener, {missed} verpasst, {unknown} Tage ohne Daten.",
+  "history.legend": "Legende",
+  "history.table": "Als Tabelle anzeigen",
+  "history.noSchedule":
+    "Dieser Computer hat keine festen Sicherungszeiten: Tage ohne Sicherung gelten nicht als verpasst.",
+  "day.succeeded": "erfolgreich",
+  "day.failed": "fehlgeschlagen",
+  "day.missed": "verpasst",
+  "day.running": "läuft",
+  "day.unknown": "keine Daten (die Überwachung lief nicht)",
+  "day.idle": "nichts geplant",
+  "durations.title": "{host}: Dauer der letzten {count} Sicherungen",
+  "durations.summary": "Die längste dauerte {longest}, die letzte {last}.",
+  "durations.longest": "längste: {duration}",
+  "durations.none": "Noch keine abgeschlossene Sicherung mit bekanntem Beginn erfasst.",
+  "duration.hm": "{h} Std. {m} Min.",
+  "duration.ms": "{m} Min. {s} Sek.",
+  "col.day": "Tag",
+  "col.started": "Begonnen",
+  "col.ended": "Beendet",
+  "col.duration": "Dauer",
+  "col.result": "Ergebnis",
+  "col.used": "Belegt",
+  "col.quotaSize": "Speicherplatz",
+  "usage.heading": "Speicherplatz",
+  "usage.title": "Belegter Speicher der letzten {days} Tage",
+  "usage.summary": "{used} von {quota} belegt.",
+  "usage.summaryNoQuota": "{used} belegt.",
+  "usage.forecast":
+    "Wenn es so weitergeht, ist Ihr Speicher etwa am {date} voll. Löschen Sie vorher alte Daten oder fragen Sie nach mehr Speicherplatz.",
+  "usage.full":
+    "Ihr Speicher ist voll. Neue Sicherungen können nicht gespeichert werden: Löschen Sie alte Daten oder fragen Sie nach mehr Speicherplatz.",
+  "usage.noForecast": "Ihr Speicherbedarf wächst nicht: Es ist kein Datum absehbar, an dem er voll ist.",
+  "usage.noData": "Noch keine Speicherbelegung erfasst.",
+  "usage.quota": "Speicherplatz {quota}",
 };
 
 const fr: Messages = {
@@ -373,6 +449,44 @@ const fr: Messages = {
   "error.invalid": "Veuillez vérifier les valeurs : {problems}",
   "error.csrf": "Le formulaire était trop ancien ou ne venait pas de nous. Veuillez réessayer.",
   "error.internal": "Une erreur s'est produite. Veuillez réessayer plus tard.",
+  "history.heading": "Sauvegardes des {days} derniers jours",
+  "history.timeline": "{host} : chaque jour des {days} derniers jours",
+  "history.summary":
+    "{succeeded} jours avec une sauvegarde réussie, {failed} avec une sauvegarde échouée, {missed} manquées, {unknown} jours sans données.",
+  "history.legend": "Légende",
+  "history.table": "Afficher sous forme de tableau",
+  "history.noSchedule":
+    "Cet ordinateur n’a pas d’heures de sauvegarde fixes : les jours sans sauvegarde ne comptent pas comme manqués.",
+  "day.succeeded": "réussie",
+  "day.failed": "échouée",
+  "day.missed": "manquée",
+  "day.running": "en cours",
+  "day.unknown": "pas de données (la surveillance ne tournait pas)",
+  "day.idle": "rien de prévu",
+  "durations.title": "{host} : durée des {count} dernières sauvegardes",
+  "durations.summary": "La plus longue a duré {longest}, la dernière {last}.",
+  "durations.longest": "la plus longue : {duration}",
+  "durations.none": "Aucune sauvegarde terminée avec un début connu n’a encore été enregistrée.",
+  "duration.hm": "{h} h {m} min",
+  "duration.ms": "{m} min {s} s",
+  "col.day": "Jour",
+  "col.started": "Début",
+  "col.ended": "Fin",
+  "col.duration": "Durée",
+  "col.result": "Résultat",
+  "col.used": "Occupé",
+  "col.quotaSize": "Espace disponible",
+  "usage.heading": "Espace de stockage",
+  "usage.title": "Espace occupé pendant les {days} derniers jours",
+  "usage.summary": "{used} occupés sur {quota}.",
+  "usage.summaryNoQuota": "{used} occupés.",
+  "usage.forecast":
+    "À ce rythme, votre espace sera plein vers le {date}. Supprimez d’anciennes données ou demandez plus d’espace avant cette date.",
+  "usage.full":
+    "Votre espace est plein. Les nouvelles sauvegardes ne peuvent plus être enregistrées : supprimez d’anciennes données ou demandez plus d’espace.",
+  "usage.noForecast": "Votre espace occupé n’augmente pas : aucune date à laquelle il sera plein.",
+  "usage.noData": "Aucune occupation de l’espace enregistrée pour l’instant.",
+  "usage.quota": "espace {quota}",
 };
 
 const catalogs: Record<Language, Messages> = { en, de, fr };
@@ -390,8 +504,20 @@ export const formats = (language: Language, timeZone: string) => {
   const locale = { en: "en-GB", de: "de-CH", fr: "fr-CH" }[language];
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone });
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  // The journal's days are UTC days: shown as such, whatever the person's zone.
+  const day = new Intl.DateTimeFormat(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
   return {
     dateTime: (value: string | number | Date) => dateTime.format(new Date(value)),
+    date: (value: string | number | Date) =>
+      new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", year: "numeric", timeZone }).format(
+        new Date(value),
+      ),
+    day: (days: number) => day.format(new Date(days * 86_400_000)),
     number: (value: number) => number.format(value),
   };
 };

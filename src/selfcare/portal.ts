@@ -3,6 +3,7 @@ import type { HistoryRow } from "../bridge/index.js";
 import type { Config } from "../config/index.js";
 import { type AccountRecipients, type Directory, lookUpAccounts } from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
+import { DAY_MS, dayOf, type JournalReader, type JournalRun, type UsageDay } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
@@ -19,8 +20,20 @@ export interface PortalParts {
   /** The bridge's record of mails about an account, newest first. */
   history(account: string, limit: number): Promise<HistoryRow[]>;
   store: SelfcareStore;
+  /** The exporter's run journal; without one the account page has no history to show. */
+  journal?: JournalReader;
   silences?: Silences;
   logger: Logger;
+}
+
+/** Days of history on the account page. */
+export const HISTORY_DAYS = 90;
+
+/** The journal behind an account page: its last HISTORY_DAYS days, read at `nowMs`. */
+export interface AccountJournal {
+  nowMs: number;
+  runs: JournalRun[];
+  usage: UsageDay[];
 }
 
 /** Something on the account that needs attention, worst first in the overview. */
@@ -60,6 +73,7 @@ export interface AccountDetails {
   audit: AuditEntry[];
   /** Resellers of this account whose defaults this person may edit. */
   editableResellers: string[];
+  journal: AccountJournal;
 }
 
 /** A write the portal refused; `status` is the HTTP status it maps to. */
@@ -279,12 +293,16 @@ export class Portal {
       ...this.config.directory,
       directory: this.parts.directory,
     };
-    const [lookup, states, history, pauses, audit] = await Promise.all([
+    const nowMs = Date.now();
+    const since = nowMs - HISTORY_DAYS * DAY_MS;
+    const [lookup, states, history, pauses, audit, runs, usage] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
       this.states([uid]),
       this.parts.history(uid, 50),
       this.parts.store.pauses(uid, 20),
       this.parts.store.audit(uid, 50),
+      this.journalRuns(uid, since, nowMs),
+      this.journalUsage(uid, since, nowMs),
     ]);
     const found = lookup.found.get(uid);
     const status = states.get(uid);
@@ -301,7 +319,28 @@ export class Portal {
       ...(activePause ? { activePause } : {}),
       audit,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
+      journal: { nowMs, runs, usage },
     };
+  }
+
+  /** The account's runs that ended between the two times (both included), oldest first. */
+  runs(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
+    this.authorise(scope, uid);
+    return this.journalRuns(uid, sinceMs, untilMs);
+  }
+
+  /** The account's usage on the days between the two times (both days included), oldest first. */
+  usage(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
+    this.authorise(scope, uid);
+    return this.journalUsage(uid, sinceMs, untilMs);
+  }
+
+  private async journalRuns(uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
+    return (await this.parts.journal?.runs(uid, sinceMs, untilMs)) ?? [];
+  }
+
+  private async journalUsage(uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
+    return (await this.parts.journal?.usage(uid, dayOf(sinceMs), dayOf(untilMs))) ?? [];
   }
 
   /** The exporter's state of these accounts; when it cannot be read the pages show "no data yet". */
