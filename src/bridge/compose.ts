@@ -20,6 +20,21 @@ export interface ComposeOptions {
   logger: Logger;
 }
 
+/**
+ * Where replies to a customer's or reseller's mail go: the reseller's support address when every item
+ * names the same one, else the operator's; operators' own mails have none.
+ */
+export const replyAddress = (
+  audience: MailAudience,
+  items: readonly QueuedItem[],
+  operatorSupport: string | undefined,
+): string | undefined => {
+  if (audience === "operator") return undefined;
+  const named = new Set(items.map((i) => i.entry.support));
+  const [only] = named;
+  return named.size === 1 && only !== undefined ? only : operatorSupport;
+};
+
 /** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
 export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
   const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
@@ -43,6 +58,7 @@ function render(
     selfCareUrl: selfCareLink(templates.selfCareUrl, audience, items),
     ...(settings ? { settingsUrl: settings } : {}),
     ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
+    stillOpen: items.flatMap((i) => i.stillOpen ?? []),
   };
   const entries = items.map((i) => i.entry);
   try {
@@ -78,6 +94,7 @@ export function composeMail(items: readonly QueuedItem[], options: ComposeOption
     audience: recipient.audience,
     language: toLanguage(recipient.language, defaultLanguage),
     domain: mailDomain(options.config.smtp.from),
+    replyTo: replyAddress(recipient.audience, items, options.config.replyTo),
     // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
     ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
   });

@@ -50,6 +50,8 @@ export interface ListOptions {
   domain: string;
   /** The account whose notification settings a customer can change, when the portal is configured. */
   unsubscribe?: string;
+  /** Where replies go: a support address read by a human. */
+  replyTo?: string;
 }
 
 /**
@@ -62,6 +64,7 @@ export function listHeaders(options: ListOptions): Record<string, string> {
     "Content-Language": options.language,
     "List-Id": `stoney backup ${options.audience} notices <${options.audience}.stoney-backup.${options.domain}>`,
   };
+  if (options.replyTo) headers["Reply-To"] = options.replyTo;
   if (options.unsubscribe) {
     headers["List-Unsubscribe"] = `<${options.unsubscribe}>`;
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";

@@ -23,8 +23,8 @@ export interface WebhookDeps {
   logger: Logger;
   /** Called after a notification is committed, to start processing it. */
   accepted(): void;
-  /** Readiness: the outbox can write and the pipeline runs. */
-  ready(): Promise<boolean>;
+  /** Readiness: why the instance cannot work now (the outbox cannot write, the pipeline is stuck), or undefined. */
+  notReady(): Promise<string | undefined>;
 }
 
 const answer = (res: Response, status: number, error: string) =>
@@ -39,8 +39,9 @@ export function createApp(deps: WebhookDeps): express.Express {
     res.type("text/plain").send("ok\n");
   });
   app.get("/readyz", async (_req, res) => {
-    if (await deps.ready()) res.type("text/plain").send("ready\n");
-    else res.status(503).type("text/plain").send("outbox not writable\n");
+    const reason = await deps.notReady();
+    if (reason === undefined) res.type("text/plain").send("ready\n");
+    else res.status(503).type("text/plain").send(`not ready: ${reason}\n`);
   });
   app.get("/metrics", async (_req, res, next) => {
     try {

@@ -12,11 +12,11 @@ import {
   sameSettings,
   warnRestartOnly,
 } from "../service.js";
+import type { MigrationReport } from "../store/migrations.js";
 import { DigestScheduler } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
 import { createApp } from "./http.js";
 import { createMetrics } from "./metrics.js";
-import type { MigrationReport } from "./migrations.js";
 import { type HistoryRow, SqliteOutbox } from "./outbox.js";
 import type { PauseSource } from "./pause.js";
 import { Pipeline } from "./pipeline.js";
@@ -134,7 +134,7 @@ export async function startBridge(
       metrics,
       logger: log,
       accepted: () => pipeline.wake(),
-      ready: () => pipeline.ready(),
+      notReady: () => pipeline.notReady(),
     });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
@@ -274,8 +274,8 @@ export async function migrateOutbox(bridge: BridgeConfig): Promise<MigrationRepo
   return outbox.migration;
 }
 
-export type { MigrationReport } from "./migrations.js";
-export { SchemaVersionError } from "./migrations.js";
+export type { MigrationReport } from "../store/migrations.js";
+export { SchemaVersionError } from "../store/migrations.js";
 export type { HistoryRow } from "./outbox.js";
 export type { AccountPause, PauseSource } from "./pause.js";
 export type { Notification } from "./payload.js";

@@ -54,6 +54,16 @@ export function createMetrics(outbox: OutboxStore) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    pipelineRoundsFailed: new Counter({
+      name: `${prefix}pipeline_rounds_failed_total`,
+      help: "Routing and coalescing rounds that failed; each is tried again a second later.",
+      registers,
+    }),
+    pipelineStalled: new Gauge({
+      name: `${prefix}pipeline_stalled`,
+      help: "1 while this instance's routing and coalescing rounds keep failing: it holds no alerts and /readyz answers 503.",
+      registers,
+    }),
     directoryErrors: new Counter({
       name: `${prefix}directory_errors_total`,
       help: "Recipient lookups that failed because the directory could not answer.",

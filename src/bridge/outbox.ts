@@ -2,134 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { MigrationReport } from "../store/migrations.js";
+import { migrateSqlite } from "../store/sqlite.js";
 import type { CoalescingWindow } from "./coalescing.js";
 import type { ThreadRoot } from "./headers.js";
-import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import type { MailAudience, MailEntry } from "./templates/index.js";
 import { WalSync } from "./wal-sync.js";
-
-/**
- * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
- * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
- * leaves either the old or the new state, never half of it.
- *
- * Migration 1 is the schema from before versioned migrations, written with IF NOT EXISTS so it adopts
- * an outbox file of that time as it is.
- */
-const outboxSchema = `
-CREATE TABLE IF NOT EXISTS notifications (
-  id INTEGER PRIMARY KEY,
-  received_at INTEGER NOT NULL,
-  group_key TEXT NOT NULL,
-  receiver TEXT NOT NULL,
-  status TEXT NOT NULL,
-  alert_count INTEGER NOT NULL,
-  truncated_alerts INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alerts (
-  id INTEGER PRIMARY KEY,
-  notification_id INTEGER NOT NULL REFERENCES notifications(id),
-  received_at INTEGER NOT NULL,
-  fingerprint TEXT NOT NULL,
-  status TEXT NOT NULL,
-  starts_at TEXT NOT NULL,
-  ends_at TEXT,
-  account TEXT,
-  task TEXT NOT NULL,
-  labels TEXT NOT NULL,
-  annotations TEXT NOT NULL,
-  -- pending: waits for routing; routed: items written; duplicate: suppressed by the dedupe window
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS alerts_dedupe ON alerts(fingerprint, status, starts_at, received_at);
-CREATE INDEX IF NOT EXISTS alerts_pending ON alerts(next_attempt_at) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS alerts_account ON alerts(account);
-CREATE TABLE IF NOT EXISTS items (
-  id INTEGER PRIMARY KEY,
-  alert_id INTEGER NOT NULL REFERENCES alerts(id),
-  created_at INTEGER NOT NULL,
-  account TEXT,
-  task TEXT NOT NULL,
-  status TEXT NOT NULL,
-  audience TEXT,
-  recipient TEXT,
-  language TEXT,
-  time_zone TEXT,
-  recipient_name TEXT,
-  recipient_key TEXT,
-  entry TEXT NOT NULL,
-  -- queued: waits for its coalescing window; mailed: part of a mail; suppressed: nobody mailed (reason)
-  state TEXT NOT NULL,
-  reason TEXT,
-  mail_id INTEGER REFERENCES mails(id)
-);
-CREATE INDEX IF NOT EXISTS items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS items_queued_since ON items(created_at) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS items_account ON items(account);
-CREATE TABLE IF NOT EXISTS mails (
-  id INTEGER PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  recipient TEXT NOT NULL,
-  audience TEXT NOT NULL,
-  language TEXT NOT NULL,
-  message_id TEXT NOT NULL UNIQUE,
-  subject TEXT NOT NULL,
-  text TEXT NOT NULL,
-  html TEXT NOT NULL,
-  accounts TEXT NOT NULL,
-  tasks TEXT NOT NULL,
-  -- pending, sending (in flight), sent, rejected (permanent 5xx), dead (too old to retry)
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  finished_at INTEGER,
-  last_error TEXT
-);
--- Partial indexes only: a plain index on state would win the planner's choice for the due-mail query
--- and sort every pending mail on each claim.
-CREATE INDEX IF NOT EXISTS mails_due ON mails(next_attempt_at) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS mails_open ON mails(created_at) WHERE state IN ('pending', 'sending');
-CREATE INDEX IF NOT EXISTS mails_dead ON mails(id) WHERE state = 'dead';
-CREATE TABLE IF NOT EXISTS attempts (
-  id INTEGER PRIMARY KEY,
-  mail_id INTEGER NOT NULL REFERENCES mails(id),
-  at INTEGER NOT NULL,
-  duration_ms INTEGER NOT NULL,
-  outcome TEXT NOT NULL,
-  response TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_mail ON attempts(mail_id);
-`;
-
-/** One row rewritten by every readiness probe: proof that the store can write, not only lock. */
-const probes = `
-CREATE TABLE probes (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  at INTEGER NOT NULL
-);
-`;
-
-/**
- * refused_since: when the relay first refused this mail's recipient (RCPT 5xx) while no other
- * recipient got through; requeued_at: when an operator gave a rejected or dead mail another go
- * (its retry.maxAgeHours counts from then).
- */
-export const mailRetryColumns = `
-ALTER TABLE mails ADD COLUMN refused_since BIGINT;
-ALTER TABLE mails ADD COLUMN requeued_at BIGINT;
-`;
-
-/** Deleting a parent row checks its children: without these, every pruned mail or notification scans a table. */
-export const retentionIndexes = `
-CREATE INDEX items_mail ON items(mail_id);
-CREATE INDEX alerts_notification ON alerts(notification_id);
-CREATE INDEX digests_mail ON digests(mail_id);
-`;
 
 const finalMail = "('sent', 'rejected', 'dead')";
 
@@ -160,51 +40,6 @@ export const pruneStatements = (p: (n: number) => string): string[] => [
 ];
 
 /**
- * One row per digest sent or being sent: the key (kind, recipient, period) makes it one per period however
- * many bridges or restarts compose it; the snapshot is what the next period's digest compares with.
- */
-export const digestsTable = `
-CREATE TABLE digests (
-  kind TEXT NOT NULL,
-  recipient TEXT NOT NULL,
-  period TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  mail_id BIGINT NOT NULL REFERENCES mails(id),
-  snapshot TEXT NOT NULL,
-  PRIMARY KEY (kind, recipient, period)
-);
-`;
-
-export const sqliteMigrations: readonly Migration[] = [
-  { version: 1, name: "outbox", sql: outboxSchema },
-  { version: 2, name: "readiness probe", sql: probes },
-  {
-    version: 3,
-    name: "items by alert, for what became of a problem",
-    sql: "CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
-  },
-  {
-    version: 4,
-    name: "dead items",
-    sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';",
-  },
-  { version: 5, name: "relay refusals and requeued mails", sql: mailRetryColumns },
-  {
-    version: 6,
-    name: "mail headers (threads, list headers)",
-    sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}';",
-  },
-  { version: 7, name: "digests, one per recipient and period", sql: digestsTable },
-  { version: 8, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
-  {
-    version: 9,
-    name: "pending alerts in routing order",
-    // Without it the planner walks the whole table in id order rather than sort the due alerts.
-    sql: "CREATE INDEX alerts_due ON alerts(id) WHERE state = 'pending';",
-  },
-];
-
-/**
  * The first mail to an item's recipient about the item's problem (its alert's fingerprint and startsAt),
  * which later mails about it answer; both stores select it with the queued items.
  */
@@ -218,6 +53,22 @@ export const threadRootColumns = (items: string): string =>
          WHERE this.id = ${items}.alert_id ORDER BY m.id LIMIT 1) AS ${column.split(" ")[2]}`,
     )
     .join(",\n");
+
+/**
+ * For a queued resolution: the firing entries of the other problems its recipient was mailed about in the
+ * same mails as this one, not solved since (no resolution routed), one per line (JSON has no raw line
+ * breaks). `concat` is the store's string aggregate of an expression with a line break between values.
+ */
+export const stillOpenColumn = (items: string, concat: (expression: string) => string): string =>
+  `CASE WHEN ${items}.status = 'resolved' THEN (SELECT ${concat("oi.entry")} FROM alerts this
+     JOIN alerts a ON a.fingerprint = this.fingerprint AND a.starts_at = this.starts_at
+     JOIN items i ON i.alert_id = a.id AND i.recipient_key = ${items}.recipient_key AND i.mail_id IS NOT NULL
+     JOIN items oi ON oi.mail_id = i.mail_id AND oi.status = 'firing'
+     JOIN alerts o ON o.id = oi.alert_id
+     WHERE this.id = ${items}.alert_id
+       AND NOT (o.fingerprint = this.fingerprint AND o.starts_at = this.starts_at)
+       AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.fingerprint = o.fingerprint AND r.status = 'resolved'
+         AND r.starts_at = o.starts_at AND r.state = 'routed')) END AS still_open`;
 
 /** The thread root columns of a queued item row, as the item's `thread`. */
 export const threadOf = (row: {
@@ -242,6 +93,7 @@ export interface ItemRecord {
   entry: string;
   thread_id: string | null;
   thread_subject: string | null;
+  still_open: string | null;
 }
 
 /** Queued item rows (in id order) as each recipient's items, by recipient key. */
@@ -263,6 +115,9 @@ export function itemsByRecipient(rows: readonly ItemRecord[]): Map<string, Queue
       },
       entry: JSON.parse(row.entry) as MailEntry,
       ...threadOf(row),
+      ...(row.still_open
+        ? { stillOpen: row.still_open.split("\n").map((entry) => JSON.parse(entry) as MailEntry) }
+        : {}),
     };
     const group = groups.get(row.recipient_key);
     if (group) group.push(item);
@@ -308,36 +163,6 @@ function lockOutbox(file: string): Database.Database {
   return lock;
 }
 
-const schemaVersion = (db: Database.Database): number => {
-  const table = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get();
-  if (!table) return 0;
-  return (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
-};
-
-/** Bring a SQLite outbox to the latest schema, one transaction per migration. */
-export function migrateSqlite(
-  db: Database.Database,
-  apply: boolean,
-  migrations: readonly Migration[] = sqliteMigrations,
-): MigrationReport {
-  const from = schemaVersion(db);
-  const pending = pendingMigrations(from, migrations, apply);
-  for (const migration of pending)
-    db.transaction(() => {
-      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-      db.exec(migration.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        migration.version,
-        migration.name,
-        Date.now(),
-      );
-    }).immediate();
-  return { from, to: pending.at(-1)?.version ?? from, applied: pending };
-}
-
 export interface StoredAlert {
   id: number;
   receivedAt: number;
@@ -376,6 +201,8 @@ export interface QueuedItem {
   task: string;
   recipient: MailRecipient;
   entry: MailEntry;
+  /** For a resolution: the other problems of the mails it continues, still open. */
+  stillOpen?: MailEntry[];
 }
 
 export interface NewMail {
@@ -624,6 +451,12 @@ export interface RequeueFilter {
   account?: string;
 }
 
+/**
+ * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
+ * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
+ * leaves either the old or the new state, never half of it. The tables are made by the numbered
+ * migrations of `src/store/sqlite.ts`.
+ */
 export class SqliteOutbox implements OutboxStore {
   readonly db: Database.Database;
   readonly where: string;
@@ -713,7 +546,8 @@ export class SqliteOutbox implements OutboxStore {
       ),
       readyItems: db.prepare(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry, ${threadRootColumns("items")}
+           recipient_key, entry, ${threadRootColumns("items")},
+           ${stillOpenColumn("items", (e) => `group_concat(${e}, char(10))`)}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING MIN(MAX(created_at) + @quietMs, MIN(created_at) + @maxHoldMs) <= @now LIMIT @limit)
@@ -889,6 +723,9 @@ export class SqliteOutbox implements OutboxStore {
     this.statements++;
     return (this.sql.dueAlerts.all(now, limit) as AlertRow[]).map(toStoredAlert);
   }
+
+  /** Nothing to give back: one process owns the file, and an alert stays pending until it is routed. */
+  async abandonClaims(): Promise<void> {}
 
   /** Write the routing of many alerts at once: their items, and the alerts as routed. */
   async route(

@@ -16,7 +16,7 @@ import type {
   StoredMail,
 } from "./outbox.js";
 import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
-import { heldUntil, needsPresentState, presentAnnotations } from "./present.js";
+import { heldUntil, needsPresentState, type PresentVerdict, presentVerdict } from "./present.js";
 import {
   type AccountLookup,
   needsDirectory,
@@ -57,6 +57,11 @@ const pruneIntervalMs = 3600_000;
 const pruneBatch = 500;
 /** At shutdown, mails in flight get this long to finish before their connections are closed. */
 const stopGraceMs = 5000;
+/**
+ * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
+ * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
+ */
+export const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
@@ -125,6 +130,9 @@ export class Pipeline {
   private readonly stopping = new AbortController();
   /** When the relay last took a mail (ms): evidence that a refused recipient is refused for itself. */
   private relayAcceptedAt = Number.NEGATIVE_INFINITY;
+  /** Rounds failed in a row, and since when and why they keep failing once they count as stalled. */
+  private failedRounds = 0;
+  private stalled: { since: number; error: string } | undefined;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -236,14 +244,56 @@ export class Pipeline {
     };
   }
 
-  /** Readiness: the store took a real write and every ended send is recorded. */
-  async ready(): Promise<boolean> {
+  /**
+   * Readiness: why this instance cannot work now, or undefined when it can: the store takes a real
+   * write, every ended send is recorded, and the rounds do not keep failing.
+   */
+  async notReady(): Promise<string | undefined> {
     try {
       await this.outbox.probe(Date.now());
-      return this.unrecorded.length === 0;
-    } catch {
-      return false;
+    } catch (error) {
+      return `outbox not writable: ${errorText(error)}`;
     }
+    if (this.unrecorded.length > 0) return `${this.unrecorded.length} sent mails not recorded yet`;
+    if (this.stalled)
+      return `routing rounds failing since ${new Date(this.stalled.since).toISOString()}: ${this.stalled.error}`;
+    return undefined;
+  }
+
+  /**
+   * A round failed: its claims go back to the store at once, so an instance that keeps failing holds
+   * no work; after {@link stalledAfterRounds} in a row it reports not ready, until a round succeeds.
+   */
+  private async roundFailed(error: unknown): Promise<void> {
+    this.metrics.pipelineRoundsFailed.inc();
+    this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+    try {
+      await this.outbox.abandonClaims();
+    } catch (releaseError) {
+      this.logger.warn(
+        { err: releaseError },
+        "the failed round's claims could not be given back: they lapse",
+      );
+    }
+    this.failedRounds++;
+    if (this.failedRounds < stalledAfterRounds || this.stalled) return;
+    this.stalled = { since: Date.now(), error: errorText(error) };
+    this.metrics.pipelineStalled.set(1);
+    this.logger.error(
+      { err: error, rounds: this.failedRounds },
+      "bridge pipeline cannot make progress: not ready, and its alerts are left to other instances",
+    );
+  }
+
+  private roundSucceeded(): void {
+    this.failedRounds = 0;
+    if (!this.stalled) return;
+    this.logger.warn(
+      { since: new Date(this.stalled.since).toISOString() },
+      "bridge pipeline rounds succeed again",
+    );
+    this.stalled = undefined;
+    this.metrics.pipelineStalled.set(0);
   }
 
   private async loop(
@@ -258,10 +308,11 @@ export class Pipeline {
         busy = await round();
       } catch (error) {
         // Whatever broke (a full disk, a locked outbox), the work stays in the outbox: pause, then retry.
-        this.logger.error({ err: error }, "bridge pipeline round failed; trying again");
+        await this.roundFailed(error);
         await alarm.sleep(maxIdleMs);
         continue;
       }
+      this.roundSucceeded();
       if (this.stopped) break;
       if (busy) continue;
       const next = await nextDue().catch(() => undefined);
@@ -288,7 +339,8 @@ export class Pipeline {
   private async route(now: number): Promise<number> {
     const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
-    const alerts = await this.hold(due, now);
+    const present = await this.presentState(await this.hold(due, now));
+    const alerts = await this.holdContradicted(present, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
     let ready: StoredAlert[] = alerts;
@@ -316,11 +368,11 @@ export class Pipeline {
         await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
       }
     }
-    const present = await this.presentState(ready);
     const paused = await this.pausedAccounts(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
-      const items = this.routeOne(alert, lookup, present.get(alert.account ?? ""), problems.get(alert.id));
+      const verdict = present.get(alert) ?? presentVerdict(alert, undefined);
+      const items = this.routeOne(alert, lookup, verdict, problems.get(alert.id));
       return {
         alert,
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
@@ -356,20 +408,56 @@ export class Pipeline {
     return alerts.filter((alert) => !until.has(alert));
   }
 
-  /** The exporter's state of the accounts of resolved alerts; empty when it cannot be read. */
-  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<string, AccountStatus>> {
+  /**
+   * What each alert's mail may say of the present: the exporter's state of the accounts of resolved
+   * alerts is read once per round; when it cannot be read, those mails say only what is certain.
+   */
+  private async presentState(alerts: readonly StoredAlert[]): Promise<Map<StoredAlert, PresentVerdict>> {
     const uids = [...new Set(alerts.filter(needsPresentState).map((a) => a.account))];
     const source = this.options.status;
-    if (!source || uids.length === 0) return new Map();
-    try {
-      return await source.accounts(uids);
-    } catch (error) {
-      this.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        "exporter state not readable: resolved mails say nothing numeric",
-      );
-      return new Map();
+    let states = new Map<string, AccountStatus>();
+    if (source && uids.length > 0) {
+      try {
+        states = await source.accounts(uids);
+      } catch (error) {
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          "exporter state not readable: resolved mails say only that the problem is no longer reported",
+        );
+      }
     }
+    return new Map(
+      alerts.map((alert) => [alert, presentVerdict(alert, states.get(alert.account ?? ""))] as const),
+    );
+  }
+
+  /**
+   * A resolution the present state contradicts waits (recorded as `held (…)` in the history) and is
+   * checked again; after `resolvedHold.maxHours` it is routed, and routing mails it to nobody.
+   * Returns the alerts to route now.
+   */
+  private async holdContradicted(
+    verdicts: ReadonlyMap<StoredAlert, PresentVerdict>,
+    now: number,
+  ): Promise<StoredAlert[]> {
+    const { recheckSeconds, maxHours } = this.options.config.resolvedHold;
+    const ready: StoredAlert[] = [];
+    for (const [alert, verdict] of verdicts) {
+      if (verdict.kind !== "persists" || now - alert.receivedAt >= maxHours * 3600_000) {
+        ready.push(alert);
+        continue;
+      }
+      this.logger.info(
+        { alert: alert.id, account: alert.account, task: alert.task, why: verdict.why },
+        "resolution held: the exporter's state still shows the problem",
+      );
+      await this.outbox.defer(
+        [alert],
+        () => now + recheckSeconds * 1000,
+        `held until the exporter's state shows the problem solved: ${verdict.why}`,
+      );
+    }
+    return ready;
   }
 
   /** Which of these alerts' accounts are paused now; a store that cannot answer fails the round, so nothing paused is mailed. */
@@ -383,12 +471,23 @@ export class Pipeline {
   private routeOne(
     alert: StoredAlert,
     lookup: AccountLookup | undefined,
-    present: AccountStatus | undefined,
+    verdict: PresentVerdict,
     problem: ProblemState | undefined,
   ): RoutedItem[] {
     try {
-      const current = { ...alert, annotations: presentAnnotations(alert, present) };
-      return routeAlert(current, lookup, this.routeOptions, problem);
+      const annotations = verdict.kind === "persists" ? {} : verdict.annotations;
+      const items = routeAlert({ ...alert, annotations }, lookup, this.routeOptions, problem);
+      if (verdict.kind === "persists") {
+        const reason = `the exporter's state still shows the problem after ${this.options.config.resolvedHold.maxHours} h: ${verdict.why}`;
+        return items.map((item) =>
+          item.kind === "queued"
+            ? { kind: "suppressed", audience: item.recipient.audience, reason, entry: item.entry }
+            : item,
+        );
+      }
+      if (verdict.kind === "confirmed") return items;
+      const resolution = verdict.kind;
+      return items.map((item) => ({ ...item, entry: { ...item.entry, resolution } }));
     } catch (error) {
       const reason = `routing failed: ${errorText(error)}`;
       this.logger.error({ alert: alert.id, account: alert.account, reason }, "alert undeliverable");

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../log.js";
+import type { MigrationReport } from "../store/migrations.js";
+import { migratePostgres } from "../store/postgres.js";
 import type { CoalescingWindow } from "./coalescing.js";
-import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
 import {
   type AcceptResult,
   type AlertRow,
   type Attempt,
   alertColumns,
   type Composition,
-  digestsTable,
   type HistoryRecord,
   type HistoryRow,
   historyOutcome,
@@ -18,7 +18,6 @@ import {
   itemsByRecipient,
   type MailRow,
   mailColumns,
-  mailRetryColumns,
   type NewDigest,
   type OutboxStats,
   type ProblemState,
@@ -27,12 +26,12 @@ import {
   type RequeueFilter,
   type RoutedItem,
   recipientKey,
-  retentionIndexes,
   type StatsRecord,
   type StoredAlert,
   type StoredMail,
   statsOf,
   statsQuery,
+  stillOpenColumn,
   threadRootColumns,
   toStoredAlert,
   toStoredMail,
@@ -41,134 +40,7 @@ import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
 
-/**
- * The outbox in PostgreSQL, shared by several bridge instances. The tables mirror the SQLite outbox,
- * plus leases: an instance claims alerts and mails with `FOR UPDATE SKIP LOCKED` and stamps them with
- * its id and an expiry it keeps extending while it lives; a killed instance's claims expire and any
- * other instance takes them. Dedupe is a unique key per (fingerprint, status, startsAt), so two
- * instances accepting the same alert at once store one of them as the duplicate. Most methods are
- * one statement (one round trip, atomic on its own); coalescing holds a transaction-scoped advisory
- * lock, so only one instance composes mails at a time.
- */
-const outboxSchema = `
-CREATE TABLE notifications (
-  id BIGSERIAL PRIMARY KEY,
-  received_at BIGINT NOT NULL,
-  group_key TEXT NOT NULL,
-  receiver TEXT NOT NULL,
-  status TEXT NOT NULL,
-  alert_count INTEGER NOT NULL,
-  truncated_alerts INTEGER NOT NULL
-);
-CREATE TABLE dedupe_keys (
-  fingerprint TEXT NOT NULL,
-  status TEXT NOT NULL,
-  starts_at TEXT NOT NULL,
-  seen_at BIGINT NOT NULL,
-  PRIMARY KEY (fingerprint, status, starts_at)
-);
-CREATE INDEX dedupe_keys_seen ON dedupe_keys(seen_at);
-CREATE TABLE alerts (
-  id BIGSERIAL PRIMARY KEY,
-  notification_id BIGINT NOT NULL REFERENCES notifications(id),
-  received_at BIGINT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  status TEXT NOT NULL,
-  starts_at TEXT NOT NULL,
-  ends_at TEXT,
-  account TEXT,
-  task TEXT NOT NULL,
-  labels TEXT NOT NULL,
-  annotations TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL,
-  last_error TEXT,
-  lease_owner TEXT,
-  lease_until BIGINT
-);
-CREATE INDEX alerts_pending ON alerts(id) WHERE state = 'pending';
-CREATE INDEX alerts_account ON alerts(account);
-CREATE TABLE mails (
-  id BIGSERIAL PRIMARY KEY,
-  created_at BIGINT NOT NULL,
-  recipient TEXT NOT NULL,
-  audience TEXT NOT NULL,
-  language TEXT NOT NULL,
-  message_id TEXT NOT NULL UNIQUE,
-  subject TEXT NOT NULL,
-  text TEXT NOT NULL,
-  html TEXT NOT NULL,
-  accounts TEXT NOT NULL,
-  tasks TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL,
-  finished_at BIGINT,
-  last_error TEXT,
-  lease_owner TEXT,
-  lease_until BIGINT
-);
-CREATE INDEX mails_due ON mails(next_attempt_at, id) WHERE state = 'pending';
-CREATE INDEX mails_sending ON mails(lease_until) WHERE state = 'sending';
-CREATE INDEX mails_open ON mails(created_at) WHERE state IN ('pending', 'sending');
-CREATE INDEX mails_dead ON mails(id) WHERE state = 'dead';
-CREATE TABLE items (
-  id BIGSERIAL PRIMARY KEY,
-  alert_id BIGINT NOT NULL REFERENCES alerts(id),
-  created_at BIGINT NOT NULL,
-  account TEXT,
-  task TEXT NOT NULL,
-  status TEXT NOT NULL,
-  audience TEXT,
-  recipient TEXT,
-  language TEXT,
-  time_zone TEXT,
-  recipient_name TEXT,
-  recipient_key TEXT,
-  entry TEXT NOT NULL,
-  state TEXT NOT NULL,
-  reason TEXT,
-  mail_id BIGINT REFERENCES mails(id)
-);
-CREATE INDEX items_queued ON items(recipient_key, created_at) WHERE state = 'queued';
-CREATE INDEX items_queued_since ON items(created_at) WHERE state = 'queued';
-CREATE INDEX items_account ON items(account);
-CREATE TABLE attempts (
-  id BIGSERIAL PRIMARY KEY,
-  mail_id BIGINT NOT NULL REFERENCES mails(id),
-  at BIGINT NOT NULL,
-  duration_ms INTEGER NOT NULL,
-  outcome TEXT NOT NULL,
-  response TEXT
-);
-CREATE INDEX attempts_mail ON attempts(mail_id);
-CREATE TABLE probes (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  at BIGINT NOT NULL
-);
-`;
-
-export const postgresMigrations: readonly Migration[] = [
-  { version: 1, name: "outbox", sql: outboxSchema },
-  { version: 2, name: "dead items", sql: "CREATE INDEX items_dead ON items(id) WHERE state = 'dead';" },
-  { version: 3, name: "relay refusals and requeued mails", sql: mailRetryColumns },
-  {
-    version: 4,
-    name: "mail headers (threads, list headers); items by alert, for a problem's first mail",
-    sql: "ALTER TABLE mails ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'; CREATE INDEX IF NOT EXISTS items_alert ON items(alert_id);",
-  },
-  { version: 5, name: "digests, one per recipient and period", sql: digestsTable },
-  {
-    version: 6,
-    name: "what became of a problem",
-    sql: "CREATE INDEX alerts_problem ON alerts(fingerprint, starts_at, status);",
-  },
-  { version: 7, name: "retention (child keys indexed for deletes)", sql: retentionIndexes },
-];
-
-/** Advisory lock keys (any constants, unique within this program). */
-const migrationLock = 7_305_001;
+/** The advisory lock of coalescing (any constant, unique within this program: see `migrationLock`). */
 const coalescingLock = 7_305_002;
 
 /** Where and how to connect: the URL, and what the configuration adds to it. */
@@ -226,6 +98,11 @@ export function createPool(connection: PostgresConnection, logger?: Logger): pg.
   });
   // Without a listener, an idle connection the server ends would crash the process.
   pool.on("error", (error) => logger?.warn({ err: error.message }, "PostgreSQL connection lost"));
+  // So would one checked out between two statements (a transaction, the migration lock) when the
+  // server restarts; the statement waiting on it fails instead, and the pool drops it.
+  pool.on("connect", (client) =>
+    client.on("error", (error) => logger?.warn({ err: error.message }, "PostgreSQL connection lost")),
+  );
   return pool;
 }
 
@@ -233,12 +110,23 @@ export function createPool(connection: PostgresConnection, logger?: Logger): pg.
 const pruneDedupeKeys =
   "DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE seen_at < $1 LIMIT $2)";
 
+/**
+ * The outbox in PostgreSQL, shared by several bridge instances. The tables mirror the SQLite outbox,
+ * plus leases: an instance claims alerts and mails with `FOR UPDATE SKIP LOCKED` and stamps them with
+ * its id and an expiry it keeps extending while it lives; a killed instance's claims expire and any
+ * other instance takes them. Dedupe is a unique key per (fingerprint, status, startsAt), so two
+ * instances accepting the same alert at once store one of them as the duplicate. Most methods are
+ * one statement (one round trip, atomic on its own); coalescing holds a transaction-scoped advisory
+ * lock, so only one instance composes mails at a time.
+ */
 export class PostgresOutbox implements OutboxStore {
   readonly where: string;
   migration: MigrationReport = { from: 0, to: 0, applied: [] };
   statements = 0;
   /** This process's claims carry this id; a restarted process is a new owner. */
   private readonly owner = randomUUID();
+  /** Alerts claimed by the routing round under way, the only alert claims the renewal extends. */
+  private readonly routing = new Set<number>();
   private readonly pool: pg.Pool;
   private readonly renewal: NodeJS.Timeout;
 
@@ -286,56 +174,26 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   /** Migrations run under a session advisory lock: instances starting together migrate once. */
-  private async migrate(apply: boolean): Promise<MigrationReport> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
-      const exists = await client.query<{ t: string | null }>(
-        "SELECT to_regclass('schema_migrations')::text AS t",
-      );
-      const from =
-        exists.rows[0]?.t === null
-          ? 0
-          : ((await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations"))
-              .rows[0]?.v ?? 0);
-      const pending = pendingMigrations(from, postgresMigrations, apply);
-      for (const migration of pending) {
-        await client.query("BEGIN");
-        try {
-          await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-          await client.query(migration.sql);
-          await client.query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            [migration.version, migration.name, Date.now()],
-          );
-          await client.query("COMMIT");
-        } catch (error) {
-          await client.query("ROLLBACK");
-          throw error;
-        }
-      }
-      return { from, to: pending.at(-1)?.version ?? from, applied: pending };
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).catch(() => undefined);
-      client.release();
-    }
+  private migrate(apply: boolean): Promise<MigrationReport> {
+    return migratePostgres(this.pool, apply);
   }
 
   /**
-   * Extend this instance's claims, and put mails whose sender died while sending back to pending
-   * (they go again: the price of never losing one). While the store is unreachable this instance's
-   * own claims expire, as they should.
+   * Extend the claims of the work under way here: the alerts of the routing round in progress and
+   * the mails being sent; and put mails whose sender died while sending back to pending (they go
+   * again: the price of never losing one). Claims left by a failed round are not extended, and while
+   * the store is unreachable this instance's claims expire, as they should.
    */
   private async renewLeases(): Promise<void> {
     const now = Date.now();
     try {
       await this.query(
-        `WITH a AS (UPDATE alerts SET lease_until = $2 WHERE lease_owner = $1 AND state = 'pending'),
+        `WITH a AS (UPDATE alerts SET lease_until = $2
+           WHERE lease_owner = $1 AND state = 'pending' AND id = ANY($4::bigint[])),
          m AS (UPDATE mails SET lease_until = $2 WHERE lease_owner = $1 AND state = 'sending')
          UPDATE mails SET state = 'pending', lease_owner = NULL, lease_until = NULL
          WHERE state = 'sending' AND lease_until <= $3 AND lease_owner <> $1`,
-        [this.owner, now + this.options.leaseMs, now],
+        [this.owner, now + this.options.leaseMs, now, [...this.routing]],
       );
     } catch (error) {
       this.options.logger?.warn({ err: (error as Error).message }, "cannot extend the outbox leases");
@@ -436,7 +294,17 @@ export class PostgresOutbox implements OutboxStore {
        RETURNING ${alertColumns}`,
       [this.owner, now, this.options.leaseMs, limit],
     );
+    for (const row of rows) this.routing.add(row.id);
     return rows.sort((a, b) => a.id - b.id).map(toStoredAlert);
+  }
+
+  async abandonClaims(): Promise<void> {
+    // Forgotten first: should the statement fail too, the claims lapse after leaseMs.
+    this.routing.clear();
+    await this.query(
+      `UPDATE alerts SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND state = 'pending'`,
+      [this.owner],
+    );
   }
 
   /** One statement: items are written only for alerts this instance still holds. */
@@ -486,6 +354,7 @@ export class PostgresOutbox implements OutboxStore {
         column((e) => (e.item.kind === "suppressed" ? e.item.reason : null)),
       ],
     );
+    for (const { alert } of routed) this.routing.delete(alert.id);
   }
 
   async defer(
@@ -501,6 +370,7 @@ export class PostgresOutbox implements OutboxStore {
        WHERE alerts.id = t.id AND alerts.lease_owner = $4`,
       [alerts.map((a) => a.id), alerts.map(retryAt), error, this.owner],
     );
+    for (const alert of alerts) this.routing.delete(alert.id);
   }
 
   async coalesce(
@@ -519,7 +389,8 @@ export class PostgresOutbox implements OutboxStore {
       if (!locked.rows[0]?.locked) return 0;
       const { rows } = await this.query<ItemRecord>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
-           recipient_key, entry, ${threadRootColumns("items")}
+           recipient_key, entry, ${threadRootColumns("items")},
+           ${stillOpenColumn("items", (e) => `string_agg(${e}, chr(10))`)}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
            HAVING LEAST(MAX(created_at) + $1, MIN(created_at) + $2) <= $3 LIMIT $4)

@@ -12,7 +12,7 @@ import { composeDigest, digestKinds } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
 import { directoryResolver, exporterStatus } from "./index.js";
 import type { NewMail, QueuedItem, StoredAlert } from "./outbox.js";
-import { presentAnnotations } from "./present.js";
+import { presentVerdict } from "./present.js";
 import { templateSource } from "./templates/index.js";
 import { autoHeaders } from "./transport.js";
 
@@ -136,6 +136,11 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
     annotations: sampleAnnotations(task, now),
     attempts: 0,
   };
+  const verdict = presentVerdict(alert, state);
+  if (verdict.kind === "persists")
+    throw new Error(
+      `the bridge would hold this resolution: the exporter's state still shows the problem (${verdict.why})`,
+    );
   const item: QueuedItem = {
     id: 0,
     alertId: 0,
@@ -153,7 +158,8 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
       task,
       status: options.status,
       labels: alert.labels,
-      annotations: presentAnnotations(alert, state),
+      annotations: verdict.annotations,
+      ...(verdict.kind === "confirmed" ? {} : { resolution: verdict.kind }),
       startsAt: alert.startsAt,
       ...(alert.endsAt ? { endsAt: alert.endsAt } : {}),
       ...(options.audience === "customer" ? {} : { customerName: name }),

@@ -1,5 +1,5 @@
 import type { Language } from "../config/index.js";
-import type { Account, Person, RecipientResolution } from "../directory/model.js";
+import type { Account, Person, RecipientResolution, Reseller } from "../directory/model.js";
 import type { MailRecipient, ProblemState, RoutedItem, StoredAlert } from "./outbox.js";
 import { type MailEntry, templateTask, toLanguage } from "./templates/index.js";
 
@@ -8,6 +8,8 @@ export interface ResolvedAccount {
   account: Account;
   person?: Person;
   resolution: RecipientResolution;
+  /** The account's resellers: their own `mail` is their customers' support address. */
+  resellers?: readonly Reseller[];
 }
 
 export interface AccountLookup {
@@ -69,6 +71,19 @@ export const routeUndeliverable = (alert: StoredAlert, reason: string, options: 
   toOperators(options, toEntry(alert, { undeliverable: reason }));
 
 /**
+ * The address a customer's replies go to: its reseller's own `mail` (the company address of the reseller
+ * entry, not a person's), when the account has exactly one such address; undefined otherwise, so the
+ * operator's support address is used.
+ */
+export const resellerSupport = (resolved: ResolvedAccount): string | undefined => {
+  const addresses = new Set(
+    (resolved.resellers ?? []).flatMap((r) => r.mail.slice(0, 1).map((m) => m.toLowerCase())),
+  );
+  const [only] = addresses;
+  return addresses.size === 1 ? only : undefined;
+};
+
+/**
  * A problem solved while its warning still waited (held during a running backup, or for the directory)
  * is news to nobody: neither the late warning nor the resolution is mailed.
  */
@@ -98,6 +113,8 @@ export function routeAlert(
   const customerName = personName(resolved.person);
   const entry = toEntry(alert, customerName ? { customerName } : {});
   const { recipients, notInformed } = resolved.resolution;
+  const support = resellerSupport(resolved);
+  const customerEntry = support ? { ...entry, support } : entry;
   const items: RoutedItem[] = recipients.map((r) => {
     const recipient: MailRecipient = {
       address: r.address,
@@ -106,7 +123,7 @@ export function routeAlert(
       timeZone: r.timeZone,
       ...(r.audience === "customer" && customerName ? { name: customerName } : {}),
     };
-    return { kind: "queued", recipient, entry };
+    return { kind: "queued", recipient, entry: r.audience === "customer" ? customerEntry : entry };
   });
   for (const n of notInformed)
     items.push({ kind: "suppressed", audience: n.audience, reason: n.reason, entry });

@@ -1,5 +1,5 @@
+import type { MigrationReport } from "../store/migrations.js";
 import type { CoalescingWindow } from "./coalescing.js";
-import type { MigrationReport } from "./migrations.js";
 import type {
   AcceptResult,
   Attempt,
@@ -20,8 +20,9 @@ import type { Notification } from "./payload.js";
  * The outbox as the bridge's stages see it: a SQLite file for one process, or PostgreSQL shared by
  * several bridge instances. Every method is one transaction of the store, so each stage can stop
  * anywhere and any instance picks up where it left off. Work is claimed before it is done (alerts
- * for routing, mails for sending): in a shared store a claim is a lease that expires when its
- * instance dies, so another instance finishes the work.
+ * for routing, mails for sending): in a shared store a claim is a lease, renewed only while the work
+ * it covers goes on (a routing round, a send), that expires when its instance dies or gives up, so
+ * another instance finishes the work.
  */
 export interface OutboxStore {
   /** Where the outbox is, for messages: a file path, or a URL without its password. */
@@ -38,6 +39,11 @@ export interface OutboxStore {
     routed: ReadonlyArray<{ alert: StoredAlert; items: readonly RoutedItem[] }>,
     now: number,
   ): Promise<void>;
+  /**
+   * A round that claimed alerts failed: its claims go back at once, for any instance to take (this one
+   * included, at its next round). A claim is only kept while the round that made it goes on.
+   */
+  abandonClaims(): Promise<void>;
   /** The directory could not answer: these claimed alerts are tried again later. */
   defer(
     alerts: readonly StoredAlert[],

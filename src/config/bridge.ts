@@ -136,6 +136,25 @@ export const bridgeSchema = z
       .describe(
         "A schedule warning for a computer whose backup is running waits until the run has had this long (from its start) to finish; when it succeeds meanwhile, nobody is mailed. 0: no waiting.",
       ),
+    resolvedHold: z
+      .object({
+        recheckSeconds: z
+          .number()
+          .positive()
+          .default(300)
+          .describe(
+            "A resolution the exporter's state contradicts (usage still at or above the warning level, no successful backup since the problem began, …) is held and checked again this often.",
+          ),
+        maxHours: z
+          .number()
+          .nonnegative()
+          .default(24)
+          .describe(
+            "A resolution the state still contradicts after this long (from its arrival) is mailed to nobody; `history` shows why.",
+          ),
+      })
+      .prefault({})
+      .describe("Resolutions the exporter's present state does not agree with yet."),
     digests: z
       .object({
         resellers: z
@@ -255,6 +274,13 @@ export const bridgeSchema = z
       .strict()
       .prefault({})
       .describe("Backoff of mail retries, also used while the directory cannot answer."),
+    replyTo: z
+      .string()
+      .email()
+      .optional()
+      .describe(
+        "The operator's support address: the `Reply-To` of customer and reseller mails and digests, so a reply reaches a human. A customer whose account's reseller has its own `mail` in the directory gets that address instead. Absent: no `Reply-To` (replies go to `smtp.from`).",
+      ),
     operators: z
       .array(z.string().email())
       .default([])

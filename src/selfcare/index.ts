@@ -43,9 +43,10 @@ export interface RunningSelfcare extends RunningService {
  * database of a `postgres://` outbox (shared by every bridge instance and portal).
  */
 export function openSelfcareStore(config: Config): SelfcareStore {
+  const migrate = config.bridge.migrateAtStart;
   if (isPostgresUrl(config.bridge.outbox))
-    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)));
-  return new SqliteSelfcareStore(config.bridge.outbox);
+    return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)), { migrate });
+  return new SqliteSelfcareStore(config.bridge.outbox, { migrate });
 }
 
 /**

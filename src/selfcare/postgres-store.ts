@@ -1,4 +1,6 @@
 import type pg from "pg";
+import { untilDone } from "../store/migrations.js";
+import { migratePostgres } from "../store/postgres.js";
 import {
   type AuditEntry,
   type NewPause,
@@ -7,26 +9,28 @@ import {
   pauseColumns,
   type SelfcareStore,
   type Session,
-  selfcareSchema,
   toPause,
 } from "./store.js";
 
 /**
  * Sessions, pauses and audit in the PostgreSQL database of a `postgres://` outbox, so every bridge
  * instance and portal sees the same pauses and sessions. The pool must parse BIGINT as numbers
- * (the bridge's `createPool` does).
+ * (the bridge's `createPool` does). The database's migrations (`src/store/postgres.ts`) make the
+ * tables: the first query checks them, or applies them under the migration lock when `migrate` is set,
+ * and a check that failed (the database was down) is made again by the next query.
  */
 export class PostgresSelfcareStore implements SelfcareStore {
-  private readonly tables: Promise<unknown>;
+  private readonly schema: () => Promise<unknown>;
 
-  constructor(private readonly pool: pg.Pool) {
-    this.tables = pool.query(selfcareSchema({ integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" }));
-    // A failure is reported by the first call that waits for the tables.
-    this.tables.catch(() => undefined);
+  constructor(
+    private readonly pool: pg.Pool,
+    options: { migrate?: boolean } = {},
+  ) {
+    this.schema = untilDone(() => migratePostgres(pool, options.migrate ?? true));
   }
 
   private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
-    await this.tables;
+    await this.schema();
     return (await this.pool.query<R>(text, values)).rows;
   }
 
@@ -79,7 +83,7 @@ export class PostgresSelfcareStore implements SelfcareStore {
 
   /** Run a DELETE; how many rows it removed. */
   private async deleted(text: string, values: unknown[]): Promise<number> {
-    await this.tables;
+    await this.schema();
     return (await this.pool.query(text, values)).rowCount ?? 0;
   }
 

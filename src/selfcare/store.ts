@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { migrateSqlite } from "../store/sqlite.js";
 
 /** A logged-in person. The cookie carries a random token; the store keeps only its SHA-256 (`id`). */
 export interface Session {
@@ -74,49 +75,6 @@ export interface SelfcareStore {
   close(): Promise<void>;
 }
 
-/**
- * The self-care tables in either store's SQL: `integer` for times, `serial` for an id that numbers
- * itself (SQLite and PostgreSQL spell both differently).
- */
-export const selfcareSchema = (types: { integer: string; serial: string }) => `
-CREATE TABLE IF NOT EXISTS selfcare_sessions (
-  id TEXT PRIMARY KEY,
-  person_uid TEXT NOT NULL,
-  csrf_token TEXT NOT NULL,
-  language TEXT NOT NULL,
-  created_at ${types.integer} NOT NULL,
-  last_seen_at ${types.integer} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_sessions_seen ON selfcare_sessions(last_seen_at);
-CREATE TABLE IF NOT EXISTS selfcare_pauses (
-  id ${types.serial},
-  account TEXT NOT NULL,
-  created_by TEXT NOT NULL,
-  created_at ${types.integer} NOT NULL,
-  until ${types.integer} NOT NULL,
-  comment TEXT,
-  silence_id TEXT,
-  ended_at ${types.integer},
-  ended_by TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_pauses_account ON selfcare_pauses(account, until);
-CREATE TABLE IF NOT EXISTS selfcare_audit (
-  id ${types.serial},
-  at ${types.integer} NOT NULL,
-  person_uid TEXT NOT NULL,
-  target TEXT NOT NULL,
-  action TEXT NOT NULL,
-  old_value TEXT,
-  new_value TEXT
-);
-CREATE INDEX IF NOT EXISTS selfcare_audit_target ON selfcare_audit(target, at);
-CREATE TABLE IF NOT EXISTS selfcare_login_failures (
-  key TEXT NOT NULL,
-  at ${types.integer} NOT NULL
-);
-CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
-`;
-
 export interface PauseRow {
   id: number;
   account: string;
@@ -146,18 +104,25 @@ export const pauseColumns =
 
 /**
  * The SQLite store, in the bridge's outbox file by default: the bridge reads the pauses there while
- * routing, so a pause written by the portal takes effect at the next routing round.
+ * routing, so a pause written by the portal takes effect at the next routing round. The file's
+ * migrations (`src/store/sqlite.ts`) make its tables; whichever of the portal and the bridge opens the
+ * file first applies them, or with `migrate: false` finds them applied (else it refuses the file).
  */
 export class SqliteSelfcareStore implements SelfcareStore {
   private readonly db: Database.Database;
   private readonly statements;
 
-  constructor(file: string) {
+  constructor(file: string, options: { migrate?: boolean } = {}) {
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(selfcareSchema({ integer: "INTEGER", serial: "INTEGER PRIMARY KEY" }));
+    try {
+      migrateSqlite(this.db, options.migrate ?? true);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     const db = this.db;
     this.statements = {
       insertSession: db.prepare(

@@ -2,7 +2,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { SqliteOutbox as Outbox, sqliteMigrations } from "../../src/bridge/outbox.js";
+import { SqliteOutbox as Outbox } from "../../src/bridge/outbox.js";
+import { sqliteMigrations } from "../../src/store/sqlite.js";
 import { exampleLdif, runCli, tempDir } from "./support.js";
 
 describe("outbox schema migrations (SQLite)", () => {

@@ -75,6 +75,24 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "2 Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
       "21 Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
     ],
+    "facts.schedule.changed": [
+      "Sie werden jetzt nach 0 verpassten Sicherungen gewarnt. / Sie werden jetzt nach 0 Tagen ohne erfolgreiche Sicherung gewarnt.",
+      "Sie werden jetzt nach 1 verpassten Sicherung gewarnt. / Sie werden jetzt nach 1 Tag ohne erfolgreiche Sicherung gewarnt.",
+      "Sie werden jetzt nach 2 verpassten Sicherungen gewarnt. / Sie werden jetzt nach 2 Tagen ohne erfolgreiche Sicherung gewarnt.",
+      "Sie werden jetzt nach 21 verpassten Sicherungen gewarnt. / Sie werden jetzt nach 21 Tagen ohne erfolgreiche Sicherung gewarnt.",
+    ],
+    "facts.unsuccessful.changed": [
+      "Sie werden jetzt nach 0 fehlgeschlagenen Sicherungen in Folge gewarnt.",
+      "Sie werden jetzt nach 1 fehlgeschlagenen Sicherung gewarnt.",
+      "Sie werden jetzt nach 2 fehlgeschlagenen Sicherungen in Folge gewarnt.",
+      "Sie werden jetzt nach 21 fehlgeschlagenen Sicherungen in Folge gewarnt.",
+    ],
+    "intro.partial": [
+      "0 behoben, 0 noch offen.",
+      "1 behoben, 1 noch offen.",
+      "2 behoben, 2 noch offen.",
+      "21 behoben, 21 noch offen.",
+    ],
   },
   en: {
     "subject.schedule.firing": [
@@ -131,6 +149,24 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "2 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
       "21 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
     ],
+    "facts.schedule.changed": [
+      "You will now be warned after 0 missed backups. / You will now be warned after 0 days without a successful backup.",
+      "You will now be warned after 1 missed backup. / You will now be warned after 1 day without a successful backup.",
+      "You will now be warned after 2 missed backups. / You will now be warned after 2 days without a successful backup.",
+      "You will now be warned after 21 missed backups. / You will now be warned after 21 days without a successful backup.",
+    ],
+    "facts.unsuccessful.changed": [
+      "You will now be warned after 0 failed backups in a row.",
+      "You will now be warned after 1 failed backup.",
+      "You will now be warned after 2 failed backups in a row.",
+      "You will now be warned after 21 failed backups in a row.",
+    ],
+    "intro.partial": [
+      "0 solved, 0 still open.",
+      "1 solved, 1 still open.",
+      "2 solved, 2 still open.",
+      "21 solved, 21 still open.",
+    ],
   },
   fr: {
     "subject.schedule.firing": [
@@ -186,6 +222,24 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "1 fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
       "2 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
       "21 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
+    ],
+    "facts.schedule.changed": [
+      "Vous serez désormais averti après 0 sauvegarde manquée. / Vous serez désormais averti après 0 jour sans sauvegarde réussie.",
+      "Vous serez désormais averti après 1 sauvegarde manquée. / Vous serez désormais averti après 1 jour sans sauvegarde réussie.",
+      "Vous serez désormais averti après 2 sauvegardes manquées. / Vous serez désormais averti après 2 jours sans sauvegarde réussie.",
+      "Vous serez désormais averti après 21 sauvegardes manquées. / Vous serez désormais averti après 21 jours sans sauvegarde réussie.",
+    ],
+    "facts.unsuccessful.changed": [
+      "Vous serez désormais averti après 0 échec de sauvegarde.",
+      "Vous serez désormais averti après 1 échec de sauvegarde.",
+      "Vous serez désormais averti après 2 échecs de sauvegarde consécutifs.",
+      "Vous serez désormais averti après 21 échecs de sauvegarde consécutifs.",
+    ],
+    "intro.partial": [
+      "0 résolu, 0 encore ouvert.",
+      "1 résolu, 1 encore ouvert.",
+      "2 résolus, 2 encore ouverts.",
+      "21 résolus, 21 encore ouverts.",
     ],
   },
 };

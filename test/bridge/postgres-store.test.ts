@@ -1,9 +1,10 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SchemaVersionError } from "../../src/bridge/migrations.js";
 import type { QueuedItem } from "../../src/bridge/outbox.js";
 import { type Notification, parseNotification } from "../../src/bridge/payload.js";
-import { PostgresOutbox, postgresMigrations } from "../../src/bridge/postgres.js";
+import { PostgresOutbox } from "../../src/bridge/postgres.js";
+import { SchemaVersionError } from "../../src/store/migrations.js";
+import { postgresMigrations } from "../../src/store/postgres.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import { alert, payload, sleep } from "./support.js";
 

@@ -11,6 +11,7 @@ import { afterEach } from "vitest";
 import { type BridgeParts, type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import { type MailRecipient, type NewMail, SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, configSchema } from "../../src/config/index.js";
+import type { AccountStatus, AccountStatusSource } from "../../src/exporter/index.js";
 import type { Logger } from "../../src/log.js";
 
 export { exampleLdif, freePort, repoRoot, runCli, spawnCli, waitFor } from "../support/common.js";
@@ -392,3 +393,35 @@ export const quotaAnnotations = {
   used_ratio: "0.97",
   warning_ratio: "0.9",
 };
+
+/** One healthy account in the exporter's state: 5 GiB of 10 GiB used, computer "pc" backed up on 26 November. */
+export const accountStatus = (uid: string, overrides: Partial<AccountStatus> = {}): AccountStatus => ({
+  uid,
+  resellers: [],
+  neverUsed: false,
+  quota: { quotaBytes: 10737418240, usedBytes: 5368709120, usedRatio: 0.5, warningRatio: 0.9 },
+  settings: {} as AccountStatus["settings"],
+  hosts: [
+    {
+      host: "pc",
+      status: "success",
+      running: false,
+      lastSuccess: "2026-11-26T19:45:00.000Z",
+      missedRuns: 0,
+      consecutiveFailures: 0,
+      successfulRuns: 12,
+      clientOutdated: false,
+      clockSkewed: false,
+      metadataErrors: 0,
+      client: { identifier: "Sepiola Online Backup Client", version: "2.7.1", operatingSystem: "Windows" },
+    },
+  ],
+  ...overrides,
+});
+
+/** The exporter's state as the bridge reads it, here from a fixed map instead of an exporter. */
+export const fixedStatusSource = (accounts: AccountStatus[]): AccountStatusSource => ({
+  collectedAt: async () => new Date(),
+  accounts: async (uids) => new Map(accounts.filter((a) => uids.includes(a.uid)).map((a) => [a.uid, a])),
+  all: async () => accounts,
+});

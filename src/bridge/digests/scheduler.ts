@@ -155,6 +155,7 @@ export function composeDigest(
       audience: "digest",
       language,
       domain: mailDomain(config.smtp.from),
+      replyTo: config.replyTo,
       ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
     }),
     accounts: accounts.map((a) => a.uid),

@@ -8,6 +8,10 @@ export const templateTasks: readonly TemplateTask[] = [...tasks, "generic"];
 const mailAudiences: readonly MailAudience[] = ["customer", "reseller", "operator"];
 const statuses: readonly AlertStatus[] = ["firing", "resolved"];
 
+/** Tasks whose warning an account's setting can end (a threshold raised or switched off) without solving it. */
+export type ChangeableTask = "quota" | "schedule" | "unsuccessful";
+export const changeableTasks: readonly ChangeableTask[] = ["quota", "schedule", "unsuccessful"];
+
 /**
  * Every template is a list of `{{placeholder}}` strings. Keys starting with `subject.`, `title.`,
  * `greeting.` or `heading.` are alternatives: the first one whose placeholders all have a value wins.
@@ -25,7 +29,11 @@ export type TemplateKey =
   | "facts.unknownAccount"
   | "facts.undeliverable"
   | `advice.${TemplateTask}`
-  | `footer.${MailAudience}`;
+  | `footer.${MailAudience}`
+  | `${"subject" | "title" | "facts"}.${ChangeableTask}.changed`
+  | `${"subject" | "title" | "facts"}.unconfirmed`
+  | "intro.partial"
+  | "intro.stillOpen";
 
 export type Catalog = Record<TemplateKey, readonly string[]>;
 
@@ -43,6 +51,14 @@ export const templateKeys: readonly TemplateKey[] = [
   "facts.undeliverable",
   ...templateTasks.map((t) => `advice.${t}` as const),
   ...mailAudiences.map((a) => `footer.${a}` as const),
+  ...changeableTasks.flatMap((t) =>
+    (["subject", "title", "facts"] as const).map((kind) => `${kind}.${t}.changed` as const),
+  ),
+  "subject.unconfirmed",
+  "title.unconfirmed",
+  "facts.unconfirmed",
+  "intro.partial",
+  "intro.stillOpen",
 ];
 
 /** Every value a template may use; documented in docs/bridge.md (Template keys). */

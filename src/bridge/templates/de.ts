@@ -148,4 +148,43 @@ export const de: Catalog = {
   ],
   "footer.reseller": ["Sie erhalten diese Nachricht als Wiederverkäufer dieser Konten.", "Ihr Backup-Team"],
   "footer.operator": ["stoney backup monitor"],
+  "subject.quota.changed": [
+    "Backup {{account}}: Warnschwelle jetzt {{warningPercent}}, {{usedPercent}} belegt",
+    "Backup {{account}}: Speicherwarnung ausgeschaltet, {{usedPercent}} belegt",
+  ],
+  "title.quota.changed": ["Warnschwelle auf {{warningPercent}} erhöht", "Speicherwarnung ausgeschaltet"],
+  "facts.quota.changed": [
+    "Jetzt belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
+    "Warnschwelle jetzt: {{warningPercent}}. Sie werden wieder gewarnt, wenn mehr belegt ist.",
+  ],
+  "subject.schedule.changed": [
+    "Backup {{account}}: Warnschwelle geändert, weiterhin keine erfolgreiche Sicherung seit {{lastSuccessDate}}",
+    "Backup {{account}}: Warnschwelle geändert, weiterhin keine erfolgreiche Sicherung",
+  ],
+  "title.schedule.changed": ["Warnschwelle für verpasste Sicherungen geändert"],
+  "facts.schedule.changed": [
+    "Sie werden jetzt nach {{threshold, plural, one {# verpassten Sicherung} other {# verpassten Sicherungen}}} gewarnt.",
+    "Sie werden jetzt nach {{daysThreshold, plural, one {# Tag} other {# Tagen}}} ohne erfolgreiche Sicherung gewarnt.",
+    "Seit der Warnung ist keine Sicherung gelungen. Letzte erfolgreiche Sicherung: {{lastSuccess}}.",
+  ],
+  "subject.unsuccessful.changed": [
+    "Backup {{account}}: Warnschwelle geändert, weiterhin keine erfolgreiche Sicherung seit {{lastSuccessDate}}",
+    "Backup {{account}}: Warnschwelle geändert, weiterhin keine erfolgreiche Sicherung",
+  ],
+  "title.unsuccessful.changed": ["Warnschwelle für fehlgeschlagene Sicherungen geändert"],
+  "facts.unsuccessful.changed": [
+    "Sie werden jetzt nach {{threshold, plural, one {# fehlgeschlagenen Sicherung} other {# fehlgeschlagenen Sicherungen in Folge}}} gewarnt.",
+    "Seit der Warnung ist keine Sicherung gelungen. Letzte erfolgreiche Sicherung: {{lastSuccess}}.",
+  ],
+  "subject.unconfirmed": [
+    "Backup {{account}}: Problem nicht mehr gemeldet",
+    "Backup-Überwachung: Problem nicht mehr gemeldet",
+  ],
+  "title.unconfirmed": ["Nicht mehr gemeldet: {{title}}"],
+  "facts.unconfirmed": [
+    "Die Überwachung meldet dieses Problem seit dem {{endsAt}} nicht mehr.",
+    "Wir konnten den aktuellen Stand des Backups nicht prüfen und können deshalb noch nicht bestätigen, dass das Problem behoben ist.",
+  ],
+  "intro.partial": ["{{solved, plural, other {# behoben}}}, {{problems, plural, other {# noch offen}}}."],
+  "intro.stillOpen": ["Noch offen:"],
 };

@@ -144,4 +144,43 @@ export const en: Catalog = {
   ],
   "footer.reseller": ["You receive this mail as the reseller of these accounts.", "Your backup team"],
   "footer.operator": ["stoney backup monitor"],
+  "subject.quota.changed": [
+    "Backup {{account}}: warning level now {{warningPercent}}, {{usedPercent}} used",
+    "Backup {{account}}: storage warning switched off, {{usedPercent}} used",
+  ],
+  "title.quota.changed": ["Warning level raised to {{warningPercent}}", "Storage warning switched off"],
+  "facts.quota.changed": [
+    "Storage used now: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}}).",
+    "Warning level now: {{warningPercent}}. You will be warned again when more than that is used.",
+  ],
+  "subject.schedule.changed": [
+    "Backup {{account}}: warning level changed, still no successful backup since {{lastSuccessDate}}",
+    "Backup {{account}}: warning level changed, still no successful backup",
+  ],
+  "title.schedule.changed": ["Warning level for missed backups changed"],
+  "facts.schedule.changed": [
+    "You will now be warned after {{threshold, plural, one {# missed backup} other {# missed backups}}}.",
+    "You will now be warned after {{daysThreshold, plural, one {# day} other {# days}}} without a successful backup.",
+    "No backup has succeeded since the warning. Last successful backup: {{lastSuccess}}.",
+  ],
+  "subject.unsuccessful.changed": [
+    "Backup {{account}}: warning level changed, still no successful backup since {{lastSuccessDate}}",
+    "Backup {{account}}: warning level changed, still no successful backup",
+  ],
+  "title.unsuccessful.changed": ["Warning level for failed backups changed"],
+  "facts.unsuccessful.changed": [
+    "You will now be warned after {{threshold, plural, one {# failed backup} other {# failed backups in a row}}}.",
+    "No backup has succeeded since the warning. Last successful backup: {{lastSuccess}}.",
+  ],
+  "subject.unconfirmed": [
+    "Backup {{account}}: problem no longer reported",
+    "Backup monitoring: problem no longer reported",
+  ],
+  "title.unconfirmed": ["No longer reported: {{title}}"],
+  "facts.unconfirmed": [
+    "The monitoring stopped reporting this problem on {{endsAt}}.",
+    "We could not check the current state of the backup, so we cannot confirm yet that the problem is solved.",
+  ],
+  "intro.partial": ["{{solved, plural, other {# solved}}}, {{problems, plural, other {# still open}}}."],
+  "intro.stillOpen": ["Still open:"],
 };

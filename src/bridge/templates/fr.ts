@@ -155,4 +155,45 @@ export const fr: Catalog = {
     "Votre équipe sauvegarde",
   ],
   "footer.operator": ["stoney backup monitor"],
+  "subject.quota.changed": [
+    "Sauvegarde {{account}} : seuil d’alerte maintenant à {{warningPercent}}, {{usedPercent}} occupé",
+    "Sauvegarde {{account}} : alerte d’espace désactivée, {{usedPercent}} occupé",
+  ],
+  "title.quota.changed": ["Seuil d’alerte relevé à {{warningPercent}}", "Alerte d’espace désactivée"],
+  "facts.quota.changed": [
+    "Espace occupé maintenant : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    "Seuil d’alerte maintenant : {{warningPercent}}. Vous serez de nouveau averti si l’espace occupé le dépasse.",
+  ],
+  "subject.schedule.changed": [
+    "Sauvegarde {{account}} : seuil d’alerte modifié, toujours aucune sauvegarde réussie depuis le {{lastSuccessDate}}",
+    "Sauvegarde {{account}} : seuil d’alerte modifié, toujours aucune sauvegarde réussie",
+  ],
+  "title.schedule.changed": ["Seuil d’alerte des sauvegardes manquées modifié"],
+  "facts.schedule.changed": [
+    "Vous serez désormais averti après {{threshold, plural, one {# sauvegarde manquée} other {# sauvegardes manquées}}}.",
+    "Vous serez désormais averti après {{daysThreshold, plural, one {# jour} other {# jours}}} sans sauvegarde réussie.",
+    "Aucune sauvegarde n’a réussi depuis l’alerte. Dernière sauvegarde réussie : {{lastSuccess}}.",
+  ],
+  "subject.unsuccessful.changed": [
+    "Sauvegarde {{account}} : seuil d’alerte modifié, toujours aucune sauvegarde réussie depuis le {{lastSuccessDate}}",
+    "Sauvegarde {{account}} : seuil d’alerte modifié, toujours aucune sauvegarde réussie",
+  ],
+  "title.unsuccessful.changed": ["Seuil d’alerte des sauvegardes échouées modifié"],
+  "facts.unsuccessful.changed": [
+    "Vous serez désormais averti après {{threshold, plural, one {# échec de sauvegarde} other {# échecs de sauvegarde consécutifs}}}.",
+    "Aucune sauvegarde n’a réussi depuis l’alerte. Dernière sauvegarde réussie : {{lastSuccess}}.",
+  ],
+  "subject.unconfirmed": [
+    "Sauvegarde {{account}} : problème qui n’est plus signalé",
+    "Surveillance des sauvegardes : problème qui n’est plus signalé",
+  ],
+  "title.unconfirmed": ["N’est plus signalé : {{title}}"],
+  "facts.unconfirmed": [
+    "La surveillance ne signale plus ce problème depuis le {{endsAt}}.",
+    "Nous n’avons pas pu vérifier l’état actuel de la sauvegarde : nous ne pouvons donc pas encore confirmer que le problème est résolu.",
+  ],
+  "intro.partial": [
+    "{{solved, plural, one {# résolu} other {# résolus}}}, {{problems, plural, one {# encore ouvert} other {# encore ouverts}}}.",
+  ],
+  "intro.stillOpen": ["Encore ouverts :"],
 };

@@ -2,6 +2,8 @@ import type { Language } from "../../config/index.js";
 import { alertTime, annotationInstant, annotationNumber } from "../alert-values.js";
 import {
   type AlertStatus,
+  type ChangeableTask,
+  changeableTasks,
   type MailAudience,
   type Placeholder,
   type TemplateKey,
@@ -26,6 +28,14 @@ export interface MailEntry {
   unknownAccount?: boolean;
   /** Why the alert's own recipients could not be mailed; the operators get it instead. */
   undeliverable?: string;
+  /**
+   * How a resolved problem's mail may speak of it, from the exporter's present state (see present.ts):
+   * `changed`, no longer warned about because a setting changed; `unconfirmed`, the state could not be
+   * checked. Absent: the state shows it solved.
+   */
+  resolution?: "changed" | "unconfirmed";
+  /** Where this recipient's replies should go instead of the operator's support address (the reseller's, for its customers). */
+  support?: string;
 }
 
 export interface MailContext {
@@ -38,6 +48,8 @@ export interface MailContext {
   settingsUrl?: string;
   /** Name used in the greeting of customer mails. */
   recipientName?: string;
+  /** Problems mailed before in the conversations this mail continues, not solved yet. */
+  stillOpen?: readonly MailEntry[];
 }
 
 export interface RenderedMail {
@@ -151,6 +163,35 @@ class Renderer {
   }
 }
 
+/** One problem (an alert's labels and startsAt), to tell entries about the same problem apart. */
+const problemKey = (entry: MailEntry): string => `${JSON.stringify(entry.labels)} ${entry.startsAt}`;
+
+/** The keys of an entry's subject, title and facts: by its status, and for resolutions by what the present showed. */
+function entryKeys(
+  entry: MailEntry,
+  task: TemplateTask,
+): { subject: TemplateKey; title: TemplateKey; facts: TemplateKey } {
+  if (entry.status === "resolved" && entry.resolution === "unconfirmed")
+    return { subject: "subject.unconfirmed", title: "title.unconfirmed", facts: "facts.unconfirmed" };
+  if (
+    entry.status === "resolved" &&
+    entry.resolution === "changed" &&
+    (changeableTasks as readonly string[]).includes(task)
+  ) {
+    const changeable = task as ChangeableTask;
+    return {
+      subject: `subject.${changeable}.changed`,
+      title: `title.${changeable}.changed`,
+      facts: `facts.${changeable}.changed`,
+    };
+  }
+  return {
+    subject: `subject.${task}.${entry.status}`,
+    title: `title.${task}.${entry.status}`,
+    facts: `facts.${task}.${entry.status}`,
+  };
+}
+
 /** Header values never carry line breaks (no header injection), whatever a template or label says. */
 export const headerValue = (text: string): string =>
   text.replace(controlCharacters, " ").trim().slice(0, 250);
@@ -171,20 +212,39 @@ export function renderMail(
   const blocks = entries.map((entry) => {
     const task = templateTask(entry.task);
     const values = entryValues(entry, context);
-    values.title = r.choice(`title.${task}.${entry.status}`, values).text;
+    const keys = entryKeys(entry, task);
+    // An unconfirmed resolution names the problem as it was reported: "No longer reported: storage almost full".
+    if (keys.title === "title.unconfirmed") values.title = r.choice(`title.${task}.firing`, values).text;
+    values.title = r.choice(keys.title, values).text;
     const heading = r.choice(`heading.${context.audience}`, values);
-    const facts = r.lines(`facts.${task}.${entry.status}`, values);
+    const facts = r.lines(keys.facts, values);
     if (entry.unknownAccount) facts.unshift(...r.lines("facts.unknownAccount", values));
     if (entry.undeliverable) facts.unshift(...r.lines("facts.undeliverable", values));
-    return { entry, task, values, heading, facts };
+    return { entry, task, keys, values, heading, facts };
+  });
+
+  // Problems of the conversations this mail continues that are still open, named without their old
+  // figures (those were true when they were mailed, not necessarily now).
+  const inMail = new Set(entries.map(problemKey));
+  const open = [
+    ...new Map((context.stillOpen ?? []).map((entry) => [problemKey(entry), entry])).values(),
+  ].filter((entry) => !inMail.has(problemKey(entry)));
+  const openHeadings = open.map((entry) => {
+    const values = entryValues({ ...entry, annotations: {} }, context);
+    values.title = r.choice(`title.${templateTask(entry.task)}.firing`, values).text;
+    return r.choice(`heading.${context.audience}`, values);
   });
 
   const firing = entries.filter((e) => e.status === "firing").length;
   const solved = entries.length - firing;
+  const partial =
+    solved > 0 && firing + open.length > 0
+      ? r.lines("intro.partial", { solved: String(solved), problems: String(firing + open.length) })
+      : [];
   let subject: Part;
   const [first] = blocks;
   if (blocks.length === 1 && first) {
-    subject = r.choice(`subject.${first.task}.${first.entry.status}`, first.values);
+    subject = r.choice(first.keys.subject, first.values);
   } else {
     const counts: Values = {
       ...base,
@@ -204,12 +264,18 @@ export function renderMail(
   const intro = r.lines(`intro.${context.audience}`, base);
   const footer = r.lines(`footer.${context.audience}`, base);
 
+  const stillOpen = open.length > 0 ? r.lines("intro.stillOpen", base) : [];
+
   const text = [
+    ...partial.flatMap((p) => [p.text, ""]),
     greeting.text,
     "",
     ...intro.map((p) => p.text),
     "",
     ...blocks.flatMap((b) => [`* ${b.heading.text}`, ...b.facts.map((f) => `  ${f.text}`), ""]),
+    ...(openHeadings.length > 0
+      ? [...stillOpen.map((p) => p.text), ...openHeadings.map((h) => `* ${h.text}`), ""]
+      : []),
     ...advice.flatMap((p) => [p.text, ""]),
     "-- ",
     ...footer.map((p) => p.text),
@@ -219,6 +285,8 @@ export function renderMail(
   const paragraph = (p: Part) => `<p>${p.html}</p>`;
   const html = [
     '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
+    // First in the body, so mail clients show it as the preview of a partial resolution.
+    ...partial.map((p) => `<p><strong>${p.html}</strong></p>`),
     paragraph(greeting),
     ...intro.map(paragraph),
     "<ul>",
@@ -226,6 +294,9 @@ export function renderMail(
       (b) => `<li><strong>${b.heading.html}</strong>${b.facts.map((f) => `<br>${f.html}`).join("")}</li>`,
     ),
     "</ul>",
+    ...(openHeadings.length > 0
+      ? [...stillOpen.map(paragraph), `<ul>${openHeadings.map((h) => `<li>${h.html}</li>`).join("")}</ul>`]
+      : []),
     ...advice.map(paragraph),
     `<p style="color:#666">${footer.map((p) => p.html).join("<br>")}</p>`,
     "</body></html>",

@@ -1,7 +1,8 @@
 /**
- * Versioned schema migrations of the outbox. Each backend has its own numbered list; a store records
- * the versions it applied in `schema_migrations`, so an upgrade applies only the new ones, in order,
- * each in its own transaction, and an older program never writes to a store a newer one migrated.
+ * Versioned schema migrations of the store (the outbox file or database, which also holds the self-care
+ * tables). Each dialect has one numbered list for every table (`sqlite.ts`, `postgres.ts`); a store
+ * records the versions it applied in `schema_migrations`, so an upgrade applies only the new ones, in
+ * order, each in its own transaction, and an older program never writes to a store a newer one migrated.
  */
 export interface Migration {
   version: number;
@@ -38,4 +39,20 @@ export function pendingMigrations(
       `the outbox schema is at version ${current}, this program needs ${latest}: run \`stoney-backup-monitor migrate\``,
     );
   return pending;
+}
+
+/**
+ * `work` as a function that runs it until it has once succeeded: a success is kept, a failure is
+ * forgotten, so the next call tries again (a schema check that failed while the database restarted
+ * must not fail every later query).
+ */
+export function untilDone<T>(work: () => Promise<T>): () => Promise<T> {
+  let done: Promise<T> | undefined;
+  return () => {
+    done ??= work().catch((error: unknown) => {
+      done = undefined;
+      throw error;
+    });
+    return done;
+  };
 }
