@@ -1,12 +1,15 @@
 import type pg from "pg";
 import { createPool } from "../bridge/postgres.js";
 import type { Logger } from "../log.js";
+import type { Migration } from "../store/migrations.js";
+import { untilDone } from "../store/migrations.js";
+import { migrationLock } from "../store/postgres.js";
 import type { JournalReader, JournalRun, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
-import type { JournalMigration } from "./sqlite.js";
+import { checkedPending } from "./sqlite.js";
 
 /** The journal's numbered migrations in PostgreSQL, recorded in `journal_migrations`. */
-export const postgresJournalMigrations: readonly JournalMigration[] = [
+export const postgresJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",
@@ -34,24 +37,20 @@ CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
 
-/** Advisory lock key of the journal's migrations: exporters and portals starting together migrate once. */
-const journalMigrationLock = 7_305_010;
-
+/**
+ * Under the store's one advisory lock: exporters and portals starting together migrate once. The journal
+ * keeps its versions in its own table, as it may live in its own database or beside the outbox's tables.
+ */
 async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [journalMigrationLock]);
+    await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
     await client.query(`CREATE TABLE IF NOT EXISTS journal_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
     const current =
       (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM journal_migrations")).rows[0]
         ?.v ?? 0;
-    const latest = postgresJournalMigrations.at(-1)?.version ?? 0;
-    if (current > latest)
-      throw new Error(
-        `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
-      );
-    for (const migration of postgresJournalMigrations.filter((m) => m.version > current)) {
+    for (const migration of checkedPending(current, postgresJournalMigrations)) {
       await client.query("BEGIN");
       try {
         await client.query(migration.sql);
@@ -67,8 +66,12 @@ async function migrate(pool: pg.Pool): Promise<void> {
       }
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [journalMigrationLock]).catch(() => undefined);
-    client.release();
+    // A connection that cannot even unlock is broken (the server restarted): dropped, not pooled.
+    const unlocked = await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).then(
+      () => true,
+      () => false,
+    );
+    client.release(!unlocked);
   }
 }
 
@@ -94,19 +97,11 @@ interface UsageRecord {
  */
 export class PostgresJournal implements JournalSink, JournalReader {
   private readonly pool: pg.Pool;
-  private migrated: Promise<void> | undefined;
+  private readonly ready: () => Promise<void>;
 
   constructor(url: string, logger?: Logger) {
     this.pool = createPool({ url, poolSize: 2 }, logger);
-  }
-
-  private ready(): Promise<void> {
-    if (!this.migrated)
-      this.migrated = migrate(this.pool).catch((error: unknown) => {
-        this.migrated = undefined;
-        throw error;
-      });
-    return this.migrated;
+    this.ready = untilDone(() => migrate(this.pool));
   }
 
   async write(runs: readonly JournalRun[], usage: readonly UsageDay[]): Promise<void> {

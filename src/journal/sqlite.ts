@@ -1,17 +1,12 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { Migration } from "../store/migrations.js";
 import type { JournalReader, JournalRun, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
-export interface JournalMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
-export const sqliteJournalMigrations: readonly JournalMigration[] = [
+export const sqliteJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",
@@ -39,20 +34,25 @@ CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
 
-/** Apply the pending migrations, each in its own transaction; a newer journal than this program is refused. */
+/** The migrations after `current`; a journal newer than this program is refused. */
+export function checkedPending(current: number, migrations: readonly Migration[]): Migration[] {
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest)
+    throw new Error(
+      `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
+    );
+  return migrations.filter((m) => m.version > current);
+}
+
+/** Apply the pending migrations, each in its own transaction. */
 function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS journal_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const current = (
     db.prepare("SELECT MAX(version) AS v FROM journal_migrations").get() as { v: number | null }
   ).v;
-  const latest = sqliteJournalMigrations.at(-1)?.version ?? 0;
-  if ((current ?? 0) > latest)
-    throw new Error(
-      `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
-    );
   const record = db.prepare("INSERT INTO journal_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of sqliteJournalMigrations.filter((m) => m.version > (current ?? 0)))
+  for (const migration of checkedPending(current ?? 0, sqliteJournalMigrations))
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
