@@ -75,6 +75,7 @@ function syntheticStates(accounts: number): Map<string, AccountStatus> {
         missedBackupsThreshold: setting(1),
         missedDaysThreshold: setting(1),
         failuresThreshold: setting(1),
+        quotaFullDays: setting(14),
       },
       hosts: Array.from({ length: 1 + (a % 2) }, (_, h) => ({
         host: `pc-${a}-${h}`,

@@ -65,6 +65,7 @@ const formSettings = (body: Record<string, unknown>): Record<string, unknown> =>
     "missedBackupsThreshold",
     "missedDaysThreshold",
     "failuresThreshold",
+    "quotaFullDays",
   ]) {
     const value = text(name);
     if (value !== undefined)

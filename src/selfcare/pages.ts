@@ -26,6 +26,7 @@ const settingOrder: readonly SettingName[] = [
   "missedBackupsThreshold",
   "missedDaysThreshold",
   "failuresThreshold",
+  "quotaFullDays",
 ];
 
 const csrfField = (context: PageContext) =>
@@ -309,6 +310,7 @@ ${numberField("quotaWarningPercent")}
 ${numberField("missedBackupsThreshold")}
 ${numberField("missedDaysThreshold")}
 ${numberField("failuresThreshold")}
+${numberField("quotaFullDays")}
 <p><button type="submit">${t("settings.save")}</button></p>
 </form>
 ${target.kind === "account" ? html`<p><a href="/accounts/${encodeURIComponent(target.uid)}">${t("back")}</a></p>` : ""}

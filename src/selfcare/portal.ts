@@ -413,6 +413,7 @@ export class Portal {
       names.missedBackupsThreshold,
       names.missedDaysThreshold,
       names.failuresThreshold,
+      names.quotaFullDays,
     ];
     const [entry] = await this.parts.source.entries(dn, "(objectClass=*)", attributes, "base");
     if (!entry) throw new PortalError(404, `${dn} is not in the directory`);

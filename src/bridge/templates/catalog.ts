@@ -89,6 +89,7 @@ export const placeholders = [
   "client",
   "clientVersion",
   "created",
+  "fullDate",
   "unreadableFiles",
   "startsAt",
   "endsAt",
