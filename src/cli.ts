@@ -29,8 +29,12 @@ import { checkDirectoryCommand, explainCommand } from "./directory/commands.js";
 import { type RunningExporter, startExporter } from "./exporter/index.js";
 import { createLogger, type LogFormat, type LogLevel, logFormats, logLevels } from "./log.js";
 import {
+  bridgePartsOf,
+  existingSelfcareStore,
   explainPersonCommand,
+  explainUnsubscriptions,
   openSelfcareStore,
+  resubscribeCommand,
   type SelfcareStore,
   startSelfcare,
 } from "./selfcare/index.js";
@@ -76,15 +80,13 @@ const withConfig =
   (...args: A): Promise<void> =>
     exitingOnConfigError(() => action(readConfig(configFile()), ...args));
 
-type Part = Role | "selfcare";
-
 /**
  * Run the exporter, the bridge and the self-care portal (or some of them) until SIGINT/SIGTERM. In
  * one process the portal reads the exporter's state and the bridge's history in memory; the
  * bridge and the portal share one self-care store (pauses), opened first and closed last. SIGHUP
  * reloads the configuration file.
  */
-const serve = (parts: readonly Part[]) => () =>
+const serve = (parts: readonly Role[]) => () =>
   exitingOnConfigError(() => {
     const file = configFile();
     const config = readConfig(file);
@@ -96,15 +98,14 @@ const serve = (parts: readonly Part[]) => () =>
     };
     let exporter: RunningExporter | undefined;
     let bridge: RunningBridge | undefined;
-    const starters: Record<Part, () => Promise<RunningService>> = {
+    const starters: Record<Role, () => Promise<RunningService>> = {
       exporter: async () => {
         exporter = await startExporter(config, logger);
         return exporter;
       },
       bridge: async () => {
-        const pauses = sharedStore();
         bridge = await startBridge(config, logger, {
-          pauses: (accounts, at) => pauses.activePauses(accounts, at),
+          ...bridgePartsOf(sharedStore()),
           ...(exporter ? { status: exporter.status } : {}),
         });
         return bridge;
@@ -158,7 +159,7 @@ program
   .addOption(
     new Option(
       "--role <role...>",
-      "roles to check (default: those whose sections the file sets: exporter for exporter, backup or history; bridge for bridge; both when it sets none)",
+      "roles to check (default: those whose sections the file sets: exporter for exporter, backup or history; bridge for bridge; selfcare for selfcare; exporter and bridge when it sets none)",
     ).choices(roles),
   )
   .action((options: { role?: Role[] }) =>
@@ -192,7 +193,33 @@ program
         process.stderr.write("explain: name account uids, or --person <uid>\n");
         return 2;
       }
-      return explainCommand(config, uids);
+      const store = existingSelfcareStore(config);
+      try {
+        return await explainCommand(config, uids, undefined, store && explainUnsubscriptions(store));
+      } finally {
+        await store?.close();
+      }
+    }),
+  );
+
+program
+  .command("resubscribe")
+  .description(
+    "undo an unsubscription (made through the link in a mail; `explain` shows their ids): the address gets those mails again",
+  )
+  .argument("<id>", "the unsubscription's id")
+  .action(
+    withConfig(async (config, id: string) => {
+      const store = existingSelfcareStore(config);
+      if (!store) {
+        process.stderr.write(`resubscribe: no outbox at ${config.bridge.outbox}: nobody unsubscribed\n`);
+        return 1;
+      }
+      try {
+        return await resubscribeCommand(store, Number(id));
+      } finally {
+        await store.close();
+      }
     }),
   );
 

@@ -88,6 +88,19 @@ describe("check-config checks what the roles need", () => {
     expect(bridge.code).toBe(1);
   }, 120_000);
 
+  it("a file with a selfcare section lists the selfcare role", async () => {
+    const cwd = folderWithConfig("with-selfcare", { ...exporterOnly, selfcare: { pageSize: 20 } });
+    const [configured, asked] = await Promise.all([
+      runCli(["check-config"], {}, cwd),
+      runCli(["check-config", "--role", "selfcare"], {}, cwd),
+    ]);
+    expect(configured.stdout).toContain("(roles: exporter, selfcare)");
+    expect(configured.code).toBe(0);
+    expect(asked.stdout).toContain("(roles: selfcare)");
+    expect(asked.stdout).not.toContain("backup");
+    expect(asked.code).toBe(0);
+  }, 120_000);
+
   it("the exporter's check fails when the backup root or a home prefix's target cannot be listed", async () => {
     const missing = path.join(dir, "no-such-root");
     const cwd = folderWithConfig("missing-root", { directory, backup: { root: missing } });

@@ -9,8 +9,10 @@ import {
   shiftMinutes,
   writeExampleData,
 } from "../examples/shift-dates.mjs";
+import { formatDate } from "../src/bridge/templates/index.js";
 import { parseConfig } from "../src/config/index.js";
 import { startExporter } from "../src/exporter/index.js";
+import { bridgeFixture, post, waitFor } from "./bridge/support.js";
 import type { Series } from "./exporter/exposition.js";
 import { NOW, removeTempDirs, scrape, silent, tempDir } from "./exporter/support.js";
 import { repoRoot } from "./support/common.js";
@@ -24,6 +26,7 @@ const committed = JSON.parse(
 interface Rule {
   alert: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 const rules: Rule[] = ["customers.yml", "operators.yml"].flatMap((file) =>
   (
@@ -62,6 +65,150 @@ describe("the sample notification", () => {
   });
 });
 
+/** The exporter's account series of one collection of the example tree at `now`. */
+async function seriesAt(now: Date, files: { backupRoot: string; ldif: string }): Promise<Series[]> {
+  const dir = tempDir();
+  const raw = JSON.stringify({
+    directory: { url: `file:${files.ldif}` },
+    backup: { root: files.backupRoot },
+    history: { path: path.join(dir, "history.sqlite") },
+    exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 3600 },
+  });
+  const exporter = await startExporter(parseConfig(raw, "test config", dir, {}), silent, {
+    now: () => now,
+  });
+  try {
+    expect(await exporter.collect()).toBe(true);
+    const { series } = await scrape(exporter.url);
+    return series.filter(
+      (s) => s.name.startsWith("stoney_backup_") && !s.name.startsWith("stoney_backup_collector_"),
+    );
+  } finally {
+    await exporter.close();
+  }
+}
+
+const committedTree = {
+  backupRoot: path.join(repoRoot, "examples/backup"),
+  ldif: path.join(repoRoot, "examples/directory.ldif"),
+};
+
+/** What `$value` of each customer rule is: the series its expression compares. */
+const ruleValue: Record<string, string> = {
+  StoneyBackupQuotaWarning: "stoney_backup_quota_used_ratio",
+  StoneyBackupScheduleMissed: "stoney_backup_missed_schedules",
+  StoneyBackupUnsuccessful: "stoney_backup_consecutive_failures",
+  StoneyBackupClientStatusUnreadable: "stoney_backup_metadata_errors",
+};
+
+/**
+ * An annotation as the rule's template computes it from the exporter's series: `printf "%.Nf" $value`,
+ * `max(<metric>{account, host}) [/ 86400]` printed with `%.Nf`, or a label of `stoney_backup_client_info`.
+ */
+function annotationFromSeries(
+  template: string,
+  alert: Rule & { labels: Record<string, string> },
+  series: Series[],
+) {
+  const matching = (name: string, withHost: boolean) =>
+    series.filter(
+      (s) =>
+        s.name === name &&
+        s.labels.account === alert.labels.account &&
+        (!withHost || s.labels.host === alert.labels.host),
+    );
+  const decimals = Number(
+    /printf "%\.(\d)f"(?: \$value)? }}/.exec(template)?.[1] ?? /%\.(\d)f/.exec(template)?.[1],
+  );
+  const query = /printf "(max\()?(\w+)\{account=%q(,host=%q)?\}\)?( \/ (\d+))?"/.exec(template);
+  const label = /\| label "(\w+)"/.exec(template)?.[1];
+  if (template.includes("$value") && !query) {
+    const values = matching(ruleValue[alert.alert] ?? "", alert.labels.host !== undefined).map(
+      (s) => s.value,
+    );
+    return Math.max(...values).toFixed(decimals);
+  }
+  if (!query) return undefined;
+  const found = matching(query[2] ?? "", query[3] !== undefined);
+  if (label) return found[0]?.labels[label];
+  if (found.length === 0) return undefined;
+  return (Math.max(...found.map((s) => s.value)) / Number(query[5] ?? 1)).toFixed(decimals);
+}
+
+interface SampleAlert {
+  startsAt: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** The annotations of these alerts that differ from what the shipped rules compute from the series; and the ones checked. */
+function compareWithRules(alerts: SampleAlert[], series: Series[]): { wrong: string[]; checked: string[] } {
+  const checked: string[] = [];
+  const wrong: string[] = [];
+  for (const alert of alerts) {
+    const rule = rules.find((r) => r.alert === alert.labels.alertname);
+    for (const [name, template] of Object.entries(rule?.annotations ?? {})) {
+      if (name === "summary" || name === "description") continue;
+      const expected = annotationFromSeries(template, { ...(rule as Rule), labels: alert.labels }, series);
+      // A query without a result prints nothing: Prometheus leaves the annotation empty.
+      if ((alert.annotations[name] ?? "") !== (expected ?? ""))
+        wrong.push(`${alert.labels.account} ${name}: ${alert.annotations[name]} instead of ${expected}`);
+      checked.push(`${alert.labels.account} ${name}`);
+    }
+  }
+  return { wrong, checked };
+}
+
+describe("the sample notification tells what the exporter sees", () => {
+  const bridges = bridgeFixture();
+
+  it("carries the annotations the shipped rules compute from the example tree at its instant", async () => {
+    const series = await seriesAt(EXAMPLE_NOW, committedTree);
+    const { wrong, checked } = compareWithRules(committed.alerts, series);
+    expect(wrong).toEqual([]);
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        "3723702 used_ratio",
+        "3723703 last_success_timestamp",
+        "3723704 last_success_timestamp",
+        "3723704 next_schedule_timestamp",
+        "3723705 client_version",
+        "3723706 created_timestamp",
+      ]),
+    );
+    for (const alert of committed.alerts as SampleAlert[]) {
+      // Each alert fired shortly before the instant the example describes.
+      expect(Date.parse(alert.startsAt)).toBeLessThanOrEqual(EXAMPLE_NOW.getTime());
+      expect(EXAMPLE_NOW.getTime() - Date.parse(alert.startsAt)).toBeLessThan(86_400_000);
+    }
+  });
+
+  it("mails, when the example runs a year later, the dates the exporter sees then", async () => {
+    const now = new Date(EXAMPLE_NOW.getTime() + (395 * 1440 + 3 * 60 + 17) * 60_000);
+    const files = writeExampleData(tempDir(), now);
+    const notification = exampleNotification(now);
+    const series = await seriesAt(now, files);
+    expect(compareWithRules(notification.alerts, series).wrong).toEqual([]);
+
+    const { url, sink } = await bridges.start({ directory: { url: `file:${files.ldif}` } });
+    await post(url, notification);
+    const zoe = "zoe.lefevre@example.fr";
+    await waitFor("the mails", () => sink.to(zoe).length === 1 && sink.mails.length >= 5);
+    const seconds = (name: string) =>
+      series.find((s) => s.name === name && s.labels.account === "3723704" && s.labels.host === "MacBook-Zoe")
+        ?.value ?? Number.NaN;
+    const last = new Date(seconds("stoney_backup_last_success_timestamp_seconds") * 1000);
+    const next = new Date(seconds("stoney_backup_next_schedule_timestamp_seconds") * 1000);
+    expect(next.getTime()).toBeGreaterThan(now.getTime());
+    // Zoë reads French, at +01:00 (sstTimeZoneOffset).
+    const text = sink.to(zoe)[0]?.parsed.text ?? "";
+    expect(text).toContain(formatDate(last, "fr", "+01:00", true));
+    expect(text).toContain(formatDate(next, "fr", "+01:00", true));
+    // No fact from the committed instant (2026) or the year before it is left in any mail.
+    for (const mail of sink.mails) expect(mail.parsed.text, mail.parsed.subject).not.toMatch(/\b202[56]\b/);
+  });
+});
+
 describe("the example tree as of the time it runs", () => {
   it("keeps each schedule's weekday and time of day in step with the shift", () => {
     const xml =
@@ -78,37 +225,16 @@ describe("the example tree as of the time it runs", () => {
 
   /** Every account series of one collection; timestamps are given relative to the collection's "now". */
   async function collectAt(now: Date, files: { backupRoot: string; ldif: string }): Promise<string[]> {
-    const dir = tempDir();
-    const raw = JSON.stringify({
-      directory: { url: `file:${files.ldif}` },
-      backup: { root: files.backupRoot },
-      history: { path: path.join(dir, "history.sqlite") },
-      exporter: { listen: { host: "127.0.0.1", port: 0 }, intervalSeconds: 3600 },
-    });
-    const exporter = await startExporter(parseConfig(raw, "test config", dir, {}), silent, {
-      now: () => now,
-    });
-    try {
-      expect(await exporter.collect()).toBe(true);
-      const { series } = await scrape(exporter.url);
-      return series
-        .filter((s) => s.name.startsWith("stoney_backup_") && !s.name.startsWith("stoney_backup_collector_"))
-        .filter((s) => s.name !== "stoney_backup_schedule_info")
-        .map((s: Series) => {
-          const value = s.name.endsWith("_timestamp_seconds") ? s.value - now.getTime() / 1000 : s.value;
-          return `${s.name}${JSON.stringify(s.labels)} ${value}`;
-        })
-        .sort();
-    } finally {
-      await exporter.close();
-    }
+    return (await seriesAt(now, files))
+      .filter((s) => s.name !== "stoney_backup_schedule_info")
+      .map((s: Series) => {
+        const value = s.name.endsWith("_timestamp_seconds") ? s.value - now.getTime() / 1000 : s.value;
+        return `${s.name}${JSON.stringify(s.labels)} ${value}`;
+      })
+      .sort();
   }
 
   it("shows every account in the same state as the committed tree at its own instant", async () => {
-    const committedTree = {
-      backupRoot: path.join(repoRoot, "examples/backup"),
-      ldif: path.join(repoRoot, "examples/directory.ldif"),
-    };
     const reference = await collectAt(NOW, committedTree);
     expect(reference.length).toBeGreaterThan(100);
     for (const offsetMinutes of [3 * 1440 + 7 * 60 + 13, 400 * 1440 + 5 * 60 + 59, -45 * 1440 + 11 * 60]) {

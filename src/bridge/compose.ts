@@ -9,6 +9,7 @@ import {
   type TemplateSource,
   toLanguage,
 } from "./templates/index.js";
+import { unsubscribeUrl } from "./unsubscribe.js";
 
 export interface ComposeOptions {
   config: BridgeConfig;
@@ -18,6 +19,8 @@ export interface ComposeOptions {
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
   logger: Logger;
+  /** When the mail is composed (Unix ms): its unsubscribe link works for `unsubscribe.linkDays` from then. */
+  now?: number;
 }
 
 /**
@@ -90,13 +93,22 @@ export function composeMail(items: readonly QueuedItem[], options: ComposeOption
     rendered.subject,
     items.map((i) => i.thread),
   );
+  // Operators cannot unsubscribe from the alerts they run the service with.
+  const unsubscribe =
+    recipient.audience === "operator"
+      ? undefined
+      : unsubscribeUrl(
+          options.config,
+          recipient.address,
+          account !== undefined && accounts.length === 1 ? `alerts:${account}` : "alerts",
+          options.now ?? Date.now(),
+        );
   const list = listHeaders({
     audience: recipient.audience,
     language: toLanguage(recipient.language, defaultLanguage),
     domain: mailDomain(options.config.smtp.from),
     replyTo: replyAddress(recipient.audience, items, options.config.replyTo),
-    // One-click unsubscribing (RFC 8058) needs an https:// page; a portal on its listen address gets no header.
-    ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+    ...(unsubscribe ? { unsubscribe } : {}),
   });
   return {
     recipient,

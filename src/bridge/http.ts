@@ -91,6 +91,11 @@ export function createApp(deps: WebhookDeps): express.Express {
         logger.error({ err: error }, "outbox cannot store the notification");
         return answer(res, 503, "outbox cannot store the notification; retry later");
       }
+      if (parsed.refused.length > 0)
+        logger.warn(
+          { refused: parsed.refused, groupKey: parsed.value.groupKey },
+          "webhook alerts refused for their recipients: they go to the operators as undeliverable",
+        );
       if (parsed.notes.length > 0)
         logger.warn(
           { notes: parsed.notes, groupKey: parsed.value.groupKey },
@@ -109,11 +114,8 @@ export function createApp(deps: WebhookDeps): express.Express {
         "accepted",
       );
       deps.accepted();
-      res.json({
-        status: "accepted",
-        ...result,
-        ...(parsed.notes.length > 0 ? { notes: parsed.notes } : {}),
-      });
+      const notes = [...parsed.refused, ...parsed.notes];
+      res.json({ status: "accepted", ...result, ...(notes.length > 0 ? { notes } : {}) });
     },
   );
 

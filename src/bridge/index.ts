@@ -25,6 +25,7 @@ import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
 import { templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
+import type { UnsubscriptionSource } from "./unsubscribe.js";
 
 /** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
 export const directoryResolver =
@@ -37,6 +38,8 @@ export interface BridgeParts {
   resolver?: RecipientResolver;
   /** Paused accounts, whose customer and reseller mails are suppressed. */
   pauses?: PauseSource;
+  /** Addresses unsubscribed through the one-click links of mails (the self-care store's). */
+  unsubscriptions?: UnsubscriptionSource;
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
 }
@@ -104,6 +107,7 @@ export async function startBridge(
         operatorTimeZone: next.directory.defaults.timeZone,
         builtinTemplates: templateSource(undefined, log),
         ...(parts.pauses ? { pauses: parts.pauses } : {}),
+        ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         ...(status ? { status } : {}),
       },
     );
@@ -114,7 +118,14 @@ export async function startBridge(
     const status = parts.status ?? exporterStatus(next);
     const { resellers, customers } = next.bridge.digests;
     return status && (resellers || customers)
-      ? new DigestScheduler({ config: next.bridge, store: outbox, status, resolver, logger: log })
+      ? new DigestScheduler({
+          config: next.bridge,
+          store: outbox,
+          status,
+          resolver,
+          logger: log,
+          ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
+        })
       : undefined;
   };
   let digests = digestsFor(config);
@@ -284,3 +295,15 @@ export type { PostgresConnection } from "./postgres.js";
 export { createPool } from "./postgres.js";
 export type { AccountLookup, RecipientResolver, ResolvedAccount } from "./route.js";
 export type { OutboxStore } from "./store.js";
+export {
+  type ClaimCheck,
+  checkClaim,
+  isStream,
+  type Stream,
+  streamAccount,
+  streamText,
+  type UnsubscribeClaim,
+  type Unsubscription,
+  type UnsubscriptionSource,
+  unsubscribedReason,
+} from "./unsubscribe.js";

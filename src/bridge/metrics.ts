@@ -70,38 +70,43 @@ export function createMetrics(outbox: OutboxStore) {
       registers,
     }),
   };
-  new Gauge({
-    name: `${prefix}outbox_size_bytes`,
-    help: "Size of the outbox store (finished records are pruned after bridge.retentionDays).",
-    registers,
-    async collect() {
-      this.set(await outbox.sizeBytes());
-    },
-  });
-  new Gauge({
-    name: `${prefix}outbox_pending`,
-    help: "Mails waiting to be sent (including those in flight).",
-    registers,
-    async collect() {
-      this.set((await stats()).pendingMails);
-    },
-  });
-  new Gauge({
-    name: `${prefix}outbox_oldest_pending_age_seconds`,
-    help: "Age of the oldest accepted alert or mail not yet delivered; 0 when nothing waits.",
-    registers,
-    async collect() {
+  /**
+   * A gauge read from the store at each scrape. While the store cannot answer (down, or a table this
+   * instance may not read) it keeps its last value, so the scrape still shows the others, among them
+   * `pipeline_stalled`, which says why.
+   */
+  const storeGauge = (name: string, help: string, read: () => Promise<number>) =>
+    new Gauge({
+      name: `${prefix}${name}`,
+      help,
+      registers,
+      async collect() {
+        const value = await read().catch(() => undefined);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  storeGauge(
+    "outbox_size_bytes",
+    "Size of the outbox store (finished records are pruned after bridge.retentionDays).",
+    () => outbox.sizeBytes(),
+  );
+  storeGauge(
+    "outbox_pending",
+    "Mails waiting to be sent (including those in flight).",
+    async () => (await stats()).pendingMails,
+  );
+  storeGauge(
+    "outbox_oldest_pending_age_seconds",
+    "Age of the oldest accepted alert or mail not yet delivered; 0 when nothing waits.",
+    async () => {
       const oldest = (await stats()).oldestPendingMs;
-      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      return oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
     },
-  });
-  new Gauge({
-    name: `${prefix}dead_letters`,
-    help: "Dead letters in the outbox: undeliverable mails and unrenderable mail items.",
-    registers,
-    async collect() {
-      this.set((await stats()).deadLetters);
-    },
-  });
+  );
+  storeGauge(
+    "dead_letters",
+    "Dead letters in the outbox: undeliverable mails and unrenderable mail items.",
+    async () => (await stats()).deadLetters,
+  );
   return metrics;
 }

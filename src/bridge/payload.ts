@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { formatIssues } from "../config/index.js";
 import { alertTime, annotationProblem, isZeroTime, numericAnnotations } from "./alert-values.js";
+import { accountLabelProblem } from "./route.js";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -42,7 +43,16 @@ const notificationSchema = z
 export type WebhookAlert = z.infer<typeof alertSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 
-export type PayloadResult = { ok: true; value: Notification; notes: string[] } | { ok: false; error: string };
+export type PayloadResult =
+  | {
+      ok: true;
+      value: Notification;
+      /** Values of accepted alerts left out of the mails. */
+      notes: string[];
+      /** Alerts refused for their own recipients (they go to the operators as undeliverable). */
+      refused: string[];
+    }
+  | { ok: false; error: string };
 
 const quoted = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text);
 
@@ -71,13 +81,31 @@ function checkAlertValues(alert: WebhookAlert, index: number, notes: string[]): 
 }
 
 /**
+ * Why an alert cannot reach its own recipients, whom the directory would name: its account label
+ * cannot be a directory uid. Such an alert is still stored (routing sends it to the operators as
+ * undeliverable), since refusing the notification would lose the other alerts of it.
+ */
+function refusal(alert: WebhookAlert, index: number): string | undefined {
+  const problem = accountLabelProblem(alert.labels);
+  if (problem === undefined) return undefined;
+  const label = quoted(alert.labels.account ?? "");
+  return `alerts.${index}.labels.account: ${label} refused, ${problem}; the alert goes to the operators as undeliverable`;
+}
+
+/**
  * Validate a parsed JSON body; the error names the first offending fields as `path: message`, the
- * notes say which values of accepted alerts were left out.
+ * notes say which values of accepted alerts were left out and which alerts were refused for their
+ * own recipients.
  */
 export function parseNotification(body: unknown): PayloadResult {
   const parsed = notificationSchema.safeParse(body);
   if (!parsed.success) return { ok: false, error: formatIssues(parsed.error.issues.slice(0, 5)).join("; ") };
   const notes: string[] = [];
-  const alerts = parsed.data.alerts.map((alert, index) => checkAlertValues(alert, index, notes));
-  return { ok: true, value: { ...parsed.data, alerts }, notes };
+  const refused: string[] = [];
+  const alerts = parsed.data.alerts.map((alert, index) => {
+    const reason = refusal(alert, index);
+    if (reason !== undefined) refused.push(reason);
+    return checkAlertValues(alert, index, notes);
+  });
+  return { ok: true, value: { ...parsed.data, alerts }, notes, refused };
 }

@@ -19,6 +19,7 @@ import { type AccountPause, applyPause, type PauseSource } from "./pause.js";
 import { heldUntil, needsPresentState, type PresentVerdict, presentVerdict } from "./present.js";
 import {
   type AccountLookup,
+  lookUpBisecting,
   needsDirectory,
   type RecipientResolver,
   type RouteOptions,
@@ -28,6 +29,7 @@ import {
 import type { OutboxStore } from "./store.js";
 import type { TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
+import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
 export interface PipelineOptions {
   config: BridgeConfig;
@@ -37,6 +39,8 @@ export interface PipelineOptions {
   builtinTemplates: TemplateSource;
   /** Paused accounts (the self-care portal's pauses); without it nothing is paused. */
   pauses?: PauseSource;
+  /** Addresses that unsubscribed (one-click links in mails); without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
 }
@@ -61,17 +65,19 @@ const stopGraceMs = 5000;
  * Consecutive failed rounds after which this instance says it cannot make progress (not ready): one
  * failure is a blip (a deadlock, a dropped connection), three in a row a fault that stays.
  */
-export const stalledAfterRounds = 3;
+const stalledAfterRounds = 3;
 
 /** `person 5999999 not found` → `person not found`: a bounded set of metric label values. */
 export const reasonLabel = (reason: string): string =>
   reason.startsWith("paused by ")
     ? "paused"
-    : reason
-        .replace(/"(?:[^"\\]|\\.)*"/g, "")
-        .replace(/[0-9]+/g, "")
-        .replace(/\s+/g, " ")
-        .trim() || "unknown";
+    : reason.startsWith("unsubscribed: ")
+      ? "unsubscribed"
+      : reason
+          .replace(/"(?:[^"\\]|\\.)*"/g, "")
+          .replace(/[0-9]+/g, "")
+          .replace(/\s+/g, " ")
+          .trim() || "unknown";
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -154,6 +160,8 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
+    // A reload starts a new pipeline: it is not stalled until its own rounds fail.
+    this.metrics.pipelineStalled.set(0);
     const recovered = await this.outbox.recoverInFlight();
     if (recovered > 0)
       this.logger.warn({ mails: recovered }, "mails in flight at the last stop are sent again");
@@ -335,7 +343,10 @@ export class Pipeline {
     return routed >= routeBatch || mails >= recipientsPerRound;
   }
 
-  /** Stage 1: route due alerts; one batched directory lookup for all their accounts. */
+  /**
+   * Stage 1: route due alerts; one batched directory lookup for all their accounts, bisected when it
+   * fails, so that the alerts of an account whose look-up fails wait alone.
+   */
   private async route(now: number): Promise<number> {
     const due = await this.outbox.claimAlerts(now, routeBatch);
     if (due.length === 0) return 0;
@@ -343,31 +354,23 @@ export class Pipeline {
     const alerts = await this.holdContradicted(present, now);
     const uids = [...new Set(alerts.filter(needsDirectory).map((a) => a.account))];
     let lookup: AccountLookup | undefined;
-    let ready: StoredAlert[] = alerts;
-    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    /** Why the look-up of an account failed, by uid. */
+    let failed = new Map<string, string>();
     if (uids.length > 0) {
       try {
-        lookup = await this.resolver(uids);
+        const bisected = await lookUpBisecting(this.resolver, uids);
+        lookup = bisected;
+        failed = bisected.failed;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const retry = this.options.config.retry;
-        const maxAgeMs = retry.maxAgeHours * 3600_000;
-        const waiting = alerts.filter((a) => needsDirectory(a) && now - a.receivedAt < maxAgeMs);
-        ready = alerts.filter((a) => !needsDirectory(a));
-        for (const alert of alerts)
-          if (needsDirectory(alert) && now - alert.receivedAt >= maxAgeMs)
-            undeliverable.push({
-              alert,
-              reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
-            });
-        this.metrics.directoryErrors.inc();
-        this.logger.warn(
-          { err: message, alerts: waiting.length, givenUp: undeliverable.length },
-          "directory lookup failed: the alerts stay in the outbox and are retried",
-        );
-        await this.outbox.defer(waiting, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+        const message = errorText(error);
+        failed = new Map(uids.map((uid) => [uid, message]));
       }
     }
+    const lookUpFailed = (alert: StoredAlert): alert is StoredAlert & { account: string } =>
+      needsDirectory(alert) && failed.has(alert.account);
+    const ready = alerts.filter((alert) => !lookUpFailed(alert));
+    const undeliverable =
+      failed.size > 0 ? await this.waitForDirectory(alerts.filter(lookUpFailed), failed, now) : [];
     const paused = await this.pausedAccounts(ready);
     const problems = await this.outbox.problems(ready);
     const routed = ready.map((alert) => {
@@ -378,6 +381,8 @@ export class Pipeline {
         items: applyPause(items, alert.account === undefined ? undefined : paused.get(alert.account)),
       };
     });
+    const unsubscribed = await this.unsubscribed(routed.flatMap((r) => r.items));
+    for (const r of routed) r.items = applyUnsubscriptions(r.items, r.alert.account, unsubscribed);
     for (const { alert, reason } of undeliverable) {
       this.logger.error(
         { alert: alert.id, account: alert.account, task: alert.task, reason },
@@ -388,6 +393,44 @@ export class Pipeline {
     await this.outbox.route(routed, Date.now());
     for (const { items } of routed) for (const item of items) this.countSuppressed(item);
     return due.length;
+  }
+
+  /**
+   * Alerts whose account's look-up failed wait with the `retry.*` backoff; those waiting longer than
+   * `retry.maxAgeHours` are returned, to go to the operators as undeliverable.
+   */
+  private async waitForDirectory(
+    alerts: ReadonlyArray<StoredAlert & { account: string }>,
+    failed: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<Array<{ alert: StoredAlert; reason: string }>> {
+    const retry = this.options.config.retry;
+    const maxAgeMs = retry.maxAgeHours * 3600_000;
+    const undeliverable: Array<{ alert: StoredAlert; reason: string }> = [];
+    const waiting = new Map<string, StoredAlert[]>();
+    for (const alert of alerts) {
+      const message = failed.get(alert.account) ?? "";
+      if (now - alert.receivedAt >= maxAgeMs)
+        undeliverable.push({
+          alert,
+          reason: `the directory look-up failed for ${retry.maxAgeHours} h (${message})`,
+        });
+      else waiting.set(message, [...(waiting.get(message) ?? []), alert]);
+    }
+    this.metrics.directoryErrors.inc();
+    this.logger.warn(
+      {
+        err: [...waiting.keys()].join("; "),
+        accounts: [...failed.keys()].slice(0, 10),
+        failedAccounts: failed.size,
+        alerts: alerts.length - undeliverable.length,
+        givenUp: undeliverable.length,
+      },
+      "directory lookup failed: the alerts of these accounts stay in the outbox and are retried",
+    );
+    for (const [message, group] of waiting)
+      await this.outbox.defer(group, (a) => Date.now() + backoffMs(a.attempts, retry), message);
+    return undeliverable;
   }
 
   /** Schedule warnings about running backups wait for the grace period; the others are returned. */
@@ -465,6 +508,19 @@ export class Pipeline {
     const accounts = [...new Set(alerts.flatMap((a) => (a.account === undefined ? [] : [a.account])))];
     if (!this.options.pauses || accounts.length === 0) return new Map();
     return this.options.pauses(accounts, Date.now());
+  }
+
+  /** The unsubscriptions of these items' recipients; a store that cannot answer fails the round, so nobody unsubscribed is mailed. */
+  private async unsubscribed(items: readonly RoutedItem[]): Promise<Unsubscription[]> {
+    const addresses = [
+      ...new Set(
+        items.flatMap((i) =>
+          i.kind === "queued" && i.recipient.audience !== "operator" ? [i.recipient.address] : [],
+        ),
+      ),
+    ];
+    if (!this.options.unsubscriptions || addresses.length === 0) return [];
+    return this.options.unsubscriptions(addresses);
   }
 
   /** Route one alert; an alert routing cannot handle goes to the operators, never stops the others. */

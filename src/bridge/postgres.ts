@@ -40,7 +40,7 @@ import type { Notification } from "./payload.js";
 import type { OutboxStore } from "./store.js";
 import { redactUrl } from "./store.js";
 
-/** The advisory lock of coalescing (any constant, unique within this program: see `migrationLock`). */
+/** The advisory lock of coalescing (any constant, unique within this program: see `migrationLock` in `src/store/postgres.ts`). */
 const coalescingLock = 7_305_002;
 
 /** Where and how to connect: the URL, and what the configuration adds to it. */

@@ -214,12 +214,14 @@ function previewDigest(config: Config, options: PreviewOptions, now: number): Ne
     timeZone: config.directory.defaults.timeZone,
     source: { kind: "person" as const, uid: "sample" },
   };
+  // The sample's previous digest was taken at the start of the period, its state collected now.
   return composeDigest(
     config.bridge,
     kind,
-    period,
+    { ...period, asOfMs: now, sinceMs: period.startMs },
     { recipient, accounts, name: sampleNames[options.language] },
     digest,
+    now,
   );
 }
 
@@ -246,6 +248,7 @@ export async function previewMail(
       templates: templateSource(config.bridge.templates.overrideDir, logger),
       builtinTemplates: templateSource(undefined, logger),
       logger,
+      now,
     });
   } finally {
     await directory?.close();

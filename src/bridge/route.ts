@@ -1,5 +1,12 @@
 import type { Language } from "../config/index.js";
-import type { Account, Person, RecipientResolution, Reseller } from "../directory/model.js";
+import {
+  type Account,
+  DirectoryError,
+  type Person,
+  type RecipientResolution,
+  type Reseller,
+} from "../directory/model.js";
+import { uidProblem } from "../directory/uid.js";
 import type { MailRecipient, ProblemState, RoutedItem, StoredAlert } from "./outbox.js";
 import { type MailEntry, templateTask, toLanguage } from "./templates/index.js";
 
@@ -23,6 +30,47 @@ export interface AccountLookup {
  */
 export type RecipientResolver = (uids: readonly string[]) => Promise<AccountLookup>;
 
+/** A look-up of many uids: what was found, and why each of the uids whose look-up failed on its own failed. */
+export interface BisectedLookup extends AccountLookup {
+  failed: Map<string, string>;
+}
+
+const failureText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Look up `uids`, and when the look-up fails, the two halves of them, and so on down to single
+ * uids: a failure that belongs to one uid (a request the directory will not take) holds back none
+ * of the others, and costs about two look-ups per halving. A failure of the directory itself
+ * (`DirectoryError.unavailable`: unreachable, bind refused, too slow) is rethrown at once: no
+ * smaller look-up could succeed, and every alert waits for the directory.
+ */
+export async function lookUpBisecting(
+  resolve: RecipientResolver,
+  uids: readonly string[],
+): Promise<BisectedLookup> {
+  const result: BisectedLookup = { found: new Map(), unknown: [], failed: new Map() };
+  const visit = async (part: readonly string[]): Promise<void> => {
+    let lookup: AccountLookup;
+    try {
+      lookup = await resolve(part);
+    } catch (error) {
+      if (error instanceof DirectoryError && error.unavailable) throw error;
+      if (part.length === 1) {
+        result.failed.set(part[0] as string, failureText(error));
+        return;
+      }
+      const middle = Math.ceil(part.length / 2);
+      await visit(part.slice(0, middle));
+      await visit(part.slice(middle));
+      return;
+    }
+    for (const [uid, resolved] of lookup.found) result.found.set(uid, resolved);
+    result.unknown.push(...lookup.unknown);
+  };
+  await visit(uids);
+  return result;
+}
+
 export interface RouteOptions {
   operators: readonly string[];
   /** Resolved mails per template task (quota, …, generic). */
@@ -32,9 +80,25 @@ export interface RouteOptions {
   operatorTimeZone: string;
 }
 
-/** Operator alerts and alerts without an account never need the directory. */
+/**
+ * The account label of an alert whose recipients the directory names; operator alerts go to the
+ * operators whatever account they name.
+ */
+export const directoryAccount = (labels: Readonly<Record<string, string>>): string | undefined =>
+  labels.audience === "operator" ? undefined : labels.account;
+
+/** Why an alert's account label cannot name a directory entry (so its recipients cannot be found), if it cannot. */
+export const accountLabelProblem = (labels: Readonly<Record<string, string>>): string | undefined => {
+  const account = directoryAccount(labels);
+  const problem = account === undefined ? undefined : uidProblem(account);
+  return problem === undefined ? undefined : `the account label ${problem}`;
+};
+
+/** Operator alerts, alerts without an account and those whose account label is no uid never need the directory. */
 export const needsDirectory = (alert: StoredAlert): alert is StoredAlert & { account: string } =>
-  alert.account !== undefined && alert.labels.audience !== "operator";
+  alert.account !== undefined &&
+  directoryAccount(alert.labels) !== undefined &&
+  accountLabelProblem(alert.labels) === undefined;
 
 const personName = (person: Person | undefined): string | undefined => {
   const name = [person?.givenName, person?.surname].filter(Boolean).join(" ");
@@ -105,6 +169,8 @@ export function routeAlert(
   const task = templateTask(alert.task);
   if (alert.status === "resolved" && options.resolvedMails[task] === false)
     return [{ kind: "suppressed", reason: "resolved mails off", entry: toEntry(alert) }];
+  const labelProblem = accountLabelProblem(alert.labels);
+  if (labelProblem !== undefined) return routeUndeliverable(alert, labelProblem, options);
   if (!needsDirectory(alert)) return toOperators(options, toEntry(alert));
 
   const resolved = lookup?.found.get(alert.account);

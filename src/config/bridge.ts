@@ -84,7 +84,7 @@ export const bridgeSchema = z
           .positive()
           .default(30)
           .describe(
-            "An instance's claim on alerts and mails, renewed while it lives: a dead instance's work waits this long for another.",
+            "An instance's claim on alerts and mails, renewed only while the work it covers goes on: a dead or stuck instance's work waits at most this long for another.",
           ),
         poolSize: z.number().int().positive().default(10).describe("Connections per bridge instance."),
       })
@@ -286,6 +286,31 @@ export const bridgeSchema = z
       .default([])
       .describe(
         "Addresses for operator alerts, alerts without an `account` label, and unknown accounts. Operator mails use `templates.defaultLanguage` and `directory.defaults.timeZone`.",
+      ),
+    unsubscribe: z
+      .object({
+        secret: z
+          .string()
+          .optional()
+          .describe(
+            "Key that signs the one-click unsubscribe links, inline (prefer `secretFile` or `STONEY_UNSUBSCRIBE_SECRET`); at least 32 characters, e.g. `openssl rand -base64 48`. The bridge signs with it and the portal checks with it, so both need the same.",
+          ),
+        secretFile: z
+          .string()
+          .optional()
+          .describe("File holding that key; `STONEY_UNSUBSCRIBE_SECRET` overrides it."),
+        linkDays: z
+          .number()
+          .int()
+          .positive()
+          .max(3650)
+          .default(90)
+          .describe("How long an unsubscribe link in a mail works, in days."),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        "One-click unsubscribing (RFC 8058): customer, reseller and digest mails carry a signed `List-Unsubscribe` link to the portal. Without a key (and an `https://` `templates.selfCareUrl`) mails carry no such link.",
       ),
     templates: z
       .object({

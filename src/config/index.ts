@@ -2,6 +2,7 @@ export type { BackupConfig, HistoryConfig, HomePrefix, JournalConfig, QuotaConfi
 export type { BridgeConfig, Language, Task } from "./bridge.js";
 export { dedupeWindowMs, isPostgresUrl, languages, tasks } from "./bridge.js";
 export type { AccountDefaults, AttributeNames, DirectoryConfig } from "./directory.js";
+export { isTimeZone } from "./directory.js";
 export type { ExporterConfig } from "./exporter.js";
 export type { BasicAuth, Listen } from "./http.js";
 export {

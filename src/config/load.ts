@@ -27,6 +27,7 @@ export const secretEnvironment = {
   smtpPassword: "STONEY_SMTP_PASSWORD",
   bridgeBearerToken: "STONEY_BRIDGE_TOKEN",
   selfcareBindPassword: "STONEY_SELFCARE_BIND_PASSWORD",
+  unsubscribeSecret: "STONEY_UNSUBSCRIBE_SECRET",
   /** libpq's own variable, so existing PostgreSQL tooling habits carry over. */
   postgresPassword: "PGPASSWORD",
 } as const;
@@ -141,6 +142,16 @@ export function parseConfig(
         auth.basic.passwordFile,
       );
   }
+  const unsubscribe = config.bridge.unsubscribe;
+  unsubscribe.secret = secret(
+    "bridge.unsubscribe.secret",
+    unsubscribe.secret,
+    unsubscribe.secretFile,
+    secretEnvironment.unsubscribeSecret,
+  );
+  // A short key could be guessed, and with it every address could be unsubscribed from everything.
+  if (unsubscribe.secret !== undefined && unsubscribe.secret.trim() !== "" && unsubscribe.secret.length < 32)
+    problems.push("bridge.unsubscribe.secret: at least 32 characters (e.g. `openssl rand -base64 48`)");
   const postgres = config.bridge.postgres;
   if (postgresOutbox)
     postgres.password = secret(

@@ -171,8 +171,9 @@ export function configReference(schema: JsonSchema = configJsonSchema()): string
       "Secrets are never inline-only: each comes from its environment variable, else its file, else the",
       `inline value: \`directory.bindPassword\` (\`bindPasswordFile\`, \`${secretEnvironment.bindPassword}\`),`,
       `\`bridge.smtp.password\` (\`passwordFile\`, \`${secretEnvironment.smtpPassword}\`), \`bridge.auth.bearerToken\``,
-      `(\`bearerTokenFile\`, \`${secretEnvironment.bridgeBearerToken}\`), \`bridge.auth.basic.password\` and`,
-      "`exporter.basicAuth.password` (`passwordFile`). An empty secret is an error, never authentication",
+      `(\`bearerTokenFile\`, \`${secretEnvironment.bridgeBearerToken}\`), \`bridge.auth.basic.password\`,`,
+      `\`exporter.basicAuth.password\` (\`passwordFile\`) and \`bridge.unsubscribe.secret\` (\`secretFile\`,`,
+      `\`${secretEnvironment.unsubscribeSecret}\`). An empty secret is an error, never authentication`,
       "switched off.",
     ].join("\n"),
     [

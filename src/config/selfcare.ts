@@ -66,17 +66,47 @@ export const selfcareSchema = z
       .describe("Sessions, kept in the self-care store."),
     throttle: z
       .object({
-        maxFailures: z
+        freeFailures: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(3)
+          .describe("Failed logins of one uid from one client address before each further try has to wait."),
+        initialDelaySeconds: z
+          .number()
+          .positive()
+          .default(2)
+          .describe(
+            "The wait after the first failure beyond `freeFailures`; it doubles with each further failure.",
+          ),
+        maxDelaySeconds: z
+          .number()
+          .positive()
+          .default(900)
+          .describe("The longest wait between tries of one uid from one address."),
+        uidMaxFailures: z
           .number()
           .int()
           .positive()
-          .default(5)
-          .describe("Failed logins allowed per uid and per client address within the window."),
-        windowSeconds: z.number().int().positive().default(900).describe("The sliding window."),
+          .default(100)
+          .describe(
+            "Failed logins of one uid from all addresses together within the window, after which that uid is refused from everywhere until they age out (a ceiling for guessers with many addresses).",
+          ),
+        addressMaxFailures: z
+          .number()
+          .int()
+          .positive()
+          .default(30)
+          .describe(
+            "Failed logins from one client address for any uids within the window, after which that address is refused.",
+          ),
+        windowSeconds: z.number().int().positive().default(3600).describe("How long a failed login counts."),
       })
       .strict()
       .prefault({})
-      .describe("Login throttling; a throttled login gets 429 whatever the password."),
+      .describe(
+        "Login throttling: a guesser waits longer after each failure, a person logging in from another address does not; a throttled login gets 429 whatever the password.",
+      ),
     bounds: z
       .object({
         quotaWarningPercent: bound(50, 99, "Quota warning level in percent."),

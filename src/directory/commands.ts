@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { homeOf } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { createLogger } from "../log.js";
-import { describeDirectoryCheck, explainAccounts } from "./explain.js";
+import { describeDirectoryCheck, type ExplainMore, explainAccounts } from "./explain.js";
 import { openDirectory } from "./index.js";
 import { DirectoryError } from "./model.js";
 
@@ -18,14 +18,19 @@ export async function explainCommand(
   config: Config,
   uids: readonly string[],
   output = standard,
+  more?: ExplainMore,
 ): Promise<number> {
   const directory = openDirectory(
     config.directory,
     createLogger(config.logging.level, config.logging.format),
   );
   try {
-    const { text, unknown } = await explainAccounts(directory, uids, config.directory, (account) =>
-      homeOf(account, config.backup),
+    const { text, unknown } = await explainAccounts(
+      directory,
+      uids,
+      config.directory,
+      (account) => homeOf(account, config.backup),
+      more,
     );
     if (text) output.stdout.write(`${text}\n`);
     for (const uid of unknown)

@@ -148,16 +148,24 @@ export function formatExplanation(
   return lines.join("\n");
 }
 
+/** More lines about an account from outside the directory (the recipients' own choices). */
+export type ExplainMore = (found: AccountRecipients) => Promise<string[]>;
+
 /** Explain accounts by uid; unknown uids are returned, not thrown. */
 export async function explainAccounts(
   directory: Directory,
   uids: readonly string[],
   config: DirectoryConfig,
   homeOf?: HomeLocator,
+  more?: ExplainMore,
 ): Promise<{ text: string; unknown: string[] }> {
   const { found, unknown } = await lookUpAccounts(directory, uids, config);
-  const text = [...found.values()].map((item) => formatExplanation(item, config, homeOf)).join("\n\n");
-  return { text, unknown };
+  const texts = await Promise.all(
+    [...found.values()].map(async (item) =>
+      [formatExplanation(item, config, homeOf), ...((await more?.(item)) ?? [])].join("\n"),
+    ),
+  );
+  return { text: texts.join("\n\n"), unknown };
 }
 
 /** One line of check-config output: `directory <url>: ok (...)` or `... FAILED: reason`. */

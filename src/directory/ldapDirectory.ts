@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import {
   Attribute,
+  BusyError,
   Change,
   Client,
   InvalidCredentialsError,
   NoSuchObjectError,
   ResultCodeError,
   type SearchOptions,
+  UnavailableError,
 } from "ldapts";
 import type { DirectoryConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
@@ -123,25 +125,32 @@ export class LdapDirectory implements Directory {
     this.report = noteReporter((message) => logger.warn(`directory: ${message}`));
   }
 
-  /** One line an operator can act on, for anything ldapts or the socket throws. */
-  private describe(error: unknown, during: string): DirectoryError {
+  /**
+   * One line an operator can act on, for anything ldapts or the socket throws. A failure while
+   * `connecting` (TLS, bind) is the directory's, never the request's.
+   */
+  private describe(error: unknown, during: string, connecting = false): DirectoryError {
     if (error instanceof DirectoryError) return error;
     const { url, bindDN } = this.config;
     const code = (error as NodeJS.ErrnoException).code;
     const message = error instanceof Error ? error.message : String(error);
-    const fail = (text: string) => new DirectoryError(`directory: ${text}`, { cause: error });
+    const fail = (text: string, unavailable = true) =>
+      new DirectoryError(`directory: ${text}`, { cause: error, unavailable: connecting || unavailable });
     if (code && networkCodes.has(code)) return fail(`cannot reach ${url}: ${code}`);
     if (message === "Connection timeout")
       return fail(`cannot reach ${url}: no connection within ${this.config.connectTimeoutMs} ms`);
+    // Slow for every request alike (bisecting a batch would only multiply the wait).
     if (/Operation timed out/.test(message))
       return fail(`${url} did not answer ${during} within ${this.config.timeoutMs} ms`);
     if (/certificate|TLS|SSL|self.signed|altnames/i.test(`${code} ${message}`))
       return fail(`TLS with ${url} failed: ${message}`);
+    // slapd closes the connection on a request it will not take (one larger than its limit, for example).
     if (/Connection closed|socket/i.test(message))
-      return fail(`connection to ${url} lost ${during}: ${message}`);
+      return fail(`connection to ${url} lost ${during}: ${message}`, false);
     if (error instanceof InvalidCredentialsError)
       return fail(`bind as ${bindDN} failed: invalid credentials`);
-    return fail(`${during} on ${url} failed: ${message}`);
+    const unavailable = error instanceof BusyError || error instanceof UnavailableError;
+    return fail(`${during} on ${url} failed: ${message}`, unavailable);
   }
 
   private async withClient<T>(
@@ -169,7 +178,7 @@ export class LdapDirectory implements Directory {
           // Without the host, Node checks the certificate against "localhost" on an upgraded socket.
           await client.startTLS({ ...this.tlsOptions, host: new URL(url).hostname.replace(/^\[|\]$/g, "") });
         } catch (error) {
-          throw this.describe(error, "starting TLS");
+          throw this.describe(error, "starting TLS", true);
         }
       }
       if (bindDN) {
@@ -180,8 +189,9 @@ export class LdapDirectory implements Directory {
           if (error instanceof ResultCodeError && !(error instanceof InvalidCredentialsError))
             throw new DirectoryError(`directory: bind as ${bindDN} failed: ${error.message}`, {
               cause: error,
+              unavailable: true,
             });
-          throw this.describe(error, `binding as ${bindDN}`);
+          throw this.describe(error, `binding as ${bindDN}`, true);
         }
       }
       return await operation(client);

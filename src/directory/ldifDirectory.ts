@@ -51,6 +51,7 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
   const unreadable = (error: unknown) =>
     new DirectoryError(`directory: cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`, {
       cause: error,
+      unavailable: true,
     });
 
   const load = async (): Promise<Snapshot> => {
@@ -66,7 +67,7 @@ export function createLdifDirectory(file: string, config: DirectoryConfig, logge
       entries = parseLdif(await readFile(file));
     } catch (error) {
       if (error instanceof LdifError)
-        throw new DirectoryError(`directory: ${file}: ${error.message}`, { cause: error });
+        throw new DirectoryError(`directory: ${file}: ${error.message}`, { cause: error, unavailable: true });
       throw unreadable(error);
     }
     const normalized = entries.map((entry) => ({ entry, dn: normalizeDn(entry.dn) }));

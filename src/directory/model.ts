@@ -95,9 +95,17 @@ export interface Directory {
 
 /** The directory could not answer (unreachable, bad credentials, bad data); the message is for operators. */
 export class DirectoryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The directory itself failed (cannot be reached, refused the bind or TLS, too slow, busy): no
+   * look-up can succeed now, whatever it asks for. Otherwise the failure may belong to the request,
+   * and a smaller one (fewer uids) may succeed.
+   */
+  readonly unavailable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; unavailable?: boolean }) {
     super(message, options);
     this.name = "DirectoryError";
+    this.unavailable = options?.unavailable ?? false;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { DirectoryConfig, Language } from "../config/index.js";
 import { attributeKey, type DirectoryEntry, type SettingName } from "../directory/index.js";
 import { type EntrySource, equals } from "./directory.js";
+import { personZone } from "./time.js";
 
 /** A person of the people base as the portal sees it. */
 export interface PortalPerson {
@@ -9,6 +10,8 @@ export interface PortalPerson {
   name?: string;
   /** preferredLanguage as written (e.g. `de-CH`). */
   preferredLanguage?: string;
+  /** The zone of the person's dates: sstTimeZoneOffset, else `directory.defaults.timeZone`. */
+  timeZone: string;
   active: boolean;
   /** sstUseSelfcare; absent counts as allowed. */
   useSelfcare: boolean;
@@ -70,6 +73,7 @@ export class PortalAccess {
       n.givenName,
       n.surname,
       n.preferredLanguage,
+      n.timeZoneOffset,
       n.active,
       n.useSelfcare,
     ]);
@@ -83,6 +87,7 @@ export class PortalAccess {
       dn: entry.dn,
       ...(name ? { name } : {}),
       ...(language ? { preferredLanguage: language } : {}),
+      timeZone: personZone(first(entry, n.timeZoneOffset), this.config.defaults.timeZone),
       active: !isFalse(first(entry, n.active)),
       useSelfcare: !isFalse(first(entry, n.useSelfcare)),
     };

@@ -8,11 +8,10 @@ import {
   type TimelineDay,
 } from "../journal/trend.js";
 import { axisLabels, daySwatch, durationSvg, timelineSvg, usageSvg } from "./charts.js";
-import type { formats, MessageKey, Translate } from "./i18n.js";
+import type { MessageKey, Translate } from "./i18n.js";
 import { type Html, html } from "./markup.js";
 import { type AccountJournal, HISTORY_DAYS } from "./portal.js";
-
-type Formats = ReturnType<typeof formats>;
+import type { Formats } from "./time.js";
 
 /** Recent runs in the duration chart. */
 const RECENT_RUNS = 30;
@@ -144,7 +143,7 @@ function usageSection(
     ? t("usage.noForecast")
     : forecast.fullAtMs <= journal.nowMs
       ? t("usage.full")
-      : t("usage.forecast", { date: f.date(forecast.fullAtMs) });
+      : t("usage.forecast", { date: f.longDate(forecast.fullAtMs) });
   const firstDay = today - HISTORY_DAYS + 1;
   const chart = usageSvg({
     id: "usage",

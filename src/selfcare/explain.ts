@@ -1,9 +1,13 @@
 import type { Writable } from "node:stream";
+import { accountStreams, streamText } from "../bridge/unsubscribe.js";
 import type { Config } from "../config/index.js";
+import type { AccountRecipients } from "../directory/index.js";
 import { DirectoryError, LdapDirectory } from "../directory/index.js";
 import { createLogger } from "../log.js";
 import { type Grant, PortalAccess, type PortalPerson, type Scope } from "./access.js";
 import { openEntrySource } from "./directory.js";
+import { resubscribe } from "./portal.js";
+import type { SelfcareStore } from "./store.js";
 
 const grantText = (grant: Grant): string =>
   grant.kind === "owner"
@@ -19,6 +23,7 @@ export function formatPersonScope(person: PortalPerson, scope: Scope | undefined
   field("dn", person.dn);
   field("name", person.name ?? "(not set)");
   field("preferred language", person.preferredLanguage ?? "(not set)");
+  field("time zone", person.timeZone);
   field("active", person.active ? "yes" : "no: cannot log in");
   field("self-care", person.useSelfcare ? "allowed" : "no (sstUseSelfcare FALSE): cannot log in");
   if (!scope) return lines.join("\n");
@@ -65,4 +70,43 @@ export async function explainPersonCommand(
   } finally {
     await directory?.close();
   }
+}
+
+const iso = (at: number): string => new Date(at).toISOString().replace(/\.000Z$/, "Z");
+
+/**
+ * `explain`'s lines about an account's recipients who unsubscribed (through the link in a mail) from
+ * mails about it or from digests; none when nobody did.
+ */
+export const explainUnsubscriptions =
+  (store: Pick<SelfcareStore, "activeUnsubscriptions">) =>
+  async (found: AccountRecipients): Promise<string[]> => {
+    const streams: readonly string[] = accountStreams(found.account.uid);
+    const active = (
+      await store.activeUnsubscriptions(found.resolution.recipients.map((r) => r.address))
+    ).filter((u) => streams.includes(u.stream));
+    if (active.length === 0) return [];
+    return [
+      "unsubscribed (undo: the account's page in the portal, or `resubscribe <id>`)",
+      ...active.map(
+        (u) =>
+          `  ${u.address}  from ${streamText(u.stream)}  since ${iso(u.createdAt)} by ${u.createdBy}  (id ${u.id})`,
+      ),
+    ];
+  };
+
+/** `resubscribe <id>`: undo an unsubscription as the operator, audited; 0 when one was undone, 1 otherwise. */
+export async function resubscribeCommand(
+  store: Pick<SelfcareStore, "endUnsubscription" | "appendAudit">,
+  id: number,
+  output: Output = { stdout: process.stdout, stderr: process.stderr },
+  now = Date.now(),
+): Promise<number> {
+  const ended = Number.isSafeInteger(id) ? await resubscribe(store, id, "operator", now) : undefined;
+  if (!ended) {
+    output.stderr.write(`resubscribe: no unsubscription ${id} in force\n`);
+    return 1;
+  }
+  output.stdout.write(`${ended.address} receives ${streamText(ended.stream)} again\n`);
+  return 0;
 }

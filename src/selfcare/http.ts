@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
-import type { Language } from "../config/index.js";
+import type { Language, SettingBounds } from "../config/index.js";
 import { formatIssues } from "../config/index.js";
-import { DirectoryError, type SettingName } from "../directory/index.js";
+import { DirectoryError, type SettingName, settingNames } from "../directory/index.js";
 import { sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { Scope } from "./access.js";
@@ -14,15 +14,16 @@ import {
   errorPage,
   loginPage,
   overviewPage,
-  ownSettings,
   type PageContext,
   pausePage,
   settingsPage,
   stylesheet,
+  unsubscribePage,
 } from "./pages.js";
-import { type Portal, PortalError } from "./portal.js";
+import { type Portal, PortalError, type SettingsForm } from "./portal.js";
 import { type SettingValues, settingValuesSchema } from "./settings.js";
-import type { Session } from "./store.js";
+import type { Pause, Session } from "./store.js";
+import { dayIn, endOfDay } from "./time.js";
 
 /** No scripts, no inline styles, no framing, forms only to ourselves. */
 const contentSecurityPolicy =
@@ -74,16 +75,40 @@ const formSettings = (body: Record<string, unknown>): Record<string, unknown> =>
   return values;
 };
 
-const day = (date: Date) => date.toISOString().slice(0, 10);
+/** A date (`2026-12-24`) means the end of that day in the person's zone; a full timestamp is taken as is. */
+const pauseEnd = (value: string, timeZone: string): Date =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) ? endOfDay(value, timeZone) : new Date(value);
 
-/** A date (`2026-12-24`) means the end of that day in the operator's zone; a full timestamp is taken as is. */
-const pauseEnd = (value: string): Date =>
-  /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T23:59:59Z`) : new Date(value);
+/** Times in JSON are RFC 3339 strings, like the exporter's state. */
+const rfc3339 = (at: number) => new Date(at).toISOString();
+const pauseJson = (pause: Pause) => ({
+  ...pause,
+  createdAt: rfc3339(pause.createdAt),
+  until: rfc3339(pause.until),
+  ...(pause.endedAt !== undefined ? { endedAt: rfc3339(pause.endedAt) } : {}),
+});
+const atJson = <T extends { at: number }>(row: T) => ({ ...row, at: rfc3339(row.at) });
+
+/** `page` and `pageSize` of the account list: whole numbers, or a 400 that says which is wrong. */
+const pagingSchema = (maxPageSize: number) =>
+  z.object({
+    page: z
+      .string()
+      .regex(/^[1-9]\d*$/, "page must be a whole number from 1")
+      .transform(Number)
+      .optional(),
+    pageSize: z
+      .string()
+      .regex(/^[1-9]\d*$/, `pageSize must be a whole number from 1 to ${maxPageSize}`)
+      .transform(Number)
+      .refine((n) => n <= maxPageSize, `pageSize must be a whole number from 1 to ${maxPageSize}`)
+      .optional(),
+  });
 
 export function createSelfcareApp(portal: Portal, logger: Logger): express.Express {
   const { selfcare } = portal.config;
   const defaultLanguage = portal.config.bridge.templates.defaultLanguage;
-  const timeZone = portal.config.directory.defaults.timeZone;
+  const defaultTimeZone = portal.config.directory.defaults.timeZone;
   const cookieName = selfcare.session.cookieName;
   const loginCookie = `${cookieName}_login`;
   const secure = selfcare.baseUrl?.startsWith("https:") ?? false;
@@ -133,7 +158,8 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
 
   const context = (session: Session | undefined, scope?: Scope, language?: Language): PageContext => ({
     language: (session?.language as Language | undefined) ?? language ?? defaultLanguage,
-    timeZone,
+    timeZone: scope?.person.timeZone ?? defaultTimeZone,
+    now: Date.now(),
     csrfToken: session?.csrfToken ?? "",
     ...(scope ? { personName: scope.person.name ?? scope.person.uid } : {}),
     bounds: selfcare.bounds,
@@ -149,10 +175,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       return void res.status(400).json({ error: 'expected {"uid": ..., "password": ...}' });
     const outcome = await portal.login(parsed.data.uid, parsed.data.password, req.ip ?? "");
     if (!outcome.ok) {
-      if (outcome.throttled)
+      if (outcome.retryAfterMs !== undefined)
         return void res
           .status(429)
-          .set("Retry-After", String(selfcare.throttle.windowSeconds))
+          .set("Retry-After", retryAfter(outcome.retryAfterMs))
           .json({ error: "too many failed logins; try again later" });
       return void res.status(401).json({ error: "uid or password wrong" });
     }
@@ -203,14 +229,14 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     res.set("Set-Cookie", cookie(cookieName, "", 0));
     res.status(204).end();
   });
+  const paging = pagingSchema(1000);
   api.get("/accounts", requireApiSession, async (req, res) => {
-    const number = (name: string) =>
-      typeof req.query[name] === "string" ? Number(req.query[name]) : undefined;
+    const { page, pageSize } = bodyOf(paging, { page: req.query.page, pageSize: req.query.pageSize });
     const overview = await portal.overview(auth(res).scope, {
       search: typeof req.query.q === "string" ? req.query.q : "",
       problemsOnly: req.query.problems === "1" || req.query.problems === "true",
-      ...(number("page") ? { page: number("page") } : {}),
-      ...(number("pageSize") ? { pageSize: number("pageSize") } : {}),
+      ...(page !== undefined ? { page } : {}),
+      ...(pageSize !== undefined ? { pageSize } : {}),
     });
     res.json({
       total: overview.total,
@@ -220,9 +246,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       accounts: overview.rows.map((row) => ({
         uid: row.uid,
         problems: row.problems,
-        ...(row.pause
-          ? { pausedUntil: new Date(row.pause.until).toISOString(), pausedBy: row.pause.createdBy }
-          : {}),
+        ...(row.pause ? { pausedUntil: rfc3339(row.pause.until), pausedBy: row.pause.createdBy } : {}),
         ...(row.status ? { state: row.status } : {}),
       })),
     });
@@ -250,17 +274,18 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
           }
         : {}),
       editableResellers: details.editableResellers,
-      history: details.history,
-      pauses: details.pauses,
-      ...(details.activePause ? { activePause: details.activePause } : {}),
-      audit: details.audit,
+      history: details.history.map(atJson),
+      pauses: details.pauses.map(pauseJson),
+      ...(details.activePause ? { activePause: pauseJson(details.activePause) } : {}),
+      audit: details.audit.map(atJson),
+      unsubscriptions: details.unsubscriptions,
     });
   });
   api.put("/accounts/:uid/settings", requireApiSession, async (req, res) => {
     const uid = accountParam(req, res);
     const values = bodyOf(settingsSchema, req.body) as SettingValues;
     const changes = await portal.updateAccountSettings(auth(res).scope, uid, values);
-    res.json({ changes });
+    res.json({ changes: changes.map(atJson) });
   });
   /** The journal routes' time range; 400 with the reason when a parameter is not a usable time. */
   const rangeOf = (req: Request) => {
@@ -291,28 +316,39 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     });
   });
   api.get("/accounts/:uid/pauses", requireApiSession, async (req, res) => {
-    res.json({ pauses: await portal.pauses(auth(res).scope, accountParam(req, res)) });
+    res.json({ pauses: (await portal.pauses(auth(res).scope, accountParam(req, res))).map(pauseJson) });
   });
   api.post("/accounts/:uid/pauses", requireApiSession, async (req, res) => {
     const uid = accountParam(req, res);
     const body = bodyOf(pauseSchema, req.body);
-    const pause = await portal.addPause(auth(res).scope, uid, pauseEnd(body.until), body.comment);
-    res.status(201).json(pause);
+    const { scope } = auth(res);
+    const pause = await portal.addPause(
+      scope,
+      uid,
+      pauseEnd(body.until, scope.person.timeZone),
+      body.comment,
+    );
+    res.status(201).json(pauseJson(pause));
   });
   api.delete("/accounts/:uid/pauses/:id", requireApiSession, async (req, res) => {
     const uid = accountParam(req, res);
-    res.json(await portal.endPause(auth(res).scope, uid, Number(req.params.id)));
+    res.json(pauseJson(await portal.endPause(auth(res).scope, uid, Number(req.params.id))));
+  });
+  api.delete("/accounts/:uid/unsubscriptions/:id", requireApiSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    res.json(await portal.endUnsubscription(auth(res).scope, uid, Number(req.params.id)));
   });
   api.get("/resellers/:uid/settings", requireApiSession, async (req, res) => {
     const { reseller, audit } = await portal.resellerSettings(auth(res).scope, String(req.params.uid));
-    res.json({ uid: reseller.uid, settings: reseller.settings, audit });
+    res.json({ uid: reseller.uid, settings: reseller.settings, audit: audit.map(atJson) });
   });
   api.put("/resellers/:uid/settings", requireApiSession, async (req, res) => {
     const scope = auth(res).scope;
     const resellerUid = String(req.params.uid);
     portal.authoriseReseller(scope, resellerUid);
     const values = bodyOf(settingsSchema, req.body) as SettingValues;
-    res.json({ changes: await portal.updateResellerSettings(scope, resellerUid, values) });
+    const changes = await portal.updateResellerSettings(scope, resellerUid, values);
+    res.json({ changes: changes.map(atJson) });
   });
   api.use((_req, res) => {
     res.status(404).json({ error: "no such API route" });
@@ -350,13 +386,11 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const parsed = loginSchema.safeParse({ uid: req.body.uid ?? "", password: req.body.password ?? "" });
     if (!parsed.success) return showLogin(req, res, 401, "login.failed");
     const outcome = await portal.login(parsed.data.uid, parsed.data.password, req.ip ?? "");
-    if (!outcome.ok)
-      return showLogin(
-        req,
-        res,
-        outcome.throttled ? 429 : 401,
-        outcome.throttled ? "login.throttled" : "login.failed",
-      );
+    if (!outcome.ok) {
+      if (outcome.retryAfterMs === undefined) return showLogin(req, res, 401, "login.failed");
+      res.set("Retry-After", retryAfter(outcome.retryAfterMs));
+      return showLogin(req, res, 429, "login.throttled");
+    }
     res.set("Set-Cookie", [cookie(cookieName, outcome.token), cookie(loginCookie, "", 0)]);
     res.redirect(303, "/accounts");
   });
@@ -394,23 +428,31 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       unchanged: "settings.unchanged",
       paused: "pause.saved",
       ended: "pause.ended",
+      resubscribed: "unsubscribe.resubscribed",
     };
     return typeof saved === "string" && keys[saved] ? { kind: "ok", key: keys[saved] } : undefined;
   };
 
   /** A settings form's values; out of bounds, the form again with the reasons (400) and undefined. */
-  const formValues = (req: Request, res: Response, target: { kind: "account" | "reseller"; uid: string }) => {
+  const formValues = (
+    req: Request,
+    res: Response,
+    target: { kind: "account" | "reseller"; uid: string; form: () => Promise<SettingsForm> },
+  ) => {
     const submitted = formSettings(req.body ?? {});
     const parsed = settingsSchema.safeParse(submitted);
-    if (parsed.success) return parsed.data as SettingValues;
+    if (parsed.success) return Promise.resolve(parsed.data as SettingValues);
     const context = page(res);
-    context.notice = { kind: "error", text: invalidText(context.language, parsed.error.issues) };
-    const own = submitted as Partial<Record<SettingName, boolean | number>>;
-    res
-      .status(400)
-      .type("html")
-      .send(settingsPage(context, { ...target, own }));
-    return undefined;
+    const invalid = invalidSettings(parsed.error.issues);
+    context.notice = { kind: "error", text: invalidText(context.language, invalid, selfcare.bounds) };
+    return target.form().then((form) => {
+      const own = submitted as Partial<Record<SettingName, boolean | number>>;
+      res
+        .status(400)
+        .type("html")
+        .send(settingsPage(context, { ...target, ...form, own, invalid }));
+      return undefined;
+    });
   };
 
   app.post("/logout", form, requirePageSession, async (_req, res) => {
@@ -424,7 +466,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const overview = await portal.overview(auth(res).scope, {
       search,
       problemsOnly,
-      page: Number(req.query.page) || 1,
+      page: Number.parseInt(String(req.query.page), 10) || 1,
     });
     res.type("html").send(overviewPage(page(res), overview, { search, problemsOnly }));
   });
@@ -433,13 +475,17 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     res.type("html").send(accountPage(page(res, noticeOf(req)), details));
   });
   app.get("/accounts/:uid/settings", requirePageSession, async (req, res) => {
-    const details = await portal.account(auth(res).scope, accountParam(req, res));
-    const own = details.found ? ownSettings(details.found.settings) : {};
-    res.type("html").send(settingsPage(page(res), { kind: "account", uid: details.uid, own }));
+    const uid = accountParam(req, res);
+    const form = await portal.accountSettings(auth(res).scope, uid);
+    res.type("html").send(settingsPage(page(res), { kind: "account", uid, ...form }));
   });
   app.post("/accounts/:uid/settings", form, requirePageSession, async (req, res) => {
     const uid = accountParam(req, res);
-    const values = formValues(req, res, { kind: "account", uid });
+    const values = await formValues(req, res, {
+      kind: "account",
+      uid,
+      form: () => portal.accountSettings(auth(res).scope, uid),
+    });
     if (!values) return;
     const changes = await portal.updateAccountSettings(auth(res).scope, uid, values);
     res.redirect(
@@ -450,15 +496,18 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
   app.get("/accounts/:uid/pause", requirePageSession, (req, res) => {
     const uid = accountParam(req, res);
     const now = Date.now();
-    const until = day(new Date(now + 7 * 86_400_000));
-    const max = day(new Date(now + selfcare.bounds.pauseDays * 86_400_000));
+    const zone = auth(res).scope.person.timeZone;
+    const until = dayIn(now + 7 * 86_400_000, zone);
+    // The last day whose end is still within the allowed length of a pause.
+    const max = dayIn(now + (selfcare.bounds.pauseDays - 1) * 86_400_000, zone);
     res.type("html").send(pausePage(page(res), uid, until, max));
   });
   app.post("/accounts/:uid/pauses", form, requirePageSession, async (req, res) => {
     const uid = accountParam(req, res);
     const until = typeof req.body?.until === "string" ? req.body.until : "";
     const comment = typeof req.body?.comment === "string" ? req.body.comment.slice(0, 200) : "";
-    await portal.addPause(auth(res).scope, uid, pauseEnd(until), comment);
+    const { scope } = auth(res);
+    await portal.addPause(scope, uid, pauseEnd(until, scope.person.timeZone), comment);
     res.redirect(303, `/accounts/${encodeURIComponent(uid)}?done=paused`);
   });
   app.post("/accounts/:uid/pauses/:id/end", form, requirePageSession, async (req, res) => {
@@ -466,6 +515,66 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     await portal.endPause(auth(res).scope, uid, Number(req.params.id));
     res.redirect(303, `/accounts/${encodeURIComponent(uid)}?done=ended`);
   });
+  app.post("/accounts/:uid/unsubscriptions/:id/end", form, requirePageSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    await portal.endUnsubscription(auth(res).scope, uid, Number(req.params.id));
+    res.redirect(303, `/accounts/${encodeURIComponent(uid)}?done=resubscribed`);
+  });
+
+  // One-click unsubscribing (RFC 8058): the signed token is the authentication, so neither a session
+  // nor a CSRF token is asked for. A GET only asks (link scanners follow links); a POST with
+  // `List-Unsubscribe=One-Click` (form-urlencoded or multipart, as mail clients send it) unsubscribes.
+  const unsubscribeContext = (req: Request) =>
+    context(undefined, undefined, acceptLanguage(req.get("accept-language"), defaultLanguage));
+  /** The link's claim, or the page saying why it does not work (400) and undefined. */
+  const linkClaim = (req: Request, res: Response) => {
+    const check = portal.checkUnsubscribeLink(String(req.params.token));
+    if (check.ok) return check.claim;
+    res
+      .status(400)
+      .type("html")
+      .send(
+        unsubscribePage(unsubscribeContext(req), {
+          kind: "refused",
+          why: check.reason === "expired" ? "expired" : "invalid",
+        }),
+      );
+    return undefined;
+  };
+  app.get("/unsubscribe/:token", (req, res) => {
+    const claim = linkClaim(req, res);
+    if (!claim) return;
+    res.type("html").send(
+      unsubscribePage(unsubscribeContext(req), {
+        kind: "confirm",
+        token: String(req.params.token),
+        address: claim.address,
+        stream: claim.stream,
+      }),
+    );
+  });
+  app.post("/unsubscribe/:token", express.raw({ type: () => true, limit: "4kb" }), async (req, res) => {
+    const claim = linkClaim(req, res);
+    if (!claim) return;
+    if (!(await isOneClick(req))) {
+      const page = unsubscribeContext(req);
+      page.notice = { kind: "error", text: pageText(page.language, "unsubscribe.confirm") };
+      const confirm = { token: String(req.params.token), address: claim.address, stream: claim.stream };
+      return void res
+        .status(400)
+        .type("html")
+        .send(unsubscribePage(page, { kind: "confirm", ...confirm }));
+    }
+    const unsubscription = await portal.unsubscribe(claim);
+    res.type("html").send(
+      unsubscribePage(unsubscribeContext(req), {
+        kind: "done",
+        address: unsubscription.address,
+        stream: unsubscription.stream,
+      }),
+    );
+  });
+
   app.get("/resellers/:uid/settings", requirePageSession, async (req, res) => {
     const { reseller, audit } = await portal.resellerSettings(auth(res).scope, String(req.params.uid));
     res
@@ -473,7 +582,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       .send(
         settingsPage(
           page(res, noticeOf(req)),
-          { kind: "reseller", uid: reseller.uid, own: reseller.settings },
+          { kind: "reseller", uid: reseller.uid, own: reseller.settings, inherited: portal.configDefaults() },
           audit,
         ),
       );
@@ -482,7 +591,14 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const scope = auth(res).scope;
     const resellerUid = String(req.params.uid);
     portal.authoriseReseller(scope, resellerUid);
-    const values = formValues(req, res, { kind: "reseller", uid: resellerUid });
+    const values = await formValues(req, res, {
+      kind: "reseller",
+      uid: resellerUid,
+      form: async () => ({
+        own: (await portal.resellerSettings(scope, resellerUid)).reseller.settings,
+        inherited: portal.configDefaults(),
+      }),
+    });
     if (!values) return;
     const changes = await portal.updateResellerSettings(scope, resellerUid, values);
     res.redirect(
@@ -509,7 +625,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       );
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const { status, message } = describeError(error, logger);
+    const { status } = describeError(error, logger);
     if (res.headersSent) return;
     const authenticated = res.locals.auth as Authenticated | undefined;
     const pageContext = context(
@@ -517,26 +633,68 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       authenticated?.scope,
       acceptLanguage(req.get("accept-language"), defaultLanguage),
     );
+    // The page says it in the person's words; `message` is the API's English reason.
+    const said = error instanceof PortalError ? error.page : undefined;
     const key: MessageKey =
-      status === 403
+      said?.key ??
+      (status === 403
         ? "error.forbidden"
         : status === 404
           ? "error.notFound"
           : status === 400
-            ? "error.invalid"
-            : "error.internal";
+            ? "error.request"
+            : status === 502 || status === 503
+              ? "error.directory"
+              : "error.internal");
     res
       .status(status)
       .type("html")
-      .send(errorPage(pageContext, status, key, { problems: message }));
+      .send(errorPage(pageContext, status, key, said?.values));
   });
   return app;
 }
 
+/** Retry-After in whole seconds, rounded up so a client that waits it is let in. */
+const retryAfter = (ms: number) => String(Math.ceil(ms / 1000));
+
 const pageText = (language: Language, key: MessageKey): string => translator(language)(key);
 
-const invalidText = (language: Language, issues: z.core.$ZodIssue[]): string =>
-  translator(language)("error.invalid", { problems: issues.map((issue) => issue.message).join("; ") });
+/** Whether a raw request body is RFC 8058's `List-Unsubscribe=One-Click`, form-urlencoded or multipart. */
+async function isOneClick(req: Request): Promise<boolean> {
+  const body: unknown = req.body;
+  if (!Buffer.isBuffer(body)) return false;
+  try {
+    const fields = await new Response(body, {
+      headers: { "content-type": req.get("content-type") ?? "application/x-www-form-urlencoded" },
+    }).formData();
+    return fields.get("List-Unsubscribe") === "One-Click";
+  } catch {
+    // Neither form encoding, or a malformed one.
+    return false;
+  }
+}
+
+/** The settings a form's refusal names (zod's issues carry the field as their path). */
+const invalidSettings = (issues: readonly z.core.$ZodIssue[]): SettingName[] => [
+  ...new Set(
+    issues.flatMap((issue) =>
+      typeof issue.path[0] === "string" && (settingNames as readonly string[]).includes(issue.path[0])
+        ? [issue.path[0] as SettingName]
+        : [],
+    ),
+  ),
+];
+
+/** Why a settings form was refused, per field, in the person's language. */
+const invalidText = (language: Language, invalid: readonly SettingName[], bounds: SettingBounds): string => {
+  const t = translator(language);
+  const problems = invalid.map((name) =>
+    name === "warnings"
+      ? t("error.settingChoice", { setting: t("setting.warnings") })
+      : t("error.setting", { setting: t(`setting.${name}`), min: bounds[name].min, max: bounds[name].max }),
+  );
+  return t("error.invalid", { problems: problems.join(" ") || t("error.request") });
+};
 
 /** The HTTP status and a message for the person; internal details go to the log only. */
 function describeError(error: unknown, logger: Logger): { status: number; message: string } {

@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import {
   accountHistory,
+  type BridgeParts,
   createPool,
   type HistoryRow,
   postgresConnection,
@@ -19,7 +21,7 @@ import { alertmanagerSilences } from "./silences.js";
 import { type SelfcareStore, SqliteSelfcareStore } from "./store.js";
 
 export type { Grant, PortalPerson, Scope } from "./access.js";
-export { explainPersonCommand } from "./explain.js";
+export { explainPersonCommand, explainUnsubscriptions, resubscribeCommand } from "./explain.js";
 export type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
 export { SqliteSelfcareStore } from "./store.js";
 
@@ -48,6 +50,20 @@ export function openSelfcareStore(config: Config): SelfcareStore {
     return new PostgresSelfcareStore(createPool(postgresConnection(config.bridge)), { migrate });
   return new SqliteSelfcareStore(config.bridge.outbox, { migrate });
 }
+
+/** What the bridge reads of the self-care store while routing: the pauses and the unsubscriptions in force. */
+export const bridgePartsOf = (
+  store: Pick<SelfcareStore, "activePauses" | "activeUnsubscriptions">,
+): Required<Pick<BridgeParts, "pauses" | "unsubscriptions">> => ({
+  pauses: (accounts, at) => store.activePauses(accounts, at),
+  unsubscriptions: (addresses) => store.activeUnsubscriptions(addresses),
+});
+
+/** The self-care store for a command that only reads or undoes: none while a SQLite outbox does not exist yet. */
+export const existingSelfcareStore = (config: Config): SelfcareStore | undefined =>
+  isPostgresUrl(config.bridge.outbox) || existsSync(config.bridge.outbox)
+    ? openSelfcareStore(config)
+    : undefined;
 
 /**
  * The bridge's history read from its outbox file; before the bridge first ran (no outbox yet, or one

@@ -1,15 +1,34 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { HistoryRow } from "../bridge/index.js";
+import {
+  accountStreams,
+  type ClaimCheck,
+  checkClaim,
+  type Stream,
+  streamAccount,
+  type UnsubscribeClaim,
+  type Unsubscription,
+} from "../bridge/unsubscribe.js";
 import type { Config } from "../config/index.js";
-import { type AccountRecipients, type Directory, lookUpAccounts } from "../directory/index.js";
+import {
+  type AccountRecipients,
+  type Directory,
+  type EffectiveSetting,
+  effectiveSettings,
+  lookUpAccounts,
+  type SettingName,
+  settingNames,
+} from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import { DAY_MS, dayOf, type JournalReader, type JournalRun, type UsageDay } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
+import type { MessageKey } from "./i18n.js";
 import { newSettingsEntry, planSettingsChange, type SettingValues } from "./settings.js";
 import type { Silences } from "./silences.js";
 import type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
+import { LoginThrottle } from "./throttle.js";
 
 /** What the portal needs around it; each part is replaceable (tests, `start` in one process, `selfcare` alone). */
 export interface PortalParts {
@@ -54,6 +73,8 @@ export interface OverviewQuery {
 }
 
 export interface Overview {
+  /** When the exporter collected the state shown; undefined before its first collection. */
+  collectedAt?: Date;
   total: number;
   page: number;
   pages: number;
@@ -71,20 +92,60 @@ export interface AccountDetails {
   pauses: Pause[];
   activePause?: Pause;
   audit: AuditEntry[];
+  /** Unsubscriptions in force of this account's recipients from mails about it (or from digests). */
+  unsubscriptions: Unsubscription[];
   /** Resellers of this account whose defaults this person may edit. */
   editableResellers: string[];
   journal: AccountJournal;
 }
 
-/** A write the portal refused; `status` is the HTTP status it maps to. */
+/** A settings form's data: the entry's own values, and for each setting what applies without it. */
+export interface SettingsForm {
+  own: Partial<Record<SettingName, boolean | number>>;
+  inherited: Record<SettingName, EffectiveSetting<boolean | number>>;
+}
+
+/**
+ * A request the portal refused; `status` is the HTTP status it maps to, `message` the API's (English)
+ * reason, `page` what the pages say instead in the person's language.
+ */
 export class PortalError extends Error {
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 502,
     message: string,
+    readonly page?: { key: MessageKey; values?: Record<string, string | number> },
   ) {
     super(message);
     this.name = "PortalError";
   }
+}
+
+/** The audit trail an address's choices go to when they are not about one account. */
+const addressTarget = (address: string): string => `mail:${address}`;
+
+/** An unsubscription from one account's alerts is in that account's trail; others in the address's. */
+const auditTarget = (u: Pick<Unsubscription, "address" | "stream">): string =>
+  streamAccount(u.stream) ?? addressTarget(u.address);
+
+/** Undo an unsubscription in force, audited as done by `by`; undefined when there is none with this id. */
+export async function resubscribe(
+  store: Pick<SelfcareStore, "endUnsubscription" | "appendAudit">,
+  id: number,
+  by: string,
+  now: number,
+): Promise<Unsubscription | undefined> {
+  const ended = await store.endUnsubscription(id, by, now);
+  if (ended)
+    await store.appendAudit([
+      {
+        at: now,
+        personUid: by,
+        target: auditTarget(ended),
+        action: "unsubscribe undone",
+        oldValue: ended.stream,
+      },
+    ]);
+  return ended;
 }
 
 export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
@@ -109,44 +170,12 @@ export function problemsOf(status: AccountStatus | undefined): Problem[] {
   return order.filter((problem) => problems.has(problem));
 }
 
-/**
- * Login throttling: failures per key (a uid, an address) within a sliding window, kept in the store, so
- * portals sharing one (PostgreSQL, or one SQLite file) count a guesser's failures together.
- */
-export class LoginThrottle {
-  constructor(
-    private readonly store: Pick<
-      SelfcareStore,
-      "loginFailures" | "addLoginFailure" | "clearLoginFailures" | "deleteLoginFailures"
-    >,
-    private readonly maxFailures: number,
-    private readonly windowMs: number,
-  ) {}
-
-  async blocked(keys: readonly string[], now: number): Promise<boolean> {
-    const failures = await this.store.loginFailures(keys, now - this.windowMs);
-    return keys.some((key) => (failures.get(key) ?? 0) >= this.maxFailures);
-  }
-
-  fail(keys: readonly string[], now: number): Promise<void> {
-    return this.store.addLoginFailure(keys, now);
-  }
-
-  succeed(key: string): Promise<void> {
-    return this.store.clearLoginFailures(key);
-  }
-
-  /** Forget failures older than the window, so many distinct uids or addresses do not pile up. */
-  async prune(now: number): Promise<void> {
-    await this.store.deleteLoginFailures(now - this.windowMs);
-  }
-}
-
 export type LoginOutcome =
   | { ok: true; token: string; session: Session }
   | {
       ok: false;
-      throttled: boolean;
+      /** When throttled: how long (ms) to wait before the next try. */
+      retryAfterMs?: number;
       reason: LoginFailure | "throttled";
     };
 
@@ -160,11 +189,7 @@ export class Portal {
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
     this.access = new PortalAccess(parts.source, directory, selfcare.scopeCacheSeconds * 1000);
-    this.throttle = new LoginThrottle(
-      parts.store,
-      selfcare.throttle.maxFailures,
-      selfcare.throttle.windowSeconds * 1000,
-    );
+    this.throttle = new LoginThrottle(parts.store, selfcare.throttle);
     this.idleMs = selfcare.session.idleMinutes * 60_000;
   }
 
@@ -172,22 +197,25 @@ export class Portal {
     return this.parts.config;
   }
 
-  /** Log in; failures are counted per uid and per client address, and only the log says why. */
+  /** Log in; failures slow further tries of the uid from that address (see throttle.ts), and only the log says why. */
   async login(uid: string, password: string, address: string): Promise<LoginOutcome> {
     const now = Date.now();
-    const keys = [`uid:${uid.toLowerCase()}`, `address:${address}`];
     const log = this.parts.logger;
-    if (await this.throttle.blocked(keys, now)) {
-      log.warn({ audit: "login", uid, address, outcome: "throttled" }, "login refused: too many failures");
-      return { ok: false, throttled: true, reason: "throttled" };
+    const wait = await this.throttle.wait(uid, address, now);
+    if (wait > 0) {
+      log.warn(
+        { audit: "login", uid, address, outcome: "throttled", waitMs: wait },
+        "login refused: too many failures",
+      );
+      return { ok: false, retryAfterMs: wait, reason: "throttled" };
     }
     const result = await this.access.login(uid, password);
     if (!result.ok) {
-      await this.throttle.fail(keys, now);
+      await this.throttle.fail(uid, address, now);
       log.warn({ audit: "login", uid, address, outcome: result.reason }, "login failed");
-      return { ok: false, throttled: false, reason: result.reason };
+      return { ok: false, reason: result.reason };
     }
-    await this.throttle.succeed(keys[0] ?? "");
+    await this.throttle.succeed(uid, address);
     const token = newToken();
     const session: Session = {
       id: hashToken(token),
@@ -283,7 +311,15 @@ export class Portal {
       const pause = pauses.get(row.uid);
       return pause ? { ...row, pause } : row;
     });
-    return { total: rows.length, page, pages, pageSize, rows: shown };
+    const collectedAt = await this.collectedAt();
+    return {
+      ...(collectedAt ? { collectedAt } : {}),
+      total: rows.length,
+      page,
+      pages,
+      pageSize,
+      rows: shown,
+    };
   }
 
   /** Everything about one account of the scope; 403 for any other uid, before anything is read. */
@@ -295,7 +331,7 @@ export class Portal {
     };
     const nowMs = Date.now();
     const since = nowMs - HISTORY_DAYS * DAY_MS;
-    const [lookup, states, history, pauses, audit, runs, usage] = await Promise.all([
+    const [lookup, states, history, pauses, accountAudit, runs, usage] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
       this.states([uid]),
       this.parts.history(uid, 50),
@@ -305,9 +341,11 @@ export class Portal {
       this.journalUsage(uid, since, nowMs),
     ]);
     const found = lookup.found.get(uid);
+    const { unsubscriptions, audit } = await this.recipientsChoices(uid, found, accountAudit);
     const status = states.get(uid);
-    const now = Date.now();
-    const activePause = pauses.find((p) => p.endedAt === undefined && p.createdAt <= now && p.until > now);
+    const activePause = pauses.find(
+      (p) => p.endedAt === undefined && p.createdAt <= nowMs && p.until > nowMs,
+    );
     return {
       uid,
       grants,
@@ -318,6 +356,7 @@ export class Portal {
       pauses,
       ...(activePause ? { activePause } : {}),
       audit,
+      unsubscriptions,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
       journal: { nowMs, runs, usage },
     };
@@ -341,6 +380,84 @@ export class Portal {
 
   private async journalUsage(uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
     return (await this.parts.journal?.usage(uid, dayOf(sinceMs), dayOf(untilMs))) ?? [];
+  }
+
+  /**
+   * What the account's recipients chose: their unsubscriptions from mails about this account (or from
+   * digests), and the audit of those not about this account alone merged into the account's trail.
+   */
+  private async recipientsChoices(
+    uid: string,
+    found: AccountRecipients | undefined,
+    accountAudit: AuditEntry[],
+  ): Promise<{ unsubscriptions: Unsubscription[]; audit: AuditEntry[] }> {
+    const addresses = [...new Set((found?.resolution.recipients ?? []).map((r) => r.address.toLowerCase()))];
+    if (addresses.length === 0) return { unsubscriptions: [], audit: accountAudit };
+    const [active, ...trails] = await Promise.all([
+      this.parts.store.activeUnsubscriptions(addresses),
+      ...addresses.map((address) => this.parts.store.audit(addressTarget(address), 20)),
+    ]);
+    const relevant = new Set<Stream>(accountStreams(uid));
+    return {
+      unsubscriptions: active.filter((u) => relevant.has(u.stream)),
+      audit: [...accountAudit, ...trails.flat()].sort((a, b) => b.at - a.at).slice(0, 50),
+    };
+  }
+
+  /**
+   * A one-click unsubscribe link (`/unsubscribe/<token>`) as it stands: the signature checked with
+   * `bridge.unsubscribe.secret`; 404 when no key is configured (no mail carries such links then).
+   */
+  checkUnsubscribeLink(token: string, now = Date.now()): ClaimCheck {
+    const secret = this.config.bridge.unsubscribe.secret;
+    if (!secret) throw new PortalError(404, "unsubscribe links are not configured");
+    return checkClaim(secret, token, now);
+  }
+
+  /**
+   * Unsubscribe the address a valid link names from its stream, and audit it (by the address itself).
+   * Pressing the link again changes nothing and answers the same.
+   */
+  async unsubscribe(claim: UnsubscribeClaim, now = Date.now()): Promise<Unsubscription> {
+    const { address, stream } = claim;
+    const { unsubscription, created } = await this.parts.store.unsubscribe(address, stream, address, now);
+    if (created) {
+      await this.parts.store.appendAudit([
+        {
+          at: now,
+          personUid: unsubscription.address,
+          target: auditTarget(unsubscription),
+          action: "unsubscribe",
+          newValue: stream,
+        },
+      ]);
+      this.parts.logger.info(
+        { audit: "unsubscribe", address: unsubscription.address, stream },
+        "unsubscribed through the link of a mail",
+      );
+    }
+    return unsubscription;
+  }
+
+  /** Undo an unsubscription of one of the account's recipients from mails about it (or from digests). */
+  async endUnsubscription(scope: Scope, uid: string, id: number): Promise<Unsubscription> {
+    this.authorise(scope, uid);
+    const details = await this.account(scope, uid);
+    if (!details.unsubscriptions.some((u) => u.id === id))
+      throw new PortalError(404, `no unsubscription ${id} of a recipient of account ${uid}`);
+    const ended = await resubscribe(this.parts.store, id, scope.person.uid, Date.now());
+    if (!ended) throw new PortalError(404, `unsubscription ${id} has ended already`);
+    this.parts.logger.info(
+      {
+        audit: "unsubscribe",
+        person: scope.person.uid,
+        address: ended.address,
+        stream: ended.stream,
+        outcome: "undone",
+      },
+      "unsubscription undone in the portal",
+    );
+    return ended;
   }
 
   /** The exporter's state of these accounts; when it cannot be read the pages show "no data yet". */
@@ -370,6 +487,28 @@ export class Portal {
     const account = (await this.parts.directory.getAccounts([uid])).get(uid);
     if (!account) throw new PortalError(404, `account ${uid} is not in the directory`);
     return this.writeSettings(scope, account.dn, uid, values);
+  }
+
+  /** An account's own settings and, for each, what applies when it has none (its resellers', else the configuration's). */
+  async accountSettings(scope: Scope, uid: string): Promise<SettingsForm> {
+    this.authorise(scope, uid);
+    const { defaults, resellerMail } = this.config.directory;
+    const found = (await lookUpAccounts(this.parts.directory, [uid], { defaults, resellerMail })).found.get(
+      uid,
+    );
+    if (!found) throw new PortalError(404, `account ${uid} is not in the directory`);
+    return {
+      own: found.account.settings,
+      inherited: effectiveSettings({ ...found.account, settings: {} }, found.resellers, defaults),
+    };
+  }
+
+  /** The configuration's defaults: what applies to a reseller's accounts where its settings entry has no value. */
+  configDefaults(): SettingsForm["inherited"] {
+    const { defaults } = this.config.directory;
+    return Object.fromEntries(
+      settingNames.map((name) => [name, { value: defaults[name], source: "config" }]),
+    ) as SettingsForm["inherited"];
   }
 
   /** A reseller's defaults for all its accounts, in its settings entry (created when missing). */
@@ -451,10 +590,11 @@ export class Portal {
     this.authorise(scope, uid);
     const now = Date.now();
     const maxDays = this.config.selfcare.bounds.pauseDays;
+    const page = { key: "error.pauseDay", values: { max: maxDays } } as const;
     if (Number.isNaN(until.getTime()) || until.getTime() <= now)
-      throw new PortalError(400, "the pause must end in the future");
+      throw new PortalError(400, "the pause must end in the future", page);
     if (until.getTime() > now + maxDays * 86_400_000)
-      throw new PortalError(400, `a pause lasts at most ${maxDays} days`);
+      throw new PortalError(400, `a pause lasts at most ${maxDays} days`, page);
     const pause = await this.parts.store.addPause({
       account: uid,
       createdBy: scope.person.uid,

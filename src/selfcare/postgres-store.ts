@@ -1,8 +1,10 @@
 import type pg from "pg";
+import type { Stream, Unsubscription } from "../bridge/unsubscribe.js";
 import { untilDone } from "../store/migrations.js";
 import { migratePostgres } from "../store/postgres.js";
 import {
   type AuditEntry,
+  type LoginFailures,
   type NewPause,
   type Pause,
   type PauseRow,
@@ -10,6 +12,10 @@ import {
   type SelfcareStore,
   type Session,
   toPause,
+  toUnsubscription,
+  type UnsubscriptionRow,
+  unsubscribeInsert,
+  unsubscriptionColumns,
 } from "./store.js";
 
 /**
@@ -172,13 +178,51 @@ export class PostgresSelfcareStore implements SelfcareStore {
     }));
   }
 
-  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
-    const rows = await this.query<{ key: string; failures: number }>(
-      `SELECT key, COUNT(*)::int AS failures FROM selfcare_login_failures
+  async unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }> {
+    const key = address.toLowerCase();
+    await this.schema();
+    const { rowCount } = await this.pool.query(
+      unsubscribeInsert((n) => `$${n}`),
+      [key, stream, at, by],
+    );
+    const [row] = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = $1 AND stream = $2 AND ended_at IS NULL`,
+      [key, stream],
+    );
+    return { unsubscription: toUnsubscription(row as UnsubscriptionRow), created: (rowCount ?? 0) > 0 };
+  }
+
+  async endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined> {
+    const [row] = await this.query<UnsubscriptionRow>(
+      `UPDATE selfcare_unsubscriptions SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL
+       RETURNING ${unsubscriptionColumns}`,
+      [at, by, id],
+    );
+    return row ? toUnsubscription(row) : undefined;
+  }
+
+  async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.query<UnsubscriptionRow>(
+      `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions
+       WHERE address = ANY($1::text[]) AND ended_at IS NULL ORDER BY id`,
+      [[...new Set(addresses.map((a) => a.toLowerCase()))]],
+    );
+    return rows.map(toUnsubscription);
+  }
+
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>> {
+    const rows = await this.query<{ key: string; count: number; last: number }>(
+      `SELECT key, COUNT(*)::int AS count, MAX(at) AS last FROM selfcare_login_failures
        WHERE key = ANY($1) AND at >= $2 GROUP BY key`,
       [[...new Set(keys)], since],
     );
-    return new Map(rows.map((row) => [row.key, row.failures]));
+    return new Map(rows.map((row) => [row.key, { count: row.count, last: Number(row.last) }]));
   }
 
   async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
@@ -188,8 +232,8 @@ export class PostgresSelfcareStore implements SelfcareStore {
     ]);
   }
 
-  async clearLoginFailures(key: string): Promise<void> {
-    await this.query("DELETE FROM selfcare_login_failures WHERE key = $1", [key]);
+  async clearLoginFailures(keys: readonly string[]): Promise<void> {
+    await this.query("DELETE FROM selfcare_login_failures WHERE key = ANY($1)", [[...keys]]);
   }
 
   deleteLoginFailures(before: number): Promise<number> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { Stream, Unsubscription } from "../bridge/unsubscribe.js";
 import { migrateSqlite } from "../store/sqlite.js";
 
 /** A logged-in person. The cookie carries a random token; the store keeps only its SHA-256 (`id`). */
@@ -41,6 +42,13 @@ export interface AuditEntry {
   newValue?: string;
 }
 
+/** A key's failed logins within the throttle's window. */
+export interface LoginFailures {
+  count: number;
+  /** The latest, Unix ms. */
+  last: number;
+}
+
 /**
  * What the portal keeps besides the directory: sessions, pauses and the audit trail. Promise-returning
  * so a networked backend (PostgreSQL) fits behind the same interface.
@@ -66,14 +74,59 @@ export interface SelfcareStore {
   /** The audit trail of one target, newest first. */
   audit(target: string, limit: number): Promise<AuditEntry[]>;
 
-  /** Failed logins since `since` of each of these keys (a uid, a client address); keys without any are left out. */
-  loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>>;
+  /**
+   * Unsubscribe an address (stored in lower case) from a stream; `created` is false when it was
+   * unsubscribed already (the earlier record is returned).
+   */
+  unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }>;
+  /** Undo an unsubscription in force; undefined when there is none with this id. */
+  endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined>;
+  /** The unsubscriptions in force of these addresses (any case). */
+  activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]>;
+
+  /**
+   * Failed logins since `since` of each of these keys (a uid, a client address, a uid from an address):
+   * how many and the latest; keys without any are left out.
+   */
+  loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>>;
   addLoginFailure(keys: readonly string[], at: number): Promise<void>;
-  clearLoginFailures(key: string): Promise<void>;
+  clearLoginFailures(keys: readonly string[]): Promise<void>;
   /** Remove failures from before `before`; returns how many. */
   deleteLoginFailures(before: number): Promise<number>;
   close(): Promise<void>;
 }
+
+export interface UnsubscriptionRow {
+  id: number;
+  address: string;
+  stream: string;
+  created_at: number;
+  created_by: string;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+export const toUnsubscription = (row: UnsubscriptionRow): Unsubscription => ({
+  id: row.id,
+  address: row.address,
+  stream: row.stream as Stream,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
+  ...(row.ended_by !== null ? { endedBy: row.ended_by } : {}),
+});
+
+export const unsubscriptionColumns = "id, address, stream, created_at, created_by, ended_at, ended_by";
+
+/** The insert both stores run: nothing when the address is unsubscribed from the stream already. */
+export const unsubscribeInsert = (p: (n: number) => string) =>
+  `INSERT INTO selfcare_unsubscriptions (address, stream, created_at, created_by) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
+   ON CONFLICT (address, stream) WHERE ended_at IS NULL DO NOTHING`;
 
 export interface PauseRow {
   id: number;
@@ -158,11 +211,22 @@ export class SqliteSelfcareStore implements SelfcareStore {
         `SELECT at, person_uid, target, action, old_value, new_value FROM selfcare_audit
          WHERE target = ? ORDER BY at DESC, id DESC LIMIT ?`,
       ),
-      loginFailures: db
-        .prepare<[string, number], number>(
-          "SELECT COUNT(*) FROM selfcare_login_failures WHERE key = ? AND at >= ?",
-        )
-        .pluck(),
+      unsubscribe: db.prepare(unsubscribeInsert(() => "?")),
+      activeUnsubscription: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = ? AND stream = ? AND ended_at IS NULL`,
+      ),
+      endUnsubscription: db.prepare(
+        `UPDATE selfcare_unsubscriptions SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL`,
+      ),
+      unsubscription: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE id = ?`,
+      ),
+      activeUnsubscriptions: db.prepare(
+        `SELECT ${unsubscriptionColumns} FROM selfcare_unsubscriptions WHERE address = ? AND ended_at IS NULL ORDER BY id`,
+      ),
+      loginFailures: db.prepare<[string, number], { count: number; last: number | null }>(
+        "SELECT COUNT(*) AS count, MAX(at) AS last FROM selfcare_login_failures WHERE key = ? AND at >= ?",
+      ),
       addLoginFailure: db.prepare("INSERT INTO selfcare_login_failures (key, at) VALUES (?, ?)"),
       clearLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE key = ?"),
       deleteLoginFailures: db.prepare("DELETE FROM selfcare_login_failures WHERE at < ?"),
@@ -275,13 +339,39 @@ export class SqliteSelfcareStore implements SelfcareStore {
     }));
   }
 
-  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
+  async unsubscribe(
+    address: string,
+    stream: Stream,
+    by: string,
+    at: number,
+  ): Promise<{ unsubscription: Unsubscription; created: boolean }> {
+    const key = address.toLowerCase();
+    const { changes } = this.statements.unsubscribe.run(key, stream, at, by);
+    const row = this.statements.activeUnsubscription.get(key, stream) as UnsubscriptionRow;
+    return { unsubscription: toUnsubscription(row), created: changes > 0 };
+  }
+
+  async endUnsubscription(id: number, by: string, at: number): Promise<Unsubscription | undefined> {
+    const { changes } = this.statements.endUnsubscription.run(at, by, id);
+    return changes > 0
+      ? toUnsubscription(this.statements.unsubscription.get(id) as UnsubscriptionRow)
+      : undefined;
+  }
+
+  async activeUnsubscriptions(addresses: readonly string[]): Promise<Unsubscription[]> {
+    return [...new Set(addresses.map((a) => a.toLowerCase()))]
+      .flatMap((address) => this.statements.activeUnsubscriptions.all(address) as UnsubscriptionRow[])
+      .sort((a, b) => a.id - b.id)
+      .map(toUnsubscription);
+  }
+
+  async loginFailures(keys: readonly string[], since: number): Promise<Map<string, LoginFailures>> {
+    const failures = new Map<string, LoginFailures>();
     for (const key of new Set(keys)) {
-      const count = this.statements.loginFailures.get(key, since) ?? 0;
-      if (count > 0) counts.set(key, count);
+      const row = this.statements.loginFailures.get(key, since);
+      if (row && row.count > 0 && row.last !== null) failures.set(key, { count: row.count, last: row.last });
     }
-    return counts;
+    return failures;
   }
 
   async addLoginFailure(keys: readonly string[], at: number): Promise<void> {
@@ -290,8 +380,10 @@ export class SqliteSelfcareStore implements SelfcareStore {
     })();
   }
 
-  async clearLoginFailures(key: string): Promise<void> {
-    this.statements.clearLoginFailures.run(key);
+  async clearLoginFailures(keys: readonly string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const key of keys) this.statements.clearLoginFailures.run(key);
+    })();
   }
 
   async deleteLoginFailures(before: number): Promise<number> {

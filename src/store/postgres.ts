@@ -1,6 +1,12 @@
 import type pg from "pg";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
-import { digestsTable, mailRetryColumns, retentionIndexes, selfcareTables } from "./schema.js";
+import {
+  digestsTable,
+  mailRetryColumns,
+  retentionIndexes,
+  selfcareTables,
+  unsubscriptionsTable,
+} from "./schema.js";
 
 /** The outbox's tables as version 1 made them; later migrations change them. */
 const outboxSchema = `
@@ -122,6 +128,11 @@ export const postgresMigrations: readonly Migration[] = [
     version: 8,
     name: "self-care: sessions, pauses, audit, failed logins",
     sql: selfcareTables({ integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" }),
+  },
+  {
+    version: 9,
+    name: "self-care: unsubscriptions through the links in mails",
+    sql: unsubscriptionsTable({ integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" }),
   },
 ];
 

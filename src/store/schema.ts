@@ -79,3 +79,21 @@ CREATE TABLE IF NOT EXISTS selfcare_login_failures (
 );
 CREATE INDEX IF NOT EXISTS selfcare_login_failures_key ON selfcare_login_failures(key, at);
 `;
+
+/**
+ * Addresses unsubscribed from a stream of mails through the one-click link of a mail (`address` in
+ * lower case); an undone one keeps its row with `ended_at`. At most one in force per address and stream.
+ */
+export const unsubscriptionsTable = (types: { integer: string; serial: string }) => `
+CREATE TABLE selfcare_unsubscriptions (
+  id ${types.serial},
+  address TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  created_at ${types.integer} NOT NULL,
+  created_by TEXT NOT NULL,
+  ended_at ${types.integer},
+  ended_by TEXT
+);
+CREATE UNIQUE INDEX selfcare_unsubscriptions_active
+  ON selfcare_unsubscriptions(address, stream) WHERE ended_at IS NULL;
+`;

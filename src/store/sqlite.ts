@@ -1,6 +1,12 @@
 import type Database from "better-sqlite3";
 import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
-import { digestsTable, mailRetryColumns, retentionIndexes, selfcareTables } from "./schema.js";
+import {
+  digestsTable,
+  mailRetryColumns,
+  retentionIndexes,
+  selfcareTables,
+  unsubscriptionsTable,
+} from "./schema.js";
 
 /**
  * Migration 1 is the schema from before versioned migrations, written with IF NOT EXISTS so it adopts
@@ -133,6 +139,11 @@ export const sqliteMigrations: readonly Migration[] = [
     version: 10,
     name: "self-care: sessions, pauses, audit, failed logins",
     sql: selfcareTables({ integer: "INTEGER", serial: "INTEGER PRIMARY KEY" }),
+  },
+  {
+    version: 11,
+    name: "self-care: unsubscriptions through the links in mails",
+    sql: unsubscriptionsTable({ integer: "INTEGER", serial: "INTEGER PRIMARY KEY" }),
   },
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { conditionOf, digestOf, snapshotOf } from "../../src/bridge/digests/content.js";
 import { lastCompletePeriod } from "../../src/bridge/digests/period.js";
-import { renderCustomerDigest } from "../../src/bridge/digests/render.js";
+import { renderCustomerDigest, renderResellerDigest } from "../../src/bridge/digests/render.js";
 import type { AccountStatus, HostStatus } from "../../src/exporter/index.js";
 
 const NOW = Date.parse("2026-12-01T07:00:00Z");
@@ -117,7 +117,8 @@ describe("digest texts", () => {
     const period = lastCompletePeriod("month", NOW);
     const last = { ...digest, lastSuccessMs: Date.parse("2026-11-30T19:40:00Z") };
     const render = (language: "en" | "de" | "fr", d: typeof digest = last) =>
-      renderCustomerDigest(d, { language, timeZone: "Europe/Zurich", period }).text;
+      renderCustomerDigest(d, { language, timeZone: "Europe/Zurich", period: { ...period, asOfMs: NOW } })
+        .text;
     expect(render("en")).toContain("Your 3 computers were backed up 87 times, last on 30 November 2026.");
     expect(render("de")).toContain("Ihre 3 Computer wurden 87 Mal gesichert, zuletzt am 30. November 2026.");
     expect(render("fr")).toContain(
@@ -125,5 +126,52 @@ describe("digest texts", () => {
     );
     expect(render("en", { ...last, computers: 1, runs: 1 })).toContain("Your computer was backed up 1 time");
     expect(render("en", { ...digest, runs: 0 })).toContain("No backup has been received yet.");
+  });
+
+  it("state the period they cover, when their facts are from and since when they count, not a week number", () => {
+    const asOfMs = Date.parse("2026-11-30T07:00:00Z");
+    const sinceMs = Date.parse("2026-11-23T07:00:00Z");
+    const week = { ...lastCompletePeriod("week", asOfMs), asOfMs, sinceMs };
+    const digest = {
+      accounts: [],
+      counts: { failing: 1, warning: 0, never: 0, healthy: 2 },
+      computers: 3,
+      runs: 12,
+      lastSuccessMs: Date.parse("2026-11-29T19:40:00Z"),
+    };
+    const reseller = (language: "en" | "de" | "fr") =>
+      renderResellerDigest(digest, { language, timeZone: "Europe/Zurich", period: week });
+    expect(reseller("en").subject).toBe(
+      "Weekly backup report 23\u2009–\u200929 November 2026: 0 accounts, 1 failing",
+    );
+    expect(reseller("en").text).toContain(
+      "Your customers' backups in the week of 23\u2009–\u200929 November 2026, as of 30 November 2026 at 08:00 CET.",
+    );
+    expect(reseller("en").text).toContain(
+      "“Change” compares the storage used with the previous report, as of 23 November 2026 at 08:00 CET.",
+    );
+    expect(reseller("de").subject).toMatch(/^Wöchentlicher Backup-Bericht 23\.–29\. November 2026:/);
+    expect(reseller("fr").text).toContain(
+      "pendant la semaine du 23–29 novembre 2026, état au 30 novembre 2026",
+    );
+    for (const language of ["en", "de", "fr"] as const)
+      expect(reseller(language).text).not.toMatch(/W48|2026-W/);
+
+    const month = { ...lastCompletePeriod("month", Date.parse("2026-12-01T07:00:00Z")) };
+    const customer = renderCustomerDigest(digest, {
+      language: "en",
+      timeZone: "Europe/Zurich",
+      period: {
+        ...month,
+        asOfMs: Date.parse("2026-12-01T07:00:00Z"),
+        sinceMs: Date.parse("2026-11-01T07:00:00Z"),
+      },
+    });
+    expect(customer.text).toContain(
+      "Here is how your online backup did in November 2026, as of 1 December 2026 at 08:00 CET.",
+    );
+    expect(customer.text).toContain(
+      "Since the previous report (1 November 2026 at 08:00 CET), your 3 computers were backed up 12 times, last on 29 November 2026.",
+    );
   });
 });

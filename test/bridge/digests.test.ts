@@ -4,15 +4,30 @@ import { describe, expect, it } from "vitest";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
 import { directoryResolver } from "../../src/bridge/index.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
+import { checkClaim } from "../../src/bridge/unsubscribe.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
+import { SqliteSelfcareStore } from "../../src/selfcare/store.js";
 import { exampleBackupRoot } from "../support/common.js";
 import { bridgeFixture, captureLogger, exampleLdif, waitFor } from "./support.js";
 
 /** The example tree as the exporter sees it on this day; the digests are composed five days later. */
 const COLLECTED = new Date("2026-11-26T12:00:00Z");
 const DUE = Date.parse("2026-12-01T07:00:00Z");
+
+const secret = "a test key of the one-click unsubscribe links, 48 chars";
+
+/** The stream and address a digest's one-click link names. */
+const linkClaim = (headers: Map<string, unknown> | undefined) => {
+  const url = (headers?.get("list") as { unsubscribe?: { url: string } } | undefined)?.unsubscribe?.url ?? "";
+  const check = checkClaim(
+    secret,
+    url.replace("https://selfcare.stoney.example/unsubscribe/", ""),
+    Date.now(),
+  );
+  return check.ok ? { address: check.claim.address, stream: check.claim.stream } : check;
+};
 
 /** The example directory, where Anna (3723707) and Jürg (3723702) asked for the monthly digest. */
 function fixture(dir: string, smtp: string): Config {
@@ -32,7 +47,9 @@ function fixture(dir: string, smtp: string): Config {
       outbox: path.join(dir, "outbox.sqlite"),
       smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
       templates: { selfCareUrl: "https://selfcare.stoney.example" },
+      unsubscribe: { secret },
       digests: { hourUtc: 6 },
+      replyTo: "support@stoney.example",
     },
     logging: { level: "fatal" },
   });
@@ -93,8 +110,14 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     const mail = (to: string) => mails.to(to)[0]?.parsed;
 
     const muster = mail("support@muster-reseller.example");
-    expect(muster?.subject).toBe("Wöchentlicher Backup-Bericht 2026-W48: 4 Konten, 1 mit Fehlern");
+    expect(muster?.subject).toBe(
+      "Wöchentlicher Backup-Bericht 23.–29. November 2026: 4 Konten, 1 mit Fehlern",
+    );
     expect(muster?.text).toContain("Guten Tag,");
+    // The week it covers, and when the facts it tells were true: the state collected on the 26th.
+    expect(muster?.text).toContain(
+      "Die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom 23.–29. November 2026, Stand 26. November 2026 um 13:00 MEZ.",
+    );
     expect(muster?.text).toContain("1 in Ordnung, 1 mit Warnung, 1 mit Fehlern, 1 nie benutzt.");
     const rows = (muster?.text ?? "").split("\n").filter((l) => /^\d{7} /.test(l));
     expect(rows.map((r) => r.split(/\s{2,}/).slice(0, 5))).toEqual([
@@ -105,21 +128,68 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     ]);
     expect(muster?.html).toContain("<th");
     expect(muster?.headers.get("content-language")).toBe("de");
+    expect(muster?.replyTo?.value.map((v) => v.address)).toEqual(["support@stoney.example"]);
     expect(muster?.headers.get("list")).toMatchObject({ id: { id: "digest.stoney-backup.stoney.example" } });
 
     const eclair = mail("support@eclair.example");
-    expect(eclair?.subject).toBe("Rapport hebdomadaire des sauvegardes 2026-W48 : 4 comptes, 2 en échec");
+    expect(eclair?.subject).toBe(
+      "Rapport hebdomadaire des sauvegardes 23–29 novembre 2026 : 4 comptes, 2 en échec",
+    );
     expect(eclair?.text).toContain("mac-mini: Sepiola Online Backup Client 2.4.0");
     expect(eclair?.html).toContain('<td style="padding:2px 8px">3723709</td>');
 
     const anna = mail("anna@example.co.uk");
     expect(anna?.subject).toBe("Your online backup in November 2026");
     expect(anna?.text).toContain("Hello Anna Smith,");
+    expect(anna?.text).toContain(
+      "Here is how your online backup did in November 2026, as of 26 November 2026 at 12:00 (UTC+00:00).",
+    );
     expect(anna?.text).toContain("Your 2 computers were last backed up on 25 November 2026.");
     expect(anna?.text).toContain("* Account 3723707: all backups fine.");
-    expect(anna?.headers.get("list")).toMatchObject({
-      unsubscribe: { url: "https://selfcare.stoney.example/accounts/3723707/settings" },
+    expect(linkClaim(anna?.headers)).toEqual({ address: "anna@example.co.uk", stream: "digest" });
+    expect(linkClaim(muster?.headers)).toEqual({
+      address: "support@muster-reseller.example",
+      stream: "digest",
     });
     expect(mail("juerg.mueller@example.ch")?.subject).toBe("Ihr Online-Backup im November 2026");
+  });
+
+  it("sends no digest to an address that unsubscribed from digests, and says so in the log", async () => {
+    const dir = bridges.temp();
+    const config = fixture(dir, `file:${path.join(dir, "mail")}`);
+    const { logger, lines } = captureLogger("info");
+    const running = await startExporter(config, logger, { now: () => COLLECTED });
+    bridges.defer(() => running.close());
+    await running.collect();
+    const directory = openDirectory(config.directory, logger);
+    bridges.defer(() => directory.close());
+    const selfcare = new SqliteSelfcareStore(config.bridge.outbox);
+    bridges.defer(() => selfcare.close());
+    await selfcare.unsubscribe("Anna@Example.co.uk", "digest", "anna@example.co.uk", DUE - 86_400_000);
+    // Unsubscribing from an account's alerts leaves the digests alone.
+    await selfcare.unsubscribe("juerg.mueller@example.ch", "alerts:3723702", "juerg.mueller@example.ch", DUE);
+    const outbox = new SqliteOutbox(config.bridge.outbox);
+    bridges.defer(() => outbox.close());
+    const queued = await queueDueDigests(
+      {
+        config: config.bridge,
+        store: outbox,
+        status: running.status,
+        resolver: directoryResolver(directory, config.directory),
+        logger,
+        unsubscriptions: (addresses) => selfcare.activeUnsubscriptions(addresses),
+      },
+      DUE,
+    );
+    expect(queued).toBe(4);
+    const recipients = outbox.db.prepare("SELECT recipient FROM digests ORDER BY recipient").pluck().all();
+    expect(recipients).not.toContain("anna@example.co.uk");
+    expect(recipients).toContain("juerg.mueller@example.ch");
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: "digest not sent: its recipient unsubscribed",
+        reason: "unsubscribed: anna@example.co.uk from digests on 2026-11-30",
+      }),
+    );
   });
 });

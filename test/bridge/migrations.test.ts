@@ -3,6 +3,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteOutbox as Outbox } from "../../src/bridge/outbox.js";
+import { SqliteSelfcareStore } from "../../src/selfcare/store.js";
+import type { Migration } from "../../src/store/migrations.js";
 import { sqliteMigrations } from "../../src/store/sqlite.js";
 import { exampleLdif, runCli, tempDir } from "./support.js";
 
@@ -55,6 +57,33 @@ describe("outbox schema migrations (SQLite)", () => {
     expect(outbox.migration.from).toBe(0);
     expect(outbox.db.prepare("SELECT COUNT(*) FROM notifications").pluck().get()).toBe(1);
     outbox.close();
+  });
+
+  it("adopts the self-care tables an earlier version made outside the migrations, keeping their rows", async () => {
+    // The file as an earlier version left it: the outbox migrations before the self-care one, and the
+    // portal's tables made by the portal itself (the same statements, then run outside the migrations).
+    const selfcare = sqliteMigrations.find((m) => m.name.startsWith("self-care")) as Migration;
+    const old = new Database(file("selfcare.sqlite"));
+    old.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+    for (const migration of sqliteMigrations.filter((m) => m.version < selfcare.version)) {
+      old.exec(migration.sql);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(migration.version, migration.name);
+    }
+    old.exec(selfcare.sql);
+    old
+      .prepare(
+        "INSERT INTO selfcare_pauses (account, created_by, created_at, until) VALUES ('3723701', 'p', 1, ?)",
+      )
+      .run(Date.now() + 3_600_000);
+    old.close();
+    const migrated = new Outbox(file("selfcare.sqlite"));
+    expect(migrated.migration.applied[0]?.name).toBe(selfcare.name);
+    migrated.close();
+    const store = new SqliteSelfcareStore(file("selfcare.sqlite"), { migrate: false });
+    expect([...(await store.activePauses(["3723701"], Date.now())).keys()]).toEqual(["3723701"]);
+    await store.close();
   });
 
   it("with migrateAtStart false the bridge refuses an outdated outbox until `migrate` ran", async () => {

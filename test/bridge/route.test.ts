@@ -1,7 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { StoredAlert } from "../../src/bridge/outbox.js";
-import { type AccountLookup, type RouteOptions, routeAlert } from "../../src/bridge/route.js";
-import type { Account } from "../../src/directory/index.js";
+import {
+  type AccountLookup,
+  lookUpBisecting,
+  type RecipientResolver,
+  type RouteOptions,
+  routeAlert,
+} from "../../src/bridge/route.js";
+import { directorySchema } from "../../src/config/directory.js";
+import {
+  type Account,
+  type Directory,
+  DirectoryError,
+  lookUpAccounts,
+  openDirectory,
+} from "../../src/directory/index.js";
+import { createLogger } from "../../src/log.js";
+import { exampleLdif } from "../support/common.js";
 
 const options: RouteOptions = {
   operators: ["ops@backup.example"],
@@ -112,5 +127,100 @@ describe("routing stage", () => {
       "queued",
     );
     expect(routeAlert(stored(quota), lookup, options, state(false, true, false))[0]?.kind).toBe("queued");
+  });
+});
+
+describe("account labels that cannot be a directory uid", () => {
+  it("sends the alert to the operators as undeliverable, with the reason, without looking it up", () => {
+    const items = routeAlert(stored({ account: "3".repeat(257), task: "quota" }), undefined, options);
+    expect(items).toMatchObject([
+      {
+        kind: "queued",
+        recipient: { address: "ops@backup.example", audience: "operator" },
+        entry: {
+          undeliverable: "the account label is 257 characters long (a directory uid has at most 256)",
+        },
+      },
+    ]);
+  });
+
+  it("leaves an operator alert's account label alone", () => {
+    const items = routeAlert(stored({ account: "", audience: "operator", task: "x" }), undefined, options);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.entry.undeliverable).toBeUndefined();
+  });
+});
+
+describe("bisecting look-up", () => {
+  const config = directorySchema.parse({ url: `file:${exampleLdif}` });
+  const uids = [...Array.from({ length: 10 }, (_, i) => String(3723701 + i)), "9999999"];
+
+  /** The example directory, except that any look-up of `poisoned` among other accounts fails with `error`. */
+  const failingFor = (poisoned: string, error: () => Error) => {
+    const directory = openDirectory(config, createLogger("silent"));
+    const batches: string[][] = [];
+    const failing: Directory = {
+      ...directory,
+      getAccounts: async (batch) => {
+        batches.push([...batch]);
+        if (batch.includes(poisoned)) throw error();
+        return directory.getAccounts(batch);
+      },
+      getPersons: (batch) => directory.getPersons(batch),
+      getResellers: (batch) => directory.getResellers(batch),
+    };
+    const resolve: RecipientResolver = (batch) =>
+      lookUpAccounts(failing, batch, { resellerMail: config.resellerMail, defaults: config.defaults });
+    return { resolve, batches };
+  };
+
+  it("resolves every other uid when one uid makes the directory fail, in about two look-ups per halving", async () => {
+    const { resolve, batches } = failingFor(
+      "3723707",
+      () => new DirectoryError("directory: connection to ldap://ldap.example lost looking up accounts"),
+    );
+    const result = await lookUpBisecting(resolve, uids);
+    expect([...result.failed]).toEqual([
+      ["3723707", "directory: connection to ldap://ldap.example lost looking up accounts"],
+    ]);
+    expect([...result.found.keys()].sort()).toEqual(
+      uids.filter((uid) => !["3723707", "9999999"].includes(uid)),
+    );
+    expect(result.unknown).toEqual(["9999999"]);
+    // 11 uids: the whole batch, then two halves at each of four halvings.
+    expect(batches.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(uids.length)));
+    expect(batches.filter((batch) => batch.includes("3723707")).at(-1)).toEqual(["3723707"]);
+  });
+
+  it("looks up once and rejects when the directory itself is unavailable", async () => {
+    const { resolve, batches } = failingFor(
+      "3723701",
+      () =>
+        new DirectoryError("directory: cannot reach ldap://ldap.example: ECONNREFUSED", {
+          unavailable: true,
+        }),
+    );
+    await expect(lookUpBisecting(resolve, uids)).rejects.toThrow("ECONNREFUSED");
+    expect(batches).toHaveLength(1);
+  });
+
+  it("isolates the accounts that need a person whose look-up fails (bad data behind them)", async () => {
+    const directory = openDirectory(config, createLogger("silent"));
+    const failing: Directory = {
+      ...directory,
+      getAccounts: (batch) => directory.getAccounts(batch),
+      getResellers: (batch) => directory.getResellers(batch),
+      getPersons: async (batch) => {
+        if (batch.includes("5000001")) throw new Error("invalid filter");
+        return directory.getPersons(batch);
+      },
+    };
+    const result = await lookUpBisecting(
+      (batch) => lookUpAccounts(failing, batch, { resellerMail: false, defaults: config.defaults }),
+      uids,
+    );
+    // The three accounts whose owner is person 5000001.
+    expect([...result.failed.keys()].sort()).toEqual(["3723701", "3723702", "3723709"]);
+    expect(result.found.size).toBe(7);
   });
 });

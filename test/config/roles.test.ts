@@ -7,6 +7,8 @@ describe("configuredRoles", () => {
     expect(configuredRoles(["directory", "history", "logging"])).toEqual(["exporter"]);
     expect(configuredRoles(["directory", "bridge"])).toEqual(["bridge"]);
     expect(configuredRoles(["exporter", "bridge"])).toEqual(["exporter", "bridge"]);
+    expect(configuredRoles(["directory", "selfcare"])).toEqual(["selfcare"]);
+    expect(configuredRoles(["exporter", "bridge", "selfcare"])).toEqual(["exporter", "bridge", "selfcare"]);
   });
 
   it("is both roles for a file that sets only what both read", () => {

@@ -50,6 +50,25 @@ describe("secrets: environment, else file (relative to the config file), else in
     expect(config.bridge.auth?.bearerToken).toBe("env-token");
   });
 
+  it("reads the key of the unsubscribe links from its file or the environment, and refuses a short one", () => {
+    const key = "k".repeat(48);
+    writeFileSync(path.join(dir, "unsubscribe.key"), `${key}\n`);
+    const fromFile = parse({ ...base, bridge: { unsubscribe: { secretFile: "./unsubscribe.key" } } });
+    expect(fromFile.bridge.unsubscribe.secret).toBe(key);
+    const fromEnvironment = parse(
+      { ...base, bridge: { unsubscribe: { secretFile: "./unsubscribe.key" } } },
+      { STONEY_UNSUBSCRIBE_SECRET: `env-${key}` },
+    );
+    expect(fromEnvironment.bridge.unsubscribe.secret).toBe(`env-${key}`);
+    expect(parse(base).bridge.unsubscribe.secret).toBeUndefined();
+    expect(() => parse({ ...base, bridge: { unsubscribe: { secret: "short" } } })).toThrow(
+      "bridge.unsubscribe.secret: at least 32 characters",
+    );
+    expect(() => parse(base, { STONEY_UNSUBSCRIBE_SECRET: "" })).toThrow(
+      /STONEY_UNSUBSCRIBE_SECRET[^\n]* is empty/,
+    );
+  });
+
   it("keeps the inline value when there is neither", () => {
     expect(parse(base).directory.bindPassword).toBe("inline");
   });

@@ -122,7 +122,9 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))("LDAP directory against 
   it("fails a wrong bind password with a clear message", async () => {
     const directory = openDirectory({ ...config, bindPassword: "wrong" }, logger);
     await expect(allAccounts(directory)).rejects.toThrow(
-      new DirectoryError(`directory: bind as ${slapd.bindDN} failed: invalid credentials`),
+      new DirectoryError(`directory: bind as ${slapd.bindDN} failed: invalid credentials`, {
+        unavailable: true,
+      }),
     );
   });
 

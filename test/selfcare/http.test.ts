@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { startSelfcare } from "../../src/selfcare/index.js";
 import { hashToken } from "../../src/selfcare/portal.js";
+import { throttleKeys } from "../../src/selfcare/throttle.js";
 import { requireBinaries } from "../support/binaries.js";
 import { exampleLdif, type Slapd, startSlapd } from "../support/slapd.js";
 import {
@@ -19,6 +20,16 @@ import {
 
 const enabled = requireBinaries(["slapd", "slapadd"]);
 
+/** A first wait of a minute: no test here runs long enough for a wait to pass by itself. */
+const throttle = {
+  freeFailures: 3,
+  initialDelaySeconds: 60,
+  maxDelaySeconds: 900,
+  uidMaxFailures: 8,
+  addressMaxFailures: 5,
+  windowSeconds: 3600,
+};
+
 describe.runIf(enabled)("self-care JSON API against slapd", () => {
   let slapd: Slapd;
   let harness: Harness;
@@ -27,7 +38,7 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
   beforeAll(async () => {
     slapd = await startSlapd({ ldif: [exampleLdif, testPersons] });
     harness = await startPortal(slapdDirectory(slapd), {
-      selfcare: { ...slapdSelfcare(slapd), throttle: { maxFailures: 3, windowSeconds: 600 } },
+      selfcare: { ...slapdSelfcare(slapd), throttle },
     });
     url = harness.portal.url;
   });
@@ -91,25 +102,68 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       }
     });
 
-    it("throttles per uid: after too many failures even the right password is refused", async () => {
-      for (const address of ["192.0.2.21", "192.0.2.22", "192.0.2.23"])
-        expect((await post({ uid: "5000022", password: "no" }, { "x-forwarded-for": address })).status).toBe(
-          401,
-        );
-      const blocked = await post(
-        { uid: "5000022", password: "throttle-secret" },
-        { "x-forwarded-for": "192.0.2.24" },
+    const from = (address: string) => ({ "x-forwarded-for": address });
+
+    it("slows a guesser from one address, while the person logs in from another", async () => {
+      for (let failure = 0; failure < throttle.freeFailures; failure++)
+        expect((await post({ uid: "5000022", password: "guess" }, from("192.0.2.21"))).status).toBe(401);
+      const slowed = await post({ uid: "5000022", password: "throttle-secret" }, from("192.0.2.21"));
+      expect(slowed.status).toBe(429);
+      expect(await slowed.json()).toEqual({ error: "too many failed logins; try again later" });
+      const wait = Number(slowed.headers.get("retry-after"));
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(throttle.initialDelaySeconds);
+      expect((await post({ uid: "5000022", password: "throttle-secret" }, from("192.0.2.22"))).status).toBe(
+        200,
       );
-      expect(blocked.status).toBe(429);
-      expect(await blocked.json()).toEqual({ error: "too many failed logins; try again later" });
+      // The person's login does not free the guesser.
+      expect((await post({ uid: "5000022", password: "guess" }, from("192.0.2.21"))).status).toBe(429);
     });
 
-    it("throttles per address: failures for several uids block that address", async () => {
-      const address = { "x-forwarded-for": "192.0.2.30" };
-      for (const uid of ["7000001", "7000002", "7000003"])
-        expect((await post({ uid, password: "no" }, address)).status).toBe(401);
+    it("doubles the guesser's wait with each failure, up to the longest wait", async () => {
+      const waitAfter = async (failures: number, address: string) => {
+        const keys = throttleKeys("7000100", address);
+        const last = Date.now();
+        for (let failure = 0; failure < failures; failure++)
+          await harness.store.addLoginFailure([keys.pair], last);
+        const response = await post({ uid: "7000100", password: "guess" }, from(address));
+        expect(response.status).toBe(429);
+        return Number(response.headers.get("retry-after"));
+      };
+      const first = await waitAfter(throttle.freeFailures, "192.0.2.51");
+      const third = await waitAfter(throttle.freeFailures + 2, "192.0.2.52");
+      const capped = await waitAfter(throttle.freeFailures + 10, "192.0.2.53");
+      // Seconds, rounded up, counted from failures that happened a moment ago.
+      expect(first).toBeGreaterThan(throttle.initialDelaySeconds - 5);
+      expect(first).toBeLessThanOrEqual(throttle.initialDelaySeconds);
+      expect(third).toBeGreaterThan(4 * throttle.initialDelaySeconds - 5);
+      expect(third).toBeLessThanOrEqual(4 * throttle.initialDelaySeconds);
+      expect(capped).toBeGreaterThan(throttle.maxDelaySeconds - 5);
+      expect(capped).toBeLessThanOrEqual(throttle.maxDelaySeconds);
+    });
+
+    it("refuses a uid from everywhere only past the far higher ceiling of failures from all addresses", async () => {
+      const person = { uid: "5000022", password: "throttle-secret" };
+      const spread = async (failures: number, network: number) => {
+        for (let failure = 0; failure < failures; failure++)
+          expect(
+            (await post({ uid: person.uid, password: "guess" }, from(`198.51.${network}.${failure + 1}`)))
+              .status,
+          ).toBe(401);
+      };
+      await spread(throttle.uidMaxFailures - 1, 100);
+      expect((await post(person, from("203.0.113.1"))).status).toBe(200);
+      await spread(throttle.uidMaxFailures, 101);
+      expect((await post(person, from("203.0.113.2"))).status).toBe(429);
+      await harness.store.clearLoginFailures([throttleKeys(person.uid, "").uid]);
+    });
+
+    it("refuses an address that failed for many uids, and only that address", async () => {
+      const address = from("192.0.2.30");
+      for (let uid = 7000001; uid < 7000001 + throttle.addressMaxFailures; uid++)
+        expect((await post({ uid: String(uid), password: "no" }, address)).status).toBe(401);
       expect((await post(demo.reseller, address)).status).toBe(429);
-      expect((await post(demo.reseller, { "x-forwarded-for": "192.0.2.31" })).status).toBe(200);
+      expect((await post(demo.reseller, from("192.0.2.31"))).status).toBe(200);
     });
 
     it("counts failures together with another portal on the same store", async () => {
@@ -121,15 +175,17 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         const postTo = (base: string, credentials: unknown, address: string) =>
           fetch(`${base}/api/v1/session`, {
             method: "POST",
-            headers: { "content-type": "application/json", "x-forwarded-for": address },
+            headers: { "content-type": "application/json", ...from(address) },
             body: JSON.stringify(credentials),
           });
         const person = { uid: "5000023", password: "shared-throttle-secret" };
         const wrong = { uid: person.uid, password: "no" };
         expect((await postTo(url, wrong, "192.0.2.41")).status).toBe(401);
-        expect((await postTo(other.url, wrong, "192.0.2.42")).status).toBe(401);
-        expect((await postTo(url, wrong, "192.0.2.43")).status).toBe(401);
-        expect((await postTo(other.url, person, "192.0.2.44")).status).toBe(429);
+        expect((await postTo(other.url, wrong, "192.0.2.41")).status).toBe(401);
+        expect((await postTo(url, wrong, "192.0.2.41")).status).toBe(401);
+        expect((await postTo(other.url, person, "192.0.2.41")).status).toBe(429);
+        expect((await postTo(url, person, "192.0.2.41")).status).toBe(429);
+        expect((await postTo(other.url, person, "192.0.2.44")).status).toBe(200);
       } finally {
         await other.close();
       }
@@ -189,6 +245,24 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         await reseller.call("GET", "/api/v1/accounts?q=3723710")
       ).json()) as typeof all;
       expect(searched.accounts.map((a) => a.uid)).toEqual(["3723710"]);
+    });
+
+    it("refuses a page or page size that is not a whole number in range, saying which, instead of a default", async () => {
+      const reseller = await login(url, demo.reseller);
+      const cases: [string, string][] = [
+        ["pageSize=0", "pageSize must be a whole number from 1 to 1000"],
+        ["pageSize=1001", "pageSize must be a whole number from 1 to 1000"],
+        ["pageSize=2.5", "pageSize must be a whole number from 1 to 1000"],
+        ["page=abc", "page must be a whole number from 1"],
+        ["page=0", "page must be a whole number from 1"],
+        ["page=-1", "page must be a whole number from 1"],
+      ];
+      for (const [query, reason] of cases) {
+        const response = await reseller.call("GET", `/api/v1/accounts?${query}`);
+        expect(response.status, query).toBe(400);
+        expect(((await response.json()) as { error: string }).error, query).toContain(reason);
+      }
+      expect((await reseller.call("GET", "/api/v1/accounts?page=1&pageSize=1000")).status).toBe(200);
     });
 
     it("shows an account with its state, settings and their sources, recipients and why", async () => {
@@ -344,7 +418,7 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
   });
 
   describe("pauses", () => {
-    it("pauses an account until a date and ends the pause early", async () => {
+    it("pauses an account until the end of a day in the person's zone, in RFC 3339, and ends the pause early", async () => {
       const customer = await login(url, demo.customer);
       const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
       const created = await customer.call("POST", "/api/v1/accounts/3723709/pauses", {
@@ -352,12 +426,25 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         comment: "holidays",
       });
       expect(created.status).toBe(201);
-      const pause = (await created.json()) as { id: number; createdBy: string };
+      const pause = (await created.json()) as {
+        id: number;
+        createdBy: string;
+        until: string;
+        createdAt: string;
+      };
       expect(pause.createdBy).toBe("5000001");
+      // Jürg Müller's sstTimeZoneOffset is +01:00: his day ends at 22:59:59 UTC.
+      const end = `${until}T22:59:59.000Z`;
+      expect(pause.until).toBe(end);
+      expect(pause.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       const list = (await (await customer.call("GET", "/api/v1/accounts")).json()) as {
         accounts: { uid: string; pausedUntil?: string }[];
       };
-      expect(list.accounts.find((a) => a.uid === "3723709")?.pausedUntil).toBe(`${until}T23:59:59.000Z`);
+      expect(list.accounts.find((a) => a.uid === "3723709")?.pausedUntil).toBe(end);
+      const listed = (await (await customer.call("GET", "/api/v1/accounts/3723709/pauses")).json()) as {
+        pauses: { id: number; until: string }[];
+      };
+      expect(listed.pauses.find((p) => p.id === pause.id)?.until).toBe(end);
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(true);
       expect((await customer.call("DELETE", `/api/v1/accounts/3723709/pauses/${pause.id}`)).status).toBe(200);
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(false);

@@ -4,7 +4,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
 import { createLogger } from "../../src/log.js";
-import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
+import {
+  bridgePartsOf,
+  type RunningSelfcare,
+  SqliteSelfcareStore,
+  startSelfcare,
+} from "../../src/selfcare/index.js";
 import { alert, payload, type SmtpSink, smtpSink, testConfig, waitFor } from "../bridge/support.js";
 import { type RunningDaemon, startAlertmanager } from "../stack/servers.js";
 import { requireBinaries } from "../support/binaries.js";
@@ -42,7 +47,7 @@ describe.runIf(enabled)("a pause in the portal", () => {
     const logger = createLogger("fatal");
     store = new SqliteSelfcareStore(config.bridge.outbox);
     bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
+      ...bridgePartsOf(store),
     });
     portal = await startSelfcare(config, logger, {
       store,

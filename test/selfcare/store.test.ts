@@ -90,16 +90,16 @@ describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
     for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
   });
 
-  it("counts login failures per key since a time, clears one key and drops old failures", async () => {
+  it("counts login failures per key since a time with the latest, clears keys and drops old failures", async () => {
     const answers = [];
     for (const [, store] of stores) {
       await store.addLoginFailure(["uid:a", "address:1"], 10);
       await store.addLoginFailure(["uid:a", "address:2"], 20);
-      await store.addLoginFailure(["uid:b", "address:1"], 30);
+      await store.addLoginFailure(["uid:b", "address:1", "uid:b|address:1"], 30);
       const since15 = await store.loginFailures(["uid:a", "uid:b", "address:1", "address:9"], 15);
       const all = await store.loginFailures(["uid:a", "uid:a", "address:1"], 0);
-      await store.clearLoginFailures("uid:b");
-      const cleared = await store.loginFailures(["uid:b", "address:1"], 0);
+      await store.clearLoginFailures(["uid:b", "uid:b|address:1"]);
+      const cleared = await store.loginFailures(["uid:b", "uid:b|address:1", "address:1"], 0);
       const dropped = await store.deleteLoginFailures(20);
       const left = await store.loginFailures(["uid:a", "address:1", "address:2"], 0);
       answers.push({ since15, all, cleared, dropped, left });
@@ -107,21 +107,87 @@ describe("self-care store: the same answers from SQLite and PostgreSQL", () => {
     const [sqlite] = answers;
     expect(sqlite).toEqual({
       since15: new Map([
-        ["uid:a", 1],
-        ["uid:b", 1],
-        ["address:1", 1],
+        ["uid:a", { count: 1, last: 20 }],
+        ["uid:b", { count: 1, last: 30 }],
+        ["address:1", { count: 1, last: 30 }],
       ]),
       all: new Map([
-        ["uid:a", 2],
-        ["address:1", 2],
+        ["uid:a", { count: 2, last: 20 }],
+        ["address:1", { count: 2, last: 30 }],
       ]),
-      cleared: new Map([["address:1", 2]]),
+      cleared: new Map([["address:1", { count: 2, last: 30 }]]),
       dropped: 2,
       left: new Map([
-        ["uid:a", 1],
-        ["address:1", 1],
-        ["address:2", 1],
+        ["uid:a", { count: 1, last: 20 }],
+        ["address:1", { count: 1, last: 30 }],
+        ["address:2", { count: 1, last: 20 }],
       ]),
+    });
+    for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
+  });
+
+  it("keeps one unsubscription in force per address and stream, whatever the case, until it is undone", async () => {
+    const answers = [];
+    for (const [, store] of stores) {
+      const first = await store.unsubscribe("Anna@Example.co.uk", "alerts:3723707", "anna@example.co.uk", 10);
+      const again = await store.unsubscribe("anna@example.co.uk", "alerts:3723707", "anna@example.co.uk", 20);
+      await store.unsubscribe("anna@example.co.uk", "digest", "anna@example.co.uk", 30);
+      await store.unsubscribe("other@example.org", "alerts", "other@example.org", 40);
+      const active = await store.activeUnsubscriptions(["ANNA@example.co.uk", "nobody@example.org"]);
+      const ended = await store.endUnsubscription(first.unsubscription.id, "5000001", 50);
+      const notTwice = await store.endUnsubscription(first.unsubscription.id, "5000001", 60);
+      const renewed = await store.unsubscribe(
+        "anna@example.co.uk",
+        "alerts:3723707",
+        "anna@example.co.uk",
+        70,
+      );
+      const after = await store.activeUnsubscriptions(["anna@example.co.uk", "other@example.org"]);
+      const withoutIds = <T extends { id: number }>({ id: _, ...rest }: T) => rest;
+      answers.push({
+        first: { created: first.created, ...withoutIds(first.unsubscription) },
+        again: { created: again.created, createdAt: again.unsubscription.createdAt },
+        active: active.map(withoutIds),
+        ended: ended && withoutIds(ended),
+        notTwice,
+        renewed: { created: renewed.created, createdAt: renewed.unsubscription.createdAt },
+        after: after.map((u) => [u.address, u.stream, u.createdAt]),
+      });
+    }
+    const [sqlite] = answers;
+    expect(sqlite).toEqual({
+      first: {
+        created: true,
+        address: "anna@example.co.uk",
+        stream: "alerts:3723707",
+        createdAt: 10,
+        createdBy: "anna@example.co.uk",
+      },
+      again: { created: false, createdAt: 10 },
+      active: [
+        {
+          address: "anna@example.co.uk",
+          stream: "alerts:3723707",
+          createdAt: 10,
+          createdBy: "anna@example.co.uk",
+        },
+        { address: "anna@example.co.uk", stream: "digest", createdAt: 30, createdBy: "anna@example.co.uk" },
+      ],
+      ended: {
+        address: "anna@example.co.uk",
+        stream: "alerts:3723707",
+        createdAt: 10,
+        createdBy: "anna@example.co.uk",
+        endedAt: 50,
+        endedBy: "5000001",
+      },
+      notTwice: undefined,
+      renewed: { created: true, createdAt: 70 },
+      after: [
+        ["anna@example.co.uk", "digest", 30],
+        ["other@example.org", "alerts", 40],
+        ["anna@example.co.uk", "alerts:3723707", 70],
+      ],
     });
     for (const other of answers.slice(1)) expect(other).toEqual(sqlite);
   });

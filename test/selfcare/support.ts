@@ -8,7 +8,12 @@ import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, parseConfig } from "../../src/config/index.js";
 import { type RunningExporter, startExporter } from "../../src/exporter/index.js";
 import { createLogger } from "../../src/log.js";
-import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
+import {
+  bridgePartsOf,
+  type RunningSelfcare,
+  SqliteSelfcareStore,
+  startSelfcare,
+} from "../../src/selfcare/index.js";
 import { exampleBackupRoot } from "../support/common.js";
 import type { Slapd } from "../support/slapd.js";
 
@@ -124,7 +129,7 @@ export async function startPortal(
   const store = new SqliteSelfcareStore(config.bridge.outbox);
   const bridge = extra.bridge
     ? await startBridge(config, logger, {
-        pauses: (accounts, at) => store.activePauses(accounts, at),
+        ...bridgePartsOf(store),
         status: exporter.status,
       })
     : undefined;

@@ -6,6 +6,8 @@ export const conditions: readonly Condition[] = ["failing", "warning", "never", 
 
 /** What a digest remembers of its accounts, so the next one can say what changed (usage, runs). */
 export interface Snapshot {
+  /** When the state it was taken from was collected: the start of what the next digest counts. */
+  atMs?: number;
   accounts: Record<string, { usedBytes?: number; runs: Record<string, number> }>;
 }
 
@@ -65,7 +67,8 @@ export function conditionOf(status: AccountStatus, nowMs: number): Condition {
   return overQuota || status.hosts.some((h) => h.clientOutdated) ? "warning" : "healthy";
 }
 
-export const snapshotOf = (statuses: readonly AccountStatus[]): Snapshot => ({
+export const snapshotOf = (statuses: readonly AccountStatus[], atMs?: number): Snapshot => ({
+  ...(atMs === undefined ? {} : { atMs }),
   accounts: Object.fromEntries(
     statuses.map((s) => [
       s.uid,

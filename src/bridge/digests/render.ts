@@ -9,6 +9,8 @@ import type { Period } from "./period.js";
 type DigestText = {
   subject: string;
   intro: string;
+  /** What the storage change column compares with. */
+  change: string;
   counts: string;
   outdated: string;
   columns: readonly [string, string, string, string, string, string, string, string];
@@ -19,7 +21,9 @@ type DigestText = {
 
 interface DigestCatalog {
   reseller: DigestText;
-  customer: Omit<DigestText, "counts" | "outdated" | "columns"> & {
+  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "change"> & {
+    /** The runs counted since the previous digest, saying since when. */
+    summarySince: string;
     summary: string;
     lastOnly: string;
     account: string;
@@ -31,7 +35,8 @@ const en: DigestCatalog = {
   reseller: {
     subject:
       "Weekly backup report {{period}}: {{accounts, plural, one {# account} other {# accounts}}}, {{failing, plural, other {# failing}}}",
-    intro: "This is where the backups of your customers' accounts stood at the end of week {{period}}.",
+    intro: "Your customers' backups in the week of {{period}}, as of {{asOf}}.",
+    change: "“Change” compares the storage used with the previous report, as of {{since}}.",
     counts:
       "{{healthy, plural, other {# healthy}}}, {{warning, plural, other {# with a warning}}}, {{failing, plural, other {# failing}}}, {{never, plural, other {# never used}}}.",
     outdated:
@@ -52,7 +57,9 @@ const en: DigestCatalog = {
   },
   customer: {
     subject: "Your online backup in {{month}}",
-    intro: "Here is how your online backup did in {{month}}.",
+    intro: "Here is how your online backup did in {{month}}, as of {{asOf}}.",
+    summarySince:
+      "Since the previous report ({{since}}), {{computers, plural, one {your computer was} other {your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Your computer was} other {Your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
     lastOnly:
@@ -75,7 +82,9 @@ const de: DigestCatalog = {
   reseller: {
     subject:
       "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
-    intro: "So standen die Sicherungen der Konten Ihrer Kundinnen und Kunden am Ende der Woche {{period}}.",
+    intro:
+      "Die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom {{period}}, Stand {{asOf}}.",
+    change: "«Änderung» vergleicht den belegten Speicher mit dem vorigen Bericht, Stand {{since}}.",
     counts:
       "{{healthy, plural, other {# in Ordnung}}}, {{warning, plural, other {# mit Warnung}}}, {{failing, plural, other {# mit Fehlern}}}, {{never, plural, other {# nie benutzt}}}.",
     outdated:
@@ -96,7 +105,9 @@ const de: DigestCatalog = {
   },
   customer: {
     subject: "Ihr Online-Backup im {{month}}",
-    intro: "So lief Ihr Online-Backup im {{month}}.",
+    intro: "So lief Ihr Online-Backup im {{month}}, Stand {{asOf}}.",
+    summarySince:
+      "Seit dem vorigen Bericht ({{since}}) {{computers, plural, one {wurde Ihr Computer} other {wurden Ihre # Computer}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     lastOnly:
@@ -119,7 +130,8 @@ const fr: DigestCatalog = {
   reseller: {
     subject:
       "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
-    intro: "Voici l'état des sauvegardes des comptes de vos clients à la fin de la semaine {{period}}.",
+    intro: "Les sauvegardes des comptes de vos clients pendant la semaine du {{period}}, état au {{asOf}}.",
+    change: "« Évolution » compare l’espace occupé avec le rapport précédent, état au {{since}}.",
     counts:
       "{{healthy, plural, one {# en ordre} other {# en ordre}}}, {{warning, plural, one {# avec un avertissement} other {# avec un avertissement}}}, {{failing, plural, one {# en échec} other {# en échec}}}, {{never, plural, one {# jamais utilisé} other {# jamais utilisés}}}.",
     outdated:
@@ -145,7 +157,9 @@ const fr: DigestCatalog = {
   },
   customer: {
     subject: "Votre sauvegarde en ligne en {{month}}",
-    intro: "Voici le bilan de votre sauvegarde en ligne en {{month}}.",
+    intro: "Voici le bilan de votre sauvegarde en ligne en {{month}}, état au {{asOf}}.",
+    summarySince:
+      "Depuis le rapport précédent ({{since}}), {{computers, plural, one {votre ordinateur a été sauvegardé} other {vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     lastOnly:
@@ -166,10 +180,18 @@ const fr: DigestCatalog = {
 
 export const digestCatalogs: Record<Language, DigestCatalog> = { en, de, fr };
 
+/** A digest's period, with the times its facts are from. */
+export interface DigestPeriod extends Period {
+  /** When the exporter's state the digest tells was collected: its conditions and storage are as of then. */
+  asOfMs: number;
+  /** When the previous digest's state was collected: runs and storage changes are counted since then. */
+  sinceMs?: number | undefined;
+}
+
 export interface DigestContext {
   language: Language;
   timeZone: string;
-  period: Period;
+  period: DigestPeriod;
   /** Greeting name (customer digests). */
   recipientName?: string;
   /** Where a customer switches the digest off. */
@@ -194,13 +216,29 @@ function greeting(language: Language, audience: "customer" | "reseller", name: s
   return "";
 }
 
-/** `2026-W48`, or the month's name: "November 2026", "novembre 2026". */
+const DAY_MS = 86_400_000;
+
+/** The week's days, "23–29 November 2026", "23.–29. November 2026", or the month's name: "novembre 2026". */
 const periodName = (period: Period, language: Language): string =>
   period.kind === "week"
-    ? period.key
+    ? new Intl.DateTimeFormat(locales[language], {
+        day: "numeric",
+        month: "long",
+        year: "numeric",
+        timeZone: "UTC",
+      }).formatRange(new Date(period.startMs), new Date(period.endMs - DAY_MS))
     : new Intl.DateTimeFormat(locales[language], { month: "long", year: "numeric", timeZone: "UTC" }).format(
         new Date(period.startMs),
       );
+
+/** When the digest's facts are from, and since when it counts: in the recipient's time zone. */
+const periodTimes = (context: DigestContext): Values => ({
+  asOf: formatDate(new Date(context.period.asOfMs), context.language, context.timeZone, true),
+  since:
+    context.period.sinceMs === undefined
+      ? undefined
+      : formatDate(new Date(context.period.sinceMs), context.language, context.timeZone, true),
+});
 
 /** The weekly reseller digest: counts, outdated clients, and one table row per account. */
 export function renderResellerDigest(digest: Digest, context: DigestContext): RenderedMail {
@@ -209,6 +247,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
   const outdated = digest.accounts.reduce((n, a) => n + a.outdated.length, 0);
   const values: Values = {
     period: periodName(context.period, language),
+    ...periodTimes(context),
     accounts: String(digest.accounts.length),
     outdated: String(outdated),
     ...Object.fromEntries(Object.entries(digest.counts).map(([k, v]) => [k, String(v)])),
@@ -235,7 +274,12 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
       .join("  ")
       .trimEnd(),
   );
-  const paragraphs = [t.intro, t.counts, ...(outdated > 0 ? [t.outdated] : [])];
+  const paragraphs = [
+    t.intro,
+    t.counts,
+    ...(outdated > 0 ? [t.outdated] : []),
+    ...(values.since === undefined ? [] : [t.change]),
+  ];
   const hello = greeting(language, "reseller", undefined);
   const plain = [
     hello,
@@ -275,6 +319,7 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
   const t = digestCatalogs[language].customer;
   const values: Values = {
     month: periodName(context.period, language),
+    ...periodTimes(context),
     computers: String(digest.computers),
     ...(digest.runs === undefined ? {} : { runs: String(digest.runs) }),
     ...(digest.lastSuccessMs === undefined
@@ -282,7 +327,7 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
       : { lastSuccess: formatDate(new Date(digest.lastSuccessMs), language, timeZone, false) }),
     settingsUrl: context.settingsUrl,
   };
-  const summary = [t.summary, t.lastOnly, t.never]
+  const summary = [t.summarySince, t.summary, t.lastOnly, t.never]
     .map((s) => [text(s, values, language), html(s, values, language)])
     .find(([plain]) => plain !== undefined) ?? ["", ""];
   const accountLines = digest.accounts.map((a) => {

@@ -7,9 +7,15 @@ import type { NewDigest, NewMail } from "../outbox.js";
 import type { AccountLookup, RecipientResolver, ResolvedAccount } from "../route.js";
 import type { OutboxStore } from "../store.js";
 import { toLanguage } from "../templates/index.js";
+import {
+  type UnsubscriptionSource,
+  unsubscribedReason,
+  unsubscribeUrl,
+  unsubscriptionFor,
+} from "../unsubscribe.js";
 import { digestOf, type Snapshot, snapshotOf } from "./content.js";
-import { lastCompletePeriod, type Period } from "./period.js";
-import { renderCustomerDigest, renderResellerDigest } from "./render.js";
+import { lastCompletePeriod } from "./period.js";
+import { type DigestPeriod, renderCustomerDigest, renderResellerDigest } from "./render.js";
 
 /** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
 export type DigestStore = Pick<OutboxStore, "createDigests" | "previousDigest">;
@@ -20,6 +26,8 @@ export interface DigestOptions {
   status: AccountStatusSource;
   resolver: RecipientResolver;
   logger: Logger;
+  /** Addresses that unsubscribed from digests get none; without it nobody has. */
+  unsubscriptions?: UnsubscriptionSource;
   /** `kind|period` done in this process: later rounds skip them instead of composing them again. */
   done?: Set<string>;
 }
@@ -90,7 +98,17 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   let queued = 0;
   for (const { kind, period } of due) {
     const digests: NewDigest[] = [];
-    for (const [address, addressee] of addressees(kind, statuses, lookup)) {
+    const byAddress = addressees(kind, statuses, lookup);
+    const unsubscribed = (await options.unsubscriptions?.([...byAddress.keys()])) ?? [];
+    for (const [address, addressee] of byAddress) {
+      const unsubscription = unsubscriptionFor(unsubscribed, address, undefined);
+      if (unsubscription) {
+        options.logger.info(
+          { digest: kind.kind, period: period.key, reason: unsubscribedReason(unsubscription) },
+          "digest not sent: its recipient unsubscribed",
+        );
+        continue;
+      }
       const previousText = await store.previousDigest(kind.kind, address, period.key);
       const previous = previousText === undefined ? undefined : (JSON.parse(previousText) as Snapshot);
       const names = new Map(
@@ -104,8 +122,15 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         kind: kind.kind,
         recipient: address,
         period: period.key,
-        snapshot: JSON.stringify(snapshotOf(addressee.accounts)),
-        mail: composeDigest(config, kind, period, addressee, digest),
+        snapshot: JSON.stringify(snapshotOf(addressee.accounts, collectedAt)),
+        mail: composeDigest(
+          config,
+          kind,
+          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs },
+          addressee,
+          digest,
+          now,
+        ),
       });
     }
     queued += await store.createDigests(digests, now);
@@ -118,9 +143,10 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
 export function composeDigest(
   config: BridgeConfig,
   kind: DigestKind,
-  period: Period,
+  period: DigestPeriod,
   addressee: Addressee,
   digest: ReturnType<typeof digestOf>,
+  now: number = Date.now(),
 ): NewMail {
   const { recipient, accounts } = addressee;
   const language = toLanguage(recipient.language, config.templates.defaultLanguage);
@@ -138,6 +164,7 @@ export function composeDigest(
     ...(addressee.name ? { recipientName: addressee.name } : {}),
     ...(settings ? { settingsUrl: settings } : {}),
   };
+  const unsubscribe = unsubscribeUrl(config, recipient.address, "digest", now);
   const rendered =
     kind.audience === "reseller"
       ? renderResellerDigest(digest, context)
@@ -156,7 +183,7 @@ export function composeDigest(
       language,
       domain: mailDomain(config.smtp.from),
       replyTo: config.replyTo,
-      ...(settings?.startsWith("https://") ? { unsubscribe: settings } : {}),
+      ...(unsubscribe ? { unsubscribe } : {}),
     }),
     accounts: accounts.map((a) => a.uid),
     tasks: ["digest"],

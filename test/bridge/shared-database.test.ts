@@ -1,7 +1,12 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import { createPool, PostgresOutbox } from "../../src/bridge/postgres.js";
 import type { Config } from "../../src/config/index.js";
-import { openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
+import { bridgePartsOf, openSelfcareStore, type SelfcareStore } from "../../src/selfcare/index.js";
+import { PostgresSelfcareStore } from "../../src/selfcare/postgres-store.js";
+import type { Migration } from "../../src/store/migrations.js";
+import { postgresMigrations } from "../../src/store/postgres.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import {
   alert,
@@ -30,7 +35,7 @@ async function startInstance(config: Config): Promise<Instance> {
   const store = openSelfcareStore(config);
   try {
     const bridge = await startBridge(config, logger, {
-      pauses: (accounts, at) => store.activePauses(accounts, at),
+      ...bridgePartsOf(store),
     });
     return { bridge, store, lines };
   } catch (error) {
@@ -171,4 +176,114 @@ describe.skipIf(!requirePostgres())("bridges on one PostgreSQL database", () => 
     }
     expect(outcomes).toEqual(Array.from({ length: repetitions }, () => "delivered"));
   }, 400_000);
+
+  /** Run statements on a database as the superuser. */
+  const sql = async (url: string, ...statements: string[]) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const statement of statements) await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it("adopts the self-care tables an earlier version made outside the migrations, keeping their rows", async () => {
+    const url = await server.createDatabase(`start_${databases++}`);
+    // The database as an earlier version left it: the outbox migrations before the self-care one, and
+    // the portal's tables made by the portal itself (the same statements, then run outside the migrations).
+    const selfcare = postgresMigrations.find((m) => m.name.startsWith("self-care")) as Migration;
+    const before = postgresMigrations.filter((m) => m.version < selfcare.version);
+    await sql(
+      url,
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+      ...before.flatMap((m) => [m.sql, `INSERT INTO schema_migrations VALUES (${m.version}, 'earlier', 0)`]),
+      selfcare.sql,
+      `INSERT INTO selfcare_pauses (account, created_by, created_at, until) VALUES ('3723701', 'p', 1, ${Date.now() + 3_600_000})`,
+    );
+    const outbox = await PostgresOutbox.open({
+      url,
+      poolSize: 2,
+      leaseMs: 3000,
+      messageDomain: "backup.example",
+      migrate: true,
+    });
+    expect(outbox.migration.applied[0]?.name).toBe(selfcare.name);
+    await outbox.close();
+    const store = new PostgresSelfcareStore(createPool({ url, poolSize: 2 }), { migrate: false });
+    expect([...(await store.activePauses(["3723701"], Date.now())).keys()]).toEqual(["3723701"]);
+    await store.close();
+  });
+
+  it("a self-care store whose first query met the database down works once it is back", async () => {
+    const url = await server.createDatabase(`start_${databases++}`);
+    await server.stop();
+    const store = new PostgresSelfcareStore(createPool({ url, poolSize: 2 }));
+    try {
+      await expect(store.activePauses(["3723701"], Date.now())).rejects.toThrow();
+    } finally {
+      await server.start();
+    }
+    expect((await store.activePauses(["3723701"], Date.now())).size).toBe(0);
+    await store.close();
+  });
+
+  it("an instance whose rounds keep failing holds no alerts and reports 503; the healthy one mails everything", async () => {
+    const url = await server.createDatabase(`start_${databases++}`);
+    const healthy = await startInstance(configFor(url));
+    // Its own database role lacks one table, so every round of the failing instance fails: routing
+    // after it claimed alerts, coalescing with nothing to route.
+    await sql(
+      url,
+      "CREATE ROLE stuck LOGIN",
+      "GRANT ALL ON ALL TABLES IN SCHEMA public TO stuck",
+      "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO stuck",
+      "REVOKE ALL ON items FROM stuck",
+    );
+    const failing = await startInstance(configFor(url.replace("postgres@", "stuck@")));
+    const instances = [healthy, failing];
+    try {
+      const problems: string[] = [];
+      const burst = (name: string) =>
+        Array.from({ length: 10 }, (_, i) => {
+          problems.push(`${name}-${i}`);
+          return problem(`${name}-${i}`, accounts[i % accounts.length] as string);
+        });
+      // Most of the burst goes to the failing instance, which claims it first (an accepted payload
+      // wakes its routing at once).
+      for (let round = 0; round < 3; round++) await postTo(failing, burst(`failing-${round}`));
+      await postTo(healthy, burst("healthy"));
+      await waitFor("every pair mailed", () => [...pairCounts(sink, problems).values()].every((n) => n > 0));
+      const readiness = await waitFor("the failing instance not ready", async () => {
+        const answer = await fetch(`${failing.bridge.url}/readyz`);
+        return answer.status === 503 && answer.text();
+      });
+      expect(readiness).toMatch(
+        /^not ready: routing rounds failing since .*: permission denied for table items/,
+      );
+      const metrics = await (await fetch(`${failing.bridge.url}/metrics`)).text();
+      expect(metrics).toMatch(/^stoney_backup_bridge_pipeline_stalled 1$/m);
+      expect(failing.lines.map((l) => l.msg)).toContain(
+        "bridge pipeline cannot make progress: not ready, and its alerts are left to other instances",
+      );
+      expect((await fetch(`${healthy.bridge.url}/readyz`)).status).toBe(200);
+      await waitFor("both outboxes settled", async () => {
+        const stats = await healthy.bridge.outbox.stats();
+        return stats.pendingAlerts + stats.queuedItems + stats.pendingMails === 0;
+      });
+      expect(pairsNotOnce(pairCounts(sink, problems))).toEqual([]);
+
+      // Given its table back, it works again by itself.
+      await sql(url, "GRANT ALL ON items TO stuck");
+      await waitFor(
+        "the failing instance ready again",
+        async () => (await fetch(`${failing.bridge.url}/readyz`)).ok,
+      );
+      expect(await (await fetch(`${failing.bridge.url}/metrics`)).text()).toMatch(
+        /^stoney_backup_bridge_pipeline_stalled 0$/m,
+      );
+    } finally {
+      await Promise.all(instances.map(stopInstance));
+    }
+  }, 120_000);
 });
