@@ -106,6 +106,10 @@ describe.runIf(enabled)("account page charts in Chromium", () => {
         .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((element) => element.outerHTML.slice(0, 80))`)) as string[];
       expect(overflowing).toEqual([]);
+      const { scrollWidth, innerWidth } = (await page.evaluate(
+        "({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })",
+      )) as { scrollWidth: number; innerWidth: number };
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
       screenshots.push(await screenshot(page, `selfcare-account-charts-${width}`));
       await page
         .locator("details")
