@@ -266,7 +266,9 @@ program
     new Option("--task <task>", "the alert's task, or digest").choices(previewTasks).default("quota"),
   )
   .addOption(
-    new Option("--status <status>", "firing or resolved").choices(["firing", "resolved"]).default("firing"),
+    new Option("--status <status>", "firing, resolved, or partial (solved while another problem is open)")
+      .choices(["firing", "resolved", "partial"])
+      .default("firing"),
   )
   .addOption(new Option("--lang <language>", "language of the mail").choices(languages).default("en"))
   .addOption(

@@ -209,10 +209,12 @@ const tooLarge = (name: string, size: number, maxBytes: number): FileReading => 
 
 /**
  * Read one client file without following symbolic links and without reading more than `maxBytes`. The file
- * is opened at `openable()`, a path that cannot leave the folder it names (see readHost), with O_NOFOLLOW,
- * and checked on the open descriptor before a byte is used. With `isKnown`, `target` is lstat'ed first (by
- * path: no byte is read through it) and a file whose stamp is known is not opened at all; the descriptor must
- * then be the file lstat saw. Without it (nothing is known of this file) the file is opened straight away.
+ * is opened at `openable()`, a path that cannot leave the folder it names (see readHost). Only a regular file
+ * is opened: an lstat through that same path says what the entry is first, as opening a device can act on
+ * it (a tape rewinds; a terminal could become the process's controlling terminal) and a FIFO would wait
+ * for a writer. It is opened with O_NOFOLLOW and O_NOCTTY, and checked again on the open descriptor (the
+ * file the lstat saw, still regular) before a byte is used. With `isKnown`, `target` is lstat'ed first by
+ * path (no folder is opened for it) and a file whose stamp is known is not opened at all.
  */
 export function readClientFile(
   target: Buffer | string,
@@ -221,6 +223,8 @@ export function readClientFile(
   openable: () => Buffer | string = () => target,
 ): FileReading {
   const name = path.basename(Buffer.isBuffer(target) ? target.toString() : target);
+  const changed: FileReading = { kind: "error", error: `${name} changed while being read; not read` };
+  const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.dev === b.dev;
   let before: Stats | undefined;
   if (isKnown) {
     try {
@@ -237,11 +241,20 @@ export function readClientFile(
   }
   let fd: number | undefined;
   try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
-    fd = openSync(openable(), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const file = openable();
+    const seen = lstatOrUndefined(file);
+    if (!seen) return before ? changed : { kind: "missing" };
+    if (before && !sameFile(seen, before)) return changed;
+    if (seen.isSymbolicLink()) return { kind: "error", error: `${name} is a symbolic link; not read` };
+    if (!seen.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
+    if (seen.size > maxBytes) return tooLarge(name, seen.size, maxBytes);
+    // O_NONBLOCK: should a FIFO replace the file between the lstat and the open, the open does not wait.
+    fd = openSync(
+      file,
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOCTTY | constants.O_NONBLOCK,
+    );
     const stats = fstatSync(fd);
-    if (before && (stats.ino !== before.ino || stats.dev !== before.dev))
-      return { kind: "error", error: `${name} changed while being read; not read` };
+    if (!sameFile(stats, seen)) return changed;
     if (!stats.isFile()) return { kind: "error", error: `${name} is not a regular file; not read` };
     if (stats.size > maxBytes) return tooLarge(name, stats.size, maxBytes);
     // Room for one byte more than fstat reported reveals a file that grew meanwhile; one that grows after
@@ -254,15 +267,14 @@ export function readClientFile(
       length += bytesRead;
       if (length === stats.size) break;
     }
-    if (length !== stats.size) return { kind: "error", error: `${name} changed while being read; not read` };
+    if (length !== stats.size) return changed;
     return {
       kind: "read",
       file: { text: decoder.decode(buffer.subarray(0, length)), mtime: stats.mtime },
       stamp: stampOf(before ?? stats),
     };
   } catch (error) {
-    if (error instanceof FolderSwapped)
-      return { kind: "error", error: `${name} changed while being read; not read` };
+    if (error instanceof FolderSwapped) return changed;
     if (!before && code(error) === "ENOENT") return { kind: "missing" };
     const reason = code(error) === "ELOOP" ? "is a symbolic link" : `cannot be read (${code(error)})`;
     return { kind: "error", error: `${name} ${reason}; not read` };

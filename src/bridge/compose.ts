@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import { listHeaders, mailDomain, settingsUrl, threadFields } from "./headers.js";
 import type { NewMail, QueuedItem } from "./outbox.js";
 import {
+  type ClientFacts,
   type MailAudience,
   type RenderedMail,
   renderMail,
@@ -19,7 +20,12 @@ export interface ComposeOptions {
   /** Built-in templates only: the last resort when an override breaks rendering. */
   builtinTemplates: TemplateSource;
   logger: Logger;
-  /** When the mail is composed (Unix ms): its unsubscribe link works for `unsubscribe.linkDays` from then. */
+  /** Minimum versions and download pages of backup clients, for upgrade mails. */
+  clients?: ClientFacts;
+  /**
+   * When the mail is composed (Unix ms): "for 3 days" counts to it, and its unsubscribe link works for
+   * `unsubscribe.linkDays` from then. Default now.
+   */
   now?: number;
 }
 
@@ -38,14 +44,6 @@ export const replyAddress = (
   return named.size === 1 && only !== undefined ? only : operatorSupport;
 };
 
-/** A customer's or reseller's mail about one account links to that account's page in the self-care portal. */
-export const selfCareLink = (base: string, audience: MailAudience, items: readonly QueuedItem[]): string => {
-  const accounts = new Set(items.flatMap((i) => (i.account ? [i.account] : [])));
-  const [account] = accounts;
-  if (audience === "operator" || accounts.size !== 1 || account === undefined) return base;
-  return `${base.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
-};
-
 function render(
   audience: MailAudience,
   items: readonly QueuedItem[],
@@ -58,7 +56,9 @@ function render(
     audience,
     language: toLanguage(first?.recipient.language, templates.defaultLanguage),
     timeZone: first?.recipient.timeZone ?? options.operatorTimeZone,
-    selfCareUrl: selfCareLink(templates.selfCareUrl, audience, items),
+    selfCareUrl: templates.selfCareUrl,
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.now === undefined ? {} : { now: options.now }),
     ...(settings ? { settingsUrl: settings } : {}),
     ...(first?.recipient.name ? { recipientName: first.recipient.name } : {}),
     stillOpen: items.flatMap((i) => i.stillOpen ?? []),

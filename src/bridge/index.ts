@@ -23,7 +23,7 @@ import { Pipeline } from "./pipeline.js";
 import { type PostgresConnection, PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
-import { templateSource } from "./templates/index.js";
+import { type ClientFacts, templateSource } from "./templates/index.js";
 import { createMailer } from "./transport.js";
 import type { UnsubscriptionSource } from "./unsubscribe.js";
 
@@ -56,6 +56,12 @@ export function exporterStatus(config: Config): AccountStatusSource | undefined 
   if (!url) return undefined;
   return httpStatusSource(url, auth ? { username: auth.username, password: auth.password ?? "" } : undefined);
 }
+
+/** What upgrade mails say about clients: the exporter's minimum versions (same configuration) and the download pages. */
+export const clientFacts = (config: Config): ClientFacts => ({
+  minimumVersions: config.backup.minimumClientVersions,
+  downloads: config.bridge.templates.clientDownloads,
+});
 
 export interface RunningBridge extends RunningService {
   outbox: OutboxStore;
@@ -106,6 +112,7 @@ export async function startBridge(
         config: next.bridge,
         operatorTimeZone: next.directory.defaults.timeZone,
         builtinTemplates: templateSource(undefined, log),
+        clients: clientFacts(next),
         ...(parts.pauses ? { pauses: parts.pauses } : {}),
         ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         ...(status ? { status } : {}),

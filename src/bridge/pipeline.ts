@@ -27,7 +27,7 @@ import {
   routeUndeliverable,
 } from "./route.js";
 import type { OutboxStore } from "./store.js";
-import type { TemplateSource } from "./templates/index.js";
+import type { ClientFacts, TemplateSource } from "./templates/index.js";
 import { classifySendError, type Mailer, type SendError } from "./transport.js";
 import { applyUnsubscriptions, type Unsubscription, type UnsubscriptionSource } from "./unsubscribe.js";
 
@@ -43,6 +43,8 @@ export interface PipelineOptions {
   unsubscriptions?: UnsubscriptionSource;
   /** The exporter's state: what resolved mails say is true now. Without it they say nothing numeric. */
   status?: AccountStatusSource;
+  /** Minimum versions and download pages of backup clients, for upgrade mails. */
+  clients?: ClientFacts;
 }
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
@@ -604,10 +606,11 @@ export class Pipeline {
   }
 
   private composeMail(items: readonly QueuedItem[]): NewMail {
-    const { config, operatorTimeZone, builtinTemplates } = this.options;
+    const { config, operatorTimeZone, builtinTemplates, clients } = this.options;
     return composeMail(items, {
       config,
       operatorTimeZone,
+      ...(clients ? { clients } : {}),
       templates: this.templates,
       builtinTemplates,
       logger: this.logger,

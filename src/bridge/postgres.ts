@@ -387,15 +387,22 @@ export class PostgresOutbox implements OutboxStore {
       );
       // Another instance is composing mails right now; its round covers these recipients.
       if (!locked.rows[0]?.locked) return 0;
+      // Alerts another instance has claimed and not yet routed may add to any recipient's mail: while
+      // there are any, only the maximum hold closes a window (with coalescing on at all). A killed instance's claims thus keep the
+      // windows open until its leases lapse and its alerts are routed here, instead of the recipients
+      // getting their mail now and a second one for those alerts.
       const { rows } = await this.query<ItemRecord>(
         `SELECT id, alert_id, created_at, account, task, audience, recipient, language, time_zone, recipient_name,
            recipient_key, entry, ${threadRootColumns("items")},
            ${stillOpenColumn("items", (e) => `string_agg(${e}, chr(10))`)}
          FROM items WHERE state = 'queued' AND recipient_key IN (
            SELECT recipient_key FROM items WHERE state = 'queued' GROUP BY recipient_key
-           HAVING LEAST(MAX(created_at) + $1, MIN(created_at) + $2) <= $3 LIMIT $4)
+           HAVING LEAST(
+             MAX(created_at) + CASE WHEN $1::bigint > 0 AND EXISTS (SELECT 1 FROM alerts WHERE state = 'pending'
+               AND lease_owner <> $5 AND lease_until > $3::bigint) THEN $2::bigint ELSE $1::bigint END,
+             MIN(created_at) + $2::bigint) <= $3::bigint LIMIT $4)
          ORDER BY id`,
-        [window.quietMs, window.maxHoldMs, now, limit],
+        [window.quietMs, window.maxHoldMs, now, limit, this.owner],
         client,
       );
       if (rows.length === 0) return 0;

@@ -10,7 +10,7 @@ import { digestOf } from "./digests/content.js";
 import { lastCompletePeriod } from "./digests/period.js";
 import { composeDigest, digestKinds } from "./digests/scheduler.js";
 import { mailDomain } from "./headers.js";
-import { directoryResolver, exporterStatus } from "./index.js";
+import { clientFacts, directoryResolver, exporterStatus } from "./index.js";
 import type { NewMail, QueuedItem, StoredAlert } from "./outbox.js";
 import { presentVerdict } from "./present.js";
 import { templateSource } from "./templates/index.js";
@@ -18,7 +18,8 @@ import { autoHeaders } from "./transport.js";
 
 export interface PreviewOptions {
   task: Task | "digest";
-  status: "firing" | "resolved";
+  /** `partial`: the task's problem solved while another of the account's is still open. */
+  status: "firing" | "resolved" | "partial";
   language: Language;
   audience: "customer" | "reseller" | "operator";
   /** A real account: its directory entry (names) and the exporter's state (facts) instead of the sample's. */
@@ -100,12 +101,32 @@ interface Sources {
   directory?: Directory;
 }
 
+interface Problem {
+  task: Task;
+  status: "firing" | "resolved";
+}
+
+/** The problems a preview mail is about: one, or for `partial` this one solved and another still open. */
+const previewProblems = (task: Task, status: PreviewOptions["status"]): Problem[] =>
+  status === "partial"
+    ? [
+        { task, status: "resolved" },
+        { task: task === "schedule" ? "unsuccessful" : "schedule", status: "firing" },
+      ]
+    : [{ task, status }];
+
 /** The queued item the bridge would hold for this alert and recipient. */
-async function previewItem(config: Config, options: PreviewOptions, sources: Sources, now: number) {
-  const task = options.task as Task;
+async function previewItem(
+  config: Config,
+  options: PreviewOptions,
+  { task, status }: Problem,
+  sources: Sources,
+  now: number,
+) {
   const uid = options.account ?? SAMPLE_ACCOUNT;
   let name = sampleNames[options.language];
   let address = `${options.audience}@example.org`;
+  let contact = "customer@example.org";
   let timeZone = config.directory.defaults.timeZone;
   let state = sampleStatus(uid, now);
   if (options.account && sources.directory) {
@@ -114,6 +135,8 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
     const person = [resolved?.person?.givenName, resolved?.person?.surname].filter(Boolean).join(" ");
     if (person) name = person;
     const recipient = resolved?.resolution.recipients.find((r) => r.audience === options.audience);
+    const customer = resolved?.resolution.recipients.find((r) => r.audience === "customer");
+    if (customer) contact = customer.address;
     if (recipient) {
       address = recipient.address;
       timeZone = recipient.timeZone;
@@ -127,10 +150,10 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
   const alert: StoredAlert = {
     id: 0,
     receivedAt: now,
-    fingerprint: "preview",
-    status: options.status,
+    fingerprint: `preview ${task}`,
+    status,
     startsAt: new Date(now - 26 * HOUR).toISOString(),
-    ...(options.status === "resolved" ? { endsAt: new Date(now).toISOString() } : {}),
+    ...(status === "resolved" ? { endsAt: new Date(now).toISOString() } : {}),
     account: uid,
     task,
     labels: { alertname: "Preview", account: uid, host, task, severity: "warning" },
@@ -157,13 +180,13 @@ async function previewItem(config: Config, options: PreviewOptions, sources: Sou
     },
     entry: {
       task,
-      status: options.status,
+      status,
       labels: alert.labels,
       annotations: verdict.annotations,
       ...(verdict.kind === "confirmed" ? {} : { resolution: verdict.kind }),
       startsAt: alert.startsAt,
       ...(alert.endsAt ? { endsAt: alert.endsAt } : {}),
-      ...(options.audience === "customer" ? {} : { customerName: name }),
+      ...(options.audience === "customer" ? {} : { customerName: name, customerContact: contact }),
     },
   };
   return item;
@@ -236,18 +259,19 @@ export async function previewMail(
   const directory = options.account ? openDirectory(config.directory, logger) : undefined;
   const status = options.account ? exporterStatus(config) : undefined;
   try {
-    const item = await previewItem(
-      config,
-      options,
-      { ...(status ? { status } : {}), ...(directory ? { directory } : {}) },
-      now,
+    const sources = { ...(status ? { status } : {}), ...(directory ? { directory } : {}) };
+    const items = await Promise.all(
+      previewProblems(options.task, options.status).map((problem) =>
+        previewItem(config, options, problem, sources, now),
+      ),
     );
-    return composeMail([item], {
+    return composeMail(items, {
       config: config.bridge,
       operatorTimeZone: config.directory.defaults.timeZone,
       templates: templateSource(config.bridge.templates.overrideDir, logger),
       builtinTemplates: templateSource(undefined, logger),
       logger,
+      clients: clientFacts(config),
       now,
     });
   } finally {

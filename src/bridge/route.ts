@@ -177,7 +177,12 @@ export function routeAlert(
   if (!resolved) return toOperators(options, toEntry(alert, { unknownAccount: true }));
 
   const customerName = personName(resolved.person);
-  const entry = toEntry(alert, customerName ? { customerName } : {});
+  // How a reseller reaches the customer: the address the customer's own mails go to.
+  const customerContact = resolved.account.mail[0] ?? resolved.person?.mail[0];
+  const entry = toEntry(alert, {
+    ...(customerName ? { customerName } : {}),
+    ...(customerContact ? { customerContact } : {}),
+  });
   const { recipients, notInformed } = resolved.resolution;
   const support = resellerSupport(resolved);
   const customerEntry = support ? { ...entry, support } : entry;

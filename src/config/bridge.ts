@@ -326,6 +326,12 @@ export const bridgeSchema = z
           .describe(
             "Link in every customer and reseller mail (a mail about one account links to `<selfCareUrl>/accounts/<uid>`); absent: the self-care portal, `selfcare.baseUrl` or else its listen address.",
           ),
+        clientDownloads: z
+          .record(z.string(), z.url({ protocol: /^https?$/ }))
+          .default({})
+          .describe(
+            "Download page per backup client identifier (as in `backup.minimumClientVersions`), linked in upgrade mails next to the installed and the minimum version; a client not listed links to the account's page in the portal.",
+          ),
         defaultLanguage: z
           .enum(languages)
           .default("en")

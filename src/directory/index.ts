@@ -45,7 +45,12 @@ export type {
   SettingName,
 } from "./model.js";
 export { DirectoryError } from "./model.js";
-export { type RecipientInput, type RecipientOptions, resolveRecipients } from "./recipients.js";
+export {
+  type RecipientInput,
+  type RecipientOptions,
+  recipientTimeZone,
+  resolveRecipients,
+} from "./recipients.js";
 export {
   describeSource,
   type EffectiveSetting,

@@ -19,6 +19,35 @@ export interface RecipientOptions {
   defaults: AccountDefaults;
 }
 
+const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
+
+/** The offsets (in minutes) an IANA zone takes in a year: winter and summer time. */
+function offsetsOf(zone: string): number[] {
+  const year = new Date().getUTCFullYear();
+  try {
+    const format = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "longOffset" });
+    return [0, 6].map((month) => {
+      const name = format.formatToParts(Date.UTC(year, month, 15)).find((p) => p.type === "timeZoneName");
+      const offset = fixedOffset.exec(name?.value.replace(/^GMT/, "") ?? "");
+      return offset ? (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The zone a person's dates are written in. sstTimeZoneOffset mostly holds a fixed offset such as
+ * `+01:00`, which is wrong half the year where clocks change: when it is one of the default zone's
+ * offsets (winter or summer), the default IANA zone is meant and gives the summer time right.
+ */
+export function recipientTimeZone(written: string | undefined, defaultZone: string): string {
+  const offset = written === undefined ? null : fixedOffset.exec(written.trim());
+  if (written === undefined || !offset) return written ?? defaultZone;
+  const minutes = (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
+  return offsetsOf(defaultZone).includes(minutes) ? defaultZone : written;
+}
+
 /** Each `mail` value of `owner` that is not exactly one address, as a reason nobody is mailed there. */
 function noteIgnored(
   notInformed: NotInformed[],
@@ -62,7 +91,7 @@ function customerRecipients(
     .find((language) => language !== undefined);
   const language =
     account.preferredLanguage ?? person?.preferredLanguage ?? resellerLanguage ?? options.defaults.language;
-  const timeZone = person?.timeZoneOffset ?? options.defaults.timeZone;
+  const timeZone = recipientTimeZone(person?.timeZoneOffset, options.defaults.timeZone);
   const seen = new Set<string>();
   noteIgnored(notInformed, "customer", account);
   // The account's own addresses, else those of its owning person.
@@ -156,7 +185,7 @@ function resellerRecipients(
         address,
         audience: "reseller",
         language,
-        timeZone: person?.timeZoneOffset ?? options.defaults.timeZone,
+        timeZone: recipientTimeZone(person?.timeZoneOffset, options.defaults.timeZone),
         source: person ? { kind: "person", uid: person.uid } : { kind: "reseller", uid: resellerUid },
         resellerUid,
       });

@@ -446,7 +446,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const invalid = invalidSettings(parsed.error.issues);
     context.notice = { kind: "error", text: invalidText(context.language, invalid, selfcare.bounds) };
     return target.form().then((form) => {
-      const own = submitted as Partial<Record<SettingName, boolean | number>>;
+      // An emptied field (null) shows as empty again, with what applies then.
+      const own = Object.fromEntries(
+        Object.entries(submitted).filter(([, value]) => value !== null),
+      ) as Partial<Record<SettingName, boolean | number>>;
       res
         .status(400)
         .type("html")
@@ -497,10 +500,13 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const uid = accountParam(req, res);
     const now = Date.now();
     const zone = auth(res).scope.person.timeZone;
-    const until = dayIn(now + 7 * 86_400_000, zone);
-    // The last day whose end is still within the allowed length of a pause.
-    const max = dayIn(now + (selfcare.bounds.pauseDays - 1) * 86_400_000, zone);
-    res.type("html").send(pausePage(page(res), uid, until, max));
+    const days = {
+      proposed: dayIn(now + 7 * 86_400_000, zone),
+      first: dayIn(now, zone),
+      // The last day whose end is still within the allowed length of a pause.
+      last: dayIn(now + (selfcare.bounds.pauseDays - 1) * 86_400_000, zone),
+    };
+    res.type("html").send(pausePage(page(res), uid, days));
   });
   app.post("/accounts/:uid/pauses", form, requirePageSession, async (req, res) => {
     const uid = accountParam(req, res);

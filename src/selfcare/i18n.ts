@@ -183,7 +183,7 @@ const en = {
   "usage.quota": "quota {quota}",
   "overview.collected": "Data collected {when}.",
   "overview.notCollected": "No data collected yet.",
-  "overview.stateOf": "State",
+  "overview.stateOf": "At a glance",
   "glance.ok": "All fine",
   "glance.problem": "Needs attention",
   "glance.unknown": "No data yet",
@@ -195,7 +195,7 @@ const en = {
   "error.setting": "{setting}: please enter a whole number from {min} to {max}.",
   "error.settingChoice": "{setting}: please choose one of the offered values.",
   "error.request": "The request was not understood.",
-  "error.pauseDay": "Please choose a day from tomorrow to {max} days ahead.",
+  "error.pauseDay": "Please choose a day from today to {max} days ahead.",
   "error.directory": "The directory cannot be reached right now. Please try again later.",
   "task.quota": "Storage nearly full",
   "task.schedule": "Backups missed",
@@ -421,7 +421,7 @@ const de: Messages = {
   "usage.quota": "Speicherplatz {quota}",
   "overview.collected": "Daten erfasst {when}.",
   "overview.notCollected": "Noch keine Daten erfasst.",
-  "overview.stateOf": "Zustand",
+  "overview.stateOf": "Auf einen Blick",
   "glance.ok": "Alles in Ordnung",
   "glance.problem": "Braucht Aufmerksamkeit",
   "glance.unknown": "Noch keine Daten",
@@ -433,7 +433,7 @@ const de: Messages = {
   "error.setting": "{setting}: Bitte geben Sie eine ganze Zahl von {min} bis {max} ein.",
   "error.settingChoice": "{setting}: Bitte wählen Sie einen der angebotenen Werte.",
   "error.request": "Die Anfrage wurde nicht verstanden.",
-  "error.pauseDay": "Bitte wählen Sie einen Tag von morgen bis in {max} Tagen.",
+  "error.pauseDay": "Bitte wählen Sie einen Tag von heute bis in {max} Tagen.",
   "error.directory": "Das Verzeichnis ist gerade nicht erreichbar. Bitte versuchen Sie es später wieder.",
   "task.quota": "Speicher fast voll",
   "task.schedule": "Sicherungen verpasst",
@@ -656,7 +656,7 @@ const fr: Messages = {
   "usage.quota": "espace {quota}",
   "overview.collected": "Données relevées {when}.",
   "overview.notCollected": "Aucune donnée relevée pour l’instant.",
-  "overview.stateOf": "État",
+  "overview.stateOf": "En bref",
   "glance.ok": "Tout va bien",
   "glance.problem": "À vérifier",
   "glance.unknown": "Pas encore de données",
@@ -668,7 +668,7 @@ const fr: Messages = {
   "error.setting": "{setting} : veuillez saisir un nombre entier de {min} à {max}.",
   "error.settingChoice": "{setting} : veuillez choisir l’une des valeurs proposées.",
   "error.request": "La demande n’a pas été comprise.",
-  "error.pauseDay": "Veuillez choisir un jour entre demain et dans {max} jours.",
+  "error.pauseDay": "Veuillez choisir un jour entre aujourd’hui et dans {max} jours.",
   "error.directory": "L’annuaire est injoignable pour le moment. Veuillez réessayer plus tard.",
   "task.quota": "Espace presque plein",
   "task.schedule": "Sauvegardes manquées",
@@ -708,7 +708,8 @@ const fr: Messages = {
   "audit.other": "modification",
 };
 
-const catalogs: Record<Language, Messages> = { en, de, fr };
+/** Every portal text per language (the tests check rendered pages against them). */
+export const catalogs: Record<Language, Messages> = { en, de, fr };
 
 /** A translator for one language: `t("overview.count", { total: 3 })`. */
 export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;

@@ -176,8 +176,8 @@ ${overview.page < overview.pages ? html`<a href="${link(overview.page + 1)}" rel
 <p><label class="check"><input id="problems" name="problems" type="checkbox" value="1" ${query.problemsOnly ? new Html("checked") : ""}> ${t("overview.problemsOnly")}</label>
 <button type="submit">${t("overview.apply")}</button></p>
 </form>
-<p>${t("overview.count", { total: overview.total, page: overview.page, pages: overview.pages })}
-${overview.collectedAt ? placing(t("overview.collected"), "when", moment(f, context.now, overview.collectedAt.getTime())) : t("overview.notCollected")}</p>
+<p>${t("overview.count", { total: overview.total, page: overview.page, pages: overview.pages })}</p>
+<p class="collected">${overview.collectedAt ? placing(t("overview.collected"), "when", moment(f, context.now, overview.collectedAt.getTime())) : t("overview.notCollected")}</p>
 ${
   overview.rows.length === 0
     ? html`<p>${t("overview.none")}</p>`
@@ -476,7 +476,12 @@ ${target.kind === "reseller" ? html`<h2>${t("account.audit")}</h2>${auditTable(t
   );
 }
 
-export function pausePage(context: PageContext, uid: string, defaultUntil: string, maxUntil: string): string {
+/** The pause form; `days` are calendar days in the person's zone: the one proposed, the first and the last allowed. */
+export function pausePage(
+  context: PageContext,
+  uid: string,
+  days: { proposed: string; first: string; last: string },
+): string {
   const t = translator(context.language);
   const path = `/accounts/${encodeURIComponent(uid)}`;
   return layout(
@@ -486,7 +491,7 @@ export function pausePage(context: PageContext, uid: string, defaultUntil: strin
 <form method="post" action="${path}/pauses" class="pause">
 ${csrfField(context)}
 <p><label for="until">${t("pause.until")}</label>
-<input id="until" name="until" type="date" required value="${defaultUntil}" min="${defaultUntil}" max="${maxUntil}"></p>
+<input id="until" name="until" type="date" required value="${days.proposed}" min="${days.first}" max="${days.last}"></p>
 <p><label for="comment">${t("pause.comment")}</label>
 <input id="comment" name="comment" maxlength="200"></p>
 <p><button type="submit">${t("pause.save")}</button></p>
@@ -524,7 +529,7 @@ a:focus,button:focus,input:focus,select:focus,main:focus{outline:3px solid #1a5f
 .skip{position:absolute;left:-999px}
 .skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
 table{border-collapse:collapse;width:100%;margin-bottom:1rem}
-th,td{border:1px solid #c0c0c0;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #c0c0c0;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 thead th{background:#f0f0f0}
 .glance{margin:0;font-weight:bold;white-space:nowrap}
 .glance .icon{display:inline-block;min-width:1.2em;text-align:center}
@@ -564,7 +569,7 @@ thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 table{border:0}
 tr{border:1px solid #767676;margin-bottom:.75rem}
 tr.more{margin-top:-.75rem;border-top:1px dashed #c0c0c0}
-th,td{border:0;padding:.25rem .5rem}
+th,td{border:0;padding:.25rem .5rem;overflow-wrap:anywhere}
 td[data-label]::before{content:attr(data-label) ": ";font-weight:bold}
 :lang(fr) td[data-label]::before{content:attr(data-label) "\\202F: "}
 td:empty{display:none}

@@ -80,7 +80,6 @@ export function formats(language: Language, timeZone: string) {
     timeStyle: "short",
     timeZone: zone,
   });
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: zone });
   const longDate = new Intl.DateTimeFormat(locale, {
     day: "numeric",
     month: "long",
@@ -99,7 +98,6 @@ export function formats(language: Language, timeZone: string) {
   const instant = (value: string | number | Date) => new Date(value).getTime();
   return {
     dateTime: (value: string | number | Date) => dateTime.format(shift(instant(value))),
-    date: (value: string | number | Date) => date.format(shift(instant(value))),
     /** "14 March 2027": a day named in words, in the person's zone. */
     longDate: (value: string | number | Date) => longDate.format(shift(instant(value))),
     /** A journal day (days since the epoch, UTC) in words. */

@@ -1,6 +1,14 @@
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBackupReader } from "../../src/backup/index.js";
@@ -197,6 +205,38 @@ describe("hostile account tree", () => {
       kind: "error",
       error: expect.stringMatching(/not a regular file/),
     });
+  });
+
+  it("never opens a FIFO or device where a client file is expected, and still reads the regular files", async () => {
+    const home = tempDir();
+    const metadata = makeHost(home, "laptop", { "backupEnded.xml": ENDED });
+    const fifo = path.join(metadata, "backupStarted.xml");
+    execFileSync("mkfifo", [fifo]);
+    // A writer blocks in its open until some reader opens the FIFO: the first reader would wake it.
+    const writer = spawn("sh", ["-c", 'exec 3>"$1"', "sh", fifo], { stdio: "ignore" });
+    const waitChannel = () => readFileSync(`/proc/${writer.pid}/wchan`, "utf8");
+    try {
+      while (waitChannel() !== "wait_for_partner") await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const isKnown of [undefined, () => false]) {
+        const files = readAccountTree(home, {
+          ...options,
+          ...(isKnown ? { isKnown, holds: () => true } : {}),
+        }).hosts[0]?.files;
+        expect(files?.started).toEqual({
+          kind: "error",
+          error: "backupStarted.xml is not a regular file; not read",
+        });
+        expect(files?.ended).toMatchObject({ kind: "read", file: { text: ENDED } });
+        // Still waiting: no reader ever opened the FIFO.
+        expect(waitChannel()).toBe("wait_for_partner");
+      }
+      expect(readClientFile("/dev/null", 1024)).toEqual({
+        kind: "error",
+        error: "null is not a regular file; not read",
+      });
+    } finally {
+      writer.kill("SIGKILL");
+    }
   });
 
   it("does not read a 10 GiB (sparse) client file", async () => {

@@ -133,10 +133,10 @@ describe("digests from the exporter's state (example directory and tree)", () =>
 
     const eclair = mail("support@eclair.example");
     expect(eclair?.subject).toBe(
-      "Rapport hebdomadaire des sauvegardes 23–29 novembre 2026 : 4 comptes, 2 en échec",
+      "Rapport hebdomadaire des sauvegardes 23–29 novembre 2026\u202f: 4 comptes, 2 en échec",
     );
     expect(eclair?.text).toContain("mac-mini: Sepiola Online Backup Client 2.4.0");
-    expect(eclair?.html).toContain('<td style="padding:2px 8px">3723709</td>');
+    expect(eclair?.html).toContain('href="https://selfcare.stoney.example/accounts/3723709">3723709</a>');
 
     const anna = mail("anna@example.co.uk");
     expect(anna?.subject).toBe("Your online backup in November 2026");

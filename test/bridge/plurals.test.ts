@@ -144,10 +144,10 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "No successful backup for at least 21 days.",
     ],
     "facts.unreadable.firing": [
-      "0 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
-      "1 status file that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
-      "2 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
-      "21 status files that the backup client wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "0 status files that the backup program wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "1 status file that the backup program wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "2 status files that the backup program wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
+      "21 status files that the backup program wrote to the server could not be read (damaged, or in a format this monitoring does not know).",
     ],
     "facts.schedule.changed": [
       "You will now be warned after 0 missed backups. / You will now be warned after 0 days without a successful backup.",
@@ -170,16 +170,16 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
   },
   fr: {
     "subject.schedule.firing": [
-      "Sauvegarde 3723707 : 0 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 0 jour",
-      "Sauvegarde 3723707 : 1 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 1 jour",
-      "Sauvegarde 3723707 : 2 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 2 jours",
-      "Sauvegarde 3723707 : 21 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 21 jours",
+      "Sauvegarde 3723707 : 0 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 0 jour",
+      "Sauvegarde 3723707 : 1 sauvegarde planifiée manquée / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 1 jour",
+      "Sauvegarde 3723707 : 2 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 2 jours",
+      "Sauvegarde 3723707 : 21 sauvegardes planifiées manquées / Sauvegarde 3723707 : aucune sauvegarde réussie depuis au moins 21 jours",
     ],
     "subject.unsuccessful.firing": [
-      "Sauvegarde 3723707 : 0 sauvegarde a échoué",
-      "Sauvegarde 3723707 : 1 sauvegarde a échoué",
-      "Sauvegarde 3723707 : 2 sauvegardes échouées de suite",
-      "Sauvegarde 3723707 : 21 sauvegardes échouées de suite",
+      "Sauvegarde 3723707 : 0 échec de sauvegarde",
+      "Sauvegarde 3723707 : 1 échec de sauvegarde",
+      "Sauvegarde 3723707 : 2 échecs de sauvegarde consécutifs",
+      "Sauvegarde 3723707 : 21 échecs de sauvegarde consécutifs",
     ],
     "subject.coalesced.firing": [
       "0 problème de sauvegarde",
@@ -206,10 +206,10 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "21 sauvegardes planifiées manquées",
     ],
     "title.unsuccessful.firing": [
-      "0 sauvegarde a échoué",
-      "1 sauvegarde a échoué",
-      "2 sauvegardes échouées de suite",
-      "21 sauvegardes échouées de suite",
+      "0 échec de sauvegarde",
+      "1 échec de sauvegarde",
+      "2 échecs de sauvegarde consécutifs",
+      "21 échecs de sauvegarde consécutifs",
     ],
     "facts.schedule.firing": [
       "Aucune sauvegarde réussie depuis au moins 0 jour.",
@@ -218,10 +218,10 @@ const expected: Record<(typeof languages)[number], Record<string, readonly strin
       "Aucune sauvegarde réussie depuis au moins 21 jours.",
     ],
     "facts.unreadable.firing": [
-      "0 fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
-      "1 fichier d'état écrit sur le serveur par le logiciel de sauvegarde n'a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
-      "2 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
-      "21 fichiers d'état écrits sur le serveur par le logiciel de sauvegarde n'ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
+      "0 fichier d’état écrit sur le serveur par le logiciel de sauvegarde n’a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
+      "1 fichier d’état écrit sur le serveur par le logiciel de sauvegarde n’a pas pu être lu (endommagé ou dans un format que cette surveillance ne connaît pas).",
+      "2 fichiers d’état écrits sur le serveur par le logiciel de sauvegarde n’ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
+      "21 fichiers d’état écrits sur le serveur par le logiciel de sauvegarde n’ont pas pu être lus (endommagés ou dans un format que cette surveillance ne connaît pas).",
     ],
     "facts.schedule.changed": [
       "Vous serez désormais averti après 0 sauvegarde manquée. / Vous serez désormais averti après 0 jour sans sauvegarde réussie.",

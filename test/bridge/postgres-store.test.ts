@@ -79,6 +79,45 @@ describe.skipIf(!requirePostgres())("PostgreSQL outbox shared by several instanc
     expect((await a.accept(twice, Date.now(), 0)).duplicates).toBe(0);
   });
 
+  it("keeps every window open while another instance's claimed alerts wait, so a killed instance's alerts join the recipient's one mail", async () => {
+    const url = await database();
+    const a = await outbox(url, { leaseMs: 400 });
+    const b = await outbox(url, { leaseMs: 400 });
+    await a.accept(
+      notification(
+        Array.from({ length: 20 }, (_, i) => alert({ account: "3723702", fingerprint: `split-${i}` })),
+      ),
+      Date.now(),
+      3_600_000,
+    );
+    const claimedByA = await a.claimAlerts(Date.now(), 10);
+    const claimedByB = await b.claimAlerts(Date.now(), 10);
+    expect(claimedByA).toHaveLength(10);
+    await b.route(
+      claimedByB.map((x) => ({ alert: x, items: [{ kind: "queued" as const, recipient, entry }] })),
+      Date.now(),
+    );
+    // a dies holding its claims (closing stops its lease renewal).
+    await a.close();
+    const compose = (items: readonly QueuedItem[]) => ({
+      mail: { recipient, subject: `${items.length} alerts`, text: "", html: "", accounts: [], tasks: [] },
+      itemIds: items.map((i) => i.id),
+      dead: [],
+    });
+    const window = { quietMs: 1, maxHoldMs: 60_000 };
+    // Past the quiet time of b's items, but a's claims have not lapsed.
+    expect(await b.coalesce(window, 100, compose, Date.now() + 50)).toBe(0);
+    await sleep(500);
+    const taken = await b.claimAlerts(Date.now(), 100);
+    expect(taken.map((x) => x.id).sort()).toEqual(claimedByA.map((x) => x.id).sort());
+    await b.route(
+      taken.map((x) => ({ alert: x, items: [{ kind: "queued" as const, recipient, entry }] })),
+      Date.now(),
+    );
+    expect(await b.coalesce(window, 100, compose, Date.now() + 50)).toBe(1);
+    expect((await b.claimMails(Date.now(), 10)).map((m) => m.subject)).toEqual(["20 alerts"]);
+  });
+
   it("gives each alert and mail to one instance, and a dead instance's claims to another", async () => {
     const url = await database();
     const a = await outbox(url, { leaseMs: 300 });

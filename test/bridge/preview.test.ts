@@ -38,6 +38,20 @@ describe("preview", () => {
           }
   });
 
+  it("goes on in lower case after the German greeting, in the digests too", async () => {
+    for (const audience of ["customer", "reseller"] as const) {
+      const mail = await previewMail(
+        config,
+        { task: "digest", status: "firing", language: "de", audience },
+        quiet,
+        NOW,
+      );
+      const [greeting, , first] = mail.text.split("\n");
+      expect(greeting, audience).toMatch(/^Guten Tag.*,$/);
+      expect(first, audience).toMatch(/^so /);
+    }
+  });
+
   it("uses a real account's names from the directory", async () => {
     const mail = await previewMail(
       config,
@@ -69,7 +83,7 @@ describe("preview", () => {
       "reseller",
     ]);
     expect(printed.code, printed.stderr).toBe(0);
-    expect(printed.stdout).toContain("Subject: Sauvegarde 3723702 : espace occupé à 97");
+    expect(printed.stdout).toContain("Subject: Sauvegarde 3723702\u202f: espace occupé à 97");
     const out = path.join(temp.dir, "digest.eml");
     const written = await runCli([
       "preview",
@@ -87,7 +101,7 @@ describe("preview", () => {
     expect(written.code, written.stderr).toBe(0);
     const parsed = await simpleParser(readFileSync(out));
     expect(parsed.subject).toMatch(
-      /^Rapport hebdomadaire des sauvegardes \d{1,2}[^:W]*–[^:W]*\d{4} : 4 comptes, 1 en échec$/,
+      /^Rapport hebdomadaire des sauvegardes \d{1,2}[^:W]*–[^:W]*\d{4}\u202f: 4 comptes, 1 en échec$/,
     );
     expect(parsed.html).toContain("<table");
     expect(parsed.text).toContain("Compte");

@@ -49,11 +49,110 @@ describe("built-in templates", () => {
     const mail = renderMail([entry()], context({ recipientName: "Jürg Müller" }), builtin);
     expect(mail.subject).toBe("Backup 3723702: storage 97% full");
     expect(mail.text).toContain("Hello Jürg Müller,");
-    expect(mail.text).toContain("Storage used: 9.7 GiB of 10.0 GiB (97%).");
+    expect(mail.text).toContain("Storage used: 9.7 GiB of 10 GiB (97%).");
     expect(mail.text).toContain("Warning level: 90%.");
-    expect(mail.text).toContain("host büro-pc");
-    expect(mail.text).toContain("https://selfcare.example.org/backup");
-    expect(mail.html).toContain('<a href="https://selfcare.example.org/backup">');
+    expect(mail.text).toContain("computer büro-pc");
+    expect(mail.text).toContain("Open account 3723702: https://selfcare.example.org/backup/accounts/3723702");
+    expect(mail.html).toContain(
+      '<a class="sbm-button" href="https://selfcare.example.org/backup/accounts/3723702"',
+    );
+  });
+
+  it("say since when, why it matters and what to do, in the customer's words", () => {
+    const now = Date.parse("2026-12-03T09:00:00Z");
+    const mail = renderMail(
+      [entry({ task: "schedule", labels: { account: "3723702", host: "büro-pc", task: "schedule" } })],
+      context({ timeZone: "Europe/Zurich", now }),
+      builtin,
+    );
+    const started = renderMail(
+      [
+        entry({
+          task: "schedule",
+          startsAt: "2026-12-01T01:15:00Z",
+          labels: { account: "3723702", host: "büro-pc", task: "schedule" },
+          annotations: { missed_schedules: "3" },
+        }),
+      ],
+      context({ timeZone: "Europe/Zurich", now }),
+      builtin,
+    );
+    expect(mail.text).toContain("For 6 days, since 26 November at 11:00.");
+    expect(started.text).toContain("For 2 days, since Tuesday 02:15.");
+    expect(started.text).toContain("Without regular backups, whatever changed since the last backup is lost");
+    expect(started.text).toMatch(/What to do:\n {2}1\. Make sure the computer is switched on/);
+    expect(started.text).toContain("(account 3723702, computer büro-pc)");
+    expect(started.text).not.toMatch(/\bhost\b/);
+  });
+
+  it("tell a reseller whom to ask and how to reach them, not the customer's own steps", () => {
+    const mail = renderMail(
+      [entry({ customerName: "Jürg Müller", customerContact: "juerg@alpenblick.example" })],
+      context({ audience: "reseller", now: Date.parse("2026-11-27T10:00:00Z") }),
+      builtin,
+    );
+    expect(mail.text).toContain("Please ask Jürg Müller (juerg@alpenblick.example) to delete old backups");
+    expect(mail.text).not.toContain("Delete old backups you no longer need");
+  });
+
+  it("name the installed and the minimum client version and where to download it", () => {
+    const upgrade = entry({
+      task: "upgrade",
+      labels: { account: "3723705", host: "pc", task: "upgrade" },
+      annotations: { client_identifier: "Sepiola Online Backup Client", client_version: "2.4.0" },
+    });
+    const clients = {
+      minimumVersions: { "Sepiola Online Backup Client": "2.6.0" },
+      downloads: { "Sepiola Online Backup Client": "https://downloads.example.org/sepiola" },
+    };
+    const mail = renderMail([upgrade], context({ language: "de", clients }), builtin);
+    expect(mail.text).toContain("Installiert: Sepiola Online Backup Client 2.4.0.");
+    expect(mail.text).toContain("Nötig: Version 2.6.0 oder neuer.");
+    expect(mail.text).toContain("herunter: https://downloads.example.org/sepiola");
+    const unlisted = renderMail(
+      [upgrade],
+      context({ clients: { minimumVersions: {}, downloads: {} } }),
+      builtin,
+    );
+    expect(unlisted.text).toContain(
+      "Download the current backup program: https://selfcare.example.org/backup/accounts/3723705",
+    );
+  });
+
+  it("go on in lower case after the German greeting", () => {
+    for (const audience of ["customer", "reseller", "operator"] as const) {
+      const mail = renderMail(
+        [entry()],
+        context({ language: "de", audience, recipientName: "Bruno" }),
+        builtin,
+      );
+      const [greeting, , first] = mail.text.split("\n");
+      expect(greeting).toMatch(/,$/);
+      expect(first, audience).toMatch(/^die /);
+    }
+  });
+
+  it("set French text with narrow no-break spaces before : ; ! ? and typographic apostrophes", () => {
+    const entries = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup", "unreadable"].map((task) =>
+      entry({
+        task,
+        labels: { account: "3723702", host: "pc", task },
+        customerName: "Zoë",
+        customerContact: "z@example.org",
+      }),
+    );
+    for (const audience of ["customer", "reseller"] as const) {
+      const mail = renderMail(entries, context({ language: "fr", audience }), builtin);
+      const prose = mail.text.replace(/https?:\/\/\S+/g, "");
+      expect(prose).not.toMatch(/[ \u00a0][:;!?]/);
+      expect(prose).not.toMatch(/\S[:;!?](\s|$)/u);
+      expect(prose).not.toContain("'");
+      expect(mail.text).toContain("Votre équipe de sauvegarde");
+    }
+    const failures = entry({ task: "unsuccessful", annotations: { consecutive_failures: "3" } });
+    expect(renderMail([failures], context({ language: "fr" }), builtin).subject).toBe(
+      "Sauvegarde 3723702\u202f: 3 échecs de sauvegarde consécutifs",
+    );
   });
 
   it("localize to German and French, with dates in the recipient's zone", () => {
@@ -69,7 +168,7 @@ describe("built-in templates", () => {
     expect(de.subject).toBe("Backup 3723704: 3 geplante Sicherungen verpasst");
     expect(de.text).toContain("Letzte erfolgreiche Sicherung: 20. November 2026 um 20:05 MEZ.");
     const fr = renderMail([schedule], context({ language: "fr", timeZone: "+01:00" }), builtin);
-    expect(fr.subject).toBe("Sauvegarde 3723704 : 3 sauvegardes planifiées manquées");
+    expect(fr.subject).toBe("Sauvegarde 3723704\u202f: 3 sauvegardes planifiées manquées");
     expect(fr.text).toContain("20 novembre 2026 à 20:05 (UTC+01:00)");
   });
 
@@ -87,7 +186,7 @@ describe("built-in templates", () => {
       context({ audience: "reseller" }),
       builtin,
     );
-    expect(mail.text).toContain("account 3723702 of Jürg Müller, host büro-pc");
+    expect(mail.text).toContain("account 3723702 of Jürg Müller, computer büro-pc");
   });
 
   it("coalesce many problems into one mail with a counting subject", () => {
@@ -172,7 +271,7 @@ describe("template overrides", () => {
       labels: { account: "3723705", task: "upgrade" },
     });
     expect(renderMail([upgrade], context(), source).subject).toBe(
-      "Backup 3723705: please update the backup client",
+      "Backup 3723705: please update the backup program",
     );
     expect(lines.some((l) => l.key === "subject.upgrade.firing" && l.language === "en")).toBe(true);
     const missed = (n: number) =>

@@ -4,15 +4,15 @@ import type { AccountRecipients, EffectiveSettings } from "../../src/directory/i
 export const exampleRecipients: Record<string, { mailed: string[]; notMailed: string[] }> = {
   "3723701": {
     mailed: [
-      "customer backup@alpenblick.example de-CH +01:00",
-      "customer it@alpenblick.example de-CH +01:00",
+      "customer backup@alpenblick.example de-CH Europe/Zurich",
+      "customer it@alpenblick.example de-CH Europe/Zurich",
       "reseller support@muster-reseller.example de-CH Europe/Zurich",
     ],
     notMailed: [],
   },
   "3723702": {
     mailed: [
-      "customer juerg.mueller@example.ch de-CH +01:00",
+      "customer juerg.mueller@example.ch de-CH Europe/Zurich",
       "reseller support@muster-reseller.example de-CH Europe/Zurich",
     ],
     notMailed: [],
@@ -22,11 +22,14 @@ export const exampleRecipients: Record<string, { mailed: string[]; notMailed: st
     notMailed: ["customer 3723703: warnings off (account)"],
   },
   "3723704": {
-    mailed: ["customer zoe.lefevre@example.fr fr-CH +01:00", "reseller support@eclair.example fr-CH +01:00"],
+    mailed: [
+      "customer zoe.lefevre@example.fr fr-CH Europe/Zurich",
+      "reseller support@eclair.example fr-CH Europe/Zurich",
+    ],
     notMailed: [],
   },
   "3723705": {
-    mailed: ["reseller support@eclair.example fr-CH +01:00"],
+    mailed: ["reseller support@eclair.example fr-CH Europe/Zurich"],
     notMailed: ["customer 3723705: person 5999999 not found"],
   },
   "3723706": {
@@ -42,11 +45,14 @@ export const exampleRecipients: Record<string, { mailed: string[]; notMailed: st
     notMailed: ["customer 3723708: no address"],
   },
   "3723709": {
-    mailed: ["customer ops@bergbau.example fr +01:00", "reseller support@eclair.example fr-CH +01:00"],
+    mailed: [
+      "customer ops@bergbau.example fr Europe/Zurich",
+      "reseller support@eclair.example fr-CH Europe/Zurich",
+    ],
     notMailed: [],
   },
   "3723710": {
-    mailed: ["reseller support@eclair.example fr-CH +01:00"],
+    mailed: ["reseller support@eclair.example fr-CH Europe/Zurich"],
     notMailed: ["customer 3723710: warnings off (account)"],
   },
 };

@@ -31,10 +31,10 @@ describe("explain over the example LDIF directory", () => {
     );
     expect(overQuota).toContain("  missed backups threshold        1     (configuration default)\n");
     expect(overQuota).toContain(
-      "  customer  juerg.mueller@example.ch  de-CH  +01:00  (mail of person 5000001, the account's owner; the account has no mail)\n",
+      "  customer  juerg.mueller@example.ch  de-CH  Europe/Zurich  (mail of person 5000001, the account's owner; the account has no mail)\n",
     );
     expect(section(stdout, "3723704")).toContain(
-      "  reseller  support@eclair.example  fr-CH  +01:00  (mail of person 5000010, sstInformPersonUID of reseller 4000002; no mail on the reseller entry)",
+      "  reseller  support@eclair.example  fr-CH  Europe/Zurich  (mail of person 5000010, sstInformPersonUID of reseller 4000002; no mail on the reseller entry)",
     );
     expect(section(stdout, "3723706")).toContain("  created                  2026-10-01T12:00:00Z\n");
     expect(section(stdout, "3723707")).toContain("  last successful backups  laptop 2026-11-25T19:05:12Z\n");

@@ -5,6 +5,7 @@ import {
   effectiveSettings,
   type Person,
   type Reseller,
+  recipientTimeZone,
   resolveRecipients,
 } from "../../src/directory/index.js";
 import { account as testAccount } from "../support/accounts.js";
@@ -60,7 +61,7 @@ const summary = (c: Case) => {
 
 describe("customer recipients (warnings flag, account mail, else person mail)", () => {
   it("mails every account address when the flag is on, in the owner's language and time zone", () => {
-    const owner = person("5", { preferredLanguage: "de-CH", timeZoneOffset: "+01:00" });
+    const owner = person("5", { preferredLanguage: "de-CH", timeZoneOffset: "+05:30" });
     expect(
       summary({
         account: account({
@@ -71,9 +72,17 @@ describe("customer recipients (warnings flag, account mail, else person mail)", 
         person: owner,
       }),
     ).toEqual({
-      mailed: ["customer a@x.example de-CH +01:00 account:1", "customer b@x.example de-CH +01:00 account:1"],
+      mailed: ["customer a@x.example de-CH +05:30 account:1", "customer b@x.example de-CH +05:30 account:1"],
       notMailed: [],
     });
+  });
+
+  it("reads a fixed offset of the default zone as that zone, so summer time is right", () => {
+    expect(recipientTimeZone("+01:00", "Europe/Zurich")).toBe("Europe/Zurich");
+    expect(recipientTimeZone("+02:00", "Europe/Zurich")).toBe("Europe/Zurich");
+    expect(recipientTimeZone("+00:00", "Europe/Zurich")).toBe("+00:00");
+    expect(recipientTimeZone("America/New_York", "Europe/Zurich")).toBe("America/New_York");
+    expect(recipientTimeZone(undefined, "Europe/Zurich")).toBe("Europe/Zurich");
   });
 
   it("falls back to the owning person's addresses (all of them)", () => {
@@ -169,7 +178,7 @@ describe("reseller recipients (also where the customer opted out)", () => {
       }).mailed,
     ).toEqual([
       "customer a@x.example en Europe/Zurich account:1",
-      "reseller support@r.example fr-CH +01:00 person:10",
+      "reseller support@r.example fr-CH Europe/Zurich person:10",
     ]);
     const owns = reseller("4", { personUids: ["11"] });
     expect(

@@ -3,6 +3,7 @@ import { createLogger } from "../../src/log.js";
 import { startSelfcare } from "../../src/selfcare/index.js";
 import { hashToken } from "../../src/selfcare/portal.js";
 import { throttleKeys } from "../../src/selfcare/throttle.js";
+import { dayIn } from "../../src/selfcare/time.js";
 import { requireBinaries } from "../support/binaries.js";
 import { exampleLdif, type Slapd, startSlapd } from "../support/slapd.js";
 import {
@@ -448,6 +449,24 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(true);
       expect((await customer.call("DELETE", `/api/v1/accounts/3723709/pauses/${pause.id}`)).status).toBe(200);
       expect((await harness.store.activePauses(["3723709"], Date.now())).has("3723709")).toBe(false);
+    });
+
+    it("offers the days of the person's zone in the pause form, and refuses a day too far in their words", async () => {
+      const customer = await login(url, demo.customer);
+      const now = Date.now();
+      const form = await (await customer.call("GET", "/accounts/3723709/pause")).text();
+      expect(form).toContain(`min="${dayIn(now, "+01:00")}"`);
+      expect(form).toContain(`max="${dayIn(now + 89 * 86_400_000, "+01:00")}"`);
+      const refused = await fetch(`${url}/accounts/3723709/pauses`, {
+        method: "POST",
+        headers: { cookie: customer.cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: customer.csrfToken, until: "2999-01-01" }).toString(),
+        redirect: "manual",
+      });
+      expect(refused.status).toBe(400);
+      const page = await refused.text();
+      expect(page).toContain("Bitte wählen Sie einen Tag von heute bis in 90 Tagen.");
+      expect(page).not.toContain("pause lasts");
     });
 
     it("refuses a pause in the past or longer than allowed", async () => {

@@ -95,9 +95,10 @@ describe.runIf(enabled)("a pause in the portal", () => {
       const rows = await bridge.outbox.history("3723702", 10);
       return rows.length >= 2 ? rows : undefined;
     });
+    // The end of that day where Jürg Müller lives (sstTimeZoneOffset +01:00).
     expect(paused.map((row) => row.outcome)).toEqual([
-      `suppressed: paused by 5000001 until ${until}T23:59:59Z`,
-      `suppressed: paused by 5000001 until ${until}T23:59:59Z`,
+      `suppressed: paused by 5000001 until ${until}T22:59:59Z`,
+      `suppressed: paused by 5000001 until ${until}T22:59:59Z`,
     ]);
     expect(smtp.to("juerg.mueller@example.ch")).toHaveLength(0);
     expect(smtp.to("support@muster-reseller.example").map((m) => m.parsed.text ?? "")).not.toContainEqual(

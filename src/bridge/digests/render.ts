@@ -1,6 +1,7 @@
 import type { Language } from "../../config/index.js";
 import { formatDate, formatGiB, formatPercent, locales } from "../templates/format.js";
-import { builtinCatalogs } from "../templates/index.js";
+import { accountPage, builtinCatalogs, type TemplateKey } from "../templates/index.js";
+import { type HtmlCard, mailHtml, stackingTable, type Tone } from "../templates/layout.js";
 import { escapeHtml, fill } from "../templates/message.js";
 import type { RenderedMail } from "../templates/render.js";
 import type { AccountLine, Condition, Digest } from "./content.js";
@@ -83,8 +84,8 @@ const de: DigestCatalog = {
     subject:
       "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
     intro:
-      "Die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom {{period}}, Stand {{asOf}}.",
-    change: "«Änderung» vergleicht den belegten Speicher mit dem vorigen Bericht, Stand {{since}}.",
+      "so standen die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom {{period}}, Stand {{asOf}}.",
+    change: "„Änderung“ vergleicht den belegten Speicher mit dem vorigen Bericht, Stand {{since}}.",
     counts:
       "{{healthy, plural, other {# in Ordnung}}}, {{warning, plural, other {# mit Warnung}}}, {{failing, plural, other {# mit Fehlern}}}, {{never, plural, other {# nie benutzt}}}.",
     outdated:
@@ -105,7 +106,7 @@ const de: DigestCatalog = {
   },
   customer: {
     subject: "Ihr Online-Backup im {{month}}",
-    intro: "So lief Ihr Online-Backup im {{month}}, Stand {{asOf}}.",
+    intro: "so lief Ihr Online-Backup im {{month}}, Stand {{asOf}}.",
     summarySince:
       "Seit dem vorigen Bericht ({{since}}) {{computers, plural, one {wurde Ihr Computer} other {wurden Ihre # Computer}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     summary:
@@ -129,13 +130,14 @@ const de: DigestCatalog = {
 const fr: DigestCatalog = {
   reseller: {
     subject:
-      "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
-    intro: "Les sauvegardes des comptes de vos clients pendant la semaine du {{period}}, état au {{asOf}}.",
+      "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
+    intro:
+      "Voici l’état des sauvegardes des comptes de vos clients pendant la semaine du {{period}}, état au {{asOf}}.",
     change: "« Évolution » compare l’espace occupé avec le rapport précédent, état au {{since}}.",
     counts:
       "{{healthy, plural, one {# en ordre} other {# en ordre}}}, {{warning, plural, one {# avec un avertissement} other {# avec un avertissement}}}, {{failing, plural, one {# en échec} other {# en échec}}}, {{never, plural, one {# jamais utilisé} other {# jamais utilisés}}}.",
     outdated:
-      "{{outdated, plural, one {# ordinateur utilise} other {# ordinateurs utilisent}}} un logiciel de sauvegarde trop ancien ; veuillez le faire mettre à jour.",
+      "{{outdated, plural, one {# ordinateur utilise} other {# ordinateurs utilisent}}} un logiciel de sauvegarde trop ancien ; veuillez le faire mettre à jour.",
     columns: [
       "Compte",
       "Client",
@@ -164,9 +166,9 @@ const fr: DigestCatalog = {
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     lastOnly:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} pour la dernière fois le {{lastSuccess}}.",
-    never: "Aucune sauvegarde n'a encore été reçue.",
-    account: "Compte {{account}} : {{condition}}.",
-    storage: "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    never: "Aucune sauvegarde n’a encore été reçue.",
+    account: "Compte {{account}} : {{condition}}.",
+    storage: "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
     conditions: {
       healthy: "toutes les sauvegardes en ordre",
       warning: "veuillez consulter notre avertissement",
@@ -174,7 +176,7 @@ const fr: DigestCatalog = {
       never: "jamais utilisé",
     },
     footer:
-      "Vous recevez ce rapport mensuel parce que vous l'avez demandé. Vous pouvez le désactiver sur {{settingsUrl}}",
+      "Vous recevez ce rapport mensuel parce que vous l’avez demandé. Vous pouvez le désactiver sur {{settingsUrl}}",
   },
 };
 
@@ -196,6 +198,8 @@ export interface DigestContext {
   recipientName?: string;
   /** Where a customer switches the digest off. */
   settingsUrl?: string;
+  /** The self-care portal: each account links to `<selfCareUrl>/accounts/<uid>`. */
+  selfCareUrl?: string;
 }
 
 type Values = Record<string, string | undefined>;
@@ -207,9 +211,9 @@ const html = (template: string, values: Values, language: Language) => fill(temp
 const signedGiB = (bytes: number, language: Language) =>
   `${bytes > 0 ? "+" : bytes < 0 ? "−" : "±"}${formatGiB(Math.abs(bytes), language)} GiB`;
 
-function greeting(language: Language, audience: "customer" | "reseller", name: string | undefined): string {
-  const values = { name };
-  for (const line of builtinCatalogs[language][`greeting.${audience}`]) {
+/** The first alternative of a key of the alert mails' catalog that has its values: the same words in digests. */
+function builtin(language: Language, key: TemplateKey, values: Values): string {
+  for (const line of builtinCatalogs[language][key]) {
     const filled = text(line, values, language);
     if (filled !== undefined) return filled;
   }
@@ -239,6 +243,13 @@ const periodTimes = (context: DigestContext): Values => ({
       ? undefined
       : formatDate(new Date(context.period.sinceMs), context.language, context.timeZone, true),
 });
+
+const conditionTone: Record<Condition, Tone> = {
+  healthy: "solved",
+  warning: "warning",
+  failing: "failing",
+  never: "info",
+};
 
 /** The weekly reseller digest: counts, outdated clients, and one table row per account. */
 export function renderResellerDigest(digest: Digest, context: DigestContext): RenderedMail {
@@ -280,7 +291,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     ...(outdated > 0 ? [t.outdated] : []),
     ...(values.since === undefined ? [] : [t.change]),
   ];
-  const hello = greeting(language, "reseller", undefined);
+  const hello = builtin(language, "greeting.reseller", {});
   const plain = [
     hello,
     "",
@@ -291,26 +302,31 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     t.footer,
     "",
   ].join("\n");
-  const th = t.columns
-    .map((c) => `<th style="text-align:left;padding:2px 8px">${escapeHtml(c)}</th>`)
-    .join("");
-  const tr = digest.accounts
-    .map(
-      (a) =>
-        `<tr>${cells(a)
-          .map((c) => `<td style="padding:2px 8px">${escapeHtml(c)}</td>`)
-          .join("")}</tr>`,
-    )
-    .join("\n");
-  const body = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
-    `<p>${escapeHtml(hello)}</p>`,
-    ...paragraphs.map((p) => `<p>${html(p, values, language) ?? ""}</p>`),
-    `<table style="border-collapse:collapse"><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`,
-    `<p style="color:#666">${escapeHtml(t.footer)}</p>`,
-    "</body></html>",
-  ].join("\n");
-  return { subject: text(t.subject, values, language) ?? "", text: plain, html: body };
+  const subject = text(t.subject, values, language) ?? "";
+  const [intro, ...rest] = paragraphs.map((p) => html(p, values, language) ?? "");
+  const body = mailHtml({
+    language,
+    title: subject,
+    preheader: text(t.counts, values, language) ?? "",
+    greeting: escapeHtml(hello),
+    intro: intro === undefined ? [] : [intro],
+    cards: [],
+    after: [
+      ...rest.map((p) => `<p style="margin:0 0 14px">${p}</p>`),
+      stackingTable(
+        t.columns,
+        digest.accounts.map((a) => ({
+          cells: cells(a),
+          tone: conditionTone[a.condition],
+          ...(context.selfCareUrl ? { link: accountPage(context.selfCareUrl, a.uid) } : {}),
+        })),
+        language,
+      ),
+    ],
+    footer: [escapeHtml(t.footer)],
+    wide: true,
+  });
+  return { subject, text: plain, html: body };
 }
 
 /** The monthly customer digest: how often the computers were backed up, and each account's state. */
@@ -344,7 +360,7 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     });
   });
   const footer = text(t.footer, values, language);
-  const hello = greeting(language, "customer", context.recipientName);
+  const hello = builtin(language, "greeting.customer", { name: context.recipientName });
   const plain = [
     hello,
     "",
@@ -360,16 +376,31 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     ...(footer ? [footer] : []),
     "",
   ].join("\n");
-  const body = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
-    `<p>${escapeHtml(hello)}</p>`,
-    `<p>${html(t.intro, values, language) ?? ""}</p>`,
-    `<p><strong>${summary[1] ?? ""}</strong></p>`,
-    "<ul>",
-    ...accountLines.map((lines) => `<li>${lines.map((l) => l.html).join("<br>")}</li>`),
-    "</ul>",
-    ...(footer ? [`<p style="color:#666">${html(t.footer, values, language) ?? ""}</p>`] : []),
-    "</body></html>",
-  ].join("\n");
-  return { subject: text(t.subject, values, language) ?? "", text: plain, html: body };
+  const subject = text(t.subject, values, language) ?? "";
+  const cards: HtmlCard[] = digest.accounts.map((a, i) => {
+    const [heading, ...lines] = accountLines[i] ?? [];
+    return {
+      sections: [
+        { tone: conditionTone[a.condition], heading: heading?.html ?? "", lines: lines.map((l) => l.html) },
+      ],
+      ...(context.selfCareUrl
+        ? {
+            button: {
+              href: accountPage(context.selfCareUrl, a.uid),
+              label: escapeHtml(builtin(language, "button.account", { account: a.uid })),
+            },
+          }
+        : {}),
+    };
+  });
+  const body = mailHtml({
+    language,
+    title: subject,
+    preheader: summary[0] ?? "",
+    greeting: escapeHtml(hello),
+    intro: [html(t.intro, values, language) ?? "", `<strong>${summary[1] ?? ""}</strong>`],
+    cards,
+    footer: footer ? [html(t.footer, values, language) ?? ""] : [],
+  });
+  return { subject, text: plain, html: body };
 }

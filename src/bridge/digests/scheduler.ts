@@ -161,6 +161,7 @@ export function composeDigest(
     language,
     timeZone: recipient.timeZone,
     period,
+    selfCareUrl: config.templates.selfCareUrl,
     ...(addressee.name ? { recipientName: addressee.name } : {}),
     ...(settings ? { settingsUrl: settings } : {}),
   };

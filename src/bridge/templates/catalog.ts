@@ -14,7 +14,8 @@ export const changeableTasks: readonly ChangeableTask[] = ["quota", "schedule", 
 
 /**
  * Every template is a list of `{{placeholder}}` strings. Keys starting with `subject.`, `title.`,
- * `greeting.` or `heading.` are alternatives: the first one whose placeholders all have a value wins.
+ * `greeting.`, `heading.`, `since.`, `ask.` or `button.` are alternatives: the first one whose
+ * placeholders all have a value wins.
  * All other keys are lines: a line that needs a value the alert does not carry is left out, so
  * absent annotations never produce "undefined" in a mail.
  */
@@ -28,7 +29,13 @@ export type TemplateKey =
   | `facts.${TemplateTask}.${AlertStatus}`
   | "facts.unknownAccount"
   | "facts.undeliverable"
+  | "since.firing"
+  | `why.${TemplateTask}`
   | `advice.${TemplateTask}`
+  | `ask.${TemplateTask}`
+  | "label.steps"
+  | "button.account"
+  | "link.account"
   | `footer.${MailAudience}`
   | `${"subject" | "title" | "facts"}.${ChangeableTask}.changed`
   | `${"subject" | "title" | "facts"}.unconfirmed`
@@ -49,7 +56,13 @@ export const templateKeys: readonly TemplateKey[] = [
   ...templateTasks.flatMap((t) => statuses.map((s) => `facts.${t}.${s}` as const)),
   "facts.unknownAccount",
   "facts.undeliverable",
+  "since.firing",
+  ...templateTasks.map((t) => `why.${t}` as const),
   ...templateTasks.map((t) => `advice.${t}` as const),
+  ...templateTasks.map((t) => `ask.${t}` as const),
+  "label.steps",
+  "button.account",
+  "link.account",
   ...mailAudiences.map((a) => `footer.${a}` as const),
   ...changeableTasks.flatMap((t) =>
     (["subject", "title", "facts"] as const).map((kind) => `${kind}.${t}.changed` as const),
@@ -95,6 +108,13 @@ export const placeholders = [
   "endsAt",
   "selfCareUrl",
   "settingsUrl",
+  "accountUrl",
+  "downloadUrl",
+  "minimumVersion",
+  "contact",
+  "since",
+  "sinceDays",
+  "sinceHours",
   "reason",
 ] as const;
 export type Placeholder = (typeof placeholders)[number];

@@ -82,9 +82,9 @@ export const de: Catalog = {
   "greeting.customer": ["Guten Tag {{name}},", "Guten Tag,"],
   "greeting.reseller": ["Guten Tag,"],
   "greeting.operator": ["Guten Tag,"],
-  "intro.customer": ["Die Überwachung Ihres Online-Backups meldet Folgendes:"],
-  "intro.reseller": ["Die Überwachung der Online-Backups Ihrer Kundinnen und Kunden meldet Folgendes:"],
-  "intro.operator": ["Die Backup-Überwachung meldet Folgendes:"],
+  "intro.customer": ["die Überwachung Ihres Online-Backups meldet Folgendes:"],
+  "intro.reseller": ["die Überwachung der Online-Backups Ihrer Kundinnen und Kunden meldet Folgendes:"],
+  "intro.operator": ["die Backup-Überwachung meldet Folgendes:"],
   "heading.customer": [
     "{{title}} (Konto {{account}}, Computer {{host}})",
     "{{title}} (Konto {{account}})",
@@ -119,12 +119,14 @@ export const de: Catalog = {
   "facts.schedule.resolved": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
   "facts.unsuccessful.firing": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
   "facts.unsuccessful.resolved": ["Letzte erfolgreiche Sicherung: {{lastSuccess}}."],
-  "facts.upgrade.firing": ["Installiertes Programm: {{client}} {{clientVersion}}."],
+  "facts.upgrade.firing": [
+    "Installiert: {{client}} {{clientVersion}}.",
+    "Nötig: Version {{minimumVersion}} oder neuer.",
+  ],
   "facts.upgrade.resolved": ["Jetzt installiert: {{client}} {{clientVersion}}."],
   "facts.nobackup.firing": ["Konto eröffnet: {{created}}. Seither ist keine Sicherung eingegangen."],
   "facts.unreadable.firing": [
     "{{unreadableFiles, plural, one {# Statusdatei, die das Backup-Programm auf den Server geschrieben hat, konnte} other {# Statusdateien, die das Backup-Programm auf den Server geschrieben hat, konnten}}} nicht gelesen werden (beschädigt oder in einem Format, das diese Überwachung nicht kennt).",
-    "Deshalb können wir nicht feststellen, ob seine Sicherungen gelingen.",
   ],
   "facts.nobackup.resolved": [],
   "facts.unreadable.resolved": [],
@@ -136,23 +138,85 @@ export const de: Catalog = {
   "facts.undeliverable": [
     "Nicht an Kunde oder Wiederverkäufer zugestellt: {{reason}}. Diese Meldung geht stattdessen an den Betrieb.",
   ],
+  "since.firing": [
+    "Seit {{since}} ({{sinceDays, plural, one {# Tag} other {# Tage}}}).",
+    "Seit {{since}} ({{sinceHours, plural, one {# Stunde} other {# Stunden}}}).",
+    "Seit {{since}}.",
+  ],
+  "why.quota": [
+    "Wenn der Speicher voll ist, schlagen neue Sicherungen fehl, und neue Änderungen sind nicht mehr geschützt.",
+  ],
+  "why.schedule": [
+    "Ohne regelmässige Sicherungen geht alles, was sich seit der letzten Sicherung geändert hat, verloren, wenn der Computer kaputtgeht oder gestohlen wird.",
+  ],
+  "why.unsuccessful": [
+    "Dateien, die sich seit der letzten erfolgreichen Sicherung geändert haben, sind erst wieder geschützt, wenn eine Sicherung gelingt.",
+  ],
+  "why.upgrade": [
+    "Alte Versionen des Backup-Programms erhalten keine Korrekturen mehr und funktionieren womöglich bald nicht mehr mit unseren Servern.",
+  ],
+  "why.nobackup": ["Bis eine erste Sicherung gelaufen ist, ist keine Datei auf dem Computer geschützt."],
+  "why.unreadable": [
+    "Deshalb können wir Sie nicht warnen, wenn die Sicherungen dieses Computers fehlschlagen.",
+  ],
+  "why.generic": [],
   "advice.quota": [
-    "Bitte löschen Sie nicht mehr benötigte Sicherungen oder bestellen Sie mehr Speicher: {{selfCareUrl}}",
+    "Löschen Sie im Backup-Programm alte Sicherungen, die Sie nicht mehr brauchen, oder bestellen Sie auf Ihrer Kontoseite mehr Speicher.",
   ],
   "advice.schedule": [
-    "Bitte prüfen Sie, ob der Computer zur geplanten Zeit eingeschaltet ist und das Backup-Programm läuft. Einstellungen und Hilfe: {{selfCareUrl}}",
+    "Sorgen Sie dafür, dass der Computer zur geplanten Zeit eingeschaltet und mit dem Internet verbunden ist.",
+    "Öffnen Sie das Backup-Programm und prüfen Sie, ob die geplanten Sicherungen eingeschaltet sind; Sie können auch gleich eine Sicherung starten.",
   ],
   "advice.unsuccessful": [
-    "Bitte öffnen Sie das Backup-Programm und sehen Sie im Protokoll der letzten Sicherung nach. Hilfe: {{selfCareUrl}}",
+    "Öffnen Sie das Backup-Programm auf dem Computer und lesen Sie den Bericht der letzten Sicherung: Er nennt die Dateien oder das Problem, an dem sie gescheitert ist.",
+    "Starten Sie danach eine Sicherung von Hand. Schlägt sie wieder fehl, melden Sie sich bei uns und sagen Sie uns, was im Bericht steht.",
   ],
-  "advice.upgrade": ["Bitte installieren Sie das aktuelle Backup-Programm: {{selfCareUrl}}"],
+  "advice.upgrade": [
+    "Laden Sie das aktuelle Backup-Programm herunter: {{downloadUrl}}",
+    "Installieren Sie es auf dem Computer über die alte Version; Ihre Einstellungen und Sicherungen bleiben erhalten.",
+  ],
   "advice.nobackup": [
-    "Bitte installieren Sie das Backup-Programm und starten Sie eine erste Sicherung. Anleitung: {{selfCareUrl}}",
+    "Installieren Sie das Backup-Programm auf dem Computer, den Sie schützen möchten, und melden Sie sich mit dem Konto {{account}} an.",
+    "Starten Sie eine erste Sicherung; danach laufen die Sicherungen zu den geplanten Zeiten von selbst.",
   ],
   "advice.unreadable": [
-    "Bitte aktualisieren Sie das Backup-Programm auf die aktuelle Version oder installieren Sie es neu: {{selfCareUrl}}",
+    "Aktualisieren Sie das Backup-Programm auf dem Computer auf die aktuelle Version oder installieren Sie es neu; Ihre Einstellungen und Sicherungen bleiben erhalten.",
   ],
-  "advice.generic": ["Weitere Informationen: {{selfCareUrl}}"],
+  "advice.generic": [],
+  "ask.quota": [
+    "Bitten Sie {{customer}} ({{contact}}), nicht mehr benötigte alte Sicherungen zu löschen, oder bieten Sie mehr Speicher an.",
+    "Bitten Sie {{customer}}, nicht mehr benötigte alte Sicherungen zu löschen, oder bieten Sie mehr Speicher an.",
+    "Bitten Sie Ihre Kundin oder Ihren Kunden, nicht mehr benötigte alte Sicherungen zu löschen, oder bieten Sie mehr Speicher an.",
+  ],
+  "ask.schedule": [
+    "Bitten Sie {{customer}} ({{contact}}), den Computer zur geplanten Zeit einzuschalten und im Backup-Programm zu prüfen, ob die geplanten Sicherungen eingeschaltet sind.",
+    "Bitten Sie {{customer}}, den Computer zur geplanten Zeit einzuschalten und im Backup-Programm zu prüfen, ob die geplanten Sicherungen eingeschaltet sind.",
+    "Bitten Sie Ihre Kundin oder Ihren Kunden, den Computer zur geplanten Zeit einzuschalten und im Backup-Programm zu prüfen, ob die geplanten Sicherungen eingeschaltet sind.",
+  ],
+  "ask.unsuccessful": [
+    "Bitten Sie {{customer}} ({{contact}}) um den Bericht der letzten Sicherung aus dem Backup-Programm; er nennt das Problem.",
+    "Bitten Sie {{customer}} um den Bericht der letzten Sicherung aus dem Backup-Programm; er nennt das Problem.",
+    "Bitten Sie Ihre Kundin oder Ihren Kunden um den Bericht der letzten Sicherung aus dem Backup-Programm; er nennt das Problem.",
+  ],
+  "ask.upgrade": [
+    "Bitten Sie {{customer}} ({{contact}}), das aktuelle Backup-Programm zu installieren, oder installieren Sie es selbst: {{downloadUrl}}",
+    "Bitten Sie {{customer}}, das aktuelle Backup-Programm zu installieren, oder installieren Sie es selbst: {{downloadUrl}}",
+    "Bitten Sie Ihre Kundin oder Ihren Kunden, das aktuelle Backup-Programm zu installieren, oder installieren Sie es selbst: {{downloadUrl}}",
+  ],
+  "ask.nobackup": [
+    "Fragen Sie {{customer}} ({{contact}}), ob das Konto noch gebraucht wird, und falls ja, ob das Backup-Programm installiert und eine erste Sicherung gestartet werden kann.",
+    "Fragen Sie {{customer}}, ob das Konto noch gebraucht wird, und falls ja, ob das Backup-Programm installiert und eine erste Sicherung gestartet werden kann.",
+    "Fragen Sie Ihre Kundin oder Ihren Kunden, ob das Konto noch gebraucht wird, und falls ja, ob das Backup-Programm installiert und eine erste Sicherung gestartet werden kann.",
+  ],
+  "ask.unreadable": [
+    "Bitten Sie {{customer}} ({{contact}}), das Backup-Programm zu aktualisieren oder neu zu installieren, oder tun Sie es selbst.",
+    "Bitten Sie {{customer}}, das Backup-Programm zu aktualisieren oder neu zu installieren, oder tun Sie es selbst.",
+    "Bitten Sie Ihre Kundin oder Ihren Kunden, das Backup-Programm zu aktualisieren oder neu zu installieren, oder tun Sie es selbst.",
+  ],
+  "ask.generic": [],
+  "label.steps": ["Was zu tun ist:"],
+  "button.account": ["Konto {{account}} öffnen", "Backup-Portal öffnen"],
+  "link.account": ["Konto {{account}} öffnen: {{accountUrl}}"],
   "footer.customer": [
     "Sie erhalten diese Nachricht, weil für Ihr Konto Backup-Warnungen eingeschaltet sind.",
     "Ändern können Sie das unter {{settingsUrl}}",

@@ -32,10 +32,11 @@ export const formatPercent = (ratio: number, language: Language): string =>
     () => new Intl.NumberFormat(locales[language], { style: "percent", maximumFractionDigits: 0 }),
   ).format(ratio);
 
+/** "9.7", but "10" rather than "10.0": a quota is a round number and reads as one. */
 export const formatGiB = (bytes: number, language: Language): string =>
   cached(
     `GiB ${language}`,
-    () => new Intl.NumberFormat(locales[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    () => new Intl.NumberFormat(locales[language], { maximumFractionDigits: 1 }),
   ).format(bytes / 2 ** 30);
 
 const dateFormatter = (language: Language, timeZone: string, withTime: boolean, zoneName: boolean) =>
@@ -52,6 +53,19 @@ const dateFormatter = (language: Language, timeZone: string, withTime: boolean, 
       }),
   );
 
+/** "Tuesday 02:15" within the last week, else "1 December at 02:15": how people say when something began. */
+const sinceFormatter = (language: Language, timeZone: string, recent: boolean) =>
+  cached(
+    `since ${language} ${timeZone} ${recent}`,
+    () =>
+      new Intl.DateTimeFormat(locales[language], {
+        ...(recent ? { weekday: "long" } : { month: "long", day: "numeric" }),
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone,
+      }),
+  );
+
 const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
 
 /**
@@ -62,9 +76,7 @@ const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
 export function formatDate(date: Date, language: Language, timeZone: string, withTime: boolean): string {
   const offset = fixedOffset.exec(timeZone.trim());
   if (offset) {
-    const minutes = (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
-    const shifted = new Date(date.getTime() + minutes * 60_000);
-    const text = dateFormatter(language, "UTC", withTime, false).format(shifted);
+    const text = dateFormatter(language, "UTC", withTime, false).format(shift(date, offsetMinutes(offset)));
     return withTime ? `${text} (UTC${offset[1]}${offset[2]}:${offset[3]})` : text;
   }
   try {
@@ -73,3 +85,22 @@ export function formatDate(date: Date, language: Language, timeZone: string, wit
     return dateFormatter(language, "UTC", withTime, true).format(date);
   }
 }
+
+const SIX_DAYS_MS = 6 * 86_400_000;
+
+/** When a problem began, relative to `now`: the weekday within the last six days, else the date. */
+export function formatSince(date: Date, now: number, language: Language, timeZone: string): string {
+  const recent = now - date.getTime() < SIX_DAYS_MS;
+  const offset = fixedOffset.exec(timeZone.trim());
+  if (offset) return sinceFormatter(language, "UTC", recent).format(shift(date, offsetMinutes(offset)));
+  try {
+    return sinceFormatter(language, timeZone, recent).format(date);
+  } catch {
+    return sinceFormatter(language, "UTC", recent).format(date);
+  }
+}
+
+const offsetMinutes = (offset: RegExpExecArray): number =>
+  (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
+
+const shift = (date: Date, minutes: number) => new Date(date.getTime() + minutes * 60_000);

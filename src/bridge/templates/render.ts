@@ -11,7 +11,8 @@ import {
   templateTasks,
   type Values,
 } from "./catalog.js";
-import { formatDate, formatGiB, formatPercent } from "./format.js";
+import { formatDate, formatGiB, formatPercent, formatSince } from "./format.js";
+import { type HtmlCard, type HtmlSection, mailHtml, sectionHtml, type Tone } from "./layout.js";
 import { fill } from "./message.js";
 
 /** One problem listed in a mail: an alert as seen by one recipient. */
@@ -24,6 +25,8 @@ export interface MailEntry {
   endsAt?: string;
   /** The account owner's name, for reseller and operator mails. */
   customerName?: string;
+  /** How a reseller reaches the account owner (the person's address). */
+  customerContact?: string;
   /** The account label names an account the directory does not know. */
   unknownAccount?: boolean;
   /** Why the alert's own recipients could not be mailed; the operators get it instead. */
@@ -38,12 +41,23 @@ export interface MailEntry {
   support?: string;
 }
 
+/** What the upgrade mail needs about backup clients, by client identifier. */
+export interface ClientFacts {
+  /** `backup.minimumClientVersions`. */
+  minimumVersions: Readonly<Record<string, string>>;
+  /** `bridge.templates.clientDownloads`. */
+  downloads: Readonly<Record<string, string>>;
+}
+
 export interface MailContext {
   audience: MailAudience;
   language: Language;
   timeZone: string;
-  /** The self-care portal, when configured. */
+  /** The self-care portal, when configured; each account's links go to `<selfCareUrl>/accounts/<uid>`. */
   selfCareUrl?: string;
+  /** When the mail is written (ms), for "for 3 days, since Tuesday 02:15"; default now. */
+  now?: number;
+  clients?: ClientFacts;
   /** The notification settings of the mail's one account in the portal (customer mails). */
   settingsUrl?: string;
   /** Name used in the greeting of customer mails. */
@@ -77,6 +91,13 @@ const clean = (value: string): string => {
   const line = value.replace(controlCharacters, " ").trim();
   return line.length > maxValueLength ? `${line.slice(0, maxValueLength - 1)}…` : line;
 };
+
+/** An account's page in the self-care portal: where every link about that account goes. */
+export const accountPage = (selfCareUrl: string, account: string): string =>
+  `${selfCareUrl.replace(/\/+$/, "")}/accounts/${encodeURIComponent(account)}`;
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** The facts of one entry, formatted for the recipient's language and time zone. */
 function entryValues(entry: MailEntry, context: MailContext): Values {
@@ -117,9 +138,29 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   const full = annotationInstant(a, "full_timestamp");
   set("fullDate", full && formatDate(full, language, timeZone, false));
   set("unreadableFiles", a.metadata_errors);
-  set("startsAt", dateTime(alertTime(entry.startsAt)));
+  const startsAt = alertTime(entry.startsAt);
+  set("startsAt", dateTime(startsAt));
   set("endsAt", dateTime(alertTime(entry.endsAt)));
-  set("selfCareUrl", context.selfCareUrl);
+  const now = context.now ?? Date.now();
+  if (startsAt && startsAt.getTime() <= now) {
+    const age = now - startsAt.getTime();
+    set("since", formatSince(startsAt, now, language, timeZone));
+    if (age >= DAY_MS) set("sinceDays", String(Math.floor(age / DAY_MS)));
+    else if (age >= HOUR_MS) set("sinceHours", String(Math.floor(age / HOUR_MS)));
+  }
+  const account = entry.labels.account;
+  const page =
+    context.selfCareUrl && account && context.audience !== "operator"
+      ? accountPage(context.selfCareUrl, account)
+      : undefined;
+  set("accountUrl", page);
+  set("selfCareUrl", page ?? context.selfCareUrl);
+  const client = a.client_identifier?.trim();
+  if (client) {
+    set("minimumVersion", context.clients?.minimumVersions[client]);
+    set("downloadUrl", context.clients?.downloads[client] ?? page);
+  }
+  set("contact", entry.customerContact);
   set("reason", entry.undeliverable);
   return values;
 }
@@ -207,7 +248,13 @@ export function renderMail(
   if (entries.length === 0) throw new Error("a mail needs at least one entry");
   const r = new Renderer(source, context.language);
   const base: Values = {};
-  if (context.selfCareUrl) base.selfCareUrl = context.selfCareUrl;
+  const accounts = new Set(entries.map((e) => e.labels.account));
+  const [only] = accounts;
+  if (context.selfCareUrl)
+    base.selfCareUrl =
+      accounts.size === 1 && only && context.audience !== "operator"
+        ? accountPage(context.selfCareUrl, only)
+        : context.selfCareUrl;
   if (context.settingsUrl) base.settingsUrl = context.settingsUrl;
   if (context.recipientName) base.name = clean(context.recipientName);
 
@@ -222,7 +269,20 @@ export function renderMail(
     const facts = r.lines(keys.facts, values);
     if (entry.unknownAccount) facts.unshift(...r.lines("facts.unknownAccount", values));
     if (entry.undeliverable) facts.unshift(...r.lines("facts.undeliverable", values));
-    return { entry, task, keys, values, heading, facts };
+    const firing = entry.status === "firing";
+    if (firing && task !== "generic") {
+      const since = r.choice("since.firing", values);
+      if (since.text) facts.push(since);
+      facts.push(...r.lines(`why.${task}`, values));
+    }
+    const steps = !firing
+      ? []
+      : context.audience === "customer"
+        ? r.lines(`advice.${task}`, values)
+        : context.audience === "reseller"
+          ? [r.choice(`ask.${task}`, values)].filter((p) => p.text !== "")
+          : [];
+    return { entry, task, keys, values, heading, facts, steps };
   });
 
   // Problems of the conversations this mail continues that are still open, named without their old
@@ -258,9 +318,20 @@ export function renderMail(
     subject = r.choice(`subject.coalesced.${kind}`, counts);
   }
 
-  const advisedTasks = [...new Set(blocks.filter((b) => b.entry.status === "firing").map((b) => b.task))];
-  const advice =
-    context.audience === "operator" ? [] : advisedTasks.flatMap((task) => r.lines(`advice.${task}`, base));
+  // One card per account, in the order the problems came, with the one button to the account's page.
+  const cards = new Map<string, typeof blocks>();
+  for (const block of blocks) {
+    const key = block.values.accountUrl ?? `entry ${cards.size}`;
+    cards.set(key, [...(cards.get(key) ?? []), block]);
+  }
+  const stepsLabel = r.choice("label.steps", base);
+  const links = [...cards.values()].map((group) => {
+    const [head] = group;
+    const values = head?.values ?? {};
+    return values.accountUrl
+      ? { button: r.choice("button.account", values), link: r.lines("link.account", values) }
+      : undefined;
+  });
 
   const greeting = r.choice(`greeting.${context.audience}`, base);
   const intro = r.lines(`intro.${context.audience}`, base);
@@ -274,35 +345,71 @@ export function renderMail(
     "",
     ...intro.map((p) => p.text),
     "",
-    ...blocks.flatMap((b) => [`* ${b.heading.text}`, ...b.facts.map((f) => `  ${f.text}`), ""]),
+    ...[...cards.values()].flatMap((group, i) => [
+      ...group.flatMap((b) => [
+        `* ${b.heading.text}`,
+        ...b.facts.map((f) => `  ${f.text}`),
+        ...(b.steps.length > 0
+          ? [`  ${stepsLabel.text}`, ...b.steps.map((step, n) => `  ${n + 1}. ${step.text}`)]
+          : []),
+        "",
+      ]),
+      ...(links[i]?.link.flatMap((l) => [l.text, ""]) ?? []),
+    ]),
     ...(openHeadings.length > 0
       ? [...stillOpen.map((p) => p.text), ...openHeadings.map((h) => `* ${h.text}`), ""]
       : []),
-    ...advice.flatMap((p) => [p.text, ""]),
     "-- ",
     ...footer.map((p) => p.text),
     "",
   ].join("\n");
 
-  const paragraph = (p: Part) => `<p>${p.html}</p>`;
-  const html = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>',
-    // First in the body, so mail clients show it as the preview of a partial resolution.
-    ...partial.map((p) => `<p><strong>${p.html}</strong></p>`),
-    paragraph(greeting),
-    ...intro.map(paragraph),
-    "<ul>",
-    ...blocks.map(
-      (b) => `<li><strong>${b.heading.html}</strong>${b.facts.map((f) => `<br>${f.html}`).join("")}</li>`,
-    ),
-    "</ul>",
+  const tone = (b: (typeof blocks)[number]): Tone =>
+    b.entry.status === "resolved"
+      ? b.entry.resolution
+        ? "info"
+        : "solved"
+      : b.task === "generic"
+        ? "info"
+        : b.entry.labels.severity === "critical" || b.task === "unsuccessful" || b.task === "schedule"
+          ? "failing"
+          : "warning";
+  const htmlCards: HtmlCard[] = [...cards.values()].map((group, i) => {
+    const sections: HtmlSection[] = group.map((b) => ({
+      tone: tone(b),
+      heading: b.heading.html,
+      lines: [
+        ...b.facts.map((f) => f.html),
+        ...(b.steps.length > 0 ? [`<strong>${stepsLabel.html}</strong>`] : []),
+      ],
+      steps: b.steps.map((step) => step.html),
+    }));
+    const link = links[i];
+    const href = group[0]?.values.accountUrl;
+    return { sections, ...(link && href ? { button: { href, label: link.button.html } } : {}) };
+  });
+  const html = mailHtml({
+    language: context.language,
+    title: subject.text,
+    // A partial resolution's first line says what is solved and what is still open, also in the inbox.
+    preheader:
+      partial.length > 0
+        ? partial.map((p) => p.text).join(" ")
+        : blocks.map((b) => b.values.title).join(" · "),
+    lead: partial.map((p) => p.html),
+    greeting: greeting.html,
+    intro: intro.map((p) => p.html),
+    cards: htmlCards,
     ...(openHeadings.length > 0
-      ? [...stillOpen.map(paragraph), `<ul>${openHeadings.map((h) => `<li>${h.html}</li>`).join("")}</ul>`]
-      : []),
-    ...advice.map(paragraph),
-    `<p style="color:#666">${footer.map((p) => p.html).join("<br>")}</p>`,
-    "</body></html>",
-  ].join("\n");
+      ? {
+          after: [
+            ...stillOpen.map((p) => `<p style="margin:8px 0 10px">${p.html}</p>`),
+            ...openHeadings.map((h) => sectionHtml({ tone: "warning", heading: h.html, lines: [] })),
+          ],
+        }
+      : {}),
+    footer: footer.map((p) => p.html),
+  });
 
   return { subject: headerValue(subject.text), text, html };
 }
