@@ -531,7 +531,7 @@ a:focus,button:focus,input:focus,select:focus,main:focus{outline:3px solid #1a5f
 table{border-collapse:collapse;width:100%;margin-bottom:1rem}
 th,td{border:1px solid #c0c0c0;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 thead th{background:#f0f0f0}
-.glance{margin:0;font-weight:bold;white-space:nowrap}
+.glance{margin:0;font-weight:bold}
 .glance .icon{display:inline-block;min-width:1.2em;text-align:center}
 .glance.ok{color:#1d6b1d}
 .glance.problem{color:#a40000}
@@ -559,7 +559,7 @@ svg.chart{display:block;width:100%;max-width:50rem;height:auto}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;margin:0 0 .5rem}
 .legend svg{vertical-align:middle}
 details{margin-bottom:1rem}
-input,select{max-width:100%}
+input,select,meter{max-width:100%}
 @media (max-width:48rem){
 label{display:block;min-width:0}
 label.check{display:inline-block}

@@ -341,7 +341,7 @@ export class Portal {
       this.journalUsage(uid, since, nowMs),
     ]);
     const found = lookup.found.get(uid);
-    const { unsubscriptions, audit } = await this.recipientsChoices(uid, found, accountAudit);
+    const { unsubscriptions, audit } = await this.recipientsChoices(uid, grants, found, accountAudit);
     const status = states.get(uid);
     const activePause = pauses.find(
       (p) => p.endedAt === undefined && p.createdAt <= nowMs && p.until > nowMs,
@@ -383,15 +383,22 @@ export class Portal {
   }
 
   /**
-   * What the account's recipients chose: their unsubscriptions from mails about this account (or from
-   * digests), and the audit of those not about this account alone merged into the account's trail.
+   * What the account's recipients chose, of those the person acts for (a customer for the customer's
+   * addresses, a reseller's contact for those and the reseller's): their unsubscriptions from mails
+   * about this account (or from digests), and the audit of those not about this account alone merged
+   * into the account's trail.
    */
   private async recipientsChoices(
     uid: string,
+    grants: readonly Grant[],
     found: AccountRecipients | undefined,
     accountAudit: AuditEntry[],
   ): Promise<{ unsubscriptions: Unsubscription[]; audit: AuditEntry[] }> {
-    const addresses = [...new Set((found?.resolution.recipients ?? []).map((r) => r.address.toLowerCase()))];
+    const forReseller = grants.some((g) => g.kind === "reseller");
+    const recipients = (found?.resolution.recipients ?? []).filter(
+      (r) => r.audience === "customer" || forReseller,
+    );
+    const addresses = [...new Set(recipients.map((r) => r.address.toLowerCase()))];
     if (addresses.length === 0) return { unsubscriptions: [], audit: accountAudit };
     const [active, ...trails] = await Promise.all([
       this.parts.store.activeUnsubscriptions(addresses),

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import {
   accountStatus,
   alert,
@@ -14,8 +15,14 @@ import {
 describe("partial resolutions", () => {
   const bridges = bridgeFixture();
 
-  it("say how many are solved and still open first, and list what is still open", async () => {
+  let server: Postgres | undefined;
+  afterAll(() => server?.dispose());
+  const postgres = requirePostgres();
+
+  /** The bridge's outbox: SQLite, or this PostgreSQL database. */
+  async function partialResolution(database?: string) {
     const { url, sink } = await bridges.start({
+      ...(database ? { bridge: { outbox: database } } : {}),
       parts: { status: fixedStatusSource([accountStatus("3723707")]) },
     });
     const to = "anna@example.co.uk";
@@ -61,5 +68,13 @@ describe("partial resolutions", () => {
     const last = sink.to(to)[2]?.parsed.text ?? "";
     expect(last).not.toContain("still open");
     expect(last).toContain("Backups successful again (account 3723707, host pc)");
+  }
+
+  it("say how many are solved and still open first, and list what is still open (SQLite outbox)", () =>
+    partialResolution());
+
+  it.skipIf(!postgres)("do the same with the PostgreSQL outbox", async () => {
+    server = await startPostgres();
+    await partialResolution(await server.createDatabase("partial"));
   });
 });

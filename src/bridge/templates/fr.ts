@@ -260,10 +260,10 @@ export const fr: Catalog = {
     "Aucune sauvegarde n’a réussi depuis l’alerte. Dernière sauvegarde réussie : {{lastSuccess}}.",
   ],
   "subject.unconfirmed": [
-    "Sauvegarde {{account}} : problème qui n’est plus signalé",
-    "Surveillance des sauvegardes : problème qui n’est plus signalé",
+    "Sauvegarde {{account}} : ce problème n’est plus signalé",
+    "Surveillance des sauvegardes : ce problème n’est plus signalé",
   ],
-  "title.unconfirmed": ["N’est plus signalé : {{title}}"],
+  "title.unconfirmed": ["Plus signalé par la surveillance : {{title}}"],
   "facts.unconfirmed": [
     "La surveillance ne signale plus ce problème depuis le {{endsAt}}.",
     "Nous n’avons pas pu vérifier l’état actuel de la sauvegarde : nous ne pouvons donc pas encore confirmer que le problème est résolu.",
