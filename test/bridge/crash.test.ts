@@ -89,7 +89,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
           .join("\n");
       await waitFor(
         "every accepted alert in a delivered mail",
-        () => accepted.every((host) => delivered().includes(`host ${host})`)),
+        () => accepted.every((host) => delivered().includes(`computer ${host})`)),
         30_000,
       );
       // The second address got the same alerts: nothing was lost for any recipient.
@@ -99,7 +99,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
           .map((m) => m.parsed.text ?? "")
           .join("\n");
       await waitFor("the second address too", () =>
-        accepted.every((host) => other().includes(`host ${host})`)),
+        accepted.every((host) => other().includes(`computer ${host})`)),
       );
 
       second.kill("SIGTERM");

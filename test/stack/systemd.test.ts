@@ -60,7 +60,8 @@ describe("the systemd unit", () => {
     try {
       // The guide's secret files, in a folder of the test's own.
       const local = yaml.replaceAll(configDir, `${dir}/`);
-      for (const [, secret] of local.matchAll(/File: (\S+)/g)) writeFileSync(secret ?? "", "secret\n");
+      for (const [, secret] of local.matchAll(/File: (\S+)/g))
+        writeFileSync(secret ?? "", "a secret long enough for every key of the guide\n");
       writeFileSync(path.join(dir, "config.yaml"), local);
       const config = loadConfig(path.join(dir, "config.yaml"), {});
       expect(`-${config.backup.root}`).toBe(one("ReadOnlyPaths"));
