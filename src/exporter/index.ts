@@ -21,6 +21,8 @@ export type { AccountDirectory, AccountStateReader, SettingsResolver, Snapshot }
 export { Collector } from "./collector.js";
 export { contentType } from "./http.js";
 export type { AccountSample, HostSample } from "./sample.js";
+export type { BackupServerExporter, ServerFreshness, ServersStatusSource } from "./servers.js";
+export { configuredExporters, httpServersSource, mergeStates, staleServers } from "./servers.js";
 export type {
   AccountStatus,
   AccountStatusSource,
@@ -28,7 +30,7 @@ export type {
   HostStatus,
   SettingStatus,
 } from "./state.js";
-export { httpStatusSource } from "./state.js";
+export { readExporterState } from "./state.js";
 
 export interface RunningExporter extends RunningService {
   /** Collect now, or join the collection in progress; resolves true when it succeeded. */
