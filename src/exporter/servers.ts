@@ -4,6 +4,7 @@ import {
   type AccountStatusSource,
   type CollectionStatus,
   readExporterState,
+  type ServerFreshness,
 } from "./state.js";
 
 /** One backup server's exporter, as configured for the portal and the bridge. */
@@ -19,15 +20,6 @@ export interface ServerReading {
   state?: CollectionStatus;
   /** Whether the last read answered with a state. */
   answered: boolean;
-}
-
-/** How current one backup server's data is. */
-export interface ServerFreshness {
-  name: string;
-  /** When the collection behind its data ran; undefined when there is no data of it at all. */
-  collectedAt?: Date;
-  /** Its exporter did not answer the last read: its accounts are shown from older data, or not at all. */
-  stale: boolean;
 }
 
 /** Every backup server's accounts as one state, each account from the server that holds it. */

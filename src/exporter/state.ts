@@ -51,6 +51,15 @@ export interface CollectionStatus {
   accounts: AccountStatus[];
 }
 
+/** How current one backup server's data is. */
+export interface ServerFreshness {
+  name: string;
+  /** When the collection behind its data ran; undefined when there is no data of it at all. */
+  collectedAt?: Date;
+  /** Its exporter did not answer the last read: its accounts are shown from older data, or not at all. */
+  stale: boolean;
+}
+
 /** Read access to the last collection, in memory (same process) or over HTTP. */
 export interface AccountStatusSource {
   /** When the last good collection ran, undefined before the first one. */
@@ -59,6 +68,8 @@ export interface AccountStatusSource {
   accounts(uids: readonly string[]): Promise<Map<string, AccountStatus>>;
   /** Every account of the last collection (digests), in uid order. */
   all(): Promise<AccountStatus[]>;
+  /** How current each backup server's data is, when the state combines several (configured order). */
+  servers?(): Promise<ServerFreshness[]>;
 }
 
 const time = (seconds: number | undefined): string | undefined =>
