@@ -8,7 +8,12 @@ import { directoryResolver, exporterStatus } from "../../src/bridge/index.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { type Config, parseConfig } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
-import { type AccountStatus, type RunningExporter, startExporter } from "../../src/exporter/index.js";
+import {
+  type AccountStatus,
+  type AccountStatusSource,
+  type RunningExporter,
+  startExporter,
+} from "../../src/exporter/index.js";
 import { createLogger } from "../../src/log.js";
 import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
 import { alert, bridgeFixture, payload, post, waitFor } from "../bridge/support.js";
@@ -138,10 +143,16 @@ describe("several backup servers behind one portal and one bridge", () => {
     }
   };
 
+  const bridgeStatus = (): AccountStatusSource => {
+    const status = exporterStatus(config, createLogger("fatal"));
+    if (!status) throw new Error("the bridge reads no exporter");
+    return status;
+  };
+
   /** A quota warning for Anna's 3723707 (on backup-02), then its resolution, through a bridge reading both servers. */
-  const resolvedQuotaMail = async () => {
+  const resolvedQuotaMail = async (status: AccountStatusSource) => {
     const firing = alert({ account: "3723707", task: "quota", fingerprint: `q${Date.now()}` });
-    const started = await bridges.start({ parts: { status: exporterStatus(config, createLogger("fatal")) } });
+    const started = await bridges.start({ parts: { status } });
     await post(started.url, payload([firing]));
     await waitFor("warning", () => started.sink.to("anna@example.co.uk").length === 1);
     await post(started.url, payload([{ ...firing, status: "resolved", endsAt: "2026-11-26T11:30:00Z" }]));
@@ -171,11 +182,14 @@ describe("several backup servers behind one portal and one bridge", () => {
     expect(digest).toContain("3723704");
     expect(digest).toContain("3723710");
     expect(digest).not.toContain("backup-02");
-    const text = await resolvedQuotaMail();
+    const text = await resolvedQuotaMail(bridgeStatus());
     expect(text).not.toContain("No longer reported");
   });
 
   it("shows a server that stops answering as old data, never as accounts without backups", async () => {
+    // A bridge that has read backup-02 before it stops keeps its last state, marked stale.
+    const status = bridgeStatus();
+    expect((await status.accounts(["3723707"])).get("3723707")?.server).toBe("backup-02");
     await exporters.get("backup-02")?.close();
     exporters.delete("backup-02");
     // The portal reads the exporters at most every 10 s.
@@ -207,6 +221,11 @@ describe("several backup servers behind one portal and one bridge", () => {
     expect(digest).toContain("Le serveur de sauvegarde backup-02 n’a pas répondu");
 
     // Without backup-02's present state, the resolved mail says only what is certain.
-    expect(await resolvedQuotaMail()).toContain("No longer reported");
+    await waitFor(
+      "the bridge's read of backup-02 to fail",
+      async () => (await status.accounts(["3723707"])).get("3723707")?.stale,
+      30_000,
+    );
+    expect(await resolvedQuotaMail(status)).toContain("No longer reported");
   });
 });
