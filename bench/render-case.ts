@@ -32,6 +32,7 @@ const settings = {
   missedBackupsThreshold: fromConfig(1),
   missedDaysThreshold: fromConfig(1),
   failuresThreshold: fromConfig(1),
+  quotaFullDays: fromConfig(14),
 };
 const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
   uid: String(1_000_000 + a),
@@ -43,6 +44,7 @@ const samples: AccountSample[] = Array.from({ length: accounts }, (_, a) => ({
   quotaWarningRatio: 0.85,
   missedSchedulesThreshold: 1,
   missedDaysThreshold: 1,
+  quotaFullDays: 14,
   failuresThreshold: 1,
   neverUsed: false,
   createdSeconds: now - 400 * 86_400,

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { configSchema } from "../src/config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../src/exporter/index.js";
+import { DAY_MS, dayOf, type JournalRun, type UsageDay } from "../src/journal/index.js";
+import { SqliteJournal } from "../src/journal/sqlite.js";
 import { createLogger } from "../src/log.js";
 import { startSelfcare } from "../src/selfcare/index.js";
 import { startSlapd } from "../test/support/slapd.js";
@@ -26,6 +28,72 @@ export interface SelfcareResult {
   accounts: number;
   resellerAccounts: number;
   rows: SelfcareRow[];
+  journal: JournalSize;
+}
+
+/** The journal the account pages read: its first accounts with `days` days each, and its file's size. */
+export interface JournalSize {
+  accounts: number;
+  days: number;
+  runs: number;
+  bytes: number;
+}
+
+/** Accounts given a full journal: the page reads one account's rows by index, so their number only sets the size. */
+const JOURNAL_ACCOUNTS = 1_000;
+const JOURNAL_DAYS = 400;
+
+/**
+ * 400 days of journal for the first accounts (as the portal's account page reads it): each computer of
+ * the synthetic state backs up twice a day (every 17th run failed), and each account's usage grows daily.
+ */
+async function seedJournal(file: string, accounts: number): Promise<JournalSize> {
+  const journal = SqliteJournal.open(file);
+  const today = dayOf(Date.now());
+  let runs: JournalRun[] = [];
+  let usage: UsageDay[] = [];
+  let count = 0;
+  for (let a = 0; a < accounts; a++) {
+    const account = String(3000000 + a);
+    for (let day = today - JOURNAL_DAYS + 1; day <= today; day++) {
+      usage.push({
+        account,
+        day,
+        usedBytes: (a % 100) * 2 ** 27 + (day - today) * 2 ** 20,
+        quotaBytes: 10 * 2 ** 30,
+      });
+      for (let h = 0; h < 1 + (a % 2); h++)
+        for (const hour of [2, 14]) {
+          const startedMs = day * DAY_MS + hour * 3_600_000;
+          runs.push({
+            account,
+            host: `pc-${a}-${h}`,
+            runId: String(day * 100 + hour),
+            startedMs,
+            endedMs: startedMs + (10 + ((a + day) % 50)) * 60_000,
+            success: (day + hour + a) % 17 !== 0,
+            clientVersion: "2.6.1",
+          });
+        }
+    }
+    if (runs.length >= 50_000) {
+      count += runs.length;
+      await journal.write(runs, usage);
+      runs = [];
+      usage = [];
+    }
+  }
+  count += runs.length;
+  await journal.write(runs, usage);
+  await journal.close();
+  const bytes = ["", "-wal"].reduce((sum, suffix) => {
+    try {
+      return sum + statSync(`${file}${suffix}`).size;
+    } catch {
+      return sum;
+    }
+  }, 0);
+  return { accounts, days: JOURNAL_DAYS, runs: count, bytes };
 }
 
 const resellers = 10;
@@ -75,6 +143,7 @@ function syntheticStates(accounts: number): Map<string, AccountStatus> {
         missedBackupsThreshold: setting(1),
         missedDaysThreshold: setting(1),
         failuresThreshold: setting(1),
+        quotaFullDays: setting(14),
       },
       hosts: Array.from({ length: 1 + (a % 2) }, (_, h) => ({
         host: `pc-${a}-${h}`,
@@ -120,6 +189,11 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
     },
     all: async () => [...states.values()],
   };
+  const history = path.join(dir, "history.sqlite");
+  process.stderr.write(
+    `selfcare: writing ${JOURNAL_DAYS} days of journal for ${JOURNAL_ACCOUNTS} accounts ...\n`,
+  );
+  const journal = await seedJournal(history, Math.min(accounts, JOURNAL_ACCOUNTS));
   const rows: SelfcareRow[] = [];
   let resellerAccounts = 0;
   try {
@@ -127,6 +201,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
       const config = configSchema.parse({
         directory: { ...slapd.configFor() },
         bridge: { outbox: path.join(dir, `outbox-${scopeCacheSeconds}.sqlite`) },
+        history: { path: history },
         selfcare: { listen: { port: 0 }, scopeCacheSeconds },
         logging: { level: "warn" },
       });
@@ -143,7 +218,10 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
           scopeCacheSeconds > 0 ? `scope cached ${scopeCacheSeconds} s` : "scope searched every request";
         const cases: Array<[string, string]> = [
           [`overview page 1 (HTML), ${cache}`, "/accounts"],
-          [`account page (HTML), ${cache}`, "/accounts/3000010"],
+          [
+            `account page with ${JOURNAL_DAYS} days of journal and its charts (HTML), ${cache}`,
+            "/accounts/3000011",
+          ],
           ...(scopeCacheSeconds > 0
             ? ([
                 [
@@ -181,7 +259,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
     await slapd.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { accounts, resellerAccounts, rows };
+  return { accounts, resellerAccounts, rows, journal };
 }
 
 export function selfcareTable(result: SelfcareResult): string {
@@ -192,6 +270,8 @@ export function selfcareTable(result: SelfcareResult): string {
     "| case | p50 ms | p95 ms | max ms |",
     "|---|---:|---:|---:|",
     ...result.rows.map((r) => `| ${r.case} | ${fixed(r.p50)} | ${fixed(r.p95)} | ${fixed(r.max)} |`),
+    "",
+    `Run journal (SQLite, the history file): ${result.journal.runs} runs and ${result.journal.accounts * result.journal.days} usage days of ${result.journal.accounts} accounts over ${result.journal.days} days: ${(result.journal.bytes / 2 ** 20).toFixed(1)} MiB, ${(result.journal.bytes / (result.journal.accounts / 1000) / result.journal.days / 2 ** 20).toFixed(2)} MiB per day and 1,000 accounts.`,
     "",
   ].join("\n");
 }

@@ -81,7 +81,12 @@ describe("the documentation", () => {
   });
 
   it("shows configuration files that the program accepts", () => {
-    const secrets = { STONEY_LDAP_BIND_PASSWORD: "x", STONEY_SMTP_PASSWORD: "x", STONEY_BRIDGE_TOKEN: "x" };
+    const secrets = {
+      STONEY_LDAP_BIND_PASSWORD: "x",
+      STONEY_SMTP_PASSWORD: "x",
+      STONEY_BRIDGE_TOKEN: "x",
+      STONEY_UNSUBSCRIBE_SECRET: "x".repeat(48),
+    };
     const shown = pages.flatMap((page) =>
       [...read(page).matchAll(/^( *)```yaml\n([\s\S]*?)^ *```$/gm)]
         .map((m) => (m[2] ?? "").replace(new RegExp(`^${m[1] ?? ""}`, "gm"), ""))

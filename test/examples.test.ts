@@ -200,10 +200,10 @@ describe("the sample notification tells what the exporter sees", () => {
     const last = new Date(seconds("stoney_backup_last_success_timestamp_seconds") * 1000);
     const next = new Date(seconds("stoney_backup_next_schedule_timestamp_seconds") * 1000);
     expect(next.getTime()).toBeGreaterThan(now.getTime());
-    // Zoë reads French, at +01:00 (sstTimeZoneOffset).
+    // Zoë reads French, at +01:00 (sstTimeZoneOffset): the default zone's winter offset, so in Europe/Zurich.
     const text = sink.to(zoe)[0]?.parsed.text ?? "";
-    expect(text).toContain(formatDate(last, "fr", "+01:00", true));
-    expect(text).toContain(formatDate(next, "fr", "+01:00", true));
+    expect(text).toContain(formatDate(last, "fr", "Europe/Zurich", true));
+    expect(text).toContain(formatDate(next, "fr", "Europe/Zurich", true));
     // No fact from the committed instant (2026) or the year before it is left in any mail.
     for (const mail of sink.mails) expect(mail.parsed.text, mail.parsed.subject).not.toMatch(/\b202[56]\b/);
   });

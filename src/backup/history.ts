@@ -27,6 +27,8 @@ export interface SeenHost {
 export interface AccountHistory {
   hosts: HostHistory[];
   everRan: boolean;
+  /** Positions in `seen` of the hosts whose finished run was counted now, for the first time. */
+  counted: number[];
 }
 
 /** A finished run as read from `backupEnded.xml`. */
@@ -142,7 +144,8 @@ export class HistoryStore {
    */
   observeAccount(account: string, seen: readonly SeenHost[], now: Date): AccountHistory {
     const rows = this.rowsOf(account);
-    const hosts = seen.map(({ host, run, seedLastSuccess }) => {
+    const counted: number[] = [];
+    const hosts = seen.map(({ host, run, seedLastSuccess }, position) => {
       let row = rows.get(host);
       let changed = false;
       if (!row) {
@@ -158,6 +161,7 @@ export class HistoryStore {
       }
       if (run && run.key !== row.lastRunKey) {
         row.lastRunKey = run.key;
+        counted.push(position);
         if (run.success) {
           row.consecutiveFailures = 0;
           row.successfulRuns += 1;
@@ -173,7 +177,7 @@ export class HistoryStore {
     const everRan = [...rows.values()].some(
       (row) => row.lastRunKey !== undefined || row.lastSuccessMs !== undefined,
     );
-    return { hosts, everRan };
+    return { hosts, everRan, counted };
   }
 
   /** Write pending changes in one transaction; on failure they stay pending for the next attempt. */

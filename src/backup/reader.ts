@@ -1,9 +1,10 @@
 import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
+import { type JournalRun, type JournalWriter, openJournalWriter } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { HistoryStore, type HostHistory } from "./history.js";
-import { hostState } from "./host.js";
+import { type HostObservation, hostState } from "./host.js";
 import type { AccountState, HostState } from "./model.js";
 import { createObservers } from "./observer-pool.js";
 import { createQuotaSource } from "./quota.js";
@@ -15,10 +16,31 @@ export interface BackupReader {
   prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
+  /** The run journal's size on disk as last measured (after each pruning), undefined before. */
+  journalBytes(): number | undefined;
   close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
+/** The journal is pruned at most this often, in the background. */
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** The journal's record of a host's finished run, as the history just counted it. */
+function journalRun(account: string, observation: HostObservation): JournalRun | undefined {
+  const { lastEnd, lastStart, client } = observation;
+  if (!lastEnd) return undefined;
+  const run: JournalRun = {
+    account,
+    host: observation.host,
+    runId: lastEnd.id,
+    endedMs: lastEnd.at.getTime(),
+    success: lastEnd.success,
+  };
+  if (lastStart?.id === lastEnd.id && lastStart.at.getTime() <= lastEnd.at.getTime())
+    run.startedMs = lastStart.at.getTime();
+  if (client) run.clientVersion = client.version;
+  return run;
+}
 
 /** True when `file` is `dir` or below it, compared by whole path components. */
 const isWithin = (file: string, dir: string): boolean => {
@@ -71,6 +93,8 @@ const emptyState = (account: Account, error: string): AccountState => ({
 export function createBackupReader(config: Config, logger: Logger): BackupReader {
   const backup = config.backup;
   const history = HistoryStore.open(config.history.path, logger);
+  const journal: JournalWriter = openJournalWriter(config.history, logger);
+  let prunedAtMs = -Infinity;
   const quota = createQuotaSource(backup.quota, logger);
   const observers = createObservers({ ...backup, timeoutMs: backup.accountTimeoutMs }, backup.readerThreads);
   let collections = 0;
@@ -93,11 +117,16 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
       seedLastSuccess: account.lastSuccessfulBackup.get(observation.host),
     }));
     const recorded = history.observeAccount(account.uid, seen, now);
+    for (const position of recorded.counted) {
+      const run = journalRun(account.uid, observed.hosts[position] as HostObservation);
+      if (run) journal.recordRun(run);
+    }
     const hosts = observed.hosts.map((observation, i) =>
       hostState(observation, recorded.hosts[i] as HostHistory, now, backup, seen[i]?.seedLastSuccess),
     );
     const measured = await quota.quotaFor(account, home, now);
     if (measured.error) errors.push(measured.error);
+    journal.recordUsage(account.uid, measured.quota, now);
     return {
       account,
       hosts,
@@ -111,6 +140,12 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
     async prepareCollection(now, signal) {
       try {
         history.flush();
+        // The journal writes and prunes in the background: a collection never waits for it.
+        void journal.flush();
+        if (now.getTime() - prunedAtMs >= PRUNE_EVERY_MS) {
+          prunedAtMs = now.getTime();
+          void journal.prune(now);
+        }
         // Now and then every file is looked at, also in folders that did not change: one rewritten in place.
         observers.nextCollection(collections % backup.recheckEveryCollections !== 0);
         collections += 1;
@@ -132,9 +167,11 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         return emptyState(account, `reading the account failed: ${reason}`);
       }
     },
+    journalBytes: () => journal.sizeBytes(),
     async close() {
       quota.close();
       history.close();
+      await journal.close();
       await observers.close();
     },
   };

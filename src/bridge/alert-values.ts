@@ -39,6 +39,7 @@ export const numericAnnotations: Readonly<Record<string, Kind>> = {
   last_success_timestamp: "unixSeconds",
   next_schedule_timestamp: "unixSeconds",
   created_timestamp: "unixSeconds",
+  full_timestamp: "unixSeconds",
 };
 
 const fits: Record<Kind, (value: number) => boolean> = {

@@ -44,6 +44,7 @@ const sampleStatus = (uid: string, now: number, extra: Partial<AccountStatus> = 
     missedBackupsThreshold: { value: 1 },
     missedDaysThreshold: { value: 1 },
     failuresThreshold: { value: 1 },
+    quotaFullDays: { value: 14 },
   },
   hosts: [
     {

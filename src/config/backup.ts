@@ -200,14 +200,40 @@ export const historySchema = z
       .string()
       .default("./data/history.sqlite")
       .describe(
-        "SQLite file (WAL) with the run history per (account, host). Relative to the config file; its folder is created. One exporter per file.",
+        "SQLite file (WAL) with the run history per (account, host) and, unless `journal.database` is set, the run journal. Relative to the config file; its folder is created. One exporter per file.",
+      ),
+    journal: z
+      .object({
+        database: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//i, { message: "must be a postgres:// or postgresql:// URL" })
+          .optional()
+          .describe(
+            "A `postgres://` URL (password from the URL or `PGPASSWORD`, TLS by `sslmode=`): the journal lives there, so portals on several machines read one journal. Absent: in the `path` file.",
+          ),
+        retentionDays: z
+          .number()
+          .int()
+          .positive()
+          .default(400)
+          .describe(
+            "Runs that ended and daily usage older than this are deleted, in small transactions, once an hour.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        "The run journal: every finished run the exporter sees (once, by account, host and run id) and each account's used bytes once a day; the portal's charts and `/api/v1/accounts/<uid>/runs` and `/usage` read it.",
       ),
   })
   .strict()
   .prefault({})
-  .describe("The exporter's run history: runs counted once, failures in a row, last successes, first seen.");
+  .describe(
+    "The exporter's run history: runs counted once, failures in a row, last successes, first seen; and the run journal.",
+  );
 
 export type BackupConfig = z.infer<typeof backupSchema>;
 export type QuotaConfig = BackupConfig["quota"];
 export type HomePrefix = BackupConfig["homePrefixes"][number];
 export type HistoryConfig = z.infer<typeof historySchema>;
+export type JournalConfig = HistoryConfig["journal"];

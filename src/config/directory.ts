@@ -52,6 +52,10 @@ export const attributeNamesSchema = z
       "sstBackupWarningFailures",
       "Integer: failed runs in a row to warn after (not in sst.schema; the monitor's schema adds it).",
     ),
+    quotaFullDays: attribute(
+      "sstBackupWarningQuotaFullDays",
+      "Integer: warn when, at the trend of the last 30 days, the storage will be full within this many days (not in sst.schema; the monitor's schema adds it).",
+    ),
     notices: attribute(
       "sstNotificationWarning",
       "Multi-valued notices the customer wants; the value `digest` asks for the monthly digest.",
@@ -143,6 +147,15 @@ export const accountDefaultsSchema = z
       .max(1000)
       .default(1)
       .describe("Failed runs in a row to warn after; 0 switches the warning off."),
+    quotaFullDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(14)
+      .describe(
+        "Warn when, at the trend of the last 30 days, the storage will be full within this many days, before the quota warning level is reached; 0 switches the warning off.",
+      ),
     language: z.string().default("en").describe("Language of mails when no entry names one."),
     timeZone: z
       .string()

@@ -114,6 +114,7 @@ export const selfcareSchema = z
         missedBackupsThreshold: bound(0, 99, "Missed backups to warn after."),
         missedDaysThreshold: bound(0, 99, "Days without a backup to warn after."),
         failuresThreshold: bound(0, 99, "Failed backups to warn after."),
+        quotaFullDays: bound(0, 90, "Days ahead to warn of a storage that, at its trend, will be full."),
         pauseDays: z.number().int().positive().default(90).describe("The longest pause, in days."),
       })
       .strict()

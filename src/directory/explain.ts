@@ -36,6 +36,7 @@ const settingLabels: Record<(typeof settingNames)[number], string> = {
   missedBackupsThreshold: "missed backups threshold",
   missedDaysThreshold: "days without backup threshold",
   failuresThreshold: "failed backups threshold",
+  quotaFullDays: "quota full within days",
 };
 
 function settingLine(

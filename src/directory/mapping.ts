@@ -137,6 +137,8 @@ function readSettings(reader: EntryReader, names: AttributeNames): AccountSettin
   if (days !== undefined) settings.missedDaysThreshold = days;
   const failures = reader.integer(names.failuresThreshold);
   if (failures !== undefined) settings.failuresThreshold = failures;
+  const fullDays = reader.integer(names.quotaFullDays);
+  if (fullDays !== undefined) settings.quotaFullDays = fullDays;
   return settings;
 }
 

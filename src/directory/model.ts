@@ -7,6 +7,7 @@ export interface AccountSettings {
   missedBackupsThreshold?: number;
   missedDaysThreshold?: number;
   failuresThreshold?: number;
+  quotaFullDays?: number;
 }
 
 export type SettingName = keyof AccountSettings;

@@ -14,6 +14,7 @@ export interface EffectiveSettings {
   missedBackupsThreshold: EffectiveSetting<number>;
   missedDaysThreshold: EffectiveSetting<number>;
   failuresThreshold: EffectiveSetting<number>;
+  quotaFullDays: EffectiveSetting<number>;
 }
 
 export const settingNames: readonly SettingName[] = [
@@ -22,6 +23,7 @@ export const settingNames: readonly SettingName[] = [
   "missedBackupsThreshold",
   "missedDaysThreshold",
   "failuresThreshold",
+  "quotaFullDays",
 ];
 
 function resolve<K extends SettingName>(
@@ -58,6 +60,7 @@ export function effectiveSettings(
     missedBackupsThreshold: resolve("missedBackupsThreshold", account, resellers, defaults),
     missedDaysThreshold: resolve("missedDaysThreshold", account, resellers, defaults),
     failuresThreshold: resolve("failuresThreshold", account, resellers, defaults),
+    quotaFullDays: resolve("quotaFullDays", account, resellers, defaults),
   };
 }
 

@@ -97,6 +97,11 @@ export const families: readonly Family[] = [
     "Effective number of consecutive failed backups after which to warn (0 = warning off).",
     (a) => a.failuresThreshold,
   ),
+  account(
+    "stoney_backup_quota_full_warning_seconds",
+    "Effective time ahead within which a storage that, at the trend of the last 30 days, will be full is warned about (quotaFullDays × 86400; 0 = warning off).",
+    (a) => a.quotaFullDays * DAY_SECONDS,
+  ),
   account("stoney_backup_never_used", "1 if the account has never received a backup, else 0.", (a) =>
     flag(a.neverUsed),
   ),

@@ -77,7 +77,8 @@ export async function startExporter(
   if (limitHeapGrowth()) log.debug({ heapGrowingPercent: HEAP_GROWING_PERCENT }, "heap growth limited");
   let directory = openDirectory(config.directory, log);
   let reader = createBackupReader(config, log);
-  const metrics = createSelfMetrics();
+  // `reader` is replaced when a reload changes the backup or history settings: read it at each scrape.
+  const metrics = createSelfMetrics(() => reader.journalBytes());
   const collector = new Collector({
     directory,
     reader,

@@ -16,6 +16,7 @@ export interface ExportedSettings {
   missedBackupsThreshold: ResolvedSetting;
   missedDaysThreshold: ResolvedSetting;
   failuresThreshold: ResolvedSetting;
+  quotaFullDays: ResolvedSetting;
 }
 
 interface ScheduleLabels {
@@ -59,6 +60,7 @@ export interface AccountSample {
   missedSchedulesThreshold: number;
   missedDaysThreshold: number;
   failuresThreshold: number;
+  quotaFullDays: number;
   neverUsed: boolean;
   createdSeconds?: number;
   hosts: HostSample[];
@@ -124,6 +126,7 @@ const sharedSettings = new SharedValues<ExportedSettings>(10_000, (settings) =>
     settingKey(settings.missedBackupsThreshold),
     settingKey(settings.missedDaysThreshold),
     settingKey(settings.failuresThreshold),
+    settingKey(settings.quotaFullDays),
   ].join("\n"),
 );
 
@@ -156,6 +159,7 @@ export const accountSample = (state: AccountState, settings: ExportedSettings): 
   missedSchedulesThreshold: toNumber(settings.missedBackupsThreshold),
   missedDaysThreshold: toNumber(settings.missedDaysThreshold),
   failuresThreshold: toNumber(settings.failuresThreshold),
+  quotaFullDays: toNumber(settings.quotaFullDays),
   neverUsed: state.neverUsed,
   createdSeconds: seconds(state.account.createdAt),
   hosts: state.hosts.map(hostSample),

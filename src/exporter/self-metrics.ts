@@ -5,7 +5,7 @@ const errorStages = ["directory", "backup", "account", "render"] as const;
 export type ErrorStage = (typeof errorStages)[number];
 
 /** The exporter's own metrics and the process metrics, in a registry of their own (rendered per scrape). */
-export function createSelfMetrics() {
+export function createSelfMetrics(journalBytes: () => number | undefined = () => undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Gauges named _total break the exposition format's convention (promtool flags them); the same
@@ -26,6 +26,16 @@ export function createSelfMetrics() {
     registers,
   });
   up.set(0);
+  new Gauge({
+    name: "stoney_backup_journal_bytes",
+    help: "Size of the run journal on disk, measured after each hourly pruning: the SQLite history file (with the host history), or the journal's tables in PostgreSQL. Absent before the first measurement.",
+    registers,
+    collect() {
+      const bytes = journalBytes();
+      if (bytes === undefined) this.reset();
+      else this.set(bytes);
+    },
+  });
   return {
     registry,
     up,

@@ -120,6 +120,7 @@ export const accountStatus = (sample: AccountSample): AccountStatus =>
       missedBackupsThreshold: settingStatus(sample.settings.missedBackupsThreshold),
       missedDaysThreshold: settingStatus(sample.settings.missedDaysThreshold),
       failuresThreshold: settingStatus(sample.settings.failuresThreshold),
+      quotaFullDays: settingStatus(sample.settings.quotaFullDays),
     },
     hosts: sample.hosts.map(hostStatus),
   });

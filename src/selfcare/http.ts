@@ -9,6 +9,7 @@ import { sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { Scope } from "./access.js";
 import { type MessageKey, translator } from "./i18n.js";
+import { journalRange, runJson, usageJson } from "./journal-api.js";
 import {
   accountPage,
   errorPage,
@@ -66,6 +67,7 @@ const formSettings = (body: Record<string, unknown>): Record<string, unknown> =>
     "missedBackupsThreshold",
     "missedDaysThreshold",
     "failuresThreshold",
+    "quotaFullDays",
   ]) {
     const value = text(name);
     if (value !== undefined)
@@ -298,6 +300,34 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     const values = bodyOf(settingsSchema, req.body) as SettingValues;
     const changes = await portal.updateAccountSettings(auth(res).scope, uid, values);
     res.json({ changes: changes.map(atJson) });
+  });
+  /** The journal routes' time range; 400 with the reason when a parameter is not a usable time. */
+  const rangeOf = (req: Request) => {
+    const range = journalRange(req.query, Date.now());
+    if (!range.ok) throw new PortalError(400, range.error);
+    return range.value;
+  };
+  api.get("/accounts/:uid/runs", requireApiSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    const { sinceMs, untilMs } = rangeOf(req);
+    const runs = await portal.runs(auth(res).scope, uid, sinceMs, untilMs);
+    res.json({
+      uid,
+      since: new Date(sinceMs).toISOString(),
+      until: new Date(untilMs).toISOString(),
+      runs: runs.map(runJson),
+    });
+  });
+  api.get("/accounts/:uid/usage", requireApiSession, async (req, res) => {
+    const uid = accountParam(req, res);
+    const { sinceMs, untilMs } = rangeOf(req);
+    const usage = await portal.usage(auth(res).scope, uid, sinceMs, untilMs);
+    res.json({
+      uid,
+      since: new Date(sinceMs).toISOString(),
+      until: new Date(untilMs).toISOString(),
+      ...usageJson(usage, untilMs),
+    });
   });
   api.get("/accounts/:uid/pauses", requireApiSession, async (req, res) => {
     res.json({ pauses: (await portal.pauses(auth(res).scope, accountParam(req, res))).map(pauseJson) });

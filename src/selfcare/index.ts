@@ -10,6 +10,7 @@ import {
 import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
+import { type JournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
 import { openEntrySource } from "./directory.js";
@@ -31,6 +32,8 @@ export interface SelfcareParts {
   history?: (account: string, limit: number) => Promise<HistoryRow[]>;
   /** The store of sessions, pauses and audit; otherwise SQLite in the outbox file. */
   store?: SelfcareStore;
+  /** The run journal; otherwise the one `history` configures (the exporter's file, or PostgreSQL). */
+  journal?: JournalReader;
 }
 
 export interface RunningSelfcare extends RunningService {
@@ -121,6 +124,8 @@ export async function startSelfcare(
       log,
     );
   const history = parts.history ?? outboxHistory(config.bridge, log);
+  const ownJournal = parts.journal === undefined;
+  const journal = parts.journal ?? openJournalReader(config.history, log);
   const silences = config.selfcare.alertmanagerUrl
     ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
     : undefined;
@@ -131,6 +136,7 @@ export async function startSelfcare(
     status,
     history,
     store,
+    journal,
     ...(silences ? { silences } : {}),
     logger: log,
   });
@@ -141,6 +147,7 @@ export async function startSelfcare(
   } catch (error) {
     await directory.close();
     if (ownStore) await store.close();
+    if (ownJournal) await journal.close();
     throw error;
   }
   const { server, url } = listening;
@@ -159,6 +166,7 @@ export async function startSelfcare(
       warnRestartOnly(log, config, next, {
         selfcare: (c) => c.selfcare,
         directory: (c) => c.directory,
+        "history.journal": (c) => c.history,
         "bridge.templates": (c) => c.bridge.templates,
       });
     },
@@ -167,6 +175,7 @@ export async function startSelfcare(
       await closeServer(server);
       await directory.close();
       if (ownStore) await store.close();
+      if (ownJournal) await journal.close();
     },
   };
 }

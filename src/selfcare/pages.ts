@@ -4,41 +4,13 @@ import type { Language, SettingBounds } from "../config/index.js";
 import type { EffectiveSetting, Recipient, SettingName } from "../directory/index.js";
 import type { AccountStatus, HostStatus, ServerFreshness } from "../exporter/index.js";
 import type { Grant } from "./access.js";
+import { accountHistory } from "./account-history.js";
 import { type MessageKey, type Translate, translator } from "./i18n.js";
+import { escapeHtml, Html, html, type Part } from "./markup.js";
 import type { AccountDetails, Overview, Problem, SettingsForm } from "./portal.js";
 import type { AuditEntry, Pause } from "./store.js";
 import { type Formats, formats } from "./time.js";
 import { auditText, mailKindText, outcomeText, reasonText } from "./wording.js";
-
-/** HTML-escaped text; `Html` values are trusted markup built by these functions. */
-class Html {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-const escapeHtml = (text: string): string =>
-  text.replace(
-    /[&<>"']/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] ?? char,
-  );
-
-type Part = Html | string | number | undefined | null | false | readonly Part[];
-const render = (part: Part): string =>
-  part === undefined || part === null || part === false
-    ? ""
-    : part instanceof Html
-      ? part.value
-      : Array.isArray(part)
-        ? part.map(render).join("")
-        : escapeHtml(String(part));
-
-/** A template literal whose interpolations are escaped unless they are Html. */
-const html = (strings: TemplateStringsArray, ...parts: Part[]): Html =>
-  new Html(
-    strings.reduce((out, text, index) => out + text + (index < parts.length ? render(parts[index]) : ""), ""),
-  );
 
 /** A translated text with markup in place of its `{name}` (the text around it is escaped). */
 const placing = (text: string, name: string, markup: Html): Html =>
@@ -64,6 +36,7 @@ const settingOrder: readonly SettingName[] = [
   "missedBackupsThreshold",
   "missedDaysThreshold",
   "failuresThreshold",
+  "quotaFullDays",
 ];
 
 const csrfField = (context: PageContext) =>
@@ -437,6 +410,7 @@ ${
 <th scope="col">${t("col.missed")}</th><th scope="col">${t("col.failures")}</th><th scope="col">${t("col.client")}</th><th scope="col">${t("col.next")}</th></tr></thead>
 <tbody>${hosts.map((h) => html`<tr>${hostCells(t, h, f, context.now)}</tr>`)}</tbody></table>`
 }
+${accountHistory(t, f, details.status, details.journal)}
 <h2>${t("account.settings")}</h2>
 ${settings}
 <p><a href="${path}/settings">${t("account.editSettings")}</a>
@@ -511,6 +485,7 @@ ${numberField("quotaWarningPercent")}
 ${numberField("missedBackupsThreshold")}
 ${numberField("missedDaysThreshold")}
 ${numberField("failuresThreshold")}
+${numberField("quotaFullDays")}
 <p><button type="submit">${t("settings.save")}</button></p>
 </form>
 ${target.kind === "account" ? html`<p><a href="/accounts/${encodeURIComponent(target.uid)}">${t("back")}</a></p>` : ""}
@@ -573,7 +548,7 @@ a:focus,button:focus,input:focus,select:focus,main:focus{outline:3px solid #1a5f
 table{border-collapse:collapse;width:100%;margin-bottom:1rem}
 th,td{border:1px solid #c0c0c0;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 thead th{background:#f0f0f0}
-.glance{margin:0;font-weight:bold;white-space:nowrap}
+.glance{margin:0;font-weight:bold}
 .glance .icon{display:inline-block;min-width:1.2em;text-align:center}
 .glance.ok{color:#1d6b1d}
 .glance.problem{color:#a40000}
@@ -594,7 +569,14 @@ label.check{min-width:0;white-space:nowrap}
 .pager{display:flex;gap:2rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 button{padding:.25rem .75rem}
-input,select{max-width:100%}
+figure{margin:0 0 .5rem}
+svg.chart{display:block;width:100%;max-width:50rem;height:auto}
+.axis{display:flex;justify-content:space-between;max-width:50rem;margin:.25rem 0;font-size:.875rem;color:#4a4a4a}
+.axis.quota{color:#a40000}
+.legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;margin:0 0 .5rem}
+.legend svg{vertical-align:middle}
+details{margin-bottom:1rem}
+input,select,meter{max-width:100%}
 @media (max-width:48rem){
 label{display:block;min-width:0}
 label.check{display:inline-block}

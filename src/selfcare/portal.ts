@@ -20,6 +20,7 @@ import {
   settingNames,
 } from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource, ServerFreshness } from "../exporter/index.js";
+import { DAY_MS, dayOf, type JournalReader, type JournalRun, type UsageDay } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
@@ -38,8 +39,20 @@ export interface PortalParts {
   /** The bridge's record of mails about an account, newest first. */
   history(account: string, limit: number): Promise<HistoryRow[]>;
   store: SelfcareStore;
+  /** The exporter's run journal; without one the account page has no history to show. */
+  journal?: JournalReader;
   silences?: Silences;
   logger: Logger;
+}
+
+/** Days of history on the account page. */
+export const HISTORY_DAYS = 90;
+
+/** The journal behind an account page: its last HISTORY_DAYS days, read at `nowMs`. */
+export interface AccountJournal {
+  nowMs: number;
+  runs: JournalRun[];
+  usage: UsageDay[];
 }
 
 /** Something on the account that needs attention, worst first in the overview. */
@@ -87,6 +100,7 @@ export interface AccountDetails {
   unsubscriptions: Unsubscription[];
   /** Resellers of this account whose defaults this person may edit. */
   editableResellers: string[];
+  journal: AccountJournal;
 }
 
 /** A settings form's data: the entry's own values, and for each setting what applies without it. */
@@ -337,21 +351,26 @@ export class Portal {
       ...this.config.directory,
       directory: this.parts.directory,
     };
-    const [lookup, states, history, pauses, accountAudit] = await Promise.all([
+    const nowMs = Date.now();
+    const since = nowMs - HISTORY_DAYS * DAY_MS;
+    const [lookup, states, history, pauses, accountAudit, runs, usage] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
       this.states([uid]),
       this.parts.history(uid, 50),
       this.parts.store.pauses(uid, 20),
       this.parts.store.audit(uid, 50),
+      this.journalRuns(uid, since, nowMs),
+      this.journalUsage(uid, since, nowMs),
     ]);
     const found = lookup.found.get(uid);
-    const { unsubscriptions, audit } = await this.recipientsChoices(uid, found, accountAudit);
+    const { unsubscriptions, audit } = await this.recipientsChoices(uid, grants, found, accountAudit);
     const status = states.get(uid);
     const stale = (await this.servers()).filter(
       (server) => server.stale && (status === undefined || server.name === status.server),
     );
-    const now = Date.now();
-    const activePause = pauses.find((p) => p.endedAt === undefined && p.createdAt <= now && p.until > now);
+    const activePause = pauses.find(
+      (p) => p.endedAt === undefined && p.createdAt <= nowMs && p.until > nowMs,
+    );
     return {
       uid,
       grants,
@@ -365,19 +384,47 @@ export class Portal {
       audit,
       unsubscriptions,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
+      journal: { nowMs, runs, usage },
     };
   }
 
+  /** The account's runs that ended between the two times (both included), oldest first. */
+  runs(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
+    this.authorise(scope, uid);
+    return this.journalRuns(uid, sinceMs, untilMs);
+  }
+
+  /** The account's usage on the days between the two times (both days included), oldest first. */
+  usage(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
+    this.authorise(scope, uid);
+    return this.journalUsage(uid, sinceMs, untilMs);
+  }
+
+  private async journalRuns(uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
+    return (await this.parts.journal?.runs(uid, sinceMs, untilMs)) ?? [];
+  }
+
+  private async journalUsage(uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
+    return (await this.parts.journal?.usage(uid, dayOf(sinceMs), dayOf(untilMs))) ?? [];
+  }
+
   /**
-   * What the account's recipients chose: their unsubscriptions from mails about this account (or from
-   * digests), and the audit of those not about this account alone merged into the account's trail.
+   * What the account's recipients chose, of those the person acts for (a customer for the customer's
+   * addresses, a reseller's contact for those and the reseller's): their unsubscriptions from mails
+   * about this account (or from digests), and the audit of those not about this account alone merged
+   * into the account's trail.
    */
   private async recipientsChoices(
     uid: string,
+    grants: readonly Grant[],
     found: AccountRecipients | undefined,
     accountAudit: AuditEntry[],
   ): Promise<{ unsubscriptions: Unsubscription[]; audit: AuditEntry[] }> {
-    const addresses = [...new Set((found?.resolution.recipients ?? []).map((r) => r.address.toLowerCase()))];
+    const forReseller = grants.some((g) => g.kind === "reseller");
+    const recipients = (found?.resolution.recipients ?? []).filter(
+      (r) => r.audience === "customer" || forReseller,
+    );
+    const addresses = [...new Set(recipients.map((r) => r.address.toLowerCase()))];
     if (addresses.length === 0) return { unsubscriptions: [], audit: accountAudit };
     const [active, ...trails] = await Promise.all([
       this.parts.store.activeUnsubscriptions(addresses),
@@ -538,6 +585,7 @@ export class Portal {
       names.missedBackupsThreshold,
       names.missedDaysThreshold,
       names.failuresThreshold,
+      names.quotaFullDays,
     ];
     const [entry] = await this.parts.source.entries(dn, "(objectClass=*)", attributes, "base");
     if (!entry) throw new PortalError(404, `${dn} is not in the directory`);

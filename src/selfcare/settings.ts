@@ -30,6 +30,7 @@ export const settingValuesSchema = (bounds: SettingBounds) => {
       missedBackupsThreshold: within("missedBackupsThreshold"),
       missedDaysThreshold: within("missedDaysThreshold"),
       failuresThreshold: within("failuresThreshold"),
+      quotaFullDays: within("quotaFullDays"),
     })
     .strict();
 };

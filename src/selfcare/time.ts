@@ -80,11 +80,28 @@ export function formats(language: Language, timeZone: string) {
     timeStyle: "short",
     timeZone: zone,
   });
+  const longDate = new Intl.DateTimeFormat(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: zone,
+  });
+  // The journal's days are UTC days: shown as such, whatever the person's zone.
+  const day = new Intl.DateTimeFormat(locale, {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   const instant = (value: string | number | Date) => new Date(value).getTime();
   return {
     dateTime: (value: string | number | Date) => dateTime.format(shift(instant(value))),
+    /** "14 March 2027": a day named in words, in the person's zone. */
+    longDate: (value: string | number | Date) => longDate.format(shift(instant(value))),
+    /** A journal day (days since the epoch, UTC) in words. */
+    day: (days: number) => day.format(days * 86_400_000),
     /** "2 days ago", "in 3 hours", "now", relative to `now`. */
     relative: (value: string | number | Date, now: number) => {
       const difference = instant(value) - now;

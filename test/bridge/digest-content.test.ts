@@ -32,6 +32,7 @@ const account = (uid: string, overrides: Partial<AccountStatus> = {}): AccountSt
     missedBackupsThreshold: setting(1),
     missedDaysThreshold: setting(1),
     failuresThreshold: setting(1),
+    quotaFullDays: setting(14),
   },
   hosts: [host()],
   ...overrides,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import {
   accountStatus,
   alert,
@@ -14,8 +15,14 @@ import {
 describe("partial resolutions", () => {
   const bridges = bridgeFixture();
 
-  it("say how many are solved and still open first, and list what is still open", async () => {
+  let server: Postgres | undefined;
+  afterAll(() => server?.dispose());
+  const postgres = requirePostgres();
+
+  /** The bridge's outbox: SQLite, or this PostgreSQL database. */
+  async function partialResolution(database?: string) {
     const { url, sink } = await bridges.start({
+      ...(database ? { bridge: { outbox: database } } : {}),
       parts: { status: fixedStatusSource([accountStatus("3723707")]) },
     });
     const to = "anna@example.co.uk";
@@ -45,21 +52,28 @@ describe("partial resolutions", () => {
     expect(text.split("\n")[0]).toBe("1 solved, 1 still open.");
     expect(text).toContain("* Storage back below the warning level (account 3723707)");
     // What is still open is named without its old figures: those were true when it was mailed.
-    expect(text).toContain("Still open:\n* Backup failed (account 3723707, host pc)");
-    // The first text of the HTML body is what mail clients show as its preview.
+    expect(text).toContain("Still open:\n* Backup failed (account 3723707, computer pc)");
+    // The HTML preheader (the hidden first text of the body) is what mail clients show as its preview.
     const html = String(mail?.html);
-    expect(
-      html
-        .replace(/<[^>]+>/g, "")
-        .trim()
-        .split("\n")[0],
-    ).toBe("1 solved, 1 still open.");
-    expect(html).toContain("<li>Backup failed (account 3723707, host pc)</li>");
+    const body = html.slice(html.indexOf("<body"));
+    expect(/<div style="display:none[^>]*>([^<&]*)/.exec(body)?.[1]).toBe("1 solved, 1 still open.");
+    const visible = body.replace(/<div style="display:none.*?<\/div>/s, "").replace(/<[^>]+>/g, " ");
+    expect(visible.replace(/\s+/g, " ")).toMatch(
+      /^ ?1 solved, 1 still open\. .*Still open: Backup failed \(account 3723707, computer pc\)/,
+    );
 
     await post(url, payload([{ ...failed, status: "resolved", endsAt: "2026-11-26T12:00:00Z" }]));
     await waitFor("the last resolution", () => sink.to(to).length === 3);
     const last = sink.to(to)[2]?.parsed.text ?? "";
     expect(last).not.toContain("still open");
-    expect(last).toContain("Backups successful again (account 3723707, host pc)");
+    expect(last).toContain("Backups successful again (account 3723707, computer pc)");
+  }
+
+  it("say how many are solved and still open first, and list what is still open (SQLite outbox)", () =>
+    partialResolution());
+
+  it.skipIf(!postgres)("do the same with the PostgreSQL outbox", async () => {
+    server = await startPostgres();
+    await partialResolution(await server.createDatabase("partial"));
   });
 });

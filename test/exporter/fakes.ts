@@ -97,5 +97,6 @@ export const settings: SettingsResolver = (account, resellers) => {
     missedBackupsThreshold: pick("missedBackupsThreshold", 1),
     missedDaysThreshold: pick("missedDaysThreshold", 1),
     failuresThreshold: pick("failuresThreshold", 1),
+    quotaFullDays: pick("quotaFullDays", 14),
   };
 };

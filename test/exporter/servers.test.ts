@@ -14,6 +14,7 @@ const account = (uid: string, lastSuccess: string): AccountStatus => ({
     missedBackupsThreshold: { value: 1 },
     missedDaysThreshold: { value: 0 },
     failuresThreshold: { value: 1 },
+    quotaFullDays: { value: 0 },
   },
   hosts: [
     {

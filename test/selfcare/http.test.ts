@@ -299,6 +299,7 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       ["GET", `/api/v1/accounts/${foreign}/pauses`],
       ["POST", `/api/v1/accounts/${foreign}/pauses`, { until: "2099-01-01" }],
       ["DELETE", `/api/v1/accounts/${foreign}/pauses/1`],
+      ["DELETE", `/api/v1/accounts/${foreign}/unsubscriptions/1`],
       ["GET", "/api/v1/resellers/4000001/settings"],
       ["PUT", "/api/v1/resellers/4000001/settings", { quotaWarningPercent: 60 }],
       ["GET", "/api/v1/accounts/9999999"],
@@ -328,6 +329,13 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
         const response = await colleague.call("GET", page);
         expect(response.status, page).toBe(403);
       }
+    });
+  });
+
+  describe("one-click unsubscribe links", () => {
+    it("are not there without a key to check them", async () => {
+      for (const method of ["GET", "POST"])
+        expect((await fetch(`${url}/unsubscribe/e30.c2lnbmF0dXJl`, { method })).status, method).toBe(404);
     });
   });
 

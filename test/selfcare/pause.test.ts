@@ -2,18 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
-import { createLogger } from "../../src/log.js";
-import {
-  bridgePartsOf,
-  type RunningSelfcare,
-  SqliteSelfcareStore,
-  startSelfcare,
-} from "../../src/selfcare/index.js";
+import type { RunningBridge } from "../../src/bridge/index.js";
+import type { RunningSelfcare } from "../../src/selfcare/index.js";
 import { alert, payload, type SmtpSink, smtpSink, testConfig, waitFor } from "../bridge/support.js";
 import { type RunningDaemon, startAlertmanager } from "../stack/servers.js";
 import { requireBinaries } from "../support/binaries.js";
-import { demo, login } from "./support.js";
+import { type BridgeAndPortal, demo, login, startBridgeAndPortal } from "./support.js";
 
 const enabled = requireBinaries(["prometheus-alertmanager"]);
 
@@ -28,9 +22,9 @@ describe.runIf(enabled)("a pause in the portal", () => {
   let dir: string;
   let smtp: SmtpSink;
   let alertmanager: RunningDaemon;
+  let running: BridgeAndPortal;
   let bridge: RunningBridge;
   let portal: RunningSelfcare;
-  let store: SqliteSelfcareStore;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "stoney-pause-"));
@@ -41,23 +35,12 @@ describe.runIf(enabled)("a pause in the portal", () => {
       waitSeconds: 1,
     });
     const config = testConfig({ dir, bridge: { smtp: { url: smtp.url } } });
-    config.selfcare.listen.port = 0;
-    config.selfcare.scopeCacheSeconds = 0;
     config.selfcare.alertmanagerUrl = alertmanager.url;
-    const logger = createLogger("fatal");
-    store = new SqliteSelfcareStore(config.bridge.outbox);
-    bridge = await startBridge(config, logger, {
-      ...bridgePartsOf(store),
-    });
-    portal = await startSelfcare(config, logger, {
-      store,
-      history: async (account, limit) => bridge.outbox.history(account, limit),
-    });
+    running = await startBridgeAndPortal(config);
+    ({ bridge, portal } = running);
   });
   afterAll(async () => {
-    await portal?.close();
-    await bridge?.close();
-    await store?.close();
+    await running?.close();
     await alertmanager?.stop();
     await smtp?.stop();
     rmSync(dir, { recursive: true, force: true });

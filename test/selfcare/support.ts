@@ -213,3 +213,33 @@ export const slapdSelfcare = (slapd: Slapd) => ({
   bindDN: slapd.portalDN,
   bindPassword: slapd.portalPassword,
 });
+
+/** The bridge and the portal of `config` sharing one SQLite self-care store, as `start` runs them. */
+export interface BridgeAndPortal {
+  store: SqliteSelfcareStore;
+  bridge: RunningBridge;
+  portal: RunningSelfcare;
+  close(): Promise<void>;
+}
+
+export async function startBridgeAndPortal(config: Config): Promise<BridgeAndPortal> {
+  config.selfcare.listen.port = 0;
+  config.selfcare.scopeCacheSeconds = 0;
+  const logger = createLogger("fatal");
+  const store = new SqliteSelfcareStore(config.bridge.outbox);
+  const bridge = await startBridge(config, logger, bridgePartsOf(store));
+  const portal = await startSelfcare(config, logger, {
+    store,
+    history: async (account, limit) => bridge.outbox.history(account, limit),
+  });
+  return {
+    store,
+    bridge,
+    portal,
+    async close() {
+      await portal.close();
+      await bridge.close();
+      await store.close();
+    },
+  };
+}

@@ -2,18 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBridge, startBridge } from "../../src/bridge/index.js";
+import type { RunningBridge } from "../../src/bridge/index.js";
 import { signClaim } from "../../src/bridge/unsubscribe.js";
 import type { Config } from "../../src/config/index.js";
 import { explainCommand } from "../../src/directory/commands.js";
-import { createLogger } from "../../src/log.js";
 import {
-  bridgePartsOf,
   explainUnsubscriptions,
   type RunningSelfcare,
   resubscribeCommand,
-  SqliteSelfcareStore,
-  startSelfcare,
+  type SqliteSelfcareStore,
 } from "../../src/selfcare/index.js";
 import {
   alert,
@@ -24,7 +21,8 @@ import {
   testConfig,
   waitFor,
 } from "../bridge/support.js";
-import { demo, login } from "./support.js";
+import { openChromium, requireChromium, screenshot, seriousViolations } from "../support/browser.js";
+import { type BridgeAndPortal, demo, login, startBridgeAndPortal } from "./support.js";
 
 const secret = "the key of the one-click links in this test, 48 chars";
 const base = "https://selfcare.stoney.example";
@@ -62,6 +60,7 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
   let dir: string;
   let smtp: SmtpSink;
   let config: Config;
+  let running: BridgeAndPortal;
   let bridge: RunningBridge;
   let portal: RunningSelfcare;
   let store: SqliteSelfcareStore;
@@ -79,22 +78,11 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
         unsubscribe: { secret },
       },
     });
-    config.selfcare.listen.port = 0;
-    config.selfcare.scopeCacheSeconds = 0;
-    const logger = createLogger("fatal");
-    store = new SqliteSelfcareStore(config.bridge.outbox);
-    bridge = await startBridge(config, logger, {
-      ...bridgePartsOf(store),
-    });
-    portal = await startSelfcare(config, logger, {
-      store,
-      history: async (account, limit) => bridge.outbox.history(account, limit),
-    });
+    running = await startBridgeAndPortal(config);
+    ({ bridge, portal, store } = running);
   });
   afterAll(async () => {
-    await portal?.close();
-    await bridge?.close();
-    await store?.close();
+    await running?.close();
     await smtp?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -204,6 +192,16 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
       `suppressed: unsubscribed: ${reseller} from alerts of account 3723702 on ${new Date().toISOString().slice(0, 10)}`,
     );
     expect(rows.map((r) => r.recipient)).toContain(customer);
+    // The customer neither sees nor undoes the reseller's choice.
+    const owner = await login(portal.url, demo.customer);
+    const details = (await (await owner.call("GET", "/api/v1/accounts/3723702")).json()) as {
+      unsubscriptions: unknown[];
+    };
+    expect(details.unsubscriptions).toEqual([]);
+    expect((await owner.call("DELETE", `/api/v1/accounts/3723702/unsubscriptions/${made?.id}`)).status).toBe(
+      404,
+    );
+    expect(await unsubscriptions()).toHaveLength(1);
     if (made) await store.endUnsubscription(made.id, "test", Date.now());
   });
 
@@ -299,19 +297,54 @@ describe("one-click unsubscribing (RFC 8058) through the portal", () => {
   });
 
   it("lets the operator undo an unsubscription from every account's alerts with resubscribe", async () => {
-    const { unsubscription } = await store.unsubscribe(reseller, "alerts", reseller, Date.now());
+    const { unsubscription } = await store.unsubscribe(customer, "alerts", customer, Date.now());
     const rows = await quotaAlert();
     expect(rows.map((r) => r.outcome)).toContainEqual(
       expect.stringMatching(
-        /^suppressed: unsubscribed: support@muster-reseller\.example from alerts about every account on /,
+        /^suppressed: unsubscribed: juerg\.mueller@example\.ch from alerts about every account on /,
       ),
     );
     const command = output();
     expect(await resubscribeCommand(store, unsubscription.id, command)).toBe(0);
-    expect(command.text.stdout).toBe(`${reseller} receives alerts about every account again\n`);
-    expect((await store.audit(`mail:${reseller}`, 10)).map((a) => [a.personUid, a.action])).toEqual([
+    expect(command.text.stdout).toBe(`${customer} receives alerts about every account again\n`);
+    expect((await store.audit(`mail:${customer}`, 10)).map((a) => [a.personUid, a.action])).toEqual([
       ["operator", "unsubscribe undone"],
     ]);
     expect(await unsubscriptions()).toEqual([]);
+    // The page of an account the address gets mail about shows that trail too.
+    const owner = await login(portal.url, demo.customer);
+    const details = (await (await owner.call("GET", "/api/v1/accounts/3723702")).json()) as {
+      audit: { personUid: string; action: string; oldValue?: string }[];
+    };
+    expect(details.audit[0]).toMatchObject({
+      personUid: "operator",
+      action: "unsubscribe undone",
+      oldValue: "alerts",
+    });
   });
+
+  it.runIf(requireChromium())(
+    "in Chromium the question is accessible, and pressing its button unsubscribes",
+    async () => {
+      const link = `/unsubscribe/${signClaim(secret, { address: customer, stream: "digest", expires: Date.now() + 86_400_000 })}`;
+      const window = await openChromium("de-CH");
+      try {
+        const page = window.context.pages()[0] ?? (await window.context.newPage());
+        await page.goto(`${portal.url}${link}`);
+        expect(await page.locator("h1").textContent()).toBe("Diese E-Mails abbestellen?");
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, "selfcare-unsubscribe-question");
+        expect(await unsubscriptions()).toEqual([]);
+        await Promise.all([page.waitForLoadState("load"), page.locator("form.unsubscribe button").click()]);
+        await page.locator("h1", { hasText: "Abbestellt" }).waitFor();
+        expect(await page.locator("main").textContent()).toContain(
+          `${customer} erhält die Backup-Berichte (die Wochen- oder Monatsübersicht) nicht mehr.`,
+        );
+        await screenshot(page, "selfcare-unsubscribe-done");
+      } finally {
+        await window.close();
+      }
+      expect(await unsubscriptions()).toMatchObject([{ address: customer, stream: "digest" }]);
+    },
+  );
 });

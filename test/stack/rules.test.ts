@@ -32,6 +32,7 @@ const alerts: AlertRule[] = ruleFiles.flatMap((file) =>
 /** Machine-readable annotations of the alert contract (notes/contracts.md), per alert name. */
 const contractAnnotations: Record<string, string[]> = {
   StoneyBackupQuotaWarning: ["used_bytes", "quota_bytes", "used_ratio", "warning_ratio"],
+  StoneyBackupQuotaFullSoon: ["full_timestamp", "used_bytes", "quota_bytes", "days_ahead"],
   StoneyBackupScheduleMissed: [
     "missed_schedules",
     "threshold",

@@ -40,6 +40,7 @@ const settingsAttributes = [
   "sstBackupWarningNumbers",
   "sstBackupWarningDays",
   "sstBackupWarningFailures",
+  "sstBackupWarningQuotaFullDays",
   "objectClass",
   "ou",
   "entry",

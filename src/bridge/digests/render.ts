@@ -425,10 +425,20 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     summary[0] ?? "",
     "",
     ...stale.flatMap((p) => [p.plain, ""]),
-    ...accountLines.flatMap((lines) => [
-      ...lines.map((l, i) => (i === 0 ? `* ${l.plain}` : `  ${l.plain}`)),
-      "",
-    ]),
+    ...accountLines.flatMap((lines, i) => {
+      const uid = digest.accounts[i]?.uid ?? "";
+      const link = context.selfCareUrl
+        ? builtin(language, "link.account", {
+            account: uid,
+            accountUrl: accountPage(context.selfCareUrl, uid),
+          })
+        : "";
+      return [
+        ...lines.map((l, n) => (n === 0 ? `* ${l.plain}` : `  ${l.plain}`)),
+        ...(link ? [`  ${link}`] : []),
+        "",
+      ];
+    }),
     "-- ",
     ...(footer ? [footer] : []),
     "",

@@ -102,6 +102,7 @@ export const placeholders = [
   "client",
   "clientVersion",
   "created",
+  "fullDate",
   "unreadableFiles",
   "startsAt",
   "endsAt",

@@ -3,10 +3,14 @@ import type { Catalog } from "./catalog.js";
 /** Built-in German templates; operators override single keys in `<overrideDir>/de.yaml`. */
 export const de: Catalog = {
   "subject.quota.firing": [
+    "Backup {{account}}: Speicher bei gleichem Wachstum etwa am {{fullDate}} voll",
     "Backup {{account}}: Speicher zu {{usedPercent}} belegt",
     "Backup {{account}}: Speicher fast voll",
   ],
-  "subject.quota.resolved": ["Backup {{account}}: Speicher wieder unter der Warnschwelle"],
+  "subject.quota.resolved": [
+    "Backup {{account}}: Speicher voraussichtlich nicht mehr am {{fullDate}} voll",
+    "Backup {{account}}: Speicher wieder unter der Warnschwelle",
+  ],
   "subject.schedule.firing": [
     "Backup {{account}}: {{missed, plural, one {# geplante Sicherung verpasst} other {# geplante Sicherungen verpasst}}}",
     "Backup {{account}}: keine erfolgreiche Sicherung seit {{lastSuccessDate}}",
@@ -48,8 +52,15 @@ export const de: Catalog = {
   "subject.coalesced.mixed": [
     "{{problems, plural, one {# Backup-Problem} other {# Backup-Probleme}}}, {{solved, plural, other {# behoben}}}",
   ],
-  "title.quota.firing": ["Speicher zu {{usedPercent}} belegt", "Speicher fast voll"],
-  "title.quota.resolved": ["Speicher wieder unter der Warnschwelle"],
+  "title.quota.firing": [
+    "Speicher etwa am {{fullDate}} voll",
+    "Speicher zu {{usedPercent}} belegt",
+    "Speicher fast voll",
+  ],
+  "title.quota.resolved": [
+    "Speicher voraussichtlich nicht mehr am {{fullDate}} voll",
+    "Speicher wieder unter der Warnschwelle",
+  ],
   "title.schedule.firing": [
     "{{missed, plural, one {# geplante Sicherung verpasst} other {# geplante Sicherungen verpasst}}}",
     "Keine erfolgreiche Sicherung in letzter Zeit",
@@ -95,6 +106,7 @@ export const de: Catalog = {
   "facts.quota.firing": [
     "Belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",
     "Warnschwelle: {{warningPercent}}.",
+    "Wächst der Speicherbedarf weiter wie in den letzten 30 Tagen, ist der Speicher etwa am {{fullDate}} voll: Danach schlagen neue Sicherungen fehl.",
   ],
   "facts.quota.resolved": [
     "Jetzt belegter Speicher: {{usedGiB}} GiB von {{quotaGiB}} GiB ({{usedPercent}}).",

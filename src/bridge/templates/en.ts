@@ -3,10 +3,14 @@ import type { Catalog } from "./catalog.js";
 /** Built-in English templates; operators override single keys in `<overrideDir>/en.yaml`. */
 export const en: Catalog = {
   "subject.quota.firing": [
+    "Backup {{account}}: storage full around {{fullDate}} at its present growth",
     "Backup {{account}}: storage {{usedPercent}} full",
     "Backup {{account}}: storage almost full",
   ],
-  "subject.quota.resolved": ["Backup {{account}}: storage back below the warning level"],
+  "subject.quota.resolved": [
+    "Backup {{account}}: storage no longer expected to be full around {{fullDate}}",
+    "Backup {{account}}: storage back below the warning level",
+  ],
   "subject.schedule.firing": [
     "Backup {{account}}: {{missed, plural, one {# planned backup missed} other {# planned backups missed}}}",
     "Backup {{account}}: no successful backup since {{lastSuccessDate}}",
@@ -48,8 +52,15 @@ export const en: Catalog = {
   "subject.coalesced.mixed": [
     "{{problems, plural, one {# backup problem} other {# backup problems}}}, {{solved, plural, other {# solved}}}",
   ],
-  "title.quota.firing": ["Storage {{usedPercent}} full", "Storage almost full"],
-  "title.quota.resolved": ["Storage back below the warning level"],
+  "title.quota.firing": [
+    "Storage full around {{fullDate}}",
+    "Storage {{usedPercent}} full",
+    "Storage almost full",
+  ],
+  "title.quota.resolved": [
+    "Storage no longer expected to be full around {{fullDate}}",
+    "Storage back below the warning level",
+  ],
   "title.schedule.firing": [
     "{{missed, plural, one {# planned backup missed} other {# planned backups missed}}}",
     "No recent successful backup",
@@ -95,6 +106,7 @@ export const en: Catalog = {
   "facts.quota.firing": [
     "Storage used: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}}).",
     "Warning level: {{warningPercent}}.",
+    "At the growth of the last 30 days, the storage will be full around {{fullDate}}: new backups will then fail.",
   ],
   "facts.quota.resolved": ["Storage used now: {{usedGiB}} GiB of {{quotaGiB}} GiB ({{usedPercent}})."],
   "facts.schedule.firing": [

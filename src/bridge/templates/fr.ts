@@ -3,10 +3,14 @@ import type { Catalog } from "./catalog.js";
 /** Built-in French templates; operators override single keys in `<overrideDir>/fr.yaml`. */
 export const fr: Catalog = {
   "subject.quota.firing": [
-    "Sauvegarde {{account}} : espace occupé à {{usedPercent}}",
-    "Sauvegarde {{account}} : espace presque plein",
+    "Sauvegarde {{account}} : espace plein vers le {{fullDate}} au rythme actuel",
+    "Sauvegarde {{account}} : espace occupé à {{usedPercent}}",
+    "Sauvegarde {{account}} : espace presque plein",
   ],
-  "subject.quota.resolved": ["Sauvegarde {{account}} : espace de nouveau sous le seuil d’alerte"],
+  "subject.quota.resolved": [
+    "Sauvegarde {{account}} : l’espace ne devrait plus être plein le {{fullDate}}",
+    "Sauvegarde {{account}} : espace de nouveau sous le seuil d’alerte",
+  ],
   "subject.schedule.firing": [
     "Sauvegarde {{account}} : {{missed, plural, one {# sauvegarde planifiée manquée} other {# sauvegardes planifiées manquées}}}",
     "Sauvegarde {{account}} : aucune sauvegarde réussie depuis le {{lastSuccessDate}}",
@@ -52,8 +56,15 @@ export const fr: Catalog = {
   "subject.coalesced.mixed": [
     "{{problems, plural, one {# problème de sauvegarde} other {# problèmes de sauvegarde}}}, {{solved, plural, one {# résolu} other {# résolus}}}",
   ],
-  "title.quota.firing": ["Espace occupé à {{usedPercent}}", "Espace presque plein"],
-  "title.quota.resolved": ["Espace de nouveau sous le seuil d’alerte"],
+  "title.quota.firing": [
+    "Espace plein vers le {{fullDate}}",
+    "Espace occupé à {{usedPercent}}",
+    "Espace presque plein",
+  ],
+  "title.quota.resolved": [
+    "L’espace ne devrait plus être plein le {{fullDate}}",
+    "Espace de nouveau sous le seuil d’alerte",
+  ],
   "title.schedule.firing": [
     "{{missed, plural, one {# sauvegarde planifiée manquée} other {# sauvegardes planifiées manquées}}}",
     "Aucune sauvegarde réussie récemment",
@@ -97,8 +108,9 @@ export const fr: Catalog = {
     "{{title}}",
   ],
   "facts.quota.firing": [
-    "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
-    "Seuil d’alerte : {{warningPercent}}.",
+    "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    "Seuil d’alerte : {{warningPercent}}.",
+    "Au rythme des 30 derniers jours, l’espace sera plein vers le {{fullDate}} : les nouvelles sauvegardes échoueront alors.",
   ],
   "facts.quota.resolved": [
     "Espace occupé maintenant : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
@@ -248,10 +260,10 @@ export const fr: Catalog = {
     "Aucune sauvegarde n’a réussi depuis l’alerte. Dernière sauvegarde réussie : {{lastSuccess}}.",
   ],
   "subject.unconfirmed": [
-    "Sauvegarde {{account}} : problème qui n’est plus signalé",
-    "Surveillance des sauvegardes : problème qui n’est plus signalé",
+    "Sauvegarde {{account}} : ce problème n’est plus signalé",
+    "Surveillance des sauvegardes : ce problème n’est plus signalé",
   ],
-  "title.unconfirmed": ["N’est plus signalé : {{title}}"],
+  "title.unconfirmed": ["Plus signalé par la surveillance : {{title}}"],
   "facts.unconfirmed": [
     "La surveillance ne signale plus ce problème depuis le {{endsAt}}.",
     "Nous n’avons pas pu vérifier l’état actuel de la sauvegarde : nous ne pouvons donc pas encore confirmer que le problème est résolu.",

@@ -135,6 +135,8 @@ function entryValues(entry: MailEntry, context: MailContext): Values {
   set("clientVersion", a.client_version);
   const created = annotationInstant(a, "created_timestamp");
   set("created", created && formatDate(created, language, timeZone, false));
+  const full = annotationInstant(a, "full_timestamp");
+  set("fullDate", full && formatDate(full, language, timeZone, false));
   set("unreadableFiles", a.metadata_errors);
   const startsAt = alertTime(entry.startsAt);
   set("startsAt", dateTime(startsAt));

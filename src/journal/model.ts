@@ -1,0 +1,47 @@
+/** A finished backup run as the journal keeps it. */
+export interface JournalRun {
+  account: string;
+  host: string;
+  /** The id the client wrote (the same in `backupStarted.xml` and `backupEnded.xml`). */
+  runId: string;
+  /** Unknown when the start on record belongs to another run. */
+  startedMs?: number;
+  endedMs: number;
+  success: boolean;
+  clientVersion?: string;
+}
+
+/** An account's storage on a day the exporter collected it; the day itself says the exporter was there. */
+export interface UsageDay {
+  account: string;
+  /** Days since the Unix epoch, UTC. */
+  day: number;
+  usedBytes?: number;
+  quotaBytes?: number;
+}
+
+/** What the exporter writes; `recordRun` and `recordUsage` only queue, in memory. */
+export interface JournalWriter {
+  recordRun(run: JournalRun): void;
+  /** The account's usage of the day `now` falls on; only the first record of a day (or one that knows more) is kept. */
+  recordUsage(account: string, usage: { usedBytes?: number; quotaBytes?: number }, now: Date): void;
+  /** Write what is queued; on failure it stays queued for the next attempt. */
+  flush(): Promise<void>;
+  /** Delete what is older than the retention, in small transactions. */
+  prune(now: Date): Promise<void>;
+  /** The store's size on disk, as last measured. */
+  sizeBytes(): number | undefined;
+  close(): Promise<void>;
+}
+
+/** What the portal reads; times in milliseconds, both ends included. */
+export interface JournalReader {
+  runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]>;
+  usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]>;
+  close(): Promise<void>;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** The UTC day a time falls on, in days since the Unix epoch. */
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);

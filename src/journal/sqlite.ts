@@ -1,0 +1,210 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { Migration } from "../store/migrations.js";
+import type { JournalReader, JournalRun, UsageDay } from "./model.js";
+import type { JournalSink } from "./recorder.js";
+
+/** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
+export const sqliteJournalMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "runs and daily usage",
+    sql: `
+CREATE TABLE journal_runs (
+  account TEXT NOT NULL,
+  host TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  started_ms INTEGER,
+  ended_ms INTEGER NOT NULL,
+  success INTEGER NOT NULL,
+  client_version TEXT
+);
+CREATE UNIQUE INDEX journal_runs_key ON journal_runs (account, host, run_id);
+CREATE INDEX journal_runs_account_ended ON journal_runs (account, ended_ms);
+CREATE INDEX journal_runs_ended ON journal_runs (ended_ms);
+CREATE TABLE journal_usage (
+  account TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  used_bytes INTEGER,
+  quota_bytes INTEGER,
+  PRIMARY KEY (account, day)
+);
+CREATE INDEX journal_usage_day ON journal_usage (day);`,
+  },
+];
+
+/** The migrations after `current`; a journal newer than this program is refused. */
+export function checkedPending(current: number, migrations: readonly Migration[]): Migration[] {
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest)
+    throw new Error(
+      `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
+    );
+  return migrations.filter((m) => m.version > current);
+}
+
+/** Apply the pending migrations, each in its own transaction. */
+function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS journal_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const current = (
+    db.prepare("SELECT MAX(version) AS v FROM journal_migrations").get() as { v: number | null }
+  ).v;
+  const record = db.prepare("INSERT INTO journal_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  for (const migration of checkedPending(current ?? 0, sqliteJournalMigrations))
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    })();
+}
+
+type RunRow = [
+  host: string,
+  runId: string,
+  startedMs: number | null,
+  endedMs: number,
+  success: number,
+  clientVersion: string | null,
+];
+type UsageRow = [day: number, usedBytes: number | null, quotaBytes: number | null];
+
+const runOf = (account: string, [host, runId, startedMs, endedMs, success, clientVersion]: RunRow) => {
+  const run: JournalRun = { account, host, runId, endedMs, success: success === 1 };
+  if (startedMs !== null) run.startedMs = startedMs;
+  if (clientVersion !== null) run.clientVersion = clientVersion;
+  return run;
+};
+
+const usageOf = (account: string, [day, usedBytes, quotaBytes]: UsageRow) => {
+  const usage: UsageDay = { account, day };
+  if (usedBytes !== null) usage.usedBytes = usedBytes;
+  if (quotaBytes !== null) usage.quotaBytes = quotaBytes;
+  return usage;
+};
+
+/** The journal's tables in the exporter's SQLite history file (WAL: the portal reads while it writes). */
+export class SqliteJournal implements JournalSink {
+  private readonly insertRun: Database.Statement;
+  private readonly upsertUsage: Database.Statement;
+  private readonly deleteRuns: Database.Statement;
+  private readonly deleteUsage: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertRun = db.prepare(`INSERT INTO journal_runs
+      (account, host, run_id, started_ms, ended_ms, success, client_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account, host, run_id) DO NOTHING`);
+    this.upsertUsage = db.prepare(`INSERT INTO journal_usage (account, day, used_bytes, quota_bytes)
+      VALUES (?, ?, ?, ?) ON CONFLICT (account, day) DO UPDATE SET
+      used_bytes = COALESCE(journal_usage.used_bytes, excluded.used_bytes),
+      quota_bytes = COALESCE(journal_usage.quota_bytes, excluded.quota_bytes)`);
+    this.deleteRuns = db.prepare(
+      "DELETE FROM journal_runs WHERE rowid IN (SELECT rowid FROM journal_runs WHERE ended_ms < ? LIMIT ?)",
+    );
+    this.deleteUsage = db.prepare(
+      "DELETE FROM journal_usage WHERE rowid IN (SELECT rowid FROM journal_usage WHERE day < ? LIMIT ?)",
+    );
+  }
+
+  /** Open the file (created with its folder), WAL, migrated. */
+  static open(file: string): SqliteJournal {
+    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("busy_timeout = 5000");
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteJournal(db);
+  }
+
+  async write(runs: readonly JournalRun[], usage: readonly UsageDay[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const run of runs)
+        this.insertRun.run(
+          run.account,
+          run.host,
+          run.runId,
+          run.startedMs ?? null,
+          run.endedMs,
+          run.success ? 1 : 0,
+          run.clientVersion ?? null,
+        );
+      for (const day of usage)
+        this.upsertUsage.run(day.account, day.day, day.usedBytes ?? null, day.quotaBytes ?? null);
+    })();
+  }
+
+  async pruneBatch(beforeMs: number, beforeDay: number, limit: number): Promise<number> {
+    const runs = this.deleteRuns.run(beforeMs, limit).changes;
+    const usage = this.deleteUsage.run(beforeDay, limit).changes;
+    return Math.max(runs, usage);
+  }
+
+  async sizeBytes(): Promise<number> {
+    const pages = this.db.pragma("page_count", { simple: true }) as number;
+    const free = this.db.pragma("freelist_count", { simple: true }) as number;
+    return (pages - free) * (this.db.pragma("page_size", { simple: true }) as number);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+/** The portal's read-only view of the file; before the exporter created the journal it is empty. */
+export class SqliteJournalReader implements JournalReader {
+  private db: Database.Database | undefined;
+
+  constructor(private readonly file: string) {}
+
+  async runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
+    const db = this.open();
+    if (!db) return [];
+    const rows = db
+      .prepare<[string, number, number], RunRow>(
+        `SELECT host, run_id, started_ms, ended_ms, success, client_version FROM journal_runs
+         WHERE account = ? AND ended_ms BETWEEN ? AND ? ORDER BY ended_ms, host`,
+      )
+      .raw(true)
+      .all(account, sinceMs, untilMs);
+    return rows.map((row) => runOf(account, row));
+  }
+
+  async usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]> {
+    const db = this.open();
+    if (!db) return [];
+    const rows = db
+      .prepare<[string, number, number], UsageRow>(
+        "SELECT day, used_bytes, quota_bytes FROM journal_usage WHERE account = ? AND day BETWEEN ? AND ? ORDER BY day",
+      )
+      .raw(true)
+      .all(account, sinceDay, untilDay);
+    return rows.map((row) => usageOf(account, row));
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /** Opened at the first read that finds the journal's tables; until then nothing is cached. */
+  private open(): Database.Database | undefined {
+    if (this.db) return this.db;
+    if (!existsSync(this.file)) return undefined;
+    const db = new Database(this.file, { readonly: true, fileMustExist: true });
+    const table = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'journal_runs'")
+      .get();
+    if (!table) {
+      db.close();
+      return undefined;
+    }
+    this.db = db;
+    return db;
+  }
+}
