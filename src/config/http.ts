@@ -54,5 +54,5 @@ export const backupServerExportersSchema = (reader: string) =>
     .refine((list) => new Set(list.map((e) => e.name)).size === list.length, "expected distinct names")
     .optional()
     .describe(
-      `One exporter per backup server: ${reader} reads them all, each account from the server that holds it (the freshest collection if two do), and says which server's data is missing or old. Replaces \`exporterUrl\`.`,
+      `One exporter per backup server: ${reader} reads them all, each account from the server that holds it (the freshest collection if two do), and says which server's data is missing or old. Replaces \`exporterUrl\`; \`start\` reads this list too (its own exporter among them) instead of its exporter in memory.`,
     );

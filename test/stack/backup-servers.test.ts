@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ import { createLogger } from "../../src/log.js";
 import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
 import { alert, bridgeFixture, payload, post, waitFor } from "../bridge/support.js";
 import { demo, login, NOW } from "../selfcare/support.js";
-import { exampleBackupRoot, exampleLdif } from "../support/common.js";
+import { exampleBackupRoot, exampleLdif, freePort, spawnCli } from "../support/common.js";
 
 /**
  * Two backup servers, each with its own exporter on its own part of the example tree, behind one portal
@@ -184,6 +184,49 @@ describe("several backup servers behind one portal and one bridge", () => {
     expect(digest).not.toContain("backup-02");
     const text = await resolvedQuotaMail(bridgeStatus());
     expect(text).not.toContain("No longer reported");
+  });
+
+  it("reads the listed servers also under start, which otherwise reads its own exporter in memory", async () => {
+    const [exporterPort, portalPort] = [await freePort(), await freePort()];
+    const own = `http://127.0.0.1:${exporterPort}`;
+    const list = [
+      { name: "backup-01", url: own },
+      { name: "backup-02", url: exporters.get("backup-02")?.url ?? "" },
+    ];
+    const configFile = path.join(dir, "start.yaml");
+    writeFileSync(
+      configFile,
+      stringify({
+        directory: { url: `file:${exampleLdif}`, cacheTtlSeconds: 0 },
+        backup: { root: path.join(dir, "backup-01"), onlyAccountsWithHome: true },
+        history: { path: path.join(dir, "start-history.sqlite") },
+        exporter: { listen: { host: "127.0.0.1", port: exporterPort }, basicAuth: credentials },
+        bridge: {
+          listen: { host: "127.0.0.1", port: 0 },
+          outbox: path.join(dir, "start-outbox.sqlite"),
+          smtp: { url: `file:${path.join(dir, "start-mail")}` },
+          exporters: list,
+        },
+        selfcare: { listen: { host: "127.0.0.1", port: portalPort }, exporters: list },
+        logging: { level: "fatal" },
+      }),
+    );
+    const { child, exited, stderr } = spawnCli(["--config", configFile, "start"]);
+    try {
+      await waitFor("the exporter's first collection", async () => (await fetch(`${own}/readyz`)).ok);
+      const client = await waitFor("the portal", () =>
+        login(`http://127.0.0.1:${portalPort}`, demo.reseller).catch(() => undefined),
+      );
+      const body = (await (await client.call("GET", "/api/v1/accounts?pageSize=100")).json()) as {
+        accounts: StateRow[];
+      };
+      const servers = new Map(body.accounts.map((a) => [a.uid, a.state?.server]));
+      expect(servers.get("3723704")).toBe("backup-01");
+      expect(servers.get("3723710")).toBe("backup-02");
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited, stderr()).toBe(0);
   });
 
   it("shows a server that stops answering as old data, never as accounts without backups", async () => {
