@@ -220,7 +220,7 @@ export async function benchSelfcare(accounts = 50_000, requests = 200): Promise<
           [`overview page 1 (HTML), ${cache}`, "/accounts"],
           [
             `account page with ${JOURNAL_DAYS} days of journal and its charts (HTML), ${cache}`,
-            "/accounts/3000011",
+            "/accounts/3000010",
           ],
           ...(scopeCacheSeconds > 0
             ? ([

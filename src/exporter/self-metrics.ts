@@ -28,12 +28,10 @@ export function createSelfMetrics(journalBytes: () => number | undefined = () =>
   up.set(0);
   new Gauge({
     name: "stoney_backup_journal_bytes",
-    help: "Size of the run journal on disk, measured after each hourly pruning: the SQLite history file (with the host history), or the journal's tables in PostgreSQL. Absent before the first measurement.",
+    help: "Size of the run journal on disk, measured after each hourly pruning: the SQLite history file (with the host history), or the journal's tables in PostgreSQL. 0 until the first pruning (at the first collection) has measured it.",
     registers,
     collect() {
-      const bytes = journalBytes();
-      if (bytes === undefined) this.reset();
-      else this.set(bytes);
+      this.set(journalBytes() ?? 0);
     },
   });
   return {

@@ -91,9 +91,11 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
       expect(subjects(sink, "anna.smith@example.org")).toHaveLength(1);
       // French: preferredLanguage fr on the account.
       expect(subjects(sink, "ops@bergbau.example")).toEqual([
-        "Sauvegarde 3723709 : veuillez mettre à jour Sepiola 2.4.0",
+        "Sauvegarde 3723709\u202f: veuillez mettre à jour Sepiola 2.4.0",
       ]);
-      expect(subjects(sink, "zoe.lefevre@example.fr")).toEqual(["Sauvegarde 3723704 : espace occupé à 97%"]);
+      expect(subjects(sink, "zoe.lefevre@example.fr")).toEqual([
+        "Sauvegarde 3723704\u202f: espace occupé à 97%",
+      ]);
 
       // One coalesced mail per reseller listing every account and the customer's name.
       const muster = sink.to("support@muster-reseller.example");
@@ -135,7 +137,7 @@ describe.skipIf(!requireBinaries(["slapd", "slapadd"]))(
       expect(first?.parsed.messageId).toBe(messageId);
       expect(first?.parsed.headers.get("auto-submitted")).toBe("auto-generated");
       expect(first?.parsed.headers.get("x-auto-response-suppress")).toBe("All");
-      expect(first?.parsed.html).toContain("<li>");
+      expect(first?.parsed.html).toMatch(/<li[\s>]/);
 
       // One audit line per mail.
       const audit = lines.filter((l) => l.audit === "mail" && l.outcome === "sent");

@@ -116,7 +116,7 @@ describe("digests from the exporter's state (example directory and tree)", () =>
     expect(muster?.text).toContain("Guten Tag,");
     // The week it covers, and when the facts it tells were true: the state collected on the 26th.
     expect(muster?.text).toContain(
-      "die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom 23.–29. November 2026, Stand 26. November 2026 um 13:00 MEZ.",
+      "so standen die Sicherungen der Konten Ihrer Kundinnen und Kunden in der Woche vom 23.–29. November 2026, Stand 26. November 2026 um 13:00 MEZ.",
     );
     expect(muster?.text).toContain("1 in Ordnung, 1 mit Warnung, 1 mit Fehlern, 1 nie benutzt.");
     const rows = (muster?.text ?? "").split("\n").filter((l) => /^\d{7} /.test(l));

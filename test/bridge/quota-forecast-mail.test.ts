@@ -38,7 +38,7 @@ describe("the mail of a storage that will be full soon", () => {
     expect(en.text).toContain(
       "At the growth of the last 30 days, the storage will be full around 14 March 2027: new backups will then fail.",
     );
-    expect(en.text).toContain("Storage used: 7.0 GiB of 10.0 GiB (70%).");
+    expect(en.text).toContain("Storage used: 7 GiB of 10 GiB (70%).");
     const de = renderMail([forecast("firing")], context("de"), builtin);
     expect(de.subject).toBe("Backup 3723702: Speicher bei gleichem Wachstum etwa am 14. März 2027 voll");
     expect(de.text).toContain("etwa am 14. März 2027 voll: Danach schlagen neue Sicherungen fehl.");

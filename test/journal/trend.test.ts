@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createSelfMetrics } from "../../src/exporter/self-metrics.js";
 import { DAY_MS, dayOf, type UsageDay } from "../../src/journal/index.js";
 import { forecastFull, hostTimeline, scheduleFromLabels } from "../../src/journal/trend.js";
 
@@ -145,5 +146,15 @@ describe("hostTimeline", () => {
       weekdays: [7, 1, 3],
       utcOffsetMinutes: 60,
     });
+  });
+});
+
+describe("stoney_backup_journal_bytes", () => {
+  it("is the journal's last measured size, and 0 before the first measurement", async () => {
+    let measured: number | undefined;
+    const metrics = createSelfMetrics(() => measured);
+    expect(await metrics.registry.metrics()).toMatch(/^stoney_backup_journal_bytes 0$/m);
+    measured = 178_600_000;
+    expect(await metrics.registry.metrics()).toMatch(/^stoney_backup_journal_bytes 178600000$/m);
   });
 });

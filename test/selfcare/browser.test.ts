@@ -26,7 +26,8 @@ const enabled = requireBinaries(["slapd", "slapadd"]) && requireChromium();
  */
 const sameAsEnglish: Record<"de" | "fr", readonly MessageKey[]> = {
   de: ["col.computer", "col.status"],
-  fr: ["overview.pages"],
+  // Durations read "12 min 7 s" and "1 h 20 min" in French as in English.
+  fr: ["overview.pages", "duration.ms", "duration.hm"],
 };
 
 /** Run in the page: its visible text nodes, and the titles and labels shown on hover or before cells. */

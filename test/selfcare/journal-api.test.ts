@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openJournalWriter } from "../../src/journal/index.js";
+import { openJournalReader, openJournalWriter } from "../../src/journal/index.js";
 import { createLogger } from "../../src/log.js";
 import { requireBinaries } from "../support/binaries.js";
 import { exampleLdif, type Slapd, startSlapd } from "../support/slapd.js";
@@ -25,6 +25,13 @@ describe.runIf(enabled)("journal API: /api/v1/accounts/<uid>/runs and /usage", (
     slapd = await startSlapd({ ldif: [exampleLdif, testPersons] });
     harness = await startPortal(slapdDirectory(slapd), { selfcare: slapdSelfcare(slapd) });
     url = harness.portal.url;
+    // The exporter writes its journal in the background, a moment after the collection: wait for it.
+    const reader = openJournalReader(harness.config.history);
+    for (let tries = 0; (await reader.runs("3723701", 0, Date.now())).length === 0; tries++) {
+      if (tries > 100) throw new Error("the exporter's run never reached the journal");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await reader.close();
     // The exporter (collected at 2026-11-26T12:00Z) recorded its runs; a few more days of usage beside them.
     const writer = openJournalWriter(harness.config.history, createLogger("fatal"));
     for (let day = 1; day <= 5; day++)

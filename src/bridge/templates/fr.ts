@@ -4,12 +4,12 @@ import type { Catalog } from "./catalog.js";
 export const fr: Catalog = {
   "subject.quota.firing": [
     "Sauvegarde {{account}} : espace plein vers le {{fullDate}} au rythme actuel",
-    "Sauvegarde {{account}} : espace occupé à {{usedPercent}}",
-    "Sauvegarde {{account}} : espace presque plein",
+    "Sauvegarde {{account}} : espace occupé à {{usedPercent}}",
+    "Sauvegarde {{account}} : espace presque plein",
   ],
   "subject.quota.resolved": [
     "Sauvegarde {{account}} : l’espace ne devrait plus être plein le {{fullDate}}",
-    "Sauvegarde {{account}} : espace de nouveau sous le seuil d’alerte",
+    "Sauvegarde {{account}} : espace de nouveau sous le seuil d’alerte",
   ],
   "subject.schedule.firing": [
     "Sauvegarde {{account}} : {{missed, plural, one {# sauvegarde planifiée manquée} other {# sauvegardes planifiées manquées}}}",
@@ -108,8 +108,8 @@ export const fr: Catalog = {
     "{{title}}",
   ],
   "facts.quota.firing": [
-    "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
-    "Seuil d’alerte : {{warningPercent}}.",
+    "Espace occupé : {{usedGiB}} Gio sur {{quotaGiB}} Gio ({{usedPercent}}).",
+    "Seuil d’alerte : {{warningPercent}}.",
     "Au rythme des 30 derniers jours, l’espace sera plein vers le {{fullDate}} : les nouvelles sauvegardes échoueront alors.",
   ],
   "facts.quota.resolved": [
