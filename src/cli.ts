@@ -106,7 +106,8 @@ const serve = (parts: readonly Role[]) => () =>
       bridge: async () => {
         bridge = await startBridge(config, logger, {
           ...bridgePartsOf(sharedStore()),
-          ...(exporter ? { status: exporter.status } : {}),
+          // A list of backup servers' exporters is read over HTTP, this one among them.
+          ...(exporter && !config.bridge.exporters ? { status: exporter.status } : {}),
         });
         return bridge;
       },
@@ -114,7 +115,7 @@ const serve = (parts: readonly Role[]) => () =>
         const outbox = bridge?.outbox;
         return startSelfcare(config, logger, {
           store: sharedStore(),
-          ...(exporter ? { status: exporter.status } : {}),
+          ...(exporter && !config.selfcare.exporters ? { status: exporter.status } : {}),
           ...(outbox
             ? { history: async (account: string, limit: number) => outbox.history(account, limit) }
             : {}),

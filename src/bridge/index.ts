@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
-import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
+import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -45,16 +45,24 @@ export interface BridgeParts {
 }
 
 /**
- * The exporter's `/api/v1/state`: `bridge.exporterUrl`, else this configuration's exporter, which serves
- * the state only with basic auth. Undefined when there is neither.
+ * Every backup server's `/api/v1/state`: `bridge.exporters`, else `bridge.exporterUrl`, else this
+ * configuration's exporter, which serves the state only with basic auth. Undefined when there is none.
  */
-export function exporterStatus(config: Config): AccountStatusSource | undefined {
+export function exporterStatus(config: Config, logger: Logger): AccountStatusSource | undefined {
   const auth = config.exporter.basicAuth;
   const { host, port } = config.exporter.listen;
   const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-  const url = config.bridge.exporterUrl ?? (auth ? `http://${local}:${port}` : undefined);
-  if (!url) return undefined;
-  return httpStatusSource(url, auth ? { username: auth.username, password: auth.password ?? "" } : undefined);
+  const configured = configuredExporters(config.bridge);
+  const exporters =
+    configured.length > 0 || !auth
+      ? configured
+      : configuredExporters({ exporterUrl: `http://${local}:${port}` });
+  if (exporters.length === 0) return undefined;
+  return httpServersSource(
+    exporters,
+    auth ? { username: auth.username, password: auth.password ?? "" } : undefined,
+    logger,
+  );
 }
 
 /** What upgrade mails say about clients: the exporter's minimum versions (same configuration) and the download pages. */
@@ -100,7 +108,7 @@ export async function startBridge(
   let resolver = first.resolver;
   /** With `reloading`, template overrides with a problem refuse the reload (the running ones stay). */
   const pipelineFor = (next: Config, reloading = false): Pipeline => {
-    const status = parts.status ?? exporterStatus(next);
+    const status = parts.status ?? exporterStatus(next, log);
     return new Pipeline(
       outbox,
       resolver,
@@ -122,7 +130,7 @@ export async function startBridge(
   let pipeline = pipelineFor(config);
   /** Digests need the exporter's state; without it there is nothing to report. */
   const digestsFor = (next: Config): DigestScheduler | undefined => {
-    const status = parts.status ?? exporterStatus(next);
+    const status = parts.status ?? exporterStatus(next, log);
     const { resellers, customers } = next.bridge.digests;
     return status && (resellers || customers)
       ? new DigestScheduler({
@@ -136,9 +144,9 @@ export async function startBridge(
       : undefined;
   };
   let digests = digestsFor(config);
-  if (!parts.status && !exporterStatus(config))
+  if (!parts.status && !exporterStatus(config, log))
     log.info(
-      "no exporter state (set exporter.basicAuth or bridge.exporterUrl): resolved mails say nothing numeric",
+      "no exporter state (set exporter.basicAuth bridge.exporters or bridge.exporterUrl): resolved mails say nothing numeric",
     );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");

@@ -463,7 +463,9 @@ export class Pipeline {
     let states = new Map<string, AccountStatus>();
     if (source && uids.length > 0) {
       try {
-        states = await source.accounts(uids);
+        // An account whose backup server did not answer is not checked against its old data: its mail
+        // says only what is certain rather than "solved" or "still failing" from a state that may be past.
+        states = new Map([...(await source.accounts(uids))].filter(([, status]) => !status.stale));
       } catch (error) {
         this.logger.warn(
           { err: error instanceof Error ? error.message : String(error) },

@@ -257,7 +257,7 @@ export async function previewMail(
 ): Promise<NewMail> {
   if (options.task === "digest") return previewDigest(config, options, now);
   const directory = options.account ? openDirectory(config.directory, logger) : undefined;
-  const status = options.account ? exporterStatus(config) : undefined;
+  const status = options.account ? exporterStatus(config, logger) : undefined;
   try {
     const sources = { ...(status ? { status } : {}), ...(directory ? { directory } : {}) };
     const items = await Promise.all(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { basicAuthSchema, listenSchema } from "./http.js";
+import { backupServerExportersSchema, basicAuthSchema, listenSchema } from "./http.js";
 
 export const tasks = ["quota", "schedule", "unsuccessful", "upgrade", "nobackup", "unreadable"] as const;
 export type Task = (typeof tasks)[number];
@@ -122,12 +122,13 @@ export const bridgeSchema = z
       .describe(
         "Overrides the window the repeat intervals give: the same alert notification (fingerprint, status, startsAt) within this window sends no second mail.",
       ),
+    exporters: backupServerExportersSchema("the bridge"),
     exporterUrl: z
       .string()
       .url()
       .optional()
       .describe(
-        "The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests); absent: this configuration's `exporter.listen`, with `exporter.basicAuth`.",
+        "The exporter whose `/api/v1/state` the bridge reads for what is true now (resolved mails, digests), when there is one backup server; absent (and no `exporters`): this configuration's `exporter.listen`, with `exporter.basicAuth`.",
       ),
     runningGraceSeconds: z
       .number()

@@ -30,3 +30,29 @@ export const basicAuthSchema = z
 
 export type Listen = z.infer<ReturnType<typeof listenSchema>>;
 export type BasicAuth = z.infer<typeof basicAuthSchema>;
+
+/** Every backup server's exporter that a reader of the state (portal, bridge) combines. */
+export const backupServerExportersSchema = (reader: string) =>
+  z
+    .array(
+      z
+        .object({
+          name: z
+            .string()
+            .min(1)
+            .describe(
+              'The backup server\'s name as people know it (e.g. "backup-02"): pages and digests name it.',
+            ),
+          url: z
+            .string()
+            .url()
+            .describe("Its exporter, whose `/api/v1/state` is read with `exporter.basicAuth`."),
+        })
+        .strict(),
+    )
+    .min(1)
+    .refine((list) => new Set(list.map((e) => e.name)).size === list.length, "expected distinct names")
+    .optional()
+    .describe(
+      `One exporter per backup server: ${reader} reads them all, each account from the server that holds it (the freshest collection if two do), and says which server's data is missing or old. Replaces \`exporterUrl\`; \`start\` reads this list too (its own exporter among them) instead of its exporter in memory.`,
+    );

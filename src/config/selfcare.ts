@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listenSchema } from "./http.js";
+import { backupServerExportersSchema, listenSchema } from "./http.js";
 
 const bound = (min: number, max: number, what: string) =>
   z
@@ -36,12 +36,13 @@ export const selfcareSchema = z
       .string()
       .optional()
       .describe("File holding that password; `STONEY_SELFCARE_BIND_PASSWORD` overrides it."),
+    exporters: backupServerExportersSchema("the portal"),
     exporterUrl: z
       .string()
       .url()
       .optional()
       .describe(
-        "Where `selfcare` alone reads the exporter's `/api/v1/state` (with `exporter.basicAuth`); absent: `exporter.listen`. `start` reads it in memory.",
+        "Where `selfcare` alone reads the exporter's `/api/v1/state` (with `exporter.basicAuth`) when there is one backup server; absent (and no `exporters`): `exporter.listen`. `start` reads it in memory.",
       ),
     alertmanagerUrl: z
       .string()

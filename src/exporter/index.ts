@@ -21,14 +21,17 @@ export type { AccountDirectory, AccountStateReader, SettingsResolver, Snapshot }
 export { Collector } from "./collector.js";
 export { contentType } from "./http.js";
 export type { AccountSample, HostSample } from "./sample.js";
+export type { BackupServerExporter, ServersStatusSource } from "./servers.js";
+export { configuredExporters, httpServersSource, mergeStates, staleServers } from "./servers.js";
 export type {
   AccountStatus,
   AccountStatusSource,
   CollectionStatus,
   HostStatus,
+  ServerFreshness,
   SettingStatus,
 } from "./state.js";
-export { httpStatusSource } from "./state.js";
+export { readExporterState } from "./state.js";
 
 export interface RunningExporter extends RunningService {
   /** Collect now, or join the collection in progress; resolves true when it succeeded. */

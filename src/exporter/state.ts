@@ -39,12 +39,25 @@ export interface AccountStatus {
   quota: { quotaBytes?: number; usedBytes?: number; usedRatio?: number; warningRatio: number };
   settings: Record<keyof AccountSample["settings"], SettingStatus>;
   hosts: HostStatus[];
+  /** The backup server whose exporter gave this state, when the portal or the bridge reads several. */
+  server?: string;
+  /** That server's exporter did not answer the last read: this is its last known state. */
+  stale?: true;
 }
 
 export interface CollectionStatus {
   /** When the collection that produced this state started. */
   collectedAt: string;
   accounts: AccountStatus[];
+}
+
+/** How current one backup server's data is. */
+export interface ServerFreshness {
+  name: string;
+  /** When the collection behind its data ran; undefined when there is no data of it at all. */
+  collectedAt?: Date;
+  /** Its exporter did not answer the last read: its accounts are shown from older data, or not at all. */
+  stale: boolean;
 }
 
 /** Read access to the last collection, in memory (same process) or over HTTP. */
@@ -55,6 +68,8 @@ export interface AccountStatusSource {
   accounts(uids: readonly string[]): Promise<Map<string, AccountStatus>>;
   /** Every account of the last collection (digests), in uid order. */
   all(): Promise<AccountStatus[]>;
+  /** How current each backup server's data is, when the state combines several (configured order). */
+  servers?(): Promise<ServerFreshness[]>;
 }
 
 const time = (seconds: number | undefined): string | undefined =>
@@ -167,48 +182,21 @@ export function memoryStatusSource(
 }
 
 /**
- * The state of an exporter in another process, read from its `/api/v1/state` endpoint and kept for
- * `maxAgeMs` (a collection runs every minute or so, so asking more often gains nothing).
+ * An exporter's state, read from its `/api/v1/state` endpoint in another process; undefined when it
+ * answers that it has not collected yet (503).
  */
-export function httpStatusSource(
+export async function readExporterState(
   baseUrl: string,
   credentials: { username: string; password: string } | undefined,
-  maxAgeMs = 10_000,
-): AccountStatusSource {
-  let cached: { at: number; collectedAt?: Date; byUid: Map<string, AccountStatus> } | undefined;
-  const load = async () => {
-    if (cached && Date.now() - cached.at < maxAgeMs) return cached;
-    const headers: Record<string, string> = {};
-    if (credentials)
-      headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
-    const response = await fetch(new URL("api/v1/state", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
-      headers,
-    });
-    if (response.status === 503) {
-      cached = { at: Date.now(), byUid: new Map() };
-      return cached;
-    }
-    if (!response.ok) throw new Error(`exporter state ${baseUrl}: HTTP ${response.status}`);
-    const body = (await response.json()) as CollectionStatus;
-    cached = {
-      at: Date.now(),
-      collectedAt: new Date(body.collectedAt),
-      byUid: new Map(body.accounts.map((account) => [account.uid, account])),
-    };
-    return cached;
-  };
-  return {
-    collectedAt: async () => (await load()).collectedAt,
-    accounts: async (uids) => {
-      const { byUid } = await load();
-      const result = new Map<string, AccountStatus>();
-      for (const uid of uids) {
-        const found = byUid.get(uid);
-        if (found) result.set(uid, found);
-      }
-      return result;
-    },
-    all: async () =>
-      [...(await load()).byUid.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)),
-  };
+): Promise<CollectionStatus | undefined> {
+  const headers: Record<string, string> = {};
+  if (credentials)
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  const response = await fetch(new URL("api/v1/state", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
+    headers,
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status === 503) return undefined;
+  if (!response.ok) throw new Error(`exporter state ${baseUrl}: HTTP ${response.status}`);
+  return (await response.json()) as CollectionStatus;
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Language, SettingBounds } from "../config/index.js";
 import { formatIssues } from "../config/index.js";
 import { DirectoryError, type SettingName, settingNames } from "../directory/index.js";
+import type { ServerFreshness } from "../exporter/index.js";
 import { sameSecret } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import type { Scope } from "./access.js";
@@ -104,6 +105,17 @@ const pagingSchema = (maxPageSize: number) =>
       .refine((n) => n <= maxPageSize, `pageSize must be a whole number from 1 to ${maxPageSize}`)
       .optional(),
   });
+
+/** Backup servers that do not answer, with when their data was collected: only when there are any. */
+const staleServersJson = (servers: readonly ServerFreshness[]) =>
+  servers.length === 0
+    ? {}
+    : {
+        staleServers: servers.map((server) => ({
+          name: server.name,
+          ...(server.collectedAt ? { collectedAt: rfc3339(server.collectedAt.getTime()) } : {}),
+        })),
+      };
 
 export function createSelfcareApp(portal: Portal, logger: Logger): express.Express {
   const { selfcare } = portal.config;
@@ -239,6 +251,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       ...(pageSize !== undefined ? { pageSize } : {}),
     });
     res.json({
+      ...staleServersJson(overview.staleServers),
       total: overview.total,
       page: overview.page,
       pages: overview.pages,
@@ -259,6 +272,7 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
       grants: details.grants,
       problems: details.problems,
       ...(details.status ? { state: details.status } : {}),
+      ...staleServersJson(details.staleServers),
       ...(found
         ? {
             settings: found.settings,

@@ -183,6 +183,10 @@ const en = {
   "usage.quota": "quota {quota}",
   "overview.collected": "Data collected {when}.",
   "overview.notCollected": "No data collected yet.",
+  "stale.old":
+    "The data of backup server {server} was collected {when}: the server does not answer at the moment. Its accounts are shown as they were then; newer backups may not show yet.",
+  "stale.none":
+    "There is no data yet of backup server {server}: the server does not answer at the moment. Its accounts show “no data yet” until it does; this does not mean that backups are missing.",
   "overview.stateOf": "At a glance",
   "glance.ok": "All fine",
   "glance.problem": "Needs attention",
@@ -421,6 +425,10 @@ const de: Messages = {
   "usage.quota": "Speicherplatz {quota}",
   "overview.collected": "Daten erfasst {when}.",
   "overview.notCollected": "Noch keine Daten erfasst.",
+  "stale.old":
+    "Die Daten des Sicherungsservers {server} wurden {when} erfasst: Der Server antwortet im Moment nicht. Seine Konten werden so gezeigt, wie sie damals waren; neuere Sicherungen sind vielleicht noch nicht zu sehen.",
+  "stale.none":
+    "Vom Sicherungsserver {server} gibt es noch keine Daten: Der Server antwortet im Moment nicht. Seine Konten zeigen „noch keine Daten“, bis er antwortet; das bedeutet nicht, dass Sicherungen fehlen.",
   "overview.stateOf": "Auf einen Blick",
   "glance.ok": "Alles in Ordnung",
   "glance.problem": "Braucht Aufmerksamkeit",
@@ -656,6 +664,10 @@ const fr: Messages = {
   "usage.quota": "espace {quota}",
   "overview.collected": "Données relevées {when}.",
   "overview.notCollected": "Aucune donnée relevée pour l’instant.",
+  "stale.old":
+    "Les données du serveur de sauvegarde {server} ont été relevées {when} : le serveur ne répond pas pour le moment. Ses comptes sont affichés tels qu’ils étaient alors ; des sauvegardes plus récentes peuvent ne pas encore apparaître.",
+  "stale.none":
+    "Pas encore de données du serveur de sauvegarde {server} : le serveur ne répond pas pour le moment. Ses comptes affichent « pas encore de données » jusqu’à ce qu’il réponde ; cela ne veut pas dire que des sauvegardes manquent.",
   "overview.stateOf": "En bref",
   "glance.ok": "Tout va bien",
   "glance.problem": "À vérifier",

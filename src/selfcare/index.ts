@@ -9,7 +9,7 @@ import {
 } from "../bridge/index.js";
 import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
-import { type AccountStatusSource, httpStatusSource } from "../exporter/index.js";
+import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
 import { type JournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
@@ -26,7 +26,7 @@ export type { AuditEntry, Pause, SelfcareStore, Session } from "./store.js";
 export { SqliteSelfcareStore } from "./store.js";
 
 export interface SelfcareParts {
-  /** The exporter's state in memory (`start`); otherwise read from selfcare.exporterUrl. */
+  /** The exporter's state in memory (`start`); otherwise read from selfcare.exporters or exporterUrl. */
   status?: AccountStatusSource;
   /** The bridge's mail history in memory (`start`); otherwise read from the outbox file. */
   history?: (account: string, limit: number) => Promise<HistoryRow[]>;
@@ -83,8 +83,14 @@ function outboxHistory(bridge: BridgeConfig, log: Logger): NonNullable<SelfcareP
   };
 }
 
-const exporterUrl = (config: Config): string =>
-  config.selfcare.exporterUrl ?? `http://${config.exporter.listen.host}:${config.exporter.listen.port}`;
+/** `selfcare.exporters`, else `selfcare.exporterUrl`, else this configuration's exporter. */
+const exporters = (config: Config) => {
+  const configured = configuredExporters(config.selfcare);
+  if (configured.length > 0) return configured;
+  return configuredExporters({
+    exporterUrl: `http://${config.exporter.listen.host}:${config.exporter.listen.port}`,
+  });
+};
 
 /** Start the self-care portal; resolves once it listens. */
 export async function startSelfcare(
@@ -112,9 +118,10 @@ export async function startSelfcare(
   const basic = config.exporter.basicAuth;
   const status =
     parts.status ??
-    httpStatusSource(
-      exporterUrl(config),
+    httpServersSource(
+      exporters(config),
       basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
+      log,
     );
   const history = parts.history ?? outboxHistory(config.bridge, log);
   const ownJournal = parts.journal === undefined;

@@ -2,7 +2,7 @@ import type { HistoryRow } from "../bridge/index.js";
 import { type Stream, streamAccount, type Unsubscription } from "../bridge/unsubscribe.js";
 import type { Language, SettingBounds } from "../config/index.js";
 import type { EffectiveSetting, Recipient, SettingName } from "../directory/index.js";
-import type { AccountStatus, HostStatus } from "../exporter/index.js";
+import type { AccountStatus, HostStatus, ServerFreshness } from "../exporter/index.js";
 import type { Grant } from "./access.js";
 import { accountHistory } from "./account-history.js";
 import { type MessageKey, type Translate, translator } from "./i18n.js";
@@ -94,6 +94,21 @@ const statusLabel = (t: Translate, status: HostStatus["status"]) => t(`status.${
 const moment = (f: Formats, now: number, value: string | number) =>
   html`<time datetime="${new Date(value).toISOString()}" title="${f.dateTime(value)}">${f.relative(value, now)}</time>`;
 
+/** One notice per backup server that does not answer: its accounts' data is old or absent, not failing. */
+const staleNotices = (t: Translate, f: Formats, now: number, servers: readonly ServerFreshness[]) =>
+  servers.map(
+    (server) =>
+      html`<p class="stale" role="status">${
+        server.collectedAt
+          ? placing(
+              t("stale.old", { server: server.name }),
+              "when",
+              moment(f, now, server.collectedAt.getTime()),
+            )
+          : t("stale.none", { server: server.name })
+      }</p>`,
+  );
+
 type Glance = "ok" | "problem" | "unknown" | "paused";
 const glanceIcons: Record<Glance, string> = { ok: "✔", problem: "⚠", unknown: "?", paused: "⏸" };
 
@@ -178,6 +193,7 @@ ${overview.page < overview.pages ? html`<a href="${link(overview.page + 1)}" rel
 </form>
 <p>${t("overview.count", { total: overview.total, page: overview.page, pages: overview.pages })}</p>
 <p class="collected">${overview.collectedAt ? placing(t("overview.collected"), "when", moment(f, context.now, overview.collectedAt.getTime())) : t("overview.notCollected")}</p>
+${staleNotices(t, f, context.now, overview.staleServers)}
 ${
   overview.rows.length === 0
     ? html`<p>${t("overview.none")}</p>`
@@ -383,6 +399,7 @@ ${unsubscriptionTable(t, context, path, details.unsubscriptions, f.dateTime)}`
     t("account.heading", { uid }),
     html`<h1>${t("account.heading", { uid })}</h1>
 <p>${t("account.why", { why: details.grants.map((g) => grantText(t, g)).join(", ") })}</p>
+${staleNotices(t, f, context.now, details.staleServers)}
 ${glance(t, details.problems, details.activePause, f)}
 <p>${t("col.quota")}: ${quotaMeter(t, details.status, f.number)}</p>
 <h2>${t("account.computers")}</h2>

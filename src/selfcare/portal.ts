@@ -19,7 +19,7 @@ import {
   type SettingName,
   settingNames,
 } from "../directory/index.js";
-import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
+import type { AccountStatus, AccountStatusSource, ServerFreshness } from "../exporter/index.js";
 import { DAY_MS, dayOf, type JournalReader, type JournalRun, type UsageDay } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
@@ -75,6 +75,8 @@ export interface OverviewQuery {
 export interface Overview {
   /** When the exporter collected the state shown; undefined before its first collection. */
   collectedAt?: Date;
+  /** Backup servers whose exporter does not answer: their accounts' data is old or absent. */
+  staleServers: ServerFreshness[];
   total: number;
   page: number;
   pages: number;
@@ -87,6 +89,8 @@ export interface AccountDetails {
   grants: Grant[];
   found?: AccountRecipients;
   status?: AccountStatus;
+  /** The account's backup server when its exporter does not answer; every such server when the account has no data. */
+  staleServers: ServerFreshness[];
   problems: Problem[];
   history: HistoryRow[];
   pauses: Pause[];
@@ -184,7 +188,7 @@ export class Portal {
   readonly access: PortalAccess;
   private readonly throttle: LoginThrottle;
   private readonly idleMs: number;
-  private readonly rows = new WeakMap<Scope, { collectedAt: number; rows: OverviewRow[] }>();
+  private readonly rows = new WeakMap<Scope, { version: string; rows: OverviewRow[] }>();
 
   constructor(private readonly parts: PortalParts) {
     const { selfcare, directory } = parts.config;
@@ -265,9 +269,9 @@ export class Portal {
    * state changes only when the exporter collects), so paging through thousands of accounts is cheap.
    */
   private async sortedRows(scope: Scope): Promise<OverviewRow[]> {
-    const collectedAt = (await this.collectedAt())?.getTime() ?? 0;
+    const version = await this.stateVersion();
     const cached = this.rows.get(scope);
-    if (cached && cached.collectedAt === collectedAt) return cached.rows;
+    if (cached && cached.version === version) return cached.rows;
     const uids = [...scope.accounts.keys()];
     const states = await this.states(uids);
     const rows: OverviewRow[] = uids.map((uid) => {
@@ -276,8 +280,24 @@ export class Portal {
     });
     const weight = (row: OverviewRow) => (row.problems[0] === "unknown" ? 0.5 : row.problems.length);
     rows.sort((a, b) => weight(b) - weight(a) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
-    this.rows.set(scope, { collectedAt, rows });
+    this.rows.set(scope, { version, rows });
     return rows;
+  }
+
+  /** Changes whenever any backup server's data changes or one stops or starts answering. */
+  private async stateVersion(): Promise<string> {
+    const servers = await this.servers();
+    const collectedAt = (await this.collectedAt())?.getTime() ?? 0;
+    return JSON.stringify([collectedAt, servers]);
+  }
+
+  /** How current each backup server's data is; none when the state is one exporter's, or unreadable. */
+  private async servers(): Promise<ServerFreshness[]> {
+    try {
+      return (await this.parts.status.servers?.()) ?? [];
+    } catch {
+      return [];
+    }
   }
 
   private async collectedAt(): Promise<Date | undefined> {
@@ -312,8 +332,10 @@ export class Portal {
       return pause ? { ...row, pause } : row;
     });
     const collectedAt = await this.collectedAt();
+    const servers = await this.servers();
     return {
       ...(collectedAt ? { collectedAt } : {}),
+      staleServers: servers.filter((server) => server.stale),
       total: rows.length,
       page,
       pages,
@@ -343,6 +365,9 @@ export class Portal {
     const found = lookup.found.get(uid);
     const { unsubscriptions, audit } = await this.recipientsChoices(uid, grants, found, accountAudit);
     const status = states.get(uid);
+    const stale = (await this.servers()).filter(
+      (server) => server.stale && (status === undefined || server.name === status.server),
+    );
     const activePause = pauses.find(
       (p) => p.endedAt === undefined && p.createdAt <= nowMs && p.until > nowMs,
     );
@@ -351,6 +376,7 @@ export class Portal {
       grants,
       ...(found ? { found } : {}),
       ...(status ? { status } : {}),
+      staleServers: stale,
       problems: problemsOf(status),
       history,
       pauses,

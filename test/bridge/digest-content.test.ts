@@ -175,3 +175,44 @@ describe("digest texts", () => {
     );
   });
 });
+
+describe("digests over several backup servers", () => {
+  it("name a backup server that did not answer, in each language and both audiences", () => {
+    const digest = {
+      accounts: [],
+      counts: { failing: 0, warning: 0, never: 0, healthy: 1 },
+      computers: 1,
+      runs: 3,
+      lastSuccessMs: Date.parse("2026-11-29T19:40:00Z"),
+    };
+    const period = {
+      ...lastCompletePeriod("week", NOW),
+      asOfMs: NOW,
+      staleServers: [
+        { name: "backup-02", collectedAt: new Date("2026-11-30T23:00:00Z"), stale: true },
+        { name: "backup-03", stale: true },
+      ],
+    };
+    const context = (language: "en" | "de" | "fr") => ({ language, timeZone: "Europe/Zurich", period });
+    const reseller = (language: "en" | "de" | "fr") => renderResellerDigest(digest, context(language));
+    const customer = (language: "en" | "de" | "fr") => renderCustomerDigest(digest, context(language));
+    expect(reseller("en").text).toContain(
+      "The backup server backup-02 did not answer when this report was written (its last data is from 1 December 2026 at 00:00 CET): its accounts are not in this report.",
+    );
+    expect(reseller("en").text).toContain(
+      "The backup server backup-03 did not answer when this report was written: its accounts are not in this report.",
+    );
+    expect(customer("de").text).toContain(
+      "Der Sicherungsserver backup-02 hat beim Erstellen dieses Berichts nicht geantwortet (seine letzten Daten sind vom 1. Dezember 2026",
+    );
+    expect(customer("fr").text).toContain(
+      "Le serveur de sauvegarde backup-03 n’a pas répondu lors de la rédaction de ce rapport\u202f: ses comptes ne figurent pas dans ce rapport.",
+    );
+    for (const render of [reseller, customer])
+      for (const language of ["en", "de", "fr"] as const)
+        expect(render(language).html).toContain("backup-02");
+    expect(
+      renderResellerDigest(digest, { ...context("en"), period: { ...period, staleServers: [] } }).text,
+    ).not.toContain("backup-0");
+  });
+});

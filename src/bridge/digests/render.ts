@@ -1,4 +1,5 @@
 import type { Language } from "../../config/index.js";
+import type { ServerFreshness } from "../../exporter/index.js";
 import { formatDate, formatGiB, formatPercent, locales } from "../templates/format.js";
 import { accountPage, builtinCatalogs, type TemplateKey } from "../templates/index.js";
 import { type HtmlCard, mailHtml, stackingTable, type Tone } from "../templates/layout.js";
@@ -18,6 +19,10 @@ type DigestText = {
   conditions: Record<Condition, string>;
   footer: string;
   never: string;
+  /** A backup server whose exporter did not answer: its accounts are missing from the digest. */
+  staleServer: string;
+  /** The same, when there never was data of it. */
+  staleServerNever: string;
 };
 
 interface DigestCatalog {
@@ -32,8 +37,17 @@ interface DigestCatalog {
   };
 }
 
+/** What a digest says of a backup server it lacks, in both audiences' digests. */
+const enStale = {
+  staleServer:
+    "The backup server {{server}} did not answer when this report was written (its last data is from {{collected}}): its accounts are not in this report. This does not mean that their backups are missing.",
+  staleServerNever:
+    "The backup server {{server}} did not answer when this report was written: its accounts are not in this report. This does not mean that their backups are missing.",
+};
+
 const en: DigestCatalog = {
   reseller: {
+    ...enStale,
     subject:
       "Weekly backup report {{period}}: {{accounts, plural, one {# account} other {# accounts}}}, {{failing, plural, other {# failing}}}",
     intro: "Your customers' backups in the week of {{period}}, as of {{asOf}}.",
@@ -57,6 +71,7 @@ const en: DigestCatalog = {
     never: "none",
   },
   customer: {
+    ...enStale,
     subject: "Your online backup in {{month}}",
     intro: "Here is how your online backup did in {{month}}, as of {{asOf}}.",
     summarySince:
@@ -79,8 +94,17 @@ const en: DigestCatalog = {
   },
 };
 
+/** What a digest says of a backup server it lacks, in both audiences' digests. */
+const deStale = {
+  staleServer:
+    "Der Sicherungsserver {{server}} hat beim Erstellen dieses Berichts nicht geantwortet (seine letzten Daten sind vom {{collected}}): Seine Konten fehlen in diesem Bericht. Das bedeutet nicht, dass ihre Sicherungen fehlen.",
+  staleServerNever:
+    "Der Sicherungsserver {{server}} hat beim Erstellen dieses Berichts nicht geantwortet: Seine Konten fehlen in diesem Bericht. Das bedeutet nicht, dass ihre Sicherungen fehlen.",
+};
+
 const de: DigestCatalog = {
   reseller: {
+    ...deStale,
     subject:
       "Wöchentlicher Backup-Bericht {{period}}: {{accounts, plural, one {# Konto} other {# Konten}}}, {{failing, plural, other {# mit Fehlern}}}",
     intro:
@@ -105,6 +129,7 @@ const de: DigestCatalog = {
     never: "keine",
   },
   customer: {
+    ...deStale,
     subject: "Ihr Online-Backup im {{month}}",
     intro: "so lief Ihr Online-Backup im {{month}}, Stand {{asOf}}.",
     summarySince:
@@ -127,8 +152,17 @@ const de: DigestCatalog = {
   },
 };
 
+/** What a digest says of a backup server it lacks, in both audiences' digests. */
+const frStale = {
+  staleServer:
+    "Le serveur de sauvegarde {{server}} n’a pas répondu lors de la rédaction de ce rapport (ses dernières données datent du {{collected}}) : ses comptes ne figurent pas dans ce rapport. Cela ne veut pas dire que leurs sauvegardes manquent.",
+  staleServerNever:
+    "Le serveur de sauvegarde {{server}} n’a pas répondu lors de la rédaction de ce rapport : ses comptes ne figurent pas dans ce rapport. Cela ne veut pas dire que leurs sauvegardes manquent.",
+};
+
 const fr: DigestCatalog = {
   reseller: {
+    ...frStale,
     subject:
       "Rapport hebdomadaire des sauvegardes {{period}} : {{accounts, plural, one {# compte} other {# comptes}}}, {{failing, plural, one {# en échec} other {# en échec}}}",
     intro:
@@ -158,6 +192,7 @@ const fr: DigestCatalog = {
     never: "aucune",
   },
   customer: {
+    ...frStale,
     subject: "Votre sauvegarde en ligne en {{month}}",
     intro: "Voici le bilan de votre sauvegarde en ligne en {{month}}, état au {{asOf}}.",
     summarySince:
@@ -188,6 +223,8 @@ export interface DigestPeriod extends Period {
   asOfMs: number;
   /** When the previous digest's state was collected: runs and storage changes are counted since then. */
   sinceMs?: number | undefined;
+  /** Backup servers whose exporter did not answer: the digest lacks their accounts and says so. */
+  staleServers?: readonly ServerFreshness[] | undefined;
 }
 
 export interface DigestContext {
@@ -244,6 +281,22 @@ const periodTimes = (context: DigestContext): Values => ({
       : formatDate(new Date(context.period.sinceMs), context.language, context.timeZone, true),
 });
 
+/** One paragraph per backup server the digest lacks, plain and HTML. */
+const staleParagraphs = (t: Pick<DigestText, "staleServer" | "staleServerNever">, context: DigestContext) =>
+  (context.period.staleServers ?? []).map((server) => {
+    const values: Values = {
+      server: server.name,
+      collected: server.collectedAt
+        ? formatDate(server.collectedAt, context.language, context.timeZone, true)
+        : undefined,
+    };
+    const line = server.collectedAt ? t.staleServer : t.staleServerNever;
+    return {
+      plain: text(line, values, context.language) ?? "",
+      html: html(line, values, context.language) ?? "",
+    };
+  });
+
 const conditionTone: Record<Condition, Tone> = {
   healthy: "solved",
   warning: "warning",
@@ -291,11 +344,13 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     ...(outdated > 0 ? [t.outdated] : []),
     ...(values.since === undefined ? [] : [t.change]),
   ];
+  const stale = staleParagraphs(t, context);
   const hello = builtin(language, "greeting.reseller", {});
   const plain = [
     hello,
     "",
     ...paragraphs.flatMap((p) => [text(p, values, language) ?? "", ""]),
+    ...stale.flatMap((p) => [p.plain, ""]),
     ...table,
     "",
     "-- ",
@@ -312,7 +367,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     intro: intro === undefined ? [] : [intro],
     cards: [],
     after: [
-      ...rest.map((p) => `<p style="margin:0 0 14px">${p}</p>`),
+      ...[...rest, ...stale.map((p) => p.html)].map((p) => `<p style="margin:0 0 14px">${p}</p>`),
       stackingTable(
         t.columns,
         digest.accounts.map((a) => ({
@@ -359,6 +414,7 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
       return plain === undefined ? [] : [{ plain, html: html(line, v, language) ?? "" }];
     });
   });
+  const stale = staleParagraphs(t, context);
   const footer = text(t.footer, values, language);
   const hello = builtin(language, "greeting.customer", { name: context.recipientName });
   const plain = [
@@ -368,6 +424,7 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     "",
     summary[0] ?? "",
     "",
+    ...stale.flatMap((p) => [p.plain, ""]),
     ...accountLines.flatMap((lines, i) => {
       const uid = digest.accounts[i]?.uid ?? "";
       const link = context.selfCareUrl
@@ -408,7 +465,11 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     title: subject,
     preheader: summary[0] ?? "",
     greeting: escapeHtml(hello),
-    intro: [html(t.intro, values, language) ?? "", `<strong>${summary[1] ?? ""}</strong>`],
+    intro: [
+      html(t.intro, values, language) ?? "",
+      `<strong>${summary[1] ?? ""}</strong>`,
+      ...stale.map((p) => p.html),
+    ],
     cards,
     footer: footer ? [html(t.footer, values, language) ?? ""] : [],
   });

@@ -90,9 +90,19 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   });
   if (due.length === 0) return 0;
   // Conditions are told as of the collection the state comes from, the moment its facts were true.
-  const collectedAt = (await status.collectedAt())?.getTime();
+  // With several backup servers, the digest tells only what the servers that answered collected, as of
+  // the oldest of their collections, and names the others rather than reporting their accounts.
+  const servers = (await status.servers?.()) ?? [];
+  const staleServers = servers.filter((server) => server.stale);
+  const answered = servers.flatMap((s) => (!s.stale && s.collectedAt ? [s.collectedAt.getTime()] : []));
+  const collectedAt =
+    servers.length === 0
+      ? (await status.collectedAt())?.getTime()
+      : answered.length === 0
+        ? undefined
+        : Math.min(...answered);
   if (collectedAt === undefined) return 0;
-  const statuses = await status.all();
+  const statuses = (await status.all()).filter((account) => !account.stale);
   if (statuses.length === 0) return 0;
   const lookup = await resolver(statuses.map((s) => s.uid));
   let queued = 0;
@@ -126,7 +136,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         mail: composeDigest(
           config,
           kind,
-          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs },
+          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs, staleServers },
           addressee,
           digest,
           now,
