@@ -39,12 +39,18 @@ const { values } = parseArgs({
     direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
     "selfcare-accounts": { type: "string", default: "50000" },
+    /** Accounts of them with 400 days of journal (SQLite; 50,000 write about 60 million runs). */
+    "journal-accounts": { type: "string", default: "50000" },
+    /** Self-care requests per case. */
+    "selfcare-requests": { type: "string", default: "200" },
+    /** The self-care part also measures with the scope searched on every request (seconds per request). */
+    "selfcare-uncached": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
+    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -193,5 +199,10 @@ if (parts.has("peer"))
     ),
   );
 if (parts.has("selfcare"))
-  await selfcareSection(positive(values["selfcare-accounts"], "selfcare-accounts")[0] ?? 50_000);
+  await selfcareSection({
+    accounts: positive(values["selfcare-accounts"], "selfcare-accounts")[0] ?? 50_000,
+    journalAccounts: positive(values["journal-accounts"], "journal-accounts")[0] ?? 50_000,
+    requests: positive(values["selfcare-requests"], "selfcare-requests")[0] ?? 200,
+    uncached: values["selfcare-uncached"] === true,
+  });
 if (parts.has("ha")) process.stdout.write(haTable(await benchHa()));
