@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
+import { type JournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -42,6 +43,8 @@ export interface BridgeParts {
   unsubscriptions?: UnsubscriptionSource;
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
+  /** The run journal digests count runs from; otherwise the one `history` configures (as the portal's). */
+  journal?: JournalReader;
 }
 
 /**
@@ -96,6 +99,9 @@ export async function startBridge(
     throw new ServiceStartError(`cannot open the outbox ${outboxName(bridge)}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
+  // Read-only, opened at its first read: a bridge on another machine than a SQLite journal finds none.
+  const ownJournal = parts.journal === undefined;
+  const journal = parts.journal ?? openJournalReader(config.history, log);
   let running = config;
   let directory: Directory | undefined;
   const openResolver = (next: Config): { resolver: RecipientResolver; opened?: Directory } => {
@@ -139,6 +145,7 @@ export async function startBridge(
           status,
           resolver,
           logger: log,
+          journal,
           ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         })
       : undefined;
@@ -169,6 +176,7 @@ export async function startBridge(
     await pipeline.stop();
     await digests?.stop();
     await directory?.close();
+    if (ownJournal) await journal.close();
     await outbox.close();
     throw error;
   }
@@ -182,6 +190,7 @@ export async function startBridge(
       "bridge.listen": (c) => c.bridge.listen,
       "bridge.outbox": (c) => c.bridge.outbox,
       "bridge.postgres": (c) => c.bridge.postgres,
+      "history.journal": (c) => c.history,
     });
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
     const previousResolver = resolver;
@@ -229,6 +238,7 @@ export async function startBridge(
         await pipeline.stop();
         await digests?.stop();
         await directory?.close();
+        if (ownJournal) await journal.close();
         await outbox.close();
       });
       turns = turn.catch(() => {});

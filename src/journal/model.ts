@@ -38,6 +38,8 @@ export interface JournalWriter {
 export interface JournalReader {
   runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]>;
   usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]>;
+  /** The first day the exporter recorded (days since the epoch, UTC); none before it wrote the journal. */
+  firstDay(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

@@ -207,6 +207,12 @@ export class PostgresJournal implements JournalSink, JournalReader {
     });
   }
 
+  async firstDay(): Promise<number | undefined> {
+    await this.ready();
+    const result = await this.pool.query<{ day: number | null }>("SELECT MIN(day) AS day FROM journal_usage");
+    return result.rows[0]?.day ?? undefined;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

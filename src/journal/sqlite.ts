@@ -187,6 +187,13 @@ export class SqliteJournalReader implements JournalReader {
     return rows.map((row) => usageOf(account, row));
   }
 
+  async firstDay(): Promise<number | undefined> {
+    const row = this.open()?.prepare("SELECT MIN(day) AS day FROM journal_usage").get() as
+      | { day: number | null }
+      | undefined;
+    return row?.day ?? undefined;
+  }
+
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;

@@ -31,6 +31,8 @@ interface DigestCatalog {
     /** The runs counted since the previous digest, saying since when. */
     summarySince: string;
     summary: string;
+    /** The failed runs of the period, when the run journal counted them. */
+    failed: string;
     lastOnly: string;
     account: string;
     storage: string;
@@ -78,6 +80,8 @@ const en: DigestCatalog = {
       "Since the previous report ({{since}}), {{computers, plural, one {your computer was} other {your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Your computer was} other {Your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {One backup} other {# backups}}} did not complete in this period; the messages we sent about it say what to do.",
     lastOnly:
       "{{computers, plural, one {Your computer was} other {Your # computers were}}} last backed up on {{lastSuccess}}.",
     never: "No backup has been received yet.",
@@ -136,6 +140,8 @@ const de: DigestCatalog = {
       "Seit dem vorigen Bericht ({{since}}) {{computers, plural, one {wurde Ihr Computer} other {wurden Ihre # Computer}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {Eine Sicherung wurde} other {# Sicherungen wurden}}} in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
     lastOnly:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} zuletzt am {{lastSuccess}} gesichert.",
     never: "Es ist noch keine Sicherung eingegangen.",
@@ -199,6 +205,8 @@ const fr: DigestCatalog = {
       "Depuis le rapport précédent ({{since}}), {{computers, plural, one {votre ordinateur a été sauvegardé} other {vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {Une sauvegarde n’a} other {# sauvegardes n’ont}}} pas abouti pendant cette période ; les messages que nous vous avons envoyés à ce sujet indiquent que faire.",
     lastOnly:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} pour la dernière fois le {{lastSuccess}}.",
     never: "Aucune sauvegarde n’a encore été reçue.",
@@ -223,6 +231,8 @@ export interface DigestPeriod extends Period {
   asOfMs: number;
   /** When the previous digest's state was collected: runs and storage changes are counted since then. */
   sinceMs?: number | undefined;
+  /** Runs are counted over the period's days (the run journal), not since the previous digest. */
+  runsInPeriod?: boolean;
   /** Backup servers whose exporter did not answer: the digest lacks their accounts and says so. */
   staleServers?: readonly ServerFreshness[] | undefined;
 }
@@ -396,11 +406,15 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     ...(digest.lastSuccessMs === undefined
       ? {}
       : { lastSuccess: formatDate(new Date(digest.lastSuccessMs), language, timeZone, false) }),
+    ...(digest.failedRuns ? { failed: String(digest.failedRuns) } : {}),
     settingsUrl: context.settingsUrl,
   };
-  const summary = [t.summarySince, t.summary, t.lastOnly, t.never]
+  // Runs counted over the period need no "since": the intro names the period.
+  const found = [...(context.period.runsInPeriod ? [] : [t.summarySince]), t.summary, t.lastOnly, t.never]
     .map((s) => [text(s, values, language), html(s, values, language)])
     .find(([plain]) => plain !== undefined) ?? ["", ""];
+  const failed = [text(t.failed, values, language), html(t.failed, values, language)];
+  const summary = failed[0] === undefined ? found : found.map((s, i) => `${s} ${failed[i]}`);
   const accountLines = digest.accounts.map((a) => {
     const v: Values = {
       account: a.uid,

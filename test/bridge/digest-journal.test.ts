@@ -1,0 +1,169 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runsInPeriod } from "../../src/bridge/digests/content.js";
+import { lastCompletePeriod, zonedBounds } from "../../src/bridge/digests/period.js";
+import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
+import { directoryResolver } from "../../src/bridge/index.js";
+import type { NewDigest } from "../../src/bridge/outbox.js";
+import { SqliteOutbox } from "../../src/bridge/outbox.js";
+import { configSchema } from "../../src/config/index.js";
+import { openDirectory } from "../../src/directory/index.js";
+import { startExporter } from "../../src/exporter/index.js";
+import { dayOf, type JournalRun } from "../../src/journal/index.js";
+import { SqliteJournal, SqliteJournalReader } from "../../src/journal/sqlite.js";
+import { exampleBackupRoot } from "../support/common.js";
+import { bridgeFixture, captureLogger, exampleLdif } from "./support.js";
+
+const run = (account: string, ended: string, success: boolean, runId = ended): JournalRun => ({
+  account,
+  host: "pc",
+  runId,
+  endedMs: Date.parse(ended),
+  success,
+});
+
+describe("runs in a digest's period", () => {
+  it("are the period's calendar days where the recipient lives", () => {
+    const november = lastCompletePeriod("month", Date.parse("2026-12-01T07:00:00Z"));
+    expect(zonedBounds(november, "Europe/Zurich")).toEqual({
+      startMs: Date.parse("2026-10-31T23:00:00Z"),
+      endMs: Date.parse("2026-11-30T23:00:00Z"),
+    });
+    expect(zonedBounds(november, "+01:00")).toEqual(zonedBounds(november, "Europe/Zurich"));
+    expect(zonedBounds(november, "America/New_York")).toEqual({
+      startMs: Date.parse("2026-11-01T04:00:00Z"),
+      endMs: Date.parse("2026-12-01T05:00:00Z"),
+    });
+    // Zurich changes to summer time on Sunday 28 March 2027: that week starts at +01:00 and ends at +02:00.
+    const week = lastCompletePeriod("week", Date.parse("2027-03-29T07:00:00Z"));
+    expect(zonedBounds(week, "Europe/Zurich")).toEqual({
+      startMs: Date.parse("2027-03-21T23:00:00Z"),
+      endMs: Date.parse("2027-03-28T22:00:00Z"),
+    });
+  });
+
+  it("count successful and failed runs per account that ended from the start up to, not including, the end", () => {
+    const start = Date.parse("2026-10-31T23:00:00Z");
+    const end = Date.parse("2026-11-30T23:00:00Z");
+    const runs = [
+      run("a", "2026-10-31T22:59:59.999Z", true),
+      run("a", "2026-10-31T23:00:00Z", true),
+      run("a", "2026-11-12T10:00:00Z", false),
+      run("a", "2026-11-30T22:59:59.999Z", true),
+      run("a", "2026-11-30T23:00:00Z", false),
+      run("b", "2026-11-02T10:00:00Z", false),
+    ];
+    expect(runsInPeriod(runs, start, end)).toEqual(
+      new Map([
+        ["a", { succeeded: 2, failed: 1 }],
+        ["b", { succeeded: 0, failed: 1 }],
+      ]),
+    );
+    expect(runsInPeriod([], start, end)).toEqual(new Map());
+  });
+});
+
+/** Jürg (3723702, German, +01:00) asked for the monthly digest. */
+function fixture(dir: string) {
+  const ldif = readFileSync(exampleLdif, "utf8").replace(
+    /^(uid: 3723702)$/m,
+    "$1\nsstNotificationWarning: digest",
+  );
+  const file = path.join(dir, "directory.ldif");
+  writeFileSync(file, ldif);
+  return configSchema.parse({
+    directory: { url: `file:${file}`, cacheTtlSeconds: 0 },
+    backup: { root: exampleBackupRoot },
+    history: { path: path.join(dir, "history.sqlite") },
+    exporter: { listen: { port: 0 } },
+    bridge: {
+      listen: { port: 0 },
+      outbox: path.join(dir, "outbox.sqlite"),
+      smtp: { url: "smtp://127.0.0.1:1", from: "Backup <backup@stoney.example>" },
+      digests: { hourUtc: 6, resellers: false },
+    },
+    logging: { level: "fatal" },
+  });
+}
+
+const DUE = Date.parse("2026-12-01T07:00:00Z");
+
+describe("monthly digests counted from the run journal (SQLite)", () => {
+  const bridges = bridgeFixture();
+
+  /** Jürg's November digest, from the exporter's state collected at `collected` and this journal. */
+  async function digestText(journalRuns: readonly JournalRun[], firstDay: string, collected: string) {
+    const dir = bridges.temp();
+    const config = fixture(dir);
+    const { logger } = captureLogger("fatal");
+    const exporter = await startExporter(config, logger, { now: () => new Date(collected) });
+    bridges.defer(() => exporter.close());
+    await exporter.collect();
+    const journalFile = path.join(dir, "journal.sqlite");
+    const writer = SqliteJournal.open(journalFile);
+    await writer.write(journalRuns, [{ account: "3723702", day: dayOf(Date.parse(firstDay)) }]);
+    await writer.close();
+    const journal = new SqliteJournalReader(journalFile);
+    bridges.defer(() => journal.close());
+    const directory = openDirectory(config.directory, logger);
+    bridges.defer(() => directory.close());
+    const outbox = new SqliteOutbox(config.bridge.outbox);
+    bridges.defer(() => outbox.close());
+    const queued: NewDigest[] = [];
+    const store = {
+      createDigests: (digests: NewDigest[], now: number) => {
+        queued.push(...digests);
+        return outbox.createDigests(digests, now);
+      },
+      previousDigest: outbox.previousDigest.bind(outbox),
+    };
+    await queueDueDigests(
+      {
+        config: config.bridge,
+        store,
+        status: exporter.status,
+        resolver: directoryResolver(directory, config.directory),
+        logger,
+        journal,
+      },
+      DUE,
+    );
+    const [digest] = queued.filter((d) => d.recipient === "juerg.mueller@example.ch");
+    return digest?.mail.text ?? "";
+  }
+
+  // November for Jürg (+01:00): 31 October 23:00 UTC to 30 November 23:00 UTC.
+  const runs = [
+    run("3723702", "2026-10-31T22:30:00Z", true),
+    run("3723702", "2026-10-31T23:30:00Z", true),
+    run("3723702", "2026-10-31T23:45:00Z", false),
+    run("3723702", "2026-11-15T10:00:00Z", true),
+    run("3723702", "2026-11-20T10:00:00Z", false),
+    run("3723702", "2026-11-30T23:00:00Z", true),
+    run("3723702", "2026-12-01T02:00:00Z", false),
+    run("3723703", "2026-11-15T10:00:00Z", false),
+  ];
+
+  it("count the runs of exactly the month in the recipient's zone, not those just before or after it", async () => {
+    const text = await digestText(runs, "2026-10-01T08:00:00Z", "2026-12-01T05:00:00Z");
+    expect(text).toContain("so lief Ihr Online-Backup im November 2026, Stand 1. Dezember 2026 um 06:00");
+    expect(text).toMatch(/(Ihr Computer wurde|Ihre \d+ Computer wurden) 2 Mal gesichert, zuletzt am/);
+    expect(text).toContain(
+      "2 Sicherungen wurden in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
+    );
+    expect(text).not.toContain("Seit dem vorigen Bericht");
+  });
+
+  it("keep the exporter's counters when the journal began during the month or the state is older than its end", async () => {
+    for (const [firstDay, collected] of [
+      ["2026-10-31T08:00:00Z", "2026-12-01T05:00:00Z"],
+      ["2026-10-01T08:00:00Z", "2026-11-30T22:00:00Z"],
+    ] as const) {
+      const text = await digestText(runs, firstDay, collected);
+      expect(text).toContain("so lief Ihr Online-Backup im November 2026");
+      expect(text).not.toContain("Mal gesichert");
+      expect(text).not.toContain("nicht abgeschlossen");
+    }
+  });
+});
