@@ -106,6 +106,8 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
           quotaBytes: 10_000,
         },
       ]);
+      // The first day recorded: what a digest's period is checked against before it counts runs.
+      expect(await journal((j) => j.firstDay())).toBe(dayOf(NOW.getTime()));
     });
 
     it("deletes runs and usage older than the retention, in several small batches", async () => {
@@ -144,6 +146,22 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
 }
 
 suite("SQLite", async () => undefined);
+
+it("has no first day where the exporter never wrote a journal (a bridge on another machine)", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-journal-"));
+  try {
+    const reader = openJournalReader(
+      configSchema.parse({
+        directory: { url: "file:directory.ldif" },
+        history: { path: path.join(dir, "none.sqlite") },
+      }).history,
+    );
+    expect(await reader.firstDay()).toBeUndefined();
+    await reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe.skipIf(!requirePostgres())("PostgreSQL", () => {
   let server: Postgres;
