@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runsInPeriod } from "../../src/bridge/digests/content.js";
 import { lastCompletePeriod, zonedBounds } from "../../src/bridge/digests/period.js";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
@@ -10,9 +10,11 @@ import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
-import { dayOf, type JournalRun } from "../../src/journal/index.js";
+import { dayOf, type JournalReader, type JournalRun, type UsageDay } from "../../src/journal/index.js";
+import { PostgresJournal } from "../../src/journal/postgres.js";
 import { SqliteJournal, SqliteJournalReader } from "../../src/journal/sqlite.js";
 import { exampleBackupRoot } from "../support/common.js";
+import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 import { bridgeFixture, captureLogger, exampleLdif } from "./support.js";
 
 const run = (account: string, ended: string, success: boolean, runId = ended): JournalRun => ({
@@ -89,81 +91,111 @@ function fixture(dir: string) {
 
 const DUE = Date.parse("2026-12-01T07:00:00Z");
 
-describe("monthly digests counted from the run journal (SQLite)", () => {
-  const bridges = bridgeFixture();
+/** A journal holding these runs and usage days, written as the exporter writes it, read as the bridge reads it. */
+type JournalWith = (
+  dir: string,
+  runs: readonly JournalRun[],
+  usage: readonly UsageDay[],
+) => Promise<JournalReader>;
 
-  /** Jürg's November digest, from the exporter's state collected at `collected` and this journal. */
-  async function digestText(journalRuns: readonly JournalRun[], firstDay: string, collected: string) {
-    const dir = bridges.temp();
-    const config = fixture(dir);
-    const { logger } = captureLogger("fatal");
-    const exporter = await startExporter(config, logger, { now: () => new Date(collected) });
-    bridges.defer(() => exporter.close());
-    await exporter.collect();
-    const journalFile = path.join(dir, "journal.sqlite");
-    const writer = SqliteJournal.open(journalFile);
-    await writer.write(journalRuns, [{ account: "3723702", day: dayOf(Date.parse(firstDay)) }]);
-    await writer.close();
-    const journal = new SqliteJournalReader(journalFile);
-    bridges.defer(() => journal.close());
-    const directory = openDirectory(config.directory, logger);
-    bridges.defer(() => directory.close());
-    const outbox = new SqliteOutbox(config.bridge.outbox);
-    bridges.defer(() => outbox.close());
-    const queued: NewDigest[] = [];
-    const store = {
-      createDigests: (digests: NewDigest[], now: number) => {
-        queued.push(...digests);
-        return outbox.createDigests(digests, now);
-      },
-      previousDigest: outbox.previousDigest.bind(outbox),
-    };
-    await queueDueDigests(
-      {
-        config: config.bridge,
-        store,
-        status: exporter.status,
-        resolver: directoryResolver(directory, config.directory),
-        logger,
-        journal,
-      },
-      DUE,
-    );
-    const [digest] = queued.filter((d) => d.recipient === "juerg.mueller@example.ch");
-    return digest?.mail.text ?? "";
-  }
+function suite(dialect: string, journalWith: () => JournalWith) {
+  describe(`monthly digests counted from the run journal (${dialect})`, () => {
+    const bridges = bridgeFixture();
 
-  // November for Jürg (+01:00): 31 October 23:00 UTC to 30 November 23:00 UTC.
-  const runs = [
-    run("3723702", "2026-10-31T22:30:00Z", true),
-    run("3723702", "2026-10-31T23:30:00Z", true),
-    run("3723702", "2026-10-31T23:45:00Z", false),
-    run("3723702", "2026-11-15T10:00:00Z", true),
-    run("3723702", "2026-11-20T10:00:00Z", false),
-    run("3723702", "2026-11-30T23:00:00Z", true),
-    run("3723702", "2026-12-01T02:00:00Z", false),
-    run("3723703", "2026-11-15T10:00:00Z", false),
-  ];
-
-  it("count the runs of exactly the month in the recipient's zone, not those just before or after it", async () => {
-    const text = await digestText(runs, "2026-10-01T08:00:00Z", "2026-12-01T05:00:00Z");
-    expect(text).toContain("so lief Ihr Online-Backup im November 2026, Stand 1. Dezember 2026 um 06:00");
-    expect(text).toMatch(/(Ihr Computer wurde|Ihre \d+ Computer wurden) 2 Mal gesichert, zuletzt am/);
-    expect(text).toContain(
-      "2 Sicherungen wurden in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
-    );
-    expect(text).not.toContain("Seit dem vorigen Bericht");
-  });
-
-  it("keep the exporter's counters when the journal began during the month or the state is older than its end", async () => {
-    for (const [firstDay, collected] of [
-      ["2026-10-31T08:00:00Z", "2026-12-01T05:00:00Z"],
-      ["2026-10-01T08:00:00Z", "2026-11-30T22:00:00Z"],
-    ] as const) {
-      const text = await digestText(runs, firstDay, collected);
-      expect(text).toContain("so lief Ihr Online-Backup im November 2026");
-      expect(text).not.toContain("Mal gesichert");
-      expect(text).not.toContain("nicht abgeschlossen");
+    /** Jürg's November digest, from the exporter's state collected at `collected` and this journal. */
+    async function digestText(journalRuns: readonly JournalRun[], firstDay: string, collected: string) {
+      const dir = bridges.temp();
+      const config = fixture(dir);
+      const { logger } = captureLogger("fatal");
+      const exporter = await startExporter(config, logger, { now: () => new Date(collected) });
+      bridges.defer(() => exporter.close());
+      await exporter.collect();
+      const journal = await journalWith()(dir, journalRuns, [
+        { account: "3723702", day: dayOf(Date.parse(firstDay)) },
+      ]);
+      bridges.defer(() => journal.close());
+      const directory = openDirectory(config.directory, logger);
+      bridges.defer(() => directory.close());
+      const outbox = new SqliteOutbox(config.bridge.outbox);
+      bridges.defer(() => outbox.close());
+      const queued: NewDigest[] = [];
+      const store = {
+        createDigests: (digests: NewDigest[], now: number) => {
+          queued.push(...digests);
+          return outbox.createDigests(digests, now);
+        },
+        previousDigest: outbox.previousDigest.bind(outbox),
+      };
+      await queueDueDigests(
+        {
+          config: config.bridge,
+          store,
+          status: exporter.status,
+          resolver: directoryResolver(directory, config.directory),
+          logger,
+          journal,
+        },
+        DUE,
+      );
+      const [digest] = queued.filter((d) => d.recipient === "juerg.mueller@example.ch");
+      return digest?.mail.text ?? "";
     }
+
+    // November for Jürg (+01:00): 31 October 23:00 UTC to 30 November 23:00 UTC.
+    const runs = [
+      run("3723702", "2026-10-31T22:30:00Z", true),
+      run("3723702", "2026-10-31T23:30:00Z", true),
+      run("3723702", "2026-10-31T23:45:00Z", false),
+      run("3723702", "2026-11-15T10:00:00Z", true),
+      run("3723702", "2026-11-20T10:00:00Z", false),
+      run("3723702", "2026-11-30T23:00:00Z", true),
+      run("3723702", "2026-12-01T02:00:00Z", false),
+      run("3723703", "2026-11-15T10:00:00Z", false),
+    ];
+
+    it("count the runs of exactly the month in the recipient's zone, not those just before or after it", async () => {
+      const text = await digestText(runs, "2026-10-01T08:00:00Z", "2026-12-01T05:00:00Z");
+      expect(text).toContain("so lief Ihr Online-Backup im November 2026, Stand 1. Dezember 2026 um 06:00");
+      expect(text).toMatch(/(Ihr Computer wurde|Ihre \d+ Computer wurden) 2 Mal gesichert, zuletzt am/);
+      expect(text).toContain(
+        "2 Sicherungen wurden in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
+      );
+      expect(text).not.toContain("Seit dem vorigen Bericht");
+    });
+
+    it("keep the exporter's counters when the journal began during the month or the state is older than its end", async () => {
+      for (const [firstDay, collected] of [
+        ["2026-10-31T08:00:00Z", "2026-12-01T05:00:00Z"],
+        ["2026-10-01T08:00:00Z", "2026-11-30T22:00:00Z"],
+      ] as const) {
+        const text = await digestText(runs, firstDay, collected);
+        expect(text).toContain("so lief Ihr Online-Backup im November 2026");
+        expect(text).not.toContain("Mal gesichert");
+        expect(text).not.toContain("nicht abgeschlossen");
+      }
+    });
+  });
+}
+
+suite("SQLite", () => async (dir, runs, usage) => {
+  const file = path.join(dir, "journal.sqlite");
+  const writer = SqliteJournal.open(file);
+  await writer.write(runs, usage);
+  await writer.close();
+  return new SqliteJournalReader(file);
+});
+
+describe.skipIf(!requirePostgres())("PostgreSQL", () => {
+  let server: Postgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => server?.dispose());
+  let databases = 0;
+  suite("PostgreSQL", () => async (_dir, runs, usage) => {
+    databases += 1;
+    const journal = new PostgresJournal(await server.createDatabase(`digest_journal_${databases}`));
+    await journal.write(runs, usage);
+    return journal;
   });
 });
