@@ -66,7 +66,7 @@ describe("runs in a digest's period", () => {
   });
 });
 
-/** Jürg (3723702, German, +01:00) asked for the monthly digest. */
+/** Jürg (3723702, German, +01:00) asked for the monthly digest; his reseller's weekly one is in Zurich's time. */
 function fixture(dir: string) {
   const ldif = readFileSync(exampleLdif, "utf8").replace(
     /^(uid: 3723702)$/m,
@@ -83,7 +83,7 @@ function fixture(dir: string) {
       listen: { port: 0 },
       outbox: path.join(dir, "outbox.sqlite"),
       smtp: { url: "smtp://127.0.0.1:1", from: "Backup <backup@stoney.example>" },
-      digests: { hourUtc: 6, resellers: false },
+      digests: { hourUtc: 6 },
     },
     logging: { level: "fatal" },
   });
@@ -102,7 +102,7 @@ function suite(dialect: string, journalWith: () => JournalWith) {
   describe(`monthly digests counted from the run journal (${dialect})`, () => {
     const bridges = bridgeFixture();
 
-    /** Jürg's November digest, from the exporter's state collected at `collected` and this journal. */
+    /** Jürg's November digest and his reseller's digest of 23–29 November, from the exporter's state collected at `collected` and this journal. */
     async function digestText(journalRuns: readonly JournalRun[], firstDay: string, collected: string) {
       const dir = bridges.temp();
       const config = fixture(dir);
@@ -137,8 +137,11 @@ function suite(dialect: string, journalWith: () => JournalWith) {
         },
         DUE,
       );
-      const [digest] = queued.filter((d) => d.recipient === "juerg.mueller@example.ch");
-      return digest?.mail.text ?? "";
+      const text = (recipient: string) => queued.find((d) => d.recipient === recipient)?.mail.text ?? "";
+      return {
+        customer: text("juerg.mueller@example.ch"),
+        reseller: text("support@muster-reseller.example"),
+      };
     }
 
     // November for Jürg (+01:00): 31 October 23:00 UTC to 30 November 23:00 UTC.
@@ -148,30 +151,43 @@ function suite(dialect: string, journalWith: () => JournalWith) {
       run("3723702", "2026-10-31T23:45:00Z", false),
       run("3723702", "2026-11-15T10:00:00Z", true),
       run("3723702", "2026-11-20T10:00:00Z", false),
+      run("3723702", "2026-11-25T10:00:00Z", true),
       run("3723702", "2026-11-30T23:00:00Z", true),
       run("3723702", "2026-12-01T02:00:00Z", false),
+      // The week 23–29 November in Zurich: 22 November 23:00 UTC to 29 November 23:00 UTC.
       run("3723703", "2026-11-15T10:00:00Z", false),
+      run("3723703", "2026-11-22T22:30:00Z", false),
+      run("3723703", "2026-11-22T23:30:00Z", true),
+      run("3723703", "2026-11-29T23:30:00Z", false),
     ];
 
-    it("count the runs of exactly the month in the recipient's zone, not those just before or after it", async () => {
-      const text = await digestText(runs, "2026-10-01T08:00:00Z", "2026-12-01T05:00:00Z");
-      expect(text).toContain("so lief Ihr Online-Backup im November 2026, Stand 1. Dezember 2026 um 06:00");
-      expect(text).toMatch(/(Ihr Computer wurde|Ihre \d+ Computer wurden) 2 Mal gesichert, zuletzt am/);
-      expect(text).toContain(
+    it("count the runs of exactly the month and the week in the recipient’s zone, not those just before or after them", async () => {
+      const { customer, reseller } = await digestText(runs, "2026-10-01T08:00:00Z", "2026-12-01T05:00:00Z");
+      expect(customer).toContain(
+        "so lief Ihr Online-Backup im November 2026, Stand 1. Dezember 2026 um 06:00",
+      );
+      expect(customer).toMatch(/(Ihr Computer wurde|Ihre \d+ Computer wurden) 3 Mal gesichert, zuletzt am/);
+      expect(customer).toContain(
         "2 Sicherungen wurden in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
       );
-      expect(text).not.toContain("Seit dem vorigen Bericht");
+      expect(customer).not.toContain("Seit dem vorigen Bericht");
+      expect(reseller).toContain("Sicherungen der Woche");
+      expect(reseller).toMatch(/^3723702 .* 1 abgeschlossen, 0 fehlgeschlagen /m);
+      expect(reseller).toMatch(/^3723703 .* 1 abgeschlossen, 0 fehlgeschlagen /m);
     });
 
-    it("keep the exporter's counters when the journal began during the month or the state is older than its end", async () => {
+    it("keep the exporter’s counters when the journal began during the period or the state is older than its end", async () => {
       for (const [firstDay, collected] of [
-        ["2026-10-31T08:00:00Z", "2026-12-01T05:00:00Z"],
-        ["2026-10-01T08:00:00Z", "2026-11-30T22:00:00Z"],
+        // The journal began inside the week; the state was collected before the week's end in Zurich.
+        ["2026-11-24T08:00:00Z", "2026-12-01T05:00:00Z"],
+        ["2026-10-01T08:00:00Z", "2026-11-29T22:00:00Z"],
       ] as const) {
-        const text = await digestText(runs, firstDay, collected);
-        expect(text).toContain("so lief Ihr Online-Backup im November 2026");
-        expect(text).not.toContain("Mal gesichert");
-        expect(text).not.toContain("nicht abgeschlossen");
+        const { customer, reseller } = await digestText(runs, firstDay, collected);
+        expect(customer).toContain("so lief Ihr Online-Backup im November 2026");
+        expect(customer).not.toContain("Mal gesichert");
+        expect(customer).not.toContain("nicht abgeschlossen");
+        expect(reseller).toContain("in der Woche vom 23.–29. November 2026");
+        expect(reseller).not.toContain("Sicherungen der Woche");
       }
     });
   });

@@ -16,6 +16,9 @@ type DigestText = {
   counts: string;
   outdated: string;
   columns: readonly [string, string, string, string, string, string, string, string];
+  /** The column of the runs counted over the period, when the run journal counted them, and its cells. */
+  runsColumn: string;
+  runs: string;
   conditions: Record<Condition, string>;
   footer: string;
   never: string;
@@ -27,7 +30,7 @@ type DigestText = {
 
 interface DigestCatalog {
   reseller: DigestText;
-  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "change"> & {
+  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "runsColumn" | "runs" | "change"> & {
     /** The runs counted since the previous digest, saying since when. */
     summarySince: string;
     summary: string;
@@ -68,6 +71,8 @@ const en: DigestCatalog = {
       "Change",
       "Outdated client",
     ],
+    runsColumn: "Backups this week",
+    runs: "{{succeeded}} completed, {{failed}} failed",
     conditions: { healthy: "OK", warning: "warning", failing: "failing", never: "never used" },
     footer: "You receive this weekly report as the reseller of these accounts.",
     never: "none",
@@ -128,6 +133,8 @@ const de: DigestCatalog = {
       "Änderung",
       "Veraltetes Programm",
     ],
+    runsColumn: "Sicherungen der Woche",
+    runs: "{{succeeded}} abgeschlossen, {{failed}} fehlgeschlagen",
     conditions: { healthy: "in Ordnung", warning: "Warnung", failing: "Fehler", never: "nie benutzt" },
     footer: "Sie erhalten diesen Wochenbericht als Wiederverkäufer dieser Konten.",
     never: "keine",
@@ -188,6 +195,8 @@ const fr: DigestCatalog = {
       "Évolution",
       "Logiciel trop ancien",
     ],
+    runsColumn: "Sauvegardes de la semaine",
+    runs: "{{succeeded, plural, one {# réussie} other {# réussies}}}, {{failed, plural, one {# en échec} other {# en échec}}}",
     conditions: {
       healthy: "en ordre",
       warning: "avertissement",
@@ -206,7 +215,7 @@ const fr: DigestCatalog = {
     summary:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     failed:
-      "{{failed, plural, one {Une sauvegarde n’a} other {# sauvegardes n’ont}}} pas abouti pendant cette période ; les messages que nous vous avons envoyés à ce sujet indiquent que faire.",
+      "{{failed, plural, one {Une sauvegarde n’a} other {# sauvegardes n’ont}}} pas abouti pendant cette période ; les messages que nous vous avons envoyés à ce sujet indiquent que faire.",
     lastOnly:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} pour la dernière fois le {{lastSuccess}}.",
     never: "Aucune sauvegarde n’a encore été reçue.",
@@ -326,6 +335,13 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     outdated: String(outdated),
     ...Object.fromEntries(Object.entries(digest.counts).map(([k, v]) => [k, String(v)])),
   };
+  // Only runs counted over the period (the run journal) have a column: the counters' span is not the week.
+  const counted = context.period.runsInPeriod === true;
+  const columns = counted ? [...t.columns.slice(0, 4), t.runsColumn, ...t.columns.slice(4)] : t.columns;
+  const runs = (a: AccountLine): string[] =>
+    counted
+      ? [text(t.runs, { succeeded: String(a.runs ?? 0), failed: String(a.failedRuns ?? 0) }, language) ?? ""]
+      : [];
   const cells = (a: AccountLine): string[] => [
     a.uid,
     a.customer ?? "",
@@ -333,6 +349,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     a.lastSuccessMs === undefined
       ? t.never
       : formatDate(new Date(a.lastSuccessMs), language, timeZone, false),
+    ...runs(a),
     t.conditions[a.condition],
     a.usedBytes === undefined
       ? ""
@@ -340,8 +357,8 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     a.trendBytes === undefined ? "" : signedGiB(a.trendBytes, language),
     a.outdated.join(", "),
   ];
-  const rows = [t.columns.slice(), ...digest.accounts.map(cells)];
-  const widths = t.columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const rows = [columns.slice(), ...digest.accounts.map(cells)];
+  const widths = columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   const table = rows.map((r) =>
     r
       .map((c, i) => c.padEnd(widths[i] ?? 0))
@@ -379,7 +396,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     after: [
       ...[...rest, ...stale.map((p) => p.html)].map((p) => `<p style="margin:0 0 14px">${p}</p>`),
       stackingTable(
-        t.columns,
+        columns,
         digest.accounts.map((a) => ({
           cells: cells(a),
           tone: conditionTone[a.condition],
