@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runsInPeriod } from "../../src/bridge/digests/content.js";
@@ -7,15 +6,13 @@ import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
 import { directoryResolver } from "../../src/bridge/index.js";
 import type { NewDigest } from "../../src/bridge/outbox.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
-import { configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
 import { dayOf, type JournalReader, type JournalRun, type UsageDay } from "../../src/journal/index.js";
 import { PostgresJournal } from "../../src/journal/postgres.js";
 import { SqliteJournal, SqliteJournalReader } from "../../src/journal/sqlite.js";
-import { exampleBackupRoot } from "../support/common.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
-import { bridgeFixture, captureLogger, exampleLdif } from "./support.js";
+import { bridgeFixture, captureLogger, exampleDigestConfig } from "./support.js";
 
 const run = (account: string, ended: string, success: boolean, runId = ended): JournalRun => ({
   account,
@@ -67,27 +64,10 @@ describe("runs in a digest's period", () => {
 });
 
 /** Jürg (3723702, German, +01:00) asked for the monthly digest; his reseller's weekly one is in Zurich's time. */
-function fixture(dir: string) {
-  const ldif = readFileSync(exampleLdif, "utf8").replace(
-    /^(uid: 3723702)$/m,
-    "$1\nsstNotificationWarning: digest",
-  );
-  const file = path.join(dir, "directory.ldif");
-  writeFileSync(file, ldif);
-  return configSchema.parse({
-    directory: { url: `file:${file}`, cacheTtlSeconds: 0 },
-    backup: { root: exampleBackupRoot },
-    history: { path: path.join(dir, "history.sqlite") },
-    exporter: { listen: { port: 0 } },
-    bridge: {
-      listen: { port: 0 },
-      outbox: path.join(dir, "outbox.sqlite"),
-      smtp: { url: "smtp://127.0.0.1:1", from: "Backup <backup@stoney.example>" },
-      digests: { hourUtc: 6 },
-    },
-    logging: { level: "fatal" },
+const fixture = (dir: string) =>
+  exampleDigestConfig(dir, ["3723702"], {
+    smtp: { url: "smtp://127.0.0.1:1", from: "Backup <backup@stoney.example>" },
   });
-}
 
 const DUE = Date.parse("2026-12-01T07:00:00Z");
 
