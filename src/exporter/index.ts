@@ -1,6 +1,7 @@
 import { createBackupReader } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { effectiveSettings, openDirectory } from "../directory/index.js";
+import { type JournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -79,6 +80,8 @@ export async function startExporter(
   let reader = createBackupReader(config, log);
   // `reader` is replaced when a reload changes the backup or history settings: read it at each scrape.
   const metrics = createSelfMetrics(() => reader.journalBytes());
+  // What the portal of another machine reads; reopened with the history settings.
+  let journal: JournalReader = openJournalReader(config.history, log);
   const collector = new Collector({
     directory,
     reader,
@@ -94,6 +97,9 @@ export async function startExporter(
         selfMetrics: () => metrics.registry.metrics(),
         ready: () => collector.snapshot !== undefined,
         state: () => collector.snapshot,
+        get journal() {
+          return journal;
+        },
       },
       log,
       scrapeAuth,
@@ -104,6 +110,7 @@ export async function startExporter(
   } catch (error) {
     await directory.close();
     await reader.close();
+    await journal.close();
     throw error;
   }
   const { server, url } = listening;
@@ -122,10 +129,13 @@ export async function startExporter(
     if (!sameSettings([running.backup, running.history], [next.backup, next.history])) {
       // The history batches its writes in memory: the old store is closed before the file is opened again.
       await reader.close();
+      await journal.close();
       try {
         reader = createBackupReader(next, log);
+        journal = openJournalReader(next.history, log);
       } catch (error) {
         reader = createBackupReader(running, log);
+        journal = openJournalReader(running.history, log);
         await opened?.close();
         return { sources: { reader }, error };
       }
@@ -167,6 +177,7 @@ export async function startExporter(
       await closeServer(server);
       await directory.close();
       await reader.close();
+      await journal.close();
     },
   };
 }
