@@ -24,13 +24,13 @@ export function durationText(t: Translate, seconds: number): string {
   return t("duration.ms", { m: Math.floor(s / 60), s: s % 60 });
 }
 
-/** Bytes in the unit that suits them (decimal, as disk makers and quotas count). */
+/** Bytes in the binary unit that suits them: the mails and digests state quotas in GiB too. */
 export function bytesText(f: Formats, bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit += 1;
   }
   return `${f.number(value)} ${units[unit]}`;
