@@ -264,6 +264,14 @@ describe("several backup servers behind one portal and one bridge", () => {
       const servers = new Map(body.accounts.map((a) => [a.uid, a.state?.server]));
       expect(servers.get("3723704")).toBe("backup-01");
       expect(servers.get("3723710")).toBe("backup-02");
+      // backup-02's journal is read from its exporter, not from start's own history file.
+      const runs = (await (await client.call("GET", `/api/v1/accounts/3723710/runs?${YEAR}`)).json()) as {
+        runs: Array<{ runId: string }>;
+      };
+      expect(runs.runs.map((r) => r.runId)).toEqual(
+        (await serverRuns("backup-02", "3723710")).map((r) => r.runId),
+      );
+      expect(runs.runs.length).toBeGreaterThan(0);
     } finally {
       child.kill("SIGTERM");
     }
