@@ -46,6 +46,10 @@ export interface ExporterOptions {
   now?: () => Date;
 }
 
+/** The journal the exporter serves: its history file's; one in PostgreSQL every portal reads there. */
+const servedJournal = (history: Config["history"], log: Logger): JournalReader | undefined =>
+  history.journal.database ? undefined : openJournalReader(history, log);
+
 /** The credentials `/metrics` needs, if any; a basicAuth without a password is refused. */
 function scrapeCredentials(config: Config): Credentials | undefined {
   const { basicAuth } = config.exporter;
@@ -81,7 +85,7 @@ export async function startExporter(
   // `reader` is replaced when a reload changes the backup or history settings: read it at each scrape.
   const metrics = createSelfMetrics(() => reader.journalBytes());
   // What the portal of another machine reads; reopened with the history settings.
-  let journal: JournalReader = openJournalReader(config.history, log);
+  let journal = servedJournal(config.history, log);
   const collector = new Collector({
     directory,
     reader,
@@ -110,7 +114,7 @@ export async function startExporter(
   } catch (error) {
     await directory.close();
     await reader.close();
-    await journal.close();
+    await journal?.close();
     throw error;
   }
   const { server, url } = listening;
@@ -129,13 +133,13 @@ export async function startExporter(
     if (!sameSettings([running.backup, running.history], [next.backup, next.history])) {
       // The history batches its writes in memory: the old store is closed before the file is opened again.
       await reader.close();
-      await journal.close();
+      await journal?.close();
       try {
         reader = createBackupReader(next, log);
-        journal = openJournalReader(next.history, log);
+        journal = servedJournal(next.history, log);
       } catch (error) {
         reader = createBackupReader(running, log);
-        journal = openJournalReader(running.history, log);
+        journal = servedJournal(running.history, log);
         await opened?.close();
         return { sources: { reader }, error };
       }
@@ -177,7 +181,7 @@ export async function startExporter(
       await closeServer(server);
       await directory.close();
       await reader.close();
-      await journal.close();
+      await journal?.close();
     },
   };
 }
