@@ -113,11 +113,9 @@ export function createApp(source: MetricsSource, logger: Logger, credentials?: C
     app.get(`/api/v1/journal/accounts/:uid/${kind}`, async (req, res, next) => {
       const journal = source.journal;
       if (!journal)
-        return void res
-          .status(404)
-          .json({
-            error: "this exporter's run journal is in PostgreSQL (history.journal.database): read it there",
-          });
+        return void res.status(404).json({
+          error: "this exporter's run journal is in PostgreSQL (history.journal.database): read it there",
+        });
       const range = journalRange(req.query, Date.now());
       if (!range.ok) return void res.status(400).json({ error: range.error });
       const { sinceMs, untilMs } = range.value;
