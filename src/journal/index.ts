@@ -23,3 +23,5 @@ export function openJournalReader(history: HistoryConfig, logger?: Logger): Jour
     ? new PostgresJournal(history.journal.database, logger)
     : new SqliteJournalReader(history.path);
 }
+export { journalRange } from "./range.js";
+export { exporterJournal, JournalUnavailableError, serversJournal } from "./remote.js";
