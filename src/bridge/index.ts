@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
-import { type JournalReader, openJournalReader } from "../journal/index.js";
+import { type LocalJournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -44,7 +44,7 @@ export interface BridgeParts {
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
   /** The run journal digests count runs from; otherwise the one `history` configures (as the portal's). */
-  journal?: JournalReader;
+  journal?: LocalJournalReader;
 }
 
 /**

@@ -38,9 +38,13 @@ export interface JournalWriter {
 export interface JournalReader {
   runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]>;
   usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]>;
+  close(): Promise<void>;
+}
+
+/** A journal read where it is stored, which knows since when it records: digests count runs only inside that. */
+export interface LocalJournalReader extends JournalReader {
   /** The first day the exporter recorded (days since the epoch, UTC); none before it wrote the journal. */
   firstDay(): Promise<number | undefined>;
-  close(): Promise<void>;
 }
 
 export const DAY_MS = 86_400_000;

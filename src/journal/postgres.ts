@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { Migration } from "../store/migrations.js";
 import { untilDone } from "../store/migrations.js";
 import { migrationLock } from "../store/postgres.js";
-import type { JournalReader, JournalRun, UsageDay } from "./model.js";
+import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 import { checkedPending } from "./sqlite.js";
 
@@ -95,7 +95,7 @@ interface UsageRecord {
  * schema is migrated before the first statement; a failed migration (server down) is tried again at the
  * next use, never remembered.
  */
-export class PostgresJournal implements JournalSink, JournalReader {
+export class PostgresJournal implements JournalSink, LocalJournalReader {
   private readonly pool: pg.Pool;
   private readonly ready: () => Promise<void>;
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Migration } from "../store/migrations.js";
-import type { JournalReader, JournalRun, UsageDay } from "./model.js";
+import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
@@ -157,7 +157,7 @@ export class SqliteJournal implements JournalSink {
 }
 
 /** The portal's read-only view of the file; before the exporter created the journal it is empty. */
-export class SqliteJournalReader implements JournalReader {
+export class SqliteJournalReader implements LocalJournalReader {
   private db: Database.Database | undefined;
 
   constructor(private readonly file: string) {}

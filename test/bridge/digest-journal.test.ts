@@ -8,7 +8,7 @@ import type { NewDigest } from "../../src/bridge/outbox.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
-import { dayOf, type JournalReader, type JournalRun, type UsageDay } from "../../src/journal/index.js";
+import { dayOf, type JournalRun, type LocalJournalReader, type UsageDay } from "../../src/journal/index.js";
 import { PostgresJournal } from "../../src/journal/postgres.js";
 import { SqliteJournal, SqliteJournalReader } from "../../src/journal/sqlite.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
@@ -76,7 +76,7 @@ type JournalWith = (
   dir: string,
   runs: readonly JournalRun[],
   usage: readonly UsageDay[],
-) => Promise<JournalReader>;
+) => Promise<LocalJournalReader>;
 
 function suite(dialect: string, journalWith: () => JournalWith) {
   describe(`monthly digests counted from the run journal (${dialect})`, () => {

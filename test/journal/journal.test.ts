@@ -4,7 +4,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackupReader } from "../../src/backup/index.js";
 import { type Config, configSchema } from "../../src/config/index.js";
-import { dayOf, type JournalReader, openJournalReader, openJournalWriter } from "../../src/journal/index.js";
+import {
+  dayOf,
+  type LocalJournalReader,
+  openJournalReader,
+  openJournalWriter,
+} from "../../src/journal/index.js";
 import { account, capturingLogger, exampleBackupRoot, NOW } from "../backup/support.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 
@@ -59,7 +64,7 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
       await reader.close();
     }
 
-    async function journal<T>(read: (journal: JournalReader) => Promise<T>): Promise<T> {
+    async function journal<T>(read: (journal: LocalJournalReader) => Promise<T>): Promise<T> {
       const reader = openJournalReader(config.history);
       try {
         return await read(reader);

@@ -1,7 +1,7 @@
 import type { BridgeConfig } from "../../config/index.js";
 import type { Recipient } from "../../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../../exporter/index.js";
-import { DAY_MS, type JournalReader } from "../../journal/index.js";
+import { DAY_MS, type LocalJournalReader } from "../../journal/index.js";
 import type { Logger } from "../../log.js";
 import { listHeaders, mailDomain, settingsUrl } from "../headers.js";
 import type { NewDigest, NewMail } from "../outbox.js";
@@ -30,7 +30,7 @@ export interface DigestOptions {
   /** Addresses that unsubscribed from digests get none; without it nobody has. */
   unsubscriptions?: UnsubscriptionSource;
   /** The exporter's run journal: runs are counted over the period's days when it covers them. */
-  journal?: Pick<JournalReader, "runs" | "firstDay">;
+  journal?: Pick<LocalJournalReader, "runs" | "firstDay">;
   /** `kind|period` done in this process: later rounds skip them instead of composing them again. */
   done?: Set<string>;
 }
