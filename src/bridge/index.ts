@@ -68,6 +68,18 @@ export function exporterStatus(config: Config, logger: Logger): AccountStatusSou
   );
 }
 
+/**
+ * The run journal digests count runs from: read-only, opened at its first read (a bridge on another
+ * machine than a SQLite journal finds none). A server's history file holds only its own runs, so with
+ * several backup servers only a PostgreSQL journal they share has them all; without one, none.
+ */
+export function digestJournal(config: Config, logger: Logger): LocalJournalReader | undefined {
+  const servers = configuredExporters(config.bridge).length;
+  return servers > 1 && !config.history.journal.database
+    ? undefined
+    : openJournalReader(config.history, logger);
+}
+
 /** What upgrade mails say about clients: the exporter's minimum versions (same configuration) and the download pages. */
 export const clientFacts = (config: Config): ClientFacts => ({
   minimumVersions: config.backup.minimumClientVersions,
@@ -99,9 +111,8 @@ export async function startBridge(
     throw new ServiceStartError(`cannot open the outbox ${outboxName(bridge)}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
-  // Read-only, opened at its first read: a bridge on another machine than a SQLite journal finds none.
   const ownJournal = parts.journal === undefined;
-  const journal = parts.journal ?? openJournalReader(config.history, log);
+  const journal = parts.journal ?? digestJournal(config, log);
   let running = config;
   let directory: Directory | undefined;
   const openResolver = (next: Config): { resolver: RecipientResolver; opened?: Directory } => {
@@ -145,7 +156,7 @@ export async function startBridge(
           status,
           resolver,
           logger: log,
-          journal,
+          ...(journal ? { journal } : {}),
           ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         })
       : undefined;
@@ -176,7 +187,7 @@ export async function startBridge(
     await pipeline.stop();
     await digests?.stop();
     await directory?.close();
-    if (ownJournal) await journal.close();
+    if (ownJournal) await journal?.close();
     await outbox.close();
     throw error;
   }
@@ -238,7 +249,7 @@ export async function startBridge(
         await pipeline.stop();
         await digests?.stop();
         await directory?.close();
-        if (ownJournal) await journal.close();
+        if (ownJournal) await journal?.close();
         await outbox.close();
       });
       turns = turn.catch(() => {});

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runsInPeriod } from "../../src/bridge/digests/content.js";
 import { lastCompletePeriod, zonedBounds } from "../../src/bridge/digests/period.js";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
-import { directoryResolver } from "../../src/bridge/index.js";
+import { digestJournal, directoryResolver } from "../../src/bridge/index.js";
 import type { NewDigest } from "../../src/bridge/outbox.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
+import { configSchema } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
 import { dayOf, type JournalRun, type LocalJournalReader, type UsageDay } from "../../src/journal/index.js";
@@ -60,6 +61,31 @@ describe("runs in a digest's period", () => {
       ]),
     );
     expect(runsInPeriod([], start, end)).toEqual(new Map());
+  });
+});
+
+describe("the journal digests count from", () => {
+  it("is the configured one, unless several backup servers each keep their own history file", async () => {
+    const { logger } = captureLogger("fatal");
+    const config = (exporters: number, database?: string) =>
+      configSchema.parse({
+        directory: { url: "file:directory.ldif" },
+        history: { path: "/nonexistent/history.sqlite", journal: database ? { database } : {} },
+        bridge: {
+          exporters: Array.from({ length: exporters }, (_, i) => ({
+            name: `server${i}`,
+            url: `http://127.0.0.1:${9000 + i}`,
+          })),
+        },
+      });
+    const one = digestJournal(config(1), logger);
+    expect(one).toBeInstanceOf(SqliteJournalReader);
+    expect(await one?.firstDay()).toBeUndefined();
+    await one?.close();
+    expect(digestJournal(config(2), logger)).toBeUndefined();
+    const shared = digestJournal(config(2, "postgres://127.0.0.1:1/journal"), logger);
+    expect(shared).toBeInstanceOf(PostgresJournal);
+    await shared?.close();
   });
 });
 
