@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { Migration } from "../store/migrations.js";
+import { type Migration, pendingMigrations } from "../store/migrations.js";
 import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
@@ -34,16 +34,6 @@ CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
 
-/** The migrations after `current`; a journal newer than this program is refused. */
-export function checkedPending(current: number, migrations: readonly Migration[]): Migration[] {
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest)
-    throw new Error(
-      `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
-    );
-  return migrations.filter((m) => m.version > current);
-}
-
 /** Apply the pending migrations, each in its own transaction. */
 function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS journal_migrations (
@@ -52,7 +42,12 @@ function migrate(db: Database.Database): void {
     db.prepare("SELECT MAX(version) AS v FROM journal_migrations").get() as { v: number | null }
   ).v;
   const record = db.prepare("INSERT INTO journal_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of checkedPending(current ?? 0, sqliteJournalMigrations))
+  for (const migration of pendingMigrations(
+    current ?? 0,
+    sqliteJournalMigrations,
+    true,
+    "the run journal's schema",
+  ))
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
