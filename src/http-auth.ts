@@ -24,3 +24,13 @@ export function basicAuthorized(header: string | undefined, username: string, pa
   const passwordOk = sameSecret(given?.password ?? "", password);
   return given !== undefined && userOk && passwordOk;
 }
+
+/** The `Authorization` header a client sends with these credentials; none without credentials. */
+export const basicAuthHeaders = (
+  credentials: { username: string; password: string } | undefined,
+): Record<string, string> =>
+  credentials
+    ? {
+        authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`,
+      }
+    : {};

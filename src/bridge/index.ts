@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
+import { type LocalJournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -42,6 +43,8 @@ export interface BridgeParts {
   unsubscriptions?: UnsubscriptionSource;
   /** Replaces the exporter's state read over HTTP, e.g. with the one of an exporter in this process. */
   status?: AccountStatusSource;
+  /** The run journal digests count runs from; otherwise the one `history` configures (as the portal's). */
+  journal?: LocalJournalReader;
 }
 
 /**
@@ -63,6 +66,18 @@ export function exporterStatus(config: Config, logger: Logger): AccountStatusSou
     auth ? { username: auth.username, password: auth.password ?? "" } : undefined,
     logger,
   );
+}
+
+/**
+ * The run journal digests count runs from: read-only, opened at its first read (a bridge on another
+ * machine than a SQLite journal finds none). A server's history file holds only its own runs, so with
+ * several backup servers only a PostgreSQL journal they share has them all; without one, none.
+ */
+export function digestJournal(config: Config, logger: Logger): LocalJournalReader | undefined {
+  const servers = configuredExporters(config.bridge).length;
+  return servers > 1 && !config.history.journal.database
+    ? undefined
+    : openJournalReader(config.history, logger);
 }
 
 /** What upgrade mails say about clients: the exporter's minimum versions (same configuration) and the download pages. */
@@ -96,6 +111,8 @@ export async function startBridge(
     throw new ServiceStartError(`cannot open the outbox ${outboxName(bridge)}: ${(error as Error).message}`);
   }
   const metrics = createMetrics(outbox);
+  const ownJournal = parts.journal === undefined;
+  const journal = parts.journal ?? digestJournal(config, log);
   let running = config;
   let directory: Directory | undefined;
   const openResolver = (next: Config): { resolver: RecipientResolver; opened?: Directory } => {
@@ -139,6 +156,7 @@ export async function startBridge(
           status,
           resolver,
           logger: log,
+          ...(journal ? { journal } : {}),
           ...(parts.unsubscriptions ? { unsubscriptions: parts.unsubscriptions } : {}),
         })
       : undefined;
@@ -169,6 +187,7 @@ export async function startBridge(
     await pipeline.stop();
     await digests?.stop();
     await directory?.close();
+    if (ownJournal) await journal?.close();
     await outbox.close();
     throw error;
   }
@@ -182,6 +201,7 @@ export async function startBridge(
       "bridge.listen": (c) => c.bridge.listen,
       "bridge.outbox": (c) => c.bridge.outbox,
       "bridge.postgres": (c) => c.bridge.postgres,
+      "history.journal": (c) => c.history,
     });
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
     const previousResolver = resolver;
@@ -229,6 +249,7 @@ export async function startBridge(
         await pipeline.stop();
         await digests?.stop();
         await directory?.close();
+        if (ownJournal) await journal?.close();
         await outbox.close();
       });
       turns = turn.catch(() => {});

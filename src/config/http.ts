@@ -32,7 +32,7 @@ export type Listen = z.infer<ReturnType<typeof listenSchema>>;
 export type BasicAuth = z.infer<typeof basicAuthSchema>;
 
 /** Every backup server's exporter that a reader of the state (portal, bridge) combines. */
-export const backupServerExportersSchema = (reader: string) =>
+export const backupServerExportersSchema = (reader: string, more = "") =>
   z
     .array(
       z
@@ -54,5 +54,5 @@ export const backupServerExportersSchema = (reader: string) =>
     .refine((list) => new Set(list.map((e) => e.name)).size === list.length, "expected distinct names")
     .optional()
     .describe(
-      `One exporter per backup server: ${reader} reads them all, each account from the server that holds it (the freshest collection if two do), and says which server's data is missing or old. Replaces \`exporterUrl\`; \`start\` reads this list too (its own exporter among them) instead of its exporter in memory.`,
+      `One exporter per backup server: ${reader} reads them all, each account from the server that holds it (the freshest collection if two do), and says which server's data is missing or old. Replaces \`exporterUrl\`; \`start\` reads this list too (its own exporter among them) instead of its exporter in memory.${more}`,
     );

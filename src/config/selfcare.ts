@@ -36,7 +36,10 @@ export const selfcareSchema = z
       .string()
       .optional()
       .describe("File holding that password; `STONEY_SELFCARE_BIND_PASSWORD` overrides it."),
-    exporters: backupServerExportersSchema("the portal"),
+    exporters: backupServerExportersSchema(
+      "the portal",
+      " Without `history.journal.database`, each account's run journal is read from the same exporter (`/api/v1/journal/…`): a server that does not answer shows its accounts' history as unavailable.",
+    ),
     exporterUrl: z
       .string()
       .url()

@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { basicAuthorized } from "../http-auth.js";
+import { dayOf, type JournalReader, journalRange } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type CompressedBody, emptyBody, gzipParts, writePlain } from "./body.js";
 import type { AccountSample } from "./sample.js";
@@ -16,6 +17,8 @@ export interface MetricsSource {
   ready(): boolean;
   /** The samples of the last good collection, for the JSON state. */
   state?(): { collectedAt: Date; samples: ReadonlyMap<string, AccountSample> } | undefined;
+  /** The run journal this exporter writes, for the portal of another machine. */
+  journal?: JournalReader;
 }
 
 export interface Credentials {
@@ -40,6 +43,7 @@ const landingPage = `<!doctype html>
 <li><a href="healthz">/healthz</a>: the process is alive</li>
 <li><a href="readyz">/readyz</a>: a collection has succeeded</li>
 <li><a href="api/v1/state">/api/v1/state</a>: per-account state as JSON (needs exporter.basicAuth)</li>
+<li>/api/v1/journal/accounts/&lt;uid&gt;/runs and /usage: an account's run journal as JSON (needs exporter.basicAuth)</li>
 </ul>
 </body>
 </html>
@@ -84,12 +88,12 @@ export function createApp(source: MetricsSource, logger: Logger, credentials?: C
   };
   if (credentials) app.get("/metrics", basicAuth(credentials), scrape);
   else app.get("/metrics", scrape);
-  app.get("/api/v1/state", (req, res, next) => {
-    // Account and reseller ids are not for anyone who can reach the port: no credentials, no state.
+  app.use("/api/v1", (req, res, next) => {
+    // Account and reseller ids are not for anyone who can reach the port: no credentials, no API.
     if (!credentials)
-      return void res
-        .status(404)
-        .json({ error: "the state endpoint is served only when exporter.basicAuth is configured" });
+      return void res.status(404).json({
+        error: "the state and journal endpoints are served only when exporter.basicAuth is configured",
+      });
     basicAuth(credentials)(req, res, next);
   });
   app.get("/api/v1/state", (req, res) => {
@@ -105,5 +109,29 @@ export function createApp(source: MetricsSource, logger: Logger, credentials?: C
     });
     res.end("]}\n");
   });
+  const journalRoute = (kind: "runs" | "usage") =>
+    app.get(`/api/v1/journal/accounts/:uid/${kind}`, async (req, res, next) => {
+      const journal = source.journal;
+      if (!journal)
+        return void res.status(404).json({
+          error: "this exporter's run journal is in PostgreSQL (history.journal.database): read it there",
+        });
+      const range = journalRange(req.query, Date.now());
+      if (!range.ok) return void res.status(400).json({ error: range.error });
+      const { sinceMs, untilMs } = range.value;
+      const uid = String(req.params.uid);
+      res.set("Cache-Control", "no-store");
+      try {
+        res.json(
+          kind === "runs"
+            ? { runs: await journal.runs(uid, sinceMs, untilMs) }
+            : { usage: await journal.usage(uid, dayOf(sinceMs), dayOf(untilMs)) },
+        );
+      } catch (error) {
+        next(error);
+      }
+    });
+  journalRoute("runs");
+  journalRoute("usage");
   return app;
 }

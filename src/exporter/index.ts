@@ -1,6 +1,7 @@
 import { createBackupReader } from "../backup/index.js";
 import type { Config } from "../config/index.js";
 import { effectiveSettings, openDirectory } from "../directory/index.js";
+import { type JournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
   closeServer,
@@ -45,6 +46,10 @@ export interface ExporterOptions {
   now?: () => Date;
 }
 
+/** The journal the exporter serves: its history file's; one in PostgreSQL every portal reads there. */
+const servedJournal = (history: Config["history"], log: Logger): JournalReader | undefined =>
+  history.journal.database ? undefined : openJournalReader(history, log);
+
 /** The credentials `/metrics` needs, if any; a basicAuth without a password is refused. */
 function scrapeCredentials(config: Config): Credentials | undefined {
   const { basicAuth } = config.exporter;
@@ -79,6 +84,8 @@ export async function startExporter(
   let reader = createBackupReader(config, log);
   // `reader` is replaced when a reload changes the backup or history settings: read it at each scrape.
   const metrics = createSelfMetrics(() => reader.journalBytes());
+  // What the portal of another machine reads; reopened with the history settings.
+  let journal = servedJournal(config.history, log);
   const collector = new Collector({
     directory,
     reader,
@@ -94,6 +101,9 @@ export async function startExporter(
         selfMetrics: () => metrics.registry.metrics(),
         ready: () => collector.snapshot !== undefined,
         state: () => collector.snapshot,
+        get journal() {
+          return journal;
+        },
       },
       log,
       scrapeAuth,
@@ -104,6 +114,7 @@ export async function startExporter(
   } catch (error) {
     await directory.close();
     await reader.close();
+    await journal?.close();
     throw error;
   }
   const { server, url } = listening;
@@ -122,10 +133,13 @@ export async function startExporter(
     if (!sameSettings([running.backup, running.history], [next.backup, next.history])) {
       // The history batches its writes in memory: the old store is closed before the file is opened again.
       await reader.close();
+      await journal?.close();
       try {
         reader = createBackupReader(next, log);
+        journal = servedJournal(next.history, log);
       } catch (error) {
         reader = createBackupReader(running, log);
+        journal = servedJournal(running.history, log);
         await opened?.close();
         return { sources: { reader }, error };
       }
@@ -167,6 +181,7 @@ export async function startExporter(
       await closeServer(server);
       await directory.close();
       await reader.close();
+      await journal?.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ClientInfo, RunStatus } from "../backup/model.js";
+import { basicAuthHeaders } from "../http-auth.js";
 import type { AccountSample, HostSample } from "./sample.js";
 
 /**
@@ -189,11 +190,8 @@ export async function readExporterState(
   baseUrl: string,
   credentials: { username: string; password: string } | undefined,
 ): Promise<CollectionStatus | undefined> {
-  const headers: Record<string, string> = {};
-  if (credentials)
-    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
   const response = await fetch(new URL("api/v1/state", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
-    headers,
+    headers: basicAuthHeaders(credentials),
     signal: AbortSignal.timeout(10_000),
   });
   if (response.status === 503) return undefined;

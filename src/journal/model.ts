@@ -41,6 +41,12 @@ export interface JournalReader {
   close(): Promise<void>;
 }
 
+/** A journal read where it is stored, which knows since when it records: digests count runs only inside that. */
+export interface LocalJournalReader extends JournalReader {
+  /** The first day the exporter recorded (days since the epoch, UTC); none before it wrote the journal. */
+  firstDay(): Promise<number | undefined>;
+}
+
 export const DAY_MS = 86_400_000;
 
 /** The UTC day a time falls on, in days since the Unix epoch. */

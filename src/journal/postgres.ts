@@ -3,10 +3,9 @@ import { createPool } from "../bridge/postgres.js";
 import type { Logger } from "../log.js";
 import type { Migration } from "../store/migrations.js";
 import { untilDone } from "../store/migrations.js";
-import { migrationLock } from "../store/postgres.js";
-import type { JournalReader, JournalRun, UsageDay } from "./model.js";
+import { type MigrationHistory, migratePostgres } from "../store/postgres.js";
+import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
-import { checkedPending } from "./sqlite.js";
 
 /** The journal's numbered migrations in PostgreSQL, recorded in `journal_migrations`. */
 export const postgresJournalMigrations: readonly Migration[] = [
@@ -41,39 +40,11 @@ CREATE INDEX journal_usage_day ON journal_usage (day);`,
  * Under the store's one advisory lock: exporters and portals starting together migrate once. The journal
  * keeps its versions in its own table, as it may live in its own database or beside the outbox's tables.
  */
-async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
-    await client.query(`CREATE TABLE IF NOT EXISTS journal_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
-    const current =
-      (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM journal_migrations")).rows[0]
-        ?.v ?? 0;
-    for (const migration of checkedPending(current, postgresJournalMigrations)) {
-      await client.query("BEGIN");
-      try {
-        await client.query(migration.sql);
-        await client.query("INSERT INTO journal_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
-          migration.version,
-          migration.name,
-          Date.now(),
-        ]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      }
-    }
-  } finally {
-    // A connection that cannot even unlock is broken (the server restarted): dropped, not pooled.
-    const unlocked = await client.query("SELECT pg_advisory_unlock($1)", [migrationLock]).then(
-      () => true,
-      () => false,
-    );
-    client.release(!unlocked);
-  }
-}
+const journalHistory: MigrationHistory = {
+  migrations: postgresJournalMigrations,
+  table: "journal_migrations",
+  what: "the run journal's schema",
+};
 
 interface RunRecord {
   host: string;
@@ -95,13 +66,13 @@ interface UsageRecord {
  * schema is migrated before the first statement; a failed migration (server down) is tried again at the
  * next use, never remembered.
  */
-export class PostgresJournal implements JournalSink, JournalReader {
+export class PostgresJournal implements JournalSink, LocalJournalReader {
   private readonly pool: pg.Pool;
-  private readonly ready: () => Promise<void>;
+  private readonly ready: () => Promise<unknown>;
 
   constructor(url: string, logger?: Logger) {
     this.pool = createPool({ url, poolSize: 2 }, logger);
-    this.ready = untilDone(() => migrate(this.pool));
+    this.ready = untilDone(() => migratePostgres(this.pool, true, journalHistory));
   }
 
   async write(runs: readonly JournalRun[], usage: readonly UsageDay[]): Promise<void> {
@@ -205,6 +176,12 @@ export class PostgresJournal implements JournalSink, JournalReader {
       if (row.quota_bytes !== null) usage.quotaBytes = row.quota_bytes;
       return usage;
     });
+  }
+
+  async firstDay(): Promise<number | undefined> {
+    await this.ready();
+    const result = await this.pool.query<{ day: number | null }>("SELECT MIN(day) AS day FROM journal_usage");
+    return result.rows[0]?.day ?? undefined;
   }
 
   async close(): Promise<void> {

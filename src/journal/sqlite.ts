@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { Migration } from "../store/migrations.js";
-import type { JournalReader, JournalRun, UsageDay } from "./model.js";
+import { type Migration, pendingMigrations } from "../store/migrations.js";
+import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
@@ -34,16 +34,6 @@ CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
 
-/** The migrations after `current`; a journal newer than this program is refused. */
-export function checkedPending(current: number, migrations: readonly Migration[]): Migration[] {
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest)
-    throw new Error(
-      `the run journal's schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
-    );
-  return migrations.filter((m) => m.version > current);
-}
-
 /** Apply the pending migrations, each in its own transaction. */
 function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS journal_migrations (
@@ -52,7 +42,12 @@ function migrate(db: Database.Database): void {
     db.prepare("SELECT MAX(version) AS v FROM journal_migrations").get() as { v: number | null }
   ).v;
   const record = db.prepare("INSERT INTO journal_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of checkedPending(current ?? 0, sqliteJournalMigrations))
+  for (const migration of pendingMigrations(
+    current ?? 0,
+    sqliteJournalMigrations,
+    true,
+    "the run journal's schema",
+  ))
     db.transaction(() => {
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
@@ -157,7 +152,7 @@ export class SqliteJournal implements JournalSink {
 }
 
 /** The portal's read-only view of the file; before the exporter created the journal it is empty. */
-export class SqliteJournalReader implements JournalReader {
+export class SqliteJournalReader implements LocalJournalReader {
   private db: Database.Database | undefined;
 
   constructor(private readonly file: string) {}
@@ -185,6 +180,13 @@ export class SqliteJournalReader implements JournalReader {
       .raw(true)
       .all(account, sinceDay, untilDay);
     return rows.map((row) => usageOf(account, row));
+  }
+
+  async firstDay(): Promise<number | undefined> {
+    const row = this.open()?.prepare("SELECT MIN(day) AS day FROM journal_usage").get() as
+      | { day: number | null }
+      | undefined;
+    return row?.day ?? undefined;
   }
 
   async close(): Promise<void> {

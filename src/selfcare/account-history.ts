@@ -178,6 +178,9 @@ export function accountHistory(
   status: AccountStatus | undefined,
   journal: AccountJournal,
 ): Html {
+  if (journal.unavailableServers.length > 0)
+    return html`<h2>${t("history.heading", { days: HISTORY_DAYS })}</h2>
+<p class="stale" id="journal-unavailable">${t("history.unavailable", { servers: journal.unavailableServers.join(", ") })}</p>`;
   const seen = new Set(journal.usage.map((u) => u.day));
   const hosts = status?.hosts ?? [];
   return html`<h2>${t("history.heading", { days: HISTORY_DAYS })}</h2>

@@ -6,10 +6,11 @@ import { formatIssues } from "../config/index.js";
 import { DirectoryError, type SettingName, settingNames } from "../directory/index.js";
 import type { ServerFreshness } from "../exporter/index.js";
 import { sameSecret } from "../http-auth.js";
+import { journalRange } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import type { Scope } from "./access.js";
 import { type MessageKey, translator } from "./i18n.js";
-import { journalRange, runJson, usageJson } from "./journal-api.js";
+import { runJson, usageJson } from "./journal-api.js";
 import {
   accountPage,
   errorPage,

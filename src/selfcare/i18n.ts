@@ -147,6 +147,8 @@ const en = {
   "history.timeline": "{host}: each day of the last {days} days",
   "history.summary":
     "{succeeded} days with a successful backup, {failed} with a failed one, {missed} missed, {unknown} days without data.",
+  "history.unavailable":
+    "The backup history of this account is kept on backup server {servers}, which does not answer at the moment. It shows again once the server answers; this does not mean that backups were missed.",
   "history.legend": "Legend",
   "history.table": "Show as a table",
   "history.noSchedule":
@@ -389,6 +391,8 @@ const de: Messages = {
   "history.timeline": "{host}: jeder Tag der letzten {days} Tage",
   "history.summary":
     "{succeeded} Tage mit erfolgreicher Sicherung, {failed} mit fehlgeschlagener, {missed} verpasst, {unknown} Tage ohne Daten.",
+  "history.unavailable":
+    "Der Verlauf der Sicherungen dieses Kontos liegt auf dem Sicherungsserver {servers}, der im Moment nicht antwortet. Er ist wieder zu sehen, sobald der Server antwortet; das bedeutet nicht, dass Sicherungen ausgefallen sind.",
   "history.legend": "Legende",
   "history.table": "Als Tabelle anzeigen",
   "history.noSchedule":
@@ -628,6 +632,8 @@ const fr: Messages = {
   "history.timeline": "{host} : chaque jour des {days} derniers jours",
   "history.summary":
     "{succeeded} jours avec une sauvegarde réussie, {failed} avec une sauvegarde échouée, {missed} manquées, {unknown} jours sans données.",
+  "history.unavailable":
+    "L’historique des sauvegardes de ce compte est conservé sur le serveur de sauvegarde {servers}, qui ne répond pas pour le moment. Il réapparaîtra dès que le serveur répondra ; cela ne veut pas dire que des sauvegardes ont été manquées.",
   "history.legend": "Légende",
   "history.table": "Afficher sous forme de tableau",
   "history.noSchedule":

@@ -10,7 +10,7 @@ import {
 import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
 import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
-import { type JournalReader, openJournalReader } from "../journal/index.js";
+import { type JournalReader, openJournalReader, serversJournal } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
 import { openEntrySource } from "./directory.js";
@@ -92,6 +92,27 @@ const exporters = (config: Config) => {
   });
 };
 
+/**
+ * The run journal the portal reads: with a list of backup servers' exporters and no shared journal
+ * database, each account's from the exporter of the server that holds it (each server keeps its own
+ * SQLite journal); otherwise the one `history` configures, read directly.
+ */
+function openPortalJournal(
+  config: Config,
+  status: AccountStatusSource,
+  credentials: { username: string; password: string } | undefined,
+  log: Logger,
+): JournalReader {
+  const list = config.selfcare.exporters;
+  if (!list || config.history.journal.database) return openJournalReader(config.history, log);
+  return serversJournal(
+    list,
+    credentials,
+    async (account) => (await status.accounts([account])).get(account)?.server,
+    log,
+  );
+}
+
 /** Start the self-care portal; resolves once it listens. */
 export async function startSelfcare(
   config: Config,
@@ -116,16 +137,13 @@ export async function startSelfcare(
   const ownStore = parts.store === undefined;
   const store = parts.store ?? openSelfcareStore(config);
   const basic = config.exporter.basicAuth;
-  const status =
-    parts.status ??
-    httpServersSource(
-      exporters(config),
-      basic ? { username: basic.username, password: basic.password ?? "" } : undefined,
-      log,
-    );
+  const exporterCredentials = basic
+    ? { username: basic.username, password: basic.password ?? "" }
+    : undefined;
+  const status = parts.status ?? httpServersSource(exporters(config), exporterCredentials, log);
   const history = parts.history ?? outboxHistory(config.bridge, log);
   const ownJournal = parts.journal === undefined;
-  const journal = parts.journal ?? openJournalReader(config.history, log);
+  const journal = parts.journal ?? openPortalJournal(config, status, exporterCredentials, log);
   const silences = config.selfcare.alertmanagerUrl
     ? alertmanagerSilences(config.selfcare.alertmanagerUrl)
     : undefined;

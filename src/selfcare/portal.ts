@@ -20,7 +20,14 @@ import {
   settingNames,
 } from "../directory/index.js";
 import type { AccountStatus, AccountStatusSource, ServerFreshness } from "../exporter/index.js";
-import { DAY_MS, dayOf, type JournalReader, type JournalRun, type UsageDay } from "../journal/index.js";
+import {
+  DAY_MS,
+  dayOf,
+  type JournalReader,
+  type JournalRun,
+  JournalUnavailableError,
+  type UsageDay,
+} from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { type Grant, type LoginFailure, PortalAccess, pageLanguage, type Scope } from "./access.js";
 import type { EntrySource } from "./directory.js";
@@ -53,6 +60,8 @@ export interface AccountJournal {
   nowMs: number;
   runs: JournalRun[];
   usage: UsageDay[];
+  /** Backup servers whose journal of the account could not be read: its history is unknown, not empty. */
+  unavailableServers: string[];
 }
 
 /** Something on the account that needs attention, worst first in the overview. */
@@ -115,12 +124,25 @@ export interface SettingsForm {
  */
 export class PortalError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 502,
+    readonly status: 400 | 403 | 404 | 409 | 502 | 503,
     message: string,
     readonly page?: { key: MessageKey; values?: Record<string, string | number> },
   ) {
     super(message);
     this.name = "PortalError";
+  }
+}
+
+/** A journal read for the API: a backup server that does not answer is a 503, never an empty history. */
+async function answeredJournal<T>(read: Promise<T[]>): Promise<T[]> {
+  try {
+    return await read;
+  } catch (error) {
+    if (!(error instanceof JournalUnavailableError)) throw error;
+    throw new PortalError(
+      503,
+      `the run journal of backup server ${error.servers.join(", ")} is not readable at the moment: try again later`,
+    );
   }
 }
 
@@ -353,14 +375,13 @@ export class Portal {
     };
     const nowMs = Date.now();
     const since = nowMs - HISTORY_DAYS * DAY_MS;
-    const [lookup, states, history, pauses, accountAudit, runs, usage] = await Promise.all([
+    const [lookup, states, history, pauses, accountAudit, journal] = await Promise.all([
       lookUpAccounts(directory, [uid], { defaults, resellerMail }),
       this.states([uid]),
       this.parts.history(uid, 50),
       this.parts.store.pauses(uid, 20),
       this.parts.store.audit(uid, 50),
-      this.journalRuns(uid, since, nowMs),
-      this.journalUsage(uid, since, nowMs),
+      this.accountJournal(uid, since, nowMs),
     ]);
     const found = lookup.found.get(uid);
     const { unsubscriptions, audit } = await this.recipientsChoices(uid, grants, found, accountAudit);
@@ -384,20 +405,34 @@ export class Portal {
       audit,
       unsubscriptions,
       editableResellers: (found?.account.resellerUids ?? []).filter((r) => scope.resellers.has(r)),
-      journal: { nowMs, runs, usage },
+      journal,
     };
   }
 
   /** The account's runs that ended between the two times (both included), oldest first. */
   runs(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
     this.authorise(scope, uid);
-    return this.journalRuns(uid, sinceMs, untilMs);
+    return answeredJournal(this.journalRuns(uid, sinceMs, untilMs));
   }
 
   /** The account's usage on the days between the two times (both days included), oldest first. */
   usage(scope: Scope, uid: string, sinceMs: number, untilMs: number): Promise<UsageDay[]> {
     this.authorise(scope, uid);
-    return this.journalUsage(uid, sinceMs, untilMs);
+    return answeredJournal(this.journalUsage(uid, sinceMs, untilMs));
+  }
+
+  /** The account page's journal; a backup server whose journal does not answer is named, not taken for an empty one. */
+  private async accountJournal(uid: string, sinceMs: number, nowMs: number): Promise<AccountJournal> {
+    try {
+      const [runs, usage] = await Promise.all([
+        this.journalRuns(uid, sinceMs, nowMs),
+        this.journalUsage(uid, sinceMs, nowMs),
+      ]);
+      return { nowMs, runs, usage, unavailableServers: [] };
+    } catch (error) {
+      if (!(error instanceof JournalUnavailableError)) throw error;
+      return { nowMs, runs: [], usage: [], unavailableServers: [...error.servers] };
+    }
   }
 
   private async journalRuns(uid: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {

@@ -27,16 +27,17 @@ export function pendingMigrations(
   current: number,
   migrations: readonly Migration[],
   apply: boolean,
+  what = "the outbox schema",
 ): Migration[] {
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest)
     throw new SchemaVersionError(
-      `the outbox schema is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
+      `${what} is at version ${current}, newer than this program knows (${latest}): upgrade stoney-backup-monitor`,
     );
   const pending = migrations.filter((m) => m.version > current);
   if (pending.length > 0 && !apply)
     throw new SchemaVersionError(
-      `the outbox schema is at version ${current}, this program needs ${latest}: run \`stoney-backup-monitor migrate\``,
+      `${what} is at version ${current}, this program needs ${latest}: run \`stoney-backup-monitor migrate\``,
     );
   return pending;
 }

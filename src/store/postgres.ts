@@ -144,26 +144,42 @@ export const migrationLock = 7_305_001;
  * starting together on an empty database migrate once, one after the other, whichever store (the
  * outbox, the portal's) asks first.
  */
-export async function migratePostgres(pool: pg.Pool, apply: boolean): Promise<MigrationReport> {
+/** A numbered migration list and the table that records which of them a database has. */
+export interface MigrationHistory {
+  migrations: readonly Migration[];
+  table: string;
+  /** How messages name this schema. */
+  what: string;
+}
+
+const storeHistory: MigrationHistory = {
+  migrations: postgresMigrations,
+  table: "schema_migrations",
+  what: "the outbox schema",
+};
+
+export async function migratePostgres(
+  pool: pg.Pool,
+  apply: boolean,
+  { migrations, table, what }: MigrationHistory = storeHistory,
+): Promise<MigrationReport> {
   const client = await pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [migrationLock]);
-    const exists = await client.query<{ t: string | null }>(
-      "SELECT to_regclass('schema_migrations')::text AS t",
-    );
+    const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
     const from =
       exists.rows[0]?.t === null
         ? 0
-        : ((await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_migrations"))
-            .rows[0]?.v ?? 0);
-    const pending = pendingMigrations(from, postgresMigrations, apply);
+        : ((await client.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${table}`)).rows[0]?.v ??
+          0);
+    const pending = pendingMigrations(from, migrations, apply, what);
     for (const migration of pending) {
       await client.query("BEGIN");
       try {
-        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
           version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
         await client.query(migration.sql);
-        await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+        await client.query(`INSERT INTO ${table} (version, name, applied_at) VALUES ($1, $2, $3)`, [
           migration.version,
           migration.name,
           Date.now(),

@@ -176,6 +176,48 @@ describe("digest texts", () => {
   });
 });
 
+describe("digests counted over their period by the run journal", () => {
+  it("say per account and in each language how many backups completed and failed, without a since", () => {
+    const counted = new Map([
+      ["a", { succeeded: 12, failed: 1 }],
+      ["b", { succeeded: 1, failed: 0 }],
+    ]);
+    const digest = digestOf([account("a"), account("b")], undefined, NOW, new Map(), counted);
+    expect(digest.runs).toBe(13);
+    expect(digest.failedRuns).toBe(1);
+    const asOfMs = NOW;
+    const sinceMs = Date.parse("2026-11-23T07:00:00Z");
+    const period = (kind: "week" | "month", runsInPeriod: boolean) => ({
+      ...lastCompletePeriod(kind, NOW),
+      asOfMs,
+      sinceMs,
+      runsInPeriod,
+    });
+    const reseller = (language: "en" | "de" | "fr", counted = true) =>
+      renderResellerDigest(digest, { language, timeZone: "Europe/Zurich", period: period("week", counted) })
+        .text;
+    expect(reseller("en")).toContain("Backups this week");
+    expect(reseller("en")).toMatch(/^a .* 12 completed, 1 failed /m);
+    expect(reseller("de")).toMatch(/^b .* 1 abgeschlossen, 0 fehlgeschlagen /m);
+    expect(reseller("fr")).toMatch(/^a .* 12 réussies, 1 en échec /m);
+    expect(reseller("fr")).toMatch(/^b .* 1 réussie, 0 en échec /m);
+    expect(reseller("en", false)).not.toContain("Backups this week");
+
+    const customer = (language: "en" | "de" | "fr") =>
+      renderCustomerDigest(digest, { language, timeZone: "Europe/Zurich", period: period("month", true) });
+    expect(customer("en").text).toContain("Your 2 computers were backed up 13 times, last on");
+    expect(customer("en").text).toContain(
+      "One backup did not complete in this period; the messages we sent about it say what to do.",
+    );
+    expect(customer("en").html).toContain("One backup did not complete in this period");
+    expect(customer("en").text).not.toContain("Since the previous report");
+    expect(customer("de").text).toContain("Eine Sicherung wurde in diesem Zeitraum nicht abgeschlossen");
+    expect(customer("fr").text).toContain(
+      "Une sauvegarde n’a pas abouti pendant cette période\u202f; les messages",
+    );
+  });
+});
+
 describe("digests over several backup servers", () => {
   it("name a backup server that did not answer, in each language and both audiences", () => {
     const digest = {

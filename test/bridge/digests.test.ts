@@ -1,16 +1,14 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { queueDueDigests } from "../../src/bridge/digests/scheduler.js";
 import { directoryResolver } from "../../src/bridge/index.js";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { checkClaim } from "../../src/bridge/unsubscribe.js";
-import { type Config, configSchema } from "../../src/config/index.js";
+import type { Config } from "../../src/config/index.js";
 import { openDirectory } from "../../src/directory/index.js";
 import { startExporter } from "../../src/exporter/index.js";
 import { SqliteSelfcareStore } from "../../src/selfcare/store.js";
-import { exampleBackupRoot } from "../support/common.js";
-import { bridgeFixture, captureLogger, exampleLdif, waitFor } from "./support.js";
+import { bridgeFixture, captureLogger, exampleDigestConfig, waitFor } from "./support.js";
 
 /** The example tree as the exporter sees it on this day; the digests are composed five days later. */
 const COLLECTED = new Date("2026-11-26T12:00:00Z");
@@ -30,30 +28,13 @@ const linkClaim = (headers: Map<string, unknown> | undefined) => {
 };
 
 /** The example directory, where Anna (3723707) and Jürg (3723702) asked for the monthly digest. */
-function fixture(dir: string, smtp: string): Config {
-  const ldif = readFileSync(exampleLdif, "utf8").replace(
-    /^(uid: (3723707|3723702))$/gm,
-    "$1\nsstNotificationWarning: digest",
-  );
-  const file = path.join(dir, "directory.ldif");
-  writeFileSync(file, ldif);
-  return configSchema.parse({
-    directory: { url: `file:${file}`, cacheTtlSeconds: 0 },
-    backup: { root: exampleBackupRoot },
-    history: { path: path.join(dir, "history.sqlite") },
-    exporter: { listen: { port: 0 } },
-    bridge: {
-      listen: { port: 0 },
-      outbox: path.join(dir, "outbox.sqlite"),
-      smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
-      templates: { selfCareUrl: "https://selfcare.stoney.example" },
-      unsubscribe: { secret },
-      digests: { hourUtc: 6 },
-      replyTo: "support@stoney.example",
-    },
-    logging: { level: "fatal" },
+const fixture = (dir: string, smtp: string): Config =>
+  exampleDigestConfig(dir, ["3723707", "3723702"], {
+    smtp: { url: smtp, from: "Backup <backup@stoney.example>" },
+    templates: { selfCareUrl: "https://selfcare.stoney.example" },
+    unsubscribe: { secret },
+    replyTo: "support@stoney.example",
   });
-}
 
 describe("digests from the exporter's state (example directory and tree)", () => {
   const bridges = bridgeFixture();

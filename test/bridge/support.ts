@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -16,7 +16,37 @@ import type { Logger } from "../../src/log.js";
 
 export { exampleLdif, freePort, repoRoot, runCli, spawnCli, waitFor } from "../support/common.js";
 
-import { exampleLdif, freePort, spawnCli, waitFor } from "../support/common.js";
+import { exampleBackupRoot, exampleLdif, freePort, spawnCli, waitFor } from "../support/common.js";
+
+/**
+ * The example directory and tree in `dir`, where these accounts asked for the monthly digest; the
+ * bridge's settings are the digests' (due from 06:00 UTC), with `bridge` over them.
+ */
+export function exampleDigestConfig(
+  dir: string,
+  digestAccounts: readonly string[],
+  bridge: Record<string, unknown>,
+): Config {
+  const ldif = readFileSync(exampleLdif, "utf8").replace(
+    new RegExp(`^(uid: (${digestAccounts.join("|")}))$`, "gm"),
+    "$1\nsstNotificationWarning: digest",
+  );
+  const file = path.join(dir, "directory.ldif");
+  writeFileSync(file, ldif);
+  return configSchema.parse({
+    directory: { url: `file:${file}`, cacheTtlSeconds: 0 },
+    backup: { root: exampleBackupRoot },
+    history: { path: path.join(dir, "history.sqlite") },
+    exporter: { listen: { port: 0 } },
+    bridge: {
+      listen: { port: 0 },
+      outbox: path.join(dir, "outbox.sqlite"),
+      digests: { hourUtc: 6 },
+      ...bridge,
+    },
+    logging: { level: "fatal" },
+  });
+}
 
 export const tempDir = (): { dir: string; remove(): void } => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bridge-"));

@@ -237,6 +237,7 @@ describe("effectiveSettings", () => {
       missedBackupsThreshold: { value: 2, source: "reseller", resellerUid: "5" },
       missedDaysThreshold: { value: 1, source: "config" },
       failuresThreshold: { value: 0, source: "account" },
+      quotaFullDays: { value: 14, source: "config" },
     });
   });
 
@@ -247,6 +248,7 @@ describe("effectiveSettings", () => {
       missedBackupsThreshold: { value: 1, source: "config" },
       missedDaysThreshold: { value: 1, source: "config" },
       failuresThreshold: { value: 1, source: "config" },
+      quotaFullDays: { value: 14, source: "config" },
     });
   });
 });

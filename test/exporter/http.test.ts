@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Collector } from "../../src/exporter/collector.js";
 import { contentType, createApp } from "../../src/exporter/http.js";
 import { createSelfMetrics } from "../../src/exporter/self-metrics.js";
+import { basicAuthHeaders } from "../../src/http-auth.js";
+import { DAY_MS, type JournalReader, type JournalRun, type UsageDay } from "../../src/journal/index.js";
 import { parseExposition, seriesValue } from "./exposition.js";
 import { account, FakeDirectory, FakeReader, host, settings } from "./fakes.js";
 
@@ -17,7 +19,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const serve = async (credentials?: { username: string; password: string }) => {
+const serve = async (credentials?: { username: string; password: string }, journal?: JournalReader) => {
   const directory = new FakeDirectory();
   directory.accounts = [account("3723701")];
   const reader = new FakeReader();
@@ -34,6 +36,7 @@ const serve = async (credentials?: { username: string; password: string }) => {
       body: () => collector.snapshot?.body,
       selfMetrics: () => metrics.registry.metrics(),
       ready: () => collector.snapshot !== undefined,
+      ...(journal ? { journal } : {}),
     },
     logger,
     credentials,
@@ -115,5 +118,74 @@ describe("exporter HTTP", () => {
     });
     expect(right.status).toBe(200);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  describe("an account's run journal", () => {
+    const scrape = { username: "prometheus", password: "s3cret" };
+    const run: JournalRun = {
+      account: "3723701",
+      host: "pc",
+      runId: "r1",
+      startedMs: Date.parse("2026-11-20T20:00:00Z"),
+      endedMs: Date.parse("2026-11-20T20:30:00Z"),
+      success: true,
+      clientVersion: "2.4.1",
+    };
+    const day: UsageDay = {
+      account: "3723701",
+      day: Date.parse("2026-11-20T00:00:00Z") / DAY_MS,
+      usedBytes: 5,
+    };
+    /** A journal holding one run and one usage day of 3723701, in the times and days it is asked for. */
+    const journal: JournalReader = {
+      runs: async (account, sinceMs, untilMs) =>
+        [run].filter((r) => r.account === account && r.endedMs >= sinceMs && r.endedMs <= untilMs),
+      usage: async (account, sinceDay, untilDay) =>
+        [day].filter((u) => u.account === account && u.day >= sinceDay && u.day <= untilDay),
+      close: async () => {},
+    };
+    const range = "since=2026-11-01T00:00:00Z&until=2026-11-30T00:00:00Z";
+
+    it("serves the runs and usage of the range asked for, behind the basic auth", async () => {
+      const { url } = await serve(scrape, journal);
+      const get = (p: string) => fetch(`${url}${p}`, { headers: basicAuthHeaders(scrape) });
+      const runs = await get(`/api/v1/journal/accounts/3723701/runs?${range}`);
+      expect(runs.status).toBe(200);
+      expect(await runs.json()).toEqual({ runs: [run] });
+      const usage = await get(`/api/v1/journal/accounts/3723701/usage?${range}`);
+      expect(await usage.json()).toEqual({ usage: [day] });
+      const before = await get("/api/v1/journal/accounts/3723701/runs?until=2026-11-20T20:29:59Z");
+      expect(await before.json()).toEqual({ runs: [] });
+      const other = await get(`/api/v1/journal/accounts/3723702/runs?${range}`);
+      expect(await other.json()).toEqual({ runs: [] });
+    });
+
+    it("refuses a request without the credentials, and serves nothing when none are configured", async () => {
+      const { url } = await serve(scrape, journal);
+      const anonymous = await fetch(`${url}/api/v1/journal/accounts/3723701/runs?${range}`);
+      expect(anonymous.status).toBe(401);
+      const wrong = await fetch(`${url}/api/v1/journal/accounts/3723701/usage?${range}`, {
+        headers: basicAuthHeaders({ username: "prometheus", password: "nope" }),
+      });
+      expect(wrong.status).toBe(401);
+      await new Promise((resolve) => server?.close(resolve));
+      const open = await serve(undefined, journal);
+      expect((await fetch(`${open.url}/api/v1/journal/accounts/3723701/runs?${range}`)).status).toBe(404);
+    });
+
+    it("answers 400 with the reason when since or until is not a usable time", async () => {
+      const { url } = await serve(scrape, journal);
+      const get = (query: string) =>
+        fetch(`${url}/api/v1/journal/accounts/3723701/runs?${query}`, { headers: basicAuthHeaders(scrape) });
+      for (const query of [
+        "since=yesterday",
+        "until=2026-11-01",
+        "since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z",
+      ]) {
+        const response = await get(query);
+        expect(response.status, query).toBe(400);
+        expect(((await response.json()) as { error: string }).error).toMatch(/since|until/);
+      }
+    });
   });
 });

@@ -4,7 +4,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackupReader } from "../../src/backup/index.js";
 import { type Config, configSchema } from "../../src/config/index.js";
-import { dayOf, type JournalReader, openJournalReader, openJournalWriter } from "../../src/journal/index.js";
+import {
+  dayOf,
+  type LocalJournalReader,
+  openJournalReader,
+  openJournalWriter,
+} from "../../src/journal/index.js";
 import { account, capturingLogger, exampleBackupRoot, NOW } from "../backup/support.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 
@@ -59,7 +64,7 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
       await reader.close();
     }
 
-    async function journal<T>(read: (journal: JournalReader) => Promise<T>): Promise<T> {
+    async function journal<T>(read: (journal: LocalJournalReader) => Promise<T>): Promise<T> {
       const reader = openJournalReader(config.history);
       try {
         return await read(reader);
@@ -106,6 +111,8 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
           quotaBytes: 10_000,
         },
       ]);
+      // The first day recorded: what a digest's period is checked against before it counts runs.
+      expect(await journal((j) => j.firstDay())).toBe(dayOf(NOW.getTime()));
     });
 
     it("deletes runs and usage older than the retention, in several small batches", async () => {
@@ -144,6 +151,22 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
 }
 
 suite("SQLite", async () => undefined);
+
+it("has no first day where the exporter never wrote a journal (a bridge on another machine)", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-journal-"));
+  try {
+    const reader = openJournalReader(
+      configSchema.parse({
+        directory: { url: "file:directory.ldif" },
+        history: { path: path.join(dir, "none.sqlite") },
+      }).history,
+    );
+    expect(await reader.firstDay()).toBeUndefined();
+    await reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 describe.skipIf(!requirePostgres())("PostgreSQL", () => {
   let server: Postgres;

@@ -14,6 +14,8 @@ import {
   type RunningExporter,
   startExporter,
 } from "../../src/exporter/index.js";
+import { basicAuthHeaders } from "../../src/http-auth.js";
+import type { JournalRun } from "../../src/journal/index.js";
 import { createLogger } from "../../src/log.js";
 import { type RunningSelfcare, SqliteSelfcareStore, startSelfcare } from "../../src/selfcare/index.js";
 import { alert, bridgeFixture, payload, post, waitFor } from "../bridge/support.js";
@@ -31,6 +33,8 @@ const homes = {
 const credentials = { username: "prometheus", password: "scrape-secret" };
 /** The weekly reseller digests are composed on the Tuesday after the collection's week. */
 const DUE = Date.parse("2026-12-01T07:00:00Z");
+
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined);
 
 interface StateRow {
   uid: string;
@@ -177,6 +181,43 @@ describe("several backup servers behind one portal and one bridge", () => {
     expect(page).not.toContain('class="stale"');
   });
 
+  /** An account's runs as its server's exporter serves them from that server's own journal. */
+  const serverRuns = async (server: string, uid: string) => {
+    const response = await fetch(
+      `${exporters.get(server)?.url}/api/v1/journal/accounts/${uid}/runs?${YEAR}`,
+      { headers: basicAuthHeaders(credentials) },
+    );
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { runs: JournalRun[] }).runs;
+  };
+  const YEAR = "since=2026-01-01T00:00:00Z&until=2027-01-01T00:00:00Z";
+
+  it("shows each account's runs from the journal of the server that holds it", async () => {
+    // The journal is written at the start of the collection after the one that saw the runs.
+    for (const exporter of exporters.values()) await exporter.collect();
+    const expected = {
+      "3723704": await waitFor("backup-01's journal", async () =>
+        nonEmpty(await serverRuns("backup-01", "3723704")),
+      ),
+      "3723710": await waitFor("backup-02's journal", async () =>
+        nonEmpty(await serverRuns("backup-02", "3723710")),
+      ),
+    };
+    // Each server's journal holds only its own accounts.
+    expect(await serverRuns("backup-01", "3723710")).toEqual([]);
+    const client = await login(portal.url, demo.reseller);
+    for (const [uid, runs] of Object.entries(expected)) {
+      const response = await client.call("GET", `/api/v1/accounts/${uid}/runs?${YEAR}`);
+      expect(response.status).toBe(200);
+      const shown = ((await response.json()) as { runs: Array<{ host: string; runId: string }> }).runs;
+      expect(shown.map((r) => [r.host, r.runId])).toEqual(runs.map((r) => [r.host, r.runId]));
+      const page = await (await client.call("GET", `/accounts/${uid}`)).text();
+      expect(page).not.toContain("journal-unavailable");
+      expect(page).toContain("jours avec une sauvegarde réussie");
+      expect(page).toContain(runs[0]?.host ?? "no run");
+    }
+  });
+
   it("covers both servers in the bridge's present-state check and its digests", async () => {
     const digest = await resellerDigest(path.join(dir, "digests-both.sqlite"));
     expect(digest).toContain("3723704");
@@ -223,6 +264,14 @@ describe("several backup servers behind one portal and one bridge", () => {
       const servers = new Map(body.accounts.map((a) => [a.uid, a.state?.server]));
       expect(servers.get("3723704")).toBe("backup-01");
       expect(servers.get("3723710")).toBe("backup-02");
+      // backup-02's journal is read from its exporter, not from start's own history file.
+      const runs = (await (await client.call("GET", `/api/v1/accounts/3723710/runs?${YEAR}`)).json()) as {
+        runs: Array<{ runId: string }>;
+      };
+      expect(runs.runs.map((r) => r.runId)).toEqual(
+        (await serverRuns("backup-02", "3723710")).map((r) => r.runId),
+      );
+      expect(runs.runs.length).toBeGreaterThan(0);
     } finally {
       child.kill("SIGTERM");
     }
@@ -257,6 +306,17 @@ describe("several backup servers behind one portal and one bridge", () => {
     expect(account).toContain("backup-02");
     const other = await (await stale.client.call("GET", "/accounts/3723704")).text();
     expect(other).not.toContain('class="stale"');
+    // backup-02's journal is unavailable, not empty: no day is counted as missed.
+    expect(account).toContain('id="journal-unavailable"');
+    expect(account).toContain(
+      "L’historique des sauvegardes de ce compte est conservé sur le serveur de sauvegarde backup-02",
+    );
+    expect(account).not.toContain("jours avec une sauvegarde réussie");
+    const runs = await stale.client.call("GET", `/api/v1/accounts/3723710/runs?${YEAR}`);
+    expect(runs.status).toBe(503);
+    expect(((await runs.json()) as { error: string }).error).toContain("backup-02");
+    expect(other).not.toContain("journal-unavailable");
+    expect((await stale.client.call("GET", `/api/v1/accounts/3723704/runs?${YEAR}`)).status).toBe(200);
 
     const digest = await resellerDigest(path.join(dir, "digests-one.sqlite"));
     expect(digest).toContain("3723704");

@@ -1,4 +1,5 @@
 import type { AccountStatus } from "../../exporter/index.js";
+import type { JournalRun } from "../../journal/index.js";
 
 /** Where an account stands at digest time, worst first. */
 export type Condition = "failing" | "warning" | "never" | "healthy";
@@ -23,8 +24,10 @@ export interface AccountLine {
   quotaBytes?: number;
   /** Usage change since the previous digest, when there was one. */
   trendBytes?: number;
-  /** Successful runs since the previous digest, when there was one. */
+  /** Successful runs in the period (from the run journal), else since the previous digest, when there was one. */
   runs?: number;
+  /** Failed runs in the period, when the run journal counted them. */
+  failedRuns?: number;
   /** `host: identifier version` of each computer with a client older than the minimum. */
   outdated: string[];
 }
@@ -34,7 +37,31 @@ export interface Digest {
   counts: Record<Condition, number>;
   computers: number;
   runs?: number;
+  failedRuns?: number;
   lastSuccessMs?: number;
+}
+
+/** An account's runs that ended in a period, by result. */
+export interface RunCount {
+  succeeded: number;
+  failed: number;
+}
+
+/** Per account, the runs that ended in [startMs, endMs): a run ending at the period's end belongs to the next. */
+export function runsInPeriod(
+  runs: readonly JournalRun[],
+  startMs: number,
+  endMs: number,
+): Map<string, RunCount> {
+  const counts = new Map<string, RunCount>();
+  for (const run of runs) {
+    if (run.endedMs < startMs || run.endedMs >= endMs) continue;
+    const count = counts.get(run.account) ?? { succeeded: 0, failed: 0 };
+    if (run.success) count.succeeded += 1;
+    else count.failed += 1;
+    counts.set(run.account, count);
+  }
+  return counts;
 }
 
 const DAY_MS = 86_400_000;
@@ -93,10 +120,11 @@ function accountLine(
   previous: Snapshot["accounts"][string] | undefined,
   nowMs: number,
   customer: string | undefined,
+  counted: RunCount | undefined,
 ): AccountLine {
   const { usedBytes, quotaBytes, usedRatio } = status.quota;
   // A counter lower than last time means the exporter's history was rebuilt: that host's runs are unknown.
-  const runs = previous
+  const counterRuns = previous
     ? sum(
         status.hosts.map((h) => {
           const before = previous.runs[h.host] ?? 0;
@@ -122,19 +150,25 @@ function accountLine(
       usedBytes !== undefined && previous?.usedBytes !== undefined
         ? usedBytes - previous.usedBytes
         : undefined,
-    runs,
+    runs: counted ? counted.succeeded : counterRuns,
+    failedRuns: counted?.failed,
   };
   for (const [key, value] of Object.entries(optional))
     if (value !== undefined) Object.assign(line, { [key]: value });
   return line;
 }
 
-/** One digest over these accounts (a reseller's, or a customer's opted-in ones), worst first. */
+/**
+ * One digest over these accounts (a reseller's, or a customer's opted-in ones), worst first. With
+ * `counted` (the run journal's counts over the period), runs are those; else the exporter's counters
+ * since the previous digest.
+ */
 export function digestOf(
   statuses: readonly AccountStatus[],
   previous: Snapshot | undefined,
   nowMs: number,
   customerNames: ReadonlyMap<string, string> = new Map(),
+  counted?: ReadonlyMap<string, RunCount>,
 ): Digest {
   const order = (c: Condition) => conditions.indexOf(c);
   const accounts = statuses
@@ -145,14 +179,16 @@ export function digestOf(
         previous ? (previous.accounts[s.uid] ?? { runs: {} }) : undefined,
         nowMs,
         customerNames.get(s.uid),
+        counted ? (counted.get(s.uid) ?? { succeeded: 0, failed: 0 }) : undefined,
       ),
     )
     .sort((a, b) => order(a.condition) - order(b.condition) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   const counts = Object.fromEntries(conditions.map((c) => [c, 0])) as Record<Condition, number>;
   for (const a of accounts) counts[a.condition] += 1;
   const digest: Digest = { accounts, counts, computers: accounts.reduce((n, a) => n + a.computers, 0) };
-  const runs = previous ? sum(accounts.map((a) => a.runs)) : undefined;
+  const runs = previous || counted ? sum(accounts.map((a) => a.runs)) : undefined;
   if (runs !== undefined) digest.runs = runs;
+  if (counted) digest.failedRuns = accounts.reduce((n, a) => n + (a.failedRuns ?? 0), 0);
   const last = newest(accounts.map((a) => a.lastSuccessMs));
   if (last !== undefined) digest.lastSuccessMs = last;
   return digest;

@@ -1,3 +1,5 @@
+import { offsetMinutes } from "../../selfcare/time.js";
+
 /** A digest period: the reseller's week (ISO, Monday to Monday) or the customer's calendar month, in UTC. */
 export interface Period {
   kind: "week" | "month";
@@ -38,3 +40,18 @@ export function lastCompletePeriod(kind: Period["kind"], nowMs: number): Period 
   const { year, week } = isoWeek(startMs);
   return { kind, key: `${year}-W${pad(week)}`, startMs, endMs };
 }
+
+/** Midnight starting a calendar day where the recipient lives (offset looked up twice: a clock change that night). */
+function zonedMidnight(utcMidnightMs: number, timeZone: string): number {
+  const guess = utcMidnightMs - offsetMinutes(timeZone, utcMidnightMs) * 60_000;
+  return utcMidnightMs - offsetMinutes(timeZone, guess) * 60_000;
+}
+
+/**
+ * The period's calendar days as the recipient lives them: from midnight of its first day in their zone
+ * to midnight after its last, so "23–29 November" counts what ran on those days for them.
+ */
+export const zonedBounds = (period: Period, timeZone: string): { startMs: number; endMs: number } => ({
+  startMs: zonedMidnight(period.startMs, timeZone),
+  endMs: zonedMidnight(period.endMs, timeZone),
+});

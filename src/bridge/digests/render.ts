@@ -16,6 +16,9 @@ type DigestText = {
   counts: string;
   outdated: string;
   columns: readonly [string, string, string, string, string, string, string, string];
+  /** The column of the runs counted over the period, when the run journal counted them, and its cells. */
+  runsColumn: string;
+  runs: string;
   conditions: Record<Condition, string>;
   footer: string;
   never: string;
@@ -27,10 +30,12 @@ type DigestText = {
 
 interface DigestCatalog {
   reseller: DigestText;
-  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "change"> & {
+  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "runsColumn" | "runs" | "change"> & {
     /** The runs counted since the previous digest, saying since when. */
     summarySince: string;
     summary: string;
+    /** The failed runs of the period, when the run journal counted them. */
+    failed: string;
     lastOnly: string;
     account: string;
     storage: string;
@@ -66,6 +71,8 @@ const en: DigestCatalog = {
       "Change",
       "Outdated client",
     ],
+    runsColumn: "Backups this week",
+    runs: "{{succeeded}} completed, {{failed}} failed",
     conditions: { healthy: "OK", warning: "warning", failing: "failing", never: "never used" },
     footer: "You receive this weekly report as the reseller of these accounts.",
     never: "none",
@@ -78,6 +85,8 @@ const en: DigestCatalog = {
       "Since the previous report ({{since}}), {{computers, plural, one {your computer was} other {your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Your computer was} other {Your # computers were}}} backed up {{runs, plural, one {# time} other {# times}}}, last on {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {One backup} other {# backups}}} did not complete in this period; the messages we sent about it say what to do.",
     lastOnly:
       "{{computers, plural, one {Your computer was} other {Your # computers were}}} last backed up on {{lastSuccess}}.",
     never: "No backup has been received yet.",
@@ -124,6 +133,8 @@ const de: DigestCatalog = {
       "Änderung",
       "Veraltetes Programm",
     ],
+    runsColumn: "Sicherungen der Woche",
+    runs: "{{succeeded}} abgeschlossen, {{failed}} fehlgeschlagen",
     conditions: { healthy: "in Ordnung", warning: "Warnung", failing: "Fehler", never: "nie benutzt" },
     footer: "Sie erhalten diesen Wochenbericht als Wiederverkäufer dieser Konten.",
     never: "keine",
@@ -136,6 +147,8 @@ const de: DigestCatalog = {
       "Seit dem vorigen Bericht ({{since}}) {{computers, plural, one {wurde Ihr Computer} other {wurden Ihre # Computer}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} {{runs, plural, one {# Mal} other {# Mal}}} gesichert, zuletzt am {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {Eine Sicherung wurde} other {# Sicherungen wurden}}} in diesem Zeitraum nicht abgeschlossen; was zu tun ist, steht in den Nachrichten, die wir Ihnen dazu geschickt haben.",
     lastOnly:
       "{{computers, plural, one {Ihr Computer wurde} other {Ihre # Computer wurden}}} zuletzt am {{lastSuccess}} gesichert.",
     never: "Es ist noch keine Sicherung eingegangen.",
@@ -182,6 +195,8 @@ const fr: DigestCatalog = {
       "Évolution",
       "Logiciel trop ancien",
     ],
+    runsColumn: "Sauvegardes de la semaine",
+    runs: "{{succeeded, plural, one {# réussie} other {# réussies}}}, {{failed, plural, one {# en échec} other {# en échec}}}",
     conditions: {
       healthy: "en ordre",
       warning: "avertissement",
@@ -199,6 +214,8 @@ const fr: DigestCatalog = {
       "Depuis le rapport précédent ({{since}}), {{computers, plural, one {votre ordinateur a été sauvegardé} other {vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
     summary:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} {{runs, plural, one {# fois} other {# fois}}}, la dernière fois le {{lastSuccess}}.",
+    failed:
+      "{{failed, plural, one {Une sauvegarde n’a} other {# sauvegardes n’ont}}} pas abouti pendant cette période ; les messages que nous vous avons envoyés à ce sujet indiquent que faire.",
     lastOnly:
       "{{computers, plural, one {Votre ordinateur a été sauvegardé} other {Vos # ordinateurs ont été sauvegardés}}} pour la dernière fois le {{lastSuccess}}.",
     never: "Aucune sauvegarde n’a encore été reçue.",
@@ -223,6 +240,8 @@ export interface DigestPeriod extends Period {
   asOfMs: number;
   /** When the previous digest's state was collected: runs and storage changes are counted since then. */
   sinceMs?: number | undefined;
+  /** Runs are counted over the period's days (the run journal), not since the previous digest. */
+  runsInPeriod?: boolean;
   /** Backup servers whose exporter did not answer: the digest lacks their accounts and says so. */
   staleServers?: readonly ServerFreshness[] | undefined;
 }
@@ -316,6 +335,13 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     outdated: String(outdated),
     ...Object.fromEntries(Object.entries(digest.counts).map(([k, v]) => [k, String(v)])),
   };
+  // Only runs counted over the period (the run journal) have a column: the counters' span is not the week.
+  const counted = context.period.runsInPeriod === true;
+  const columns = counted ? [...t.columns.slice(0, 4), t.runsColumn, ...t.columns.slice(4)] : t.columns;
+  const runs = (a: AccountLine): string[] =>
+    counted
+      ? [text(t.runs, { succeeded: String(a.runs ?? 0), failed: String(a.failedRuns ?? 0) }, language) ?? ""]
+      : [];
   const cells = (a: AccountLine): string[] => [
     a.uid,
     a.customer ?? "",
@@ -323,6 +349,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     a.lastSuccessMs === undefined
       ? t.never
       : formatDate(new Date(a.lastSuccessMs), language, timeZone, false),
+    ...runs(a),
     t.conditions[a.condition],
     a.usedBytes === undefined
       ? ""
@@ -330,8 +357,8 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     a.trendBytes === undefined ? "" : signedGiB(a.trendBytes, language),
     a.outdated.join(", "),
   ];
-  const rows = [t.columns.slice(), ...digest.accounts.map(cells)];
-  const widths = t.columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const rows = [columns.slice(), ...digest.accounts.map(cells)];
+  const widths = columns.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   const table = rows.map((r) =>
     r
       .map((c, i) => c.padEnd(widths[i] ?? 0))
@@ -369,7 +396,7 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
     after: [
       ...[...rest, ...stale.map((p) => p.html)].map((p) => `<p style="margin:0 0 14px">${p}</p>`),
       stackingTable(
-        t.columns,
+        columns,
         digest.accounts.map((a) => ({
           cells: cells(a),
           tone: conditionTone[a.condition],
@@ -396,11 +423,15 @@ export function renderCustomerDigest(digest: Digest, context: DigestContext): Re
     ...(digest.lastSuccessMs === undefined
       ? {}
       : { lastSuccess: formatDate(new Date(digest.lastSuccessMs), language, timeZone, false) }),
+    ...(digest.failedRuns ? { failed: String(digest.failedRuns) } : {}),
     settingsUrl: context.settingsUrl,
   };
-  const summary = [t.summarySince, t.summary, t.lastOnly, t.never]
+  // Runs counted over the period need no "since": the intro names the period.
+  const found = [...(context.period.runsInPeriod ? [] : [t.summarySince]), t.summary, t.lastOnly, t.never]
     .map((s) => [text(s, values, language), html(s, values, language)])
     .find(([plain]) => plain !== undefined) ?? ["", ""];
+  const failed = [text(t.failed, values, language), html(t.failed, values, language)];
+  const summary = failed[0] === undefined ? found : found.map((s, i) => `${s} ${failed[i]}`);
   const accountLines = digest.accounts.map((a) => {
     const v: Values = {
       account: a.uid,

@@ -1,6 +1,7 @@
 import type { BridgeConfig } from "../../config/index.js";
 import type { Recipient } from "../../directory/index.js";
 import type { AccountStatus, AccountStatusSource } from "../../exporter/index.js";
+import { DAY_MS, type LocalJournalReader } from "../../journal/index.js";
 import type { Logger } from "../../log.js";
 import { listHeaders, mailDomain, settingsUrl } from "../headers.js";
 import type { NewDigest, NewMail } from "../outbox.js";
@@ -13,8 +14,8 @@ import {
   unsubscribeUrl,
   unsubscriptionFor,
 } from "../unsubscribe.js";
-import { digestOf, type Snapshot, snapshotOf } from "./content.js";
-import { lastCompletePeriod } from "./period.js";
+import { digestOf, type RunCount, runsInPeriod, type Snapshot, snapshotOf } from "./content.js";
+import { lastCompletePeriod, type Period, zonedBounds } from "./period.js";
 import { type DigestPeriod, renderCustomerDigest, renderResellerDigest } from "./render.js";
 
 /** Where digests are kept: the outbox store (SQLite or PostgreSQL). */
@@ -28,6 +29,8 @@ export interface DigestOptions {
   logger: Logger;
   /** Addresses that unsubscribed from digests get none; without it nobody has. */
   unsubscriptions?: UnsubscriptionSource;
+  /** The exporter's run journal: runs are counted over the period's days when it covers them. */
+  journal?: Pick<LocalJournalReader, "runs" | "firstDay">;
   /** `kind|period` done in this process: later rounds skip them instead of composing them again. */
   done?: Set<string>;
 }
@@ -76,6 +79,35 @@ function addressees(
 }
 
 /**
+ * The journal's runs of these accounts over the period's days in the recipient's zone, when the journal
+ * has them all: it began before the first day and the exporter collected after the last. Otherwise
+ * none, and the digest counts by the exporter's counters since the previous digest, saying since when.
+ */
+async function periodRuns(
+  options: DigestOptions,
+  firstDay: number | undefined,
+  addressee: Addressee,
+  period: Period,
+  collectedAt: number,
+): Promise<Map<string, RunCount> | undefined> {
+  const { journal } = options;
+  if (!journal || firstDay === undefined) return undefined;
+  try {
+    const { startMs, endMs } = zonedBounds(period, addressee.recipient.timeZone);
+    // A usage day says the exporter was there that day, not since its midnight: the next day is whole.
+    if ((firstDay + 1) * DAY_MS > startMs || collectedAt < endMs) return undefined;
+    const runs = await Promise.all(addressee.accounts.map((a) => journal.runs(a.uid, startMs, endMs - 1)));
+    return runsInPeriod(runs.flat(), startMs, endMs);
+  } catch (error) {
+    options.logger.warn(
+      { period: period.key, err: error instanceof Error ? error.message : String(error) },
+      "the run journal cannot be read: the digest counts runs since the previous one",
+    );
+    return undefined;
+  }
+}
+
+/**
  * Compose every digest due at `now` (the week or month that ended before it, from `digests.hourUtc` on)
  * and queue those not queued before; returns how many mails were queued. Pure apart from the store,
  * the exporter's state and the directory, so a test runs one round at a chosen `now`.
@@ -105,6 +137,13 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   const statuses = (await status.all()).filter((account) => !account.stale);
   if (statuses.length === 0) return 0;
   const lookup = await resolver(statuses.map((s) => s.uid));
+  const firstDay = await options.journal?.firstDay().catch((error: unknown) => {
+    options.logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      "the run journal cannot be read: digests count runs since the previous one",
+    );
+    return undefined;
+  });
   let queued = 0;
   for (const { kind, period } of due) {
     const digests: NewDigest[] = [];
@@ -127,7 +166,8 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
           return name ? [[a.uid, name] as const] : [];
         }),
       );
-      const digest = digestOf(addressee.accounts, previous, collectedAt, names);
+      const counted = await periodRuns(options, firstDay, addressee, period, collectedAt);
+      const digest = digestOf(addressee.accounts, previous, collectedAt, names, counted);
       digests.push({
         kind: kind.kind,
         recipient: address,
@@ -136,7 +176,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         mail: composeDigest(
           config,
           kind,
-          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs, staleServers },
+          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs, staleServers, runsInPeriod: !!counted },
           addressee,
           digest,
           now,
