@@ -17,10 +17,11 @@ import type { Formats } from "./time.js";
 const RECENT_RUNS = 30;
 const STATES: readonly DayState[] = ["succeeded", "failed", "missed", "running", "unknown", "idle"];
 
-/** Seconds as "1 h 20 min" or "4 min 10 s". */
+/** Seconds as "1 h 20 min", "4 min 10 s" or "40 s". */
 export function durationText(t: Translate, seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s >= 3600) return t("duration.hm", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+  if (s < 60) return t("duration.s", { s });
   return t("duration.ms", { m: Math.floor(s / 60), s: s % 60 });
 }
 

@@ -9,6 +9,7 @@ import { sameSecret } from "../http-auth.js";
 import { journalRange } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import type { Scope } from "./access.js";
+import { durationText } from "./account-history.js";
 import { type MessageKey, translator } from "./i18n.js";
 import { runJson, usageJson } from "./journal-api.js";
 import {
@@ -378,13 +379,19 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
 
   app.get("/", (_req, res) => res.redirect(303, "/accounts"));
 
-  const showLogin = (req: Request, res: Response, status: number, notice?: MessageKey) => {
+  const showLogin = (
+    req: Request,
+    res: Response,
+    status: number,
+    notice?: MessageKey,
+    values?: Record<string, string>,
+  ) => {
     const language = acceptLanguage(req.get("accept-language"), defaultLanguage);
     const token = randomBytes(24).toString("base64url");
     res.set("Set-Cookie", cookie(loginCookie, token));
     const page = context(undefined, undefined, language);
     page.csrfToken = token;
-    if (notice) page.notice = { kind: "error", text: pageText(language, notice) };
+    if (notice) page.notice = { kind: "error", text: translator(language)(notice, values) };
     res
       .status(status)
       .type("html")
@@ -404,7 +411,10 @@ export function createSelfcareApp(portal: Portal, logger: Logger): express.Expre
     if (!outcome.ok) {
       if (outcome.retryAfterMs === undefined) return showLogin(req, res, 401, "login.failed");
       res.set("Retry-After", retryAfter(outcome.retryAfterMs));
-      return showLogin(req, res, 429, "login.throttled");
+      const language = acceptLanguage(req.get("accept-language"), defaultLanguage);
+      return showLogin(req, res, 429, "login.throttled", {
+        wait: durationText(translator(language), Number(retryAfter(outcome.retryAfterMs))),
+      });
     }
     res.set("Set-Cookie", [cookie(cookieName, outcome.token), cookie(loginCookie, "", 0)]);
     res.redirect(303, "/accounts");

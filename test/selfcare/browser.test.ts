@@ -27,7 +27,7 @@ const enabled = requireBinaries(["slapd", "slapadd"]) && requireChromium();
 const sameAsEnglish: Record<"de" | "fr", readonly MessageKey[]> = {
   de: ["col.computer", "col.status"],
   // Durations read "12 min 7 s" and "1 h 20 min" in French as in English.
-  fr: ["overview.pages", "duration.ms", "duration.hm"],
+  fr: ["overview.pages", "duration.ms", "duration.hm", "duration.s"],
 };
 
 /** Run in the page: its visible text nodes, and the titles and labels shown on hover or before cells. */

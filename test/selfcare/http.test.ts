@@ -121,6 +121,31 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       expect((await post({ uid: "5000022", password: "guess" }, from("192.0.2.21"))).status).toBe(429);
     });
 
+    it("tells a person on the login form how long to wait, in their language", async () => {
+      const form = await fetch(`${url}/login`, { headers: { "accept-language": "de" } });
+      const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+      const submit = () =>
+        fetch(`${url}/login`, {
+          method: "POST",
+          redirect: "manual",
+          headers: {
+            cookie,
+            "accept-language": "de",
+            "content-type": "application/x-www-form-urlencoded",
+            ...from("192.0.2.31"),
+          },
+          body: new URLSearchParams({ _csrf: csrf, uid: "5000023", password: "guess" }).toString(),
+        });
+      for (let failure = 0; failure < throttle.freeFailures; failure++)
+        expect((await submit()).status).toBe(401);
+      const slowed = await submit();
+      expect(slowed.status).toBe(429);
+      const wait = Number(slowed.headers.get("retry-after"));
+      const inWords = wait < 60 ? `${wait} Sek.` : `${Math.floor(wait / 60)} Min. ${wait % 60} Sek.`;
+      expect(await slowed.text()).toContain(`Bitte warten Sie ${inWords}, bevor Sie es wieder versuchen.`);
+    });
+
     it("doubles the guesser's wait with each failure, up to the longest wait", async () => {
       const waitAfter = async (failures: number, address: string) => {
         const keys = throttleKeys("7000100", address);
