@@ -1,9 +1,9 @@
 import type pg from "pg";
 import { createPool } from "../bridge/postgres.js";
 import type { Logger } from "../log.js";
-import type { Migration } from "../store/migrations.js";
+import type { Migration, MigrationHistory } from "../store/migrations.js";
 import { untilDone } from "../store/migrations.js";
-import { type MigrationHistory, migratePostgres } from "../store/postgres.js";
+import { migratePostgres } from "../store/postgres.js";
 import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { type Migration, pendingMigrations } from "../store/migrations.js";
+import type { Migration } from "../store/migrations.js";
+import { migrateSqlite } from "../store/sqlite.js";
 import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
@@ -33,26 +34,6 @@ CREATE TABLE journal_usage (
 CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
-
-/** Apply the pending migrations, each in its own transaction. */
-function migrate(db: Database.Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS journal_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const current = (
-    db.prepare("SELECT MAX(version) AS v FROM journal_migrations").get() as { v: number | null }
-  ).v;
-  const record = db.prepare("INSERT INTO journal_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-  for (const migration of pendingMigrations(
-    current ?? 0,
-    sqliteJournalMigrations,
-    true,
-    "the run journal's schema",
-  ))
-    db.transaction(() => {
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, Date.now());
-    })();
-}
 
 type RunRow = [
   host: string,
@@ -109,7 +90,11 @@ export class SqliteJournal implements JournalSink {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 5000");
-      migrate(db);
+      migrateSqlite(db, true, {
+        migrations: sqliteJournalMigrations,
+        table: "journal_migrations",
+        what: "the run journal's schema",
+      });
     } catch (error) {
       db.close();
       throw error;

@@ -10,6 +10,14 @@ export interface Migration {
   sql: string;
 }
 
+/** A numbered migration list and the table that records which of them a database has. */
+export interface MigrationHistory {
+  migrations: readonly Migration[];
+  table: string;
+  /** How messages name this schema. */
+  what: string;
+}
+
 /** The store's schema does not fit this program; the message says what the operator does about it. */
 export class SchemaVersionError extends Error {
   override name = "SchemaVersionError";

@@ -1,5 +1,10 @@
 import type pg from "pg";
-import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
+import {
+  type Migration,
+  type MigrationHistory,
+  type MigrationReport,
+  pendingMigrations,
+} from "./migrations.js";
 import {
   digestsTable,
   mailRetryColumns,
@@ -144,14 +149,6 @@ export const migrationLock = 7_305_001;
  * starting together on an empty database migrate once, one after the other, whichever store (the
  * outbox, the portal's) asks first.
  */
-/** A numbered migration list and the table that records which of them a database has. */
-export interface MigrationHistory {
-  migrations: readonly Migration[];
-  table: string;
-  /** How messages name this schema. */
-  what: string;
-}
-
 const storeHistory: MigrationHistory = {
   migrations: postgresMigrations,
   table: "schema_migrations",

@@ -1,5 +1,10 @@
 import type Database from "better-sqlite3";
-import { type Migration, type MigrationReport, pendingMigrations } from "./migrations.js";
+import {
+  type Migration,
+  type MigrationHistory,
+  type MigrationReport,
+  pendingMigrations,
+} from "./migrations.js";
 import {
   digestsTable,
   mailRetryColumns,
@@ -147,28 +152,37 @@ export const sqliteMigrations: readonly Migration[] = [
   },
 ];
 
-const schemaVersion = (db: Database.Database): number => {
-  const table = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get();
-  if (!table) return 0;
-  return (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+const schemaVersion = (db: Database.Database, table: string): number => {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+  if (!exists) return 0;
+  return (db.prepare(`SELECT MAX(version) AS v FROM ${table}`).get() as { v: number | null }).v ?? 0;
+};
+
+const storeHistory: MigrationHistory = {
+  migrations: sqliteMigrations,
+  table: "schema_migrations",
+  what: "the outbox schema",
 };
 
 /**
- * Bring a SQLite store to the latest schema, one transaction per migration. The bridge and the portal
- * open the same file: a migration another connection applied meanwhile is skipped.
+ * Bring a SQLite database to the latest schema of a migration list (the store's by default), one
+ * transaction per migration. Several processes open the same file: a migration another connection
+ * applied meanwhile is skipped.
  */
-export function migrateSqlite(db: Database.Database, apply: boolean): MigrationReport {
-  const from = schemaVersion(db);
-  const pending = pendingMigrations(from, sqliteMigrations, apply);
+export function migrateSqlite(
+  db: Database.Database,
+  apply: boolean,
+  { migrations, table, what }: MigrationHistory = storeHistory,
+): MigrationReport {
+  const from = schemaVersion(db, table);
+  const pending = pendingMigrations(from, migrations, apply, what);
   for (const migration of pending)
     db.transaction(() => {
-      if (schemaVersion(db) >= migration.version) return;
-      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      if (schemaVersion(db, table) >= migration.version) return;
+      db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
       db.exec(migration.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+      db.prepare(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`).run(
         migration.version,
         migration.name,
         Date.now(),
