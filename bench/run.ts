@@ -11,6 +11,7 @@ import {
 } from "./exporter.js";
 import { benchHa, haTable } from "./ha.js";
 import { benchRender, type RenderResult } from "./render.js";
+import { benchScrape, type ScrapeResult } from "./scrape.js";
 import { selfcareSection } from "./selfcare.js";
 
 /**
@@ -33,8 +34,10 @@ const { values } = parseArgs({
     "keep-tree": { type: "string" },
     /** Flags for the exporter case's node, separated by spaces, as an operator would set them (e.g. `--max-old-space-size=256`). */
     "exporter-node-flags": { type: "string" },
-    /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
-    parts: { type: "string", default: "render,exporter,bridge,peer,selfcare,ha" },
+    /** Rounds of plain and gzip scrapes of the scrape part (the exporter's app and the static server alone). */
+    "scrape-rounds": { type: "string", default: "30" },
+    /** Parts to run, comma separated: render, scrape, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
+    parts: { type: "string", default: "render,scrape,exporter,bridge,peer,selfcare,ha" },
     /** The peer part also feeds the bridge directly, without Alertmanager. */
     direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
@@ -50,7 +53,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
+    'npm run bench -- [--parts render,scrape,exporter,bridge,peer,selfcare,ha] [--scrape-rounds 30] [--direct] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -185,7 +188,26 @@ async function renderTable(): Promise<void> {
   process.stdout.write(`\n## exporter rendering\n\n${lines.join("\n")}\n`);
 }
 
+/** Scrapes of the exporter's app against the static server, without files or a directory, idle and busy. */
+async function scrapeTable(): Promise<void> {
+  const rows: ScrapeResult[] = [];
+  const rounds = positive(values["scrape-rounds"], "scrape-rounds")[0] ?? 30;
+  for (const accounts of sizes)
+    for (const busy of [false, true]) rows.push(await benchScrape(accounts, rounds, busy));
+  const latency = (l: ScrapeResult["plain"]) => `${fixed(l.p50, 1)} / ${fixed(l.p99, 1)}`;
+  const lines = [
+    "| accounts | exporter meanwhile | body MiB plain / gzip | plain p50 / p99 ms (static) | plain p99 / static p99 | gzip p50 / p99 ms (static) | CPU ms per plain scrape | peak RSS MiB |",
+    "|---:|---|---|---|---:|---|---:|---:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.accounts} | ${r.busy ? "collecting" : "idle"} | ${mib(r.plainBytes)} / ${mib(r.gzipBytes)} | ${latency(r.plain)} (${latency(r.staticPlain)}) | ${fixed(r.plain.p99 / r.staticPlain.p99, 2)} | ${latency(r.gzip)} (${latency(r.staticGzip)}) | ${r.plainCpuMs === undefined ? "" : fixed(r.plainCpuMs, 0)} | ${fixed(r.peakRssMiB, 0)} |`,
+    ),
+  ];
+  process.stdout.write(`\n## exporter scrapes (${rounds} rounds)\n\n${lines.join("\n")}\n`);
+}
+
 if (parts.has("render")) await renderTable();
+if (parts.has("scrape")) await scrapeTable();
 if (parts.has("exporter")) await exporterSection();
 if (parts.has("bridge")) await bridgeSection();
 if (parts.has("peer"))

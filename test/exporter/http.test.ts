@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { type CompressedBody, compressBody } from "../../src/exporter/body.js";
 import { Collector } from "../../src/exporter/collector.js";
 import { contentType, createApp } from "../../src/exporter/http.js";
 import { createSelfMetrics } from "../../src/exporter/self-metrics.js";
@@ -94,6 +95,96 @@ describe("exporter HTTP", () => {
         (s) => s.name.startsWith("stoney_backup_") && !s.name.startsWith("stoney_backup_collector_duration"),
       );
     expect(withoutProcess(inflated)).toEqual(withoutProcess(plainText));
+  });
+
+  describe("plain scrapes of a body larger than the connection buffers", () => {
+    const tail = "# TYPE stoney_backup_collector_up gauge\nstoney_backup_collector_up 1\n";
+    /** Exposition text that says which collection rendered it, 2.6 MB per 500 chunks. */
+    const collectionText = (collection: number, chunks = 500) =>
+      Array.from({ length: chunks }, (_, chunk) =>
+        Array.from(
+          { length: 100 },
+          (_, line) => `stoney_backup_test_collection{account="${chunk * 100 + line}"} ${collection}\n`,
+        ).join(""),
+      );
+    const serveBody = async (body: CompressedBody) => {
+      const source = { current: body };
+      const app = createApp(
+        { body: () => source.current, selfMetrics: async () => tail, ready: () => true },
+        logger,
+      );
+      const listening = app.listen(0, "127.0.0.1");
+      server = listening;
+      await new Promise((resolve) => listening.once("listening", resolve));
+      return { url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`, source };
+    };
+    /** A plain scrape whose reading starts only when `read` is called. */
+    const slowScrape = (url: string) =>
+      new Promise<{ headers: Record<string, unknown>; read: () => Promise<Buffer> }>((resolve, reject) => {
+        request(`${url}/metrics`, { headers: { "accept-encoding": "identity" } }, (res) => {
+          res.pause();
+          resolve({
+            headers: res.headers,
+            read: () =>
+              new Promise((done, failed) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (chunk: Buffer) => chunks.push(chunk));
+                res.on("end", () => done(Buffer.concat(chunks)));
+                res.on("error", failed);
+                res.resume();
+              }),
+          });
+        })
+          .on("error", reject)
+          .end();
+      });
+
+    it("finishes a scrape of the old body when a new collection replaces it meanwhile", async () => {
+      // 16 MB: more than the inflated bytes the scrape queues and the kernel's buffers hold, so it is
+      // still inflating the first body when the second replaces it.
+      const first = await compressBody(collectionText(1, 3000), 64 * 1024);
+      const { url, source } = await serveBody(first);
+      const scrape = await slowScrape(url);
+      source.current = await compressBody(collectionText(2, 3000), 64 * 1024);
+      const received = await scrape.read();
+      expect(Number(scrape.headers["content-length"])).toBe(received.length);
+      expect(received.toString("utf8")).toBe(collectionText(1, 3000).join("") + tail);
+      const next = await fetch(`${url}/metrics`, { headers: { "accept-encoding": "identity" } });
+      expect(await next.text()).toBe(collectionText(2, 3000).join("") + tail);
+    });
+
+    it("serves the same bytes plain and gzip-compressed, the tail last", async () => {
+      const { url } = await serveBody(await compressBody(collectionText(1), 64 * 1024));
+      const plain = await (await slowScrape(url)).read();
+      const gzip = await new Promise<Buffer>((resolve, reject) => {
+        request(`${url}/metrics`, { headers: { "accept-encoding": "gzip" } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve(Buffer.concat(chunks)));
+        })
+          .on("error", reject)
+          .end();
+      });
+      expect(gunzipSync(gzip).equals(plain)).toBe(true);
+      expect(plain.toString("utf8").endsWith(`} 1\n${tail}`)).toBe(true);
+    });
+
+    it("keeps serving after a client goes away in the middle of a plain scrape", async () => {
+      const { url } = await serveBody(await compressBody(collectionText(1), 64 * 1024));
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${url}/metrics`, { headers: { "accept-encoding": "identity" } }, (res) => {
+          res.once("data", () => {
+            req.destroy();
+            resolve();
+          });
+        }).on("error", (error) => {
+          if (!req.destroyed) reject(error);
+        });
+        req.end();
+      });
+      const next = await fetch(`${url}/metrics`, { headers: { "accept-encoding": "identity" } });
+      expect(await next.text()).toBe(collectionText(1).join("") + tail);
+    });
   });
 
   it("has a landing page linking the endpoints", async () => {

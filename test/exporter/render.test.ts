@@ -182,6 +182,62 @@ describe("compressed body", () => {
     expect(await received).toBe(body + tail);
   });
 
+  /** About 2.4 MB of exposition text in chunks of about 8 KB. */
+  const largeText = () =>
+    Array.from({ length: 300 }, (_, chunk) =>
+      Array.from(
+        { length: 100 },
+        (_, line) => `stoney_backup_test_value{account="${chunk * 100 + line}",host="pc"} ${line * chunk}\n`,
+      ).join(""),
+    );
+
+  it("knows each segment's uncompressed size, and they add up to the body", async () => {
+    const chunks = largeText();
+    const compressed = await compressBody(chunks, 64 * 1024);
+    expect(compressed.segmentBytes.length).toBe(compressed.segments.length);
+    expect(compressed.segmentBytes.reduce((sum, bytes) => sum + bytes, 0)).toBe(compressed.bytes);
+    compressed.segments.forEach((start, index) => {
+      const end = compressed.segments[index + 1] ?? compressed.deflated.length;
+      const inflated = zlib.inflateRawSync(compressed.deflated.subarray(start, end), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      });
+      expect(inflated.length).toBe(compressed.segmentBytes[index]);
+    });
+  });
+
+  it("inflates a plain scrape only as far as the target takes it, then the rest as it reads", async () => {
+    const chunks = largeText();
+    const compressed = await compressBody(chunks, 64 * 1024);
+    const window = 256 * 1024;
+    const target = new PassThrough({ highWaterMark: 16 * 1024 });
+    let done = false;
+    const writing = writePlain(compressed, tail, target, window).then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(false);
+    // Nothing read yet: the window and the one segment that went over it, not the whole body.
+    const largestSegment = Math.max(...compressed.segmentBytes);
+    expect(target.writableLength).toBeGreaterThan(0);
+    expect(target.writableLength).toBeLessThanOrEqual(window + largestSegment);
+    const received = text(target);
+    await writing;
+    expect(await received).toBe(chunks.join("") + tail);
+  });
+
+  it("stops inflating when the target goes away in the middle of a plain scrape", async () => {
+    const compressed = await compressBody(largeText(), 64 * 1024);
+    const target = new PassThrough({ highWaterMark: 16 * 1024 });
+    const writing = writePlain(compressed, tail, target, 128 * 1024);
+    let received = 0;
+    target.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > 300 * 1024) target.destroy();
+    });
+    await expect(writing).rejects.toThrow("the client went away");
+    expect(received).toBeLessThan(compressed.bytes);
+  });
+
   it("serves only the tail when there is no body yet", async () => {
     const empty = await compressBody([]);
     expect(zlib.gunzipSync(Buffer.concat(gzipParts(empty, tail))).toString()).toBe(tail);
