@@ -238,6 +238,21 @@ describe("compressed body", () => {
     expect(received).toBeLessThan(compressed.bytes);
   });
 
+  it("refuses to send a body that does not inflate to its recorded sizes", async () => {
+    const compressed = await compressBody(largeText(), 64 * 1024);
+    const misrecorded = { ...compressed, segmentBytes: compressed.segmentBytes.map((bytes) => bytes - 1) };
+    const target = new PassThrough();
+    target.resume();
+    await expect(writePlain(misrecorded, tail, target)).rejects.toThrow(
+      "does not inflate to its recorded size",
+    );
+    const corrupt = { ...compressed, deflated: Buffer.from(compressed.deflated) };
+    corrupt.deflated.fill(0xff, 0, 16);
+    await expect(writePlain(corrupt, tail, new PassThrough())).rejects.toThrow(
+      "does not inflate to its recorded size",
+    );
+  });
+
   it("serves only the tail when there is no body yet", async () => {
     const empty = await compressBody([]);
     expect(zlib.gunzipSync(Buffer.concat(gzipParts(empty, tail))).toString()).toBe(tail);
