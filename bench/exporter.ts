@@ -122,7 +122,7 @@ const latencies = (values: number[]): Latencies => ({
 });
 
 /** GET /metrics to the last byte; milliseconds, and the body when asked for. */
-const scrape = (url: string, gzip: boolean, keep = false): Promise<{ ms: number; body?: Buffer }> =>
+export const scrape = (url: string, gzip: boolean, keep = false): Promise<{ ms: number; body?: Buffer }> =>
   new Promise((resolve, reject) => {
     const started = performance.now();
     request(`${url}/metrics`, { headers: { "accept-encoding": gzip ? "gzip" : "identity" } }, (res) => {

@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { percentile, scrape } from "./exporter.js";
 
 /** Latencies of one kind of scrape, in milliseconds. */
 export interface ScrapeLatencies {
@@ -35,28 +35,11 @@ type CaseMessage =
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-const latencies = (values: number[]): ScrapeLatencies => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
-};
-
-/** GET /metrics to the last byte; milliseconds, and the body when asked for. */
-const scrape = (url: string, gzip: boolean, keep = false): Promise<{ ms: number; body: Buffer }> =>
-  new Promise((resolve, reject) => {
-    const started = performance.now();
-    request(`${url}/metrics`, { headers: { "accept-encoding": gzip ? "gzip" : "identity" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => {
-        if (keep) chunks.push(chunk);
-      });
-      res.on("end", () => resolve({ ms: performance.now() - started, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    })
-      .on("error", reject)
-      .end();
-  });
+const latencies = (values: number[]): ScrapeLatencies => ({
+  p50: percentile(values, 50),
+  p99: percentile(values, 99),
+  max: Math.max(...values),
+});
 
 /** The next message of `type` from `child`. */
 const next = <T extends CaseMessage["type"]>(
@@ -98,8 +81,8 @@ export async function benchScrape(accounts: number, rounds: number, busy: boolea
     });
     children.push(exporter);
     const { url } = await next(exporter, "listening");
-    const gzipBody = (await scrape(url, true, true)).body;
-    const plainBody = (await scrape(url, false, true)).body;
+    const gzipBody = (await scrape(url, true, true)).body as Buffer;
+    const plainBody = (await scrape(url, false, true)).body as Buffer;
     writeFileSync(path.join(dir, "body.gz"), gzipBody);
     writeFileSync(path.join(dir, "body.txt"), plainBody);
     const staticServer = fork(
