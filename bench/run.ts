@@ -200,7 +200,7 @@ async function scrapeTable(): Promise<void> {
     "|---:|---|---|---|---:|---|---:|---:|",
     ...rows.map(
       (r) =>
-        `| ${r.accounts} | ${r.busy ? "collecting" : "idle"} | ${mib(r.plainBytes)} / ${mib(r.gzipBytes)} | ${latency(r.plain)} (${latency(r.staticPlain)}) | ${fixed(r.plain.p99 / r.staticPlain.p99, 2)} | ${latency(r.gzip)} (${latency(r.staticGzip)}) | ${r.plainCpuMs === undefined ? "" : fixed(r.plainCpuMs, 0)} | ${fixed(r.peakRssMiB, 0)} |`,
+        `| ${r.accounts} | ${r.busy ? "rendering + compressing" : "idle"} | ${mib(r.plainBytes)} / ${mib(r.gzipBytes)} | ${latency(r.plain)} (${latency(r.staticPlain)}) | ${fixed(r.plain.p99 / r.staticPlain.p99, 2)} | ${latency(r.gzip)} (${latency(r.staticGzip)}) | ${r.plainCpuMs === undefined ? "" : fixed(r.plainCpuMs, 0)} | ${fixed(r.peakRssMiB, 0)} |`,
     ),
   ];
   process.stdout.write(`\n## exporter scrapes (${rounds} rounds)\n\n${lines.join("\n")}\n`);
