@@ -505,6 +505,9 @@ export class SqliteOutbox implements OutboxStore {
     this.where = file;
     this.messageDomain = options.messageDomain ?? "stoney-backup-monitor.invalid";
     this.sql = {
+      // Prepared once: `withoutSync` switches for every routing round and claim of a burst.
+      syncNormal: db.prepare("PRAGMA synchronous = NORMAL"),
+      syncFull: db.prepare("PRAGMA synchronous = FULL"),
       insertNotification: db.prepare(
         `INSERT INTO notifications (received_at, group_key, receiver, status, alert_count, truncated_alerts)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -626,11 +629,11 @@ export class SqliteOutbox implements OutboxStore {
    * nothing durable ever depends on it being lost, as mails are created and sends recorded durably.
    */
   private withoutSync<T>(write: () => T): T {
-    this.db.pragma("synchronous = NORMAL");
+    this.sql.syncNormal.run();
     try {
       return this.db.transaction(write)();
     } finally {
-      this.db.pragma("synchronous = FULL");
+      this.sql.syncFull.run();
     }
   }
 
@@ -772,7 +775,11 @@ export class SqliteOutbox implements OutboxStore {
     })();
   }
 
-  /** One transaction: the recipients whose window closed, their items, their mails. */
+  /**
+   * One transaction: the recipients whose window closed, their items, their mails. It is committed
+   * without an fsync on the event loop: a mail is handed out for sending only once the WAL holding it is
+   * synced (see `claimMails`), and a crash before that leaves its items queued, to be coalesced again.
+   */
   async coalesce(
     window: CoalescingWindow,
     limit: number,
@@ -780,7 +787,10 @@ export class SqliteOutbox implements OutboxStore {
     now: number,
   ): Promise<number> {
     this.statements++;
-    return this.db.transaction(() => {
+    const transaction = this.wal
+      ? this.withoutSync.bind(this)
+      : (write: () => number) => this.db.transaction(write)();
+    return transaction(() => {
       const dead: DeadItem[] = [];
       const mails = [...this.readyItems(now, window, limit).values()].flatMap((items) => {
         const composed = compose(items);
@@ -788,7 +798,7 @@ export class SqliteOutbox implements OutboxStore {
         return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
       });
       return this.createMails(mails, now, dead).length;
-    })();
+    });
   }
 
   /** The queued items of each recipient whose coalescing window has closed at `now`, by recipient key. */
@@ -855,15 +865,21 @@ export class SqliteOutbox implements OutboxStore {
       ?.snapshot;
   }
 
-  /** Take due mails for sending; they are marked `sending` first so a crash sends them again at most once more. */
+  /**
+   * Take due mails for sending; they are marked `sending` first so a crash sends them again at most once
+   * more. They are returned once the WAL is synced: a mail whose creation a power cut could still take
+   * back (coalescing commits without a sync) would be mailed again, composed anew.
+   */
   async claimMails(now: number, limit: number): Promise<StoredMail[]> {
     this.statements++;
     const s = this.sql;
-    return this.withoutSync(() => {
+    const claimed = this.withoutSync(() => {
       const rows = s.dueMails.all(now, limit) as MailRow[];
       for (const row of rows) s.claimMail.run(row.id);
       return rows.map(toStoredMail);
     });
+    if (claimed.length > 0) await this.wal?.synced();
+    return claimed;
   }
 
   /** Mails that were being sent when the process died go back to pending. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
@@ -49,7 +50,11 @@ export interface PipelineOptions {
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
 const routeBatch = 1000;
-const recipientsPerRound = 1000;
+/**
+ * Recipients whose mails one round composes, in one synchronous transaction: a reseller's mail of a
+ * burst takes milliseconds to render, and webhooks and sends wait while a round runs.
+ */
+const recipientsPerRound = 100;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
 /**
@@ -324,7 +329,11 @@ export class Pipeline {
       }
       this.roundSucceeded();
       if (this.stopped) break;
-      if (busy) continue;
+      // A busy round is followed by the next at once, but after the webhooks and sends that came meanwhile.
+      if (busy) {
+        await nextTurn();
+        continue;
+      }
       const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
       const gathering = gatherMs - (performance.now() - started);

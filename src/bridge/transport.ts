@@ -144,5 +144,6 @@ function fileMailer(config: BridgeConfig["smtp"]): Mailer {
   };
 }
 
+/** The mailer of `smtp.url`, on the calling thread (check-config; the sending thread itself). */
 export const createMailer = (config: BridgeConfig["smtp"]): Mailer =>
   config.url.startsWith("file:") ? fileMailer(config) : smtpMailer(config);
