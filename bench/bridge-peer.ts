@@ -281,8 +281,8 @@ export async function benchBridgePeer(options: {
   runs: number;
   direct: boolean;
   profile: boolean;
-  /** Keep the bridge's profile (a .cpuprofile for Chrome's DevTools) in this folder. */
-  keepProfileIn?: string;
+  /** Keep the bridge's profile (a .cpuprofile for Chrome's DevTools) and its outboxes in this folder. */
+  keepIn?: string;
 }): Promise<PeerResult> {
   const root = mkdtempSync(path.join(tmpdir(), "stoney-bench-peer-"));
   const slapd = await benchDirectory(resellers);
@@ -364,6 +364,13 @@ export async function benchBridgePeer(options: {
             await bridge.exited();
           }
           phases = outboxPhases(config.bridge.outbox, startedAt);
+          if (options.keepIn) {
+            mkdirSync(options.keepIn, { recursive: true });
+            copyFileSync(
+              config.bridge.outbox,
+              path.join(options.keepIn, `${kind.replaceAll(" ", "-")}-${run}.sqlite`),
+            );
+          }
           if (profiled) {
             // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
             const [file] = readdirSync(profileDir)
@@ -371,12 +378,9 @@ export async function benchBridgePeer(options: {
               .map((name) => path.join(profileDir, name))
               .sort((a, b) => statSync(b).size - statSync(a).size);
             if (file) profile = topOfProfile(file, 15);
-            if (file && options.keepProfileIn) {
-              mkdirSync(options.keepProfileIn, { recursive: true });
-              copyFileSync(
-                file,
-                path.join(options.keepProfileIn, `bridge-via-alertmanager-${Date.now()}.cpuprofile`),
-              );
+            if (file && options.keepIn) {
+              mkdirSync(options.keepIn, { recursive: true });
+              copyFileSync(file, path.join(options.keepIn, `bridge-via-alertmanager-${run}.cpuprofile`));
             }
           }
         }

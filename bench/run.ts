@@ -35,8 +35,8 @@ const { values } = parseArgs({
     "exporter-node-flags": { type: "string" },
     /** Parts to run, comma separated: render, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
     parts: { type: "string", default: "render,exporter,bridge,peer,selfcare,ha" },
-    /** Keep the bridge's CPU profile of the peer part in this folder. */
-    "keep-profile": { type: "string" },
+    /** Keep the bridge's CPU profile and outboxes of the peer part in this folder. */
+    "keep-bridge": { type: "string" },
     /** The peer part also feeds the bridge directly, without Alertmanager. */
     direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
@@ -52,7 +52,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--keep-profile DIR] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
+    'npm run bench -- [--parts render,exporter,bridge,peer,selfcare,ha] [--direct] [--keep-bridge DIR] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -197,7 +197,7 @@ if (parts.has("peer"))
       await benchBridgePeer({
         runs,
         direct: values.direct === true,
-        ...(values["keep-profile"] === undefined ? {} : { keepProfileIn: values["keep-profile"] }),
+        ...(values["keep-bridge"] === undefined ? {} : { keepIn: values["keep-bridge"] }),
         profile: values.profile === true && values["no-profile"] !== true,
       }),
     ),

@@ -18,34 +18,21 @@ interface Pending {
 }
 
 /**
- * The SMTP mailer in a thread of its own (see mailer-thread.ts), behind the same interface. A thread
- * that fails fails the mails it was sending as temporary errors (they are retried) and is started
- * again at the next mail.
+ * One thread running mailer-thread.ts with its own connections. A thread that fails fails the mails it
+ * was sending as temporary errors (they are retried) and is started again at the next mail.
  */
-export class ThreadedMailer implements Mailer {
+class MailerThread {
   #worker: Worker | undefined;
-  #nextId = 0;
   readonly #pending = new Map<number, Pending>();
 
-  constructor(private readonly config: BridgeConfig["smtp"]) {}
+  /** `smtp.maxConnections` is this thread's share of the connections. */
+  constructor(readonly smtp: BridgeConfig["smtp"]) {}
 
-  send(mail: OutgoingMail, signal?: AbortSignal): Promise<string> {
-    return this.#request({ type: "send", id: this.#nextId++, mail }, signal);
+  get busy(): number {
+    return this.#pending.size;
   }
 
-  verify(): Promise<string> {
-    return this.#request({ type: "verify", id: this.#nextId++ });
-  }
-
-  close(): void {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    this.#failAll("the mailer was closed");
-    void worker?.terminate();
-  }
-
-  #request(request: Exclude<MailerRequest, { type: "abort" }>, signal?: AbortSignal): Promise<string> {
-    if (signal?.aborted) return Promise.reject(new SendError("aborted before sending", false));
+  request(request: Exclude<MailerRequest, { type: "abort" }>, signal?: AbortSignal): Promise<string> {
     const worker = this.#started();
     const { id } = request;
     const abort = () => worker.postMessage({ type: "abort", id } satisfies MailerRequest);
@@ -56,6 +43,13 @@ export class ThreadedMailer implements Mailer {
       if (this.#pending.size === 1) worker.ref();
       worker.postMessage(request);
     }).finally(() => signal?.removeEventListener("abort", abort));
+  }
+
+  close(): void {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#failAll("the mailer was closed");
+    void worker?.terminate();
   }
 
   #settle(id: number): Pending | undefined {
@@ -71,7 +65,7 @@ export class ThreadedMailer implements Mailer {
 
   #started(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = startThread(import.meta.url, "mailer-thread", { workerData: this.config });
+    const worker = startThread(import.meta.url, "mailer-thread", { workerData: this.smtp });
     worker.on("message", (response: MailerResponse) => {
       const pending = this.#settle(response.id);
       if (!pending) return;
@@ -94,6 +88,46 @@ export class ThreadedMailer implements Mailer {
   }
 }
 
-/** The pipeline's mailer: SMTP on a thread of its own; a folder of .eml files on the calling thread. */
+/**
+ * The SMTP mailer on `smtp.threads` threads of their own (see mailer-thread.ts), behind the same
+ * interface. The connections are shared out, so that all threads together open at most
+ * `maxConnections`; each mail goes to the thread with the most of its share free.
+ */
+export class ThreadedMailer implements Mailer {
+  readonly #threads: MailerThread[];
+  #nextId = 0;
+
+  constructor(smtp: BridgeConfig["smtp"]) {
+    const count = Math.min(smtp.threads, smtp.maxConnections);
+    this.#threads = Array.from(
+      { length: count },
+      (_, i) =>
+        new MailerThread({
+          ...smtp,
+          maxConnections: Math.floor(smtp.maxConnections / count) + (i < smtp.maxConnections % count ? 1 : 0),
+        }),
+    );
+  }
+
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) return Promise.reject(new SendError("aborted before sending", false));
+    return this.#leastBusy().request({ type: "send", id: this.#nextId++, mail }, signal);
+  }
+
+  verify(): Promise<string> {
+    return this.#leastBusy().request({ type: "verify", id: this.#nextId++ });
+  }
+
+  close(): void {
+    for (const thread of this.#threads) thread.close();
+  }
+
+  #leastBusy(): MailerThread {
+    const free = (thread: MailerThread) => thread.smtp.maxConnections - thread.busy;
+    return this.#threads.reduce((best, thread) => (free(thread) > free(best) ? thread : best));
+  }
+}
+
+/** The pipeline's mailer: SMTP on threads of their own; a folder of .eml files on the calling thread. */
 export const sendingMailer = (config: BridgeConfig["smtp"]): Mailer =>
   config.url.startsWith("file:") ? createMailer(config) : new ThreadedMailer(config);

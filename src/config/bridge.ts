@@ -236,6 +236,15 @@ export const bridgeSchema = z
           .positive()
           .default(5)
           .describe("SMTP pool size: at most this many mails in flight (and resent after a crash)."),
+        threads: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .default(2)
+          .describe(
+            "Threads that build and send the mails, sharing maxConnections (at most that many are used): building a mail costs milliseconds, so one thread sends a few hundred a second.",
+          ),
         timeoutMs: z
           .number()
           .int()

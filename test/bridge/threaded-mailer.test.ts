@@ -1,3 +1,4 @@
+import { SMTPServer } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { ThreadedMailer } from "../../src/bridge/threaded-mailer.js";
 import { SendError } from "../../src/bridge/transport.js";
@@ -83,6 +84,54 @@ describe("the sending thread", () => {
     expect((outcome as SendError).message).toMatch(/closed/);
     await expect(mailer.send(mail("next@customer.example", "next"))).resolves.toMatch(/^250/);
     expect(sink.to("next@customer.example")).toHaveLength(1);
+  });
+
+  it("shares maxConnections out among its threads: never more connections open than that in all", async () => {
+    let open = 0;
+    let mostOpen = 0;
+    let delivered = 0;
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS", "AUTH"],
+      logger: false,
+      onConnect(_session, callback) {
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        callback();
+      },
+      onClose() {
+        open--;
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        // Slow enough that every mail given at once waits for a connection.
+        stream.on("end", () =>
+          setTimeout(() => {
+            delivered++;
+            callback();
+          }, 100),
+        );
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const port = (server.server.address() as { port: number }).port;
+      const smtp = bridgeSchema.parse({
+        smtp: { url: `smtp://127.0.0.1:${port}`, maxConnections: 3, threads: 2 },
+      }).smtp;
+      mailer = new ThreadedMailer(smtp);
+      const sent = mailer;
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => sent.send(mail(`c${i}@customer.example`, `mail ${i}`))),
+      );
+      expect(responses.every((response) => response.startsWith("250"))).toBe(true);
+      expect(delivered).toBe(12);
+      expect(mostOpen).toBeGreaterThan(1);
+      expect(mostOpen).toBeLessThanOrEqual(3);
+    } finally {
+      mailer?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("refuses a mail whose signal aborted before it was handed to the thread", async () => {
