@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import Database from "better-sqlite3";
 import type { MigrationReport } from "../store/migrations.js";
 import { migrateSqlite } from "../store/sqlite.js";
@@ -451,6 +452,9 @@ export interface RequeueFilter {
   account?: string;
 }
 
+/** Rendering time per coalescing transaction: a burst's reseller mails take milliseconds each. */
+const coalesceSliceMs = 20;
+
 /**
  * The durable outbox: everything the bridge accepted, what became of it, and each delivery attempt.
  * Times are Unix milliseconds. Every state change is one transaction, so a crash at any point
@@ -780,9 +784,11 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   /**
-   * One transaction: the recipients whose window closed, their items, their mails. It is committed
-   * without an fsync on the event loop: a mail is handed out for sending only once the WAL holding it is
-   * synced (see `claimMails`), and a crash before that leaves its items queued, to be coalesced again.
+   * The recipients whose window closed, their items, their mails: one transaction per slice of about
+   * `coalesceSliceMs` of rendering (a recipient's items always in one), and a turn of the event loop
+   * between slices. Each is committed without an fsync on the event loop: a mail is handed out for
+   * sending only once the WAL holding it is synced (see `claimMails`), and a crash before that leaves its
+   * items queued, to be coalesced again.
    */
   async coalesce(
     window: CoalescingWindow,
@@ -794,15 +800,25 @@ export class SqliteOutbox implements OutboxStore {
     const transaction = this.wal
       ? this.withoutSync.bind(this)
       : (write: () => number) => this.db.transaction(write)();
-    return transaction(() => {
-      const dead: DeadItem[] = [];
-      const mails = [...this.readyItems(now, window, limit).values()].flatMap((items) => {
-        const composed = compose(items);
-        dead.push(...composed.dead);
-        return composed.mail ? [{ mail: composed.mail, itemIds: composed.itemIds }] : [];
+    const recipients = [...this.readyItems(now, window, limit).values()];
+    let created = 0;
+    let next = 0;
+    while (next < recipients.length) {
+      const sliceStarted = performance.now();
+      created += transaction(() => {
+        const dead: DeadItem[] = [];
+        const mails: Array<{ mail: NewMail; itemIds: readonly number[] }> = [];
+        do {
+          const composed = compose(recipients[next++] as QueuedItem[]);
+          dead.push(...composed.dead);
+          if (composed.mail) mails.push({ mail: composed.mail, itemIds: composed.itemIds });
+        } while (next < recipients.length && performance.now() - sliceStarted < coalesceSliceMs);
+        return this.createMails(mails, now, dead).length;
       });
-      return this.createMails(mails, now, dead).length;
-    });
+      // Sends wait for their outcomes to be recorded and webhooks for their commits: both run between slices.
+      if (next < recipients.length) await nextTurn();
+    }
+    return created;
   }
 
   /** The queued items of each recipient whose coalescing window has closed at `now`, by recipient key. */

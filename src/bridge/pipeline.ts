@@ -50,10 +50,7 @@ export interface PipelineOptions {
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
 const routeBatch = 1000;
-/**
- * Recipients whose mails one round composes, in one synchronous transaction: a reseller's mail of a
- * burst takes milliseconds to render, and webhooks and sends wait while a round runs.
- */
+/** Recipients whose mails one round composes (in slices between which webhooks and sends run). */
 const recipientsPerRound = 100;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
