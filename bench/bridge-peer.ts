@@ -1,13 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { type Config, configSchema } from "../src/config/index.js";
 import { startDaemon } from "../test/stack/processes.js";
 import { freePort } from "../test/support/common.js";
-import { startSlapd } from "../test/support/slapd.js";
-import { type ChildMessage, countingSink, forkBridge, generateLdif } from "./bridge.js";
+import { benchDirectory, type ChildMessage, countingSink, directoryAccounts, forkBridge } from "./bridge.js";
 import { median, type ProfileEntry, topOfProfile } from "./exporter.js";
 
 /**
@@ -37,6 +45,8 @@ export interface PeerRun {
   phases?: BridgePhases;
   /** CPU seconds (user + system) of each process during the run. */
   cpu: { alertmanager?: number; bridge?: number };
+  /** The bridge's searches and the entries slapd returned to them (bridge cases). */
+  directory?: { searches: number; entries: number };
 }
 
 /** Seconds from the burst's first post until the last of each: what the bridge spent its time on. */
@@ -45,6 +55,8 @@ export interface BridgePhases {
   routed: number;
   composed: number;
   sent: number;
+  /** Median over the alerts of the seconds from their payload's acceptance until they were routed. */
+  routingLag: number;
 }
 
 /** The phases from a stopped bridge's outbox file; `started` is the burst's first post (Unix ms). */
@@ -60,11 +72,20 @@ function outboxPhases(file: string, started: number): BridgePhases {
       )
       .get() as Record<keyof BridgePhases, number | null>;
     const at = (ms: number | null) => (ms === null ? Number.NaN : (ms - started) / 1000);
+    const lags = (
+      db
+        .prepare(
+          `SELECT MIN(items.created_at) - alerts.received_at AS lag
+           FROM alerts JOIN items ON items.alert_id = alerts.id GROUP BY alerts.id`,
+        )
+        .all() as Array<{ lag: number }>
+    ).map((r) => r.lag / 1000);
     return {
       accepted: at(row.accepted),
       routed: at(row.routed),
       composed: at(row.composed),
       sent: at(row.sent),
+      routingLag: lags.length > 0 ? median(lags) : Number.NaN,
     };
   } finally {
     db.close();
@@ -260,10 +281,11 @@ export async function benchBridgePeer(options: {
   runs: number;
   direct: boolean;
   profile: boolean;
+  /** Keep the bridge's profile (a .cpuprofile for Chrome's DevTools) and its outboxes in this folder. */
+  keepIn?: string;
 }): Promise<PeerResult> {
   const root = mkdtempSync(path.join(tmpdir(), "stoney-bench-peer-"));
-  process.stderr.write(`bridge vs alertmanager: loading ${accounts} accounts into slapd ...\n`);
-  const slapd = await startSlapd({ ldif: [generateLdif(accounts, resellers)] });
+  const slapd = await benchDirectory(resellers);
   const sink = await countingSink();
   const smarthost = `127.0.0.1:${sink.port}`;
   const runs: PeerRun[] = [];
@@ -287,6 +309,7 @@ export async function benchBridgePeer(options: {
         const load = loadavg()[0] ?? 0;
         let seconds: number;
         let phases: BridgePhases | undefined;
+        let directory: PeerRun["directory"];
         const cpu: PeerRun["cpu"] = {};
         if (kind === "alertmanager email") {
           const am = await startAlertmanager(path.join(dir, "am"), { email: { smarthost } });
@@ -334,11 +357,20 @@ export async function benchBridgePeer(options: {
               await am?.stop();
             }
             // Since ready: the burst and the quiet wait after it (under --cpu-prof when profiled).
-            cpu.bridge = (await bridge.finish()).cpuSeconds - ready.cpuSeconds;
+            const stats = await bridge.finish();
+            cpu.bridge = stats.cpuSeconds - ready.cpuSeconds;
+            directory = { searches: stats.searches, entries: stats.entries };
           } finally {
             await bridge.exited();
           }
           phases = outboxPhases(config.bridge.outbox, startedAt);
+          if (options.keepIn) {
+            mkdirSync(options.keepIn, { recursive: true });
+            copyFileSync(
+              config.bridge.outbox,
+              path.join(options.keepIn, `${kind.replaceAll(" ", "-")}-${run}.sqlite`),
+            );
+          }
           if (profiled) {
             // One profile per thread (tsx's loader has one of its own): the main thread's is the largest.
             const [file] = readdirSync(profileDir)
@@ -346,6 +378,10 @@ export async function benchBridgePeer(options: {
               .map((name) => path.join(profileDir, name))
               .sort((a, b) => statSync(b).size - statSync(a).size);
             if (file) profile = topOfProfile(file, 15);
+            if (file && options.keepIn) {
+              mkdirSync(options.keepIn, { recursive: true });
+              copyFileSync(file, path.join(options.keepIn, `bridge-via-alertmanager-${run}.cpuprofile`));
+            }
           }
         }
         const result: PeerRun = {
@@ -355,6 +391,7 @@ export async function benchBridgePeer(options: {
           mails: sink.delivered,
           load: [load, loadavg()[0] ?? 0],
           ...(phases ? { phases } : {}),
+          ...(directory ? { directory } : {}),
           cpu,
         };
         process.stderr.write(`${JSON.stringify(result)}\n`);
@@ -372,14 +409,13 @@ const fixed = (n: number, digits: number) => n.toFixed(digits);
 
 export function peerTables(result: PeerResult): string {
   const { runs } = result;
-  const perMail = (r: PeerRun) => r.seconds / r.mails;
   const lines = [
-    `\n## bridge vs Alertmanager's email receiver (${accounts * 5} alerts, ${accounts} accounts, ${groups} groups; group_wait and coalesceSeconds ${windowSeconds} s)\n`,
-    "| case | run | load 1 min (start / end) | last mail s | mails | mails/s | ms per mail |",
-    "|---|---:|---|---:|---:|---:|---:|",
+    `\n## bridge vs Alertmanager's email receiver (${accounts * 5} alerts, ${accounts} accounts, ${groups} groups; ${directoryAccounts} accounts in slapd; group_wait and coalesceSeconds ${windowSeconds} s)\n`,
+    "| case | run | load 1 min (start / end) | last mail s | mails | mails/s |",
+    "|---|---:|---|---:|---:|---:|",
     ...runs.map(
       (r) =>
-        `| ${r.case} | ${r.run} | ${fixed(r.load[0], 1)} / ${fixed(r.load[1], 1)} | ${fixed(r.seconds, 1)} | ${r.mails} | ${fixed(r.mails / r.seconds, 0)} | ${fixed(perMail(r) * 1000, 2)} |`,
+        `| ${r.case} | ${r.run} | ${fixed(r.load[0], 1)} / ${fixed(r.load[1], 1)} | ${fixed(r.seconds, 1)} | ${r.mails} | ${fixed(r.mails / r.seconds, 0)} |`,
     ),
   ];
   const am = runs.filter((r) => r.case === "alertmanager email");
@@ -389,49 +425,57 @@ export function peerTables(result: PeerResult): string {
       : [
           `| ${name} | ${fixed(Math.min(...values), digits)} | ${fixed(median(values), digits)} | ${fixed(Math.max(...values), digits)} | ${target} |`,
         ];
-  const ratios = (kind: PeerCase) =>
-    runs
-      .filter((r) => r.case === kind)
-      .flatMap((r) => {
-        const peer = am.find((a) => a.run === r.run);
-        return peer ? [perMail(r) / perMail(peer)] : [];
-      });
-  const seconds = (kind: PeerCase) => runs.filter((r) => r.case === kind).map((r) => r.seconds);
-  const lastMailRatios = runs
-    .filter((r) => r.case === "bridge via alertmanager")
-    .flatMap((r) => {
+  const ofCase = (kind: PeerCase) => runs.filter((r) => r.case === kind);
+  const seconds = (kind: PeerCase) => ofCase(kind).map((r) => r.seconds);
+  /** The bridge's last mail after Alertmanager's own of the same round, seconds. */
+  const behindAlertmanager = (kind: PeerCase) =>
+    ofCase(kind).flatMap((r) => {
       const peer = am.find((a) => a.run === r.run);
-      return peer ? [r.seconds / peer.seconds] : [];
+      return peer ? [r.seconds - peer.seconds] : [];
     });
   const cpuOf = (kind: PeerCase, process: keyof PeerRun["cpu"]) =>
-    runs
-      .filter((r) => r.case === kind)
-      .flatMap((r) => (r.cpu[process] === undefined ? [] : [r.cpu[process]]));
+    ofCase(kind).flatMap((r) => (r.cpu[process] === undefined ? [] : [r.cpu[process]]));
+  const perAlert = (kind: PeerCase, what: "searches" | "entries") =>
+    ofCase(kind).flatMap((r) => (r.directory ? [r.directory[what] / (accounts * 5)] : []));
+  const lags = (kind: PeerCase) => ofCase(kind).flatMap((r) => (r.phases ? [r.phases.routingLag] : []));
   const optional = (n: number | undefined, digits: number) =>
     n === undefined || Number.isNaN(n) ? "–" : fixed(n, digits);
   lines.push(
-    "\nWhere the time goes (seconds from the first alert posted; the bridge's from its outbox) and CPU seconds (user + system) during the run:\n",
-    "| case | run | last payload accepted | last item routed | last mail composed | last mail sent | bridge CPU s | Alertmanager CPU s |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "\nWhere the time goes (seconds from the first alert posted; the bridge's from its outbox), CPU seconds (user + system) during the run, and the directory's load:\n",
+    "| case | run | last payload accepted | routed after acceptance, median | last item routed | last mail composed | last mail sent | bridge CPU s | Alertmanager CPU s | searches (entries returned) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...runs.map(
       (r) =>
-        `| ${r.case} | ${r.run} | ${optional(r.phases?.accepted, 1)} | ${optional(r.phases?.routed, 1)} | ${optional(r.phases?.composed, 1)} | ${optional(r.phases?.sent, 1)} | ${optional(r.cpu.bridge, 1)} | ${optional(r.cpu.alertmanager, 1)} |`,
+        `| ${r.case} | ${r.run} | ${optional(r.phases?.accepted, 1)} | ${optional(r.phases?.routingLag, 2)} | ${optional(r.phases?.routed, 1)} | ${optional(r.phases?.composed, 1)} | ${optional(r.phases?.sent, 1)} | ${optional(r.cpu.bridge, 1)} | ${optional(r.cpu.alertmanager, 1)} | ${r.directory ? `${r.directory.searches} (${r.directory.entries})` : "–"} |`,
     ),
   );
   lines.push(
-    "\nRatios (each run against Alertmanager's run of the same round):\n",
+    "\nFigures (each bridge run against Alertmanager's run of the same round):\n",
     "| figure | min | median | max | target |",
     "|---|---:|---:|---:|---|",
     ...row(
-      "per-mail time, bridge via Alertmanager / Alertmanager email",
-      "≤ 1",
-      ratios("bridge via alertmanager"),
+      "last mail, bridge via Alertmanager after Alertmanager email, s",
+      `≤ ${windowSeconds + 2} (the window + 2)`,
+      behindAlertmanager("bridge via alertmanager"),
+      1,
     ),
-    ...row("last mail, bridge via Alertmanager / Alertmanager email", "", lastMailRatios),
-    ...row("per-mail time, bridge direct / Alertmanager email", "", ratios("bridge direct")),
-    ...row("last mail s, bridge via Alertmanager", "< 30", seconds("bridge via alertmanager"), 1),
+    ...row(
+      "routed after acceptance, median over the alerts, s (via Alertmanager)",
+      "≤ 1",
+      lags("bridge via alertmanager"),
+    ),
+    ...row(
+      "last mail, bridge direct after Alertmanager email, s",
+      "",
+      behindAlertmanager("bridge direct"),
+      1,
+    ),
+    ...row("routed after acceptance, median, s (direct)", "", lags("bridge direct")),
+    ...row("last mail s, bridge via Alertmanager", "", seconds("bridge via alertmanager"), 1),
     ...row("last mail s, Alertmanager email", "", seconds("alertmanager email"), 1),
     ...row("last mail s, bridge direct", "", seconds("bridge direct"), 1),
+    ...row("directory searches per alert", "", perAlert("bridge via alertmanager", "searches"), 3),
+    ...row("directory entries returned per alert", "", perAlert("bridge via alertmanager", "entries"), 2),
     ...row("CPU s, bridge (via Alertmanager)", "", cpuOf("bridge via alertmanager", "bridge"), 1),
     ...row("CPU s, Alertmanager (email receiver)", "", cpuOf("alertmanager email", "alertmanager"), 1),
     ...row(

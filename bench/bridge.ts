@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Database from "better-sqlite3";
@@ -11,6 +11,7 @@ import { SqliteOutbox } from "../src/bridge/outbox.js";
 import { type Config, configSchema, isPostgresUrl } from "../src/config/index.js";
 import { LdapDirectory, openDirectory } from "../src/directory/index.js";
 import { startSlapd } from "../test/support/slapd.js";
+import { median } from "./exporter.js";
 
 /**
  * The bridge under a burst: one webhook payload of `alerts` firing quota alerts for distinct accounts
@@ -21,6 +22,10 @@ import { startSlapd } from "../test/support/slapd.js";
 
 export interface BridgeResult {
   alerts: number;
+  /** 1-minute load average at the start and at the end of the run. */
+  load: [number, number];
+  /** The bridge's CPU seconds (user + system) from ready until the end of the run. */
+  cpuSeconds: number;
   resellers: number;
   payloadMiB: number;
   acceptMs: number;
@@ -33,7 +38,8 @@ export interface BridgeResult {
   renderedSeconds: number;
   mailRows: number;
   searches: number;
-  accountsPerSearch: number;
+  /** Entries the directory returned to those searches. */
+  entries: number;
   peakRssMiB: number;
 }
 
@@ -128,6 +134,8 @@ export type ChildMessage =
   | ({
       type: "stats";
       searches: number;
+      /** Entries the directory returned. */
+      entries: number;
       peakRssKiB: number;
       statements: number;
       cpuSeconds: number;
@@ -179,6 +187,7 @@ async function runChild(): Promise<void> {
       type: "stats",
       cpuSeconds: cpuSeconds(),
       searches: directory instanceof LdapDirectory ? directory.searches : -1,
+      entries: directory instanceof LdapDirectory ? directory.entriesReturned : -1,
       ...(bridge.outbox instanceof SqliteOutbox
         ? phases(bridge.outbox.db)
         : { routedSeconds: Number.NaN, renderedSeconds: Number.NaN, mailRows: Number.NaN }),
@@ -273,28 +282,42 @@ export function forkBridge(config: Config, profileDir?: string) {
   };
 }
 
-export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<BridgeResult> {
+/** Accounts in slapd for every bridge case: a burst concerns some of them, as on a real service. */
+export const directoryAccounts = 50_000;
+
+/** slapd holding `directoryAccounts` accounts and `resellers` resellers (loading takes a while: once per part). */
+export async function benchDirectory(resellers: number) {
+  process.stderr.write(`loading ${directoryAccounts} accounts and ${resellers} resellers into slapd ...\n`);
+  const started = performance.now();
+  const slapd = await startSlapd({ ldif: [generateLdif(directoryAccounts, resellers)] });
+  process.stderr.write(`slapd ready in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  return slapd;
+}
+
+/** One burst through one bridge on a SQLite outbox. */
+async function burstOnce(
+  slapd: Awaited<ReturnType<typeof benchDirectory>>,
+  alerts: number,
+  resellers: number,
+): Promise<BridgeResult> {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bench-bridge-"));
-  process.stderr.write(`bridge: loading ${alerts} accounts and ${resellers} resellers into slapd ...\n`);
-  const slapd = await startSlapd({ ldif: [generateLdif(alerts, resellers)] });
   const sink = await countingSink();
-  const smtpPort = sink.port;
   const config = configSchema.parse({
     directory: { ...slapd.configFor() },
     bridge: {
       listen: { port: 0 },
       outbox: path.join(dir, "outbox.sqlite"),
       coalesceSeconds,
-      smtp: { url: `smtp://127.0.0.1:${smtpPort}` },
+      smtp: { url: `smtp://127.0.0.1:${sink.port}` },
     },
   });
   const bridge = forkBridge(config);
-  const { next } = bridge;
   try {
-    const ready = (await next("ready")) as Extract<ChildMessage, { type: "ready" }>;
+    const ready = (await bridge.next("ready")) as Extract<ChildMessage, { type: "ready" }>;
     const body = JSON.stringify(burstPayload(alerts));
     const expectedMails = alerts + resellers;
     process.stderr.write(`bridge: posting ${alerts} alerts, waiting for ${expectedMails} mails ...\n`);
+    const load = loadavg()[0] ?? 0;
     const started = performance.now();
     const response = await fetch(`${ready.url}/webhook`, {
       method: "POST",
@@ -306,49 +329,93 @@ export async function benchBridge(alerts = 10_000, resellers = 1_000): Promise<B
       throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
     await sink.settled(expectedMails, 300_000);
     const deliverSeconds = (sink.lastDelivery - started) / 1000;
-    const { searches, peakRssKiB, routedSeconds, renderedSeconds, mailRows } = await bridge.finish();
+    const stats = await bridge.finish();
     return {
       alerts,
       resellers,
+      load: [load, loadavg()[0] ?? 0],
       payloadMiB: body.length / 2 ** 20,
       acceptMs,
       deliverSeconds,
       mails: sink.delivered,
       mailsPerSecond: sink.delivered / deliverSeconds,
-      routedSeconds,
-      renderedSeconds,
-      mailRows,
-      searches,
-      accountsPerSearch: alerts / searches,
-      peakRssMiB: peakRssKiB / 1024,
+      routedSeconds: stats.routedSeconds,
+      renderedSeconds: stats.renderedSeconds,
+      mailRows: stats.mailRows,
+      searches: stats.searches,
+      entries: stats.entries,
+      cpuSeconds: stats.cpuSeconds - ready.cpuSeconds,
+      peakRssMiB: stats.peakRssKiB / 1024,
     };
   } finally {
     await bridge.exited();
     await sink.close();
-    await slapd.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** `runs` bursts, each through a fresh bridge, against one slapd holding `directoryAccounts` accounts. */
+export async function benchBridge(runs: number, alerts = 10_000, resellers = 1_000): Promise<BridgeResult[]> {
+  const slapd = await benchDirectory(resellers);
+  try {
+    const results: BridgeResult[] = [];
+    for (let run = 1; run <= runs; run++) {
+      process.stderr.write(`bridge: run ${run} of ${runs}\n`);
+      results.push(await burstOnce(slapd, alerts, resellers));
+    }
+    return results;
+  } finally {
+    await slapd.dispose();
+  }
+}
+
+const fixed = (n: number, digits: number) => n.toFixed(digits);
+
+/** min / median / max of `values`. */
+export const spread = (values: readonly number[], digits: number): string =>
+  values.length === 0
+    ? "–"
+    : `${fixed(Math.min(...values), digits)} / ${fixed(median([...values]), digits)} / ${fixed(Math.max(...values), digits)}`;
+
 export function bridgeTable(rows: readonly BridgeResult[]): string {
-  const f = (n: number, d: number) => n.toFixed(d);
-  return [
-    "| alerts (payload MiB) | resellers | webhook accept ms | all routed s | all rendered s | all mails delivered s | mails rendered / accepted by SMTP | mails/s | directory searches | accounts per search | peak RSS MiB (bridge) |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  const lines = [
+    "| run | load 1 min (start / end) | alerts (payload MiB) | resellers | webhook accept ms | all routed s | all rendered s | all mails delivered s | mails rendered / accepted by SMTP | mails/s | bridge CPU s | directory searches (entries) | accounts per search | peak RSS MiB (bridge) |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map(
-      (r) =>
-        `| ${r.alerts} (${f(r.payloadMiB, 1)}) | ${r.resellers} | ${f(r.acceptMs, 0)} | ${f(r.routedSeconds, 1)} | ${f(r.renderedSeconds, 1)} | ${f(r.deliverSeconds, 1)} | ${r.mailRows} / ${r.mails} | ${f(r.mailsPerSecond, 0)} | ${r.searches} | ${f(r.accountsPerSearch, 1)} | ${f(r.peakRssMiB, 0)} |`,
+      (r, i) =>
+        `| ${i + 1} | ${fixed(r.load[0], 1)} / ${fixed(r.load[1], 1)} | ${r.alerts} (${fixed(r.payloadMiB, 1)}) | ${r.resellers} | ${fixed(r.acceptMs, 0)} | ${fixed(r.routedSeconds, 1)} | ${fixed(r.renderedSeconds, 1)} | ${fixed(r.deliverSeconds, 1)} | ${r.mailRows} / ${r.mails} | ${fixed(r.mailsPerSecond, 0)} | ${fixed(r.cpuSeconds, 1)} | ${r.searches} (${r.entries}) | ${fixed(r.alerts / r.searches, 1)} | ${fixed(r.peakRssMiB, 0)} |`,
     ),
-  ].join("\n");
+    "",
+    `Over ${rows.length} run(s), min / median / max:\n`,
+    "| figure | min / median / max |",
+    "|---|---|",
+    `| all mails delivered s | ${spread(
+      rows.map((r) => r.deliverSeconds),
+      1,
+    )} |`,
+    `| all routed s | ${spread(
+      rows.map((r) => r.routedSeconds),
+      1,
+    )} |`,
+    `| bridge CPU s | ${spread(
+      rows.map((r) => r.cpuSeconds),
+      1,
+    )} |`,
+    `| peak RSS MiB | ${spread(
+      rows.map((r) => r.peakRssMiB),
+      0,
+    )} |`,
+  ];
+  return lines.join("\n");
 }
 
 /** The bridge's section of `npm run bench`. */
-export async function bridgeSection(alerts = 10_000, resellers = 1_000): Promise<void> {
-  const result = await benchBridge(alerts, resellers);
+export async function bridgeSection(runs: number, alerts = 10_000, resellers = 1_000): Promise<void> {
+  const results = await benchBridge(runs, alerts, resellers);
   process.stdout.write(
-    `\n## bridge (one burst; coalesce window ${coalesceSeconds} s, other settings default)\n\n${bridgeTable([result])}\n`,
+    `\n## bridge (one burst of ${alerts} alerts; ${directoryAccounts} accounts in slapd; coalesce window ${coalesceSeconds} s, other settings default)\n\n${bridgeTable(results)}\n`,
   );
 }
 
 if (process.env[childFlag] === "1") await runChild();
-else if (process.argv[1] === fileURLToPath(import.meta.url)) await bridgeSection();
+else if (process.argv[1] === fileURLToPath(import.meta.url)) await bridgeSection(3);

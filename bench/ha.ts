@@ -1,10 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { configSchema } from "../src/config/index.js";
 import { startPostgres } from "../test/support/postgres.js";
-import { startSlapd } from "../test/support/slapd.js";
-import { burstPayload, type ChildMessage, countingSink, forkBridge, generateLdif } from "./bridge.js";
+import {
+  benchDirectory,
+  burstPayload,
+  type ChildMessage,
+  countingSink,
+  directoryAccounts,
+  forkBridge,
+  spread,
+} from "./bridge.js";
 
 /**
  * The same burst as the bridge benchmark (10,000 quota alerts, 1,000 resellers, real slapd, an SMTP
@@ -13,6 +20,9 @@ import { burstPayload, type ChildMessage, countingSink, forkBridge, generateLdif
  */
 export interface HaResult {
   setup: string;
+  run: number;
+  /** 1-minute load average at the start and at the end of the run. */
+  load: [number, number];
   bridges: number;
   deliverSeconds: number;
   mails: number;
@@ -24,14 +34,14 @@ export interface HaResult {
 
 const coalesceSeconds = 1;
 
-export async function benchHa(alerts = 10_000, resellers = 1_000): Promise<HaResult[]> {
+/** `runs` rounds of both setups, alternating, against one slapd holding the directory's 50,000 accounts. */
+export async function benchHa(runs: number, alerts = 10_000, resellers = 1_000): Promise<HaResult[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-bench-ha-"));
-  process.stderr.write(`ha: loading ${alerts} accounts and ${resellers} resellers into slapd ...\n`);
-  const slapd = await startSlapd({ ldif: [generateLdif(alerts, resellers)] });
+  const slapd = await benchDirectory(resellers);
   const postgres = await startPostgres({ durable: true });
   const sink = await countingSink();
   const burst = burstPayload(alerts);
-  const run = async (setup: string, outbox: string, bridges: number): Promise<HaResult> => {
+  const run = async (setup: string, round: number, outbox: string, bridges: number): Promise<HaResult> => {
     const config = configSchema.parse({
       directory: { ...slapd.configFor() },
       bridge: {
@@ -52,6 +62,7 @@ export async function benchHa(alerts = 10_000, resellers = 1_000): Promise<HaRes
         JSON.stringify({ ...burst, alerts: burst.alerts.slice(i * share, (i + 1) * share) }),
       );
       process.stderr.write(`ha: ${setup}: posting ${alerts} alerts to ${bridges} bridge(s) ...\n`);
+      const load = loadavg()[0] ?? 0;
       const started = performance.now();
       const answers = await Promise.all(
         urls.map((url, i) =>
@@ -71,6 +82,8 @@ export async function benchHa(alerts = 10_000, resellers = 1_000): Promise<HaRes
       for (const child of children) stats.push(await child.finish());
       return {
         setup,
+        run: round,
+        load: [load, loadavg()[0] ?? 0],
         bridges,
         deliverSeconds,
         mails: sink.delivered,
@@ -83,10 +96,14 @@ export async function benchHa(alerts = 10_000, resellers = 1_000): Promise<HaRes
     }
   };
   try {
-    return [
-      await run("SQLite", path.join(dir, "outbox.sqlite"), 1),
-      await run("PostgreSQL", await postgres.createDatabase("outbox"), 2),
-    ];
+    const results: HaResult[] = [];
+    for (let round = 1; round <= runs; round++) {
+      rmSync(path.join(dir, "outbox"), { recursive: true, force: true });
+      mkdirSync(path.join(dir, "outbox"));
+      results.push(await run("SQLite", round, path.join(dir, "outbox", "outbox.sqlite"), 1));
+      results.push(await run("PostgreSQL", round, await postgres.createDatabase(`outbox${round}`), 2));
+    }
+    return results;
   } finally {
     await sink.close();
     await postgres.dispose();
@@ -96,14 +113,26 @@ export async function benchHa(alerts = 10_000, resellers = 1_000): Promise<HaRes
 }
 
 export function haTable(rows: readonly HaResult[]): string {
-  const [sqlite] = rows;
+  const sqliteOf = (run: number) => rows.find((r) => r.setup === "SQLite" && r.run === run);
+  const vsSqlite = (r: HaResult) => r.deliverSeconds / (sqliteOf(r.run)?.deliverSeconds ?? Number.NaN);
   const lines = [
-    "| outbox | bridges | time to last mail s | mails | mails/s | vs SQLite | peak RSS MiB per bridge | store statements per mail |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| run | outbox | bridges | load 1 min (start / end) | time to last mail s | mails | mails/s | vs SQLite | peak RSS MiB per bridge | store statements per mail |",
+    "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ...rows.map(
       (r) =>
-        `| ${r.setup} | ${r.bridges} | ${r.deliverSeconds.toFixed(1)} | ${r.mails} | ${r.mailsPerSecond.toFixed(0)} | ${sqlite ? (r.deliverSeconds / sqlite.deliverSeconds).toFixed(2) : "-"}x | ${r.peakRssMiB.map((m) => m.toFixed(0)).join(", ")} | ${r.statementsPerMail.toFixed(2)} |`,
+        `| ${r.run} | ${r.setup} | ${r.bridges} | ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} | ${r.deliverSeconds.toFixed(1)} | ${r.mails} | ${r.mailsPerSecond.toFixed(0)} | ${vsSqlite(r).toFixed(2)}x | ${r.peakRssMiB.map((m) => m.toFixed(0)).join(", ")} | ${r.statementsPerMail.toFixed(2)} |`,
     ),
+    "",
+    "Min / median / max over the runs:\n",
+    "| outbox | time to last mail s | vs SQLite |",
+    "|---|---|---|",
+    ...["SQLite", "PostgreSQL"].map((setup) => {
+      const these = rows.filter((r) => r.setup === setup);
+      return `| ${setup} | ${spread(
+        these.map((r) => r.deliverSeconds),
+        1,
+      )} | ${spread(these.map(vsSqlite), 2)} |`;
+    }),
   ];
-  return `\n## bridge HA: one bridge on SQLite against two on PostgreSQL\n\n${lines.join("\n")}\n`;
+  return `\n## bridge HA: one bridge on SQLite against two on PostgreSQL (${directoryAccounts} accounts in slapd)\n\n${lines.join("\n")}\n`;
 }

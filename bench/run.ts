@@ -21,7 +21,7 @@ import { selfcareSection } from "./selfcare.js";
 const { values } = parseArgs({
   options: {
     accounts: { type: "string", default: "5000,50000" },
-    /** Exporter runs per size and concurrency (each: floors, a cold and the warm collections, SIGTERM). */
+    /** Runs of each case: exporter runs per size and concurrency (each: floors, a cold and the warm collections, SIGTERM), bridge bursts, peer and HA rounds. */
     runs: { type: "string", default: "3" },
     /** Warm collections per run. */
     collections: { type: "string", default: "3" },
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     "scrape-rounds": { type: "string", default: "30" },
     /** Parts to run, comma separated: render, scrape, exporter, bridge, peer (bridge vs Alertmanager), selfcare, ha (SQLite vs PostgreSQL outbox) (default all). */
     parts: { type: "string", default: "render,scrape,exporter,bridge,peer,selfcare,ha" },
+    /** Keep the bridge's CPU profile and outboxes of the peer part in this folder. */
+    "keep-bridge": { type: "string" },
     /** The peer part also feeds the bridge directly, without Alertmanager. */
     direct: { type: "boolean", default: false },
     /** Accounts in slapd for the self-care portal (a reseller contact sees a tenth of them). */
@@ -53,7 +55,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    'npm run bench -- [--parts render,scrape,exporter,bridge,peer,selfcare,ha] [--scrape-rounds 30] [--direct] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
+    'npm run bench -- [--parts render,scrape,exporter,bridge,peer,selfcare,ha] [--scrape-rounds 30] [--direct] [--keep-bridge DIR] [--selfcare-accounts 50000] [--journal-accounts 50000] [--selfcare-requests 200] [--selfcare-uncached] [--accounts 5000,50000] [--runs 3] [--collections 3] [--reader-threads 1,2,4] [--no-profile] [--keep-tree DIR] [--exporter-node-flags "--flag ..."]\n',
   );
   process.exit(0);
 }
@@ -209,13 +211,15 @@ async function scrapeTable(): Promise<void> {
 if (parts.has("render")) await renderTable();
 if (parts.has("scrape")) await scrapeTable();
 if (parts.has("exporter")) await exporterSection();
-if (parts.has("bridge")) await bridgeSection();
+const runs = positive(values.runs, "runs")[0] ?? 3;
+if (parts.has("bridge")) await bridgeSection(runs);
 if (parts.has("peer"))
   process.stdout.write(
     peerTables(
       await benchBridgePeer({
-        runs: positive(values.runs, "runs")[0] ?? 3,
+        runs,
         direct: values.direct === true,
+        ...(values["keep-bridge"] === undefined ? {} : { keepIn: values["keep-bridge"] }),
         profile: values.profile === true && values["no-profile"] !== true,
       }),
     ),
@@ -227,4 +231,4 @@ if (parts.has("selfcare"))
     requests: positive(values["selfcare-requests"], "selfcare-requests")[0] ?? 200,
     uncached: values["selfcare-uncached"] === true,
   });
-if (parts.has("ha")) process.stdout.write(haTable(await benchHa()));
+if (parts.has("ha")) process.stdout.write(haTable(await benchHa(runs)));

@@ -1,7 +1,6 @@
 import { once } from "node:events";
-import type { RequestListener, Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
 import { type Config, ConfigError, type Listen } from "./config/index.js";
 import type { Logger } from "./log.js";
 
@@ -30,8 +29,11 @@ export class ServiceStartError extends Error {
 const listenBacklog = 65_535;
 
 /** Listen on the configured address; a taken port becomes a ServiceStartError naming the address. */
-export async function listen(app: Express, address: Listen): Promise<{ server: Server; url: string }> {
-  const server = app.listen(address.port, address.host, listenBacklog);
+export async function listen(
+  app: RequestListener,
+  address: Listen,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer(app).listen(address.port, address.host, listenBacklog);
   try {
     await once(server, "listening");
   } catch (error) {

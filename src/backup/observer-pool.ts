@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startThread } from "../thread.js";
 import { shareValues } from "./host.js";
 import { type AccountObservation, AccountObserver, type ObserverSettings, timedOut } from "./observer.js";
 
@@ -27,10 +28,6 @@ function shardOf(uid: string, shards: number): number {
   return (hash >>> 0) % shards;
 }
 
-// Run from the TypeScript sources (tests, the benchmark), the thread loads them through tsx as the parent does.
-const fromSources = import.meta.url.endsWith(".ts");
-const threadUrl = new URL(`./observer-thread.${fromSources ? "ts" : "js"}`, import.meta.url);
-
 /**
  * A reader's garbage is a parsed document per file, dropped at once: a small young generation is enough.
  * The default (tens of MiB per thread) showed as 50 MiB more peak RSS with two readers at 50,000 accounts;
@@ -38,12 +35,8 @@ const threadUrl = new URL(`./observer-thread.${fromSources ? "ts" : "js"}`, impo
  */
 const resourceLimits = { maxYoungGenerationSizeMb: 8 };
 
-function startThread(settings: ObserverSettings): Worker {
-  if (!fromSources) return new Worker(threadUrl, { workerData: settings, resourceLimits });
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(threadUrl.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: settings, resourceLimits });
-}
+const startReader = (settings: ObserverSettings): Worker =>
+  startThread(import.meta.url, "observer-thread", { workerData: settings, resourceLimits });
 
 const stopping = (home: string): AccountObservation => ({
   hosts: [],
@@ -71,7 +64,7 @@ class ReaderThread {
 
   #started(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = startThread(this.settings);
+    const worker = startReader(this.settings);
     worker.on("message", (responses: ObserverResponse[]) => {
       for (const response of responses) {
         const pending = this.#pending.get(response.id);

@@ -25,7 +25,7 @@ import { type PostgresConnection, PostgresOutbox } from "./postgres.js";
 import type { RecipientResolver } from "./route.js";
 import { type OutboxStore, redactUrl } from "./store.js";
 import { type ClientFacts, templateSource } from "./templates/index.js";
-import { createMailer } from "./transport.js";
+import { sendingMailer } from "./threaded-mailer.js";
 import type { UnsubscriptionSource } from "./unsubscribe.js";
 
 /** The recipient-resolver stage backed by the directory: batched look-ups, the directory's rules. */
@@ -129,7 +129,7 @@ export async function startBridge(
     return new Pipeline(
       outbox,
       resolver,
-      createMailer(next.bridge.smtp),
+      sendingMailer(next.bridge.smtp),
       templateSource(next.bridge.templates.overrideDir, log, reloading),
       metrics,
       log,

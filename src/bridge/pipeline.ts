@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { BridgeConfig } from "../config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../exporter/index.js";
 import type { Logger } from "../log.js";
@@ -49,7 +50,8 @@ export interface PipelineOptions {
 
 /** Alerts routed per round; one round makes one batched directory lookup. */
 const routeBatch = 1000;
-const recipientsPerRound = 1000;
+/** Recipients whose mails one round composes (in slices between which webhooks and sends run). */
+const recipientsPerRound = 100;
 /** Upper bound for sleeping, so changes made by another process are picked up too. */
 const maxIdleMs = 1000;
 /**
@@ -133,6 +135,8 @@ export class Pipeline {
   private readonly window: CoalescingWindow;
   /** Sends under way, by mail id; never more than the SMTP pool's connections. */
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Mails claimed for sending that wait for a free connection. */
+  private readonly claimedAhead: StoredMail[] = [];
   /** Outcomes of ended sends the outbox could not record yet (a full disk); no mail is claimed until they are. */
   private readonly unrecorded: Attempt[] = [];
   private readonly stopping = new AbortController();
@@ -324,7 +328,11 @@ export class Pipeline {
       }
       this.roundSucceeded();
       if (this.stopped) break;
-      if (busy) continue;
+      // A busy round is followed by the next at once, but after the webhooks and sends that came meanwhile.
+      if (busy) {
+        await nextTurn();
+        continue;
+      }
       const next = await nextDue().catch(() => undefined);
       await alarm.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
       const gathering = gatherMs - (performance.now() - started);
@@ -622,31 +630,46 @@ export class Pipeline {
   /**
    * Stage 3: keep up to `maxConnections` mails in flight; each one's outcome is recorded the moment
    * its send ends. A crash can therefore resend only the mails truly in flight, and a stalled
-   * recipient holds one connection, not the others' mails.
+   * recipient holds one connection, not the others' mails. As many more mails are claimed ahead and
+   * wait here (`claimedAhead`), so that a connection whose mail is recorded starts the next at once,
+   * not after another claim; they are not in flight, and go back to pending at a stop.
    */
   private async sendLoop(): Promise<void> {
     const slots = this.options.config.smtp.maxConnections;
     while (!this.stopped) {
       let claimed = 0;
-      let free = 0;
+      let wanted = 0;
       try {
         await this.recordLeftovers();
-        free = slots - this.inFlight.size;
-        if (free > 0) {
-          const mails = await this.outbox.claimMails(Date.now(), free);
+        this.startClaimed();
+        wanted = 2 * slots - this.inFlight.size - this.claimedAhead.length;
+        if (wanted > 0) {
+          const mails = await this.outbox.claimMails(Date.now(), wanted);
           claimed = mails.length;
-          for (const mail of mails) this.startSending(mail);
+          this.claimedAhead.push(...mails);
+          this.startClaimed();
         }
       } catch (error) {
         this.logger.error({ err: error }, "bridge send round failed; trying again");
         await this.sending.sleep(maxIdleMs);
         continue;
       }
-      if (claimed > 0 && claimed === free) continue;
-      const next = free > 0 ? await this.outbox.nextSending().catch(() => undefined) : undefined;
+      if (claimed > 0 && claimed === wanted) continue;
+      const next = wanted > 0 ? await this.outbox.nextSending().catch(() => undefined) : undefined;
       await this.sending.sleep(next === undefined ? maxIdleMs : Math.min(maxIdleMs, next - Date.now()));
     }
+    for (const mail of this.claimedAhead.splice(0)) await this.release(mail.id);
     await this.drain();
+  }
+
+  /** Hand claimed mails to free connections, unless outcomes wait to be recorded (then nothing new goes). */
+  private startClaimed(): void {
+    const slots = this.options.config.smtp.maxConnections;
+    while (!this.stopped && this.unrecorded.length === 0 && this.inFlight.size < slots) {
+      const mail = this.claimedAhead.shift();
+      if (!mail) return;
+      this.startSending(mail);
+    }
   }
 
   /** Let the mails in flight finish for a moment, then close their connections; they stay pending. */
@@ -675,6 +698,7 @@ export class Pipeline {
       if (attempt === undefined) await this.release(mail.id);
       else await this.recordOrKeep(attempt);
       this.inFlight.delete(mail.id);
+      this.startClaimed();
       this.sending.wake();
     });
     this.inFlight.set(mail.id, done);

@@ -14,7 +14,7 @@ import { clientFacts, directoryResolver, exporterStatus } from "./index.js";
 import type { NewMail, QueuedItem, StoredAlert } from "./outbox.js";
 import { presentVerdict } from "./present.js";
 import { templateSource } from "./templates/index.js";
-import { autoHeaders } from "./transport.js";
+import { composedMail } from "./transport.js";
 
 export interface PreviewOptions {
   task: Task | "digest";
@@ -282,15 +282,16 @@ export async function previewMail(
 /** The message as it would go out (RFC 5322, both parts), for `preview --out`. */
 export async function messageOf(config: Config, mail: NewMail): Promise<Buffer> {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
-  const info = await transport.sendMail({
-    from: config.bridge.smtp.from,
-    to: mail.recipient.address,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: `<${randomUUID()}@${mailDomain(config.bridge.smtp.from)}>`,
-    headers: { ...autoHeaders, ...mail.headers },
-  });
+  const info = await transport.sendMail(
+    composedMail(config.bridge.smtp.from, {
+      to: mail.recipient.address,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: `<${randomUUID()}@${mailDomain(config.bridge.smtp.from)}>`,
+      ...(mail.headers ? { headers: mail.headers } : {}),
+    }),
+  );
   return info.message as Buffer;
 }
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
 import type { BridgeConfig } from "../config/index.js";
+import { quotedPrintablePart } from "./quoted-printable.js";
 
 export interface OutgoingMail {
   to: string;
@@ -62,6 +63,17 @@ export function classifySendError(error: unknown): SendError {
   return new SendError(message, code !== undefined && code >= 500 && code < 600, e.command);
 }
 
+/** What nodemailer composes of a mail: its headers, and its parts encoded already (see quoted-printable.ts). */
+export const composedMail = (from: string, mail: OutgoingMail) => ({
+  from,
+  to: mail.to,
+  subject: mail.subject,
+  messageId: mail.messageId,
+  headers: { ...autoHeaders, ...mail.headers },
+  text: { raw: quotedPrintablePart("text/plain", mail.text) },
+  html: { raw: quotedPrintablePart("text/html", mail.html) },
+});
+
 export const autoHeaders = {
   // RFC 3834: no vacation replies or auto-forward loops; the Microsoft header says the same to Exchange.
   "Auto-Submitted": "auto-generated",
@@ -94,9 +106,7 @@ function smtpMailer(config: BridgeConfig["smtp"]): Mailer {
     async send(mail, signal) {
       try {
         const info = await transport.sendMail({
-          from: config.from,
-          ...mail,
-          headers: { ...autoHeaders, ...mail.headers },
+          ...composedMail(config.from, mail),
           ...(signal ? { signal } : {}),
         });
         return String(info.response ?? "");
@@ -119,11 +129,7 @@ function fileMailer(config: BridgeConfig["smtp"]): Mailer {
   return {
     async send(mail) {
       try {
-        const info = await transport.sendMail({
-          from: config.from,
-          ...mail,
-          headers: { ...autoHeaders, ...mail.headers },
-        });
+        const info = await transport.sendMail(composedMail(config.from, mail));
         const name = mail.messageId.replace(/[<>]/g, "").replace(/[^A-Za-z0-9._-]/g, "_");
         await mkdir(dir, { recursive: true });
         const target = path.join(dir, `${name}.eml`);
@@ -144,5 +150,6 @@ function fileMailer(config: BridgeConfig["smtp"]): Mailer {
   };
 }
 
+/** The mailer of `smtp.url`, on the calling thread (check-config; the sending thread itself). */
 export const createMailer = (config: BridgeConfig["smtp"]): Mailer =>
   config.url.startsWith("file:") ? fileMailer(config) : smtpMailer(config);

@@ -230,12 +230,23 @@ export const bridgeSchema = z
           .string()
           .default("stoney backup <backup-noreply@localhost>")
           .describe("Sender; its domain is the Message-ID domain."),
+        // Each mail waits for the relay's answers; a burst of thousands goes out at the rate of the
+        // connections, and a local relay takes 10 from one client at ease (Postfix allows 50).
         maxConnections: z
           .number()
           .int()
           .positive()
-          .default(5)
+          .default(10)
           .describe("SMTP pool size: at most this many mails in flight (and resent after a crash)."),
+        threads: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .default(2)
+          .describe(
+            "Threads that build and send the mails, sharing maxConnections (at most that many are used): building a mail costs milliseconds, so one thread sends a few hundred a second.",
+          ),
         timeoutMs: z
           .number()
           .int()

@@ -93,6 +93,8 @@ const toEntry = (raw: Record<string, unknown> & { dn: string }): DirectoryEntry 
 export class LdapDirectory implements Directory {
   /** Search requests sent (each page of a paged search counts once); for tests and benchmarks. */
   searches = 0;
+  /** Entries the directory returned to those searches; for benchmarks. */
+  entriesReturned = 0;
   private readonly names;
   private readonly attributes: string[];
   private readonly tlsOptions: ConnectionOptions;
@@ -206,6 +208,7 @@ export class LdapDirectory implements Directory {
   private async search(client: Client, base: string, options: SearchOptions): Promise<DirectoryEntry[]> {
     this.searches++;
     const result = await client.search(base, { attributes: this.attributes, ...options });
+    this.entriesReturned += result.searchEntries.length;
     return result.searchEntries.map((entry) => toEntry(entry as Record<string, unknown> & { dn: string }));
   }
 
@@ -226,6 +229,7 @@ export class LdapDirectory implements Directory {
         })) {
           signal?.throwIfAborted();
           this.searches++;
+          this.entriesReturned += page.searchEntries.length;
           const accounts = page.searchEntries.map((entry) =>
             toAccount(toEntry(entry as Record<string, unknown> & { dn: string }), this.names),
           );
@@ -330,6 +334,7 @@ export class LdapDirectory implements Directory {
           paged: { pageSize: this.config.pageSize },
         })) {
           this.searches++;
+          this.entriesReturned += page.searchEntries.length;
           for (const entry of page.searchEntries)
             found.push(toEntry(entry as Record<string, unknown> & { dn: string }));
         }

@@ -22,8 +22,7 @@ export interface RecipientOptions {
 const fixedOffset = /^([+-])(\d{2}):?(\d{2})$/;
 
 /** The offsets (in minutes) an IANA zone takes in a year: winter and summer time. */
-function offsetsOf(zone: string): number[] {
-  const year = new Date().getUTCFullYear();
+function zoneOffsets(zone: string, year: number): number[] {
   try {
     const format = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "longOffset" });
     return [0, 6].map((month) => {
@@ -34,6 +33,21 @@ function offsetsOf(zone: string): number[] {
   } catch {
     return [];
   }
+}
+
+/** By zone and year: a burst resolves thousands of recipients, and building a formatter costs more than the rest of it. */
+const knownOffsets = new Map<string, number[]>();
+
+function offsetsOf(zone: string): number[] {
+  const year = new Date().getUTCFullYear();
+  const key = `${zone} ${year}`;
+  let offsets = knownOffsets.get(key);
+  if (offsets === undefined) {
+    offsets = zoneOffsets(zone, year);
+    // The default zone and a few written ones: a bound in case a directory is full of odd values.
+    if (knownOffsets.size < 1000) knownOffsets.set(key, offsets);
+  }
+  return offsets;
 }
 
 /**

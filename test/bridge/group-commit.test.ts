@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteOutbox } from "../../src/bridge/outbox.js";
 import { parseNotification } from "../../src/bridge/payload.js";
-import { alert, operatorMail, payload, tempDir } from "./support.js";
+import { alert, operatorMail, operatorRecipient, payload, tempDir } from "./support.js";
 
 const notification = (fingerprint: string) => {
   const parsed = parseNotification(payload([alert({ task: "monitoring", fingerprint })]));
@@ -73,5 +73,63 @@ describe("SQLite outbox group commit", () => {
     const reopened = new SqliteOutbox(file);
     expect(reopened.db.prepare("SELECT COUNT(*) AS n FROM alerts").get()).toEqual({ n: 3 });
     await reopened.close();
+  });
+
+  it("coalesces in slices: what waits for the event loop runs between recipients whose mails take long to render", async () => {
+    const temp = tempDir();
+    remove = temp.remove;
+    const outbox = new SqliteOutbox(path.join(temp.dir, "outbox.sqlite"));
+    const now = Date.now();
+    await outbox.accept(notification("slow"), now, 0);
+    const [stored] = await outbox.claimAlerts(now, 10);
+    if (!stored) throw new Error("no alert stored");
+    const entry = {
+      task: stored.task,
+      status: stored.status,
+      labels: stored.labels,
+      annotations: {},
+      startsAt: stored.startsAt,
+    };
+    const addresses = ["a@backup.example", "b@backup.example", "c@backup.example"];
+    await outbox.route(
+      [
+        {
+          alert: stored,
+          items: addresses.map((address) => ({
+            kind: "queued" as const,
+            recipient: operatorRecipient(address),
+            entry,
+          })),
+        },
+      ],
+      now,
+    );
+    let composed = 0;
+    let composedWhenTheLoopTurned: number | undefined;
+    setImmediate(() => {
+      composedWhenTheLoopTurned = composed;
+    });
+    const created = await outbox.coalesce(
+      { quietMs: 0, maxHoldMs: 0 },
+      100,
+      (items) => {
+        // Rendering a long mail: longer than a slice.
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+        composed++;
+        const [item] = items;
+        return {
+          mail: operatorMail(item?.recipient.address ?? "", "slow").mail,
+          itemIds: items.map((i) => i.id),
+          dead: [],
+        };
+      },
+      now + 1,
+    );
+    expect(created).toBe(3);
+    expect(composedWhenTheLoopTurned).toBe(1);
+    const mailed = outbox.db.prepare("SELECT recipient FROM mails ORDER BY recipient").all();
+    expect(mailed).toEqual(addresses.map((recipient) => ({ recipient })));
+    await outbox.close();
   });
 });

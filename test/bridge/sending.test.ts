@@ -210,6 +210,10 @@ describe("bridge relay faults", () => {
     await waitFor("the refused recipient rejected", () =>
       sqliteOf(running).prepare("SELECT 1 FROM mails WHERE state = 'rejected'").get(),
     );
+    // The others' outcomes may be recorded after the refusal: mails go out side by side.
+    await waitFor("every outcome recorded", () =>
+      states(running).every((row) => (row as { state: string }).state !== "sending"),
+    );
     expect(states(running)).toEqual([
       { recipient: "ops0@backup.example", state: "sent" },
       { recipient: "ops1@backup.example", state: "sent" },

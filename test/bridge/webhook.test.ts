@@ -78,6 +78,60 @@ describe("webhook answers", () => {
     );
   });
 
+  it("answers 413 to a streamed body over the limit, 415 to another charset or a compressed body, and names the reason", async () => {
+    const url = await start({ bodyLimitBytes: 2048 });
+    const big = JSON.stringify(payload([alert({ annotations: { description: "x".repeat(4000) } })]));
+    // No Content-Length: the body arrives in chunks, and the limit is counted as it comes.
+    const chunks = [big.slice(0, 1000), big.slice(1000)];
+    const streamed = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        pull(controller) {
+          const chunk = chunks.shift();
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(chunk));
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toEqual({ status: "error", error: "body larger than 2048 bytes" });
+    const latin = await post(url, payload([alert()]), {
+      "content-type": "application/json; charset=ISO-8859-1",
+    });
+    expect(latin).toEqual({
+      status: 415,
+      body: { status: "error", error: 'unsupported charset "ISO-8859-1"' },
+    });
+    const gzip = await post(url, payload([alert()]), { "content-encoding": "gzip" });
+    expect(gzip).toEqual({
+      status: 415,
+      body: { status: "error", error: 'unsupported content encoding "gzip"' },
+    });
+    expect(
+      (await post(url, payload([alert()]), { "content-type": "application/json; charset=utf-8" })).status,
+    ).toBe(200);
+    const anonymous = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  });
+
+  it("asks for the credentials it takes in WWW-Authenticate", async () => {
+    const url = await start({ auth: { bearerToken: "s3cret-token" } });
+    const refused = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
   it("answers 503 when the outbox cannot write, so Alertmanager retries", async () => {
     const url = await start();
     (bridge && sqliteOf(bridge))?.pragma("query_only = ON");
