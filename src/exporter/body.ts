@@ -121,19 +121,51 @@ interface ZlibHandle {
  * reuses a few buffers, each once the connection has taken its bytes. The handle and its state array are
  * what `zlib.inflateRawSync` drives internally.
  */
-function createSegmentInflater(): { inflate(input: Buffer, output: Buffer): number; close(): void } {
+export interface SegmentInflater {
+  /** Inflate one segment into `output`; the bytes written. Throws when the segment is corrupt or larger. */
+  inflate(input: Buffer, output: Buffer): number;
+  close(): void;
+}
+
+const misrecorded = () => new Error("the stored body does not inflate to its recorded size");
+
+/** Through the public API, one new buffer per segment: for a Node whose zlib internals differ. */
+export function publicSegmentInflater(): SegmentInflater {
+  return {
+    inflate(input, output) {
+      let inflated: Buffer;
+      try {
+        inflated = zlib.inflateRawSync(input, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      } catch {
+        throw misrecorded();
+      }
+      if (inflated.length >= output.length) throw misrecorded();
+      return inflated.copy(output);
+    },
+    close: () => undefined,
+  };
+}
+
+function segmentInflater(): SegmentInflater {
   const stream = zlib.createInflateRaw() as zlib.InflateRaw & {
-    _handle: ZlibHandle;
-    _writeState: Uint32Array;
+    _handle?: Partial<ZlibHandle>;
+    _writeState?: unknown;
   };
   // zlib reports a corrupt input by destroying the stream, which `inflate` turns into a throw.
   stream.on("error", () => undefined);
+  const handle = stream._handle;
+  const state = stream._writeState;
+  // Not a public API: a Node whose zlib differs (the image may run a newer one) gets the public one.
+  if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) {
+    stream.close();
+    return publicSegmentInflater();
+  }
+  const writeSync = handle.writeSync.bind(handle);
   return {
     inflate(input, output) {
-      stream._handle.writeSync(zlib.constants.Z_SYNC_FLUSH, input, 0, input.length, output, 0, output.length);
-      if (stream.destroyed || (stream._writeState[1] ?? 0) !== 0)
-        throw new Error("the stored body does not inflate to its recorded size");
-      return output.length - (stream._writeState[0] ?? 0);
+      writeSync(zlib.constants.Z_SYNC_FLUSH, input, 0, input.length, output, 0, output.length);
+      if (stream.destroyed || (state[1] ?? 0) !== 0) throw misrecorded();
+      return output.length - (state[0] ?? 0);
     },
     close: () => stream.close(),
   };
@@ -150,6 +182,7 @@ export async function writePlain(
   tail: string,
   target: Writable,
   windowBytes = PLAIN_WINDOW_BYTES,
+  inflater: SegmentInflater = segmentInflater(),
 ): Promise<void> {
   const gone = new Promise<never>((_, reject) => {
     const fail = () => reject(new Error("the client went away"));
@@ -161,7 +194,6 @@ export async function writePlain(
   const bufferBytes = Math.max(0, ...body.segmentBytes) + 1;
   const free: Buffer[] = [];
   let room: (() => void) | undefined;
-  const inflater = createSegmentInflater();
   try {
     for (const [index, start] of body.segments.entries()) {
       while (target.writableLength > windowBytes)
@@ -170,8 +202,7 @@ export async function writePlain(
       const end = body.segments[index + 1] ?? body.deflated.length;
       const output = free.pop() ?? Buffer.allocUnsafeSlow(bufferBytes);
       const length = inflater.inflate(body.deflated.subarray(start, end), output);
-      if (length !== body.segmentBytes[index])
-        throw new Error("the stored body does not inflate to its recorded size");
+      if (length !== body.segmentBytes[index]) throw misrecorded();
       target.write(output.subarray(0, length), () => {
         free.push(output);
         room?.();

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { text } from "node:stream/consumers";
 import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { compressBody, gzipParts, writePlain } from "../../src/exporter/body.js";
+import { compressBody, gzipParts, publicSegmentInflater, writePlain } from "../../src/exporter/body.js";
 import { exportedFamilies, families } from "../../src/exporter/families.js";
 import { renderText } from "../../src/exporter/render-text.js";
 import { type AccountSample, accountSample, scheduleLabels } from "../../src/exporter/sample.js";
@@ -249,6 +249,21 @@ describe("compressed body", () => {
     const corrupt = { ...compressed, deflated: Buffer.from(compressed.deflated) };
     corrupt.deflated.fill(0xff, 0, 16);
     await expect(writePlain(corrupt, tail, new PassThrough())).rejects.toThrow(
+      "does not inflate to its recorded size",
+    );
+  });
+
+  it("inflates the same bytes through the public API, for a Node whose zlib internals differ", async () => {
+    const chunks = largeText();
+    const compressed = await compressBody(chunks, 64 * 1024);
+    const target = new PassThrough();
+    const received = text(target);
+    await writePlain(compressed, tail, target, undefined, publicSegmentInflater());
+    expect(await received).toBe(chunks.join("") + tail);
+    const misrecorded = { ...compressed, segmentBytes: compressed.segmentBytes.map((bytes) => bytes - 1) };
+    const drained = new PassThrough();
+    drained.resume();
+    await expect(writePlain(misrecorded, tail, drained, undefined, publicSegmentInflater())).rejects.toThrow(
       "does not inflate to its recorded size",
     );
   });
