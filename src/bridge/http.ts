@@ -28,10 +28,7 @@ export interface WebhookDeps {
   notReady(): Promise<string | undefined>;
 }
 
-const answer = (res: Response, status: number, error: string) =>
-  res.status(status).json({ status: "error", error });
-
-/** A JSON answer written straight to the socket: the webhook's answers skip Express (see `createApp`). */
+/** A JSON answer written straight to the socket (the webhook's skip Express, see `createApp`). */
 const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -165,19 +162,18 @@ export function createApp(deps: WebhookDeps): RequestListener {
       next(error);
     }
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  /** Any request that failed unexpectedly: a 500, or the connection cut when the answer had begun. */
+  const failed = (res: ServerResponse, error: unknown) => {
     logger.error({ err: error }, "request failed");
-    if (!res.headersSent) answer(res, 500, "internal error");
-  });
+    if (!res.headersSent) refuse(res, 500, "internal error");
+    else res.destroy();
+  };
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => failed(res, error));
 
   const webhook = webhookHandler(deps);
   return (req, res) => {
     if (req.method === "POST" && (req.url ?? "").split("?")[0] === config.webhookPath)
-      webhook(req, res).catch((error: unknown) => {
-        logger.error({ err: error }, "request failed");
-        if (!res.headersSent) refuse(res, 500, "internal error");
-        else res.destroy();
-      });
+      webhook(req, res).catch((error: unknown) => failed(res, error));
     else app(req, res);
   };
 }

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { type BridgeConfig, type Config, type DirectoryConfig, isPostgresUrl } from "../config/index.js";
 import { type Directory, lookUpAccounts, openDirectory } from "../directory/index.js";
-import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
+import {
+  type AccountStatusSource,
+  configuredExporters,
+  httpServersSource,
+  localExporterUrl,
+} from "../exporter/index.js";
 import { type LocalJournalReader, openJournalReader } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import {
@@ -53,13 +58,11 @@ export interface BridgeParts {
  */
 export function exporterStatus(config: Config, logger: Logger): AccountStatusSource | undefined {
   const auth = config.exporter.basicAuth;
-  const { host, port } = config.exporter.listen;
-  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const configured = configuredExporters(config.bridge);
   const exporters =
     configured.length > 0 || !auth
       ? configured
-      : configuredExporters({ exporterUrl: `http://${local}:${port}` });
+      : configuredExporters({ exporterUrl: localExporterUrl(config.exporter.listen) });
   if (exporters.length === 0) return undefined;
   return httpServersSource(
     exporters,
@@ -124,9 +127,13 @@ export async function startBridge(
   directory = first.opened;
   let resolver = first.resolver;
   /** With `reloading`, template overrides with a problem refuse the reload (the running ones stay). */
-  const pipelineFor = (next: Config, reloading = false): Pipeline => {
-    const status = parts.status ?? exporterStatus(next, log);
-    return new Pipeline(
+  /**
+   * The exporters' state, read by one source for routing and digests alike: one fetch per server for
+   * both, and a server the one has seen is not news to the other.
+   */
+  const statusFor = (next: Config) => parts.status ?? exporterStatus(next, log);
+  const pipelineFor = (next: Config, status: AccountStatusSource | undefined, reloading = false): Pipeline =>
+    new Pipeline(
       outbox,
       resolver,
       sendingMailer(next.bridge.smtp),
@@ -143,11 +150,10 @@ export async function startBridge(
         ...(status ? { status } : {}),
       },
     );
-  };
-  let pipeline = pipelineFor(config);
+  let status = statusFor(config);
+  let pipeline = pipelineFor(config, status);
   /** Digests need the exporter's state; without it there is nothing to report. */
-  const digestsFor = (next: Config): DigestScheduler | undefined => {
-    const status = parts.status ?? exporterStatus(next, log);
+  const digestsFor = (next: Config, status: AccountStatusSource | undefined): DigestScheduler | undefined => {
     const { resellers, customers } = next.bridge.digests;
     return status && (resellers || customers)
       ? new DigestScheduler({
@@ -161,10 +167,10 @@ export async function startBridge(
         })
       : undefined;
   };
-  let digests = digestsFor(config);
-  if (!parts.status && !exporterStatus(config, log))
+  let digests = digestsFor(config, status);
+  if (!status)
     log.info(
-      "no exporter state (set exporter.basicAuth bridge.exporters or bridge.exporterUrl): resolved mails say nothing numeric",
+      "no exporter state (set exporter.basicAuth, bridge.exporters or bridge.exporterUrl): resolved mails say nothing numeric",
     );
   if (!bridge.auth?.bearerToken && !bridge.auth?.basic)
     log.warn("bridge.auth is not set: anyone who reaches the webhook can send mail through it");
@@ -206,9 +212,10 @@ export async function startBridge(
     const reopened = sameSettings(running.directory, next.directory) ? undefined : openResolver(next);
     const previousResolver = resolver;
     if (reopened) resolver = reopened.resolver;
+    const nextStatus = statusFor(next);
     let nextPipeline: Pipeline;
     try {
-      nextPipeline = pipelineFor(next, true);
+      nextPipeline = pipelineFor(next, nextStatus, true);
     } catch (error) {
       resolver = previousResolver;
       await reopened?.opened?.close();
@@ -219,7 +226,8 @@ export async function startBridge(
     pipeline = nextPipeline;
     await pipeline.start();
     await digests?.stop();
-    digests = digestsFor(next);
+    status = nextStatus;
+    digests = digestsFor(next, status);
     digests?.start();
     if (reopened) {
       await directory?.close();

@@ -43,22 +43,20 @@ const settingValue = (status: AccountStatus, name: keyof AccountStatus["settings
 function quotaVerdict(alert: StoredAlert, status: AccountStatus): PresentVerdict {
   const { usedRatio, warningRatio } = status.quota;
   if (usedRatio === undefined) return { kind: "unconfirmed", annotations: {} };
+  const usage = {
+    used_bytes: status.quota.usedBytes,
+    quota_bytes: status.quota.quotaBytes,
+    used_ratio: usedRatio,
+  };
   // A forecast's warning (StoneyBackupQuotaFullSoon) ends when the trend no longer reaches the quota in
   // time, which the state cannot contradict: the mail says the date no longer holds, with today's usage.
   if (alert.annotations.full_timestamp !== undefined)
     return {
       kind: "confirmed",
-      annotations: defined({
-        used_bytes: status.quota.usedBytes,
-        quota_bytes: status.quota.quotaBytes,
-        used_ratio: usedRatio,
-        full_timestamp: alert.annotations.full_timestamp,
-      }),
+      annotations: defined({ ...usage, full_timestamp: alert.annotations.full_timestamp }),
     };
   const annotations = defined({
-    used_bytes: status.quota.usedBytes,
-    quota_bytes: status.quota.quotaBytes,
-    used_ratio: usedRatio,
+    ...usage,
     // A level of 0 means switched off: the mail then says so rather than "warning level 0 %".
     warning_ratio: warningRatio > 0 ? warningRatio : undefined,
   });

@@ -236,4 +236,3 @@ export type BackupConfig = z.infer<typeof backupSchema>;
 export type QuotaConfig = BackupConfig["quota"];
 export type HomePrefix = BackupConfig["homePrefixes"][number];
 export type HistoryConfig = z.infer<typeof historySchema>;
-export type JournalConfig = HistoryConfig["journal"];

@@ -1,4 +1,4 @@
-export type { BackupConfig, HistoryConfig, HomePrefix, JournalConfig, QuotaConfig } from "./backup.js";
+export type { BackupConfig, HistoryConfig, HomePrefix, QuotaConfig } from "./backup.js";
 export type { BridgeConfig, Language, Task } from "./bridge.js";
 export { dedupeWindowMs, isPostgresUrl, languages, tasks } from "./bridge.js";
 export type { AccountDefaults, AttributeNames, DirectoryConfig } from "./directory.js";

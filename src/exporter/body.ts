@@ -121,7 +121,7 @@ interface ZlibHandle {
  * reuses a few buffers, each once the connection has taken its bytes. The handle and its state array are
  * what `zlib.inflateRawSync` drives internally.
  */
-export interface SegmentInflater {
+interface SegmentInflater {
   /** Inflate one segment into `output`; the bytes written. Throws when the segment is corrupt or larger. */
   inflate(input: Buffer, output: Buffer): number;
   close(): void;

@@ -23,7 +23,13 @@ export { Collector } from "./collector.js";
 export { contentType } from "./http.js";
 export type { AccountSample, HostSample } from "./sample.js";
 export type { BackupServerExporter, ServersStatusSource } from "./servers.js";
-export { configuredExporters, httpServersSource, mergeStates, staleServers } from "./servers.js";
+export {
+  configuredExporters,
+  httpServersSource,
+  localExporterUrl,
+  mergeStates,
+  staleServers,
+} from "./servers.js";
 export type {
   AccountStatus,
   AccountStatusSource,

@@ -66,7 +66,7 @@ export const staleServers = (servers: readonly ServerFreshness[]): ServerFreshne
  * A backup server's name when only its exporter's address is configured (`exporterUrl`): the host,
  * which is what an operator recognises in "data of … is 20 minutes old".
  */
-export const serverNameOf = (url: string): string => new URL(url).hostname;
+const serverNameOf = (url: string): string => new URL(url).hostname;
 
 export interface ServersStatusSource extends AccountStatusSource {
   /** How current each backup server's data is, in the configured order. */
@@ -145,6 +145,16 @@ export const configuredExporters = (reader: {
     : reader.exporterUrl
       ? [{ name: serverNameOf(reader.exporterUrl), url: reader.exporterUrl }]
       : [];
+
+/**
+ * Where this configuration's own exporter answers on this machine: a wildcard listen address is reached
+ * on the loopback, an IPv6 one in brackets.
+ */
+export function localExporterUrl(listen: { host: string; port: number }): string {
+  const { host, port } = listen;
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return `http://${local}:${port}`;
+}
 
 /** Every backup server's exporter read over HTTP with the exporters' basic auth; failures are logged. */
 export const httpServersSource = (

@@ -24,4 +24,4 @@ export function openJournalReader(history: HistoryConfig, logger?: Logger): Loca
     : new SqliteJournalReader(history.path);
 }
 export { journalRange } from "./range.js";
-export { exporterJournal, JournalUnavailableError, serversJournal } from "./remote.js";
+export { JournalUnavailableError, serversJournal } from "./remote.js";

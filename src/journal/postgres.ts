@@ -8,7 +8,7 @@ import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's numbered migrations in PostgreSQL, recorded in `journal_migrations`. */
-export const postgresJournalMigrations: readonly Migration[] = [
+const postgresJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",

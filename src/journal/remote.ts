@@ -21,7 +21,7 @@ type Credentials = { username: string; password: string } | undefined;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** One exporter's journal of an account, read from its `/api/v1/journal/accounts/<uid>/…` endpoints. */
-export function exporterJournal(baseUrl: string, credentials: Credentials): JournalReader {
+function exporterJournal(baseUrl: string, credentials: Credentials): JournalReader {
   const read = async <T>(account: string, kind: "runs" | "usage", sinceMs: number, untilMs: number) => {
     const url = new URL(
       `api/v1/journal/accounts/${encodeURIComponent(account)}/${kind}`,

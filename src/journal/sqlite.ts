@@ -7,7 +7,7 @@ import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
-export const sqliteJournalMigrations: readonly Migration[] = [
+const sqliteJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",
@@ -136,52 +136,52 @@ export class SqliteJournal implements JournalSink {
   }
 }
 
+/** The reader's statements, prepared once per opened file: every account page and journal request runs them. */
+const readerStatements = (db: Database.Database) => ({
+  runs: db
+    .prepare<[string, number, number], RunRow>(
+      `SELECT host, run_id, started_ms, ended_ms, success, client_version FROM journal_runs
+       WHERE account = ? AND ended_ms BETWEEN ? AND ? ORDER BY ended_ms, host`,
+    )
+    .raw(true),
+  usage: db
+    .prepare<[string, number, number], UsageRow>(
+      "SELECT day, used_bytes, quota_bytes FROM journal_usage WHERE account = ? AND day BETWEEN ? AND ? ORDER BY day",
+    )
+    .raw(true),
+  firstDay: db.prepare<[], { day: number | null }>("SELECT MIN(day) AS day FROM journal_usage"),
+});
+
 /** The portal's read-only view of the file; before the exporter created the journal it is empty. */
 export class SqliteJournalReader implements LocalJournalReader {
   private db: Database.Database | undefined;
+  private statements: ReturnType<typeof readerStatements> | undefined;
 
   constructor(private readonly file: string) {}
 
   async runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
-    const db = this.open();
-    if (!db) return [];
-    const rows = db
-      .prepare<[string, number, number], RunRow>(
-        `SELECT host, run_id, started_ms, ended_ms, success, client_version FROM journal_runs
-         WHERE account = ? AND ended_ms BETWEEN ? AND ? ORDER BY ended_ms, host`,
-      )
-      .raw(true)
-      .all(account, sinceMs, untilMs);
+    const rows = this.open()?.runs.all(account, sinceMs, untilMs) ?? [];
     return rows.map((row) => runOf(account, row));
   }
 
   async usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]> {
-    const db = this.open();
-    if (!db) return [];
-    const rows = db
-      .prepare<[string, number, number], UsageRow>(
-        "SELECT day, used_bytes, quota_bytes FROM journal_usage WHERE account = ? AND day BETWEEN ? AND ? ORDER BY day",
-      )
-      .raw(true)
-      .all(account, sinceDay, untilDay);
+    const rows = this.open()?.usage.all(account, sinceDay, untilDay) ?? [];
     return rows.map((row) => usageOf(account, row));
   }
 
   async firstDay(): Promise<number | undefined> {
-    const row = this.open()?.prepare("SELECT MIN(day) AS day FROM journal_usage").get() as
-      | { day: number | null }
-      | undefined;
-    return row?.day ?? undefined;
+    return this.open()?.firstDay.get()?.day ?? undefined;
   }
 
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    this.statements = undefined;
   }
 
   /** Opened at the first read that finds the journal's tables; until then nothing is cached. */
-  private open(): Database.Database | undefined {
-    if (this.db) return this.db;
+  private open(): ReturnType<typeof readerStatements> | undefined {
+    if (this.statements) return this.statements;
     if (!existsSync(this.file)) return undefined;
     const db = new Database(this.file, { readonly: true, fileMustExist: true });
     const table = db
@@ -192,6 +192,7 @@ export class SqliteJournalReader implements LocalJournalReader {
       return undefined;
     }
     this.db = db;
-    return db;
+    this.statements = readerStatements(db);
+    return this.statements;
   }
 }

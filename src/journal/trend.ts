@@ -11,9 +11,9 @@ export interface Forecast {
 }
 
 /** Days of usage the trend is drawn from (the alert rule's `predict_linear` window is the same). */
-export const TREND_DAYS = 30;
+const TREND_DAYS = 30;
 /** A fill date further away than this is no forecast: the usage is, for anyone's purposes, flat. */
-export const HORIZON_DAYS = 730;
+const HORIZON_DAYS = 730;
 
 /**
  * The least-squares line through the used bytes of the last `TREND_DAYS` days, extended to the quota.

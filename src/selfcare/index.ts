@@ -9,7 +9,12 @@ import {
 } from "../bridge/index.js";
 import { type BridgeConfig, type Config, isPostgresUrl } from "../config/index.js";
 import { LdapDirectory, openDirectory } from "../directory/index.js";
-import { type AccountStatusSource, configuredExporters, httpServersSource } from "../exporter/index.js";
+import {
+  type AccountStatusSource,
+  configuredExporters,
+  httpServersSource,
+  localExporterUrl,
+} from "../exporter/index.js";
 import { type JournalReader, openJournalReader, serversJournal } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
@@ -87,9 +92,7 @@ function outboxHistory(bridge: BridgeConfig, log: Logger): NonNullable<SelfcareP
 const exporters = (config: Config) => {
   const configured = configuredExporters(config.selfcare);
   if (configured.length > 0) return configured;
-  return configuredExporters({
-    exporterUrl: `http://${config.exporter.listen.host}:${config.exporter.listen.port}`,
-  });
+  return configuredExporters({ exporterUrl: localExporterUrl(config.exporter.listen) });
 };
 
 /**

@@ -19,7 +19,12 @@ import {
   type SettingName,
   settingNames,
 } from "../directory/index.js";
-import type { AccountStatus, AccountStatusSource, ServerFreshness } from "../exporter/index.js";
+import {
+  type AccountStatus,
+  type AccountStatusSource,
+  type ServerFreshness,
+  staleServers,
+} from "../exporter/index.js";
 import {
   DAY_MS,
   dayOf,
@@ -357,7 +362,7 @@ export class Portal {
     const servers = await this.servers();
     return {
       ...(collectedAt ? { collectedAt } : {}),
-      staleServers: servers.filter((server) => server.stale),
+      staleServers: staleServers(servers),
       total: rows.length,
       page,
       pages,
@@ -386,8 +391,8 @@ export class Portal {
     const found = lookup.found.get(uid);
     const { unsubscriptions, audit } = await this.recipientsChoices(uid, grants, found, accountAudit);
     const status = states.get(uid);
-    const stale = (await this.servers()).filter(
-      (server) => server.stale && (status === undefined || server.name === status.server),
+    const stale = staleServers(await this.servers()).filter(
+      (server) => status === undefined || server.name === status.server,
     );
     const activePause = pauses.find(
       (p) => p.endedAt === undefined && p.createdAt <= nowMs && p.until > nowMs,

@@ -142,7 +142,7 @@ export const postgresMigrations: readonly Migration[] = [
 ];
 
 /** The advisory lock every instance takes to migrate (any constant, unique within this program). */
-export const migrationLock = 7_305_001;
+const migrationLock = 7_305_001;
 
 /**
  * Check the schema, or bring it to the latest version, under a session advisory lock: instances

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AccountStatus, CollectionStatus } from "../../src/exporter/index.js";
-import { configuredExporters, mergeStates } from "../../src/exporter/index.js";
+import { configuredExporters, localExporterUrl, mergeStates } from "../../src/exporter/index.js";
 import { serversStatusSource } from "../../src/exporter/servers.js";
 
 const account = (uid: string, lastSuccess: string): AccountStatus => ({
@@ -172,5 +172,15 @@ describe("reading several exporters", () => {
     ]);
     expect((await source.collectedAt())?.toISOString()).toBe("2026-12-06T07:50:00.000Z");
     expect(failures).toEqual(["backup-02", "backup-02", "backup-02"]);
+  });
+
+  it("reaches this configuration's own exporter on the loopback when it listens on every address, and names it", () => {
+    expect(localExporterUrl({ host: "0.0.0.0", port: 9100 })).toBe("http://127.0.0.1:9100");
+    expect(localExporterUrl({ host: "::", port: 9100 })).toBe("http://127.0.0.1:9100");
+    expect(localExporterUrl({ host: "::1", port: 9100 })).toBe("http://[::1]:9100");
+    expect(localExporterUrl({ host: "backup-01.example", port: 9100 })).toBe("http://backup-01.example:9100");
+    expect(configuredExporters({ exporterUrl: localExporterUrl({ host: "::", port: 9100 }) })).toEqual([
+      { name: "127.0.0.1", url: "http://127.0.0.1:9100" },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import type { BridgeConfig } from "../../config/index.js";
 import type { Recipient } from "../../directory/index.js";
-import type { AccountStatus, AccountStatusSource } from "../../exporter/index.js";
+import { type AccountStatus, type AccountStatusSource, staleServers } from "../../exporter/index.js";
 import { DAY_MS, type LocalJournalReader } from "../../journal/index.js";
 import type { Logger } from "../../log.js";
 import { listHeaders, mailDomain, settingsUrl } from "../headers.js";
@@ -125,7 +125,7 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
   // With several backup servers, the digest tells only what the servers that answered collected, as of
   // the oldest of their collections, and names the others rather than reporting their accounts.
   const servers = (await status.servers?.()) ?? [];
-  const staleServers = servers.filter((server) => server.stale);
+  const unanswered = staleServers(servers);
   const answered = servers.flatMap((s) => (!s.stale && s.collectedAt ? [s.collectedAt.getTime()] : []));
   const collectedAt =
     servers.length === 0
@@ -176,7 +176,13 @@ export async function queueDueDigests(options: DigestOptions, now: number): Prom
         mail: composeDigest(
           config,
           kind,
-          { ...period, asOfMs: collectedAt, sinceMs: previous?.atMs, staleServers, runsInPeriod: !!counted },
+          {
+            ...period,
+            asOfMs: collectedAt,
+            sinceMs: previous?.atMs,
+            staleServers: unanswered,
+            runsInPeriod: !!counted,
+          },
           addressee,
           digest,
           now,
