@@ -69,6 +69,8 @@ export interface RunResult {
   /** Median of the warm collections. */
   warmSeconds: number;
   warmCpuSeconds: number;
+  /** The exporter's own account of its journal writes, over the cold and the warm collections. */
+  journalWriteSeconds: number;
   exported: number;
   hosts: number;
   gzip: Latencies;
@@ -284,6 +286,10 @@ async function runOnce(
       const warmCpu = collections.slice(1).map((c) => c.cpuSeconds);
       const gzipBody = (await scrape(url, true, true)).body as Buffer;
       const plainBody = (await scrape(url, false, true)).body as Buffer;
+      const journalWriteSeconds = Number(
+        /^stoney_backup_journal_write_seconds_total (\S+)$/m.exec(plainBody.toString("utf8"))?.[1] ??
+          Number.NaN,
+      );
       writeFileSync(path.join(bench.root, "body.gz"), gzipBody);
       writeFileSync(path.join(bench.root, "body.txt"), plainBody);
       staticServer = await startStatic(path.join(bench.root, "body.gz"), path.join(bench.root, "body.txt"));
@@ -330,6 +336,7 @@ async function runOnce(
         coldCpuSeconds: (collections[0] as Collection).cpuSeconds,
         warmSeconds: median(warm),
         warmCpuSeconds: median(warmCpu),
+        journalWriteSeconds,
         exported: last.accounts,
         hosts: last.hosts,
         gzip: latencies(times.gzip),

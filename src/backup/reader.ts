@@ -1,7 +1,12 @@
 import path from "node:path";
 import type { BackupConfig, Config, HomePrefix } from "../config/index.js";
 import type { Account } from "../directory/model.js";
-import { type JournalRun, type JournalWriter, openJournalWriter } from "../journal/index.js";
+import {
+  type JournalRun,
+  type JournalStats,
+  type JournalWriter,
+  openJournalWriter,
+} from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { HistoryStore, type HostHistory } from "./history.js";
 import { type HostObservation, hostState } from "./host.js";
@@ -16,8 +21,8 @@ export interface BackupReader {
   prepareCollection(now: Date, signal?: AbortSignal): Promise<void>;
   /** Never rejects: problems go into `state.errors` and the hosts' `errors`. */
   readAccount(account: Account, now: Date): Promise<AccountState>;
-  /** The run journal's size on disk as last measured (after each pruning), undefined before. */
-  journalBytes(): number | undefined;
+  /** The run journal's size and what writing it has cost. */
+  journalStats(): JournalStats;
   close(): Promise<void>;
 }
 
@@ -167,7 +172,7 @@ export function createBackupReader(config: Config, logger: Logger): BackupReader
         return emptyState(account, `reading the account failed: ${reason}`);
       }
     },
-    journalBytes: () => journal.sizeBytes(),
+    journalStats: () => journal.stats(),
     async close() {
       quota.close();
       history.close();

@@ -89,7 +89,7 @@ export async function startExporter(
   let directory = openDirectory(config.directory, log);
   let reader = createBackupReader(config, log);
   // `reader` is replaced when a reload changes the backup or history settings: read it at each scrape.
-  const metrics = createSelfMetrics(() => reader.journalBytes());
+  const metrics = createSelfMetrics(() => reader.journalStats());
   // What the portal of another machine reads; reopened with the history settings.
   let journal = servedJournal(config.history, log);
   const collector = new Collector({

@@ -1,11 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { JournalStats } from "../journal/index.js";
 
 /** Stages whose failures the collector counts; initialised at 0 so rate() works from the start. */
 const errorStages = ["directory", "backup", "account", "render"] as const;
 export type ErrorStage = (typeof errorStages)[number];
 
 /** The exporter's own metrics and the process metrics, in a registry of their own (rendered per scrape). */
-export function createSelfMetrics(journalBytes: () => number | undefined = () => undefined) {
+export function createSelfMetrics(
+  journal: () => JournalStats = () => ({ bytes: undefined, writeSeconds: 0 }),
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Gauges named _total break the exposition format's convention (promtool flags them); the same
@@ -31,7 +34,16 @@ export function createSelfMetrics(journalBytes: () => number | undefined = () =>
     help: "Size of the run journal on disk, measured after each hourly pruning: the SQLite history file (with the host history), or the journal's tables in PostgreSQL. 0 until the first pruning (at the first collection) has measured it.",
     registers,
     collect() {
-      this.set(journalBytes() ?? 0);
+      this.set(journal().bytes ?? 0);
+    },
+  });
+  new Counter({
+    name: "stoney_backup_journal_write_seconds_total",
+    help: "Time spent writing runs and usage days to the run journal since the exporter started (or reloaded its history settings): on the exporter's main thread for SQLite, until the server committed for PostgreSQL.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(journal().writeSeconds);
     },
   });
   return {

@@ -6,7 +6,14 @@ import { PostgresJournal } from "./postgres.js";
 import { JournalRecorder } from "./recorder.js";
 import { SqliteJournal, SqliteJournalReader } from "./sqlite.js";
 
-export type { JournalReader, JournalRun, JournalWriter, LocalJournalReader, UsageDay } from "./model.js";
+export type {
+  JournalReader,
+  JournalRun,
+  JournalStats,
+  JournalWriter,
+  LocalJournalReader,
+  UsageDay,
+} from "./model.js";
 export { DAY_MS, dayOf } from "./model.js";
 
 /** The exporter's writer: PostgreSQL when `history.journal.database` is set, else the history file. */

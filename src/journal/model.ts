@@ -20,6 +20,14 @@ export interface UsageDay {
   quotaBytes?: number;
 }
 
+/** What writing the journal has cost so far, for the exporter's own metrics. */
+export interface JournalStats {
+  /** The store's size on disk as last measured (after each pruning), undefined before. */
+  bytes: number | undefined;
+  /** Time spent in the store's writes: on the exporter's thread for SQLite, until committed for PostgreSQL. */
+  writeSeconds: number;
+}
+
 /** What the exporter writes; `recordRun` and `recordUsage` only queue, in memory. */
 export interface JournalWriter {
   recordRun(run: JournalRun): void;
@@ -29,8 +37,7 @@ export interface JournalWriter {
   flush(): Promise<void>;
   /** Delete what is older than the retention, in small transactions. */
   prune(now: Date): Promise<void>;
-  /** The store's size on disk, as last measured. */
-  sizeBytes(): number | undefined;
+  stats(): JournalStats;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's numbered migrations in PostgreSQL, recorded in `journal_migrations`. */
-const postgresJournalMigrations: readonly Migration[] = [
+export const postgresJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",
@@ -33,6 +33,18 @@ CREATE TABLE journal_usage (
   PRIMARY KEY (account, day)
 );
 CREATE INDEX journal_usage_day ON journal_usage (day);`,
+  },
+  {
+    // As in SQLite: a host's run is the one that ended at that instant, and the key in the account's order
+    // of end times serves the account page, so the (account, ended) index is no longer needed.
+    version: 2,
+    name: "runs keyed by account, end and host",
+    sql: `
+DELETE FROM journal_runs a USING journal_runs b
+  WHERE a.account = b.account AND a.ended_ms = b.ended_ms AND a.host = b.host AND a.run_id > b.run_id;
+ALTER TABLE journal_runs DROP CONSTRAINT journal_runs_pkey;
+ALTER TABLE journal_runs ADD PRIMARY KEY (account, ended_ms, host);
+DROP INDEX journal_runs_account_ended;`,
   },
 ];
 
@@ -85,7 +97,7 @@ export class PostgresJournal implements JournalSink, LocalJournalReader {
         await client.query(
           `INSERT INTO journal_runs (account, host, run_id, started_ms, ended_ms, success, client_version)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[])
-           ON CONFLICT (account, host, run_id) DO NOTHING`,
+           ON CONFLICT (account, ended_ms, host) DO NOTHING`,
           [
             runs.map((r) => r.account),
             runs.map((r) => r.host),

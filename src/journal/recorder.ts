@@ -1,5 +1,12 @@
 import type { Logger } from "../log.js";
-import { DAY_MS, dayOf, type JournalRun, type JournalWriter, type UsageDay } from "./model.js";
+import {
+  DAY_MS,
+  dayOf,
+  type JournalRun,
+  type JournalStats,
+  type JournalWriter,
+  type UsageDay,
+} from "./model.js";
 
 /** One dialect's writes: a batch in one transaction, and deletes of at most `limit` rows each. */
 export interface JournalSink {
@@ -32,6 +39,7 @@ export class JournalRecorder implements JournalWriter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private measured: number | undefined;
+  private writeSeconds = 0;
   private dropped = 0;
   /** After a failed write, no write before this time (a batch filling up does not hammer a dead store). */
   private retryAtMs = 0;
@@ -89,8 +97,8 @@ export class JournalRecorder implements JournalWriter {
     if (deleted > 0) this.logger.info({ deleted, retentionDays: this.retentionDays }, "run journal pruned");
   }
 
-  sizeBytes(): number | undefined {
-    return this.measured;
+  stats(): JournalStats {
+    return { bytes: this.measured, writeSeconds: this.writeSeconds };
   }
 
   async close(): Promise<void> {
@@ -117,6 +125,7 @@ export class JournalRecorder implements JournalWriter {
     const usage = this.usage;
     this.runs = [];
     this.usage = [];
+    const started = performance.now();
     try {
       await this.sink.write(runs, usage);
     } catch (error) {
@@ -130,6 +139,8 @@ export class JournalRecorder implements JournalWriter {
       this.retryAtMs = Date.now() + RETRY_DELAY_MS;
       if (!this.timer) this.timer = setTimeout(() => void this.flush(), RETRY_DELAY_MS).unref();
       return;
+    } finally {
+      this.writeSeconds += (performance.now() - started) / 1000;
     }
     if (this.dropped > 0) {
       this.logger.warn(

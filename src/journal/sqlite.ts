@@ -7,7 +7,7 @@ import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
-const sqliteJournalMigrations: readonly Migration[] = [
+export const sqliteJournalMigrations: readonly Migration[] = [
   {
     version: 1,
     name: "runs and daily usage",
@@ -31,6 +31,42 @@ CREATE TABLE journal_usage (
   quota_bytes INTEGER,
   PRIMARY KEY (account, day)
 );
+CREATE INDEX journal_usage_day ON journal_usage (day);`,
+  },
+  {
+    // One B-tree per table instead of three: a run is stored in its account's order of end times, so an
+    // account page reads one contiguous range and a write touches two trees, not four. A host's run is
+    // the one that ended at that instant (the history counts a run by id and end date; a client that
+    // reused an id would have lost runs under the old key).
+    version: 2,
+    name: "runs and usage clustered by account",
+    sql: `
+CREATE TABLE journal_runs_by_account (
+  account TEXT NOT NULL,
+  ended_ms INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  started_ms INTEGER,
+  success INTEGER NOT NULL,
+  client_version TEXT,
+  PRIMARY KEY (account, ended_ms, host)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO journal_runs_by_account
+  SELECT account, ended_ms, host, run_id, started_ms, success, client_version FROM journal_runs
+  ORDER BY account, ended_ms, host, run_id;
+DROP TABLE journal_runs;
+ALTER TABLE journal_runs_by_account RENAME TO journal_runs;
+CREATE INDEX journal_runs_ended ON journal_runs (ended_ms);
+CREATE TABLE journal_usage_by_account (
+  account TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  used_bytes INTEGER,
+  quota_bytes INTEGER,
+  PRIMARY KEY (account, day)
+) WITHOUT ROWID;
+INSERT INTO journal_usage_by_account SELECT account, day, used_bytes, quota_bytes FROM journal_usage ORDER BY account, day;
+DROP TABLE journal_usage;
+ALTER TABLE journal_usage_by_account RENAME TO journal_usage;
 CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
@@ -69,17 +105,15 @@ export class SqliteJournal implements JournalSink {
   constructor(private readonly db: Database.Database) {
     this.insertRun = db.prepare(`INSERT INTO journal_runs
       (account, host, run_id, started_ms, ended_ms, success, client_version) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (account, host, run_id) DO NOTHING`);
+      ON CONFLICT (account, ended_ms, host) DO NOTHING`);
     this.upsertUsage = db.prepare(`INSERT INTO journal_usage (account, day, used_bytes, quota_bytes)
       VALUES (?, ?, ?, ?) ON CONFLICT (account, day) DO UPDATE SET
       used_bytes = COALESCE(journal_usage.used_bytes, excluded.used_bytes),
       quota_bytes = COALESCE(journal_usage.quota_bytes, excluded.quota_bytes)`);
-    this.deleteRuns = db.prepare(
-      "DELETE FROM journal_runs WHERE rowid IN (SELECT rowid FROM journal_runs WHERE ended_ms < ? LIMIT ?)",
-    );
-    this.deleteUsage = db.prepare(
-      "DELETE FROM journal_usage WHERE rowid IN (SELECT rowid FROM journal_usage WHERE day < ? LIMIT ?)",
-    );
+    this.deleteRuns = db.prepare(`DELETE FROM journal_runs WHERE (account, ended_ms, host) IN
+      (SELECT account, ended_ms, host FROM journal_runs WHERE ended_ms < ? LIMIT ?)`);
+    this.deleteUsage = db.prepare(`DELETE FROM journal_usage WHERE (account, day) IN
+      (SELECT account, day FROM journal_usage WHERE day < ? LIMIT ?)`);
   }
 
   /** Open the file (created with its folder), WAL, migrated. */

@@ -1,8 +1,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackupReader } from "../../src/backup/index.js";
+import { createPool } from "../../src/bridge/postgres.js";
 import { type Config, configSchema } from "../../src/config/index.js";
 import {
   dayOf,
@@ -10,6 +12,11 @@ import {
   openJournalReader,
   openJournalWriter,
 } from "../../src/journal/index.js";
+import { postgresJournalMigrations } from "../../src/journal/postgres.js";
+import { sqliteJournalMigrations } from "../../src/journal/sqlite.js";
+import type { Migration } from "../../src/store/migrations.js";
+import { migratePostgres } from "../../src/store/postgres.js";
+import { migrateSqlite } from "../../src/store/sqlite.js";
 import { account, capturingLogger, exampleBackupRoot, NOW } from "../backup/support.js";
 import { type Postgres, requirePostgres, startPostgres } from "../support/postgres.js";
 
@@ -133,7 +140,8 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
         writer.recordUsage("old", { usedBytes: day }, new Date(NOW.getTime() - day * DAY));
       await writer.flush();
       await writer.prune(NOW);
-      expect(writer.sizeBytes()).toBeGreaterThan(0);
+      expect(writer.stats().bytes).toBeGreaterThan(0);
+      expect(writer.stats().writeSeconds).toBeGreaterThan(0);
       await writer.close();
       const kept = await journal(async (j) => ({
         runs: await j.runs("old", 0, NOW.getTime()),
@@ -151,6 +159,61 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
 }
 
 suite("SQLite", async () => undefined);
+
+/** The first schema, as the earliest exporters wrote it. */
+const firstSchema = (migrations: readonly Migration[]) => ({
+  migrations: migrations.slice(0, 1),
+  table: "journal_migrations",
+  what: "the run journal's schema",
+});
+
+/** Rows as the first schema held them: two runs of one host, and one run stored twice under two ids. */
+const firstSchemaRows = `
+INSERT INTO journal_runs (account, host, run_id, started_ms, ended_ms, success, client_version) VALUES
+  ('3723701', 'pc', '1', 1000, 2000, 1, '2.6.1'),
+  ('3723701', 'pc', '2', 5000, 9000, 0, NULL),
+  ('3723701', 'pc', '3', 5000, 9000, 0, NULL);
+INSERT INTO journal_usage (account, day, used_bytes, quota_bytes) VALUES ('3723701', 20000, 10, 100);`;
+
+/** What the current program reads from a journal migrated from those rows: each run once. */
+async function expectMigratedRows(reader: LocalJournalReader): Promise<void> {
+  expect(await reader.runs("3723701", 0, 10_000)).toEqual([
+    {
+      account: "3723701",
+      host: "pc",
+      runId: "1",
+      startedMs: 1000,
+      endedMs: 2000,
+      success: true,
+      clientVersion: "2.6.1",
+    },
+    { account: "3723701", host: "pc", runId: "2", startedMs: 5000, endedMs: 9000, success: false },
+  ]);
+  expect(await reader.usage("3723701", 0, 30_000)).toEqual([
+    { account: "3723701", day: 20000, usedBytes: 10, quotaBytes: 100 },
+  ]);
+}
+
+it("keeps the runs and usage of a journal written by the first schema when it migrates it (SQLite)", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-journal-"));
+  try {
+    const file = path.join(dir, "history.sqlite");
+    const old = new Database(file);
+    migrateSqlite(old, true, firstSchema(sqliteJournalMigrations));
+    old.exec(firstSchemaRows);
+    old.close();
+    const history = configSchema.parse({
+      directory: { url: "file:directory.ldif" },
+      history: { path: file },
+    }).history;
+    await openJournalWriter(history, capturingLogger().logger).close();
+    const reader = openJournalReader(history);
+    await expectMigratedRows(reader);
+    await reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 it("has no first day where the exporter never wrote a journal (a bridge on another machine)", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "stoney-journal-"));
@@ -175,6 +238,26 @@ describe.skipIf(!requirePostgres())("PostgreSQL", () => {
   }, 60_000);
   afterAll(async () => server?.dispose());
   suite("PostgreSQL", () => server.createDatabase("journal"));
+
+  it("keeps the runs and usage of a journal written by the first schema when it migrates it", async () => {
+    const url = await server.createDatabase("journal_first_schema");
+    const pool = createPool({ url, poolSize: 1 });
+    await migratePostgres(pool, true, firstSchema(postgresJournalMigrations));
+    await pool.query(
+      firstSchemaRows
+        .replaceAll(", 1, '2.6.1')", ", true, '2.6.1')")
+        .replaceAll(", 0, NULL)", ", false, NULL)"),
+    );
+    await pool.end();
+    const reader = openJournalReader(
+      configSchema.parse({
+        directory: { url: "file:directory.ldif" },
+        history: { journal: { database: url } },
+      }).history,
+    );
+    await expectMigratedRows(reader);
+    await reader.close();
+  }, 60_000);
 
   it("migrates at the first use after a failed attempt: a failure is not remembered", async () => {
     const url = await server.createDatabase("journal_retry");

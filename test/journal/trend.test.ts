@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSelfMetrics } from "../../src/exporter/self-metrics.js";
-import { DAY_MS, dayOf, type UsageDay } from "../../src/journal/index.js";
+import { DAY_MS, dayOf, type JournalStats, type UsageDay } from "../../src/journal/index.js";
 import { forecastFull, hostTimeline, scheduleFromLabels } from "../../src/journal/trend.js";
 
 const now = Date.parse("2026-12-06T12:00:00Z");
@@ -149,12 +149,17 @@ describe("hostTimeline", () => {
   });
 });
 
-describe("stoney_backup_journal_bytes", () => {
-  it("is the journal's last measured size, and 0 before the first measurement", async () => {
-    let measured: number | undefined;
-    const metrics = createSelfMetrics(() => measured);
-    expect(await metrics.registry.metrics()).toMatch(/^stoney_backup_journal_bytes 0$/m);
-    measured = 178_600_000;
-    expect(await metrics.registry.metrics()).toMatch(/^stoney_backup_journal_bytes 178600000$/m);
+describe("the journal's own metrics", () => {
+  it("are its last measured size (0 before the first measurement) and the time spent writing it", async () => {
+    const stats: JournalStats = { bytes: undefined, writeSeconds: 0 };
+    const metrics = createSelfMetrics(() => stats);
+    const before = await metrics.registry.metrics();
+    expect(before).toMatch(/^stoney_backup_journal_bytes 0$/m);
+    expect(before).toMatch(/^stoney_backup_journal_write_seconds_total 0$/m);
+    stats.bytes = 178_600_000;
+    stats.writeSeconds = 1.25;
+    const after = await metrics.registry.metrics();
+    expect(after).toMatch(/^stoney_backup_journal_bytes 178600000$/m);
+    expect(after).toMatch(/^stoney_backup_journal_write_seconds_total 1.25$/m);
   });
 });
