@@ -26,7 +26,10 @@ const BATCH_SIZE = 5000;
 const FLUSH_DELAY_MS = 250;
 /** Rows per delete: each is a short transaction, so the collection's writes never wait long behind one. */
 const PRUNE_BATCH = 1000;
-/** While the store is unreachable the queue is bounded; the oldest entries are dropped first (and logged). */
+/**
+ * While the store is unreachable the queue is bounded; the oldest entries are dropped first (and logged),
+ * a batch's worth at a time, so a long outage does not move the whole queue for every row recorded.
+ */
 const MAX_QUEUED = 200_000;
 const RETRY_DELAY_MS = 5_000;
 
@@ -80,7 +83,10 @@ export class JournalRecorder implements JournalWriter {
     const next = previous.then(() => this.writeQueued());
     this.writing = next;
     return next.finally(() => {
-      if (this.writing === next) this.writing = undefined;
+      if (this.writing !== next) return;
+      this.writing = undefined;
+      // What was queued during the write: written now if a batch is full, else after the delay.
+      if (this.runs.length + this.usage.length > 0) this.queued();
     });
   }
 
@@ -113,12 +119,14 @@ export class JournalRecorder implements JournalWriter {
   private queued(): void {
     const queued = this.runs.length + this.usage.length;
     if (queued > MAX_QUEUED) {
-      const excess = queued - MAX_QUEUED;
+      const excess = queued - MAX_QUEUED + BATCH_SIZE;
       const fromRuns = Math.min(excess, this.runs.length);
       this.runs.splice(0, fromRuns);
       this.usage.splice(0, excess - fromRuns);
       this.dropped += excess;
     }
+    // A write in progress looks at the queue when it ends: one flush, not one per row recorded meanwhile.
+    if (this.writing) return;
     if (queued >= BATCH_SIZE && Date.now() >= this.retryAtMs) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS).unref();
   }
