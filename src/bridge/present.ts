@@ -48,8 +48,13 @@ function quotaVerdict(alert: StoredAlert, status: AccountStatus): PresentVerdict
     quota_bytes: status.quota.quotaBytes,
     used_ratio: usedRatio,
   };
-  // A forecast's warning (StoneyBackupQuotaFullSoon) ends when the trend no longer reaches the quota in
-  // time, which the state cannot contradict: the mail says the date no longer holds, with today's usage.
+  // Storage over the warning level is a problem whichever warning ends, the level's or the forecast's
+  // (whose trend stops reaching the quota "in time" once the storage is full).
+  if (warningRatio > 0 && usedRatio >= warningRatio)
+    return { kind: "persists", why: `${percent(usedRatio)} used, warning level ${percent(warningRatio)}` };
+  // Below it, a forecast's warning (StoneyBackupQuotaFullSoon) ends when the trend no longer reaches the
+  // quota in time, which the state cannot contradict: the mail says the date no longer holds, with
+  // today's usage.
   if (alert.annotations.full_timestamp !== undefined)
     return {
       kind: "confirmed",
@@ -60,8 +65,6 @@ function quotaVerdict(alert: StoredAlert, status: AccountStatus): PresentVerdict
     // A level of 0 means switched off: the mail then says so rather than "warning level 0 %".
     warning_ratio: warningRatio > 0 ? warningRatio : undefined,
   });
-  if (warningRatio > 0 && usedRatio >= warningRatio)
-    return { kind: "persists", why: `${percent(usedRatio)} used, warning level ${percent(warningRatio)}` };
   const warnedAt = firingNumber(alert, "warning_ratio");
   const raised = warningRatio === 0 || (warnedAt !== undefined && usedRatio >= warnedAt);
   return { kind: raised ? "changed" : "confirmed", annotations };

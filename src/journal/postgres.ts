@@ -6,6 +6,7 @@ import { untilDone } from "../store/migrations.js";
 import { migratePostgres } from "../store/postgres.js";
 import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
+import { RUN_COLUMNS, type RunRow, runOf, USAGE_COLUMNS, type UsageRow, usageOf } from "./rows.js";
 
 /** The journal's numbered migrations in PostgreSQL, recorded in `journal_migrations`. */
 export const postgresJournalMigrations: readonly Migration[] = [
@@ -57,21 +58,6 @@ const journalHistory: MigrationHistory = {
   table: "journal_migrations",
   what: "the run journal's schema",
 };
-
-interface RunRecord {
-  host: string;
-  run_id: string;
-  started_ms: number | null;
-  ended_ms: number;
-  success: boolean;
-  client_version: string | null;
-}
-
-interface UsageRecord {
-  day: number;
-  used_bytes: number | null;
-  quota_bytes: number | null;
-}
 
 /**
  * The journal in PostgreSQL, shared by the exporters that write it and every portal that reads it. The
@@ -156,38 +142,23 @@ export class PostgresJournal implements JournalSink, LocalJournalReader {
 
   async runs(account: string, sinceMs: number, untilMs: number): Promise<JournalRun[]> {
     await this.ready();
-    const result = await this.pool.query<RunRecord>(
-      `SELECT host, run_id, started_ms, ended_ms, success, client_version FROM journal_runs
-       WHERE account = $1 AND ended_ms BETWEEN $2 AND $3 ORDER BY ended_ms, host`,
-      [account, sinceMs, untilMs],
-    );
-    return result.rows.map((row) => {
-      const run: JournalRun = {
-        account,
-        host: row.host,
-        runId: row.run_id,
-        endedMs: row.ended_ms,
-        success: row.success,
-      };
-      if (row.started_ms !== null) run.startedMs = row.started_ms;
-      if (row.client_version !== null) run.clientVersion = row.client_version;
-      return run;
+    const result = await this.pool.query<RunRow>({
+      text: `SELECT ${RUN_COLUMNS} FROM journal_runs
+        WHERE account = $1 AND ended_ms BETWEEN $2 AND $3 ORDER BY ended_ms, host`,
+      values: [account, sinceMs, untilMs],
+      rowMode: "array",
     });
+    return result.rows.map((row) => runOf(account, row));
   }
 
   async usage(account: string, sinceDay: number, untilDay: number): Promise<UsageDay[]> {
     await this.ready();
-    const result = await this.pool.query<UsageRecord>(
-      `SELECT day, used_bytes, quota_bytes FROM journal_usage
-       WHERE account = $1 AND day BETWEEN $2 AND $3 ORDER BY day`,
-      [account, sinceDay, untilDay],
-    );
-    return result.rows.map((row) => {
-      const usage: UsageDay = { account, day: row.day };
-      if (row.used_bytes !== null) usage.usedBytes = row.used_bytes;
-      if (row.quota_bytes !== null) usage.quotaBytes = row.quota_bytes;
-      return usage;
+    const result = await this.pool.query<UsageRow>({
+      text: `SELECT ${USAGE_COLUMNS} FROM journal_usage WHERE account = $1 AND day BETWEEN $2 AND $3 ORDER BY day`,
+      values: [account, sinceDay, untilDay],
+      rowMode: "array",
     });
+    return result.rows.map((row) => usageOf(account, row));
   }
 
   async firstDay(): Promise<number | undefined> {

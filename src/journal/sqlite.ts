@@ -5,6 +5,7 @@ import type { Migration } from "../store/migrations.js";
 import { migrateSqlite } from "../store/sqlite.js";
 import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
+import { RUN_COLUMNS, type RunRow, runOf, USAGE_COLUMNS, type UsageRow, usageOf } from "./rows.js";
 
 /** The journal's own numbered migrations in the SQLite history file, recorded in `journal_migrations`. */
 export const sqliteJournalMigrations: readonly Migration[] = [
@@ -70,30 +71,6 @@ ALTER TABLE journal_usage_by_account RENAME TO journal_usage;
 CREATE INDEX journal_usage_day ON journal_usage (day);`,
   },
 ];
-
-type RunRow = [
-  host: string,
-  runId: string,
-  startedMs: number | null,
-  endedMs: number,
-  success: number,
-  clientVersion: string | null,
-];
-type UsageRow = [day: number, usedBytes: number | null, quotaBytes: number | null];
-
-const runOf = (account: string, [host, runId, startedMs, endedMs, success, clientVersion]: RunRow) => {
-  const run: JournalRun = { account, host, runId, endedMs, success: success === 1 };
-  if (startedMs !== null) run.startedMs = startedMs;
-  if (clientVersion !== null) run.clientVersion = clientVersion;
-  return run;
-};
-
-const usageOf = (account: string, [day, usedBytes, quotaBytes]: UsageRow) => {
-  const usage: UsageDay = { account, day };
-  if (usedBytes !== null) usage.usedBytes = usedBytes;
-  if (quotaBytes !== null) usage.quotaBytes = quotaBytes;
-  return usage;
-};
 
 /** The journal's tables in the exporter's SQLite history file (WAL: the portal reads while it writes). */
 export class SqliteJournal implements JournalSink {
@@ -174,13 +151,12 @@ export class SqliteJournal implements JournalSink {
 const readerStatements = (db: Database.Database) => ({
   runs: db
     .prepare<[string, number, number], RunRow>(
-      `SELECT host, run_id, started_ms, ended_ms, success, client_version FROM journal_runs
-       WHERE account = ? AND ended_ms BETWEEN ? AND ? ORDER BY ended_ms, host`,
+      `SELECT ${RUN_COLUMNS} FROM journal_runs WHERE account = ? AND ended_ms BETWEEN ? AND ? ORDER BY ended_ms, host`,
     )
     .raw(true),
   usage: db
     .prepare<[string, number, number], UsageRow>(
-      "SELECT day, used_bytes, quota_bytes FROM journal_usage WHERE account = ? AND day BETWEEN ? AND ? ORDER BY day",
+      `SELECT ${USAGE_COLUMNS} FROM journal_usage WHERE account = ? AND day BETWEEN ? AND ? ORDER BY day`,
     )
     .raw(true),
   firstDay: db.prepare<[], { day: number | null }>("SELECT MIN(day) AS day FROM journal_usage"),

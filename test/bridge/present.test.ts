@@ -70,6 +70,16 @@ describe("what resolved mails say", () => {
       why: "97% used, warning level 90%",
     });
     expect(presentVerdict(stored({}), full(0.9, 0.9)).kind).toBe("persists");
+    // The forecast ends once the storage is full (no date left to reach): not solved either.
+    const forecast = stored({ annotations: { full_timestamp: "1804759200", days_ahead: "14" } });
+    expect(presentVerdict(forecast, full(1, 0.9))).toEqual({
+      kind: "persists",
+      why: "100% used, warning level 90%",
+    });
+    expect(presentVerdict(forecast, full(0.8, 0.9))).toMatchObject({
+      kind: "confirmed",
+      annotations: { used_ratio: "0.8", full_timestamp: "1804759200" },
+    });
     // The level was raised above the usage, or switched off: what changed, not "solved".
     expect(presentVerdict(stored({}), full(0.97, 0.99))).toMatchObject({
       kind: "changed",

@@ -264,6 +264,15 @@ describe("exporter HTTP", () => {
       expect((await fetch(`${open.url}/api/v1/journal/accounts/3723701/runs?${range}`)).status).toBe(404);
     });
 
+    it("sends the reader to PostgreSQL when this exporter's journal is kept there", async () => {
+      const { url } = await serve(scrape);
+      const response = await fetch(`${url}/api/v1/journal/accounts/3723701/usage?${range}`, {
+        headers: basicAuthHeaders(scrape),
+      });
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: string }).error).toMatch(/PostgreSQL/);
+    });
+
     it("answers 400 with the reason when since or until is not a usable time", async () => {
       const { url } = await serve(scrape, journal);
       const get = (query: string) =>

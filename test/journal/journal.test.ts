@@ -160,6 +160,51 @@ function suite(dialect: string, database: () => Promise<string | undefined>) {
 
 suite("SQLite", async () => undefined);
 
+it("prunes the journal at the first collection and then at most once an hour", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "stoney-journal-"));
+  try {
+    const config = configSchema.parse({
+      directory: { url: "file:directory.ldif" },
+      backup: { root: path.join(dir, "backup"), readerThreads: 0 },
+      history: { path: path.join(dir, "history.sqlite"), journal: { retentionDays: 30 } },
+    });
+    const oldRun = async (runId: string) => {
+      const writer = openJournalWriter(config.history, capturingLogger().logger);
+      writer.recordRun({
+        account: "old",
+        host: "pc",
+        runId,
+        endedMs: NOW.getTime() - 40 * DAY,
+        success: true,
+      });
+      await writer.close();
+    };
+    const kept = async () => {
+      const reader = openJournalReader(config.history);
+      const runs = await reader.runs("old", 0, NOW.getTime());
+      await reader.close();
+      return runs.map((run) => run.runId);
+    };
+    const exporter = createBackupReader(config, capturingLogger().logger);
+    const collectAt = async (minutes: number) => {
+      await exporter.prepareCollection(new Date(NOW.getTime() + minutes * 60_000));
+      // The pruning runs in the background; SQLite's statements are done within a few turns.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    await oldRun("1");
+    await collectAt(0);
+    expect(await kept()).toEqual([]);
+    await oldRun("2");
+    await collectAt(59);
+    expect(await kept()).toEqual(["2"]);
+    await collectAt(60);
+    expect(await kept()).toEqual([]);
+    await exporter.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** The first schema, as the earliest exporters wrote it. */
 const firstSchema = (migrations: readonly Migration[]) => ({
   migrations: migrations.slice(0, 1),
