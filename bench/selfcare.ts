@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { configSchema } from "../src/config/index.js";
 import type { AccountStatus, AccountStatusSource } from "../src/exporter/index.js";
-import { DAY_MS, dayOf } from "../src/journal/index.js";
+import { DAY_MS, dayOf, openJournalWriter } from "../src/journal/index.js";
 import { SqliteJournal } from "../src/journal/sqlite.js";
 import { createLogger } from "../src/log.js";
 import { startSelfcare } from "../src/selfcare/index.js";
@@ -32,6 +32,60 @@ export interface SelfcareResult {
   resellerAccounts: number;
   rows: SelfcareRow[];
   journal: JournalSize;
+  recording: DayRecorded;
+}
+
+/** One more day written into the full journal by the exporter's own recorder, as after the nightly backups. */
+export interface DayRecorded {
+  runs: number;
+  usageDays: number;
+  /** CPU of this process (the recorder and SQLite; nothing else runs in it meanwhile). */
+  cpuSeconds: number;
+  seconds: number;
+  /** The recorder's own account (stoney_backup_journal_write_seconds_total). */
+  writeSeconds: number;
+}
+
+/**
+ * The runs of the day after the journal's last, one per computer (the last run of the night, as a
+ * collection sees it), and each account's usage, recorded through the exporter's JournalRecorder into
+ * the filled journal: what a collection that finds every host's run new adds at this journal's size.
+ * The exporter records while it reads accounts: the loop gives way to the writes every 100 accounts.
+ */
+async function recordDay(history: string, accounts: number): Promise<DayRecorded> {
+  const config = configSchema.parse({
+    directory: { url: "file:directory.ldif" },
+    history: { path: history },
+  });
+  const writer = openJournalWriter(config.history, createLogger("warn"));
+  const day = dayOf(Date.now()) + 1;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let runs = 0;
+  for (let a = 0; a < accounts; a++) {
+    for (let h = 0; h < 1 + (a % 2); h++, runs++)
+      writer.recordRun({
+        account: String(3000000 + a),
+        host: `pc-${a}-${h}`,
+        runId: String(day * 100 + 2),
+        startedMs: day * DAY_MS + 2 * 3_600_000,
+        endedMs: day * DAY_MS + 2 * 3_600_000 + 20 * 60_000,
+        success: true,
+        clientVersion: "2.6.1",
+      });
+    writer.recordUsage(
+      String(3000000 + a),
+      { usedBytes: 2 ** 30, quotaBytes: 10 * 2 ** 30 },
+      new Date(day * DAY_MS),
+    );
+    if (a % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await writer.flush();
+  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - started) / 1000;
+  const { writeSeconds } = writer.stats();
+  await writer.close();
+  return { runs, usageDays: accounts, cpuSeconds: (used.user + used.system) / 1e6, seconds, writeSeconds };
 }
 
 /** The journal the account pages read: `accounts` accounts with `days` days each, and its file's size. */
@@ -305,16 +359,21 @@ export async function benchSelfcare({
         await portal.close();
       }
     }
+    process.stderr.write(
+      `selfcare: recording one more day of ${withJournal} accounts into the journal ...\n`,
+    );
+    const recording = await recordDay(history, withJournal);
+    return { accounts, resellerAccounts, rows, journal, recording };
   } finally {
     await slapd.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { accounts, resellerAccounts, rows, journal };
 }
 
 export function selfcareTable(result: SelfcareResult): string {
   const fixed = (n: number) => n.toFixed(1);
   const j = result.journal;
+  const r = result.recording;
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
   const perThousand = j.accounts / 1000;
   // Growth from the second half of the days: the same rows a day, in indexes already as deep as in service.
@@ -343,6 +402,14 @@ export function selfcareTable(result: SelfcareResult): string {
     `| growth per day per 1,000 accounts, MiB | ${(perDay / perThousand / 2 ** 20).toFixed(3)} |`,
     `| size per 1,000 accounts over ${j.days} days, MiB | ${(j.bytes / perThousand / 2 ** 20).toFixed(0)} |`,
     `| at 50,000 accounts and ${j.days} days (size × ${(50 / perThousand).toFixed(1)}), GiB | ${gib((j.bytes * 50) / perThousand)} |`,
+    "",
+    `One more day recorded into this journal by the exporter's recorder (every computer's run of the night new, as in the collection after the nightly backups): ${r.runs} runs and ${r.usageDays} usage days.\n`,
+    "| recording one day | value |",
+    "|---|---:|",
+    `| CPU s (the recorder and SQLite) | ${r.cpuSeconds.toFixed(2)} |`,
+    `| wall s | ${r.seconds.toFixed(2)} |`,
+    `| stoney_backup_journal_write_seconds_total | ${r.writeSeconds.toFixed(2)} |`,
+    `| CPU µs per row | ${((r.cpuSeconds * 1e6) / (r.runs + r.usageDays)).toFixed(1)} |`,
     "",
   ];
   return lines.join("\n");
