@@ -7,9 +7,7 @@ export const sameSecret = (given: string, expected: string): boolean =>
   timingSafeEqual(digest(given), digest(expected));
 
 /** The user and password of an `Authorization: Basic …` value, or undefined when it is not one. */
-export function basicCredentials(
-  header: string | undefined,
-): { username: string; password: string } | undefined {
+export function basicCredentials(header: string | undefined): BasicCredentials | undefined {
   const match = /^\s*Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
   if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], "base64").toString("utf8");
@@ -25,12 +23,30 @@ export function basicAuthorized(header: string | undefined, username: string, pa
   return given !== undefined && userOk && passwordOk;
 }
 
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
 /** The `Authorization` header a client sends with these credentials; none without credentials. */
-export const basicAuthHeaders = (
-  credentials: { username: string; password: string } | undefined,
-): Record<string, string> =>
+export const basicAuthHeaders = (credentials: BasicCredentials | undefined): Record<string, string> =>
   credentials
     ? {
         authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`,
       }
     : {};
+
+/**
+ * GET `route` (relative, e.g. `api/v1/state`) below an exporter's base URL with the scrape credentials;
+ * an exporter that does not answer within 10 s fails the read instead of holding a page or a digest.
+ */
+export const fetchFromExporter = (
+  baseUrl: string,
+  route: string,
+  credentials: BasicCredentials | undefined,
+  query?: Record<string, string>,
+): Promise<Response> => {
+  const url = new URL(route, baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+  if (query) url.search = new URLSearchParams(query).toString();
+  return fetch(url, { headers: basicAuthHeaders(credentials), signal: AbortSignal.timeout(10_000) });
+};

@@ -1,3 +1,4 @@
+import type { BasicCredentials } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import {
   type AccountStatus,
@@ -159,7 +160,7 @@ export function localExporterUrl(listen: { host: string; port: number }): string
 /** Every backup server's exporter read over HTTP with the exporters' basic auth; failures are logged. */
 export const httpServersSource = (
   exporters: readonly BackupServerExporter[],
-  credentials: { username: string; password: string } | undefined,
+  credentials: BasicCredentials | undefined,
   logger: Logger,
 ): ServersStatusSource =>
   serversStatusSource(

@@ -1,5 +1,5 @@
 import type { ClientInfo, RunStatus } from "../backup/model.js";
-import { basicAuthHeaders } from "../http-auth.js";
+import { type BasicCredentials, fetchFromExporter } from "../http-auth.js";
 import type { AccountSample, HostSample } from "./sample.js";
 
 /**
@@ -188,12 +188,9 @@ export function memoryStatusSource(
  */
 export async function readExporterState(
   baseUrl: string,
-  credentials: { username: string; password: string } | undefined,
+  credentials: BasicCredentials | undefined,
 ): Promise<CollectionStatus | undefined> {
-  const response = await fetch(new URL("api/v1/state", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`), {
-    headers: basicAuthHeaders(credentials),
-    signal: AbortSignal.timeout(10_000),
-  });
+  const response = await fetchFromExporter(baseUrl, "api/v1/state", credentials);
   if (response.status === 503) return undefined;
   if (!response.ok) throw new Error(`exporter state ${baseUrl}: HTTP ${response.status}`);
   return (await response.json()) as CollectionStatus;

@@ -1,4 +1,5 @@
-import { basicAuthHeaders } from "../http-auth.js";
+import type { BackupServerExporter } from "../exporter/servers.js";
+import { type BasicCredentials, fetchFromExporter } from "../http-auth.js";
 import type { Logger } from "../log.js";
 import { DAY_MS, type JournalReader, type JournalRun, type UsageDay } from "./model.js";
 
@@ -10,28 +11,19 @@ export class JournalUnavailableError extends Error {
   }
 }
 
-/** One backup server's exporter, as the portal reaches it. */
-export interface JournalExporter {
-  name: string;
-  url: string;
-}
-
-type Credentials = { username: string; password: string } | undefined;
+type Credentials = BasicCredentials | undefined;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** One exporter's journal of an account, read from its `/api/v1/journal/accounts/<uid>/…` endpoints. */
 function exporterJournal(baseUrl: string, credentials: Credentials): JournalReader {
   const read = async <T>(account: string, kind: "runs" | "usage", sinceMs: number, untilMs: number) => {
-    const url = new URL(
+    const response = await fetchFromExporter(
+      baseUrl,
       `api/v1/journal/accounts/${encodeURIComponent(account)}/${kind}`,
-      baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`,
+      credentials,
+      { since: iso(sinceMs), until: iso(untilMs) },
     );
-    url.search = new URLSearchParams({ since: iso(sinceMs), until: iso(untilMs) }).toString();
-    const response = await fetch(url, {
-      headers: basicAuthHeaders(credentials),
-      signal: AbortSignal.timeout(10_000),
-    });
     if (!response.ok) throw new Error(`exporter journal ${baseUrl}: HTTP ${response.status}`);
     return ((await response.json()) as Record<typeof kind, T[]>)[kind];
   };
@@ -50,7 +42,7 @@ function exporterJournal(baseUrl: string, credentials: Credentials): JournalRead
  * takes a journal it could not see for days without backups.
  */
 export function serversJournal(
-  exporters: readonly JournalExporter[],
+  exporters: readonly BackupServerExporter[],
   credentials: Credentials,
   serverOf: (account: string) => Promise<string | undefined>,
   logger: Logger,

@@ -15,6 +15,7 @@ import {
   httpServersSource,
   localExporterUrl,
 } from "../exporter/index.js";
+import type { BasicCredentials } from "../http-auth.js";
 import { type JournalReader, openJournalReader, serversJournal } from "../journal/index.js";
 import type { Logger } from "../log.js";
 import { closeServer, listen, type RunningService, warnRestartOnly } from "../service.js";
@@ -103,7 +104,7 @@ const exporters = (config: Config) => {
 function openPortalJournal(
   config: Config,
   status: AccountStatusSource,
-  credentials: { username: string; password: string } | undefined,
+  credentials: BasicCredentials | undefined,
   log: Logger,
 ): JournalReader {
   const list = config.selfcare.exporters;

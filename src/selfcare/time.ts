@@ -52,10 +52,16 @@ export const dayIn = (at: number, timeZone: string): string =>
  * The last second of a calendar day in a zone: a pause "until 13.12." holds until 23:59:59 of
  * that day where the person lives (the offset is looked up twice, so a day with a clock change ends right).
  */
-export function endOfDay(day: string, timeZone: string): Date {
-  const nextMidnightUtc = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
-  const guess = nextMidnightUtc - offsetMinutes(timeZone, nextMidnightUtc) * 60_000;
-  return new Date(nextMidnightUtc - offsetMinutes(timeZone, guess) * 60_000 - 1000);
+export const endOfDay = (day: string, timeZone: string): Date =>
+  new Date(zonedMidnight(Date.parse(`${day}T00:00:00Z`) + 86_400_000, timeZone) - 1000);
+
+/**
+ * Midnight starting a calendar day where the person lives, from that day's midnight in UTC (the offset
+ * is looked up twice: a clock change that night).
+ */
+export function zonedMidnight(utcMidnightMs: number, timeZone: string): number {
+  const guess = utcMidnightMs - offsetMinutes(timeZone, utcMidnightMs) * 60_000;
+  return utcMidnightMs - offsetMinutes(timeZone, guess) * 60_000;
 }
 
 export const locales: Record<Language, string> = { en: "en-GB", de: "de-CH", fr: "fr-CH" };

@@ -156,6 +156,18 @@ describe("digest texts", () => {
     );
     for (const language of ["en", "de", "fr"] as const)
       expect(reseller(language).text).not.toMatch(/W48|2026-W/);
+    // What to do, for the conditions the week has only: here failing accounts, no warning, none unused.
+    expect(reseller("en").text).toContain("if an account stays failing, please call them");
+    expect(reseller("en").text).not.toMatch(/^(Warning|Never used):/m);
+    expect(reseller("de").text).toMatch(/^Fehler: .*rufen Sie sie bitte an/m);
+    expect(reseller("fr").html).toContain("En échec : des sauvegardes ont échoué");
+    const quiet = renderResellerDigest(
+      { ...digest, counts: { failing: 0, warning: 2, never: 1, healthy: 0 } },
+      { language: "en", timeZone: "Europe/Zurich", period: week },
+    );
+    expect(quiet.text).toMatch(/^Warning: the storage is nearly full/m);
+    expect(quiet.text).toMatch(/^Never used: no backup was ever received/m);
+    expect(quiet.text).not.toContain("Failing:");
 
     const month = { ...lastCompletePeriod("month", Date.parse("2026-12-01T07:00:00Z")) };
     const customer = renderCustomerDigest(digest, {

@@ -1,4 +1,4 @@
-import { offsetMinutes } from "../../selfcare/time.js";
+import { zonedMidnight } from "../../selfcare/time.js";
 
 /** A digest period: the reseller's week (ISO, Monday to Monday) or the customer's calendar month, in UTC. */
 export interface Period {
@@ -39,12 +39,6 @@ export function lastCompletePeriod(kind: Period["kind"], nowMs: number): Period 
   const startMs = endMs - 7 * DAY_MS;
   const { year, week } = isoWeek(startMs);
   return { kind, key: `${year}-W${pad(week)}`, startMs, endMs };
-}
-
-/** Midnight starting a calendar day where the recipient lives (offset looked up twice: a clock change that night). */
-function zonedMidnight(utcMidnightMs: number, timeZone: string): number {
-  const guess = utcMidnightMs - offsetMinutes(timeZone, utcMidnightMs) * 60_000;
-  return utcMidnightMs - offsetMinutes(timeZone, guess) * 60_000;
 }
 
 /**

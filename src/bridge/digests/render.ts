@@ -20,6 +20,8 @@ type DigestText = {
   runsColumn: string;
   runs: string;
   conditions: Record<Condition, string>;
+  /** What the reseller can do about the accounts in each condition but healthy, said when there are some. */
+  advice: Record<Exclude<Condition, "healthy">, string>;
   footer: string;
   never: string;
   /** A backup server whose exporter did not answer: its accounts are missing from the digest. */
@@ -30,7 +32,10 @@ type DigestText = {
 
 interface DigestCatalog {
   reseller: DigestText;
-  customer: Omit<DigestText, "counts" | "outdated" | "columns" | "runsColumn" | "runs" | "change"> & {
+  customer: Omit<
+    DigestText,
+    "counts" | "outdated" | "columns" | "runsColumn" | "runs" | "change" | "advice"
+  > & {
     /** The runs counted since the previous digest, saying since when. */
     summarySince: string;
     summary: string;
@@ -74,6 +79,14 @@ const en: DigestCatalog = {
     runsColumn: "Backups this week",
     runs: "{{succeeded}} completed, {{failed}} failed",
     conditions: { healthy: "OK", warning: "warning", failing: "failing", never: "never used" },
+    advice: {
+      failing:
+        "Failing: backups failed several times, did not run as planned, or have not succeeded for days. The customers were told by mail what to do; if an account stays failing, please call them: often the computer is switched off at the planned time, or the backup program needs attention.",
+      warning:
+        "Warning: the storage is nearly full, or the backup program is outdated. The customer can delete data no longer needed from the backup, or you can give the account more space; an outdated program should be updated.",
+      never:
+        "Never used: no backup was ever received. Help the customer set up the backup program, or cancel the account if it is not needed.",
+    },
     footer: "You receive this weekly report as the reseller of these accounts.",
     never: "none",
   },
@@ -136,6 +149,14 @@ const de: DigestCatalog = {
     runsColumn: "Sicherungen der Woche",
     runs: "{{succeeded}} abgeschlossen, {{failed}} fehlgeschlagen",
     conditions: { healthy: "in Ordnung", warning: "Warnung", failing: "Fehler", never: "nie benutzt" },
+    advice: {
+      failing:
+        "Fehler: Sicherungen sind mehrmals fehlgeschlagen, liefen nicht wie geplant oder sind seit Tagen nicht gelungen. Ihre Kundinnen und Kunden haben per E-Mail erfahren, was zu tun ist; bleibt ein Konto im Fehler, rufen Sie sie bitte an: Oft ist der Computer zur geplanten Zeit ausgeschaltet, oder das Backup-Programm braucht Aufmerksamkeit.",
+      warning:
+        "Warnung: Der Speicher ist fast voll, oder das Backup-Programm ist veraltet. Die Kundin oder der Kunde kann nicht mehr benötigte Daten aus der Sicherung löschen, oder Sie geben dem Konto mehr Speicher; ein veraltetes Programm sollte aktualisiert werden.",
+      never:
+        "Nie benutzt: Es ist noch nie eine Sicherung eingegangen. Helfen Sie beim Einrichten des Backup-Programms, oder kündigen Sie das Konto, wenn es nicht gebraucht wird.",
+    },
     footer: "Sie erhalten diesen Wochenbericht als Wiederverkäufer dieser Konten.",
     never: "keine",
   },
@@ -202,6 +223,14 @@ const fr: DigestCatalog = {
       warning: "avertissement",
       failing: "en échec",
       never: "jamais utilisé",
+    },
+    advice: {
+      failing:
+        "En échec : des sauvegardes ont échoué plusieurs fois, n’ont pas eu lieu comme prévu ou n’ont pas réussi depuis des jours. Vos clients ont reçu un message leur indiquant que faire ; si un compte reste en échec, appelez-les : souvent l’ordinateur est éteint à l’heure prévue, ou le logiciel de sauvegarde demande une intervention.",
+      warning:
+        "Avertissement : l’espace est presque plein, ou le logiciel de sauvegarde est trop ancien. Le client peut supprimer de la sauvegarde les données dont il n’a plus besoin, ou vous pouvez attribuer plus d’espace au compte ; un logiciel trop ancien doit être mis à jour.",
+      never:
+        "Jamais utilisé : aucune sauvegarde n’a jamais été reçue. Aidez le client à installer le logiciel de sauvegarde, ou résiliez le compte s’il n’est pas utilisé.",
     },
     footer: "Vous recevez ce rapport hebdomadaire en tant que revendeur de ces comptes.",
     never: "aucune",
@@ -365,10 +394,14 @@ export function renderResellerDigest(digest: Digest, context: DigestContext): Re
       .join("  ")
       .trimEnd(),
   );
+  const advice = (["failing", "warning", "never"] as const)
+    .filter((condition) => digest.counts[condition] > 0)
+    .map((condition) => t.advice[condition]);
   const paragraphs = [
     t.intro,
     t.counts,
     ...(outdated > 0 ? [t.outdated] : []),
+    ...advice,
     ...(values.since === undefined ? [] : [t.change]),
   ];
   const stale = staleParagraphs(t, context);
