@@ -143,8 +143,14 @@ function hostCells(t: Translate, host: HostStatus, f: Formats, now: number) {
     ? html`${host.client.version} ${host.clientOutdated ? html`<strong class="warn">(${t("outdated")})</strong>` : `(${t("current")})`}`
     : "–";
   return html`${cell(t("col.computer"), host.host)}${cell(t("col.status"), statusLabel(t, host.status))}${cell(t("col.lastSuccess"), host.lastSuccess ? moment(f, now, host.lastSuccess) : t("never"))}
-${cell(t("col.missed"), host.missedRuns)}${cell(t("col.failures"), host.consecutiveFailures)}${cell(t("col.client"), client)}${cell(t("col.next"), host.nextPlannedRun ? moment(f, now, host.nextPlannedRun) : "–")}`;
+${cell(t("col.missed"), host.missedRuns)}${cell(t("col.failures"), host.consecutiveFailures)}${cell(t("col.client"), client)}${cell(t("col.next"), host.nextPlannedRun ? nextPlanned(t, f, now, host.nextPlannedRun) : "–")}`;
 }
+
+/** A planned time already passed, the state not yet showing its run: due, not "8 minutes ago". */
+const nextPlanned = (t: Translate, f: Formats, now: number, at: string) =>
+  Date.parse(at) > now
+    ? moment(f, now, at)
+    : html`<time datetime="${new Date(at).toISOString()}" title="${f.dateTime(at)}">${t("due")}</time>`;
 
 export function overviewPage(
   context: PageContext,

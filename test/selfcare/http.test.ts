@@ -313,6 +313,15 @@ describe.runIf(enabled)("self-care JSON API against slapd", () => {
       ]);
       expect(body.state.quota.usedRatio).toBeGreaterThan(0.9);
     });
+
+    it("calls a planned backup whose time has passed due, not a time ago, with the time in its title", async () => {
+      // The exporter collected at its fixed NOW, days before the portal's clock: every planned time has passed.
+      const customer = await login(url, demo.customer);
+      const page = await (await customer.call("GET", "/accounts/3723701")).text();
+      expect(page).toMatch(
+        /data-label="Nächste geplante Sicherung"\s*><time datetime="2026-[^"]+" title="[^"]+">jetzt fällig<\/time>/,
+      );
+    });
   });
 
   describe("another person's account in every route", () => {
