@@ -126,12 +126,12 @@ export async function startBridge(
   const first = openResolver(config);
   directory = first.opened;
   let resolver = first.resolver;
-  /** With `reloading`, template overrides with a problem refuse the reload (the running ones stay). */
   /**
    * The exporters' state, read by one source for routing and digests alike: one fetch per server for
    * both, and a server the one has seen is not news to the other.
    */
   const statusFor = (next: Config) => parts.status ?? exporterStatus(next, log);
+  /** With `reloading`, template overrides with a problem refuse the reload (the running ones stay). */
   const pipelineFor = (next: Config, status: AccountStatusSource | undefined, reloading = false): Pipeline =>
     new Pipeline(
       outbox,

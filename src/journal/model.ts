@@ -1,3 +1,15 @@
+import type { Migration, MigrationHistory } from "../store/migrations.js";
+
+/**
+ * The journal's versions are kept in a table of its own in either dialect, as it may live in its own
+ * database or beside the outbox's (PostgreSQL) or the host history's (SQLite) tables.
+ */
+export const journalHistory = (migrations: readonly Migration[]): MigrationHistory => ({
+  migrations,
+  table: "journal_migrations",
+  what: "the run journal's schema",
+});
+
 /** A finished backup run as the journal keeps it. */
 export interface JournalRun {
   account: string;

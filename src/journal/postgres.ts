@@ -1,10 +1,10 @@
 import type pg from "pg";
 import { createPool } from "../bridge/postgres.js";
 import type { Logger } from "../log.js";
-import type { Migration, MigrationHistory } from "../store/migrations.js";
+import type { Migration } from "../store/migrations.js";
 import { untilDone } from "../store/migrations.js";
 import { migratePostgres } from "../store/postgres.js";
-import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
+import { type JournalRun, journalHistory, type LocalJournalReader, type UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 import { RUN_COLUMNS, type RunRow, runOf, USAGE_COLUMNS, type UsageRow, usageOf } from "./rows.js";
 
@@ -49,15 +49,8 @@ DROP INDEX journal_runs_account_ended;`,
   },
 ];
 
-/**
- * Under the store's one advisory lock: exporters and portals starting together migrate once. The journal
- * keeps its versions in its own table, as it may live in its own database or beside the outbox's tables.
- */
-const journalHistory: MigrationHistory = {
-  migrations: postgresJournalMigrations,
-  table: "journal_migrations",
-  what: "the run journal's schema",
-};
+/** Under the store's one advisory lock: exporters and portals starting together migrate once. */
+const postgresJournalHistory = journalHistory(postgresJournalMigrations);
 
 /**
  * The journal in PostgreSQL, shared by the exporters that write it and every portal that reads it. The
@@ -70,7 +63,7 @@ export class PostgresJournal implements JournalSink, LocalJournalReader {
 
   constructor(url: string, logger?: Logger) {
     this.pool = createPool({ url, poolSize: 2 }, logger);
-    this.ready = untilDone(() => migratePostgres(this.pool, true, journalHistory));
+    this.ready = untilDone(() => migratePostgres(this.pool, true, postgresJournalHistory));
   }
 
   async write(runs: readonly JournalRun[], usage: readonly UsageDay[]): Promise<void> {

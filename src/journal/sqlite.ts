@@ -3,7 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { Migration } from "../store/migrations.js";
 import { migrateSqlite } from "../store/sqlite.js";
-import type { JournalRun, LocalJournalReader, UsageDay } from "./model.js";
+import { type JournalRun, journalHistory, type LocalJournalReader, type UsageDay } from "./model.js";
 import type { JournalSink } from "./recorder.js";
 import { RUN_COLUMNS, type RunRow, runOf, USAGE_COLUMNS, type UsageRow, usageOf } from "./rows.js";
 
@@ -101,11 +101,7 @@ export class SqliteJournal implements JournalSink {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("busy_timeout = 5000");
-      migrateSqlite(db, true, {
-        migrations: sqliteJournalMigrations,
-        table: "journal_migrations",
-        what: "the run journal's schema",
-      });
+      migrateSqlite(db, true, journalHistory(sqliteJournalMigrations));
     } catch (error) {
       db.close();
       throw error;

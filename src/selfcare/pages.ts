@@ -90,9 +90,12 @@ ${csrfField(context)}
 
 const statusLabel = (t: Translate, status: HostStatus["status"]) => t(`status.${status}` as MessageKey);
 
+/** A time said in `words`, the exact time in its title. */
+const timeAs = (f: Formats, value: string | number, words: string) =>
+  html`<time datetime="${new Date(value).toISOString()}" title="${f.dateTime(value)}">${words}</time>`;
+
 /** A time as words relative to now ("2 days ago"), the exact time in its title. */
-const moment = (f: Formats, now: number, value: string | number) =>
-  html`<time datetime="${new Date(value).toISOString()}" title="${f.dateTime(value)}">${f.relative(value, now)}</time>`;
+const moment = (f: Formats, now: number, value: string | number) => timeAs(f, value, f.relative(value, now));
 
 /** One notice per backup server that does not answer: its accounts' data is old or absent, not failing. */
 const staleNotices = (t: Translate, f: Formats, now: number, servers: readonly ServerFreshness[]) =>
@@ -148,9 +151,7 @@ ${cell(t("col.missed"), host.missedRuns)}${cell(t("col.failures"), host.consecut
 
 /** A planned time already passed, the state not yet showing its run: due, not "8 minutes ago". */
 const nextPlanned = (t: Translate, f: Formats, now: number, at: string) =>
-  Date.parse(at) > now
-    ? moment(f, now, at)
-    : html`<time datetime="${new Date(at).toISOString()}" title="${f.dateTime(at)}">${t("due")}</time>`;
+  Date.parse(at) > now ? moment(f, now, at) : timeAs(f, at, t("due"));
 
 export function overviewPage(
   context: PageContext,

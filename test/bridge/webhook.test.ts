@@ -5,6 +5,10 @@ import { alert, bridgeFixture, payload, post, sleep, sqliteOf, testConfig } from
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
+/** An empty JSON post with no Authorization header. */
+const postWithoutCredentials = (url: string) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+
 describe("webhook answers", () => {
   let bridge: RunningBridge | undefined;
   const bridges = bridgeFixture();
@@ -112,22 +116,14 @@ describe("webhook answers", () => {
     expect(
       (await post(url, payload([alert()]), { "content-type": "application/json; charset=utf-8" })).status,
     ).toBe(200);
-    const anonymous = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
+    const anonymous = await postWithoutCredentials(url);
     expect(anonymous.status).toBe(400);
     expect(anonymous.headers.get("content-type")).toBe("application/json; charset=utf-8");
   });
 
   it("asks for the credentials it takes in WWW-Authenticate", async () => {
     const url = await start({ auth: { bearerToken: "s3cret-token" } });
-    const refused = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
+    const refused = await postWithoutCredentials(url);
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe("Bearer");
   });

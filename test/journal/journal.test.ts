@@ -12,6 +12,7 @@ import {
   openJournalReader,
   openJournalWriter,
 } from "../../src/journal/index.js";
+import { journalHistory } from "../../src/journal/model.js";
 import { postgresJournalMigrations } from "../../src/journal/postgres.js";
 import { sqliteJournalMigrations } from "../../src/journal/sqlite.js";
 import type { Migration } from "../../src/store/migrations.js";
@@ -206,11 +207,7 @@ it("prunes the journal at the first collection and then at most once an hour", a
 });
 
 /** The first schema, as the earliest exporters wrote it. */
-const firstSchema = (migrations: readonly Migration[]) => ({
-  migrations: migrations.slice(0, 1),
-  table: "journal_migrations",
-  what: "the run journal's schema",
-});
+const firstSchema = (migrations: readonly Migration[]) => journalHistory(migrations.slice(0, 1));
 
 /** Rows as the first schema held them: two runs of one host, and one run stored twice under two ids. */
 const firstSchemaRows = `
